@@ -1,0 +1,132 @@
+# libcivsearch and csearch — plain GNU make.
+#   make            build/libcivsearch.a, build/libcivsearch.so(.0), build/csearch
+#   make check      every test (unit suites, CLI tests, header test)
+#   make check SANITIZE=address,undefined   the same under ASan+UBSan
+#   make demo       build, index corpus/ and search it
+#   make install / uninstall   honour PREFIX and DESTDIR
+# Missing dependencies are installed by scripts/deps.sh (see README).
+
+VERSION   := 0.1.0
+SOMAJOR   := 0
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+LIBDIR    ?= $(PREFIX)/lib
+INCDIR    ?= $(PREFIX)/include
+MANDIR    ?= $(PREFIX)/share/man
+PKGDIR    ?= $(LIBDIR)/pkgconfig
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+SANITIZE  ?=
+
+ifeq ($(SANITIZE),)
+B := build
+else
+comma := ,
+B := build/san-$(subst $(comma),-,$(SANITIZE))
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC -fvisibility=hidden \
+             -Iinclude -MMD -MP $(DEPS_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+
+LIB_SRC   := $(sort $(wildcard lib/*/*.c))
+CLI_SRC   := $(sort $(wildcard cli/*.c))
+TEST_SRC  := $(sort $(wildcard tests/check_*.c))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+LIB_OBJ   := $(LIB_SRC:%.c=$(B)/obj/%.o)
+CLI_OBJ   := $(CLI_SRC:%.c=$(B)/obj/%.o)
+TEST_OBJ  := $(TEST_SRC:%.c=$(B)/obj/%.o)
+
+STATIC    := $(B)/libcivsearch.a
+SHARED    := $(B)/libcivsearch.so.$(VERSION)
+CSEARCH   := $(B)/csearch
+CHECK_BIN := $(B)/check_all
+
+.PHONY: all check check-unit check-cli check-header demo install uninstall clean bench-analysis
+all: $(STATIC) $(SHARED) $(CSEARCH)
+
+# Dependencies: deps.sh installs what is missing and writes the flags.
+# Make rebuilds this included file first (it is a target), then restarts.
+ifeq ($(filter clean uninstall,$(MAKECMDGOALS)),)
+-include build/deps.mk
+endif
+build/deps.mk: scripts/deps.sh
+	@mkdir -p build
+	CC="$(CC)" sh scripts/deps.sh > $@.tmp && mv $@.tmp $@
+
+$(B)/obj/%.o: %.c build/deps.mk
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/obj/tests/%.o: tests/%.c build/deps.mk
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ilib -c -o $@ $<
+
+$(STATIC): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(SHARED): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libcivsearch.so.$(SOMAJOR) $(ALL_LDFLAGS) -o $@ $^ $(DEPS_LIBS)
+	ln -sf libcivsearch.so.$(VERSION) $(B)/libcivsearch.so.$(SOMAJOR)
+	ln -sf libcivsearch.so.$(SOMAJOR) $(B)/libcivsearch.so
+
+$(CSEARCH): $(CLI_OBJ) $(STATIC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC) $(DEPS_LIBS)
+
+$(CHECK_BIN): $(TEST_OBJ) $(STATIC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(STATIC) $(DEPS_LIBS) $(CHECK_LIBS)
+
+$(B)/bench/%: bench/%.c $(STATIC)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ilib $(ALL_LDFLAGS) -o $@ $< $(STATIC) $(DEPS_LIBS)
+
+check: check-header check-unit check-cli
+
+check-unit: $(CHECK_BIN)
+	cd tests && ../$(CHECK_BIN)
+
+check-cli: $(CSEARCH)
+	CSEARCH=$(abspath $(CSEARCH)) sh tests/cli/run.sh
+
+# The public header compiles alone, as C and as C++.
+check-header: build/deps.mk
+	$(CC) -std=c99 -Wall -Wextra -Werror -fsyntax-only -x c include/civsearch.h
+	@if command -v c++ >/dev/null 2>&1; then \
+	  echo "c++ -Wall -Wextra -Werror -fsyntax-only -x c++ include/civsearch.h"; \
+	  c++ -Wall -Wextra -Werror -fsyntax-only -x c++ include/civsearch.h; fi
+
+demo: $(CSEARCH)
+	./$(CSEARCH) "civic space"
+
+bench-analysis: $(B)/bench/analysis_bench
+	./$(B)/bench/analysis_bench corpus
+
+civsearch.pc: civsearch.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
+	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+install: all civsearch.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PKGDIR)
+	install -m 755 $(CSEARCH) $(DESTDIR)$(BINDIR)/csearch
+	install -m 644 include/civsearch.h $(DESTDIR)$(INCDIR)/civsearch.h
+	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/libcivsearch.a
+	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/libcivsearch.so.$(VERSION)
+	ln -sf libcivsearch.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libcivsearch.so.$(SOMAJOR)
+	ln -sf libcivsearch.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libcivsearch.so
+	install -m 644 civsearch.pc $(DESTDIR)$(PKGDIR)/civsearch.pc
+	if [ -f docs/csearch.1 ]; then install -d $(DESTDIR)$(MANDIR)/man1 && \
+	  install -m 644 docs/csearch.1 $(DESTDIR)$(MANDIR)/man1/csearch.1; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/csearch $(DESTDIR)$(INCDIR)/civsearch.h \
+	  $(DESTDIR)$(LIBDIR)/libcivsearch.a $(DESTDIR)$(LIBDIR)/libcivsearch.so \
+	  $(DESTDIR)$(LIBDIR)/libcivsearch.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libcivsearch.so.$(VERSION) \
+	  $(DESTDIR)$(PKGDIR)/civsearch.pc $(DESTDIR)$(MANDIR)/man1/csearch.1
+
+clean:
+	rm -rf build civsearch.pc
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

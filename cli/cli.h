@@ -1,0 +1,30 @@
+/*
+ * cli.h — shared pieces of csearch, the command-line front end.  The CLI
+ * uses only the public header civsearch.h.
+ */
+#ifndef CSEARCH_CLI_H
+#define CSEARCH_CLI_H
+
+#include <stdio.h>
+
+#include "civsearch.h"
+
+/* grep's exit codes */
+#define EXIT_HIT   0
+#define EXIT_NONE  1
+#define EXIT_ERR   2
+
+/* Global options, parsed before the subcommand. */
+typedef struct cli_opts {
+    const char *index_dir;   /* -i DIR, or NULL */
+} cli_opts;
+
+/* Prints "csearch: <message>" on stderr. */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Joins argv[0..argc) with single spaces into a new string (free()). */
+char *cli_join(int argc, char **argv);
+
+int cmd_terms(const cli_opts *o, int argc, char **argv);
+
+#endif

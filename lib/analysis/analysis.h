@@ -1,0 +1,42 @@
+/*
+ * analysis.h — text analysis: UTF-8 validation, normalisation, tokenising,
+ * stemming (lib/analysis/).  Called by the indexer for documents and by the
+ * query parser for query words; the public face is cs_analyze() in
+ * civsearch.h.  Rules and reasons: docs/analysis.md.
+ */
+#ifndef CS_ANALYSIS_H
+#define CS_ANALYSIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "civsearch.h"
+
+/* Bumped whenever a rule changes what terms a text produces. */
+#define CS_ANALYSIS_RULES 1
+
+/* Script of a code point (after normalisation). */
+static inline int cs__is_cyrillic(int32_t c) {
+    return (c >= 0x0400 && c <= 0x052F) || (c >= 0x1C80 && c <= 0x1C8F) ||
+           (c >= 0x2DE0 && c <= 0x2DFF) || (c >= 0xA640 && c <= 0xA69F);
+}
+
+static inline int cs__is_latin(int32_t c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == 0xAA || c == 0xBA ||
+           (c >= 0x00C0 && c <= 0x024F && c != 0xD7 && c != 0xF7) ||
+           (c >= 0x0250 && c <= 0x02AF) || (c >= 0x1D00 && c <= 0x1DBF) ||
+           (c >= 0x1E00 && c <= 0x1EFF) || (c >= 0x2C60 && c <= 0x2C7F) ||
+           (c >= 0xA720 && c <= 0xA7FF) || (c >= 0xAB30 && c <= 0xAB6F) ||
+           (c >= 0xFF21 && c <= 0xFF3A) || (c >= 0xFF41 && c <= 0xFF5A);
+}
+
+/* A Cyrillic letter of the Russian alphabet, after case folding and ё -> е. */
+static inline int cs__is_russian_letter(int32_t c) { return c >= 0x0430 && c <= 0x044F; }
+
+/* Stems one normalised word (as cs_token.word) the way cs_analyze() does,
+ * choosing the stemmer by script.  Returns a pointer borrowed until the next
+ * call on the analyser, and its length in *out_len. */
+const char *cs__analyzer_stem(cs_analyzer *a, const char *word, size_t len,
+                              uint32_t flags, size_t *out_len, uint32_t *out_flags);
+
+#endif

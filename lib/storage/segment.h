@@ -1,0 +1,239 @@
+/*
+ * segment.h — one immutable segment on disk: its writer and its reader
+ * (lib/storage/).  Called by the index layer (lib/index/: flush of the
+ * in-memory index, merges, commit) and by query evaluation (lib/query/).
+ *
+ * A segment is a set of files in the index directory, named s<ID>.<kind>
+ * with ID as 8 lower-case hex digits:
+ *
+ *   s<ID>.dict   term dictionary: terms in memcmp order, front-coded in
+ *                blocks, plus a sparse index (first term of each block), so a
+ *                lookup is one binary search plus one block scan, and a
+ *                prefix is a contiguous range
+ *   s<ID>.post   doc postings: per term, doc-id deltas + term frequencies in
+ *                blocks of 128, with skip entries (last doc id, offsets,
+ *                block max tf, block min doc length, CRC32C of the block)
+ *   s<ID>.pos    positions, per term per document, separate so that queries
+ *                without phrases never touch them
+ *   s<ID>.docs   document table (path, size, mtime, content hash, language,
+ *                token count, offset of the stored text)
+ *   s<ID>.text   stored text of every document (for snippets)
+ *   s<ID>.words  surface words (normalised, unstemmed) in memcmp order, each
+ *                with the ordinal of its term and its variant number
+ *
+ * Every file ends with the same 24-byte trailer (cs_trailer below).  The
+ * exact byte layout is written in docs/format.md and in segment.c.
+ *
+ * Doc ids are local to the segment: 0 .. ndocs-1 in the order the writer
+ * was given the documents.
+ *
+ * Variants: each surface word of a stem gets a small number (0 .. nvar-1,
+ * per term, per segment).  Positions store it beside each position
+ * (pos << vbits | variant, vbits = bits needed for nvar - 1, 0 for a term
+ * with one surface word), so a prefix query such as organiz* can keep only
+ * the occurrences of `organization`/`organizations` inside the postings of
+ * the stem `organ` without a second set of postings.
+ *
+ * Errors: every reader function that touches file contents bounds-checks
+ * what it reads and returns CS_ECORRUPT (never asserts, never reads out of
+ * the mapping) with a message naming the file.
+ */
+#ifndef CS_SEGMENT_H
+#define CS_SEGMENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../util/util.h"
+
+#define CS_FORMAT_VERSION 1
+#define CS_BLOCK_DOCS     128
+#define CS_DOC_END        UINT32_MAX
+#define CS_MAX_VARIANTS   256   /* a term with more surface words in one
+                                   segment gives the rest variant 255 */
+
+/* Flags of a term. */
+#define CS_TERM_NOPOS 0x1u      /* no positions stored for this term */
+
+/* Longest term or word key: an analysed term plus a namespace prefix. */
+#define CS_MAX_KEY (CS_MAX_TERM_BYTES + 16)
+
+/* What the index layer knows about a document. */
+typedef struct cs_seg_doc {
+    const char *path;           /* borrowed; not NUL-terminated in a reader */
+    size_t      path_len;
+    uint64_t    size;           /* bytes of the source file / text */
+    int64_t     mtime_ns;       /* source mtime, ns since the epoch; 0 unknown */
+    uint64_t    hash;           /* 64-bit content hash (cs_hash64) */
+    uint32_t    ntokens;        /* token positions used (the BM25 length) */
+    uint8_t     lang;           /* CS_LANG_* */
+} cs_seg_doc;
+
+/* ---- writer ------------------------------------------------------------- */
+
+typedef struct cs_segw cs_segw;
+
+/* Starts writing segment id in dir (files created with O_EXCL).  Call order:
+ *   add_doc* (all documents first), then for each term in strictly
+ *   increasing memcmp order: term_begin, posting* (docs strictly increasing),
+ *   term_end; then word* in strictly increasing order; then finish.
+ * Errors are sticky: after a failure every call returns the same code and
+ * cs_segw_free() removes the partial files. */
+int  cs_segw_new(cs_segw **out, const char *dir, uint32_t id, cs_err *err);
+int  cs_segw_add_doc(cs_segw *w, const cs_seg_doc *d, const char *text, size_t len);
+/* nvariants: how many surface words (variants) the term has in this
+ * segment (1 for most; 0 or 1 means no variant bits). */
+int  cs_segw_term_begin(cs_segw *w, const char *term, size_t len, unsigned flags,
+                        uint32_t nvariants);
+/* pos[0..tf) strictly increasing token positions; var[0..tf) their variants
+ * (NULL = all 0).  pos is ignored (may be NULL) for CS_TERM_NOPOS terms. */
+int  cs_segw_posting(cs_segw *w, uint32_t doc, uint32_t tf, const uint32_t *pos,
+                     const uint8_t *var);
+int  cs_segw_term_end(cs_segw *w);
+/* term_ord: 0-based ordinal of the word's term in this segment's dictionary. */
+int  cs_segw_word(cs_segw *w, const char *word, size_t len, uint64_t term_ord,
+                  uint32_t variant);
+/* Writes the trailers and fsyncs every file (not the directory: the commit
+ * protocol does that once).  *bytes (may be NULL) receives the total size. */
+int  cs_segw_finish(cs_segw *w, uint64_t *bytes);
+/* Frees the writer; if cs_segw_finish() did not succeed, unlinks its files. */
+void cs_segw_free(cs_segw *w);
+
+/* ---- reader ------------------------------------------------------------- */
+
+typedef struct cs_seg cs_seg;
+
+/* Opens (mmaps) segment id in dir.  Verifies every file's trailer (magic,
+ * kind, version, length) and the CRC32C of the small parts (.docs, the
+ * dictionary's sparse index); big parts are verified block by block as they
+ * are read, and wholly by cs_seg_verify().  An open segment is read-only and
+ * may be used from many threads at once.  Owned by the caller, free with
+ * cs_seg_close(). */
+int  cs_seg_open(cs_seg **out, const char *dir, uint32_t id, cs_err *err);
+void cs_seg_close(cs_seg *s);
+/* Checks every byte of every file (CRC32C) and walks every structure.
+ * Returns 0 or CS_ECORRUPT with err naming the file and what is wrong. */
+int  cs_seg_verify(const cs_seg *s, cs_err *err);
+
+uint32_t cs_seg_ndocs(const cs_seg *s);
+uint64_t cs_seg_nterms(const cs_seg *s);
+uint64_t cs_seg_nwords(const cs_seg *s);
+uint64_t cs_seg_ntokens(const cs_seg *s);   /* sum of documents' ntokens */
+uint64_t cs_seg_bytes(const cs_seg *s);     /* all files */
+uint64_t cs_seg_text_bytes(const cs_seg *s);/* the .text file */
+
+/* Document doc's table entry; strings borrowed from the mapping until
+ * cs_seg_close().  CS_EINVAL for doc >= ndocs. */
+int  cs_seg_doc(const cs_seg *s, uint32_t doc, cs_seg_doc *out, cs_err *err);
+/* Token count of doc (0 for doc >= ndocs); O(1), used by scoring. */
+uint32_t cs_seg_doclen(const cs_seg *s, uint32_t doc);
+/* Stored text of doc (CRC-checked on every call).  *text is borrowed from
+ * the mapping until cs_seg_close(). */
+int  cs_seg_text(const cs_seg *s, uint32_t doc, const char **text, size_t *len, cs_err *err);
+
+typedef struct cs_terminfo {
+    uint64_t ord;               /* ordinal in the dictionary */
+    uint32_t df;                /* documents */
+    uint64_t cf;                /* total occurrences */
+    uint32_t vbits;             /* variant bits in positions */
+    unsigned flags;             /* CS_TERM_* */
+    uint64_t post_off;          /* offsets into .post and .pos */
+    uint64_t pos_off;
+} cs_terminfo;
+
+/* Looks a term up: 0 and *ti filled, CS_ENOTFOUND, or CS_ECORRUPT. */
+int  cs_seg_term(const cs_seg *s, const char *t, size_t n, cs_terminfo *ti, cs_err *err);
+/* The term with ordinal ord, copied into buf (room for CS_MAX_KEY bytes),
+ * its length in *n, its entry in *ti. */
+int  cs_seg_term_at(const cs_seg *s, uint64_t ord, char *buf, size_t *n, cs_terminfo *ti,
+                    cs_err *err);
+
+/* Cursor over the dictionary or the word list in memcmp order. */
+typedef struct cs_seg_iter {
+    const cs_seg *seg;
+    int kind;                   /* dictionary or words */
+    uint64_t block, ord, end_ord;
+    const unsigned char *p, *end;
+    size_t len;
+    char key[CS_MAX_KEY];
+    cs_err *err;
+} cs_seg_iter;
+
+/* Positions it before the first term >= t (t may be "", n 0: the start). */
+int  cs_seg_terms_seek(const cs_seg *s, const char *t, size_t n, cs_seg_iter *it, cs_err *err);
+/* Next term: 1 and *t/*n (borrowed from it->key until the next call) and *ti,
+ * 0 at the end, or CS_ECORRUPT. */
+int  cs_seg_terms_next(cs_seg_iter *it, const char **t, size_t *n, cs_terminfo *ti);
+/* Same over the surface words: each with its term ordinal and variant. */
+int  cs_seg_words_seek(const cs_seg *s, const char *w, size_t n, cs_seg_iter *it, cs_err *err);
+int  cs_seg_words_next(cs_seg_iter *it, const char **w, size_t *n, uint64_t *term_ord,
+                       uint32_t *variant);
+
+/* ---- postings ------------------------------------------------------------ */
+
+/* A document-at-a-time cursor over one term's postings.  Plain struct so it
+ * can live on the stack or in an iterator tree; no allocation except the
+ * positions buffer (freed by cs_post_free()).  doc is CS_DOC_END before the
+ * first next() and after the end; rc is sticky (CS_ECORRUPT, err set). */
+typedef struct cs_postings {
+    const cs_seg *seg;
+    cs_terminfo ti;
+    cs_err *err;
+    int rc;
+    uint32_t doc;               /* current document or CS_DOC_END */
+    uint32_t tf;                /* its term frequency */
+    /* decoding state (private) */
+    uint32_t nblocks, block, idx, n;
+    uint64_t skip_off, block_off;
+    uint32_t docs[CS_BLOCK_DOCS], tfs[CS_BLOCK_DOCS];
+    uint64_t pos_block_off;     /* .pos offset of the current block */
+    uint32_t pos_idx;           /* docs of the block whose positions were skipped */
+    const unsigned char *pos_p;
+    int started;
+    /* positions of the current doc */
+    uint32_t *pos;
+    uint8_t *var;
+    uint32_t pos_cap;
+} cs_postings;
+
+void     cs_post_init(cs_postings *p, const cs_seg *s, const cs_terminfo *ti, cs_err *err);
+void     cs_post_free(cs_postings *p);
+/* Next document, or CS_DOC_END (at the end or on error: check p->rc). */
+uint32_t cs_post_next(cs_postings *p);
+/* First document >= target (stays put if already there), or CS_DOC_END.
+ * Uses the skip entries: blocks wholly below target are not decoded. */
+uint32_t cs_post_advance(cs_postings *p, uint32_t target);
+/* Positions of the current document: returns tf and points *pos (and *var,
+ * may be NULL) at arrays borrowed until the next call on p; <0 on error.
+ * CS_EINVAL for a CS_TERM_NOPOS term. */
+int      cs_post_positions(cs_postings *p, const uint32_t **pos, const uint8_t **var);
+/* For block-max WAND/MaxScore: without decoding, the last doc id of the
+ * block that holds the first doc >= target, and that block's max tf and
+ * min doc length.  CS_DOC_END when no block does. */
+uint32_t cs_post_block_bound(cs_postings *p, uint32_t target, uint32_t *max_tf,
+                             uint32_t *min_len);
+
+/* ---- helpers shared with the rest of the storage layer --------------------- */
+
+/* CRC32C (Castagnoli), hardware-accelerated where the CPU has it. */
+uint32_t cs_crc32c(uint32_t crc, const void *p, size_t n);
+/* 64-bit content hash of a document's bytes. */
+uint64_t cs_hash64(const void *p, size_t n);
+
+/* The trailer every index file ends with (24 bytes, little-endian):
+ *   u64 body length | u32 magic "CSIX" | u16 format version | u16 kind |
+ *   u32 CRC32C of body | u32 CRC32C of the 20 trailer bytes before it */
+#define CS_TRAILER_BYTES 24
+enum cs_file_kind {
+    CS_KIND_DICT = 1, CS_KIND_POST, CS_KIND_POS, CS_KIND_DOCS, CS_KIND_TEXT,
+    CS_KIND_WORDS, CS_KIND_DEL, CS_KIND_MANIFEST
+};
+/* Appends a trailer for body[0..len) to b. */
+void cs_trailer_put(cs_buf *b, uint64_t body_len, uint32_t body_crc, unsigned kind);
+/* Checks the trailer of a whole file image; on success *body_len and
+ * *body_crc (the stored CRC, not recomputed) are set.  CS_ECORRUPT or
+ * CS_EVERSION with err naming path. */
+int  cs_trailer_check(const unsigned char *file, size_t size, unsigned kind, const char *path,
+                      uint64_t *body_len, uint32_t *body_crc, cs_err *err);
+
+#endif

@@ -1,0 +1,132 @@
+/* util.c — allocation seam, handle error messages, byte buffers. */
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* ---- allocation seam --------------------------------------------------- */
+
+static long alloc_countdown; /* test hook; 0 = off.  Not thread-safe by design. */
+
+void cs__alloc_fail_after(long n) { alloc_countdown = n; }
+
+static int alloc_should_fail(void) {
+    if (alloc_countdown <= 0) return 0;
+    return --alloc_countdown == 0;
+}
+
+void *cs__malloc(size_t n) { return alloc_should_fail() ? NULL : malloc(n ? n : 1); }
+void *cs__calloc(size_t n, size_t size) {
+    return alloc_should_fail() ? NULL : calloc(n ? n : 1, size ? size : 1);
+}
+void *cs__realloc(void *p, size_t n) { return alloc_should_fail() ? NULL : realloc(p, n ? n : 1); }
+void  cs__free(void *p) { free(p); }
+void  cs_free(void *p) { free(p); }
+
+char *cs__strndup(const char *s, size_t n) {
+    char *d = cs__malloc(n + 1);
+    if (d) { memcpy(d, s, n); d[n] = '\0'; }
+    return d;
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+const char *cs_version(void) { return CS_VERSION_STRING; }
+
+const char *cs_strerror(int code) {
+    switch (code) {
+    case CS_OK:        return "success";
+    case CS_ERROR:     return "error";
+    case CS_ENOMEM:    return "out of memory";
+    case CS_EINVAL:    return "invalid argument";
+    case CS_EUTF8:     return "invalid UTF-8";
+    case CS_EBINARY:   return "binary data (NUL byte)";
+    case CS_EIO:       return "I/O error";
+    case CS_ECORRUPT:  return "index is damaged";
+    case CS_EVERSION:  return "index version mismatch";
+    case CS_ELOCKED:   return "index is locked by another writer";
+    case CS_ENOTFOUND: return "not found";
+    case CS_EQUERY:    return "query error";
+    case CS_ELIMIT:    return "limit exceeded";
+    default:           return "unknown error";
+    }
+}
+
+int cs__err(cs_err *e, int code, const char *fmt, ...) {
+    if (e) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+int cs__err_sys(cs_err *e, int errnum, const char *fmt, ...) {
+    int code = errnum == ENOMEM ? CS_ENOMEM : errnum == ENOENT ? CS_ENOTFOUND : CS_EIO;
+    if (e) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        va_end(ap);
+        if (n >= 0 && (size_t)n < sizeof e->msg)
+            snprintf(e->msg + n, sizeof e->msg - (size_t)n, ": %s", strerror(errnum));
+    }
+    return code;
+}
+
+/* ---- buffers ----------------------------------------------------------- */
+
+void cs_buf_free(cs_buf *b) {
+    cs__free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+int cs_buf_reserve(cs_buf *b, size_t extra) {
+    if (b->rc) return b->rc;
+    if (b->len + extra <= b->cap) return 0;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra) {
+        if (cap > SIZE_MAX / 2) return b->rc = CS_ENOMEM;
+        cap *= 2;
+    }
+    unsigned char *d = cs__realloc(b->data, cap);
+    if (!d) return b->rc = CS_ENOMEM;
+    b->data = d;
+    b->cap = cap;
+    return 0;
+}
+
+void cs_buf_put(cs_buf *b, const void *p, size_t n) {
+    if (n == 0 || cs_buf_reserve(b, n)) return;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+void cs_buf_u32le(cs_buf *b, uint32_t v) {
+    if (cs_buf_reserve(b, 4)) return;
+    cs_wr_u32le(b->data + b->len, v);
+    b->len += 4;
+}
+
+void cs_buf_u64le(cs_buf *b, uint64_t v) {
+    cs_buf_u32le(b, (uint32_t)v);
+    cs_buf_u32le(b, (uint32_t)(v >> 32));
+}
+
+void cs_buf_varint(cs_buf *b, uint64_t v) {
+    if (cs_buf_reserve(b, 10)) return;
+    unsigned char *p = b->data + b->len;
+    while (v >= 0x80) { *p++ = (unsigned char)(v | 0x80); v >>= 7; }
+    *p++ = (unsigned char)v;
+    b->len = (size_t)(p - b->data);
+}
+
+uint64_t cs_hash(const void *p, size_t n) {
+    const unsigned char *s = p;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 0x100000001b3ull;
+    return h ^ (h >> 29);
+}

@@ -1,0 +1,93 @@
+/*
+ * util.h — small helpers shared by every module: the allocation seam, error
+ * messages kept on handles, growable byte buffers, varints, hashing.
+ * Called from everywhere; calls nothing of ours.
+ */
+#ifndef CS_UTIL_H
+#define CS_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "civsearch.h"
+
+#define CS_ERRMSG_MAX 512
+
+/* One allocation seam, so that a test build can fail the Nth allocation
+ * (cs__alloc_fail_after). */
+void *cs__malloc(size_t n);
+void *cs__calloc(size_t n, size_t size);
+void *cs__realloc(void *p, size_t n);
+void  cs__free(void *p);
+char *cs__strndup(const char *s, size_t n);
+/* Test hook: the Nth allocation from now fails (0 = never). */
+void  cs__alloc_fail_after(long n);
+
+/* A message buffer embedded in every handle. */
+typedef struct cs_err {
+    char msg[CS_ERRMSG_MAX];
+} cs_err;
+
+/* Formats the message into e and returns code (so: return cs__err(...)). */
+int cs__err(cs_err *e, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Same for a failed system call: appends ": strerror(errno)" and maps errno
+ * to CS_EIO (or CS_ENOMEM / CS_ENOTFOUND). */
+int cs__err_sys(cs_err *e, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static inline void cs__err_clear(cs_err *e) { e->msg[0] = '\0'; }
+
+/* Growable byte buffer with a sticky error: after a failed allocation every
+ * append is a no-op and rc stays CS_ENOMEM, so encoders read straight and
+ * check once at the end. */
+typedef struct cs_buf {
+    unsigned char *data;
+    size_t len, cap;
+    int rc;
+} cs_buf;
+
+void cs_buf_free(cs_buf *b);
+int  cs_buf_reserve(cs_buf *b, size_t extra);
+void cs_buf_put(cs_buf *b, const void *p, size_t n);
+static inline void cs_buf_reset(cs_buf *b) { b->len = 0; }
+
+static inline void cs_buf_byte(cs_buf *b, unsigned c) {
+    if (b->len < b->cap || cs_buf_reserve(b, 1) == 0) b->data[b->len++] = (unsigned char)c;
+}
+void cs_buf_u32le(cs_buf *b, uint32_t v);
+void cs_buf_u64le(cs_buf *b, uint64_t v);
+void cs_buf_varint(cs_buf *b, uint64_t v);
+
+static inline uint32_t cs_rd_u32le(const unsigned char *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t cs_rd_u64le(const unsigned char *p) {
+    return (uint64_t)cs_rd_u32le(p) | (uint64_t)cs_rd_u32le(p + 4) << 32;
+}
+static inline void cs_wr_u32le(unsigned char *p, uint32_t v) {
+    p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16); p[3] = (unsigned char)(v >> 24);
+}
+
+/* Reads a varint from [*p, end).  Returns 0 and advances *p, or -1 when the
+ * bytes run out or the value has more than 64 bits (damaged input). */
+static inline int cs_varint(const unsigned char **p, const unsigned char *end, uint64_t *out) {
+    uint64_t v = 0;
+    const unsigned char *q = *p;
+    for (unsigned shift = 0; shift < 64 && q < end; shift += 7) {
+        unsigned c = *q++;
+        v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) { *p = q; *out = v; return 0; }
+    }
+    return -1;
+}
+
+/* 64-bit FNV-1a-like mixing hash for short keys. */
+uint64_t cs_hash(const void *p, size_t n);
+
+#define CS_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define CS_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+#endif

@@ -1,0 +1,13 @@
+/*
+ * suites.h — every Check suite of the unit-test runner (check_main.c).
+ * To add a suite: declare its constructor here (one line) and add it to the
+ * table in check_main.c (one line).  Each tests/check_<module>.c defines one.
+ */
+#ifndef CS_TEST_SUITES_H
+#define CS_TEST_SUITES_H
+
+#include <check.h>
+
+Suite *analysis_suite(void);
+
+#endif
