@@ -19,6 +19,14 @@ typedef struct cli_opts {
     const char *index_dir;   /* -i DIR, or NULL */
 } cli_opts;
 
+/* The index directory for reading: -i DIR, else $CSEARCH_INDEX, else the
+ * nearest .csearch/ from the current directory upward.  NULL (and a
+ * message printed) when there is none.  Static or borrowed string. */
+const char *cli_index_dir(const cli_opts *o);
+/* The index directory for writing: as cli_index_dir, but ./.csearch when
+ * none is found. */
+const char *cli_index_dir_create(const cli_opts *o);
+
 /* Prints "csearch: <message>" on stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -26,5 +34,11 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *cli_join(int argc, char **argv);
 
 int cmd_terms(const cli_opts *o, int argc, char **argv);
+int cmd_search(const cli_opts *o, int argc, char **argv);
+int cmd_index(const cli_opts *o, int argc, char **argv);
+int cmd_remove(const cli_opts *o, int argc, char **argv);
+int cmd_optimize(const cli_opts *o, int argc, char **argv);
+int cmd_stats(const cli_opts *o, int argc, char **argv);
+int cmd_check(const cli_opts *o, int argc, char **argv);
 
 #endif

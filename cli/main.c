@@ -9,17 +9,31 @@
 #include "cli.h"
 
 static const char usage[] =
-    "usage: csearch [-i DIR] QUERY...\n"
+    "usage: csearch [-i DIR] [-n N] [--offset K] [--json|--paths|--count] [--color WHEN]\n"
+    "               [-F] [-f FILE] QUERY...\n"
+    "       csearch [-i DIR] search [options] QUERY...\n"
+    "       csearch [-i DIR] index [--prune] [--rebuild] [--wait] [--memory MB] [--jobs N] PATH...\n"
+    "       csearch [-i DIR] remove PATH...\n"
+    "       csearch [-i DIR] stats | check | optimize\n"
     "       csearch terms TEXT...      print the analysed terms of TEXT\n"
     "       csearch --help | --version\n"
     "\n"
     "Full-text search over English, Russian and other Cyrillic-script texts.\n"
-    "Until the index lands, a query prints its analysed terms (as 'terms').\n"
+    "Query language: words (all must match), \"a phrase\", AND, OR, NOT, -word,\n"
+    "( ), prefix*, a NEAR/N b, lang:en|ru|other.  See man csearch.\n"
     "\n"
     "options:\n"
-    "  -i DIR       index directory\n"
-    "  -h, --help   this help\n"
-    "  --version    print versions and exit\n"
+    "  -i DIR          index directory (else $CSEARCH_INDEX, else the nearest .csearch/)\n"
+    "  -n N            hits to show (default 10, 0 = all)\n"
+    "  --offset K      skip the first K hits\n"
+    "  --json          one JSON object per hit per line\n"
+    "  --paths         matching paths only, in rank order\n"
+    "  --count         the number of matching documents\n"
+    "  --color WHEN    auto, always or never (NO_COLOR is honoured)\n"
+    "  -F, --literal   no operators: every word must match\n"
+    "  -f FILE         one query per line (- for stdin)\n"
+    "  -h, --help      this help\n"
+    "  --version       print versions and exit\n"
     "\n"
     "exit status: 0 something found, 1 nothing, 2 error\n";
 
@@ -53,7 +67,13 @@ typedef struct subcommand {
 } subcommand;
 
 static const subcommand commands[] = {
+    {"search", cmd_search},
     {"terms", cmd_terms},
+    {"index", cmd_index},
+    {"remove", cmd_remove},
+    {"optimize", cmd_optimize},
+    {"stats", cmd_stats},
+    {"check", cmd_check},
     {NULL, NULL},
 };
 
@@ -75,14 +95,8 @@ int main(int argc, char **argv) {
                 return EXIT_ERR;
             }
             o.index_dir = argv[i];
-        } else if (!strcmp(a, "--")) {
-            i++;
-            break;
-        } else if (a[0] == '-' && a[1]) {
-            cli_err("unknown option '%s' (see csearch --help)", a);
-            return EXIT_ERR;
         } else {
-            break;
+            break; /* search options, "--", a subcommand or the query */
         }
     }
     if (i >= argc) {
@@ -91,5 +105,5 @@ int main(int argc, char **argv) {
     }
     for (const subcommand *c = commands; c->name; c++)
         if (!strcmp(argv[i], c->name)) return c->run(&o, argc - i - 1, argv + i + 1);
-    return cmd_terms(&o, argc - i, argv + i);
+    return cmd_search(&o, argc - i, argv + i);
 }

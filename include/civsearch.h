@@ -149,6 +149,177 @@ CS_API const char *cs_analyzer_errmsg(const cs_analyzer *a);
  * byte. */
 CS_API int cs_utf8_check(const char *text, size_t len, size_t *bad_offset);
 
+
+/* ---------------------------------------------------------------------------
+ * Index: writer
+ *
+ * An index is a directory of immutable segments plus a manifest naming the
+ * live ones; a commit is atomic and durable (docs/commit.md).  Documents are
+ * identified by path.  One writer at a time (a lock file); any number of
+ * readers, in this or other processes, beside it.
+ * ------------------------------------------------------------------------- */
+
+typedef struct cs_index cs_index;
+
+typedef struct cs_index_options {
+    unsigned version;       /* CS_INDEX_OPTIONS_VERSION */
+    size_t   memory_mb;     /* in-memory budget before a segment is flushed; 0 = 256 */
+    int      jobs;          /* analysis threads; 0 = number of cores */
+    int      wait;          /* nonzero: wait for another writer's lock */
+    int      create;        /* nonzero: create the directory and index if absent */
+    int      rebuild;       /* nonzero: start from an empty index (also one built
+                               under other analysis rules); the old documents
+                               disappear at the first commit */
+} cs_index_options;
+
+#define CS_INDEX_OPTIONS_VERSION 1
+#define CS_INDEX_OPTIONS_INIT {CS_INDEX_OPTIONS_VERSION, 0, 0, 0, 1, 0}
+
+/* Opens the index in dir for writing (opts may be NULL: the defaults).
+ * On any failure but CS_ENOMEM, *out is still set to a handle that holds
+ * the message (cs_index_errmsg) and must be closed, as sqlite3_open does.
+ * Owned by the caller, close with cs_index_close().  One thread at a time. */
+CS_API int cs_index_open(cs_index **out, const char *dir, const cs_index_options *opts);
+/* Discards uncommitted changes, releases the lock and frees ix. */
+CS_API void cs_index_close(cs_index *ix);
+/* The message of the last failure on ix: borrowed until the next call. */
+CS_API const char *cs_index_errmsg(const cs_index *ix);
+
+/* What happened to one added file. */
+enum cs_add_status {
+    CS_ADD_NEW = 0,         /* indexed, was not in the index */
+    CS_ADD_CHANGED,         /* indexed, replaced an older version */
+    CS_ADD_UNCHANGED,       /* same size, mtime (or content hash): not re-read */
+    CS_ADD_SKIPPED          /* unreadable, binary or invalid UTF-8: see the message */
+};
+
+/* Adds or replaces the document path with text[0..len) (copied).
+ * mtime_ns may be 0.  CS_EUTF8 / CS_EBINARY leave the index unchanged. */
+CS_API int cs_index_add_text(cs_index *ix, const char *path, const char *text, size_t len,
+                             int64_t mtime_ns);
+
+/* Called once per file by cs_index_add_files, in the order given.  msg
+ * (borrowed for the call) says why a file was skipped; bytes is its size.
+ * Return nonzero to stop. */
+typedef int (*cs_add_fn)(void *ud, const char *path, int status, const char *msg,
+                         uint64_t bytes);
+
+/* Adds regular files: a file whose size and mtime equal the indexed ones is
+ * not read; one whose content hash is equal is not re-indexed.  Files are
+ * read and analysed by opts.jobs threads; the result does not depend on the
+ * number of jobs.  A skipped file is reported, not an error: the call fails
+ * only on an index error (I/O, memory). */
+CS_API int cs_index_add_files(cs_index *ix, const char *const *paths, size_t n, cs_add_fn fn,
+                              void *ud);
+/* Single-file form of cs_index_add_files; *status (may be NULL) gets the
+ * cs_add_status, and for CS_ADD_SKIPPED the return value is CS_EIO,
+ * CS_EBINARY or CS_EUTF8. */
+CS_API int cs_index_add_file(cs_index *ix, const char *path, int *status);
+
+/* Drops document path: 0 or CS_ENOTFOUND. */
+CS_API int cs_index_remove(cs_index *ix, const char *path);
+
+/* Calls fn for every document path in the index (committed and pending),
+ * in no particular order; the path is borrowed for the call.  Nonzero from
+ * fn stops and is returned. */
+CS_API int cs_index_foreach(cs_index *ix, int (*fn)(void *ud, const char *path), void *ud);
+
+/* Makes every change since the last commit durable and visible to readers
+ * opened afterwards. */
+CS_API int cs_index_commit(cs_index *ix);
+/* Commits, then merges every segment into one. */
+CS_API int cs_index_optimize(cs_index *ix);
+
+/* ---------------------------------------------------------------------------
+ * Index: reader
+ * ------------------------------------------------------------------------- */
+
+typedef struct cs_reader cs_reader;
+
+/* Opens a snapshot of the last commit of the index in dir.  A reader never
+ * takes the writer's lock and keeps its snapshot while writers commit and
+ * merge.  On failure but CS_ENOMEM *out is still set (see cs_index_open).
+ * Owned by the caller, close with cs_reader_close().  A reader may be used
+ * by several threads at once for searching (cs_search), each with its own
+ * results. */
+CS_API int cs_reader_open(cs_reader **out, const char *dir);
+CS_API void cs_reader_close(cs_reader *r);
+/* The message of the last failure on r.  Borrowed until the next call. */
+CS_API const char *cs_reader_errmsg(const cs_reader *r);
+
+typedef struct cs_stats {
+    uint64_t docs;              /* live documents */
+    uint64_t deleted;           /* deleted, not yet merged away */
+    uint64_t terms;             /* sum over segments */
+    uint64_t words;             /* distinct surface words, sum over segments */
+    uint64_t tokens;            /* positions of live and deleted documents */
+    uint32_t segments;
+    uint64_t bytes;             /* all index files */
+    uint64_t text_bytes;        /* stored text */
+    uint64_t docs_by_lang[3];   /* indexed by CS_LANG_* */
+    uint64_t generation;        /* commit number */
+} cs_stats;
+
+CS_API int cs_reader_stats(cs_reader *r, cs_stats *out);
+/* Reads and checks every byte of every file of the snapshot.  Returns 0 or
+ * CS_ECORRUPT with a message naming the file. */
+CS_API int cs_reader_check(cs_reader *r);
+
+/* ---------------------------------------------------------------------------
+ * Search
+ *
+ * The query language (docs/query-language.md): words (implicit AND),
+ * "phrases", AND OR NOT -x ( ), prefix*, a NEAR/N b, lang:en|ru|other.
+ * Ranking: BM25 (k1 1.2, b 0.75) plus a proximity boost; ties by path.
+ * ------------------------------------------------------------------------- */
+
+#define CS_SEARCH_LITERAL   0x1u /* no operators: every word AND-ed (grep -F) */
+#define CS_SEARCH_COUNT     0x2u /* only count matches: no scoring, no hits */
+#define CS_SEARCH_NOSNIPPET 0x4u /* hits without snippets */
+
+typedef struct cs_search_options {
+    unsigned version;           /* CS_SEARCH_OPTIONS_VERSION */
+    size_t   limit;             /* hits to return; 0 = all */
+    size_t   offset;            /* hits to skip first */
+    unsigned flags;             /* CS_SEARCH_* */
+    size_t   snippet_tokens;    /* snippet window; 0 = 30 */
+} cs_search_options;
+
+#define CS_SEARCH_OPTIONS_VERSION 1
+#define CS_SEARCH_OPTIONS_INIT {CS_SEARCH_OPTIONS_VERSION, 10, 0, 0, 0}
+
+typedef struct cs_results cs_results;
+
+/* One hit: every pointer is borrowed until cs_results_free(). */
+typedef struct cs_hit {
+    const char *path;           /* NUL-terminated; may hold bytes that are not UTF-8 */
+    double      score;
+    int         lang;           /* CS_LANG_* */
+    const char *snippet;        /* UTF-8, NUL-terminated; "" with CS_SEARCH_NOSNIPPET */
+    size_t      snippet_len;
+    const size_t *highlights;   /* 2 * nhighlights byte offsets into snippet:
+                                   [start, end) pairs, in order */
+    size_t      nhighlights;
+} cs_hit;
+
+/* Runs query (UTF-8, len bytes) on the reader's snapshot (opts may be NULL:
+ * the defaults).  *out is owned by the caller, free with cs_results_free();
+ * it is set even on failure (but CS_ENOMEM) and then holds the message and,
+ * for CS_EQUERY, the column.  Several threads may search one reader at once. */
+CS_API int cs_search(cs_reader *r, const char *query, size_t len, const cs_search_options *opts,
+                     cs_results **out);
+CS_API void cs_results_free(cs_results *res);
+/* Documents that matched (all of them, not only the hits returned). */
+CS_API size_t cs_results_total(const cs_results *res);
+/* Hits returned (at most opts.limit). */
+CS_API size_t cs_results_count(const cs_results *res);
+/* Hit i (0-based, in rank order): 0, or CS_EINVAL past the end. */
+CS_API int cs_results_hit(const cs_results *res, size_t i, cs_hit *out);
+/* Why the search failed ("" when it did not), and for CS_EQUERY the
+ * 1-based column (in characters) of the problem, else 0. */
+CS_API const char *cs_results_errmsg(const cs_results *res);
+CS_API size_t cs_results_error_column(const cs_results *res);
+
 #ifdef __cplusplus
 }
 #endif

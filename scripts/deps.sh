@@ -49,6 +49,6 @@ if missing; then
 fi
 
 echo "DEPS_CFLAGS := $(pkg-config --cflags libutf8proc)"
-echo "DEPS_LIBS := $(pkg-config --libs libutf8proc) -lstemmer -lpthread"
+echo "DEPS_LIBS := $(pkg-config --libs libutf8proc) -lstemmer -lpthread -lm"
 echo "CHECK_CFLAGS := $(pkg-config --cflags check)"
 echo "CHECK_LIBS := $(pkg-config --libs check)"

@@ -39,4 +39,8 @@ static inline int cs__is_russian_letter(int32_t c) { return c >= 0x0430 && c <= 
 const char *cs__analyzer_stem(cs_analyzer *a, const char *word, size_t len,
                               uint32_t flags, size_t *out_len, uint32_t *out_flags);
 
+/* Positions used by the last cs_analyze() call (tokens, including ones too
+ * long to emit): a document's length for ranking. */
+uint32_t cs__analyzer_npos(const cs_analyzer *a);
+
 #endif

@@ -33,6 +33,7 @@ static size_t seq_len(const unsigned char *s, size_t avail) {
 
 int cs_utf8_check(const char *text, size_t len, size_t *bad_offset) {
     const unsigned char *s = (const unsigned char *)text;
+    if (len == 0) return CS_OK; /* text may be NULL then: memchr(NULL, ...) is UB */
     /* A NUL anywhere makes the input binary, even after an invalid byte:
      * "binary" is the more useful thing to tell about such a file. */
     const unsigned char *nul = memchr(s, 0, len);

@@ -22,7 +22,8 @@
  *                with the ordinal of its term and its variant number
  *
  * Every file ends with the same 24-byte trailer (cs_trailer below).  The
- * exact byte layout is written in docs/format.md and in segment.c.
+ * exact byte layout is written in docs/format.md (and as grammars at the top
+ * of seg_write.c, seg_dict.c and seg_post.c).
  *
  * Doc ids are local to the segment: 0 .. ndocs-1 in the order the writer
  * was given the documents.
@@ -59,7 +60,7 @@
 #define CS_MAX_KEY (CS_MAX_TERM_BYTES + 16)
 
 /* What the index layer knows about a document. */
-typedef struct cs_seg_doc {
+typedef struct cs_docmeta {
     const char *path;           /* borrowed; not NUL-terminated in a reader */
     size_t      path_len;
     uint64_t    size;           /* bytes of the source file / text */
@@ -67,7 +68,7 @@ typedef struct cs_seg_doc {
     uint64_t    hash;           /* 64-bit content hash (cs_hash64) */
     uint32_t    ntokens;        /* token positions used (the BM25 length) */
     uint8_t     lang;           /* CS_LANG_* */
-} cs_seg_doc;
+} cs_docmeta;
 
 /* ---- writer ------------------------------------------------------------- */
 
@@ -80,7 +81,7 @@ typedef struct cs_segw cs_segw;
  * Errors are sticky: after a failure every call returns the same code and
  * cs_segw_free() removes the partial files. */
 int  cs_segw_new(cs_segw **out, const char *dir, uint32_t id, cs_err *err);
-int  cs_segw_add_doc(cs_segw *w, const cs_seg_doc *d, const char *text, size_t len);
+int  cs_segw_add_doc(cs_segw *w, const cs_docmeta *d, const char *text, size_t len);
 /* nvariants: how many surface words (variants) the term has in this
  * segment (1 for most; 0 or 1 means no variant bits). */
 int  cs_segw_term_begin(cs_segw *w, const char *term, size_t len, unsigned flags,
@@ -124,7 +125,7 @@ uint64_t cs_seg_text_bytes(const cs_seg *s);/* the .text file */
 
 /* Document doc's table entry; strings borrowed from the mapping until
  * cs_seg_close().  CS_EINVAL for doc >= ndocs. */
-int  cs_seg_doc(const cs_seg *s, uint32_t doc, cs_seg_doc *out, cs_err *err);
+int  cs_seg_doc(const cs_seg *s, uint32_t doc, cs_docmeta *out, cs_err *err);
 /* Token count of doc (0 for doc >= ndocs); O(1), used by scoring. */
 uint32_t cs_seg_doclen(const cs_seg *s, uint32_t doc);
 /* Stored text of doc (CRC-checked on every call).  *text is borrowed from
@@ -157,11 +158,12 @@ typedef struct cs_seg_iter {
     size_t len;
     char key[CS_MAX_KEY];
     cs_err *err;
+    uint64_t pv[2];             /* private: previous offsets (delta coding) */
 } cs_seg_iter;
 
 /* Positions it before the first term >= t (t may be "", n 0: the start). */
 int  cs_seg_terms_seek(const cs_seg *s, const char *t, size_t n, cs_seg_iter *it, cs_err *err);
-/* Next term: 1 and *t/*n (borrowed from it->key until the next call) and *ti,
+/* Next term: 1 and *t, *n (borrowed from it->key until the next call) and *ti,
  * 0 at the end, or CS_ECORRUPT. */
 int  cs_seg_terms_next(cs_seg_iter *it, const char **t, size_t *n, cs_terminfo *ti);
 /* Same over the surface words: each with its term ordinal and variant. */
@@ -190,6 +192,10 @@ typedef struct cs_postings {
     uint32_t pos_idx;           /* docs of the block whose positions were skipped */
     const unsigned char *pos_p;
     int started;
+    const unsigned char *pos_end;   /* end of the current block's positions */
+    uint32_t pos_doc;           /* doc whose positions are in pos[], or CS_DOC_END */
+    uint32_t last1;             /* last doc of a one-block term */
+    uint64_t skip_end;          /* end of the term's skip entries in .post */
     /* positions of the current doc */
     uint32_t *pos;
     uint8_t *var;

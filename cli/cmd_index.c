@@ -1,0 +1,297 @@
+/*
+ * cmd_index.c — `csearch index`, `remove` and `optimize`.
+ *
+ *   csearch [-i DIR] index [--prune] [--rebuild] [--wait] [--memory MB]
+ *                          [--jobs N] PATH...
+ *
+ * Paths are stored as given, lexically cleaned (no "./" components, no
+ * repeated or trailing slashes); they are not made absolute, so run index
+ * from the same directory each time (docs/csearch.1).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+typedef struct pathlist {
+    char **v;
+    size_t n, cap;
+} pathlist;
+
+typedef struct run {
+    cs_index *ix;
+    size_t nnew, nchanged, nremoved, nskipped, nunchanged;
+    uint64_t bytes, total_bytes;
+    size_t done, total;
+    int tty;
+    double start, last_progress;
+} run;
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int push(pathlist *l, const char *p) {
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        char **v = realloc(l->v, cap * sizeof *v);
+        if (!v) return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    if (!(l->v[l->n] = strdup(p))) return -1;
+    l->n++;
+    return 0;
+}
+
+static void list_free(pathlist *l) {
+    for (size_t i = 0; i < l->n; i++) free(l->v[i]);
+    free(l->v);
+}
+
+/* Lexical clean-up: "./a//b/" -> "a/b"; "." stays ".". */
+static void clean_path(char *p) {
+    char *out = p, *in = p;
+    int abs = *in == '/';
+    if (abs) *out++ = *in++;
+    while (*in) {
+        while (*in == '/') in++;
+        if (in[0] == '.' && (in[1] == '/' || in[1] == '\0')) {
+            in++;
+            continue;
+        }
+        if (!*in) break;
+        if (out > p + abs) *out++ = '/';
+        while (*in && *in != '/') *out++ = *in++;
+    }
+    if (out == p) *out++ = '.';
+    *out = '\0';
+}
+
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Collects regular files under path, recursively, in name order; hidden
+ * entries and symlinked directories are skipped. */
+static int walk(const char *path, pathlist *out, int top, run *r) {
+    struct stat st;
+    if ((top ? stat(path, &st) : lstat(path, &st)) < 0) {
+        cli_err("warning: %s: %s", path, strerror(errno));
+        r->nskipped++;
+        return 0;
+    }
+    if (!top && S_ISLNK(st.st_mode)) {
+        if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) return 0; /* dangling or a directory */
+    }
+    if (S_ISREG(st.st_mode)) return push(out, path);
+    if (!S_ISDIR(st.st_mode)) return 0;
+    DIR *d = opendir(path);
+    if (!d) {
+        cli_err("warning: %s: %s", path, strerror(errno));
+        r->nskipped++;
+        return 0;
+    }
+    pathlist names = {0};
+    struct dirent *de;
+    int rc = 0;
+    while (!rc && (de = readdir(d)))
+        if (de->d_name[0] != '.') rc = push(&names, de->d_name);
+    closedir(d);
+    qsort(names.v, names.n, sizeof *names.v, cmp_str);
+    size_t plen = strlen(path);
+    for (size_t i = 0; i < names.n && !rc; i++) {
+        size_t n = plen + strlen(names.v[i]) + 2;
+        char *child = malloc(n);
+        if (!child) { rc = -1; break; }
+        if (strcmp(path, "/") == 0) snprintf(child, n, "/%s", names.v[i]);
+        else if (strcmp(path, ".") == 0) snprintf(child, n, "%s", names.v[i]);
+        else snprintf(child, n, "%s/%s", path, names.v[i]);
+        rc = walk(child, out, 0, r);
+        free(child);
+    }
+    list_free(&names);
+    return rc;
+}
+
+static void progress(run *r, int final) {
+    if (!r->tty) return;
+    double t = now();
+    if (!final && t - r->last_progress < 0.1) return;
+    r->last_progress = t;
+    double mb = r->bytes / 1e6, secs = t - r->start, rate = secs > 0 ? mb / secs : 0;
+    double left = r->total_bytes > r->bytes ? (r->total_bytes - r->bytes) / 1e6 : 0;
+    fprintf(stderr, "\r\033[K%zu/%zu files, %.1f MB, %.1f MB/s, ETA %.0f s", r->done, r->total,
+            mb, rate, rate > 0 ? left / rate : 0);
+    if (final) fputs("\r\033[K", stderr);
+}
+
+static int on_added(void *ud, const char *path, int status, const char *msg, uint64_t bytes) {
+    run *r = ud;
+    r->done++;
+    r->bytes += bytes;
+    switch (status) {
+    case CS_ADD_NEW: r->nnew++; break;
+    case CS_ADD_CHANGED: r->nchanged++; break;
+    case CS_ADD_UNCHANGED: r->nunchanged++; break;
+    default:
+        if (r->tty) fputs("\r\033[K", stderr);
+        cli_err("warning: skipped %s", msg && *msg ? msg : path);
+        r->nskipped++;
+    }
+    progress(r, 0);
+    return 0;
+}
+
+static int prune_one(void *ud, const char *path) {
+    pathlist *gone = ud;
+    struct stat st;
+    if (stat(path, &st) < 0 && (errno == ENOENT || errno == ENOTDIR)) return push(gone, path);
+    return 0;
+}
+
+static int open_writer(const cli_opts *o, cs_index_options *opt, cs_index **ix) {
+    const char *dir = cli_index_dir_create(o);
+    int rc = cs_index_open(ix, dir, opt);
+    if (rc) {
+        cli_err("%s", *ix ? cs_index_errmsg(*ix) : cs_strerror(rc));
+        cs_index_close(*ix);
+        *ix = NULL;
+    }
+    return rc;
+}
+
+static int parse_uint(const char *flag, const char *s, long max, long *out) {
+    char *end;
+    errno = 0;
+    long v = s ? strtol(s, &end, 10) : -1;
+    if (!s || errno || *end || v < 1 || v > max) {
+        cli_err("%s needs a number from 1 to %ld", flag, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cmd_index(const cli_opts *o, int argc, char **argv) {
+    cs_index_options opt = CS_INDEX_OPTIONS_INIT;
+    int prune = 0, rebuild = 0, i = 0;
+    long v;
+    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) { i++; break; }
+        if (!strcmp(a, "--prune")) prune = 1;
+        else if (!strcmp(a, "--rebuild")) rebuild = 1;
+        else if (!strcmp(a, "--wait")) opt.wait = 1;
+        else if (!strcmp(a, "--memory")) {
+            if (parse_uint(a, argv[++i < argc ? i : argc - 1], 1 << 20, &v)) return EXIT_ERR;
+            opt.memory_mb = (size_t)v;
+        } else if (!strcmp(a, "--jobs")) {
+            if (parse_uint(a, argv[++i < argc ? i : argc - 1], 256, &v)) return EXIT_ERR;
+            opt.jobs = (int)v;
+        } else {
+            cli_err("index: unknown option '%s'", a);
+            return EXIT_ERR;
+        }
+    }
+    if (i >= argc) {
+        cli_err("index: no PATH given");
+        return EXIT_ERR;
+    }
+    opt.rebuild = rebuild;
+    run r = {0};
+    r.tty = isatty(2);
+    r.start = r.last_progress = now();
+    pathlist files = {0};
+    for (; i < argc; i++) {
+        char *p = strdup(argv[i]);
+        if (!p) return EXIT_ERR;
+        clean_path(p);
+        int rc = walk(p, &files, 1, &r);
+        free(p);
+        if (rc) {
+            cli_err("out of memory");
+            list_free(&files);
+            return EXIT_ERR;
+        }
+    }
+    for (size_t k = 0; k < files.n; k++) {
+        struct stat st;
+        if (stat(files.v[k], &st) == 0) r.total_bytes += (uint64_t)st.st_size;
+    }
+    r.total = files.n;
+    int rc = open_writer(o, &opt, &r.ix);
+    if (rc) {
+        list_free(&files);
+        return EXIT_ERR;
+    }
+    rc = cs_index_add_files(r.ix, (const char *const *)files.v, files.n, on_added, &r);
+    progress(&r, 1);
+    if (!rc && prune) {
+        pathlist gone = {0};
+        rc = cs_index_foreach(r.ix, prune_one, &gone);
+        for (size_t k = 0; k < gone.n && !rc; k++)
+            if ((rc = cs_index_remove(r.ix, gone.v[k])) == 0) r.nremoved++;
+        list_free(&gone);
+    }
+    if (!rc) rc = cs_index_commit(r.ix);
+    if (rc) cli_err("%s", cs_index_errmsg(r.ix));
+    cs_index_close(r.ix);
+    list_free(&files);
+    if (rc) return EXIT_ERR;
+    printf("indexed %zu new, %zu changed, %zu removed, %zu skipped, %zu unchanged; %.1f MB in %.1f s\n",
+           r.nnew, r.nchanged, r.nremoved, r.nskipped, r.nunchanged, r.bytes / 1e6,
+           now() - r.start);
+    return r.nskipped ? EXIT_NONE : EXIT_HIT;
+}
+
+int cmd_remove(const cli_opts *o, int argc, char **argv) {
+    if (argc < 1) {
+        cli_err("remove: no PATH given");
+        return EXIT_ERR;
+    }
+    cs_index_options opt = CS_INDEX_OPTIONS_INIT;
+    opt.create = 0;
+    cs_index *ix;
+    if (open_writer(o, &opt, &ix)) return EXIT_ERR;
+    int missing = 0, rc = 0;
+    for (int i = 0; i < argc && !rc; i++) {
+        char *p = strdup(argv[i]);
+        if (!p) { rc = CS_ENOMEM; break; }
+        clean_path(p);
+        rc = cs_index_remove(ix, p);
+        if (rc == CS_ENOTFOUND) {
+            cli_err("warning: %s", cs_index_errmsg(ix));
+            missing++;
+            rc = 0;
+        }
+        free(p);
+    }
+    if (!rc) rc = cs_index_commit(ix);
+    if (rc) cli_err("%s", cs_index_errmsg(ix));
+    cs_index_close(ix);
+    return rc ? EXIT_ERR : missing ? EXIT_NONE : EXIT_HIT;
+}
+
+int cmd_optimize(const cli_opts *o, int argc, char **argv) {
+    (void)argv;
+    if (argc) {
+        cli_err("optimize: takes no arguments");
+        return EXIT_ERR;
+    }
+    cs_index_options opt = CS_INDEX_OPTIONS_INIT;
+    opt.create = 0;
+    cs_index *ix;
+    if (open_writer(o, &opt, &ix)) return EXIT_ERR;
+    int rc = cs_index_optimize(ix);
+    if (rc) cli_err("%s", cs_index_errmsg(ix));
+    cs_index_close(ix);
+    return rc ? EXIT_ERR : EXIT_HIT;
+}

@@ -1,0 +1,242 @@
+/*
+ * cmd_search.c — `csearch [options] QUERY...` and `csearch search QUERY...`.
+ *
+ *   -n N           hits to show (default 10; 0 = all)
+ *   --offset K     skip the first K hits
+ *   --json         one JSON object per hit per line
+ *   --paths        matching paths, one per line, in rank order
+ *   --count        the number of matching documents
+ *   --color WHEN   auto (default: on a terminal, unless NO_COLOR), always, never
+ *   -F, --literal  no operators: every word AND-ed
+ *   -f FILE        one query per line (- = stdin)
+ * Exit: 0 something matched, 1 nothing, 2 error.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+enum { OUT_HUMAN, OUT_JSON, OUT_PATHS, OUT_COUNT };
+
+typedef struct sopts {
+    int out, color;
+    cs_search_options so;
+    const char *batch;
+} sopts;
+
+/* JSON string: UTF-8 passes through; bytes that are not valid UTF-8 are
+ * written as \udcXX (Python's surrogateescape), so any path round-trips. */
+static void json_str(FILE *f, const char *s, size_t n) {
+    fputc('"', f);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t bad;
+        if (c == '"' || c == '\\') {
+            fputc('\\', f);
+            fputc(c, f);
+            i++;
+        } else if (c < 0x20 || c == 0x7f) {
+            switch (c) {
+            case '\n': fputs("\\n", f); break;
+            case '\t': fputs("\\t", f); break;
+            case '\r': fputs("\\r", f); break;
+            default: fprintf(f, "\\u%04x", c);
+            }
+            i++;
+        } else if (c < 0x80) {
+            fputc(c, f);
+            i++;
+        } else {
+            size_t k = 1;
+            while (k < 4 && i + k < n && ((unsigned char)s[i + k] & 0xC0) == 0x80) k++;
+            if (cs_utf8_check(s + i, k, &bad) == 0 && ((c >= 0xF0) ? k == 4 : c >= 0xE0 ? k == 3 : k == 2)) {
+                fwrite(s + i, 1, k, f);
+                i += k;
+            } else {
+                fprintf(f, "\\udc%02x", c);
+                i++;
+            }
+        }
+    }
+    fputc('"', f);
+}
+
+static void print_snippet(const cs_hit *h, int color) {
+    size_t at = 0;
+    fputs("    ", stdout);
+    for (size_t k = 0; k < h->nhighlights; k++) {
+        size_t a = h->highlights[2 * k], b = h->highlights[2 * k + 1];
+        fwrite(h->snippet + at, 1, a - at, stdout);
+        if (color) fputs("\033[1;31m", stdout);
+        fwrite(h->snippet + a, 1, b - a, stdout);
+        if (color) fputs("\033[0m", stdout);
+        at = b;
+    }
+    fwrite(h->snippet + at, 1, h->snippet_len - at, stdout);
+    fputc('\n', stdout);
+}
+
+static void print_hit(const sopts *o, const cs_hit *h, size_t rank, const char *query) {
+    switch (o->out) {
+    case OUT_PATHS:
+        printf("%s\n", h->path);
+        break;
+    case OUT_JSON:
+        printf("{\"rank\":%zu,\"path\":", rank);
+        json_str(stdout, h->path, strlen(h->path));
+        printf(",\"score\":%.6g,\"lang\":\"%s\",\"snippet\":", h->score, cs_lang_name(h->lang));
+        json_str(stdout, h->snippet, h->snippet_len);
+        fputs(",\"highlights\":[", stdout);
+        for (size_t k = 0; k < h->nhighlights; k++)
+            printf("%s[%zu,%zu]", k ? "," : "", h->highlights[2 * k], h->highlights[2 * k + 1]);
+        fputc(']', stdout);
+        if (query) {
+            fputs(",\"query\":", stdout);
+            json_str(stdout, query, strlen(query));
+        }
+        fputs("}\n", stdout);
+        break;
+    default:
+        if (o->color) printf("\033[1m%zu.\033[0m \033[35m%s\033[0m  (%.3f)\n", rank, h->path, h->score);
+        else printf("%zu. %s  (%.3f)\n", rank, h->path, h->score);
+        if (h->snippet_len) print_snippet(h, o->color);
+    }
+}
+
+/* Runs one query; returns 0 matched, 1 none, 2 error.  line > 0 in batch mode. */
+static int run_query(cs_reader *r, const sopts *o, const char *q, size_t line) {
+    cs_results *res = NULL;
+    int rc = cs_search(r, q, strlen(q), &o->so, &res);
+    if (rc) {
+        const char *msg = res ? cs_results_errmsg(res) : cs_strerror(rc);
+        size_t col = res ? cs_results_error_column(res) : 0;
+        char where[64] = "";
+        if (line) snprintf(where, sizeof where, "line %zu: ", line);
+        if (rc == CS_EQUERY) cli_err("%squery error at column %zu: %s", where, col, msg);
+        else cli_err("%s%s", where, msg);
+        cs_results_free(res);
+        return EXIT_ERR;
+    }
+    size_t total = cs_results_total(res);
+    if (o->out == OUT_COUNT) {
+        if (line) printf("%zu\t%s\n", total, q);
+        else printf("%zu\n", total);
+    } else {
+        for (size_t i = 0; i < cs_results_count(res); i++) {
+            cs_hit h;
+            if (cs_results_hit(res, i, &h) == 0)
+                print_hit(o, &h, o->so.offset + i + 1, line && o->out == OUT_JSON ? q : NULL);
+        }
+        if (o->out == OUT_HUMAN && !line)
+            fprintf(stderr, "%zu document%s matched\n", total, total == 1 ? "" : "s");
+    }
+    cs_results_free(res);
+    return total ? EXIT_HIT : EXIT_NONE;
+}
+
+static int run_batch(cs_reader *r, const sopts *o) {
+    FILE *f = strcmp(o->batch, "-") ? fopen(o->batch, "r") : stdin;
+    if (!f) {
+        cli_err("%s: %s", o->batch, strerror(errno));
+        return EXIT_ERR;
+    }
+    char *line = NULL;
+    size_t cap = 0, no = 0;
+    ssize_t n;
+    int any = 0, err = 0;
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        no++;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
+        if (n == 0) continue;
+        int rc = run_query(r, o, line, no);
+        if (rc == EXIT_HIT) any = 1;
+        if (rc == EXIT_ERR) err = 1;
+    }
+    free(line);
+    if (f != stdin) fclose(f);
+    return err ? EXIT_ERR : any ? EXIT_HIT : EXIT_NONE;
+}
+
+static int parse_size(const char *flag, const char *s, size_t *out) {
+    char *end;
+    errno = 0;
+    unsigned long long v = s && *s != '-' ? strtoull(s, &end, 10) : 0;
+    if (!s || *s == '-' || errno || *end || end == s) {
+        cli_err("%s needs a non-negative number", flag);
+        return -1;
+    }
+    *out = (size_t)v;
+    return 0;
+}
+
+int cmd_search(const cli_opts *gopt, int argc, char **argv) {
+    sopts o = {OUT_HUMAN, -1, CS_SEARCH_OPTIONS_INIT, NULL};
+    cli_opts g0 = *gopt, *g = &g0;
+    int i = 0;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--")) { i++; break; }
+        if (a[0] != '-' || !a[1]) break;
+        if (!strcmp(a, "-n")) { if (parse_size(a, val, &o.so.limit)) return EXIT_ERR; i++; }
+        else if (!strcmp(a, "--offset")) { if (parse_size(a, val, &o.so.offset)) return EXIT_ERR; i++; }
+        else if (!strcmp(a, "--json")) o.out = OUT_JSON;
+        else if (!strcmp(a, "--paths")) o.out = OUT_PATHS;
+        else if (!strcmp(a, "--count")) o.out = OUT_COUNT;
+        else if (!strcmp(a, "-F") || !strcmp(a, "--literal")) o.so.flags |= CS_SEARCH_LITERAL;
+        else if (!strcmp(a, "-f")) {
+            if (!val) { cli_err("-f needs a FILE (or -)"); return EXIT_ERR; }
+            o.batch = val;
+            i++;
+        } else if (!strcmp(a, "--color") || !strncmp(a, "--color=", 8)) {
+            const char *w = a[7] == '=' ? a + 8 : val;
+            if (a[7] != '=') i++;
+            if (w && !strcmp(w, "always")) o.color = 1;
+            else if (w && !strcmp(w, "never")) o.color = 0;
+            else if (w && !strcmp(w, "auto")) o.color = -1;
+            else { cli_err("--color needs auto, always or never"); return EXIT_ERR; }
+        } else if (!strcmp(a, "-i")) {
+            if (!val) { cli_err("option -i needs a directory"); return EXIT_ERR; }
+            g->index_dir = val;
+            i++;
+        } else {
+            cli_err("unknown option '%s' (a query starting with '-' goes after --)", a);
+            return EXIT_ERR;
+        }
+    }
+    if (!o.batch && i >= argc) {
+        cli_err("no query given (see csearch --help)");
+        return EXIT_ERR;
+    }
+    if (o.color < 0) {
+        const char *nc = getenv("NO_COLOR");
+        o.color = isatty(1) && !(nc && *nc);
+    }
+    if (o.out == OUT_COUNT) o.so.flags |= CS_SEARCH_COUNT;
+    if (o.out == OUT_PATHS) o.so.flags |= CS_SEARCH_NOSNIPPET;
+    const char *dir = cli_index_dir(g);
+    if (!dir) return EXIT_ERR;
+    cs_reader *r = NULL;
+    int rc = cs_reader_open(&r, dir);
+    if (rc) {
+        cli_err("%s", r ? cs_reader_errmsg(r) : cs_strerror(rc));
+        cs_reader_close(r);
+        return EXIT_ERR;
+    }
+    if (o.batch) {
+        if (i < argc) {
+            cli_err("-f takes the queries from FILE: no QUERY arguments");
+            rc = EXIT_ERR;
+        } else {
+            rc = run_batch(r, &o);
+        }
+    } else {
+        char *q = cli_join(argc - i, argv + i);
+        rc = q ? run_query(r, &o, q, 0) : EXIT_ERR;
+        free(q);
+    }
+    cs_reader_close(r);
+    return rc;
+}

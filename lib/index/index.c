@@ -1,0 +1,554 @@
+/*
+ * index.c — the writer handle: documents in, commits out.
+ *
+ * The writer keeps the last commit's manifest with every segment open, a
+ * map from document path to where its live version is (a committed segment
+ * or the in-memory batch), and the in-memory batch itself.  Adding a
+ * document that is already indexed marks the old version deleted; the
+ * batch is flushed as a new segment when it outgrows the memory budget and
+ * at commit.  Nothing is visible to readers until cs_index_commit() writes a
+ * new manifest and switches CURRENT to it (docs/commit.md).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "index.h"
+#include "memindex.h"
+
+#define PENDING UINT32_MAX      /* document lives in the in-memory batch */
+#define DEAD    (UINT32_MAX - 1)/* path known but removed */
+#define MERGE_FACTOR 8          /* segments of one size tier before a merge */
+
+typedef struct pentry {
+    uint64_t path_off, hash, size, chash;
+    int64_t mtime_ns;
+    uint32_t path_len, seg, doc;
+} pentry;
+
+struct cs_index {
+    cs_err err;
+    char *dir;
+    int lockfd;
+    cs_index_options opts;
+    cs_manifest man;            /* last commit + flushed, uncommitted segments */
+    uint32_t ncommitted;        /* man.segs[0..ncommitted) are in the manifest on disk */
+    int dirty;
+    /* path map */
+    cs_buf paths;
+    pentry *ents;
+    uint32_t nents, cap_ents;
+    uint32_t *slots, nslots;    /* open addressing over ents, id + 1 */
+    /* the batch */
+    cs_memindex *mem;
+    uint8_t *memdel;            /* deletions among the batch's documents */
+    uint32_t cap_memdel;
+    cs_analyzer *an;
+    cs_docterms dt;
+    cs_buf filebuf;
+};
+
+const char *cs_index_errmsg(const cs_index *ix) { return ix ? ix->err.msg : ""; }
+
+/* ---- path map ----------------------------------------------------------- */
+
+static int map_grow(cs_index *ix) {
+    uint32_t n = ix->nslots ? ix->nslots * 2 : 1024;
+    uint32_t *s = cs__calloc(n, sizeof *s);
+    if (!s) return CS_ENOMEM;
+    for (uint32_t i = 0; i < ix->nents; i++) {
+        uint32_t j = (uint32_t)ix->ents[i].hash & (n - 1);
+        while (s[j]) j = (j + 1) & (n - 1);
+        s[j] = i + 1;
+    }
+    cs__free(ix->slots);
+    ix->slots = s;
+    ix->nslots = n;
+    return 0;
+}
+
+static pentry *map_find(const cs_index *ix, const char *path, size_t len) {
+    if (!ix->nslots) return NULL;
+    uint64_t h = cs_hash(path, len);
+    for (uint32_t j = (uint32_t)h & (ix->nslots - 1);; j = (j + 1) & (ix->nslots - 1)) {
+        uint32_t id = ix->slots[j];
+        if (!id) return NULL;
+        pentry *e = &ix->ents[id - 1];
+        if (e->hash == h && e->path_len == len &&
+            memcmp(ix->paths.data + e->path_off, path, len) == 0)
+            return e;
+    }
+}
+
+static pentry *map_put(cs_index *ix, const char *path, size_t len) {
+    pentry *e = map_find(ix, path, len);
+    if (e) return e;
+    if ((ix->nents + 1) * 2 > ix->nslots && map_grow(ix)) return NULL;
+    if (ix->nents == ix->cap_ents) {
+        uint32_t cap = ix->cap_ents ? ix->cap_ents * 2 : 256;
+        pentry *n = cs__realloc(ix->ents, cap * sizeof *n);
+        if (!n) return NULL;
+        ix->ents = n;
+        ix->cap_ents = cap;
+    }
+    e = &ix->ents[ix->nents];
+    memset(e, 0, sizeof *e);
+    e->hash = cs_hash(path, len);
+    e->path_off = ix->paths.len;
+    e->path_len = (uint32_t)len;
+    e->seg = DEAD;
+    cs_buf_put(&ix->paths, path, len);
+    if (ix->paths.rc) return NULL;
+    uint32_t j = (uint32_t)e->hash & (ix->nslots - 1);
+    while (ix->slots[j]) j = (j + 1) & (ix->nslots - 1);
+    ix->slots[j] = ++ix->nents;
+    return e;
+}
+
+/* Rebuilds the map from the live documents of every segment. */
+static int map_rebuild(cs_index *ix) {
+    ix->nents = 0;
+    cs_buf_reset(&ix->paths);
+    if (ix->slots) memset(ix->slots, 0, ix->nslots * sizeof *ix->slots);
+    for (uint32_t i = 0; i < ix->man.nsegs; i++) {
+        cs_segref *r = &ix->man.segs[i];
+        for (uint32_t d = 0; d < r->ndocs; d++) {
+            if (cs_is_deleted(r, d)) continue;
+            cs_docmeta m;
+            int rc = cs_seg_doc(r->seg, d, &m, &ix->err);
+            if (rc) return rc;
+            pentry *e = map_put(ix, m.path, m.path_len);
+            if (!e) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
+            e->seg = r->id;
+            e->doc = d;
+            e->size = m.size;
+            e->mtime_ns = m.mtime_ns;
+            e->chash = m.hash;
+        }
+    }
+    return 0;
+}
+
+static cs_segref *seg_by_id(cs_index *ix, uint32_t id) {
+    for (uint32_t i = 0; i < ix->man.nsegs; i++)
+        if (ix->man.segs[i].id == id) return &ix->man.segs[i];
+    return NULL;
+}
+
+/* Marks the live version of e deleted (in its segment or in the batch). */
+static int delete_entry(cs_index *ix, pentry *e) {
+    if (e->seg == DEAD) return 0;
+    if (e->seg == PENDING) {
+        ix->memdel[e->doc >> 3] |= (uint8_t)(1u << (e->doc & 7));
+    } else {
+        cs_segref *r = seg_by_id(ix, e->seg);
+        if (!r) return cs__err(&ix->err, CS_ERROR, "internal: segment %u not found", e->seg);
+        if (!r->del) {
+            r->del = cs__calloc((r->ndocs + 7) / 8 + 1, 1);
+            if (!r->del) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
+        }
+        if (!cs_is_deleted(r, e->doc)) {
+            r->del[e->doc >> 3] |= (uint8_t)(1u << (e->doc & 7));
+            r->ndeleted++;
+            r->del_dirty = 1;
+        }
+    }
+    e->seg = DEAD;
+    ix->dirty = 1;
+    return 0;
+}
+
+/* ---- open / close --------------------------------------------------------- */
+
+static int mkdir_p(const char *dir, cs_err *err) {
+    char buf[4096];
+    size_t n = strlen(dir);
+    if (n >= sizeof buf) return cs__err(err, CS_EINVAL, "%s: path too long", dir);
+    memcpy(buf, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0') continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, 0755) < 0 && errno != EEXIST) return cs__err_sys(err, errno, "%s", buf);
+        buf[i] = c;
+    }
+    return 0;
+}
+
+static int take_lock(cs_index *ix) {
+    char path[4096];
+    cs__path(path, sizeof path, ix->dir, "LOCK");
+    ix->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (ix->lockfd < 0) return cs__err_sys(&ix->err, errno, "%s", path);
+    int op = LOCK_EX | (ix->opts.wait ? 0 : LOCK_NB);
+    while (flock(ix->lockfd, op) < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EWOULDBLOCK)
+            return cs__err(&ix->err, CS_ELOCKED, "%s: index is locked by another writer",
+                           ix->dir);
+        return cs__err_sys(&ix->err, errno, "%s: flock", path);
+    }
+    return 0;
+}
+
+/* Is name one of ours that the current manifest does not reference? */
+static int is_stale(const cs_index *ix, const char *name) {
+    unsigned id;
+    unsigned long long gen;
+    char kind[16];
+    if (sscanf(name, CS_MANIFEST_PREFIX "%llu", &gen) == 1) return gen != ix->man.gen;
+    if (!strcmp(name, "CURRENT.tmp")) return 1;
+    if (sscanf(name, "s%8x.%llu.de%1[l]", &id, &gen, kind) == 3) {
+        for (uint32_t i = 0; i < ix->man.nsegs; i++)
+            if (ix->man.segs[i].id == id) return ix->man.segs[i].del_gen != gen;
+        return 1;
+    }
+    if (sscanf(name, "s%8x.%15s", &id, kind) == 2 && strlen(name) > 10 && name[9] == '.') {
+        for (uint32_t i = 0; i < ix->man.nsegs; i++)
+            if (ix->man.segs[i].id == id) return 0;
+        return 1;
+    }
+    return 0;
+}
+
+/* Removes files of failed commits and of merged-away segments.  Readers
+ * that still map them keep their data (POSIX unlink semantics). */
+static void remove_stale(cs_index *ix) {
+    DIR *d = opendir(ix->dir);
+    if (!d) return;
+    struct dirent *de;
+    char path[4096];
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.' || !is_stale(ix, de->d_name)) continue;
+        cs__path(path, sizeof path, ix->dir, "%s", de->d_name);
+        unlink(path);
+    }
+    closedir(d);
+}
+
+static int index_open(cs_index *ix, const char *dir) {
+    ix->dir = cs__strndup(dir, strlen(dir));
+    if (!ix->dir) return CS_ENOMEM;
+    struct stat st;
+    if (stat(dir, &st) < 0) {
+        if (errno != ENOENT || !ix->opts.create) return cs__err_sys(&ix->err, errno, "%s", dir);
+        int rc = mkdir_p(dir, &ix->err);
+        if (rc) return rc;
+    } else if (!S_ISDIR(st.st_mode)) {
+        return cs__err(&ix->err, CS_EINVAL, "%s: not a directory", dir);
+    }
+    int rc = take_lock(ix);
+    if (rc) return rc;
+    rc = cs__manifest_load(&ix->man, dir, &ix->err);
+    if (rc == CS_ENOTFOUND) { /* a new index */
+        cs__manifest_clear(&ix->man);
+        cs__err_clear(&ix->err);
+        ix->man.next_seg = 1;
+        snprintf(ix->man.analysis, sizeof ix->man.analysis, "%s", cs_analysis_version());
+        rc = 0;
+    } else if (!rc && ix->opts.rebuild) {
+        /* keep the generation and segment numbering so no name is reused;
+         * the old segments become stale at the first commit */
+        for (uint32_t i = 0; i < ix->man.nsegs; i++) cs__free(ix->man.segs[i].del);
+        ix->man.nsegs = 0;
+        snprintf(ix->man.analysis, sizeof ix->man.analysis, "%s", cs_analysis_version());
+        ix->dirty = 1;
+    } else if (!rc && strcmp(ix->man.analysis, cs_analysis_version()) != 0) {
+        return cs__err(&ix->err, CS_EVERSION,
+                       "%s: index was built with other analysis rules (%s); rebuild it: "
+                       "csearch index --rebuild PATH...",
+                       dir, ix->man.analysis);
+    }
+    if (!rc) rc = cs__manifest_open_segments(&ix->man, dir, &ix->err);
+    if (rc) return rc;
+    ix->ncommitted = ix->man.nsegs;
+    if (!ix->opts.rebuild) remove_stale(ix);
+    if ((rc = cs_mem_new(&ix->mem)) || (rc = cs_analyzer_new(&ix->an))) return rc;
+    return map_rebuild(ix);
+}
+
+int cs_index_open(cs_index **out, const char *dir, const cs_index_options *opts) {
+    if (!out || !dir) return CS_EINVAL;
+    cs_index *ix = cs__calloc(1, sizeof *ix);
+    *out = ix;
+    if (!ix) return CS_ENOMEM;
+    ix->lockfd = -1;
+    cs_index_options def = CS_INDEX_OPTIONS_INIT;
+    ix->opts = opts && opts->version == CS_INDEX_OPTIONS_VERSION ? *opts : def;
+    if (!ix->opts.memory_mb) ix->opts.memory_mb = 256;
+    int rc = index_open(ix, dir);
+    if (rc == CS_ENOMEM && !ix->err.msg[0]) cs__err(&ix->err, rc, "out of memory");
+    return rc;
+}
+
+void cs_index_close(cs_index *ix) {
+    if (!ix) return;
+    /* Flushed but uncommitted segments stay on disk as stale files, which
+     * the next writer removes; closing the descriptor drops the lock. */
+    cs__manifest_clear(&ix->man);
+    if (ix->lockfd >= 0) close(ix->lockfd);
+    cs_mem_free(ix->mem);
+    cs__free(ix->memdel);
+    cs_analyzer_free(ix->an);
+    cs_docterms_free(&ix->dt);
+    cs_buf_free(&ix->filebuf);
+    cs_buf_free(&ix->paths);
+    cs__free(ix->ents);
+    cs__free(ix->slots);
+    cs__free(ix->dir);
+    cs__free(ix);
+}
+
+/* ---- flush ---------------------------------------------------------------- */
+
+/* Writes the batch as a new (uncommitted) segment. */
+static int flush_batch(cs_index *ix) {
+    uint32_t n = cs_mem_ndocs(ix->mem);
+    if (n == 0) return 0;
+    uint32_t id = ix->man.next_seg++;
+    int rc = cs_mem_flush(ix->mem, ix->dir, id, &ix->err);
+    if (rc) return rc;
+    cs_segref r = {0};
+    r.id = id;
+    r.ndocs = n;
+    rc = cs_seg_open(&r.seg, ix->dir, id, &ix->err);
+    if (rc) return rc;
+    for (uint32_t d = 0; d < n; d++) {
+        if (!(ix->memdel[d >> 3] >> (d & 7) & 1)) continue;
+        if (!r.del && !(r.del = cs__calloc((n + 7) / 8 + 1, 1))) {
+            cs_seg_close(r.seg);
+            return CS_ENOMEM;
+        }
+        r.del[d >> 3] |= (uint8_t)(1u << (d & 7));
+        r.ndeleted++;
+        r.del_dirty = 1;
+    }
+    if ((rc = cs__manifest_add(&ix->man, &r))) {
+        cs_seg_close(r.seg);
+        cs__free(r.del);
+        return rc;
+    }
+    memset(ix->memdel, 0, ix->cap_memdel);
+    /* the batch's documents now live in segment id */
+    for (uint32_t i = 0; i < ix->nents; i++)
+        if (ix->ents[i].seg == PENDING) ix->ents[i].seg = id;
+    return 0;
+}
+
+/* ---- adding documents ------------------------------------------------------- */
+
+static int add_analysed(cs_index *ix, const char *path, size_t plen, const char *text,
+                        size_t len, int64_t mtime_ns, uint64_t chash, int *status) {
+    uint32_t doc = cs_mem_ndocs(ix->mem);
+    if (doc / 8 + 1 > ix->cap_memdel) {
+        uint32_t cap = ix->cap_memdel ? ix->cap_memdel * 2 : 1024;
+        uint8_t *d = cs__realloc(ix->memdel, cap);
+        if (!d) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
+        memset(d + ix->cap_memdel, 0, cap - ix->cap_memdel);
+        ix->memdel = d;
+        ix->cap_memdel = cap;
+    }
+    cs_docmeta m = {path, plen, len, mtime_ns, chash, ix->dt.ntokens, (uint8_t)ix->dt.lang};
+    int rc = cs_mem_add(ix->mem, &m, text, len, &ix->dt);
+    if (rc) return cs__err(&ix->err, rc, "out of memory while indexing %.*s", (int)plen, path);
+    pentry *e = map_put(ix, path, plen);
+    if (!e) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
+    if (status) *status = e->seg == DEAD ? CS_ADD_NEW : CS_ADD_CHANGED;
+    if ((rc = delete_entry(ix, e))) return rc;
+    e->seg = PENDING;
+    e->doc = doc;
+    e->size = len;
+    e->mtime_ns = mtime_ns;
+    e->chash = chash;
+    ix->dirty = 1;
+    if (cs_mem_bytes(ix->mem) >= ix->opts.memory_mb << 20) return flush_batch(ix);
+    return 0;
+}
+
+int cs_index_add_text(cs_index *ix, const char *path, const char *text, size_t len,
+                      int64_t mtime_ns) {
+    if (!ix || !path || (!text && len)) return CS_EINVAL;
+    cs__err_clear(&ix->err);
+    int rc = cs_docterms_analyze(&ix->dt, ix->an, text, len);
+    if (rc) return cs__err(&ix->err, rc, "%s: %s", path, cs_analyzer_errmsg(ix->an));
+    return add_analysed(ix, path, strlen(path), text, len, mtime_ns, cs_hash64(text, len), NULL);
+}
+
+static int64_t mtime_of(const struct stat *st) {
+    return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+/* Reads path into ix->filebuf. */
+static int read_whole(cs_index *ix, const char *path, const struct stat *st) {
+    return cs__read_file(path, &ix->filebuf, (size_t)st->st_size + (1u << 20), &ix->err);
+}
+
+int cs_index_add_file(cs_index *ix, const char *path, int *status) {
+    if (!ix || !path) return CS_EINVAL;
+    cs__err_clear(&ix->err);
+    if (status) *status = CS_ADD_SKIPPED;
+    struct stat st;
+    if (stat(path, &st) < 0) return cs__err_sys(&ix->err, errno, "%s", path);
+    if (!S_ISREG(st.st_mode)) return cs__err(&ix->err, CS_EIO, "%s: not a regular file", path);
+    size_t plen = strlen(path);
+    pentry *e = map_find(ix, path, plen);
+    if (e && e->seg != DEAD && e->size == (uint64_t)st.st_size && e->mtime_ns == mtime_of(&st)) {
+        if (status) *status = CS_ADD_UNCHANGED;
+        return 0;
+    }
+    int rc = read_whole(ix, path, &st);
+    if (rc) return rc == CS_ENOTFOUND ? CS_EIO : rc;
+    const char *text = (const char *)ix->filebuf.data;
+    size_t len = ix->filebuf.len;
+    uint64_t h = cs_hash64(text, len);
+    e = map_find(ix, path, plen); /* the read may not move entries, but be plain */
+    if (e && e->seg != DEAD && e->size == len && e->chash == h) {
+        if (status) *status = CS_ADD_UNCHANGED;
+        return 0;
+    }
+    rc = cs_docterms_analyze(&ix->dt, ix->an, text, len);
+    if (rc == CS_EBINARY) return cs__err(&ix->err, rc, "%s: binary file (NUL byte)", path);
+    if (rc) return cs__err(&ix->err, rc, "%s: %s", path, cs_analyzer_errmsg(ix->an));
+    return add_analysed(ix, path, plen, text, len, mtime_of(&st), h, status);
+}
+
+int cs_index_add_files(cs_index *ix, const char *const *paths, size_t n, cs_add_fn fn, void *ud) {
+    if (!ix || (!paths && n)) return CS_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        int status = CS_ADD_SKIPPED;
+        struct stat st;
+        uint64_t bytes = stat(paths[i], &st) == 0 ? (uint64_t)st.st_size : 0;
+        int rc = cs_index_add_file(ix, paths[i], &status);
+        if (rc && rc != CS_EIO && rc != CS_EUTF8 && rc != CS_EBINARY && rc != CS_ENOTFOUND)
+            return rc;
+        if (fn && fn(ud, paths[i], status, rc ? ix->err.msg : "", bytes)) return CS_OK;
+    }
+    return CS_OK;
+}
+
+int cs_index_remove(cs_index *ix, const char *path) {
+    if (!ix || !path) return CS_EINVAL;
+    cs__err_clear(&ix->err);
+    pentry *e = map_find(ix, path, strlen(path));
+    if (!e || e->seg == DEAD)
+        return cs__err(&ix->err, CS_ENOTFOUND, "%s: not in the index", path);
+    return delete_entry(ix, e);
+}
+
+int cs_index_foreach(cs_index *ix, int (*fn)(void *, const char *), void *ud) {
+    if (!ix || !fn) return CS_EINVAL;
+    cs_buf b = {0};
+    int rc = 0;
+    for (uint32_t i = 0; i < ix->nents && !rc; i++) {
+        const pentry *e = &ix->ents[i];
+        if (e->seg == DEAD) continue;
+        cs_buf_reset(&b);
+        cs_buf_put(&b, ix->paths.data + e->path_off, e->path_len);
+        cs_buf_byte(&b, 0);
+        if (b.rc) rc = CS_ENOMEM;
+        else rc = fn(ud, (const char *)b.data);
+    }
+    cs_buf_free(&b);
+    return rc;
+}
+
+/* ---- commit ----------------------------------------------------------------- */
+
+/* Steps 1-7 of docs/commit.md.  On failure the previous commit stays the
+ * current one; files written so far are removed by the next writer. */
+static int commit(cs_index *ix) {
+    int rc;
+    if ((rc = cs__commit_step(1, &ix->err)) || (rc = flush_batch(ix))) return rc;
+    uint64_t gen = ix->man.gen + 1;
+    if ((rc = cs__commit_step(2, &ix->err))) return rc;
+    for (uint32_t i = 0; i < ix->man.nsegs; i++) {
+        cs_segref *r = &ix->man.segs[i];
+        if (!r->del_dirty) continue;
+        if ((rc = cs__del_write(r, gen, ix->dir, &ix->err))) return rc;
+    }
+    /* the new segments' files must be durable before the manifest names them */
+    if ((rc = cs__fsync_dir(ix->dir, &ix->err))) return rc;
+    cs_manifest next = ix->man; /* shares segs: written, not changed */
+    next.gen = gen;
+    if ((rc = cs__commit_step(3, &ix->err)) || (rc = cs__manifest_write(&next, ix->dir, &ix->err)))
+        return rc;
+    if ((rc = cs__current_write(ix->dir, gen, &ix->err))) return rc;
+    /* committed */
+    ix->man.gen = gen;
+    for (uint32_t i = 0; i < ix->man.nsegs; i++) {
+        cs_segref *r = &ix->man.segs[i];
+        if (r->del_dirty) r->del_gen = gen;
+        r->del_dirty = 0;
+    }
+    ix->ncommitted = ix->man.nsegs;
+    ix->dirty = 0;
+    if (!cs__commit_step(7, &ix->err)) remove_stale(ix);
+    cs__err_clear(&ix->err);
+    return 0;
+}
+
+/* Replaces segs[from..from+n) by one merged segment and commits. */
+static int merge_range(cs_index *ix, uint32_t from, uint32_t n) {
+    cs_segref merged;
+    uint32_t id = ix->man.next_seg++;
+    int rc = cs__merge(ix->man.segs + from, n, ix->dir, id, &merged, &ix->err);
+    if (rc) return rc;
+    for (uint32_t i = from; i < from + n; i++) {
+        cs_seg_close(ix->man.segs[i].seg);
+        cs__free(ix->man.segs[i].del);
+    }
+    ix->man.segs[from] = merged;
+    memmove(ix->man.segs + from + 1, ix->man.segs + from + n,
+            (ix->man.nsegs - from - n) * sizeof *ix->man.segs);
+    ix->man.nsegs -= n - 1;
+    if ((rc = map_rebuild(ix))) return rc;
+    return commit(ix);
+}
+
+static unsigned tier(const cs_segref *r) {
+    uint64_t live = r->ndocs - r->ndeleted;
+    unsigned t = 0;
+    while (live >= MERGE_FACTOR) { live /= MERGE_FACTOR; t++; }
+    return t;
+}
+
+/* Tiered policy: whenever MERGE_FACTOR adjacent segments share a size tier,
+ * merge them; so the count of segments stays logarithmic in the docs. */
+static int maybe_merge(cs_index *ix) {
+    for (int again = 1; again;) {
+        again = 0;
+        for (uint32_t i = 0; i + MERGE_FACTOR <= ix->man.nsegs; i++) {
+            uint32_t j = i + 1;
+            while (j < ix->man.nsegs && tier(&ix->man.segs[j]) == tier(&ix->man.segs[i])) j++;
+            if (j - i >= MERGE_FACTOR) {
+                int rc = merge_range(ix, i, j - i);
+                if (rc) return rc;
+                again = 1;
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
+int cs_index_commit(cs_index *ix) {
+    if (!ix) return CS_EINVAL;
+    cs__err_clear(&ix->err);
+    int rc = commit(ix);
+    return rc ? rc : maybe_merge(ix);
+}
+
+int cs_index_optimize(cs_index *ix) {
+    if (!ix) return CS_EINVAL;
+    int rc = commit(ix);
+    if (rc) return rc;
+    int fully_live = ix->man.nsegs == 1 && ix->man.segs[0].ndeleted == 0;
+    if (ix->man.nsegs == 0 || fully_live) return 0;
+    return merge_range(ix, 0, ix->man.nsegs);
+}

@@ -1,0 +1,95 @@
+/*
+ * index.h — what the writer (index.c), the reader (reader.c), merging
+ * (merge.c) and the commit protocol (manifest.c) share (lib/index/).
+ *
+ * Index directory:
+ *   LOCK                  flock()ed by the one writer
+ *   CURRENT               "MANIFEST-<gen>\n": the last commit
+ *   MANIFEST-<gen>        the live segments and their deletion files
+ *   s<ID>.{dict,post,pos,docs,text,words}   segment files (segment.h)
+ *   s<ID>.<gen>.del       deletion bitmap of segment ID as of commit gen
+ * Protocol and format: docs/commit.md, docs/format.md.
+ */
+#ifndef CS_INDEX_H
+#define CS_INDEX_H
+
+#include <pthread.h>
+
+#include "../storage/segment.h"
+
+#define CS_MANIFEST_PREFIX "MANIFEST-"
+
+/* One live segment as the manifest lists it, plus what is open of it. */
+typedef struct cs_segref {
+    uint32_t id;
+    uint32_t ndocs;
+    uint32_t ndeleted;
+    uint64_t del_gen;           /* generation of its .del file; 0 = none */
+    cs_seg  *seg;               /* open reader (owned) */
+    uint8_t *del;               /* deletion bitmap, ndocs bits; NULL = none (owned) */
+    int      del_dirty;         /* writer: bitmap changed since the last commit */
+} cs_segref;
+
+typedef struct cs_manifest {
+    uint64_t gen;
+    uint32_t next_seg;
+    char analysis[256];         /* the analysis version string */
+    cs_segref *segs;
+    uint32_t nsegs, cap;
+} cs_manifest;
+
+static inline int cs_is_deleted(const cs_segref *r, uint32_t doc) {
+    return r->del && (r->del[doc >> 3] >> (doc & 7) & 1);
+}
+
+/* A reader: one commit's manifest with every segment open (reader.c).
+ * Query evaluation walks segs[] directly. */
+struct cs_reader {
+    cs_err err;
+    char *dir;
+    cs_manifest man;
+    uint64_t live_docs;         /* over all segments */
+    uint64_t live_tokens;       /* sum of live documents' lengths (BM25 avgdl) */
+    uint32_t *base;             /* global doc id of each segment's doc 0 */
+    /* analysers for searches, reused: creating one costs a large calloc
+     * and two Snowball stemmers (search.c) */
+    pthread_mutex_t pool_lock;
+    cs_analyzer *pool[8];
+    int npool;
+};
+
+/* Reads CURRENT and the manifest it names (gen 0 and no segments when the
+ * directory has no CURRENT: a new index -> CS_ENOTFOUND). */
+int  cs__manifest_load(cs_manifest *m, const char *dir, cs_err *err);
+/* Opens every segment and loads every deletion bitmap of m. */
+int  cs__manifest_open_segments(cs_manifest *m, const char *dir, cs_err *err);
+void cs__manifest_clear(cs_manifest *m);
+int  cs__manifest_add(cs_manifest *m, const cs_segref *r);
+/* Writes MANIFEST-<m->gen> (fsynced); a segment whose deletions are dirty
+ * is written with del_gen = m->gen (its new .del file). */
+int  cs__manifest_write(const cs_manifest *m, const char *dir, cs_err *err);
+/* Writes s<ID>.<gen>.del for r (fsynced). */
+int  cs__del_write(const cs_segref *r, uint64_t gen, const char *dir, cs_err *err);
+/* Points CURRENT at MANIFEST-<gen>: tmp file, fsync, rename, fsync dir. */
+int  cs__current_write(const char *dir, uint64_t gen, cs_err *err);
+/* Fails with CS_EIO when the test hook cs__commit_fault says so for step. */
+int  cs__commit_step(int step, cs_err *err);
+
+/* File helpers (fsutil.c). */
+int  cs__read_file(const char *path, cs_buf *out, size_t max, cs_err *err);
+int  cs__write_file(const char *path, const void *data, size_t len, cs_err *err);
+int  cs__fsync_dir(const char *dir, cs_err *err);
+void cs__path(char *buf, size_t cap, const char *dir, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Test hook: when set, the commit protocol calls it before each step
+ * (1..7, docs/commit.md) and fails with CS_EIO where it returns nonzero. */
+extern int (*cs__commit_fault)(int step);
+
+/* Merges segments src[0..n) (skipping deleted documents) into new segment
+ * id in dir.  *out receives the new segment's ref (segment open, no
+ * deletions). */
+int  cs__merge(const cs_segref *src, uint32_t n, const char *dir, uint32_t id, cs_segref *out,
+               cs_err *err);
+
+#endif

@@ -1,0 +1,217 @@
+/*
+ * manifest.c — the commit protocol's small files: CURRENT, MANIFEST-<gen>
+ * and the deletion bitmaps.
+ *
+ * MANIFEST-<gen> body (little-endian), then the common trailer:
+ *   u64 generation | u32 next segment id | u16 n + n bytes analysis version
+ *   u32 segment count | per segment: u32 id, u32 ndocs, u32 ndeleted,
+ *   u64 del_gen
+ * s<ID>.<gen>.del body: u32 ndocs | ceil(ndocs / 8) bitmap bytes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "index.h"
+
+#define MANIFEST_MAX (64u << 20)
+
+int (*cs__commit_fault)(int step);
+
+static int fault(int step, cs_err *err) {
+    if (cs__commit_fault && cs__commit_fault(step))
+        return cs__err(err, CS_EIO, "commit: injected fault before step %d", step);
+    return 0;
+}
+
+void cs__manifest_clear(cs_manifest *m) {
+    for (uint32_t i = 0; i < m->nsegs; i++) {
+        cs_seg_close(m->segs[i].seg);
+        cs__free(m->segs[i].del);
+    }
+    cs__free(m->segs);
+    memset(m, 0, sizeof *m);
+}
+
+int cs__manifest_add(cs_manifest *m, const cs_segref *r) {
+    if (m->nsegs == m->cap) {
+        uint32_t cap = m->cap ? m->cap * 2 : 16;
+        cs_segref *s = cs__realloc(m->segs, cap * sizeof *s);
+        if (!s) return CS_ENOMEM;
+        m->segs = s;
+        m->cap = cap;
+    }
+    m->segs[m->nsegs++] = *r;
+    return 0;
+}
+
+/* Parses CURRENT: "MANIFEST-<decimal gen>\n". */
+static int read_current(const char *dir, uint64_t *gen, cs_err *err) {
+    char path[4096];
+    cs_buf b = {0};
+    cs__path(path, sizeof path, dir, "CURRENT");
+    int rc = cs__read_file(path, &b, 256, err);
+    if (rc) {
+        cs_buf_free(&b);
+        return rc;
+    }
+    unsigned long long g = 0;
+    char tail = 0;
+    cs_buf_byte(&b, 0);
+    if (b.rc || sscanf((const char *)b.data, CS_MANIFEST_PREFIX "%llu%c", &g, &tail) != 2 ||
+        tail != '\n' || g == 0)
+        rc = cs__err(err, CS_ECORRUPT, "%s: not a valid CURRENT file", path);
+    *gen = g;
+    cs_buf_free(&b);
+    return rc;
+}
+
+static int parse_manifest(cs_manifest *m, const unsigned char *p, size_t len, const char *path,
+                          cs_err *err) {
+    const unsigned char *end = p + len;
+#define NEED(n) do { if ((size_t)(end - p) < (n)) goto bad; } while (0)
+    NEED(14);
+    m->gen = cs_rd_u64le(p);
+    m->next_seg = cs_rd_u32le(p + 8);
+    uint32_t alen = (uint32_t)p[12] | (uint32_t)p[13] << 8;
+    p += 14;
+    NEED(alen);
+    if (alen >= sizeof m->analysis) goto bad;
+    memcpy(m->analysis, p, alen);
+    m->analysis[alen] = '\0';
+    p += alen;
+    NEED(4);
+    uint32_t n = cs_rd_u32le(p);
+    p += 4;
+    if (n > (size_t)(end - p) / 20) goto bad;
+    for (uint32_t i = 0; i < n; i++) {
+        cs_segref r = {0};
+        r.id = cs_rd_u32le(p);
+        r.ndocs = cs_rd_u32le(p + 4);
+        r.ndeleted = cs_rd_u32le(p + 8);
+        r.del_gen = cs_rd_u64le(p + 12);
+        p += 20;
+        if (r.ndeleted > r.ndocs || r.id >= m->next_seg || cs__manifest_add(m, &r)) goto bad;
+    }
+    if (p != end) goto bad;
+    return 0;
+bad:
+#undef NEED
+    return cs__err(err, CS_ECORRUPT, "%s: manifest is damaged", path);
+}
+
+int cs__manifest_load(cs_manifest *m, const char *dir, cs_err *err) {
+    uint64_t gen;
+    int rc = read_current(dir, &gen, err);
+    if (rc) return rc;
+    char path[4096];
+    cs__path(path, sizeof path, dir, CS_MANIFEST_PREFIX "%llu", (unsigned long long)gen);
+    cs_buf b = {0};
+    uint64_t body;
+    uint32_t crc;
+    rc = cs__read_file(path, &b, MANIFEST_MAX, err);
+    if (rc == CS_ENOTFOUND) rc = cs__err(err, CS_ECORRUPT, "%s: named by CURRENT but missing", path);
+    if (!rc) rc = cs_trailer_check(b.data, b.len, CS_KIND_MANIFEST, path, &body, &crc, err);
+    if (!rc && cs_crc32c(0, b.data, body) != crc)
+        rc = cs__err(err, CS_ECORRUPT, "%s: checksum mismatch", path);
+    if (!rc) rc = parse_manifest(m, b.data, body, path, err);
+    if (!rc && m->gen != gen) rc = cs__err(err, CS_ECORRUPT, "%s: wrong generation", path);
+    cs_buf_free(&b);
+    return rc;
+}
+
+static int del_load(cs_segref *r, const char *dir, cs_err *err) {
+    char path[4096];
+    cs__path(path, sizeof path, dir, "s%08x.%llu.del", r->id, (unsigned long long)r->del_gen);
+    cs_buf b = {0};
+    uint64_t body;
+    uint32_t crc, nbytes = (r->ndocs + 7) / 8;
+    int rc = cs__read_file(path, &b, (size_t)nbytes + 64, err);
+    if (rc == CS_ENOTFOUND) rc = CS_ENOTFOUND; /* a reader retries: a writer may have moved on */
+    if (!rc) rc = cs_trailer_check(b.data, b.len, CS_KIND_DEL, path, &body, &crc, err);
+    if (!rc && (body != 4 + (uint64_t)nbytes || cs_crc32c(0, b.data, body) != crc ||
+                cs_rd_u32le(b.data) != r->ndocs))
+        rc = cs__err(err, CS_ECORRUPT, "%s: deletion bitmap is damaged", path);
+    if (!rc) {
+        r->del = cs__malloc(nbytes ? nbytes : 1);
+        if (!r->del) rc = CS_ENOMEM;
+        else memcpy(r->del, b.data + 4, nbytes);
+    }
+    cs_buf_free(&b);
+    return rc;
+}
+
+int cs__manifest_open_segments(cs_manifest *m, const char *dir, cs_err *err) {
+    for (uint32_t i = 0; i < m->nsegs; i++) {
+        cs_segref *r = &m->segs[i];
+        int rc = cs_seg_open(&r->seg, dir, r->id, err);
+        if (!rc && cs_seg_ndocs(r->seg) != r->ndocs)
+            rc = cs__err(err, CS_ECORRUPT, "%s/s%08x.docs: holds %u documents, manifest says %u",
+                         dir, r->id, cs_seg_ndocs(r->seg), r->ndocs);
+        if (!rc && r->del_gen) rc = del_load(r, dir, err);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+int cs__manifest_write(const cs_manifest *m, const char *dir, cs_err *err) {
+    cs_buf b = {0};
+    size_t alen = strlen(m->analysis);
+    cs_buf_u64le(&b, m->gen);
+    cs_buf_u32le(&b, m->next_seg);
+    cs_buf_byte(&b, alen & 0xff);
+    cs_buf_byte(&b, alen >> 8);
+    cs_buf_put(&b, m->analysis, alen);
+    cs_buf_u32le(&b, m->nsegs);
+    for (uint32_t i = 0; i < m->nsegs; i++) {
+        const cs_segref *r = &m->segs[i];
+        cs_buf_u32le(&b, r->id);
+        cs_buf_u32le(&b, r->ndocs);
+        cs_buf_u32le(&b, r->ndeleted);
+        cs_buf_u64le(&b, r->del_dirty ? m->gen : r->del_gen);
+    }
+    size_t body = b.len;
+    cs_trailer_put(&b, body, cs_crc32c(0, b.data, body), CS_KIND_MANIFEST);
+    int rc = b.rc;
+    if (!rc) {
+        char path[4096];
+        cs__path(path, sizeof path, dir, CS_MANIFEST_PREFIX "%llu", (unsigned long long)m->gen);
+        rc = cs__write_file(path, b.data, b.len, err);
+    }
+    cs_buf_free(&b);
+    return rc;
+}
+
+int cs__del_write(const cs_segref *r, uint64_t gen, const char *dir, cs_err *err) {
+    cs_buf b = {0};
+    uint32_t nbytes = (r->ndocs + 7) / 8;
+    cs_buf_u32le(&b, r->ndocs);
+    cs_buf_put(&b, r->del, nbytes);
+    size_t body = b.len;
+    cs_trailer_put(&b, body, cs_crc32c(0, b.data, body), CS_KIND_DEL);
+    int rc = b.rc;
+    if (!rc) {
+        char path[4096];
+        cs__path(path, sizeof path, dir, "s%08x.%llu.del", r->id, (unsigned long long)gen);
+        rc = cs__write_file(path, b.data, b.len, err);
+    }
+    cs_buf_free(&b);
+    return rc;
+}
+
+int cs__current_write(const char *dir, uint64_t gen, cs_err *err) {
+    char tmp[4096], cur[4096], text[64];
+    int n = snprintf(text, sizeof text, CS_MANIFEST_PREFIX "%llu\n", (unsigned long long)gen);
+    cs__path(tmp, sizeof tmp, dir, "CURRENT.tmp");
+    cs__path(cur, sizeof cur, dir, "CURRENT");
+    unlink(tmp); /* a failed commit's leftover */
+    int rc = fault(4, err);
+    if (!rc) rc = cs__write_file(tmp, text, (size_t)n, err);
+    if (!rc) rc = fault(5, err);
+    if (!rc && rename(tmp, cur) < 0) rc = cs__err_sys(err, errno, "%s: rename", tmp);
+    if (!rc) rc = fault(6, err);
+    if (!rc) rc = cs__fsync_dir(dir, err);
+    return rc;
+}
+
+int cs__commit_step(int step, cs_err *err) { return fault(step, err); }

@@ -1,0 +1,473 @@
+/*
+ * memindex.c — accumulate a batch of analysed documents in memory and write
+ * it as one segment.
+ *
+ * Per document, the worker-side cs_docterms holds the distinct words (each
+ * with its term) and the token stream; cs_mem_add() maps each distinct word
+ * to a global term id and variant once, then appends the document's postings
+ * to each term's byte buffer:
+ *
+ *   per document:  varint(doc - previous doc)  varint(tf)
+ *                  tf x varint((position delta << 8) | variant)
+ *
+ * Flush sorts the terms and words and streams them to the segment writer.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "memindex.h"
+#include "../analysis/analysis.h"
+
+/* ---- open-addressing hash of ids keyed by bytes in an arena ---------------- */
+
+typedef struct idtab {
+    uint32_t *slots;            /* id + 1; 0 = empty */
+    uint32_t cap, n;            /* cap is a power of two */
+} idtab;
+
+/* The first member of both mterm and mword, so one hash table serves both. */
+typedef struct mkey {
+    uint64_t key_off, hash;
+    uint32_t key_len;
+} mkey;
+
+typedef struct mterm {
+    mkey k;
+    uint32_t last_doc, df, nvar;
+    uint64_t cf;
+    cs_buf post;
+} mterm;
+
+typedef struct mword {
+    mkey k;
+    uint32_t term, var;
+} mword;
+
+typedef struct mdoc {
+    uint64_t path_off, text_off, text_len, size, hash;
+    int64_t mtime_ns;
+    uint32_t path_len, ntokens;
+    uint8_t lang;
+} mdoc;
+
+struct cs_memindex {
+    cs_buf keys;                /* term and word keys, paths */
+    cs_buf texts;               /* stored texts */
+    mterm *terms;
+    uint32_t nterms, cap_terms;
+    mword *words;
+    uint32_t nwords, cap_words;
+    mdoc *docs;
+    uint32_t ndocs, cap_docs;
+    idtab term_tab, word_tab;
+    size_t post_bytes;
+    /* scratch for cs_mem_add */
+    struct { uint32_t term, var; } *map;
+    uint32_t cap_map;
+    struct mtok { uint32_t term, pos, var; } *toks;
+    uint32_t cap_toks;
+    cs_docmeta doc_view;
+};
+
+static int grow(void **p, uint32_t *cap, uint32_t need, size_t elem) {
+    if (need <= *cap) return 0;
+    uint32_t c = *cap ? *cap : 64;
+    while (c < need) {
+        if (c > UINT32_MAX / 2) return CS_ENOMEM;
+        c *= 2;
+    }
+    void *q = cs__realloc(*p, (size_t)c * elem);
+    if (!q) return CS_ENOMEM;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+static int tab_grow(idtab *t, const void *items, size_t stride) {
+    uint32_t cap = t->cap ? t->cap * 2 : 1024;
+    uint32_t *s = cs__calloc(cap, sizeof *s);
+    if (!s) return CS_ENOMEM;
+    for (uint32_t i = 0; i < t->cap; i++) {
+        uint32_t id = t->slots[i];
+        if (!id) continue;
+        const mkey *k = (const mkey *)((const char *)items + (size_t)(id - 1) * stride);
+        uint32_t j = (uint32_t)k->hash & (cap - 1);
+        while (s[j]) j = (j + 1) & (cap - 1);
+        s[j] = id;
+    }
+    cs__free(t->slots);
+    t->slots = s;
+    t->cap = cap;
+    return 0;
+}
+
+/* Finds key in t; returns the slot index (holding id+1 or 0 when absent). */
+static uint32_t tab_find(const idtab *t, const cs_buf *keys, const void *items, size_t stride,
+                         const char *key, uint32_t len, uint64_t hash) {
+    uint32_t j = (uint32_t)hash & (t->cap - 1);
+    for (;; j = (j + 1) & (t->cap - 1)) {
+        uint32_t id = t->slots[j];
+        if (!id) return j;
+        const mkey *k = (const mkey *)((const char *)items + (size_t)(id - 1) * stride);
+        if (k->hash == hash && k->key_len == len && memcmp(keys->data + k->key_off, key, len) == 0)
+            return j;
+    }
+}
+
+/* ---- docterms (worker side) ------------------------------------------------ */
+
+void cs_docterms_free(cs_docterms *d) {
+    cs_buf_free(&d->strings);
+    cs__free(d->words);
+    cs__free(d->heads);
+    cs__free(d->toks);
+    memset(d, 0, sizeof *d);
+}
+
+static int dt_token(void *ud, const cs_token *t) {
+    cs_docterms *d = ud;
+    uint64_t h = cs_hash(t->word, t->word_len);
+    uint32_t b = (uint32_t)h & (d->nheads - 1), w;
+    for (w = d->heads[b]; w != UINT32_MAX; w = d->words[w].next) {
+        struct dt_word *x = &d->words[w];
+        if (x->hash == h && x->word_len == t->word_len &&
+            memcmp(d->strings.data + x->word_off, t->word, t->word_len) == 0)
+            break;
+    }
+    if (w == UINT32_MAX) {
+        if (grow((void **)&d->words, &d->cap_words, d->nwords + 1, sizeof *d->words))
+            return d->rc = CS_ENOMEM;
+        w = d->nwords++;
+        struct dt_word *x = &d->words[w];
+        x->hash = h;
+        x->word_off = (uint32_t)d->strings.len;
+        x->word_len = (uint32_t)t->word_len;
+        cs_buf_put(&d->strings, t->word, t->word_len);
+        x->term_off = (uint32_t)d->strings.len;
+        x->term_len = (uint32_t)t->term_len;
+        cs_buf_put(&d->strings, t->term, t->term_len);
+        if (d->strings.rc) return d->rc = CS_ENOMEM;
+        x->next = d->heads[b];
+        d->heads[b] = w;
+        /* keep chains short: rehash when words outnumber buckets */
+        if (d->nwords > d->nheads) {
+            uint32_t nh = d->nheads * 4;
+            uint32_t *heads = cs__malloc((size_t)nh * sizeof *heads);
+            if (!heads) return d->rc = CS_ENOMEM;
+            memset(heads, 0xff, (size_t)nh * sizeof *heads);
+            for (uint32_t i = 0; i < d->nwords; i++) {
+                uint32_t bb = (uint32_t)d->words[i].hash & (nh - 1);
+                d->words[i].next = heads[bb];
+                heads[bb] = i;
+            }
+            cs__free(d->heads);
+            d->heads = heads;
+            d->nheads = nh;
+        }
+    }
+    if (grow((void **)&d->toks, &d->cap_toks, d->ntoks + 1, sizeof *d->toks))
+        return d->rc = CS_ENOMEM;
+    d->toks[d->ntoks].word = w;
+    d->toks[d->ntoks].pos = t->pos;
+    d->ntoks++;
+    return 0;
+}
+
+int cs_docterms_analyze(cs_docterms *d, cs_analyzer *a, const char *text, size_t len) {
+    if (!d->heads) {
+        d->nheads = 256;
+        d->heads = cs__malloc(d->nheads * sizeof *d->heads);
+        if (!d->heads) return CS_ENOMEM;
+    }
+    memset(d->heads, 0xff, d->nheads * sizeof *d->heads);
+    cs_buf_reset(&d->strings);
+    d->strings.rc = 0;
+    d->nwords = d->ntoks = 0;
+    d->rc = 0;
+    d->lang = CS_LANG_OTHER;
+    int rc = cs_analyze(a, text, len, dt_token, d, &d->lang);
+    d->ntokens = rc == 0 ? cs__analyzer_npos(a) : 0;
+    return rc;
+}
+
+/* ---- memindex ------------------------------------------------------------ */
+
+int cs_mem_new(cs_memindex **out) {
+    *out = cs__calloc(1, sizeof **out);
+    return *out ? 0 : CS_ENOMEM;
+}
+
+static void mem_reset(cs_memindex *m) {
+    for (uint32_t i = 0; i < m->nterms; i++) cs_buf_free(&m->terms[i].post);
+    cs_buf_free(&m->keys);
+    cs_buf_free(&m->texts);
+    cs__free(m->term_tab.slots);
+    cs__free(m->word_tab.slots);
+    memset(&m->term_tab, 0, sizeof m->term_tab);
+    memset(&m->word_tab, 0, sizeof m->word_tab);
+    m->nterms = m->nwords = m->ndocs = 0;
+    m->post_bytes = 0;
+}
+
+void cs_mem_free(cs_memindex *m) {
+    if (!m) return;
+    mem_reset(m);
+    cs__free(m->terms);
+    cs__free(m->words);
+    cs__free(m->docs);
+    cs__free(m->map);
+    cs__free(m->toks);
+    cs__free(m);
+}
+
+uint32_t cs_mem_ndocs(const cs_memindex *m) { return m->ndocs; }
+
+size_t cs_mem_bytes(const cs_memindex *m) {
+    return m->keys.cap + m->texts.cap + m->post_bytes +
+           (size_t)m->cap_terms * sizeof(mterm) + (size_t)m->cap_words * sizeof(mword) +
+           (size_t)m->cap_docs * sizeof(mdoc) +
+           ((size_t)m->term_tab.cap + m->word_tab.cap) * sizeof(uint32_t);
+}
+
+const cs_docmeta *cs_mem_doc(const cs_memindex *m, uint32_t doc) {
+    const mdoc *d = &m->docs[doc];
+    cs_docmeta *v = (cs_docmeta *)&m->doc_view;
+    v->path = (const char *)m->keys.data + d->path_off;
+    v->path_len = d->path_len;
+    v->size = d->size;
+    v->mtime_ns = d->mtime_ns;
+    v->hash = d->hash;
+    v->ntokens = d->ntokens;
+    v->lang = d->lang;
+    return v;
+}
+
+/* Global term id of term bytes, created when new. */
+static int term_id(cs_memindex *m, const char *key, uint32_t len, uint32_t *out) {
+    if (m->term_tab.n * 2 >= m->term_tab.cap && tab_grow(&m->term_tab, m->terms, sizeof(mterm)))
+        return CS_ENOMEM;
+    uint64_t h = cs_hash(key, len);
+    uint32_t j = tab_find(&m->term_tab, &m->keys, m->terms, sizeof(mterm), key, len, h);
+    if (m->term_tab.slots[j]) {
+        *out = m->term_tab.slots[j] - 1;
+        return 0;
+    }
+    if (grow((void **)&m->terms, &m->cap_terms, m->nterms + 1, sizeof(mterm))) return CS_ENOMEM;
+    mterm *t = &m->terms[m->nterms];
+    memset(t, 0, sizeof *t);
+    t->k.key_off = m->keys.len;
+    t->k.key_len = len;
+    t->k.hash = h;
+    t->last_doc = UINT32_MAX;
+    cs_buf_put(&m->keys, key, len);
+    if (m->keys.rc) return CS_ENOMEM;
+    m->term_tab.slots[j] = ++m->nterms;
+    m->term_tab.n++;
+    *out = m->nterms - 1;
+    return 0;
+}
+
+/* Global (term, variant) of a surface word, created when new. */
+static int word_id(cs_memindex *m, const char *w, uint32_t wlen, const char *t, uint32_t tlen,
+                   uint32_t *term, uint32_t *var) {
+    if (m->word_tab.n * 2 >= m->word_tab.cap && tab_grow(&m->word_tab, m->words, sizeof(mword)))
+        return CS_ENOMEM;
+    uint64_t h = cs_hash(w, wlen);
+    uint32_t j = tab_find(&m->word_tab, &m->keys, m->words, sizeof(mword), w, wlen, h);
+    if (m->word_tab.slots[j]) {
+        mword *x = &m->words[m->word_tab.slots[j] - 1];
+        *term = x->term;
+        *var = x->var;
+        return 0;
+    }
+    int rc = term_id(m, t, tlen, term);
+    if (rc) return rc;
+    if (grow((void **)&m->words, &m->cap_words, m->nwords + 1, sizeof(mword))) return CS_ENOMEM;
+    mterm *tt = &m->terms[*term];
+    /* variants beyond the cap share the last number: prefix filtering on
+     * such a term is then approximate for them (documented limit) */
+    *var = tt->nvar < CS_MAX_VARIANTS ? tt->nvar++ : CS_MAX_VARIANTS - 1;
+    mword *x = &m->words[m->nwords];
+    x->k.key_off = m->keys.len;
+    x->k.key_len = wlen;
+    x->k.hash = h;
+    x->term = *term;
+    x->var = *var;
+    cs_buf_put(&m->keys, w, wlen);
+    if (m->keys.rc) return CS_ENOMEM;
+    m->word_tab.slots[j] = ++m->nwords;
+    m->word_tab.n++;
+    return 0;
+}
+
+static int cmp_tok(const void *a, const void *b) {
+    const struct mtok *x = a, *y = b;
+    if (x->term != y->term) return x->term < y->term ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static int add_postings(cs_memindex *m, uint32_t doc, uint32_t ntoks) {
+    qsort(m->toks, ntoks, sizeof *m->toks, cmp_tok);
+    for (uint32_t i = 0; i < ntoks;) {
+        uint32_t j = i, tid = m->toks[i].term;
+        while (j < ntoks && m->toks[j].term == tid) j++;
+        mterm *t = &m->terms[tid];
+        size_t before = t->post.cap;
+        cs_buf_varint(&t->post, t->last_doc == UINT32_MAX ? doc : doc - t->last_doc);
+        cs_buf_varint(&t->post, j - i);
+        uint32_t prev = 0;
+        for (uint32_t k = i; k < j; k++) {
+            cs_buf_varint(&t->post, (uint64_t)(m->toks[k].pos - prev) << 8 | m->toks[k].var);
+            prev = m->toks[k].pos;
+        }
+        if (t->post.rc) return CS_ENOMEM;
+        m->post_bytes += t->post.cap - before;
+        t->last_doc = doc;
+        t->df++;
+        t->cf += j - i;
+        i = j;
+    }
+    return 0;
+}
+
+int cs_mem_add(cs_memindex *m, const cs_docmeta *meta, const char *text, size_t len,
+               const cs_docterms *d) {
+    if (grow((void **)&m->docs, &m->cap_docs, m->ndocs + 1, sizeof *m->docs) ||
+        grow((void **)&m->map, &m->cap_map, d->nwords + 1, sizeof *m->map) ||
+        grow((void **)&m->toks, &m->cap_toks, d->ntoks + 1, sizeof *m->toks))
+        return CS_ENOMEM;
+    for (uint32_t i = 0; i < d->nwords; i++) {
+        const struct dt_word *w = &d->words[i];
+        int rc = word_id(m, (const char *)d->strings.data + w->word_off, w->word_len,
+                         (const char *)d->strings.data + w->term_off, w->term_len,
+                         &m->map[i].term, &m->map[i].var);
+        if (rc) return rc;
+    }
+    for (uint32_t i = 0; i < d->ntoks; i++) {
+        m->toks[i].term = m->map[d->toks[i].word].term;
+        m->toks[i].var = m->map[d->toks[i].word].var;
+        m->toks[i].pos = d->toks[i].pos;
+    }
+    uint32_t doc = m->ndocs;
+    int rc = add_postings(m, doc, d->ntoks);
+    if (rc) return rc;
+    mdoc *x = &m->docs[doc];
+    x->path_off = m->keys.len;
+    x->path_len = (uint32_t)meta->path_len;
+    cs_buf_put(&m->keys, meta->path, meta->path_len);
+    x->text_off = m->texts.len;
+    x->text_len = len;
+    cs_buf_put(&m->texts, text, len);
+    if (m->keys.rc || m->texts.rc) return CS_ENOMEM;
+    x->size = meta->size;
+    x->mtime_ns = meta->mtime_ns;
+    x->hash = meta->hash;
+    x->ntokens = d->ntokens;
+    x->lang = (uint8_t)d->lang;
+    m->ndocs++;
+    return 0;
+}
+
+/* ---- flush ----------------------------------------------------------------- */
+
+static const cs_memindex *sort_ctx; /* qsort has no context argument */
+
+static int cmp_key(const unsigned char *a, uint32_t al, const unsigned char *b, uint32_t bl) {
+    int c = memcmp(a, b, CS_MIN(al, bl));
+    return c ? c : (al > bl) - (al < bl);
+}
+
+static int cmp_mkeys(const mkey *x, const mkey *y) {
+    const unsigned char *k = sort_ctx->keys.data;
+    return cmp_key(k + x->key_off, x->key_len, k + y->key_off, y->key_len);
+}
+
+static int cmp_term_ids(const void *a, const void *b) {
+    return cmp_mkeys(&sort_ctx->terms[*(const uint32_t *)a].k,
+                     &sort_ctx->terms[*(const uint32_t *)b].k);
+}
+
+static int cmp_word_ids(const void *a, const void *b) {
+    return cmp_mkeys(&sort_ctx->words[*(const uint32_t *)a].k,
+                     &sort_ctx->words[*(const uint32_t *)b].k);
+}
+
+static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void sort_ids(const cs_memindex *m, uint32_t *ids, uint32_t n,
+                     int (*cmp)(const void *, const void *)) {
+    pthread_mutex_lock(&sort_lock);
+    sort_ctx = m;
+    qsort(ids, n, sizeof *ids, cmp);
+    pthread_mutex_unlock(&sort_lock);
+}
+
+/* Decodes one term's in-memory postings and hands them to the writer. */
+static int write_term(cs_segw *w, const mterm *t, uint32_t **pos, uint8_t **var, uint32_t *cap,
+                      uint32_t *vcap) {
+    const unsigned char *p = t->post.data, *end = p + t->post.len;
+    uint32_t doc = 0;
+    int first = 1, rc = 0;
+    while (p < end && !rc) {
+        uint64_t delta, tf, v;
+        if (cs_varint(&p, end, &delta) || cs_varint(&p, end, &tf)) return CS_ERROR;
+        doc = first ? (uint32_t)delta : doc + (uint32_t)delta;
+        first = 0;
+        if (tf > UINT32_MAX / 2 || grow((void **)pos, cap, (uint32_t)tf, sizeof **pos) ||
+            grow((void **)var, vcap, (uint32_t)tf, 1))
+            return CS_ENOMEM;
+        uint32_t at = 0;
+        for (uint64_t k = 0; k < tf; k++) {
+            if (cs_varint(&p, end, &v)) return CS_ERROR;
+            at += (uint32_t)(v >> 8);
+            (*pos)[k] = at;
+            (*var)[k] = (uint8_t)v;
+        }
+        rc = cs_segw_posting(w, doc, (uint32_t)tf, *pos, *var);
+    }
+    return rc;
+}
+
+int cs_mem_flush(cs_memindex *m, const char *dir, uint32_t id, cs_err *err) {
+    uint32_t *ids = cs__malloc(((size_t)CS_MAX(m->nterms, m->nwords) + 1) * sizeof *ids);
+    uint32_t *ord = cs__malloc(((size_t)m->nterms + 1) * sizeof *ord);
+    uint32_t *pos = NULL, cap = 0, vcap = 0;
+    uint8_t *var = NULL;
+    cs_segw *w = NULL;
+    int rc = CS_ENOMEM;
+    if (!ids || !ord) goto done;
+    if ((rc = cs_segw_new(&w, dir, id, err))) goto done;
+    for (uint32_t i = 0; i < m->ndocs && !rc; i++) {
+        const mdoc *d = &m->docs[i];
+        rc = cs_segw_add_doc(w, cs_mem_doc(m, i), (const char *)m->texts.data + d->text_off,
+                             d->text_len);
+    }
+    for (uint32_t i = 0; i < m->nterms; i++) ids[i] = i;
+    sort_ids(m, ids, m->nterms, cmp_term_ids);
+    for (uint32_t i = 0; i < m->nterms && !rc; i++) {
+        const mterm *t = &m->terms[ids[i]];
+        ord[ids[i]] = i;
+        rc = cs_segw_term_begin(w, (const char *)m->keys.data + t->k.key_off, t->k.key_len, 0,
+                                t->nvar);
+        if (!rc) rc = write_term(w, t, &pos, &var, &cap, &vcap);
+        if (!rc) rc = cs_segw_term_end(w);
+    }
+    for (uint32_t i = 0; i < m->nwords; i++) ids[i] = i;
+    sort_ids(m, ids, m->nwords, cmp_word_ids);
+    for (uint32_t i = 0; i < m->nwords && !rc; i++) {
+        const mword *x = &m->words[ids[i]];
+        rc = cs_segw_word(w, (const char *)m->keys.data + x->k.key_off, x->k.key_len,
+                          ord[x->term], x->var);
+    }
+    if (!rc) rc = cs_segw_finish(w, NULL);
+    if (rc == CS_ERROR && !err->msg[0]) cs__err(err, rc, "in-memory postings are inconsistent");
+    if (!rc) mem_reset(m);
+done:
+    if (rc == CS_ENOMEM && !err->msg[0]) cs__err(err, rc, "out of memory while writing a segment");
+    cs_segw_free(w);
+    cs__free(ids);
+    cs__free(ord);
+    cs__free(pos);
+    cs__free(var);
+    return rc;
+}

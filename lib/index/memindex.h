@@ -1,0 +1,55 @@
+/*
+ * memindex.h — the in-memory inverted index of one batch of documents
+ * (lib/index/).  Documents are analysed (possibly in worker threads) into a
+ * cs_docterms, added in order with cs_mem_add(), and the whole batch is
+ * written as one segment by cs_mem_flush() when the memory budget is
+ * reached or at commit.  Called by index.c.
+ */
+#ifndef CS_MEMINDEX_H
+#define CS_MEMINDEX_H
+
+#include "../storage/segment.h"
+
+/* The analysis of one document: its distinct surface words, each with its
+ * term, and its tokens (word index + position) in position order.  Built by
+ * cs_docterms_analyze(), reused across documents (no allocation per token
+ * once warmed up).  One per thread. */
+typedef struct cs_docterms {
+    cs_buf strings;             /* word and term bytes */
+    struct dt_word {
+        uint32_t word_off, word_len, term_off, term_len;
+        uint64_t hash;
+        uint32_t next;          /* local hash chain */
+    } *words;
+    uint32_t nwords, cap_words;
+    uint32_t *heads;            /* local hash table: nheads buckets */
+    uint32_t nheads;
+    struct dt_tok { uint32_t word, pos; } *toks;
+    uint32_t ntoks, cap_toks;
+    uint32_t ntokens;           /* positions used (incl. overlong tokens) */
+    int lang;
+    int rc;
+} cs_docterms;
+
+void cs_docterms_free(cs_docterms *d);
+/* Analyses text into d (reset first).  Returns 0 or the analyser's error
+ * (CS_EUTF8 / CS_EBINARY with the message in the analyser). */
+int  cs_docterms_analyze(cs_docterms *d, cs_analyzer *a, const char *text, size_t len);
+
+typedef struct cs_memindex cs_memindex;
+
+int  cs_mem_new(cs_memindex **out);
+void cs_mem_free(cs_memindex *m);
+/* Adds document number cs_mem_ndocs() with its analysed terms.  The meta's
+ * strings and the text are copied or streamed; d may be reused after. */
+int  cs_mem_add(cs_memindex *m, const cs_docmeta *meta, const char *text, size_t len,
+                const cs_docterms *d);
+uint32_t cs_mem_ndocs(const cs_memindex *m);
+/* Bytes held (postings, terms, texts, tables): compared with the budget. */
+size_t cs_mem_bytes(const cs_memindex *m);
+/* Writes everything as segment id in dir (files fsynced) and empties m. */
+int  cs_mem_flush(cs_memindex *m, const char *dir, uint32_t id, cs_err *err);
+/* The meta of pending document doc (strings borrowed until flush). */
+const cs_docmeta *cs_mem_doc(const cs_memindex *m, uint32_t doc);
+
+#endif

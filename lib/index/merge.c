@@ -1,0 +1,334 @@
+/*
+ * merge.c — merge several segments into one, dropping deleted documents.
+ *
+ * Three k-way passes over the sources, all streaming:
+ *   1. terms: give every term that still has a live posting its ordinal in
+ *      the merged segment (dead terms are dropped);
+ *   2. words: give every word of a live term its variant number in the
+ *      merged segment, and remember, per source, how its (term, variant)
+ *      pairs map to the merged variants;
+ *   3. terms again: write each live term's postings, documents renumbered
+ *      and variants remapped.
+ * Memory: the document maps, the term ordinal maps and the word list, all
+ * proportional to documents or vocabulary, never to postings.
+ */
+#include <stdlib.h>
+
+#include "index.h"
+
+typedef struct vmap_ent { uint64_t src_ord; uint32_t src_var, var; } vmap_ent;
+
+typedef struct msrc {
+    const cs_segref *ref;
+    uint32_t *docmap;           /* old doc -> new doc, UINT32_MAX deleted */
+    uint32_t *termmap;          /* old term ordinal -> merged, UINT32_MAX dead */
+    uint64_t nterms;
+    vmap_ent *vm;               /* sorted by (src_ord, src_var) */
+    uint64_t nvm, cap_vm, vm_at;
+    cs_seg_iter it;
+    const char *key;            /* current key of the iterator, NULL at end */
+    size_t klen;
+    cs_terminfo ti;
+    uint64_t word_term;
+    uint32_t word_var;
+} msrc;
+
+typedef struct merger {
+    msrc *src;
+    uint32_t n;
+    cs_err *err;
+    cs_segw *w;
+    uint32_t *nvar;             /* merged term ordinal -> variants so far */
+    uint64_t nterms;
+    cs_buf words;               /* merged words: u8 len, bytes, u64 ord, u8 var */
+    uint32_t *pos;
+    uint8_t *var;
+    uint32_t cap;
+} merger;
+
+static int keycmp(const char *a, size_t al, const char *b, size_t bl) {
+    int c = memcmp(a, b, CS_MIN(al, bl));
+    return c ? c : (al > bl) - (al < bl);
+}
+
+/* Index of the source with the smallest current key, or -1. */
+static int min_src(const merger *m) {
+    int best = -1;
+    for (uint32_t i = 0; i < m->n; i++) {
+        const msrc *s = &m->src[i];
+        if (!s->key) continue;
+        if (best < 0 || keycmp(s->key, s->klen, m->src[best].key, m->src[best].klen) < 0)
+            best = (int)i;
+    }
+    return best;
+}
+
+static int terms_start(merger *m) {
+    for (uint32_t i = 0; i < m->n; i++) {
+        msrc *s = &m->src[i];
+        int rc = cs_seg_terms_seek(s->ref->seg, "", 0, &s->it, m->err);
+        if (!rc) rc = cs_seg_terms_next(&s->it, &s->key, &s->klen, &s->ti);
+        if (rc < 0) return rc;
+        if (rc == 0) s->key = NULL;
+    }
+    return 0;
+}
+
+static int term_step(msrc *s) {
+    int rc = cs_seg_terms_next(&s->it, &s->key, &s->klen, &s->ti);
+    if (rc == 0) s->key = NULL;
+    return rc < 0 ? rc : 0;
+}
+
+/* Does the term have a posting in a live document? */
+static int has_live(const msrc *s, cs_err *err, int *live) {
+    cs_postings p;
+    cs_post_init(&p, s->ref->seg, &s->ti, err);
+    *live = 0;
+    for (uint32_t d; (d = cs_post_next(&p)) != CS_DOC_END;)
+        if (s->docmap[d] != UINT32_MAX) { *live = 1; break; }
+    int rc = p.rc;
+    cs_post_free(&p);
+    return rc;
+}
+
+static int matches(const msrc *s, const char *key, size_t klen) {
+    return s->key && keycmp(s->key, s->klen, key, klen) == 0;
+}
+
+/* Pass 1: merged ordinals of live terms. */
+static int pass_terms(merger *m) {
+    int rc = terms_start(m);
+    for (int i; !rc && (i = min_src(m)) >= 0;) {
+        char key[CS_MAX_KEY];
+        size_t klen = m->src[i].klen;
+        memcpy(key, m->src[i].key, klen);
+        int live = 0;
+        for (uint32_t j = 0; j < m->n && !rc && !live; j++)
+            if (matches(&m->src[j], key, klen)) rc = has_live(&m->src[j], m->err, &live);
+        for (uint32_t j = 0; j < m->n && !rc; j++) {
+            msrc *s = &m->src[j];
+            if (!matches(s, key, klen)) continue;
+            if (s->ti.ord >= s->nterms)
+                return cs__err(m->err, CS_ECORRUPT, "segment s%08x: bad term ordinal", s->ref->id);
+            s->termmap[s->ti.ord] = live ? (uint32_t)m->nterms : UINT32_MAX;
+            rc = term_step(s);
+        }
+        if (live) m->nterms++;
+    }
+    return rc;
+}
+
+static int vm_push(msrc *s, uint64_t ord, uint32_t sv, uint32_t v) {
+    if (s->nvm == s->cap_vm) {
+        uint64_t cap = s->cap_vm ? s->cap_vm * 2 : 1024;
+        vmap_ent *e = cs__realloc(s->vm, cap * sizeof *e);
+        if (!e) return CS_ENOMEM;
+        s->vm = e;
+        s->cap_vm = cap;
+    }
+    s->vm[s->nvm++] = (vmap_ent){ord, sv, v};
+    return 0;
+}
+
+static int cmp_vm(const void *a, const void *b) {
+    const vmap_ent *x = a, *y = b;
+    if (x->src_ord != y->src_ord) return x->src_ord < y->src_ord ? -1 : 1;
+    return (x->src_var > y->src_var) - (x->src_var < y->src_var);
+}
+
+static int word_step(msrc *s) {
+    int rc = cs_seg_words_next(&s->it, &s->key, &s->klen, &s->word_term, &s->word_var);
+    if (rc == 0) s->key = NULL;
+    return rc < 0 ? rc : 0;
+}
+
+/* Pass 2: merged variants of the words of live terms. */
+static int pass_words(merger *m) {
+    int rc = 0;
+    for (uint32_t i = 0; i < m->n && !rc; i++) {
+        msrc *s = &m->src[i];
+        rc = cs_seg_words_seek(s->ref->seg, "", 0, &s->it, m->err);
+        if (!rc) rc = word_step(s);
+    }
+    for (int i; !rc && (i = min_src(m)) >= 0;) {
+        char key[CS_MAX_KEY];
+        size_t klen = m->src[i].klen;
+        memcpy(key, m->src[i].key, klen);
+        uint32_t ord = UINT32_MAX, var = 0;
+        for (uint32_t j = 0; j < m->n && !rc; j++) {
+            msrc *s = &m->src[j];
+            if (!matches(s, key, klen)) continue;
+            if (s->word_term >= s->nterms) {
+                rc = cs__err(m->err, CS_ECORRUPT, "segment s%08x: word points past the terms",
+                             s->ref->id);
+                break;
+            }
+            uint32_t o = s->termmap[s->word_term];
+            if (o != UINT32_MAX) {
+                if (ord == UINT32_MAX) {
+                    ord = o;
+                    var = m->nvar[o] < CS_MAX_VARIANTS ? m->nvar[o]++ : CS_MAX_VARIANTS - 1;
+                }
+                rc = vm_push(s, s->word_term, s->word_var, var);
+            }
+            if (!rc) rc = word_step(s);
+        }
+        if (!rc && ord != UINT32_MAX) {
+            cs_buf_byte(&m->words, (unsigned)klen);
+            cs_buf_put(&m->words, key, klen);
+            cs_buf_u64le(&m->words, ord);
+            cs_buf_byte(&m->words, var);
+            if (m->words.rc) rc = CS_ENOMEM;
+        }
+    }
+    for (uint32_t i = 0; i < m->n && !rc; i++)
+        qsort(m->src[i].vm, m->src[i].nvm, sizeof *m->src[i].vm, cmp_vm);
+    return rc;
+}
+
+/* Writes one source's postings of its current term. */
+static int copy_postings(merger *m, msrc *s) {
+    uint8_t vmap[CS_MAX_VARIANTS] = {0};
+    uint64_t ord = s->ti.ord;
+    while (s->vm_at < s->nvm && s->vm[s->vm_at].src_ord < ord) s->vm_at++;
+    for (uint64_t k = s->vm_at; k < s->nvm && s->vm[k].src_ord == ord; k++)
+        if (s->vm[k].src_var < CS_MAX_VARIANTS) vmap[s->vm[k].src_var] = (uint8_t)s->vm[k].var;
+    cs_postings p;
+    cs_post_init(&p, s->ref->seg, &s->ti, m->err);
+    int rc = 0;
+    for (uint32_t d; !rc && (d = cs_post_next(&p)) != CS_DOC_END;) {
+        if (s->docmap[d] == UINT32_MAX) continue;
+        const uint32_t *pos = NULL;
+        const uint8_t *var = NULL;
+        int n = 0;
+        if (!(s->ti.flags & CS_TERM_NOPOS)) {
+            n = cs_post_positions(&p, &pos, &var);
+            if (n < 0) { rc = n; break; }
+            if ((uint32_t)n > m->cap) {
+                uint32_t cap = (uint32_t)n * 2;
+                uint8_t *nv = cs__realloc(m->var, cap);
+                if (!nv) { rc = CS_ENOMEM; break; }
+                m->var = nv;
+                m->cap = cap;
+            }
+            for (int k = 0; k < n; k++) m->var[k] = var ? vmap[var[k]] : vmap[0];
+        }
+        rc = cs_segw_posting(m->w, s->docmap[d], p.tf, pos, m->var);
+    }
+    if (!rc) rc = p.rc;
+    cs_post_free(&p);
+    return rc;
+}
+
+/* Pass 3: the postings of every live term. */
+static int pass_write(merger *m) {
+    int rc = terms_start(m);
+    for (int i; !rc && (i = min_src(m)) >= 0;) {
+        char key[CS_MAX_KEY];
+        size_t klen = m->src[i].klen;
+        memcpy(key, m->src[i].key, klen);
+        uint32_t ord = UINT32_MAX;
+        unsigned flags = 0;
+        for (uint32_t j = 0; j < m->n; j++) {
+            msrc *s = &m->src[j];
+            if (matches(s, key, klen) && s->termmap[s->ti.ord] != UINT32_MAX) {
+                ord = s->termmap[s->ti.ord];
+                flags = s->ti.flags;
+            }
+        }
+        if (ord != UINT32_MAX) rc = cs_segw_term_begin(m->w, key, klen, flags, m->nvar[ord]);
+        for (uint32_t j = 0; j < m->n && !rc; j++) {
+            msrc *s = &m->src[j];
+            if (!matches(s, key, klen)) continue;
+            if (ord != UINT32_MAX) rc = copy_postings(m, s);
+            if (!rc) rc = term_step(s);
+        }
+        if (!rc && ord != UINT32_MAX) rc = cs_segw_term_end(m->w);
+    }
+    return rc;
+}
+
+static int write_words(merger *m) {
+    const unsigned char *p = m->words.data, *end = p + m->words.len;
+    int rc = 0;
+    while (p < end && !rc) {
+        size_t len = *p++;
+        const char *w = (const char *)p;
+        p += len;
+        uint64_t ord = cs_rd_u64le(p);
+        uint32_t var = p[8];
+        p += 9;
+        rc = cs_segw_word(m->w, w, len, ord, var);
+    }
+    return rc;
+}
+
+/* Document maps and the documents themselves, in source order. */
+static int copy_docs(merger *m, uint32_t *ndocs) {
+    uint32_t next = 0;
+    for (uint32_t i = 0; i < m->n; i++) {
+        msrc *s = &m->src[i];
+        const cs_segref *r = s->ref;
+        s->docmap = cs__malloc(((size_t)r->ndocs + 1) * sizeof *s->docmap);
+        s->nterms = cs_seg_nterms(r->seg);
+        s->termmap = cs__malloc((s->nterms + 1) * sizeof *s->termmap);
+        if (!s->docmap || !s->termmap) return CS_ENOMEM;
+        for (uint32_t d = 0; d < r->ndocs; d++) {
+            if (cs_is_deleted(r, d)) {
+                s->docmap[d] = UINT32_MAX;
+                continue;
+            }
+            cs_docmeta meta;
+            const char *text;
+            size_t len;
+            int rc = cs_seg_doc(r->seg, d, &meta, m->err);
+            if (!rc) rc = cs_seg_text(r->seg, d, &text, &len, m->err);
+            if (!rc) rc = cs_segw_add_doc(m->w, &meta, text, len);
+            if (rc) return rc;
+            s->docmap[d] = next++;
+        }
+    }
+    *ndocs = next;
+    return 0;
+}
+
+int cs__merge(const cs_segref *src, uint32_t n, const char *dir, uint32_t id, cs_segref *out,
+              cs_err *err) {
+    merger m = {0};
+    uint32_t ndocs = 0;
+    m.n = n;
+    m.err = err;
+    m.src = cs__calloc(n, sizeof *m.src);
+    int rc = m.src ? 0 : CS_ENOMEM;
+    for (uint32_t i = 0; i < n && !rc; i++) m.src[i].ref = &src[i];
+    if (!rc) rc = cs_segw_new(&m.w, dir, id, err);
+    if (!rc) rc = copy_docs(&m, &ndocs);
+    uint64_t maxterms = 0;
+    for (uint32_t i = 0; i < n && !rc; i++) maxterms += m.src[i].nterms;
+    if (!rc && !(m.nvar = cs__calloc(maxterms + 1, sizeof *m.nvar))) rc = CS_ENOMEM;
+    if (!rc) rc = pass_terms(&m);
+    if (!rc) rc = pass_words(&m);
+    if (!rc) rc = pass_write(&m);
+    if (!rc) rc = write_words(&m);
+    if (!rc) rc = cs_segw_finish(m.w, NULL);
+    if (!rc) {
+        memset(out, 0, sizeof *out);
+        out->id = id;
+        out->ndocs = ndocs;
+        rc = cs_seg_open(&out->seg, dir, id, err);
+    }
+    if (rc == CS_ENOMEM && !err->msg[0]) cs__err(err, rc, "out of memory while merging");
+    cs_segw_free(m.w);
+    for (uint32_t i = 0; m.src && i < n; i++) {
+        cs__free(m.src[i].docmap);
+        cs__free(m.src[i].termmap);
+        cs__free(m.src[i].vm);
+    }
+    cs__free(m.src);
+    cs__free(m.nvar);
+    cs_buf_free(&m.words);
+    cs__free(m.pos);
+    cs__free(m.var);
+    return rc;
+}

@@ -1,0 +1,681 @@
+/*
+ * eval.c — the iterators: leaf (one word or prefix: a set of terms scored as
+ * one), AND (leapfrog from the rarest child, with exclusions and a proximity
+ * boost), OR, phrase, NEAR, language filter.
+ *
+ * Every iterator's advance(t) moves to the first document >= t and stays
+ * put when already there; next() is advance(doc + 1).  So a parent can
+ * always call advance() on a child without knowing where it stands.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "eval.h"
+
+static void set_err(qseg *qs, int rc) {
+    if (!qs->rc) qs->rc = rc;
+}
+
+double cs__bm25_idf(uint64_t N, uint64_t df) {
+    if (df > N) df = N;
+    return log(1.0 + ((double)N - (double)df + 0.5) / ((double)df + 0.5));
+}
+
+static double tfnorm(const qseg *qs, uint32_t doc, double tf) {
+    double dl = cs_seg_doclen(qs->ref->seg, doc);
+    double avg = qs->avgdl > 0 ? qs->avgdl : 1;
+    return tf * (CS_BM25_K1 + 1) / (tf + CS_BM25_K1 * (1 - CS_BM25_B + CS_BM25_B * dl / avg));
+}
+
+/* Generic next() in terms of advance(). */
+static uint32_t gen_next(qit *it) {
+    if (it->doc == CS_DOC_END && it->done) return CS_DOC_END;
+    return it->ops->advance(it, it->doc == CS_DOC_END ? 0 : it->doc + 1);
+}
+
+/* doc is CS_DOC_END both before the start and at the end: done tells them
+ * apart. */
+static uint32_t finish(qit *it) {
+    it->doc = CS_DOC_END;
+    it->done = 1;
+    return CS_DOC_END;
+}
+
+static int grow_u32(uint32_t **p, uint32_t *cap, uint32_t need) {
+    if (need <= *cap) return 0;
+    uint32_t c = *cap ? *cap : 64;
+    while (c < need) c *= 2;
+    uint32_t *q = cs__realloc(*p, (size_t)c * sizeof *q);
+    if (!q) return CS_ENOMEM;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+/* ---- leaf ------------------------------------------------------------------ */
+
+typedef struct leaf {
+    qit base;
+    qmember *m;
+    uint32_t n;
+    int direct;                 /* one member, every variant: read postings as is */
+    cs_postings p;              /* direct mode */
+    uint32_t *tf;               /* materialised mode: tf per document */
+    uint64_t *bits;             /* materialised mode: documents with tf > 0 */
+    cs_postings *pc;            /* materialised mode: position cursors */
+    uint32_t *sp, spcap;
+} leaf;
+
+static int has_var(const qmember *m, uint8_t v) { return m->all || (m->vmask[v >> 3] >> (v & 7) & 1); }
+
+/* Occurrences of the member's variants in p's current document. */
+static int member_tf(const qmember *m, cs_postings *p, uint32_t *tf) {
+    if (m->all) {
+        *tf = p->tf;
+        return 0;
+    }
+    const uint32_t *pos;
+    const uint8_t *var;
+    int n = cs_post_positions(p, &pos, &var);
+    if (n < 0) return n;
+    uint32_t c = 0;
+    for (int i = 0; i < n; i++) c += has_var(m, var ? var[i] : 0);
+    *tf = c;
+    return 0;
+}
+
+/* Builds the tf array and bitmap: the union of every member's postings. */
+static int materialise(leaf *l) {
+    qseg *qs = l->base.qs;
+    size_t words = ((size_t)qs->ndocs + 63) / 64;
+    l->tf = cs__calloc((size_t)qs->ndocs + 1, sizeof *l->tf);
+    l->bits = cs__calloc(words + 1, sizeof *l->bits);
+    if (!l->tf || !l->bits) return CS_ENOMEM;
+    uint64_t cost = 0;
+    for (uint32_t i = 0; i < l->n; i++) {
+        cs_postings p;
+        cs_post_init(&p, qs->ref->seg, &l->m[i].ti, qs->err);
+        int rc = 0;
+        for (uint32_t d; !rc && (d = cs_post_next(&p)) != CS_DOC_END;) {
+            uint32_t tf;
+            if (d >= qs->ndocs) { rc = CS_ECORRUPT; break; }
+            if ((rc = member_tf(&l->m[i], &p, &tf)) || !tf) continue;
+            if (!l->tf[d]) cost++;
+            l->tf[d] += tf;
+            l->bits[d >> 6] |= 1ull << (d & 63);
+        }
+        if (!rc) rc = p.rc;
+        cs_post_free(&p);
+        if (rc) return rc;
+    }
+    l->base.cost = cost;
+    return 0;
+}
+
+static uint32_t leaf_advance(qit *it, uint32_t t) {
+    leaf *l = (leaf *)it;
+    if (it->done) return CS_DOC_END;
+    if (it->doc != CS_DOC_END && it->doc >= t) return it->doc;
+    if (l->direct) {
+        uint32_t d = cs_post_advance(&l->p, t);
+        if (l->p.rc) set_err(it->qs, l->p.rc);
+        if (d == CS_DOC_END) return finish(it);
+        return it->doc = d;
+    }
+    uint32_t nd = it->qs->ndocs;
+    if (t >= nd) return finish(it);
+    size_t w = t >> 6;
+    uint64_t word = l->bits[w] & (~0ull << (t & 63));
+    size_t nw = ((size_t)nd + 63) / 64;
+    while (!word) {
+        if (++w >= nw) return finish(it);
+        word = l->bits[w];
+    }
+    uint32_t d = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(word));
+    return d < nd ? (it->doc = d) : finish(it);
+}
+
+static uint32_t leaf_next(qit *it) {
+    leaf *l = (leaf *)it;
+    if (!l->direct) return gen_next(it);
+    if (it->done) return CS_DOC_END;
+    uint32_t d = cs_post_next(&l->p);
+    if (l->p.rc) set_err(it->qs, l->p.rc);
+    return d == CS_DOC_END ? finish(it) : (it->doc = d);
+}
+
+static double leaf_score(qit *it) {
+    leaf *l = (leaf *)it;
+    uint32_t tf = l->direct ? l->p.tf : l->tf[it->doc];
+    return it->idf * tfnorm(it->qs, it->doc, tf);
+}
+
+static int cmp_u32pair(const void *a, const void *b) {
+    const uint32_t *x = a, *y = b;
+    return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+static int leaf_spans(qit *it, const uint32_t **out) {
+    leaf *l = (leaf *)it;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < l->n; i++) {
+        cs_postings *p = l->direct ? &l->p : &l->pc[i];
+        if (!l->direct && cs_post_advance(p, it->doc) != it->doc) {
+            if (p->rc) return p->rc;
+            continue;
+        }
+        const uint32_t *pos;
+        const uint8_t *var;
+        int k = cs_post_positions(p, &pos, &var);
+        if (k < 0) return k;
+        if (grow_u32(&l->sp, &l->spcap, 2 * (n + (uint32_t)k))) return CS_ENOMEM;
+        for (int j = 0; j < k; j++) {
+            if (!has_var(&l->m[i], var ? var[j] : 0)) continue;
+            l->sp[2 * n] = l->sp[2 * n + 1] = pos[j];
+            n++;
+        }
+    }
+    if (l->n > 1) qsort(l->sp, n, 2 * sizeof *l->sp, cmp_u32pair);
+    *out = l->sp;
+    return (int)n;
+}
+
+static void leaf_free(qit *it) {
+    leaf *l = (leaf *)it;
+    cs_post_free(&l->p);
+    for (uint32_t i = 0; l->pc && i < l->n; i++) cs_post_free(&l->pc[i]);
+    cs__free(l->pc);
+    cs__free(l->m);
+    cs__free(l->tf);
+    cs__free(l->bits);
+    cs__free(l->sp);
+    cs__free(l);
+}
+
+static const qit_ops leaf_ops = {leaf_next, leaf_advance, leaf_score, leaf_spans, leaf_free};
+
+qit *cs__qit_leaf(qseg *qs, const qmember *m, uint32_t n, double idf, int want_spans) {
+    leaf *l = cs__calloc(1, sizeof *l);
+    if (!l) goto oom;
+    l->base = (qit){&leaf_ops, CS_DOC_END, 0, qs, idf, 1, 0};
+    l->m = cs__malloc(((size_t)n + 1) * sizeof *m);
+    if (!l->m) goto oom;
+    if (n) memcpy(l->m, m, n * sizeof *m);
+    l->n = n;
+    l->direct = n == 1 && m[0].all;
+    if (n == 0) {
+        l->direct = 1; /* no postings: an empty cursor */
+        finish(&l->base);
+        return &l->base;
+    }
+    if (l->direct) {
+        cs_post_init(&l->p, qs->ref->seg, &m[0].ti, qs->err);
+        l->base.cost = m[0].ti.df;
+        return &l->base;
+    }
+    int rc = materialise(l);
+    if (!rc && want_spans) {
+        l->pc = cs__calloc(n, sizeof *l->pc);
+        if (!l->pc) rc = CS_ENOMEM;
+        for (uint32_t i = 0; !rc && i < n; i++) cs_post_init(&l->pc[i], qs->ref->seg, &m[i].ti, qs->err);
+    }
+    if (rc) {
+        set_err(qs, rc);
+        leaf_free(&l->base);
+        return NULL;
+    }
+    return &l->base;
+oom:
+    if (l) cs__free(l);
+    set_err(qs, CS_ENOMEM);
+    return NULL;
+}
+
+/* ---- AND --------------------------------------------------------------------- */
+
+typedef struct andit {
+    qit base;
+    qit **pos, **neg;
+    uint32_t npos, nneg;
+    int boost;
+    uint32_t *heads, cap_heads;
+} andit;
+
+static uint32_t and_advance(qit *it, uint32_t t) {
+    andit *a = (andit *)it;
+    if (it->done) return CS_DOC_END;
+    if (it->doc != CS_DOC_END && it->doc >= t) return it->doc;
+    uint32_t d = qit_advance(a->pos[0], t);
+    while (d != CS_DOC_END && !it->qs->rc) {
+        uint32_t i = 1;
+        for (; i < a->npos; i++) {
+            uint32_t e = qit_advance(a->pos[i], d);
+            if (e != d) {
+                d = e == CS_DOC_END ? e : qit_advance(a->pos[0], e);
+                break;
+            }
+        }
+        if (i < a->npos) continue;
+        uint32_t j = 0;
+        while (j < a->nneg && qit_advance(a->neg[j], d) != d) j++;
+        if (j < a->nneg) {
+            d = qit_advance(a->pos[0], d + 1);
+            continue;
+        }
+        return it->doc = d;
+    }
+    return finish(it);
+}
+
+/* Smallest window (in positions) holding an occurrence of every leaf. */
+static uint32_t min_window(andit *a, uint32_t nleaves, qit **leaves) {
+    const uint32_t *sp[64];
+    int n[64];
+    uint32_t at[64], best = UINT32_MAX;
+    for (uint32_t i = 0; i < nleaves; i++) {
+        n[i] = leaves[i]->ops->spans(leaves[i], &sp[i]);
+        if (n[i] <= 0) return UINT32_MAX;
+        at[i] = 0;
+    }
+    (void)a;
+    /* sweep: repeatedly take the leaf whose current occurrence is smallest */
+    for (;;) {
+        uint32_t lo = UINT32_MAX, hi = 0, lo_i = 0;
+        for (uint32_t i = 0; i < nleaves; i++) {
+            uint32_t p = sp[i][2 * at[i]];
+            if (p < lo) { lo = p; lo_i = i; }
+            if (p > hi) hi = p;
+        }
+        if (hi - lo + 1 < best) best = hi - lo + 1;
+        if (++at[lo_i] >= (uint32_t)n[lo_i]) break;
+    }
+    return best;
+}
+
+static double and_score(qit *it) {
+    andit *a = (andit *)it;
+    double s = 0, idf = 0;
+    qit *leaves[64];
+    uint32_t nl = 0;
+    for (uint32_t i = 0; i < a->npos; i++) {
+        s += qit_score(a->pos[i]);
+        if (a->pos[i]->is_leaf && nl < 64) {
+            leaves[nl++] = a->pos[i];
+            idf += a->pos[i]->idf;
+        }
+    }
+    if (a->boost && nl >= 2) {
+        /* proximity: the full bonus for the words side by side, less as
+         * they spread apart */
+        uint32_t w = min_window(a, nl, leaves);
+        if (w != UINT32_MAX) s += 0.5 * idf * (double)nl / (double)CS_MAX(w, nl);
+    }
+    return s;
+}
+
+static int no_spans(qit *it, const uint32_t **out) {
+    (void)it;
+    *out = NULL;
+    return 0;
+}
+
+static void and_free(qit *it) {
+    andit *a = (andit *)it;
+    for (uint32_t i = 0; i < a->npos; i++) qit_free(a->pos[i]);
+    for (uint32_t i = 0; i < a->nneg; i++) qit_free(a->neg[i]);
+    cs__free(a->pos);
+    cs__free(a->neg);
+    cs__free(a->heads);
+    cs__free(a);
+}
+
+static const qit_ops and_ops = {gen_next, and_advance, and_score, no_spans, and_free};
+
+static int cmp_cost(const void *x, const void *y) {
+    const qit *a = *(qit *const *)x, *b = *(qit *const *)y;
+    return (a->cost > b->cost) - (a->cost < b->cost);
+}
+
+static qit **take(qit **v, uint32_t n) {
+    qit **c = cs__malloc(((size_t)n + 1) * sizeof *c);
+    if (c && n) memcpy(c, v, n * sizeof *c);
+    return c;
+}
+
+static void free_all(qit **v, uint32_t n) {
+    for (uint32_t i = 0; i < n; i++) qit_free(v[i]);
+}
+
+qit *cs__qit_and(qseg *qs, qit **pos, uint32_t npos, qit **neg, uint32_t nneg, int boost) {
+    andit *a = cs__calloc(1, sizeof *a);
+    if (!a || !npos || !(a->pos = take(pos, npos)) || !(a->neg = take(neg, nneg))) {
+        if (a) { cs__free(a->pos); cs__free(a); }
+        free_all(pos, npos);
+        free_all(neg, nneg);
+        set_err(qs, npos ? CS_ENOMEM : CS_EINVAL);
+        return NULL;
+    }
+    a->npos = npos;
+    a->nneg = nneg;
+    a->boost = boost;
+    /* the original order of leaves does not matter for the window */
+    qsort(a->pos, npos, sizeof *a->pos, cmp_cost);
+    a->base = (qit){&and_ops, CS_DOC_END, a->pos[0]->cost, qs, 0, 0, 0};
+    return &a->base;
+}
+
+/* ---- OR ---------------------------------------------------------------------- */
+
+typedef struct orit {
+    qit base;
+    qit **kids;
+    uint32_t n;
+} orit;
+
+static uint32_t or_advance(qit *it, uint32_t t) {
+    orit *o = (orit *)it;
+    if (it->done) return CS_DOC_END;
+    if (it->doc != CS_DOC_END && it->doc >= t) return it->doc;
+    uint32_t best = CS_DOC_END;
+    for (uint32_t i = 0; i < o->n; i++) {
+        uint32_t d = qit_advance(o->kids[i], t);
+        if (d < best) best = d;
+    }
+    return best == CS_DOC_END || it->qs->rc ? finish(it) : (it->doc = best);
+}
+
+static double or_score(qit *it) {
+    orit *o = (orit *)it;
+    double s = 0;
+    for (uint32_t i = 0; i < o->n; i++)
+        if (o->kids[i]->doc == it->doc) s += qit_score(o->kids[i]);
+    return s;
+}
+
+static void or_free(qit *it) {
+    orit *o = (orit *)it;
+    free_all(o->kids, o->n);
+    cs__free(o->kids);
+    cs__free(o);
+}
+
+static const qit_ops or_ops = {gen_next, or_advance, or_score, no_spans, or_free};
+
+qit *cs__qit_or(qseg *qs, qit **kids, uint32_t n) {
+    orit *o = cs__calloc(1, sizeof *o);
+    if (!o || !(o->kids = take(kids, n))) {
+        cs__free(o);
+        free_all(kids, n);
+        set_err(qs, CS_ENOMEM);
+        return NULL;
+    }
+    o->n = n;
+    uint64_t cost = 0;
+    for (uint32_t i = 0; i < n; i++) cost += kids[i]->cost;
+    o->base = (qit){&or_ops, CS_DOC_END, cost, qs, 0, 0, 0};
+    return &o->base;
+}
+
+/* ---- phrase -------------------------------------------------------------------- */
+
+typedef struct phit {
+    qit base;
+    qit *and;                   /* owns the elements */
+    qit **el;
+    uint32_t *offs, n, freq;
+    uint32_t *sp, spcap;
+} phit;
+
+/* Counts the phrase's occurrences in the current document into ph->sp. */
+static int phrase_match(phit *ph) {
+    const uint32_t *sp[64];
+    int cnt[64];
+    uint32_t at[64];
+    for (uint32_t i = 0; i < ph->n; i++) {
+        cnt[i] = ph->el[i]->ops->spans(ph->el[i], &sp[i]);
+        if (cnt[i] < 0) return cnt[i];
+        at[i] = 0;
+    }
+    uint32_t nm = 0, len = ph->offs[ph->n - 1];
+    for (int k = 0; k < cnt[0]; k++) {
+        uint32_t p0 = sp[0][2 * k];
+        if (p0 < ph->offs[0]) continue;
+        uint32_t start = p0 - ph->offs[0], i = 1;
+        for (; i < ph->n; i++) {
+            uint32_t want = start + ph->offs[i];
+            while (at[i] < (uint32_t)cnt[i] && sp[i][2 * at[i]] < want) at[i]++;
+            if (at[i] >= (uint32_t)cnt[i] || sp[i][2 * at[i]] != want) break;
+        }
+        if (i < ph->n) continue;
+        if (grow_u32(&ph->sp, &ph->spcap, 2 * (nm + 1))) return CS_ENOMEM;
+        ph->sp[2 * nm] = start;
+        ph->sp[2 * nm + 1] = start + len;
+        nm++;
+    }
+    return (int)nm;
+}
+
+static uint32_t phrase_advance(qit *it, uint32_t t) {
+    phit *ph = (phit *)it;
+    if (it->done) return CS_DOC_END;
+    if (it->doc != CS_DOC_END && it->doc >= t) return it->doc;
+    for (;;) {
+        uint32_t d = qit_advance(ph->and, t);
+        if (d == CS_DOC_END || it->qs->rc) return finish(it);
+        int m = phrase_match(ph);
+        if (m < 0) {
+            set_err(it->qs, m);
+            return finish(it);
+        }
+        if (m > 0) {
+            ph->freq = (uint32_t)m;
+            return it->doc = d;
+        }
+        t = d + 1;
+    }
+}
+
+static double phrase_score(qit *it) {
+    phit *ph = (phit *)it;
+    double tn = tfnorm(it->qs, it->doc, ph->freq), s = 0;
+    for (uint32_t i = 0; i < ph->n; i++) s += ph->el[i]->idf * tn;
+    return s;
+}
+
+static int phrase_spans(qit *it, const uint32_t **out) {
+    phit *ph = (phit *)it;
+    *out = ph->sp;
+    return (int)ph->freq;
+}
+
+static void phrase_free(qit *it) {
+    phit *ph = (phit *)it;
+    qit_free(ph->and);
+    cs__free(ph->el);
+    cs__free(ph->offs);
+    cs__free(ph->sp);
+    cs__free(ph);
+}
+
+static const qit_ops phrase_ops = {gen_next, phrase_advance, phrase_score, phrase_spans,
+                                   phrase_free};
+
+qit *cs__qit_phrase(qseg *qs, qit **elems, const uint32_t *offs, uint32_t n) {
+    phit *ph = cs__calloc(1, sizeof *ph);
+    if (!ph || n == 0 || n > 64 || !(ph->el = take(elems, n)) ||
+        !(ph->offs = cs__malloc(n * sizeof *offs))) {
+        if (ph) { cs__free(ph->el); cs__free(ph); }
+        free_all(elems, n);
+        set_err(qs, n > 64 ? CS_ELIMIT : CS_ENOMEM);
+        return NULL;
+    }
+    memcpy(ph->offs, offs, n * sizeof *offs);
+    ph->n = n;
+    ph->and = cs__qit_and(qs, elems, n, NULL, 0, 0);
+    if (!ph->and) {
+        cs__free(ph->el);
+        cs__free(ph->offs);
+        cs__free(ph);
+        return NULL;
+    }
+    ph->base = (qit){&phrase_ops, CS_DOC_END, ph->and->cost, qs, 0, 0, 0};
+    for (uint32_t i = 0; i < n; i++) ph->base.idf += elems[i]->idf;
+    return &ph->base;
+}
+
+/* ---- NEAR ---------------------------------------------------------------------- */
+
+typedef struct nearit {
+    qit base;
+    qit *and;                   /* owns a and b */
+    qit *a, *b;
+    uint32_t dist;
+} nearit;
+
+/* Is there a span of y starting in (x_end, x_end + dist]?  ys sorted by start. */
+static int follows(const uint32_t *ys, int ny, uint32_t x_end, uint32_t dist) {
+    int lo = 0, hi = ny;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (ys[2 * mid] <= x_end) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < ny && (uint64_t)ys[2 * lo] - x_end <= dist;
+}
+
+static int near_match(nearit *n) {
+    const uint32_t *sa, *sb;
+    int na = n->a->ops->spans(n->a, &sa);
+    if (na <= 0) return na;
+    int nb = n->b->ops->spans(n->b, &sb);
+    if (nb <= 0) return nb;
+    for (int i = 0; i < na; i++)
+        if (follows(sb, nb, sa[2 * i + 1], n->dist)) return 1;
+    for (int i = 0; i < nb; i++)
+        if (follows(sa, na, sb[2 * i + 1], n->dist)) return 1;
+    return 0;
+}
+
+static uint32_t near_advance(qit *it, uint32_t t) {
+    nearit *n = (nearit *)it;
+    if (it->done) return CS_DOC_END;
+    if (it->doc != CS_DOC_END && it->doc >= t) return it->doc;
+    for (;;) {
+        uint32_t d = qit_advance(n->and, t);
+        if (d == CS_DOC_END || it->qs->rc) return finish(it);
+        int m = near_match(n);
+        if (m < 0) {
+            set_err(it->qs, m);
+            return finish(it);
+        }
+        if (m) return it->doc = d;
+        t = d + 1;
+    }
+}
+
+static double near_score(qit *it) {
+    nearit *n = (nearit *)it;
+    return qit_score(n->a) + qit_score(n->b);
+}
+
+static void near_free(qit *it) {
+    nearit *n = (nearit *)it;
+    qit_free(n->and);
+    cs__free(n);
+}
+
+static const qit_ops near_ops = {gen_next, near_advance, near_score, no_spans, near_free};
+
+qit *cs__qit_near(qseg *qs, qit *a, qit *b, uint32_t dist) {
+    nearit *n = cs__calloc(1, sizeof *n);
+    if (!n) {
+        qit_free(a);
+        qit_free(b);
+        set_err(qs, CS_ENOMEM);
+        return NULL;
+    }
+    n->a = a;
+    n->b = b;
+    n->dist = dist;
+    qit *both[2] = {a, b};
+    n->and = cs__qit_and(qs, both, 2, NULL, 0, 0);
+    if (!n->and) {
+        cs__free(n);
+        return NULL;
+    }
+    n->base = (qit){&near_ops, CS_DOC_END, n->and->cost, qs, 0, 0, 0};
+    return &n->base;
+}
+
+/* ---- language filter and the empty iterator --------------------------------------- */
+
+typedef struct langit {
+    qit base;
+    uint8_t *lang;              /* language of every document */
+    int want;
+} langit;
+
+static uint32_t lang_advance(qit *it, uint32_t t) {
+    langit *l = (langit *)it;
+    if (it->done) return CS_DOC_END;
+    if (it->doc != CS_DOC_END && it->doc >= t) return it->doc;
+    for (uint32_t d = t; d < it->qs->ndocs; d++)
+        if (l->lang[d] == l->want) return it->doc = d;
+    return finish(it);
+}
+
+static double zero_score(qit *it) {
+    (void)it;
+    return 0;
+}
+
+static void lang_free(qit *it) {
+    cs__free(((langit *)it)->lang);
+    cs__free(it);
+}
+
+static const qit_ops lang_ops = {gen_next, lang_advance, zero_score, no_spans, lang_free};
+
+qit *cs__qit_lang(qseg *qs, int want) {
+    langit *l = cs__calloc(1, sizeof *l);
+    if (l) l->lang = cs__malloc((size_t)qs->ndocs + 1);
+    if (!l || !l->lang) {
+        if (l) cs__free(l);
+        set_err(qs, CS_ENOMEM);
+        return NULL;
+    }
+    uint64_t n = 0;
+    for (uint32_t d = 0; d < qs->ndocs; d++) {
+        cs_docmeta m;
+        int rc = cs_seg_doc(qs->ref->seg, d, &m, qs->err);
+        if (rc) {
+            set_err(qs, rc);
+            lang_free(&l->base);
+            return NULL;
+        }
+        l->lang[d] = m.lang;
+        n += m.lang == want;
+    }
+    l->want = want;
+    l->base = (qit){&lang_ops, CS_DOC_END, n, qs, 0, 0, 0};
+    return &l->base;
+}
+
+static uint32_t empty_advance(qit *it, uint32_t t) {
+    (void)t;
+    return finish(it);
+}
+
+static void empty_free(qit *it) { cs__free(it); }
+
+static const qit_ops empty_ops = {gen_next, empty_advance, zero_score, no_spans, empty_free};
+
+qit *cs__qit_empty(qseg *qs) {
+    qit *it = cs__calloc(1, sizeof *it);
+    if (!it) {
+        set_err(qs, CS_ENOMEM);
+        return NULL;
+    }
+    *it = (qit){&empty_ops, CS_DOC_END, 0, qs, 0, 0, 0};
+    return it;
+}

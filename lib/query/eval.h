@@ -1,0 +1,72 @@
+/*
+ * eval.h — document-at-a-time query evaluation over one segment
+ * (lib/query/).  A query is compiled (search.c) into a tree of iterators,
+ * one tree per segment; each iterator walks documents in increasing order
+ * with next()/advance(target), scores the current document with BM25, and
+ * (for phrases and NEAR) gives the spans where it matched.
+ */
+#ifndef CS_EVAL_H
+#define CS_EVAL_H
+
+#include "../index/index.h"
+
+#define CS_BM25_K1 1.2
+#define CS_BM25_B  0.75
+
+/* Per-segment evaluation context. */
+typedef struct qseg {
+    const cs_segref *ref;
+    uint32_t ndocs;
+    double avgdl;               /* over the live documents of the whole index */
+    cs_err *err;
+    int rc;                     /* first error met (sticky) */
+} qseg;
+
+/* One term of a leaf in one segment, with the variants (surface words) it
+ * stands for: vmask NULL = all of them. */
+typedef struct qmember {
+    cs_terminfo ti;
+    uint8_t vmask[CS_MAX_VARIANTS / 8];
+    int all;                    /* every variant: vmask unused */
+} qmember;
+
+typedef struct qit qit;
+
+typedef struct qit_ops {
+    uint32_t (*next)(qit *);
+    uint32_t (*advance)(qit *, uint32_t target);
+    double   (*score)(qit *);
+    /* Match spans in the current document: *spans points at n (start, end)
+     * pairs (inclusive token positions) sorted by start; returns n or <0. */
+    int      (*spans)(qit *, const uint32_t **spans);
+    void     (*free)(qit *);
+} qit_ops;
+
+struct qit {
+    const qit_ops *ops;
+    uint32_t doc;               /* current document, CS_DOC_END before/after */
+    uint64_t cost;              /* estimated documents: rarest first */
+    qseg *qs;
+    double idf;                 /* leaves: idf of the leaf (for boosts) */
+    int is_leaf;
+    int done;                   /* at the end (doc is CS_DOC_END before the start too) */
+};
+
+static inline uint32_t qit_next(qit *it) { return it->ops->next(it); }
+static inline uint32_t qit_advance(qit *it, uint32_t t) { return it->ops->advance(it, t); }
+static inline double qit_score(qit *it) { return it->ops->score(it); }
+static inline void qit_free(qit *it) { if (it) it->ops->free(it); }
+
+double cs__bm25_idf(uint64_t N, uint64_t df);
+
+/* Constructors: NULL on out of memory (qs->rc set).  Children passed in are
+ * owned by the new iterator (freed with it, also on failure). */
+qit *cs__qit_leaf(qseg *qs, const qmember *m, uint32_t n, double idf, int want_spans);
+qit *cs__qit_and(qseg *qs, qit **pos, uint32_t npos, qit **neg, uint32_t nneg, int boost);
+qit *cs__qit_or(qseg *qs, qit **kids, uint32_t n);
+qit *cs__qit_phrase(qseg *qs, qit **elems, const uint32_t *offs, uint32_t n);
+qit *cs__qit_near(qseg *qs, qit *a, qit *b, uint32_t dist);
+qit *cs__qit_lang(qseg *qs, int lang);
+qit *cs__qit_empty(qseg *qs);
+
+#endif

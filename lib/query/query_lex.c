@@ -1,0 +1,272 @@
+/*
+ * query_lex.c — cuts a query into tokens (see query.h and
+ * docs/query-language.md).
+ *
+ * Tokens, in normal mode:
+ *   white space            separates items; Unicode spaces count
+ *   (  )                   always structural; unbalanced is an error
+ *   "..."                  a phrase, no escapes; an unclosed " is an error
+ *   -                      exclusion, only at the start of an item (query
+ *                          start, after white space or '(') and directly
+ *                          before an item that does not itself start with '-'
+ *                          ("- x" and "--x" are text)
+ *   AND OR NOT NEAR NEAR/N upper-case keywords; the parser decides from the
+ *                          neighbours whether each is an operator or a word
+ *   lang:en|ru|other       language filter; lang:<anything else> is an error
+ *   word*                  a word ending in '*' is a prefix
+ *   anything else          a word: a run up to white space, ( ) or "
+ * In literal mode every run of non-space characters is a word.
+ *
+ * The query has been checked for UTF-8 and length by the caller, so decoding
+ * here trusts its input.
+ */
+#include <stdio.h>
+
+#include "query.h"
+
+/* Decodes the (valid) UTF-8 sequence at s[i]; *n gets its length. */
+static int32_t decode(const unsigned char *s, size_t len, size_t i, size_t *n) {
+    unsigned c = s[i];
+    size_t k = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    if (i + k > len) k = len - i; /* cannot happen for valid input; be safe */
+    *n = k;
+    if (k == 1) return (int32_t)c;
+    int32_t cp = (int32_t)(c & (0x7Fu >> k));
+    for (size_t j = 1; j < k; j++) cp = (cp << 6) | (s[i + j] & 0x3F);
+    return cp;
+}
+
+/* White space: ASCII and the Unicode space separators and line breaks. */
+static int is_space(int32_t c) {
+    if (c == ' ' || (c >= 0x09 && c <= 0x0D)) return 1;
+    if (c < 0x85) return 0;
+    return c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+           c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+static int ends_word(int32_t c) { return is_space(c) || c == '(' || c == ')' || c == '"'; }
+
+int cs__qcol(const char *q, size_t from_off, int from_col, size_t off) {
+    int col = from_col;
+    for (size_t i = from_off; i < off; i++)
+        if (((unsigned char)q[i] & 0xC0) != 0x80) col++;
+    return col;
+}
+
+typedef struct lexer {
+    const char *q;
+    size_t      len;
+    cs_qtok    *t;
+    size_t      n, cap;
+    cs_err     *err;
+    int        *err_col;
+    int         rc;
+} lexer;
+
+static cs_qtok *push(lexer *lx, cs_qtkind kind, int col, size_t start, size_t end) {
+    if (lx->n == lx->cap) {
+        size_t cap = lx->cap ? lx->cap * 2 : 64;
+        cs_qtok *t = cs__realloc(lx->t, cap * sizeof *t);
+        if (!t) {
+            lx->rc = cs__err(lx->err, CS_ENOMEM, "out of memory");
+            return NULL;
+        }
+        lx->t = t;
+        lx->cap = cap;
+    }
+    cs_qtok *t = &lx->t[lx->n++];
+    memset(t, 0, sizeof *t);
+    t->kind = kind;
+    t->col = col;
+    t->start = start;
+    t->end = t->src_end = end;
+    return t;
+}
+
+static int fail(lexer *lx, int rc, int col) {
+    *lx->err_col = col;
+    return lx->rc = rc;
+}
+
+static int eq(const char *s, size_t n, const char *lit) {
+    return n == strlen(lit) && memcmp(s, lit, n) == 0;
+}
+
+static int eq_nocase(const char *s, size_t n, const char *lit) {
+    if (n != strlen(lit)) return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = (unsigned char)s[i];
+        if (c - 'A' < 26u) c |= 0x20;
+        if (c != (unsigned char)lit[i]) return 0;
+    }
+    return 1;
+}
+
+/* Classifies the word q[start, end) at column col: keyword, lang:, prefix
+ * or plain word, and pushes it. */
+static int push_word(lexer *lx, size_t start, size_t end, int col) {
+    const char *w = lx->q + start;
+    size_t n = end - start;
+    cs_qtkind kind = CS_QT_WORD;
+    if (eq(w, n, "AND")) kind = CS_QT_AND;
+    else if (eq(w, n, "OR")) kind = CS_QT_OR;
+    else if (eq(w, n, "NOT")) kind = CS_QT_NOT;
+    else if (eq(w, n, "NEAR")) kind = CS_QT_NEAR;
+    int explicit_near = 0;
+    uint32_t near_n = CS_QUERY_NEAR_DEFAULT;
+    if (n > 5 && memcmp(w, "NEAR/", 5) == 0) {
+        size_t i = 5;
+        uint32_t v = 0;
+        while (i < n && (unsigned)(w[i] - '0') < 10u) {
+            v = v * 10 + (uint32_t)(w[i] - '0');
+            if (v > CS_QUERY_MAX_NEAR) v = CS_QUERY_MAX_NEAR + 1; /* saturate */
+            i++;
+        }
+        if (i == n) {
+            if (v > CS_QUERY_MAX_NEAR) {
+                cs__err(lx->err, CS_ELIMIT, "NEAR distance %.*s is over the limit %u",
+                        (int)CS_MIN(n - 5, 20), w + 5, CS_QUERY_MAX_NEAR);
+                return fail(lx, CS_ELIMIT, col);
+            }
+            kind = CS_QT_NEAR;
+            explicit_near = 1;
+            near_n = v;
+        }
+    }
+    int lang = -1;
+    if (n > 5 && memcmp(w, "lang:", 5) == 0) {
+        if (eq_nocase(w + 5, n - 5, "en")) lang = CS_LANG_EN;
+        else if (eq_nocase(w + 5, n - 5, "ru")) lang = CS_LANG_RU;
+        else if (eq_nocase(w + 5, n - 5, "other")) lang = CS_LANG_OTHER;
+        else {
+            size_t show = CS_MIN(n - 5, 24); /* cut on a code point boundary */
+            while (show < n - 5 && ((unsigned char)w[5 + show] & 0xC0) == 0x80) show--;
+            cs__err(lx->err, CS_EQUERY, "unknown language \"%.*s%s\" (use lang:en, lang:ru or lang:other)",
+                    (int)show, w + 5, show < n - 5 ? "..." : "");
+            return fail(lx, CS_EQUERY, col);
+        }
+        kind = CS_QT_LANG;
+    }
+    int prefix = kind == CS_QT_WORD && w[n - 1] == '*';
+    cs_qtok *t = push(lx, kind, col, start, end - (size_t)prefix);
+    if (!t) return lx->rc;
+    t->src_end = end;
+    t->prefix = prefix;
+    t->near_explicit = explicit_near;
+    t->near_n = near_n;
+    t->lang = lang < 0 ? 0 : lang;
+    return 0;
+}
+
+/* Literal mode: words split on white space, nothing else. */
+static int lex_literal(lexer *lx) {
+    const unsigned char *s = (const unsigned char *)lx->q;
+    size_t i = 0, n;
+    int col = 1;
+    while (i < lx->len) {
+        int32_t c = decode(s, lx->len, i, &n);
+        if (is_space(c)) {
+            i += n;
+            col++;
+            continue;
+        }
+        size_t start = i;
+        int wcol = col;
+        while (i < lx->len && !is_space(c = decode(s, lx->len, i, &n))) {
+            i += n;
+            col++;
+        }
+        cs_qtok *t = push(lx, CS_QT_WORD, wcol, start, i);
+        if (!t) return lx->rc;
+    }
+    return 0;
+}
+
+/* The end of the closing quote of the phrase opened at q[i], or 0. */
+static size_t closing_quote(const lexer *lx, size_t i) {
+    const char *e = memchr(lx->q + i + 1, '"', lx->len - i - 1);
+    return e ? (size_t)(e - lx->q) + 1 : 0;
+}
+
+/* Whether the '-' at q[i], at the start of an item, is an exclusion: it is
+ * directly followed by an item that does not itself start with '-' ("- x",
+ * "-)" and "--x" are text, as in pasted prose and command lines). */
+static int minus_here(const lexer *lx, size_t i) {
+    size_t n;
+    if (i + 1 >= lx->len) return 0;
+    int32_t c = decode((const unsigned char *)lx->q, lx->len, i + 1, &n);
+    return !is_space(c) && c != ')' && c != '-';
+}
+
+static int lex_query(lexer *lx) {
+    const unsigned char *s = (const unsigned char *)lx->q;
+    size_t i = 0, n;
+    int col = 1, item_start = 1, depth = 0, open_col = 0;
+    while (i < lx->len && !lx->rc) {
+        int32_t c = decode(s, lx->len, i, &n);
+        if (is_space(c)) {
+            item_start = 1;
+        } else if (c == '(') {
+            if (depth++ == 0) open_col = col;
+            push(lx, CS_QT_LPAREN, col, i, i + 1);
+            item_start = 1;
+        } else if (c == ')') {
+            if (depth-- == 0) {
+                cs__err(lx->err, CS_EQUERY, "unbalanced parenthesis: this ')' has no '('");
+                return fail(lx, CS_EQUERY, col);
+            }
+            push(lx, CS_QT_RPAREN, col, i, i + 1);
+            item_start = 0;
+        } else if (c == '"') {
+            size_t e = closing_quote(lx, i);
+            if (!e) {
+                cs__err(lx->err, CS_EQUERY, "unbalanced quote: this '\"' is never closed");
+                return fail(lx, CS_EQUERY, col);
+            }
+            cs_qtok *t = push(lx, CS_QT_PHRASE, col, i + 1, e - 1);
+            if (t) t->src_end = e;
+            col = cs__qcol(lx->q, i, col, e);
+            i = e;
+            item_start = 0;
+            continue;
+        } else if (c == '-' && item_start && minus_here(lx, i)) {
+            push(lx, CS_QT_MINUS, col, i, i + 1);
+            item_start = 0;
+        } else {
+            size_t start = i;
+            int wcol = col;
+            while (i < lx->len && !ends_word(c = decode(s, lx->len, i, &n))) {
+                i += n;
+                col++;
+            }
+            push_word(lx, start, i, wcol);
+            item_start = 0;
+            continue;
+        }
+        i += n;
+        col++;
+    }
+    if (!lx->rc && depth > 0) {
+        cs__err(lx->err, CS_EQUERY, "unbalanced parenthesis: this '(' is never closed");
+        return fail(lx, CS_EQUERY, open_col);
+    }
+    return lx->rc;
+}
+
+int cs__qlex(const char *q, size_t len, unsigned flags, cs_qtok **toks, size_t *ntoks,
+             cs_err *err, int *err_col) {
+    int dummy_col;
+    lexer lx = {q, len, NULL, 0, 0, err, err_col ? err_col : &dummy_col, 0};
+    *toks = NULL;
+    *ntoks = 0;
+    int rc = (flags & CS_QUERY_LITERAL) ? lex_literal(&lx) : lex_query(&lx);
+    if (!rc && !push(&lx, CS_QT_END, cs__qcol(q, 0, 1, len), len, len)) rc = lx.rc;
+    if (rc) {
+        if (rc == CS_ENOMEM) *lx.err_col = 1;
+        cs__free(lx.t);
+        return rc;
+    }
+    *toks = lx.t;
+    *ntoks = lx.n;
+    return 0;
+}

@@ -1,0 +1,654 @@
+/*
+ * query_parse.c — the query parser: tokens (query_lex.c) to a simplified
+ * tree of cs_qnode, plus freeing and describing trees.
+ *
+ * Grammar (docs/query-language.md gives it with examples), lowest
+ * precedence first:
+ *
+ *   query   := or
+ *   or      := and ( OR and )*
+ *   and     := unary ( [AND] unary )*          side by side = AND
+ *   unary   := ( NOT | '-' )* near
+ *   near    := primary [ NEAR[/N] primary ]    a second NEAR is an error
+ *   primary := word | word* | "phrase" | lang:X | '(' or ')'
+ *
+ * An upper-case keyword is an operator only where it can act: AND, OR and
+ * NEAR between two items (something before it in the same group, and an
+ * item after it), NOT before an item.  Anywhere else — at the start or end
+ * of the query or of a group, right after another operator — it is the word
+ * it spells, so that pasted text never fails on a stray "OR".  NEAR/N is
+ * query syntax only and has no word reading: dangling, it is an error.
+ *
+ * Items without a token (`!!!`, `""`, `*`, `()`) come back as CS_Q__EMPTY
+ * nodes; an AND drops them, every other operator rejects them.
+ *
+ * Recursion is bounded by CS_QUERY_MAX_DEPTH parentheses (NOT chains are a
+ * loop), so tree depth and the recursive free/describe/check are bounded
+ * too.  Errors are sticky: the first one wins and records its column.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "query.h"
+
+typedef struct parser {
+    cs_analyzer   *a;
+    const char    *q;
+    size_t         len;
+    const cs_qtok *t;       /* tokens, ending with CS_QT_END */
+    size_t         i;       /* current token */
+    int            depth;   /* open parentheses */
+    size_t         nterms;  /* terms made so far (CS_QUERY_MAX_TERMS) */
+    int            rc;      /* first error */
+    int            col;     /* its column */
+    cs_err         e;
+} parser;
+
+static cs_qnode *fail(parser *p, int rc, int col, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Records the first error; returns NULL so that callers can return it. */
+static cs_qnode *fail(parser *p, int rc, int col, const char *fmt, ...) {
+    if (p->rc) return NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->e.msg, sizeof p->e.msg, fmt, ap);
+    va_end(ap);
+    p->rc = rc;
+    p->col = col > 0 ? col : 1;
+    return NULL;
+}
+
+static cs_qnode *nomem(parser *p, int col) { return fail(p, CS_ENOMEM, col, "out of memory"); }
+
+/* ---- nodes ---------------------------------------------------------------- */
+
+const char *cs_qkind_name(cs_qkind kind) {
+    switch (kind) {
+    case CS_Q_TERM:   return "term";
+    case CS_Q_PHRASE: return "phrase";
+    case CS_Q_PREFIX: return "prefix";
+    case CS_Q_NEAR:   return "near";
+    case CS_Q_AND:    return "and";
+    case CS_Q_OR:     return "or";
+    case CS_Q_NOT:    return "not";
+    case CS_Q_LANG:   return "lang";
+    default:          return "empty";
+    }
+}
+
+void cs_qnode_free(cs_qnode *n) {
+    if (!n) return;
+    for (size_t i = 0; i < n->nterms; i++) {
+        cs__free(n->terms[i].term);
+        cs__free(n->terms[i].word);
+    }
+    cs__free(n->terms);
+    for (size_t i = 0; i < n->nkids; i++) cs_qnode_free(n->kids[i]);
+    cs__free(n->kids);
+    cs__free(n);
+}
+
+static cs_qnode *new_node(parser *p, cs_qkind kind, int col, size_t start, size_t end) {
+    cs_qnode *n = cs__calloc(1, sizeof *n);
+    if (!n) return nomem(p, col);
+    n->kind = kind;
+    n->col = col;
+    n->start = start;
+    n->end = end;
+    return n;
+}
+
+static cs_qnode *new_empty(parser *p, int why, int col, size_t start, size_t end) {
+    cs_qnode *n = new_node(p, CS_Q__EMPTY, col, start, end);
+    if (n) n->why = why;
+    return n;
+}
+
+/* Appends kid to an AND or OR, splicing in the children of a kid of the
+ * same kind (flattening).  Takes kid in every case. */
+static int add_kid(parser *p, cs_qnode *n, cs_qnode *kid) {
+    size_t add = kid->kind == n->kind ? kid->nkids : 1;
+    cs_qnode **k = cs__realloc(n->kids, (n->nkids + add) * sizeof *k);
+    if (!k) {
+        cs_qnode_free(kid);
+        nomem(p, n->col);
+        return -1;
+    }
+    n->kids = k;
+    if (kid->kind == n->kind) {
+        memcpy(k + n->nkids, kid->kids, add * sizeof *k);
+        kid->nkids = 0;
+        cs_qnode_free(kid);
+    } else {
+        k[n->nkids] = kid;
+    }
+    if (n->nkids == 0) {
+        n->col = k[0]->col;
+        n->start = k[0]->start;
+    }
+    n->nkids += add;
+    n->end = k[n->nkids - 1]->end;
+    return 0;
+}
+
+/* ---- tokens --------------------------------------------------------------- */
+
+static const cs_qtok *tok(const parser *p) { return &p->t[p->i]; }
+
+/* Whether an item can start at token t (so an operator before it acts). */
+static int item_follows(const cs_qtok *t) {
+    return t->kind != CS_QT_END && t->kind != CS_QT_RPAREN;
+}
+
+/* The current token is AND, OR or NEAR used as an operator: an item follows.
+ * (That an item precedes it is the caller's knowledge.) */
+static int binary_here(const parser *p, cs_qtkind kind) {
+    return tok(p)->kind == kind && item_follows(tok(p) + 1);
+}
+
+/* ---- words ---------------------------------------------------------------- */
+
+typedef struct collect {
+    parser   *p;
+    cs_qterm *v;
+    size_t    n, cap;
+    size_t    base;     /* byte offset of the analysed text in the query */
+    int       base_col; /* its column */
+    uint32_t  first_pos;
+    uint32_t  last_pos;
+} collect;
+
+static void free_terms(cs_qterm *v, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        cs__free(v[i].term);
+        cs__free(v[i].word);
+    }
+    cs__free(v);
+}
+
+/* cs_analyze() callback: copies each token, counting against the limit. */
+static int collect_tok(void *ud, const cs_token *t) {
+    collect *c = ud;
+    parser *p = c->p;
+    int col = cs__qcol(p->q, c->base, c->base_col, c->base + t->start);
+    if (++p->nterms > CS_QUERY_MAX_TERMS) {
+        fail(p, CS_ELIMIT, col, "more than %d terms in the query", CS_QUERY_MAX_TERMS);
+        return CS_ELIMIT;
+    }
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 4;
+        cs_qterm *v = cs__realloc(c->v, cap * sizeof *v);
+        if (!v) goto oom;
+        c->v = v;
+        c->cap = cap;
+    }
+    cs_qterm *e = &c->v[c->n];
+    memset(e, 0, sizeof *e);
+    e->term = cs__strndup(t->term, t->term_len);
+    e->word = cs__strndup(t->word, t->word_len);
+    c->n++; /* even when a copy failed, so free_terms sees it */
+    if (!e->term || !e->word) goto oom;
+    if (c->n == 1) c->first_pos = t->pos;
+    c->last_pos = t->pos;
+    e->term_len = t->term_len;
+    e->word_len = t->word_len;
+    e->flags = t->flags;
+    e->rel_pos = t->pos - c->first_pos;
+    e->col = col;
+    e->start = c->base + t->start;
+    e->end = c->base + t->end;
+    return 0;
+oom:
+    nomem(p, col);
+    return CS_ENOMEM;
+}
+
+/* Analyses the text q[start, end) of an item at column col (whose source
+ * spans [src_start, src_end)) into a TERM, PHRASE or PREFIX node, or an
+ * EMPTY one when it holds no token.  prefix: the item ended in '*'. */
+static cs_qnode *analyse(parser *p, size_t start, size_t end, int col, size_t src_start,
+                         size_t src_end, int prefix) {
+    collect c = {p, NULL, 0, 0, start, cs__qcol(p->q, src_start, col, start), 0, 0};
+    int rc = cs_analyze(p->a, p->q + start, end - start, collect_tok, &c, NULL);
+    if (rc) {
+        free_terms(c.v, c.n);
+        if (!p->rc) fail(p, rc, col, "%s", cs_analyzer_errmsg(p->a));
+        return NULL;
+    }
+    /* A prefix whose last piece was too long to index cannot match a word:
+     * what is left is searched as a plain word. */
+    if (prefix && c.n && c.last_pos + 1 != cs__analyzer_npos(p->a)) prefix = 0;
+    if (c.n == 0) return new_empty(p, prefix ? CS_QE_PREFIX : CS_QE_WORD, col, src_start, src_end);
+    cs_qkind kind = c.n > 1 ? CS_Q_PHRASE : prefix ? CS_Q_PREFIX : CS_Q_TERM;
+    cs_qnode *n = new_node(p, kind, col, src_start, src_end);
+    if (!n) {
+        free_terms(c.v, c.n);
+        return NULL;
+    }
+    if (prefix) c.v[c.n - 1].prefix = 1;
+    n->terms = c.v;
+    n->nterms = c.n;
+    return n;
+}
+
+/* A token that is read as a word (a keyword where it cannot act). */
+static cs_qnode *word(parser *p, const cs_qtok *t) {
+    return analyse(p, t->start, t->end, t->col, t->start, t->src_end,
+                   t->kind == CS_QT_WORD && t->prefix);
+}
+
+/* ---- the grammar ---------------------------------------------------------- */
+
+static cs_qnode *parse_or(parser *p);
+
+static cs_qnode *parse_group(parser *p) {
+    const cs_qtok *open = tok(p);
+    if (++p->depth > CS_QUERY_MAX_DEPTH)
+        return fail(p, CS_ELIMIT, open->col, "parentheses nested deeper than %d",
+                    CS_QUERY_MAX_DEPTH);
+    p->i++;
+    cs_qnode *n = parse_or(p);
+    if (!n) return NULL;
+    if (tok(p)->kind != CS_QT_RPAREN) { /* the lexer balanced them; be safe */
+        cs_qnode_free(n);
+        return fail(p, CS_EQUERY, open->col, "unbalanced parenthesis: this '(' is never closed");
+    }
+    size_t end = tok(p)->end;
+    p->i++;
+    p->depth--;
+    if (n->kind == CS_Q__EMPTY) {
+        int why = n->why;
+        cs_qnode_free(n);
+        if (why != CS_QE_NONE && why != CS_QE_GROUP)
+            return fail(p, CS_EQUERY, open->col,
+                        "nothing to search for inside these parentheses");
+        return new_empty(p, CS_QE_GROUP, open->col, open->start, end);
+    }
+    if (n->kind == CS_Q_AND || n->kind == CS_Q_OR) {
+        n->col = open->col;
+        n->start = open->start;
+        n->end = end;
+    }
+    return n;
+}
+
+static cs_qnode *parse_primary(parser *p) {
+    const cs_qtok *t = tok(p);
+    switch (t->kind) {
+    case CS_QT_LPAREN:
+        return parse_group(p);
+    case CS_QT_LANG: {
+        cs_qnode *n = new_node(p, CS_Q_LANG, t->col, t->start, t->src_end);
+        if (n) n->lang = t->lang;
+        p->i++;
+        return n;
+    }
+    case CS_QT_NEAR:
+        if (t->near_explicit)
+            return fail(p, CS_EQUERY, t->col,
+                        "dangling operator: NEAR/%u needs a word, phrase or prefix on each side",
+                        t->near_n);
+        /* fall through: a bare NEAR that cannot act is a word */
+    case CS_QT_WORD: case CS_QT_PHRASE: case CS_QT_AND: case CS_QT_OR: case CS_QT_NOT:
+        p->i++;
+        return word(p, t);
+    case CS_QT_MINUS: /* only as the right operand of NEAR */
+        return fail(p, CS_EQUERY, t->col,
+                    "NEAR joins words, phrases or prefixes, not an exclusion");
+    default: /* END, RPAREN: callers check that an item follows */
+        return fail(p, CS_EQUERY, t->col, "dangling operator: a word is missing here");
+    }
+}
+
+/* Checks that n may be an operand of NEAR (which starts at column near_col). */
+static int near_operand(parser *p, const cs_qnode *n) {
+    if (n->kind == CS_Q_TERM || n->kind == CS_Q_PHRASE || n->kind == CS_Q_PREFIX) return 0;
+    if (n->kind == CS_Q__EMPTY)
+        fail(p, CS_EQUERY, n->col, "operand of NEAR holds no word to search for");
+    else
+        fail(p, CS_EQUERY, n->col, "NEAR joins words, phrases or prefixes, not %s",
+             n->kind == CS_Q_LANG ? "lang:" : "a group in parentheses");
+    return -1;
+}
+
+static cs_qnode *parse_near(parser *p) {
+    cs_qnode *left = parse_primary(p);
+    if (!left || !binary_here(p, CS_QT_NEAR)) return left;
+    const cs_qtok *op = tok(p);
+    if (near_operand(p, left)) goto fail;
+    p->i++;
+    cs_qnode *right = parse_primary(p);
+    if (!right) goto fail;
+    if (near_operand(p, right)) {
+        cs_qnode_free(right);
+        goto fail;
+    }
+    cs_qnode *n = new_node(p, CS_Q_NEAR, left->col, left->start, right->end);
+    cs_qnode **kids = cs__malloc(2 * sizeof *kids);
+    if (!n || !kids) {
+        cs__free(n);
+        cs__free(kids);
+        cs_qnode_free(right);
+        if (!p->rc) nomem(p, op->col);
+        goto fail;
+    }
+    kids[0] = left;
+    kids[1] = right;
+    n->kids = kids;
+    n->nkids = 2;
+    n->near_n = op->near_n;
+    if (binary_here(p, CS_QT_NEAR)) {
+        cs_qnode_free(n);
+        return fail(p, CS_EQUERY, tok(p)->col,
+                    "NEAR cannot be chained: join pairs with AND (a NEAR b AND b NEAR c)");
+    }
+    return n;
+fail:
+    cs_qnode_free(left);
+    return NULL;
+}
+
+/* NOT and '-' in a loop (not recursion): an even number cancels out. */
+static cs_qnode *parse_unary(parser *p) {
+    int neg = 0, col = 0;
+    size_t start = 0;
+    for (;;) {
+        const cs_qtok *t = tok(p);
+        int is_not = t->kind == CS_QT_MINUS || (t->kind == CS_QT_NOT && item_follows(t + 1));
+        if (!is_not) break;
+        if (neg++ == 0) {
+            col = t->col;
+            start = t->start;
+        }
+        p->i++;
+    }
+    cs_qnode *x = parse_near(p);
+    if (!x || neg == 0) return x;
+    if (x->kind == CS_Q__EMPTY) {
+        int c = x->col;
+        cs_qnode_free(x);
+        return fail(p, CS_EQUERY, c, "operand of NOT or '-' holds no word to search for");
+    }
+    if (x->kind == CS_Q_NOT) { /* -(-a): the NOT of a group */
+        neg++;
+        cs_qnode *inner = x->kids[0];
+        x->nkids = 0;
+        cs_qnode_free(x);
+        x = inner;
+    }
+    if (neg % 2 == 0) return x;
+    cs_qnode *n = new_node(p, CS_Q_NOT, col, start, x->end);
+    cs_qnode **kids = n ? cs__malloc(sizeof *kids) : NULL;
+    if (!kids) {
+        cs__free(n);
+        cs_qnode_free(x);
+        return p->rc ? NULL : nomem(p, col);
+    }
+    kids[0] = x;
+    n->kids = kids;
+    n->nkids = 1;
+    return n;
+}
+
+/* Items side by side (or joined by AND) until OR, ')' or the end.  Items
+ * without a token are dropped; if nothing else is left, the first of them
+ * is returned (or a NONE one for an empty group or query). */
+static cs_qnode *parse_and(parser *p) {
+    cs_qnode *and = NULL, *empty = NULL;
+    size_t items = 0;
+    for (;;) {
+        const cs_qtok *t = tok(p);
+        if (!item_follows(t)) break;
+        if (items && binary_here(p, CS_QT_OR)) break;
+        if (items && binary_here(p, CS_QT_AND)) p->i++;
+        cs_qnode *x = parse_unary(p);
+        if (!x) goto fail;
+        items++;
+        if (x->kind == CS_Q__EMPTY) {
+            if (!empty || (empty->why == CS_QE_GROUP && x->why != CS_QE_GROUP)) {
+                cs_qnode_free(empty);
+                empty = x;
+            } else {
+                cs_qnode_free(x);
+            }
+            continue;
+        }
+        if (!and) {
+            and = x;
+            continue;
+        }
+        if (and->kind != CS_Q_AND || and->nkids == 0) { /* second real item: make the AND */
+            cs_qnode *n = new_node(p, CS_Q_AND, and->col, and->start, and->end);
+            if (!n) {
+                cs_qnode_free(x);
+                goto fail;
+            }
+            if (add_kid(p, n, and)) {
+                and = NULL;
+                cs_qnode_free(n);
+                cs_qnode_free(x);
+                goto fail;
+            }
+            and = n;
+        }
+        if (add_kid(p, and, x)) goto fail;
+    }
+    if (and) {
+        cs_qnode_free(empty);
+        return and;
+    }
+    if (empty) return empty;
+    return new_empty(p, CS_QE_NONE, tok(p)->col, tok(p)->start, tok(p)->start);
+fail:
+    cs_qnode_free(and);
+    cs_qnode_free(empty);
+    return NULL;
+}
+
+static cs_qnode *parse_or(parser *p) {
+    cs_qnode *x = parse_and(p);
+    if (!x || !binary_here(p, CS_QT_OR)) return x;
+    cs_qnode *n = NULL;
+    for (;;) {
+        if (x->kind == CS_Q__EMPTY) {
+            int c = x->col;
+            cs_qnode_free(x);
+            fail(p, CS_EQUERY, c, "operand of OR holds no word to search for");
+            goto fail;
+        }
+        if (!n && !(n = new_node(p, CS_Q_OR, x->col, x->start, x->end))) {
+            cs_qnode_free(x);
+            goto fail;
+        }
+        if (add_kid(p, n, x)) goto fail;
+        if (!binary_here(p, CS_QT_OR)) break;
+        p->i++;
+        if (!(x = parse_and(p))) goto fail;
+    }
+    return n;
+fail:
+    cs_qnode_free(n);
+    return NULL;
+}
+
+/* ---- checks after parsing ------------------------------------------------- */
+
+/* True for a NOT, or an AND of nothing but NOTs: matches only by absence. */
+static int negative(const cs_qnode *n) {
+    if (n->kind == CS_Q_NOT) return 1;
+    if (n->kind != CS_Q_AND) return 0;
+    for (size_t i = 0; i < n->nkids; i++)
+        if (n->kids[i]->kind != CS_Q_NOT) return 0;
+    return 1;
+}
+
+/* The column of the first NOT of a negative node. */
+static int first_not_col(const cs_qnode *n) {
+    return n->kind == CS_Q_AND ? n->kids[0]->col : n->col;
+}
+
+/* Rejects purely negative parts where they cannot be evaluated: the whole
+ * query, a side of an OR, the inside of a NOT.  (Inside an AND a negative
+ * group was flattened into the AND and is fine: `a (-b -c)`.) */
+static int check(parser *p, const cs_qnode *n, int root) {
+    if (root && negative(n)) {
+        fail(p, CS_EQUERY, first_not_col(n),
+             "only negative items (NOT, -): add a word to search for");
+        return -1;
+    }
+    for (size_t i = 0; i < n->nkids; i++) {
+        const cs_qnode *k = n->kids[i];
+        if (n->kind == CS_Q_OR && negative(k)) {
+            fail(p, CS_EQUERY, first_not_col(k), "a side of OR is only negative (NOT, -)");
+            return -1;
+        }
+        if (n->kind == CS_Q_NOT && negative(k)) {
+            fail(p, CS_EQUERY, first_not_col(k),
+                 "only negative items (NOT, -) inside a negated group");
+            return -1;
+        }
+        if (check(p, k, 0)) return -1;
+    }
+    return 0;
+}
+
+static void empty_query(parser *p, const cs_qnode *n) {
+    switch (n->why) {
+    case CS_QE_PREFIX:
+        fail(p, CS_EQUERY, n->col, "empty prefix: '*' needs a letter or digit before it");
+        break;
+    case CS_QE_WORD:
+        fail(p, CS_EQUERY, n->col, "empty query: no letter or digit to search for");
+        break;
+    default:
+        fail(p, CS_EQUERY, n->col, "empty query");
+    }
+}
+
+/* ---- entry points --------------------------------------------------------- */
+
+int cs_query_parse(cs_qnode **out, cs_analyzer *a, const char *q, size_t len, unsigned flags,
+                   cs_err *err, int *err_column) {
+    parser p;
+    memset(&p, 0, sizeof p);
+    cs_qnode *root = NULL;
+    cs_qtok *toks = NULL;
+    size_t ntoks = 0;
+    if (out) *out = NULL;
+    if (!out || !a || (!q && len)) {
+        fail(&p, CS_EINVAL, 1, "invalid argument");
+        goto done;
+    }
+    if (len > CS_QUERY_MAX_BYTES) {
+        fail(&p, CS_ELIMIT, cs__qcol(q, 0, 1, CS_QUERY_MAX_BYTES),
+             "query longer than %u bytes", CS_QUERY_MAX_BYTES);
+        goto done;
+    }
+    size_t bad;
+    int rc = cs_utf8_check(q, len, &bad);
+    if (rc) {
+        fail(&p, rc, cs__qcol(q, 0, 1, bad), rc == CS_EBINARY ? "NUL byte in the query"
+                                                              : "invalid UTF-8");
+        goto done;
+    }
+    p.a = a;
+    p.q = q ? q : "";
+    p.len = len;
+    rc = cs__qlex(p.q, len, flags, &toks, &ntoks, &p.e, &p.col);
+    if (rc) {
+        p.rc = rc;
+        goto done;
+    }
+    p.t = toks;
+    root = parse_or(&p);
+    if (root && root->kind == CS_Q__EMPTY) empty_query(&p, root);
+    if (root && !p.rc && tok(&p)->kind != CS_QT_END) /* cannot happen; be safe */
+        fail(&p, CS_EQUERY, tok(&p)->col, "unexpected ')'");
+    if (root && !p.rc) check(&p, root, 1);
+done:
+    cs__free(toks);
+    if (p.rc) {
+        cs_qnode_free(root);
+        if (err) cs__err(err, p.rc, "%s", p.e.msg);
+        if (err_column) *err_column = p.col > 0 ? p.col : 1;
+        return p.rc;
+    }
+    if (err) cs__err_clear(err);
+    if (err_column) *err_column = 0;
+    *out = root;
+    return 0;
+}
+
+/* ---- describe ------------------------------------------------------------- */
+
+static void put_str(cs_buf *b, const char *s) { cs_buf_put(b, s, strlen(s)); }
+
+static void put_quoted(cs_buf *b, const char *s, size_t n) {
+    cs_buf_byte(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            cs_buf_byte(b, '\\');
+            cs_buf_byte(b, c);
+        } else if (c < 0x20 || c == 0x7F) {
+            char hex[8];
+            snprintf(hex, sizeof hex, "\\x%02x", c);
+            put_str(b, hex);
+        } else {
+            cs_buf_byte(b, c);
+        }
+    }
+    cs_buf_byte(b, '"');
+}
+
+static void describe(const cs_qnode *n, cs_buf *b) {
+    char tmp[32];
+    cs_buf_byte(b, '(');
+    switch (n->kind) {
+    case CS_Q_TERM:
+        put_str(b, "term ");
+        put_quoted(b, n->terms[0].term, n->terms[0].term_len);
+        break;
+    case CS_Q_PREFIX:
+        put_str(b, "prefix ");
+        put_quoted(b, n->terms[0].word, n->terms[0].word_len);
+        break;
+    case CS_Q_PHRASE:
+        put_str(b, "phrase");
+        for (size_t i = 0; i < n->nterms; i++) {
+            const cs_qterm *t = &n->terms[i];
+            cs_buf_byte(b, ' ');
+            if (t->prefix) put_quoted(b, t->word, t->word_len);
+            else put_quoted(b, t->term, t->term_len);
+            if (t->prefix) cs_buf_byte(b, '*');
+            if (t->rel_pos != i) {
+                snprintf(tmp, sizeof tmp, "@%u", (unsigned)t->rel_pos);
+                put_str(b, tmp);
+            }
+        }
+        break;
+    case CS_Q_LANG:
+        put_str(b, "lang ");
+        put_str(b, cs_lang_name(n->lang));
+        break;
+    case CS_Q_NEAR:
+        snprintf(tmp, sizeof tmp, "near/%u", (unsigned)n->near_n);
+        put_str(b, tmp);
+        break;
+    default:
+        put_str(b, cs_qkind_name(n->kind));
+    }
+    for (size_t i = 0; i < n->nkids; i++) {
+        cs_buf_byte(b, ' ');
+        describe(n->kids[i], b);
+    }
+    cs_buf_byte(b, ')');
+}
+
+int cs_qnode_describe(const cs_qnode *n, cs_buf *out) {
+    if (n) describe(n, out);
+    else put_str(out, "(null)");
+    if (cs_buf_reserve(out, 1) == 0) out->data[out->len] = '\0';
+    return out->rc;
+}

@@ -1,0 +1,516 @@
+/*
+ * search.c — cs_search(): parse, resolve, evaluate, rank, cut snippets.
+ *
+ *   1. parse the query into a tree (query_parse.c);
+ *   2. resolve every leaf (a word, a prefix, a phrase element) in every
+ *      segment: the terms it stands for (a prefix: every surface word that
+ *      starts with it, through the word list, grouped by term with the
+ *      matching variants), and its document frequency over the whole index,
+ *      so that BM25's idf is the same in every segment;
+ *   3. per segment, build an iterator tree and walk it: deleted documents
+ *      are skipped, matches counted, and (unless counting only) scored into
+ *      a bounded heap of the best offset+limit hits;
+ *   4. the hits, best first (ties: by path), with their snippets.
+ */
+#include <stdlib.h>
+
+#include "civsearch.h"
+#include "eval.h"
+#include "query.h"
+#include "snippet.h"
+
+typedef struct rhit {
+    size_t path_off, snip_off, snip_len, hl_off, nhl;
+    double score;
+    int lang;
+} rhit;
+
+struct cs_results {
+    cs_err err;
+    size_t errcol;
+    size_t total;
+    rhit *hits;
+    size_t n;
+    cs_buf strings;             /* paths and snippets, NUL-terminated */
+    cs_buf hl;                  /* size_t pairs */
+};
+
+/* A leaf of the tree and what it resolved to in each segment. */
+typedef struct rleaf {
+    const cs_qterm *qt;
+    qmember **m;                /* per segment */
+    uint32_t *nm;
+    double idf;
+} rleaf;
+
+typedef struct hitref {
+    double score;
+    uint32_t seg, doc;
+} hitref;
+
+typedef struct sctx {
+    cs_reader *r;
+    cs_err *err;
+    rleaf *leaves;
+    uint32_t nleaves, cap_leaves;
+    hitref *heap;
+    size_t nheap, k;            /* k = offset + limit; 0 = unbounded */
+    size_t cap_heap;
+} sctx;
+
+/* ---- results ----------------------------------------------------------------- */
+
+void cs_results_free(cs_results *res) {
+    if (!res) return;
+    cs__free(res->hits);
+    cs_buf_free(&res->strings);
+    cs_buf_free(&res->hl);
+    cs__free(res);
+}
+
+size_t cs_results_total(const cs_results *res) { return res ? res->total : 0; }
+size_t cs_results_count(const cs_results *res) { return res ? res->n : 0; }
+const char *cs_results_errmsg(const cs_results *res) { return res ? res->err.msg : ""; }
+size_t cs_results_error_column(const cs_results *res) { return res ? res->errcol : 0; }
+
+int cs_results_hit(const cs_results *res, size_t i, cs_hit *out) {
+    if (!res || !out || i >= res->n) return CS_EINVAL;
+    const rhit *h = &res->hits[i];
+    out->path = (const char *)res->strings.data + h->path_off;
+    out->score = h->score;
+    out->lang = h->lang;
+    out->snippet = (const char *)res->strings.data + h->snip_off;
+    out->snippet_len = h->snip_len;
+    out->highlights = (const size_t *)(void *)(res->hl.data + h->hl_off);
+    out->nhighlights = h->nhl;
+    return 0;
+}
+
+/* ---- analyser pool --------------------------------------------------------------- */
+
+static cs_analyzer *pool_get(cs_reader *r) {
+    cs_analyzer *a = NULL;
+    pthread_mutex_lock(&r->pool_lock);
+    if (r->npool) a = r->pool[--r->npool];
+    pthread_mutex_unlock(&r->pool_lock);
+    if (!a && cs_analyzer_new(&a)) a = NULL;
+    return a;
+}
+
+static void pool_put(cs_reader *r, cs_analyzer *a) {
+    pthread_mutex_lock(&r->pool_lock);
+    if (r->npool < (int)(sizeof r->pool / sizeof r->pool[0])) {
+        r->pool[r->npool++] = a;
+        a = NULL;
+    }
+    pthread_mutex_unlock(&r->pool_lock);
+    cs_analyzer_free(a);
+}
+
+/* ---- leaf resolution ------------------------------------------------------------------ */
+
+typedef struct wref {
+    uint64_t ord;
+    uint32_t var;
+} wref;
+
+static int cmp_wref(const void *a, const void *b) {
+    const wref *x = a, *y = b;
+    if (x->ord != y->ord) return x->ord < y->ord ? -1 : 1;
+    return (x->var > y->var) - (x->var < y->var);
+}
+
+/* The terms (with variants) of the words of seg that start with prefix. */
+static int resolve_prefix(const cs_segref *ref, const char *prefix, size_t plen, qmember **out,
+                          uint32_t *nout, cs_err *err) {
+    cs_seg_iter it;
+    wref *w = NULL;
+    size_t nw = 0, cap = 0;
+    int rc = cs_seg_words_seek(ref->seg, prefix, plen, &it, err);
+    while (!rc) {
+        const char *word;
+        size_t len;
+        uint64_t ord;
+        uint32_t var;
+        int k = cs_seg_words_next(&it, &word, &len, &ord, &var);
+        if (k <= 0) { rc = k; break; }
+        if (len < plen || memcmp(word, prefix, plen) != 0) break;
+        if (nw == cap) {
+            cap = cap ? cap * 2 : 64;
+            wref *n = cs__realloc(w, cap * sizeof *n);
+            if (!n) { rc = CS_ENOMEM; break; }
+            w = n;
+        }
+        w[nw++] = (wref){ord, var};
+    }
+    qmember *m = NULL;
+    uint32_t nm = 0;
+    if (!rc && nw) {
+        qsort(w, nw, sizeof *w, cmp_wref);
+        m = cs__calloc(nw, sizeof *m);
+        if (!m) rc = CS_ENOMEM;
+        for (size_t i = 0; !rc && i < nw;) {
+            qmember *x = &m[nm++];
+            char buf[CS_MAX_KEY];
+            size_t blen;
+            rc = cs_seg_term_at(ref->seg, w[i].ord, buf, &blen, &x->ti, err);
+            size_t j = i;
+            for (; j < nw && w[j].ord == w[i].ord; j++)
+                if (w[j].var < CS_MAX_VARIANTS) x->vmask[w[j].var >> 3] |= (uint8_t)(1u << (w[j].var & 7));
+            x->all = x->ti.vbits == 0;
+            i = j;
+        }
+    }
+    cs__free(w);
+    if (rc) {
+        cs__free(m);
+        return rc;
+    }
+    *out = m;
+    *nout = nm;
+    return 0;
+}
+
+static int resolve_leaf(sctx *c, rleaf *l) {
+    const cs_manifest *man = &c->r->man;
+    uint64_t df = 0;
+    l->m = cs__calloc(man->nsegs + 1, sizeof *l->m);
+    l->nm = cs__calloc(man->nsegs + 1, sizeof *l->nm);
+    if (!l->m || !l->nm) return CS_ENOMEM;
+    for (uint32_t s = 0; s < man->nsegs; s++) {
+        const cs_segref *ref = &man->segs[s];
+        int rc;
+        if (l->qt->prefix) {
+            rc = resolve_prefix(ref, l->qt->word, l->qt->word_len, &l->m[s], &l->nm[s], c->err);
+        } else {
+            cs_terminfo ti;
+            rc = cs_seg_term(ref->seg, l->qt->term, l->qt->term_len, &ti, c->err);
+            if (rc == CS_ENOTFOUND) {
+                rc = 0;
+                cs__err_clear(c->err);
+            } else if (!rc) {
+                if (!(l->m[s] = cs__calloc(1, sizeof *l->m[s]))) return CS_ENOMEM;
+                l->m[s]->ti = ti;
+                l->m[s]->all = 1;
+                l->nm[s] = 1;
+            }
+        }
+        if (rc) return rc;
+        for (uint32_t i = 0; i < l->nm[s]; i++) df += l->m[s][i].ti.df;
+    }
+    l->idf = cs__bm25_idf(c->r->live_docs, df);
+    return 0;
+}
+
+static int add_leaf(sctx *c, const cs_qterm *qt) {
+    if (c->nleaves == c->cap_leaves) {
+        uint32_t cap = c->cap_leaves ? c->cap_leaves * 2 : 16;
+        rleaf *n = cs__realloc(c->leaves, cap * sizeof *n);
+        if (!n) return CS_ENOMEM;
+        c->leaves = n;
+        c->cap_leaves = cap;
+    }
+    rleaf *l = &c->leaves[c->nleaves++];
+    memset(l, 0, sizeof *l);
+    l->qt = qt;
+    return resolve_leaf(c, l);
+}
+
+/* Resolves the tree's leaves in tree order (build() visits them the same). */
+static int collect(sctx *c, const cs_qnode *n) {
+    int rc = 0;
+    for (size_t i = 0; i < n->nterms && !rc; i++) rc = add_leaf(c, &n->terms[i]);
+    for (size_t i = 0; i < n->nkids && !rc; i++) rc = collect(c, n->kids[i]);
+    return rc;
+}
+
+static void free_leaves(sctx *c) {
+    for (uint32_t i = 0; i < c->nleaves; i++) {
+        for (uint32_t s = 0; c->leaves[i].m && s < c->r->man.nsegs; s++) cs__free(c->leaves[i].m[s]);
+        cs__free(c->leaves[i].m);
+        cs__free(c->leaves[i].nm);
+    }
+    cs__free(c->leaves);
+}
+
+/* ---- building the iterator tree of one segment ------------------------------------------ */
+
+static qit *build(sctx *c, qseg *qs, uint32_t s, const cs_qnode *n, uint32_t *next_leaf,
+                  int spans);
+
+static qit *leaf_it(sctx *c, qseg *qs, uint32_t s, uint32_t *next_leaf, int spans) {
+    rleaf *l = &c->leaves[(*next_leaf)++];
+    return cs__qit_leaf(qs, l->m[s], l->nm[s], l->idf, spans);
+}
+
+static qit *build_kids(sctx *c, qseg *qs, uint32_t s, const cs_qnode *n, uint32_t *next_leaf) {
+    qit *pos[CS_QUERY_MAX_TERMS], *neg[CS_QUERY_MAX_TERMS];
+    uint32_t np = 0, nn = 0;
+    int ok = 1;
+    for (size_t i = 0; i < n->nkids && i < CS_QUERY_MAX_TERMS; i++) {
+        const cs_qnode *k = n->kids[i];
+        int is_not = n->kind == CS_Q_AND && k->kind == CS_Q_NOT;
+        qit *it = build(c, qs, s, is_not ? k->kids[0] : k, next_leaf, n->kind == CS_Q_AND);
+        if (!it) { ok = 0; continue; }
+        if (is_not) neg[nn++] = it;
+        else pos[np++] = it;
+    }
+    if (!ok) {
+        while (np) qit_free(pos[--np]);
+        while (nn) qit_free(neg[--nn]);
+        return NULL;
+    }
+    if (n->kind == CS_Q_OR) return cs__qit_or(qs, pos, np);
+    return cs__qit_and(qs, pos, np, neg, nn, 1);
+}
+
+static qit *build(sctx *c, qseg *qs, uint32_t s, const cs_qnode *n, uint32_t *next_leaf,
+                  int spans) {
+    switch (n->kind) {
+    case CS_Q_TERM:
+    case CS_Q_PREFIX:
+        return leaf_it(c, qs, s, next_leaf, spans);
+    case CS_Q_PHRASE: {
+        qit *el[64];
+        uint32_t offs[64], k = 0;
+        if (n->nterms > 64) {
+            *next_leaf += (uint32_t)n->nterms;
+            qs->rc = cs__err(qs->err, CS_ELIMIT, "a phrase of more than 64 words");
+            return NULL;
+        }
+        for (; k < n->nterms; k++) {
+            offs[k] = n->terms[k].rel_pos;
+            if (!(el[k] = leaf_it(c, qs, s, next_leaf, 1))) break;
+        }
+        if (k < n->nterms) {
+            *next_leaf += (uint32_t)(n->nterms - k - 1);
+            while (k) qit_free(el[--k]);
+            return NULL;
+        }
+        return cs__qit_phrase(qs, el, offs, k);
+    }
+    case CS_Q_NEAR: {
+        qit *a = build(c, qs, s, n->kids[0], next_leaf, 1);
+        qit *b = build(c, qs, s, n->kids[1], next_leaf, 1);
+        if (!a || !b) {
+            qit_free(a);
+            qit_free(b);
+            return NULL;
+        }
+        return cs__qit_near(qs, a, b, n->near_n);
+    }
+    case CS_Q_LANG:
+        return cs__qit_lang(qs, n->lang);
+    case CS_Q_AND:
+    case CS_Q_OR:
+        return build_kids(c, qs, s, n, next_leaf);
+    default: /* a NOT outside an AND cannot come out of the parser */
+        qs->rc = cs__err(qs->err, CS_ERROR, "internal: unexpected query node");
+        return NULL;
+    }
+}
+
+/* ---- ranking ------------------------------------------------------------------------------ */
+
+static int path_cmp(const cs_reader *r, const hitref *a, const hitref *b) {
+    cs_docmeta x, y;
+    cs_err e;
+    if (cs_seg_doc(r->man.segs[a->seg].seg, a->doc, &x, &e) ||
+        cs_seg_doc(r->man.segs[b->seg].seg, b->doc, &y, &e))
+        return 0;
+    int k = memcmp(x.path, y.path, CS_MIN(x.path_len, y.path_len));
+    return k ? k : (x.path_len > y.path_len) - (x.path_len < y.path_len);
+}
+
+/* Does a rank before b? */
+static int better(const cs_reader *r, const hitref *a, const hitref *b) {
+    if (a->score != b->score) return a->score > b->score;
+    return path_cmp(r, a, b) < 0;
+}
+
+/* Min-heap on "worst at the top" of the k best hits. */
+static void heap_sift_down(sctx *c, size_t i) {
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, w = i;
+        if (l < c->nheap && better(c->r, &c->heap[w], &c->heap[l])) w = l;
+        if (r < c->nheap && better(c->r, &c->heap[w], &c->heap[r])) w = r;
+        if (w == i) return;
+        hitref t = c->heap[i];
+        c->heap[i] = c->heap[w];
+        c->heap[w] = t;
+        i = w;
+    }
+}
+
+static int heap_push(sctx *c, const hitref *h) {
+    if (c->k && c->nheap == c->k) {
+        if (!better(c->r, h, &c->heap[0])) return 0;
+        c->heap[0] = *h;
+        heap_sift_down(c, 0);
+        return 0;
+    }
+    if (c->nheap == c->cap_heap) {
+        size_t cap = c->cap_heap ? c->cap_heap * 2 : 64;
+        hitref *n = cs__realloc(c->heap, cap * sizeof *n);
+        if (!n) return CS_ENOMEM;
+        c->heap = n;
+        c->cap_heap = cap;
+    }
+    size_t i = c->nheap++;
+    c->heap[i] = *h;
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!better(c->r, &c->heap[p], &c->heap[i])) break;
+        hitref t = c->heap[i];
+        c->heap[i] = c->heap[p];
+        c->heap[p] = t;
+        i = p;
+    }
+    return 0;
+}
+
+static const cs_reader *sort_reader;
+static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int cmp_hits(const void *a, const void *b) {
+    if (better(sort_reader, a, b)) return -1;
+    if (better(sort_reader, b, a)) return 1;
+    return 0;
+}
+
+/* Walks segment s: counts matches and keeps the best. */
+static int run_segment(sctx *c, const cs_qnode *tree, uint32_t s, unsigned flags, size_t *total) {
+    const cs_segref *ref = &c->r->man.segs[s];
+    qseg qs = {ref, ref->ndocs, 0, c->err, 0};
+    qs.avgdl = c->r->live_docs ? (double)c->r->live_tokens / (double)c->r->live_docs : 1;
+    uint32_t next_leaf = 0;
+    qit *it = build(c, &qs, s, tree, &next_leaf, 0);
+    int rc = qs.rc;
+    if (!it) return rc ? rc : CS_ENOMEM;
+    for (uint32_t d; !rc && (d = qit_next(it)) != CS_DOC_END;) {
+        if (d >= ref->ndocs) {
+            rc = cs__err(c->err, CS_ECORRUPT, "segment s%08x: document id out of range", ref->id);
+            break;
+        }
+        if (cs_is_deleted(ref, d)) continue;
+        (*total)++;
+        if (flags & CS_SEARCH_COUNT) continue;
+        hitref h = {qit_score(it), s, d};
+        rc = heap_push(c, &h);
+        if (!rc) rc = qs.rc;
+    }
+    if (!rc) rc = qs.rc;
+    qit_free(it);
+    return rc;
+}
+
+/* ---- snippets and the result list ---------------------------------------------------------- */
+
+static void snip_items(const cs_qnode *n, int neg, cs_snipitem *items, size_t *ni, size_t max) {
+    if (n->kind == CS_Q_NOT) neg = 1;
+    for (size_t i = 0; !neg && i < n->nterms && *ni < max; i++) {
+        const cs_qterm *t = &n->terms[i];
+        items[(*ni)++] = t->prefix ? (cs_snipitem){t->word, t->word_len, 1, 0}
+                                   : (cs_snipitem){t->term, t->term_len, 0, 0};
+    }
+    for (size_t i = 0; i < n->nkids; i++) snip_items(n->kids[i], neg, items, ni, max);
+}
+
+static int fill_hit(cs_results *res, cs_reader *r, const hitref *h, cs_analyzer *a,
+                    const cs_snipq *q, const cs_search_options *o, cs_snippet *sn) {
+    const cs_segref *ref = &r->man.segs[h->seg];
+    cs_docmeta m;
+    int rc = cs_seg_doc(ref->seg, h->doc, &m, &res->err);
+    if (rc) return rc;
+    rhit *x = &res->hits[res->n];
+    x->score = h->score;
+    x->lang = m.lang;
+    x->path_off = res->strings.len;
+    cs_buf_put(&res->strings, m.path, m.path_len);
+    cs_buf_byte(&res->strings, 0);
+    x->snip_off = res->strings.len;
+    x->snip_len = x->nhl = 0;
+    x->hl_off = res->hl.len;
+    if (!(o->flags & CS_SEARCH_NOSNIPPET)) {
+        const char *text;
+        size_t len;
+        rc = cs_seg_text(ref->seg, h->doc, &text, &len, &res->err);
+        if (!rc) rc = cs__snippet(a, text, len, q, o->snippet_tokens, sn);
+        if (rc) return rc;
+        cs_buf_put(&res->strings, sn->text.data, sn->text.len);
+        x->snip_len = sn->text.len;
+        cs_buf_put(&res->hl, sn->hl.data, sn->hl.len);
+        x->nhl = sn->hl.len / (2 * sizeof(size_t));
+    }
+    cs_buf_byte(&res->strings, 0);
+    res->n++;
+    return res->strings.rc || res->hl.rc ? CS_ENOMEM : 0;
+}
+
+static int make_hits(cs_results *res, sctx *c, const cs_qnode *tree, cs_analyzer *a,
+                     const cs_search_options *o) {
+    pthread_mutex_lock(&sort_lock);
+    sort_reader = c->r;
+    qsort(c->heap, c->nheap, sizeof *c->heap, cmp_hits);
+    pthread_mutex_unlock(&sort_lock);
+    size_t from = CS_MIN(o->offset, c->nheap), n = c->nheap - from;
+    if (o->limit && n > o->limit) n = o->limit;
+    res->hits = cs__calloc(n + 1, sizeof *res->hits);
+    if (!res->hits) return CS_ENOMEM;
+    cs_snipitem items[256];
+    size_t ni = 0;
+    snip_items(tree, 0, items, &ni, 256);
+    cs_snipq q = {items, ni};
+    cs_snippet sn = {{0}, {0}};
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) rc = fill_hit(res, c->r, &c->heap[from + i], a, &q, o, &sn);
+    cs_buf_free(&sn.text);
+    cs_buf_free(&sn.hl);
+    return rc;
+}
+
+/* ---- cs_search -------------------------------------------------------------------------- */
+
+static int search(cs_results *res, cs_reader *r, const char *query, size_t len,
+                  const cs_search_options *o, cs_analyzer *a) {
+    cs_qnode *tree = NULL;
+    int col = 0;
+    int rc = cs_query_parse(&tree, a, query, len, o->flags & CS_SEARCH_LITERAL ? CS_QUERY_LITERAL : 0,
+                            &res->err, &col);
+    if (rc) {
+        res->errcol = col > 0 ? (size_t)col : 0;
+        return rc == CS_ELIMIT || rc == CS_EUTF8 || rc == CS_EBINARY ? CS_EQUERY : rc;
+    }
+    sctx c = {0};
+    c.r = r;
+    c.err = &res->err;
+    c.k = o->limit ? o->offset + o->limit : 0;
+    rc = collect(&c, tree);
+    for (uint32_t s = 0; !rc && s < r->man.nsegs; s++) rc = run_segment(&c, tree, s, o->flags, &res->total);
+    if (!rc && !(o->flags & CS_SEARCH_COUNT)) rc = make_hits(res, &c, tree, a, o);
+    free_leaves(&c);
+    cs__free(c.heap);
+    cs_qnode_free(tree);
+    return rc;
+}
+
+int cs_search(cs_reader *r, const char *query, size_t len, const cs_search_options *opts,
+              cs_results **out) {
+    if (!out) return CS_EINVAL;
+    cs_results *res = cs__calloc(1, sizeof *res);
+    *out = res;
+    if (!res) return CS_ENOMEM;
+    if (!r || (!query && len)) return cs__err(&res->err, CS_EINVAL, "no reader or no query");
+    cs_search_options def = CS_SEARCH_OPTIONS_INIT;
+    const cs_search_options *o = opts && opts->version == CS_SEARCH_OPTIONS_VERSION ? opts : &def;
+    cs_analyzer *a = pool_get(r);
+    if (!a) return cs__err(&res->err, CS_ENOMEM, "out of memory");
+    int rc = search(res, r, query ? query : "", len, o, a);
+    pool_put(r, a);
+    if (rc) {
+        res->total = 0;
+        res->n = 0;
+        if (!res->err.msg[0]) cs__err(&res->err, rc, "%s", cs_strerror(rc));
+    }
+    return rc;
+}

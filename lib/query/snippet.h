@@ -1,0 +1,34 @@
+/*
+ * snippet.h — snippets with highlights (lib/query/snippet.c), built by
+ * search.c for each hit from the stored text.
+ */
+#ifndef CS_SNIPPET_H
+#define CS_SNIPPET_H
+
+#include "../util/util.h"
+
+/* One positive query item to highlight: a term (matched against a token's
+ * stem, or its surface form when word is set) or a prefix (matched against
+ * the start of a token's surface form). */
+typedef struct cs_snipitem {
+    const char *text;
+    size_t len;
+    int prefix;
+    int word;
+} cs_snipitem;
+
+typedef struct cs_snipq {
+    const cs_snipitem *items;
+    size_t n;
+} cs_snipq;
+
+typedef struct cs_snippet {
+    cs_buf text;                /* NUL-terminated snippet (len excludes the NUL) */
+    cs_buf hl;                  /* size_t pairs: [start, end) byte offsets into text */
+} cs_snippet;
+
+/* Builds the snippet of text for the items of q in out (buffers reused). */
+int cs__snippet(cs_analyzer *a, const char *text, size_t len, const cs_snipq *q, size_t window,
+                cs_snippet *out);
+
+#endif

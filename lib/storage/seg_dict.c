@@ -1,0 +1,285 @@
+/*
+ * seg_dict.c — the two keyed files of a segment, .dict (term -> terminfo)
+ * and .words (surface word -> term ordinal, variant): lookup, ordered
+ * iteration, access by ordinal.  Both have one structure:
+ *
+ *   body    := block{nblocks} index{nblocks} keys footer
+ *   block   := entry{1..32} crc:u32              (CRC32C of the entries)
+ *   entry   := shared:varint suffix_len:varint suffix:bytes value:varint{nvals}
+ *   index   := block_off:u64 key_off:u32 key_len:u32
+ *   keys    := the first key of every block, concatenated
+ *   footer  := nkeys:u64 index_off:u64 keys_off:u64 nblocks:u32 block_keys:u32 crc:u32
+ *
+ * Keys are in strictly increasing memcmp order, 32 per block (the last
+ * block may hold fewer), so key ordinal o is entry o % 32 of block o / 32.
+ * The first entry of a block has shared = 0.  A .dict value is
+ *   df, cf - df, vbits, flags, post_off, pos_off
+ * with the two offsets coded as deltas from the previous entry of the same
+ * block (absolute in the first); a .words value is term_ord, variant.
+ *
+ * The footer, index and keys are verified on open (their CRC covers them
+ * all) and then trusted: a lookup is a binary search over the index keys in
+ * the mapping plus one block, whose CRC is checked before it is scanned.
+ */
+#include "storage_int.h"
+
+static const cs__keys *keys_of(const cs_seg *s, int kind) {
+    return kind == CS_F_WORDS ? &s->words : &s->dict;
+}
+
+int cs__keys_open(cs__keys *k, const cs__file *f, int nvals, cs_err *err) {
+    k->f = f;
+    k->nvals = nvals;
+    if (f->body_len < CS_KEYS_FOOTER)
+        return cs__err(err, CS_ECORRUPT, "%s: body too short", f->path);
+    uint64_t foot = f->body_len - CS_KEYS_FOOTER;
+    const unsigned char *ft = f->map + foot;
+    uint64_t nkeys = cs_rd_u64le(ft), index_off = cs_rd_u64le(ft + 8);
+    uint64_t keys_off = cs_rd_u64le(ft + 16), nblocks = cs_rd_u32le(ft + 24);
+    if (cs_rd_u32le(ft + 28) != CS_KEY_BLOCK || nblocks != nkeys / CS_KEY_BLOCK +
+            (nkeys % CS_KEY_BLOCK != 0) || index_off > keys_off || keys_off > foot ||
+            keys_off - index_off != nblocks * CS_KEYS_IDX_ENTRY)
+        return cs__err(err, CS_ECORRUPT, "%s: bad footer", f->path);
+    if (cs_crc32c(0, f->map + index_off, (size_t)(f->body_len - 4 - index_off)) !=
+        cs_rd_u32le(ft + 32))
+        return cs__err(err, CS_ECORRUPT, "%s: index checksum mismatch", f->path);
+    k->nkeys = nkeys;
+    k->nblocks = nblocks;
+    k->index_off = index_off;
+    k->index = f->map + index_off;
+    k->keys = f->map + keys_off;
+    /* Make the index self-consistent once, so lookups need no checks on it:
+     * blocks tile [0, index_off), each holds at least an entry and a CRC,
+     * first keys lie inside the key area. */
+    uint64_t key_room = foot - keys_off;
+    for (uint64_t b = 0; b < nblocks; b++) {
+        const unsigned char *e = k->index + b * CS_KEYS_IDX_ENTRY;
+        uint64_t off = cs_rd_u64le(e), ko = cs_rd_u32le(e + 8), kl = cs_rd_u32le(e + 12);
+        uint64_t end = b + 1 < nblocks ? cs_rd_u64le(e + CS_KEYS_IDX_ENTRY) : index_off;
+        if ((b == 0 && off != 0) || end <= off || end - off < 4 + 2 + (uint64_t)nvals ||
+            kl > CS_MAX_KEY || ko > key_room || kl > key_room - ko)
+            return cs__err(err, CS_ECORRUPT, "%s: bad index entry for block %llu", f->path,
+                           (unsigned long long)b);
+    }
+    if (nblocks == 0 && index_off != 0)
+        return cs__err(err, CS_ECORRUPT, "%s: bad footer", f->path);
+    return 0;
+}
+
+void cs__keys_first(const cs__keys *k, uint64_t b, const unsigned char **key, size_t *len) {
+    const unsigned char *e = k->index + b * CS_KEYS_IDX_ENTRY;
+    *key = k->keys + cs_rd_u32le(e + 8);
+    *len = cs_rd_u32le(e + 12);
+}
+
+/* Checks block b's CRC and returns its entries [*p, *end). */
+static int block_load(const cs__keys *k, uint64_t b, const unsigned char **p,
+                      const unsigned char **end, cs_err *err) {
+    const unsigned char *e = k->index + b * CS_KEYS_IDX_ENTRY;
+    uint64_t off = cs_rd_u64le(e);
+    uint64_t stop = b + 1 < k->nblocks ? cs_rd_u64le(e + CS_KEYS_IDX_ENTRY) : k->index_off;
+    const unsigned char *q = k->f->map + off, *crc = k->f->map + stop - 4;
+    if (cs_crc32c(0, q, (size_t)(crc - q)) != cs_rd_u32le(crc))
+        return cs__err(err, CS_ECORRUPT, "%s: block %llu checksum mismatch", k->f->path,
+                       (unsigned long long)b);
+    *p = q;
+    *end = crc;
+    return 0;
+}
+
+static int key_cmp(const void *a, size_t na, const void *b, size_t nb) {
+    int c = memcmp(a, b, CS_MIN(na, nb));
+    return c ? c : (na > nb) - (na < nb);
+}
+
+/* The block that may hold t: the last one whose first key is <= t (block 0
+ * when t sorts before everything). */
+static uint64_t block_find(const cs__keys *k, const char *t, size_t n) {
+    uint64_t lo = 0, hi = k->nblocks;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        const unsigned char *key;
+        size_t len;
+        cs__keys_first(k, mid, &key, &len);
+        if (key_cmp(key, len, t, n) <= 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo ? lo - 1 : 0;
+}
+
+/* Decodes one entry at *pp into key (which holds the previous key) and v.
+ * -1 on any field that does not fit. */
+static int entry_read(const cs__keys *k, const unsigned char **pp, const unsigned char *end,
+                      char *key, size_t *len, uint64_t *v, uint64_t pv[2]) {
+    const unsigned char *p = *pp;
+    uint64_t shared, suf;
+    if (cs_varint(&p, end, &shared) || cs_varint(&p, end, &suf) || shared > *len ||
+        suf > (uint64_t)(end - p) || suf > CS_MAX_KEY - shared)
+        return -1;
+    memcpy(key + shared, p, (size_t)suf);
+    *len = (size_t)(shared + suf);
+    p += suf;
+    for (int i = 0; i < k->nvals; i++)
+        if (cs_varint(&p, end, &v[i])) return -1;
+    if (k->nvals == CS_TERM_VALS) {
+        v[4] = pv[0] += v[4];
+        v[5] = pv[1] += v[5];
+    }
+    *pp = p;
+    return 0;
+}
+
+/* Compares the key of the entry at p (prefix from key[0..shared)) with t
+ * without decoding it, so that seek can stop before it.  -2 if damaged. */
+static int entry_cmp(const char *key, size_t len, const unsigned char *p,
+                     const unsigned char *end, const char *t, size_t n) {
+    uint64_t shared, suf;
+    if (cs_varint(&p, end, &shared) || cs_varint(&p, end, &suf) || shared > len ||
+        suf > (uint64_t)(end - p) || suf > CS_MAX_KEY - shared)
+        return -2;
+    size_t klen = (size_t)(shared + suf);
+    int c = memcmp(key, t, CS_MIN((size_t)shared, n));
+    if (c) return c < 0 ? -1 : 1;
+    if (shared >= n) return klen > n;
+    c = memcmp(p, t + shared, CS_MIN((size_t)suf, n - (size_t)shared));
+    if (c) return c < 0 ? -1 : 1;
+    return (klen > n) - (klen < n);
+}
+
+static void iter_init(const cs_seg *s, int kind, cs_seg_iter *it, cs_err *err) {
+    memset(it, 0, offsetof(cs_seg_iter, key));
+    it->seg = s;
+    it->kind = kind;
+    it->err = err;
+    it->end_ord = keys_of(s, kind)->nkeys;
+    it->block = UINT64_MAX;
+    it->pv[0] = it->pv[1] = 0;
+}
+
+static int bad_entry(const cs__keys *k, uint64_t b, cs_err *err) {
+    return cs__err(err, CS_ECORRUPT, "%s: bad entry in block %llu", k->f->path,
+                   (unsigned long long)b);
+}
+
+int cs__iter_step(cs_seg_iter *it, uint64_t v[CS_TERM_VALS]) {
+    if (it->ord >= it->end_ord) return 0;
+    const cs__keys *k = keys_of(it->seg, it->kind);
+    uint64_t b = it->ord / CS_KEY_BLOCK;
+    if (b != it->block) {
+        int rc = block_load(k, b, &it->p, &it->end, it->err);
+        if (rc) return rc;
+        it->block = b;
+        it->len = 0;
+        it->pv[0] = it->pv[1] = 0;
+    }
+    if (entry_read(k, &it->p, it->end, it->key, &it->len, v, it->pv))
+        return bad_entry(k, b, it->err);
+    it->ord++;
+    /* The last entry of a block must end exactly at its CRC. */
+    if ((it->ord % CS_KEY_BLOCK == 0 || it->ord == it->end_ord) && it->p != it->end)
+        return bad_entry(k, b, it->err);
+    return 1;
+}
+
+/* Loads the block that may hold t, then steps over its entries < t. */
+static int iter_seek(const cs_seg *s, int kind, const char *t, size_t n, cs_seg_iter *it,
+                     cs_err *err) {
+    iter_init(s, kind, it, err);
+    const cs__keys *k = keys_of(s, kind);
+    if (k->nkeys == 0) return 0;
+    uint64_t b = block_find(k, t, n), stop = CS_MIN(k->nkeys, (b + 1) * CS_KEY_BLOCK);
+    int rc = block_load(k, b, &it->p, &it->end, err);
+    if (rc) return rc;
+    it->block = b;
+    it->ord = b * CS_KEY_BLOCK;
+    uint64_t v[CS_TERM_VALS];
+    while (it->ord < stop) {
+        int c = entry_cmp(it->key, it->len, it->p, it->end, t, n);
+        if (c == -2) return bad_entry(k, b, err);
+        if (c >= 0) break;
+        if ((rc = cs__iter_step(it, v)) < 0) return rc;
+    }
+    return 0;
+}
+
+int cs__terminfo(const cs_seg *s, const uint64_t v[CS_TERM_VALS], uint64_t ord,
+                 cs_terminfo *ti, cs_err *err) {
+    uint64_t df = v[0];
+    if (df == 0 || df > s->ndocs || v[1] > UINT64_MAX - df || v[2] > 8 ||
+        (v[3] & ~(uint64_t)CS_TERM_NOPOS) || ((v[3] & CS_TERM_NOPOS) && v[2]) ||
+        v[4] >= s->f[CS_F_POST].body_len || v[5] > s->f[CS_F_POS].body_len)
+        return cs__err(err, CS_ECORRUPT, "%s: bad entry for term %llu", s->f[CS_F_DICT].path,
+                       (unsigned long long)ord);
+    ti->ord = ord;
+    ti->df = (uint32_t)df;
+    ti->cf = df + v[1];
+    ti->vbits = (uint32_t)v[2];
+    ti->flags = (unsigned)v[3];
+    ti->post_off = v[4];
+    ti->pos_off = v[5];
+    return 0;
+}
+
+int cs_seg_terms_seek(const cs_seg *s, const char *t, size_t n, cs_seg_iter *it, cs_err *err) {
+    return iter_seek(s, CS_F_DICT, t, n, it, err);
+}
+
+int cs_seg_words_seek(const cs_seg *s, const char *w, size_t n, cs_seg_iter *it, cs_err *err) {
+    return iter_seek(s, CS_F_WORDS, w, n, it, err);
+}
+
+int cs_seg_terms_next(cs_seg_iter *it, const char **t, size_t *n, cs_terminfo *ti) {
+    uint64_t v[CS_TERM_VALS];
+    int rc = cs__iter_step(it, v);
+    if (rc <= 0) return rc;
+    rc = cs__terminfo(it->seg, v, it->ord - 1, ti, it->err);
+    if (rc) return rc;
+    *t = it->key;
+    *n = it->len;
+    return 1;
+}
+
+int cs_seg_words_next(cs_seg_iter *it, const char **w, size_t *n, uint64_t *term_ord,
+                      uint32_t *variant) {
+    uint64_t v[CS_TERM_VALS];
+    int rc = cs__iter_step(it, v);
+    if (rc <= 0) return rc;
+    if (v[0] >= it->seg->dict.nkeys || v[1] >= CS_MAX_VARIANTS)
+        return cs__err(it->err, CS_ECORRUPT, "%s: bad entry for word %llu",
+                       it->seg->words.f->path, (unsigned long long)(it->ord - 1));
+    *w = it->key;
+    *n = it->len;
+    *term_ord = v[0];
+    *variant = (uint32_t)v[1];
+    return 1;
+}
+
+int cs_seg_term(const cs_seg *s, const char *t, size_t n, cs_terminfo *ti, cs_err *err) {
+    if (n > CS_MAX_KEY) return CS_ENOTFOUND;
+    cs_seg_iter it;
+    const char *key = NULL;
+    size_t len = 0;
+    int rc = iter_seek(s, CS_F_DICT, t, n, &it, err);
+    if (!rc) rc = cs_seg_terms_next(&it, &key, &len, ti);
+    if (rc < 0) return rc;
+    if (rc == 0 || len != n || memcmp(key, t, n) != 0) return CS_ENOTFOUND;
+    return 0;
+}
+
+int cs_seg_term_at(const cs_seg *s, uint64_t ord, char *buf, size_t *n, cs_terminfo *ti,
+                   cs_err *err) {
+    if (ord >= s->dict.nkeys)
+        return cs__err(err, CS_ENOTFOUND, "term ordinal %llu out of range",
+                       (unsigned long long)ord);
+    cs_seg_iter it;
+    iter_init(s, CS_F_DICT, &it, err);
+    it.ord = ord - ord % CS_KEY_BLOCK;
+    const char *key;
+    int rc;
+    do {
+        rc = cs_seg_terms_next(&it, &key, n, ti);
+        if (rc < 0) return rc;
+    } while (rc && it.ord <= ord);
+    memcpy(buf, key, *n);
+    return 0;
+}

@@ -1,0 +1,185 @@
+/*
+ * seg_read.c — cs_seg_open/close: maps the six files of a segment, checks
+ * what is cheap to check, and serves the document table and stored text.
+ *
+ * Verified on open: every trailer (magic, version, kind, length, its own
+ * CRC); the whole .docs body (CRC32C: it is small, and cs_seg_doclen() on
+ * the scoring hot path then needs no check); the footers and sparse indexes
+ * of .dict and .words (their own CRC32C).  Everything else — dictionary
+ * blocks, postings blocks, positions, stored texts — carries a CRC32C that
+ * is checked when it is read, so opening costs O(documents + blocks), not
+ * O(index size).
+ *
+ * .docs body (see docs/format.md):
+ *   record{ndocs} offsets:u64{ndocs} doclens:u32{ndocs} footer
+ *   footer := ndocs:u32 reserved:u32 recs_len:u64 ntokens:u64 text_len:u64
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "storage_int.h"
+
+/* Maps one file read-only and checks its trailer.  The descriptor is closed
+ * at once: the mapping keeps the file alive even if a merge unlinks it. */
+static int map_file(cs_seg *s, const char *dir, uint32_t id, int i, cs_err *err) {
+    cs__file *f = &s->f[i];
+    f->path = cs__seg_path(dir, id, i);
+    if (!f->path) return cs__err(err, CS_ENOMEM, "out of memory");
+    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return cs__err_sys(err, errno, "%s: open", f->path);
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return cs__err_sys(err, e, "%s: stat", f->path);
+    }
+    /* A file shorter than a trailer cannot be ours (and a zero-length file
+     * cannot be mapped): damage, not an I/O error. */
+    if (st.st_size < CS_TRAILER_BYTES || (uint64_t)st.st_size > SIZE_MAX) {
+        close(fd);
+        return cs__err(err, CS_ECORRUPT, "%s: file too short (%lld bytes)", f->path,
+                       (long long)st.st_size);
+    }
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    int e = errno;
+    close(fd);
+    if (m == MAP_FAILED) return cs__err_sys(err, e, "%s: mmap", f->path);
+    f->map = m;
+    f->size = (size_t)st.st_size;
+    return cs_trailer_check(f->map, f->size, cs__seg_kind[i], f->path, &f->body_len,
+                            &f->body_crc, err);
+}
+
+/* The whole .docs body is CRC-checked, then its footer and arrays are made
+ * consistent, so that the per-document accessors need only check records. */
+static int docs_open(cs_seg *s, cs_err *err) {
+    const cs__file *f = &s->f[CS_F_DOCS];
+    const unsigned char *b = f->map;
+    if (cs_crc32c(0, b, f->body_len) != f->body_crc)
+        return cs__err(err, CS_ECORRUPT, "%s: checksum mismatch", f->path);
+    if (f->body_len < CS_DOCS_FOOTER)
+        return cs__err(err, CS_ECORRUPT, "%s: body too short", f->path);
+    const unsigned char *ft = b + f->body_len - CS_DOCS_FOOTER;
+    uint64_t ndocs = cs_rd_u32le(ft), recs = cs_rd_u64le(ft + 8);
+    uint64_t ntok = cs_rd_u64le(ft + 16), text_len = cs_rd_u64le(ft + 24);
+    uint64_t room = f->body_len - CS_DOCS_FOOTER;
+    if (ndocs >= UINT32_MAX || recs > room || room - recs != ndocs * 12)
+        return cs__err(err, CS_ECORRUPT, "%s: footer does not match the file size", f->path);
+    if (text_len != s->f[CS_F_TEXT].body_len)
+        return cs__err(err, CS_ECORRUPT, "%s: text length %llu, %s has %llu", f->path,
+                       (unsigned long long)text_len, s->f[CS_F_TEXT].path,
+                       (unsigned long long)s->f[CS_F_TEXT].body_len);
+    s->ndocs = (uint32_t)ndocs;
+    s->recs_len = recs;
+    s->doc_offs = b + recs;
+    s->doc_lens = b + recs + 8 * ndocs;
+    uint64_t sum = 0, prev = 0;
+    for (uint32_t d = 0; d < s->ndocs; d++) {
+        uint64_t off = cs_rd_u64le(s->doc_offs + 8 * (size_t)d);
+        if (off < prev || off >= recs || (d == 0 && off != 0))
+            return cs__err(err, CS_ECORRUPT, "%s: bad offset of document %u", f->path, d);
+        prev = off;
+        sum += cs_rd_u32le(s->doc_lens + 4 * (size_t)d);
+    }
+    if (sum != ntok)
+        return cs__err(err, CS_ECORRUPT, "%s: token total does not match", f->path);
+    s->ntokens = sum;
+    return 0;
+}
+
+int cs_seg_open(cs_seg **out, const char *dir, uint32_t id, cs_err *err) {
+    *out = NULL;
+    cs_seg *s = cs__calloc(1, sizeof *s);
+    if (!s) return cs__err(err, CS_ENOMEM, "out of memory");
+    int rc = 0;
+    for (int i = 0; i < CS_F_COUNT && !rc; i++) {
+        rc = map_file(s, dir, id, i, err);
+        s->bytes += s->f[i].size;
+    }
+    if (!rc) rc = docs_open(s, err);
+    if (!rc) rc = cs__keys_open(&s->dict, &s->f[CS_F_DICT], CS_TERM_VALS, err);
+    if (!rc) rc = cs__keys_open(&s->words, &s->f[CS_F_WORDS], CS_WORD_VALS, err);
+    if (rc) {
+        cs_seg_close(s);
+        return rc;
+    }
+    *out = s;
+    return 0;
+}
+
+void cs_seg_close(cs_seg *s) {
+    if (!s) return;
+    for (int i = 0; i < CS_F_COUNT; i++) {
+        if (s->f[i].map) munmap((void *)s->f[i].map, s->f[i].size);
+        cs__free(s->f[i].path);
+    }
+    cs__free(s);
+}
+
+uint32_t cs_seg_ndocs(const cs_seg *s) { return s->ndocs; }
+uint64_t cs_seg_nterms(const cs_seg *s) { return s->dict.nkeys; }
+uint64_t cs_seg_nwords(const cs_seg *s) { return s->words.nkeys; }
+uint64_t cs_seg_ntokens(const cs_seg *s) { return s->ntokens; }
+uint64_t cs_seg_bytes(const cs_seg *s) { return s->bytes; }
+uint64_t cs_seg_text_bytes(const cs_seg *s) { return s->f[CS_F_TEXT].body_len; }
+
+uint32_t cs_seg_doclen(const cs_seg *s, uint32_t doc) {
+    return doc < s->ndocs ? cs_rd_u32le(s->doc_lens + 4 * (size_t)doc) : 0;
+}
+
+/* record := path_len:varint path size:varint mtime:varint(zigzag) hash:u64
+ *           lang:u8 text_off:varint text_len:varint text_crc:u32
+ * Parsed within [offset of doc, offset of doc + 1). */
+int cs__seg_docrec(const cs_seg *s, uint32_t doc, cs__docrec *r, cs_err *err) {
+    if (doc >= s->ndocs)
+        return cs__err(err, CS_EINVAL, "document %u out of range (%u documents)", doc, s->ndocs);
+    const unsigned char *b = s->f[CS_F_DOCS].map;
+    uint64_t off = cs_rd_u64le(s->doc_offs + 8 * (size_t)doc);
+    uint64_t end = doc + 1 < s->ndocs ? cs_rd_u64le(s->doc_offs + 8 * (size_t)doc + 8)
+                                      : s->recs_len;
+    const unsigned char *p = b + off, *e = b + end;
+    uint64_t plen, zz;
+    if (cs_varint(&p, e, &plen) || plen > (uint64_t)(e - p)) goto bad;
+    r->m.path = (const char *)p;
+    r->m.path_len = (size_t)plen;
+    p += plen;
+    if (cs_varint(&p, e, &r->m.size) || cs_varint(&p, e, &zz) || e - p < 9) goto bad;
+    r->m.mtime_ns = (int64_t)(zz >> 1) ^ -(int64_t)(zz & 1);
+    r->m.hash = cs_rd_u64le(p);
+    r->m.lang = p[8];
+    p += 9;
+    if (cs_varint(&p, e, &r->text_off) || cs_varint(&p, e, &r->text_len) ||
+        cs__rd32(&p, e, &r->text_crc) || p != e)
+        goto bad;
+    r->m.ntokens = cs_rd_u32le(s->doc_lens + 4 * (size_t)doc);
+    return 0;
+bad:
+    return cs__err(err, CS_ECORRUPT, "%s: bad record of document %u", s->f[CS_F_DOCS].path,
+                   doc);
+}
+
+int cs_seg_doc(const cs_seg *s, uint32_t doc, cs_docmeta *out, cs_err *err) {
+    cs__docrec r;
+    int rc = cs__seg_docrec(s, doc, &r, err);
+    if (!rc) *out = r.m;
+    return rc;
+}
+
+int cs_seg_text(const cs_seg *s, uint32_t doc, const char **text, size_t *len, cs_err *err) {
+    cs__docrec r;
+    int rc = cs__seg_docrec(s, doc, &r, err);
+    if (rc) return rc;
+    const cs__file *f = &s->f[CS_F_TEXT];
+    if (r.text_off > f->body_len || r.text_len > f->body_len - r.text_off)
+        return cs__err(err, CS_ECORRUPT, "%s: text of document %u out of bounds", f->path, doc);
+    const unsigned char *p = f->map + r.text_off;
+    if (cs_crc32c(0, p, (size_t)r.text_len) != r.text_crc)
+        return cs__err(err, CS_ECORRUPT, "%s: checksum mismatch in the text of document %u",
+                       f->path, doc);
+    *text = (const char *)p;
+    *len = (size_t)r.text_len;
+    return 0;
+}

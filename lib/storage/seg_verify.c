@@ -1,0 +1,183 @@
+/*
+ * seg_verify.c — cs_seg_verify(): the full check behind `csearch check`.
+ *
+ * Reading a segment checks only what it touches; this checks everything,
+ * in one pass per file, so that damage anywhere is found without a query
+ * having to stumble on it:
+ *   1. the CRC32C of every file body against its trailer;
+ *   2. every document record, and that the stored texts tile .text exactly
+ *      with their CRCs right;
+ *   3. every dictionary block (CRC, keys strictly increasing, first keys
+ *      equal to the sparse index), and for every term every postings block
+ *      and its positions: CRCs, skip entries (last doc, max tf, min doc
+ *      length) equal to what the block holds, df and cf, and that the terms'
+ *      postings and positions tile .post and .pos exactly;
+ *   4. every word: order, first keys, a valid term ordinal, and a variant
+ *      that fits the term's variant bits.
+ * Errors name the file and what is wrong (CS_ECORRUPT), or CS_ENOMEM.
+ */
+#include "storage_int.h"
+
+static int key_cmp(const void *a, size_t na, const void *b, size_t nb) {
+    int c = memcmp(a, b, CS_MIN(na, nb));
+    return c ? c : (na > nb) - (na < nb);
+}
+
+static int verify_crcs(const cs_seg *s, cs_err *err) {
+    for (int i = 0; i < CS_F_COUNT; i++) {
+        const cs__file *f = &s->f[i];
+        if (cs_crc32c(0, f->map, (size_t)f->body_len) != f->body_crc)
+            return cs__err(err, CS_ECORRUPT, "%s: checksum mismatch", f->path);
+    }
+    return 0;
+}
+
+static int verify_docs(const cs_seg *s, cs_err *err) {
+    uint64_t text = 0;
+    for (uint32_t d = 0; d < s->ndocs; d++) {
+        cs__docrec r;
+        const char *t;
+        size_t n;
+        int rc = cs__seg_docrec(s, d, &r, err);
+        if (!rc) rc = cs_seg_text(s, d, &t, &n, err);
+        if (rc) return rc;
+        if (r.text_off != text)
+            return cs__err(err, CS_ECORRUPT, "%s: text of document %u at %llu, expected %llu",
+                           s->f[CS_F_DOCS].path, d, (unsigned long long)r.text_off,
+                           (unsigned long long)text);
+        text += r.text_len;
+    }
+    if (text != s->f[CS_F_TEXT].body_len)
+        return cs__err(err, CS_ECORRUPT, "%s: %llu bytes not owned by any document",
+                       s->f[CS_F_TEXT].path, (unsigned long long)(s->f[CS_F_TEXT].body_len - text));
+    return 0;
+}
+
+static int term_bad(const cs_seg *s, int file, uint64_t ord, const char *what, cs_err *err) {
+    return cs__err(err, CS_ECORRUPT, "%s: %s (term %llu)", s->f[file].path, what,
+                   (unsigned long long)ord);
+}
+
+/* One block of a term: its min doc length, its tfs, and its positions
+ * (decoded to the last byte). */
+static int verify_block(cs_postings *p, const cs__skip *sk, uint64_t *cf) {
+    uint32_t min_len = UINT32_MAX;
+    for (uint32_t i = 0; i < p->n; i++) {
+        min_len = CS_MIN(min_len, cs_seg_doclen(p->seg, p->docs[i]));
+        *cf += p->tfs[i];
+        if (p->ti.flags & CS_TERM_NOPOS) continue;
+        const uint32_t *pos;
+        p->idx = i;
+        p->doc = p->docs[i];
+        p->tf = p->tfs[i];
+        int rc = cs_post_positions(p, &pos, NULL);
+        if (rc < 0) return rc;
+    }
+    if (min_len != sk->min_len)
+        return term_bad(p->seg, CS_F_POST, p->ti.ord, "wrong min doc length in a skip entry",
+                        p->err);
+    if (!(p->ti.flags & CS_TERM_NOPOS) && p->pos_p != p->pos_end)
+        return term_bad(p->seg, CS_F_POS, p->ti.ord, "positions longer than the tfs", p->err);
+    return 0;
+}
+
+/* Every block of one term, and where the term lies: its bytes must start
+ * where the previous term's ended (*post, *pos), so that the terms tile
+ * .post and .pos. */
+static int verify_term(const cs_seg *s, const cs_terminfo *ti, uint64_t *post, uint64_t *pos,
+                       cs_err *err) {
+    cs_postings p;
+    uint64_t cf = 0, start, len;
+    cs__skip sk = {0};
+    cs_post_init(&p, s, ti, err);
+    int rc = p.rc;
+    if (!rc && (len = cs__post_extent(&p, &start), start != *post))
+        rc = term_bad(s, CS_F_POST, ti->ord, "postings not where the previous term ended", err);
+    if (!rc && ti->pos_off != *pos)
+        rc = term_bad(s, CS_F_POS, ti->ord, "positions not where the previous term ended", err);
+    p.started = 1;
+    for (uint32_t b = 0; b < p.nblocks && !rc; b++) {
+        rc = cs__post_load(&p, b);
+        if (!rc && cs__post_skip(&p, b, &sk)) rc = term_bad(s, CS_F_POST, ti->ord, "bad skip entry", err);
+        if (!rc) rc = verify_block(&p, &sk, &cf);
+    }
+    if (!rc && cf != ti->cf)
+        rc = term_bad(s, CS_F_DICT, ti->ord, "collection frequency does not match the postings",
+                      err);
+    if (!rc) {
+        *post = start + len;
+        *pos += sk.pos_end;
+    }
+    cs_post_free(&p);
+    return rc;
+}
+
+/* Keys strictly increasing, and each block's first key equal to the index. */
+static int verify_key(const cs__keys *k, const cs_seg_iter *it, char *prev,
+                      size_t *prevlen, cs_err *err) {
+    uint64_t ord = it->ord - 1;
+    if (ord > 0 && key_cmp(prev, *prevlen, it->key, it->len) >= 0)
+        return cs__err(err, CS_ECORRUPT, "%s: key %llu out of order", k->f->path,
+                       (unsigned long long)ord);
+    if (ord % CS_KEY_BLOCK == 0) {
+        const unsigned char *first;
+        size_t n;
+        cs__keys_first(k, ord / CS_KEY_BLOCK, &first, &n);
+        if (key_cmp(first, n, it->key, it->len) != 0)
+            return cs__err(err, CS_ECORRUPT, "%s: index key of block %llu differs from the block",
+                           k->f->path, (unsigned long long)(ord / CS_KEY_BLOCK));
+    }
+    memcpy(prev, it->key, it->len);
+    *prevlen = it->len;
+    return 0;
+}
+
+static int verify_dict(const cs_seg *s, uint8_t *vbits, cs_err *err) {
+    cs_seg_iter it;
+    char prev[CS_MAX_KEY];
+    size_t prevlen = 0, n;
+    uint64_t post = 0, pos = 0;
+    const char *t;
+    cs_terminfo ti;
+    int rc = cs_seg_terms_seek(s, "", 0, &it, err);
+    while (!rc && (rc = cs_seg_terms_next(&it, &t, &n, &ti)) == 1) {
+        rc = verify_key(&s->dict, &it, prev, &prevlen, err);
+        if (!rc) rc = verify_term(s, &ti, &post, &pos, err);
+        vbits[ti.ord] = (uint8_t)ti.vbits;
+    }
+    if (rc) return rc;
+    if (post != s->f[CS_F_POST].body_len)
+        return cs__err(err, CS_ECORRUPT, "%s: bytes after the last term", s->f[CS_F_POST].path);
+    if (pos != s->f[CS_F_POS].body_len)
+        return cs__err(err, CS_ECORRUPT, "%s: bytes after the last term", s->f[CS_F_POS].path);
+    return 0;
+}
+
+static int verify_words(const cs_seg *s, const uint8_t *vbits, cs_err *err) {
+    cs_seg_iter it;
+    char prev[CS_MAX_KEY];
+    size_t prevlen = 0, n;
+    const char *w;
+    uint64_t ord;
+    uint32_t var;
+    int rc = cs_seg_words_seek(s, "", 0, &it, err);
+    while (!rc && (rc = cs_seg_words_next(&it, &w, &n, &ord, &var)) == 1) {
+        rc = verify_key(&s->words, &it, prev, &prevlen, err);
+        if (!rc && (var >> vbits[ord]) != 0)
+            rc = cs__err(err, CS_ECORRUPT, "%s: variant %u of word %llu does not fit its term",
+                         s->words.f->path, var, (unsigned long long)(it.ord - 1));
+    }
+    return rc;
+}
+
+int cs_seg_verify(const cs_seg *s, cs_err *err) {
+    int rc = verify_crcs(s, err);
+    if (!rc) rc = verify_docs(s, err);
+    if (rc) return rc;
+    uint8_t *vbits = cs__malloc((size_t)s->dict.nkeys);
+    if (!vbits) return cs__err(err, CS_ENOMEM, "out of memory");
+    rc = verify_dict(s, vbits, err);
+    if (!rc) rc = verify_words(s, vbits, err);
+    cs__free(vbits);
+    return rc;
+}

@@ -1,0 +1,572 @@
+/*
+ * seg_write.c — cs_segw_*: writes the six files of one segment.
+ *
+ * Every file is written front to back through its own 64 KiB buffer and
+ * checksummed as it goes, so the writer never seeks and never holds more
+ * than: the document table (12 bytes a document, needed for the .docs
+ * arrays and for each postings block's minimum document length), the
+ * current term's skip entries (32 bytes per 128 postings), one block of
+ * postings, and the sparse indexes of .dict/.words (one entry per 32 keys).
+ * Merges of big segments stream through it in that memory.
+ *
+ * What goes where (full grammar in docs/format.md):
+ *
+ *   .post  term*          term  := block{nblocks} header
+ *          header        := blocks_len:varint skip_crc:u32 skip
+ *          skip          := compact (nblocks == 1) | entry{nblocks} (fixed, 32 bytes)
+ *          block         := full (128 docs: bit-packed) | tail (< 128: varints)
+ *   .pos   term*          term  := block-positions{nblocks}; per doc tf varints
+ *   .dict  key blocks, sparse index, footer        (seg_dict.c reads it)
+ *   .words the same structure, other values
+ *   .docs  record{ndocs} offsets:u64{ndocs} doclens:u32{ndocs} footer
+ *   .text  the texts, concatenated
+ *
+ * The term header comes after its blocks so that blocks are streamed as
+ * they fill; the dictionary's post_off points at the header.
+ *
+ * Errors are sticky (w->rc): the first one wins, every later call returns
+ * it, and cs_segw_free() unlinks the partial files.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "storage_int.h"
+
+#define OUT_BUF (64 * 1024)
+
+enum { PH_DOCS, PH_TERMS, PH_WORDS, PH_DONE };
+
+typedef struct outf {
+    int fd;                     /* -1 when closed */
+    int created;                /* we made it: unlink unless finished */
+    char *path;
+    unsigned char *buf;         /* OUT_BUF bytes */
+    size_t len;                 /* buffered */
+    uint64_t off;               /* body bytes so far, written + buffered */
+    uint32_t crc;               /* CRC32C of the bytes written so far */
+} outf;
+
+typedef struct keyw {           /* builder of a .dict or .words body */
+    int file;                   /* CS_F_DICT or CS_F_WORDS */
+    int nvals;
+    cs_buf blk;                 /* block being built */
+    cs_buf index, keys;         /* sparse index and first keys so far */
+    uint32_t nin;               /* entries in blk */
+    uint64_t nkeys;
+    uint64_t pv[2];             /* previous offsets in the block (dict) */
+    char prev[CS_MAX_KEY];
+    size_t prevlen;
+} keyw;
+
+struct cs_segw {
+    cs_err *err;
+    int rc;
+    int phase;
+    int finished;
+    outf f[CS_F_COUNT];
+    keyw dict, words;
+    /* document table */
+    uint64_t *doc_off;          /* record offsets in .docs */
+    uint32_t *doclen;           /* ntokens per doc */
+    uint32_t ndocs, doc_cap;
+    uint64_t ntokens;
+    /* the term being written */
+    int in_term;
+    char key[CS_MAX_KEY];
+    size_t keylen;
+    unsigned flags, vbits;
+    uint32_t df;
+    uint64_t cf;
+    int64_t last_doc;           /* -1 before the first posting */
+    int64_t prev_last;          /* last doc of the previous block, -1 */
+    uint64_t blocks_start;      /* .post offset of the term's first block */
+    uint64_t pos_start;         /* .pos offset of the term's first position */
+    uint32_t bdocs[CS_BLOCK_DOCS], btfs[CS_BLOCK_DOCS], bn;
+    uint32_t pos_crc;           /* CRC32C of the current block's positions */
+    cs_buf skip;                /* fixed skip entries of the term so far */
+    cs_buf tmp;                 /* scratch: one block, one doc's positions */
+};
+
+/* ---- buffered output -------------------------------------------------------- */
+
+/* write(2) until done: retries EINTR and short writes. */
+static void out_write(cs_segw *w, outf *o, const unsigned char *p, size_t n) {
+    while (n > 0 && !w->rc) {
+        ssize_t k = write(o->fd, p, n);
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            w->rc = cs__err_sys(w->err, errno, "%s: write", o->path);
+        } else {
+            p += k;
+            n -= (size_t)k;
+        }
+    }
+}
+
+static void out_flush(cs_segw *w, outf *o) {
+    if (w->rc || o->len == 0) return;
+    o->crc = cs_crc32c(o->crc, o->buf, o->len);
+    out_write(w, o, o->buf, o->len);
+    o->len = 0;
+}
+
+static void out_put(cs_segw *w, outf *o, const void *p, size_t n) {
+    if (w->rc) return;
+    o->off += n;
+    if (o->len + n <= OUT_BUF) {
+        if (n) memcpy(o->buf + o->len, p, n);
+        o->len += n;
+        return;
+    }
+    out_flush(w, o);
+    if (n >= OUT_BUF) {         /* a big text: straight through */
+        o->crc = cs_crc32c(o->crc, p, n);
+        out_write(w, o, p, n);
+    } else {
+        memcpy(o->buf, p, n);
+        o->len = n;
+    }
+}
+
+static void out_buf(cs_segw *w, outf *o, cs_buf *b) {
+    if (!w->rc && b->rc) w->rc = cs__err(w->err, b->rc, "%s: out of memory", o->path);
+    out_put(w, o, b->data, b->len);
+}
+
+/* Flushes, appends the trailer, fsyncs and closes one file. */
+static void out_finish(cs_segw *w, int file) {
+    outf *o = &w->f[file];
+    unsigned char t[CS_TRAILER_BYTES];
+    cs_buf b = {t, 0, sizeof t, 0};     /* fixed-size: never reallocated */
+    out_flush(w, o);
+    cs_trailer_put(&b, o->off, o->crc, cs__seg_kind[file]);
+    out_write(w, o, t, b.len);
+    if (w->rc) return;
+    while (fsync(o->fd) != 0) {
+        if (errno != EINTR) { w->rc = cs__err_sys(w->err, errno, "%s: fsync", o->path); return; }
+    }
+    int fd = o->fd;
+    o->fd = -1;
+    if (close(fd) != 0 && errno != EINTR)
+        w->rc = cs__err_sys(w->err, errno, "%s: close", o->path);
+}
+
+/* ---- keyed files (.dict, .words) ---------------------------------------------- */
+
+static int key_cmp(const char *a, size_t na, const char *b, size_t nb) {
+    int c = memcmp(a, b, CS_MIN(na, nb));
+    return c ? c : (na > nb) - (na < nb);
+}
+
+/* Ends the current block: its CRC32C follows its entries. */
+static void keyw_flush(cs_segw *w, keyw *k) {
+    if (k->nin == 0) return;
+    cs_buf_u32le(&k->blk, cs_crc32c(0, k->blk.data, k->blk.len));
+    out_buf(w, &w->f[k->file], &k->blk);
+    cs_buf_reset(&k->blk);
+    k->nin = 0;
+}
+
+/* Appends one entry.  The first key of a block is stored whole and copied
+ * into the sparse index; the others share a prefix with their predecessor.
+ * For the dictionary, values 4 and 5 (offsets) are deltas within the block. */
+static void keyw_add(cs_segw *w, keyw *k, const char *key, size_t len, const uint64_t *v) {
+    if (k->nin == CS_KEY_BLOCK) keyw_flush(w, k);
+    if (w->rc) return;
+    size_t shared = 0;
+    if (k->nin == 0) {
+        if (k->keys.len + len > UINT32_MAX) {
+            w->rc = cs__err(w->err, CS_ELIMIT, "%s: too many keys", w->f[k->file].path);
+            return;
+        }
+        cs_buf_u64le(&k->index, w->f[k->file].off);
+        cs_buf_u32le(&k->index, (uint32_t)k->keys.len);
+        cs_buf_u32le(&k->index, (uint32_t)len);
+        cs_buf_put(&k->keys, key, len);
+        k->pv[0] = k->pv[1] = 0;
+    } else {
+        size_t m = CS_MIN(len, k->prevlen);
+        while (shared < m && key[shared] == k->prev[shared]) shared++;
+    }
+    cs_buf_varint(&k->blk, shared);
+    cs_buf_varint(&k->blk, len - shared);
+    cs_buf_put(&k->blk, key + shared, len - shared);
+    for (int i = 0; i < k->nvals; i++) {
+        if (k->nvals == CS_TERM_VALS && i >= 4) {
+            cs_buf_varint(&k->blk, v[i] - k->pv[i - 4]);
+            k->pv[i - 4] = v[i];
+        } else {
+            cs_buf_varint(&k->blk, v[i]);
+        }
+    }
+    memcpy(k->prev, key, len);
+    k->prevlen = len;
+    k->nin++;
+    k->nkeys++;
+    if (k->blk.rc || k->index.rc || k->keys.rc)
+        w->rc = cs__err(w->err, CS_ENOMEM, "%s: out of memory", w->f[k->file].path);
+}
+
+/* Last block, then the sparse index, the first keys and the footer:
+ *   nkeys:u64 index_off:u64 keys_off:u64 nblocks:u32 block_keys:u32 crc:u32
+ * where crc covers the index, the keys and the footer before it. */
+static void keyw_finish(cs_segw *w, keyw *k) {
+    keyw_flush(w, k);
+    outf *o = &w->f[k->file];
+    uint64_t index_off = o->off;
+    out_buf(w, o, &k->index);
+    uint64_t keys_off = o->off;
+    out_buf(w, o, &k->keys);
+    unsigned char ft[CS_KEYS_FOOTER];
+    cs_wr_u32le(ft, (uint32_t)k->nkeys);
+    cs_wr_u32le(ft + 4, (uint32_t)(k->nkeys >> 32));
+    cs_wr_u32le(ft + 8, (uint32_t)index_off);
+    cs_wr_u32le(ft + 12, (uint32_t)(index_off >> 32));
+    cs_wr_u32le(ft + 16, (uint32_t)keys_off);
+    cs_wr_u32le(ft + 20, (uint32_t)(keys_off >> 32));
+    cs_wr_u32le(ft + 24, (uint32_t)(k->index.len / CS_KEYS_IDX_ENTRY));
+    cs_wr_u32le(ft + 28, CS_KEY_BLOCK);
+    uint32_t crc = cs_crc32c(0, k->index.data, k->index.len);
+    crc = cs_crc32c(crc, k->keys.data, k->keys.len);
+    cs_wr_u32le(ft + 32, cs_crc32c(crc, ft, 32));
+    out_put(w, o, ft, sizeof ft);
+}
+
+/* ---- creation and teardown ------------------------------------------------------ */
+
+int cs_segw_new(cs_segw **out_w, const char *dir, uint32_t id, cs_err *err) {
+    *out_w = NULL;
+    cs_segw *w = cs__calloc(1, sizeof *w);
+    if (!w) return cs__err(err, CS_ENOMEM, "out of memory");
+    w->err = err;
+    w->dict.file = CS_F_DICT;
+    w->dict.nvals = CS_TERM_VALS;
+    w->words.file = CS_F_WORDS;
+    w->words.nvals = CS_WORD_VALS;
+    for (int i = 0; i < CS_F_COUNT; i++) w->f[i].fd = -1;
+    for (int i = 0; i < CS_F_COUNT && !w->rc; i++) {
+        outf *o = &w->f[i];
+        o->path = cs__seg_path(dir, id, i);
+        o->buf = cs__malloc(OUT_BUF);
+        if (!o->path || !o->buf) {
+            w->rc = cs__err(err, CS_ENOMEM, "out of memory");
+            break;
+        }
+        o->fd = open(o->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (o->fd < 0) w->rc = cs__err_sys(err, errno, "%s: create", o->path);
+        else o->created = 1;
+    }
+    if (w->rc) {
+        int rc = w->rc;
+        cs_segw_free(w);
+        return rc;
+    }
+    *out_w = w;
+    return 0;
+}
+
+void cs_segw_free(cs_segw *w) {
+    if (!w) return;
+    for (int i = 0; i < CS_F_COUNT; i++) {
+        outf *o = &w->f[i];
+        if (o->fd >= 0) close(o->fd);
+        if (o->created && !w->finished) unlink(o->path);
+        cs__free(o->path);
+        cs__free(o->buf);
+    }
+    keyw *ks[2] = {&w->dict, &w->words};
+    for (int i = 0; i < 2; i++) {
+        cs_buf_free(&ks[i]->blk);
+        cs_buf_free(&ks[i]->index);
+        cs_buf_free(&ks[i]->keys);
+    }
+    cs_buf_free(&w->skip);
+    cs_buf_free(&w->tmp);
+    cs__free(w->doc_off);
+    cs__free(w->doclen);
+    cs__free(w);
+}
+
+/* Sticky argument errors: the index layer broke the call contract. */
+static int bad_call(cs_segw *w, const char *what) {
+    return w->rc = cs__err(w->err, CS_EINVAL, "%s: %s", w->f[CS_F_DICT].path, what);
+}
+
+/* ---- documents ------------------------------------------------------------------ */
+
+static int doc_grow(cs_segw *w) {
+    uint32_t cap = w->doc_cap ? w->doc_cap * 2 : 1024;
+    if (cap < w->doc_cap) cap = UINT32_MAX;
+    uint64_t *o = cs__realloc(w->doc_off, (size_t)cap * sizeof *o);
+    if (o) w->doc_off = o;
+    uint32_t *l = o ? cs__realloc(w->doclen, (size_t)cap * sizeof *l) : NULL;
+    if (!l) return w->rc = cs__err(w->err, CS_ENOMEM, "out of memory");
+    w->doclen = l;
+    w->doc_cap = cap;
+    return 0;
+}
+
+/* record := path_len:varint path size:varint mtime:varint(zigzag) hash:u64
+ *           lang:u8 text_off:varint text_len:varint text_crc:u32 */
+int cs_segw_add_doc(cs_segw *w, const cs_docmeta *d, const char *text, size_t len) {
+    if (w->rc) return w->rc;
+    if (w->phase != PH_DOCS) return bad_call(w, "add_doc after the first term");
+    if (w->ndocs >= UINT32_MAX - 1)
+        return w->rc = cs__err(w->err, CS_ELIMIT, "%s: too many documents",
+                               w->f[CS_F_DOCS].path);
+    if (w->ndocs == w->doc_cap && doc_grow(w)) return w->rc;
+    cs_buf *b = &w->tmp;
+    cs_buf_reset(b);
+    uint64_t zz = ((uint64_t)d->mtime_ns << 1) ^ (uint64_t)(d->mtime_ns >> 63);
+    cs_buf_varint(b, d->path_len);
+    cs_buf_put(b, d->path, d->path_len);
+    cs_buf_varint(b, d->size);
+    cs_buf_varint(b, zz);
+    cs_buf_u64le(b, d->hash);
+    cs_buf_byte(b, d->lang);
+    cs_buf_varint(b, w->f[CS_F_TEXT].off);
+    cs_buf_varint(b, len);
+    cs_buf_u32le(b, cs_crc32c(0, text, len));
+    w->doc_off[w->ndocs] = w->f[CS_F_DOCS].off;
+    w->doclen[w->ndocs] = d->ntokens;
+    out_buf(w, &w->f[CS_F_DOCS], b);
+    out_put(w, &w->f[CS_F_TEXT], text, len);
+    w->ndocs++;
+    w->ntokens += d->ntokens;
+    return w->rc;
+}
+
+/* ---- postings ---------------------------------------------------------------------- */
+
+/* Packs 128 values of b bits each, least significant bit first: 16*b bytes. */
+static void pack128(cs_buf *out, const uint32_t *v, unsigned b) {
+    if (b == 0 || cs_buf_reserve(out, 16 * b)) return;
+    unsigned char *p = out->data + out->len;
+    uint64_t acc = 0;
+    unsigned have = 0;
+    for (int i = 0; i < CS_BLOCK_DOCS; i++) {
+        acc |= (uint64_t)v[i] << have;
+        have += b;
+        while (have >= 8) { *p++ = (unsigned char)acc; acc >>= 8; have -= 8; }
+    }
+    out->len += 16 * b;
+}
+
+/* Encodes the bn buffered postings as one block, streams it to .post and
+ * appends its skip entry.
+ *   full := dbits:u8 tbits:u8 deltas:packed(dbits) tfs_minus_1:packed(tbits)
+ *   tail := (delta << 1 | tf == 1):varint [tf:varint if tf != 1]  {n}
+ * with delta = doc - previous doc - 1 (previous = last doc of the previous
+ * block, or -1). */
+static void flush_block(cs_segw *w) {
+    uint32_t d[CS_BLOCK_DOCS], t[CS_BLOCK_DOCS], dor = 0, tor = 0, max_tf = 0;
+    uint32_t min_len = UINT32_MAX;
+    int64_t prev = w->prev_last;
+    for (uint32_t i = 0; i < w->bn; i++) {
+        d[i] = (uint32_t)(w->bdocs[i] - prev - 1);
+        t[i] = w->btfs[i] - 1;
+        prev = w->bdocs[i];
+        dor |= d[i];
+        tor |= t[i];
+        max_tf = CS_MAX(max_tf, w->btfs[i]);
+        min_len = CS_MIN(min_len, w->doclen[w->bdocs[i]]);
+    }
+    cs_buf *b = &w->tmp;
+    cs_buf_reset(b);
+    if (w->bn == CS_BLOCK_DOCS) {
+        cs_buf_byte(b, cs__bits(dor));
+        cs_buf_byte(b, cs__bits(tor));
+        pack128(b, d, cs__bits(dor));
+        pack128(b, t, cs__bits(tor));
+    } else {
+        for (uint32_t i = 0; i < w->bn; i++) {
+            cs_buf_varint(b, (uint64_t)d[i] << 1 | (w->btfs[i] == 1));
+            if (w->btfs[i] != 1) cs_buf_varint(b, w->btfs[i]);
+        }
+    }
+    uint32_t post_crc = cs_crc32c(0, b->data, b->len);
+    out_buf(w, &w->f[CS_F_POST], b);
+    uint64_t post_end = w->f[CS_F_POST].off - w->blocks_start;
+    if (post_end > UINT32_MAX && !w->rc)
+        w->rc = cs__err(w->err, CS_ELIMIT, "%s: postings of one term exceed 4 GiB",
+                        w->f[CS_F_POST].path);
+    /* entry := last:u32 max_tf:u32 min_len:u32 post_crc:u32 pos_crc:u32
+     *          post_end:u32 pos_end:u64 */
+    cs_buf *s = &w->skip;
+    cs_buf_u32le(s, w->bdocs[w->bn - 1]);
+    cs_buf_u32le(s, max_tf);
+    cs_buf_u32le(s, min_len);
+    cs_buf_u32le(s, post_crc);
+    cs_buf_u32le(s, w->pos_crc);
+    cs_buf_u32le(s, (uint32_t)post_end);
+    cs_buf_u64le(s, w->f[CS_F_POS].off - w->pos_start);
+    if (s->rc && !w->rc) w->rc = cs__err(w->err, CS_ENOMEM, "out of memory");
+    w->prev_last = w->bdocs[w->bn - 1];
+    w->bn = 0;
+    w->pos_crc = 0;
+}
+
+int cs_segw_term_begin(cs_segw *w, const char *term, size_t len, unsigned flags,
+                       uint32_t nvariants) {
+    if (w->rc) return w->rc;
+    if (w->in_term || w->phase > PH_TERMS) return bad_call(w, "term_begin out of order");
+    if (len > CS_MAX_KEY) return bad_call(w, "term too long");
+    if (flags & ~CS_TERM_NOPOS) return bad_call(w, "unknown term flags");
+    if (w->dict.nkeys && key_cmp(term, len, w->dict.prev, w->dict.prevlen) <= 0)
+        return bad_call(w, "terms not in strictly increasing order");
+    w->phase = PH_TERMS;
+    w->in_term = 1;
+    memcpy(w->key, term, len);
+    w->keylen = len;
+    w->flags = flags;
+    w->vbits = flags & CS_TERM_NOPOS ? 0 : cs__vbits(nvariants);
+    w->df = 0;
+    w->cf = 0;
+    w->last_doc = w->prev_last = -1;
+    w->bn = 0;
+    w->pos_crc = 0;
+    w->blocks_start = w->f[CS_F_POST].off;
+    w->pos_start = w->f[CS_F_POS].off;
+    cs_buf_reset(&w->skip);
+    return 0;
+}
+
+/* positions of one doc := (gap << vbits | variant):varint {tf},
+ * gap = pos - previous pos - 1 (previous = -1 for the first). */
+static int put_positions(cs_segw *w, uint32_t tf, const uint32_t *pos, const uint8_t *var) {
+    cs_buf *b = &w->tmp;
+    cs_buf_reset(b);
+    int64_t prev = -1;
+    for (uint32_t i = 0; i < tf; i++) {
+        uint32_t v = var ? var[i] : 0;
+        if ((int64_t)pos[i] <= prev) return bad_call(w, "positions not strictly increasing");
+        if (v >> w->vbits) return bad_call(w, "variant out of range for the term's nvariants");
+        cs_buf_varint(b, (uint64_t)(pos[i] - prev - 1) << w->vbits | v);
+        prev = pos[i];
+    }
+    w->pos_crc = cs_crc32c(w->pos_crc, b->data, b->len);
+    out_buf(w, &w->f[CS_F_POS], b);
+    return w->rc;
+}
+
+int cs_segw_posting(cs_segw *w, uint32_t doc, uint32_t tf, const uint32_t *pos,
+                    const uint8_t *var) {
+    if (w->rc) return w->rc;
+    if (!w->in_term) return bad_call(w, "posting outside a term");
+    if (doc >= w->ndocs || (int64_t)doc <= w->last_doc)
+        return bad_call(w, "posting doc out of range or not increasing");
+    if (tf == 0) return bad_call(w, "posting with tf 0");
+    if (!(w->flags & CS_TERM_NOPOS)) {
+        if (!pos) return bad_call(w, "posting without positions");
+        if (put_positions(w, tf, pos, var)) return w->rc;
+    }
+    w->bdocs[w->bn] = doc;
+    w->btfs[w->bn] = tf;
+    w->last_doc = doc;
+    w->df++;
+    w->cf += tf;
+    if (++w->bn == CS_BLOCK_DOCS) flush_block(w);
+    return w->rc;
+}
+
+/* Writes the term header after its blocks, then its dictionary entry:
+ *   header  := blocks_len:varint skip_crc:u32 skip
+ *   compact := last:varint pos_len:varint max_tf:varint min_len:varint
+ *              post_crc:u32 pos_crc:u32           (one-block terms)
+ *   dict values := df cf-df vbits flags post_off(delta) pos_off(delta) */
+int cs_segw_term_end(cs_segw *w) {
+    if (w->rc) return w->rc;
+    if (!w->in_term) return bad_call(w, "term_end without term_begin");
+    if (w->df == 0) return bad_call(w, "term with no postings");
+    if (w->bn) flush_block(w);
+    if (w->rc) return w->rc;
+    uint64_t post_off = w->f[CS_F_POST].off;
+    cs_buf *b = &w->tmp;
+    cs_buf_reset(b);
+    cs_buf_varint(b, post_off - w->blocks_start);
+    size_t crc_at = b->len;
+    cs_buf_u32le(b, 0);
+    size_t table = b->len;
+    const unsigned char *s = w->skip.data;
+    if (w->skip.len == CS_SKIP_ENTRY) {
+        cs_buf_varint(b, cs_rd_u32le(s));
+        cs_buf_varint(b, cs_rd_u64le(s + 24));
+        cs_buf_varint(b, cs_rd_u32le(s + 4));
+        cs_buf_varint(b, cs_rd_u32le(s + 8));
+        cs_buf_put(b, s + 12, 8);
+    } else {
+        cs_buf_put(b, s, w->skip.len);
+    }
+    if (!b->rc) cs_wr_u32le(b->data + crc_at, cs_crc32c(0, b->data + table, b->len - table));
+    out_buf(w, &w->f[CS_F_POST], b);
+    uint64_t v[CS_TERM_VALS] = {w->df, w->cf - w->df, w->vbits, w->flags, post_off,
+                                w->pos_start};
+    keyw_add(w, &w->dict, w->key, w->keylen, v);
+    w->in_term = 0;
+    return w->rc;
+}
+
+/* ---- words ----------------------------------------------------------------------------- */
+
+int cs_segw_word(cs_segw *w, const char *word, size_t len, uint64_t term_ord,
+                 uint32_t variant) {
+    if (w->rc) return w->rc;
+    if (w->in_term || w->phase > PH_WORDS) return bad_call(w, "word out of order");
+    if (len > CS_MAX_KEY) return bad_call(w, "word too long");
+    if (term_ord >= w->dict.nkeys || variant >= CS_MAX_VARIANTS)
+        return bad_call(w, "word's term ordinal or variant out of range");
+    if (w->words.nkeys && key_cmp(word, len, w->words.prev, w->words.prevlen) <= 0)
+        return bad_call(w, "words not in strictly increasing order");
+    w->phase = PH_WORDS;
+    uint64_t v[CS_WORD_VALS] = {term_ord, variant};
+    keyw_add(w, &w->words, word, len, v);
+    return w->rc;
+}
+
+/* ---- finish ------------------------------------------------------------------------------ */
+
+/* offsets:u64{ndocs} doclens:u32{ndocs}
+ * footer := ndocs:u32 reserved:u32(0) recs_len:u64 ntokens:u64 text_len:u64 */
+static void docs_finish(cs_segw *w) {
+    outf *o = &w->f[CS_F_DOCS];
+    uint64_t recs_len = o->off;
+    unsigned char tmp[8];
+    for (uint32_t i = 0; i < w->ndocs && !w->rc; i++) {
+        cs_wr_u32le(tmp, (uint32_t)w->doc_off[i]);
+        cs_wr_u32le(tmp + 4, (uint32_t)(w->doc_off[i] >> 32));
+        out_put(w, o, tmp, 8);
+    }
+    for (uint32_t i = 0; i < w->ndocs && !w->rc; i++) {
+        cs_wr_u32le(tmp, w->doclen[i]);
+        out_put(w, o, tmp, 4);
+    }
+    unsigned char ft[CS_DOCS_FOOTER];
+    uint64_t vals[3] = {recs_len, w->ntokens, w->f[CS_F_TEXT].off};
+    cs_wr_u32le(ft, w->ndocs);
+    cs_wr_u32le(ft + 4, 0);
+    for (int i = 0; i < 3; i++) {
+        cs_wr_u32le(ft + 8 + 8 * i, (uint32_t)vals[i]);
+        cs_wr_u32le(ft + 12 + 8 * i, (uint32_t)(vals[i] >> 32));
+    }
+    out_put(w, o, ft, sizeof ft);
+}
+
+int cs_segw_finish(cs_segw *w, uint64_t *bytes) {
+    if (w->rc) return w->rc;
+    if (w->in_term || w->phase == PH_DONE) return bad_call(w, "finish out of order");
+    w->phase = PH_DONE;
+    keyw_finish(w, &w->dict);
+    keyw_finish(w, &w->words);
+    docs_finish(w);
+    uint64_t total = 0;
+    for (int i = 0; i < CS_F_COUNT && !w->rc; i++) {
+        out_finish(w, i);
+        total += w->f[i].off + CS_TRAILER_BYTES;
+    }
+    if (w->rc) return w->rc;
+    w->finished = 1;
+    if (bytes) *bytes = total;
+    return 0;
+}

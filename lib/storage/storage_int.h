@@ -1,0 +1,132 @@
+/*
+ * storage_int.h — private to lib/storage/: the layout constants of a
+ * segment, the reader's structures and the helpers the seg_*.c files share.
+ * Nothing outside lib/storage/ includes it; the contract is segment.h, the
+ * byte layout is docs/format.md.
+ *
+ *   seg_crc32c.c   CRC32C, hardware and table
+ *   seg_hash64.c   cs_hash64 (XXH64)
+ *   seg_trailer.c  the 24-byte trailer of every file
+ *   seg_write.c    cs_segw_*: streams the six files of a segment
+ *   seg_read.c     cs_seg_open/close, the document table and stored text
+ *   seg_dict.c     .dict and .words: block lookup, iteration, term_at
+ *   seg_post.c     cs_post_*: postings and positions cursor
+ *   seg_verify.c   cs_seg_verify: every byte, every structure
+ */
+#ifndef CS_STORAGE_INT_H
+#define CS_STORAGE_INT_H
+
+#include "segment.h"
+
+/* ---- layout constants (docs/format.md) ----------------------------------- */
+
+#define CS_KEY_BLOCK      32    /* keys per .dict / .words block */
+#define CS_KEYS_FOOTER    36    /* fixed footer at the end of a .dict/.words body */
+#define CS_KEYS_IDX_ENTRY 16    /* u64 block offset, u32 key offset, u32 key length */
+#define CS_DOCS_FOOTER    32    /* fixed footer at the end of the .docs body */
+#define CS_SKIP_ENTRY     32    /* fixed skip entry of a term with >= 2 blocks */
+#define CS_TERM_VALS      6     /* values of a .dict entry */
+#define CS_WORD_VALS      2     /* values of a .words entry */
+
+/* The six files of a segment, in the order of cs_seg.f[] and cs_segw.f[]. */
+enum { CS_F_DICT, CS_F_POST, CS_F_POS, CS_F_DOCS, CS_F_TEXT, CS_F_WORDS, CS_F_COUNT };
+extern const char *const cs__seg_ext[CS_F_COUNT];
+extern const unsigned cs__seg_kind[CS_F_COUNT];
+
+/* dir/sXXXXXXXX.ext, owned by the caller (cs__free); NULL on ENOMEM. */
+char *cs__seg_path(const char *dir, uint32_t id, int file);
+
+/* ---- reader structures ---------------------------------------------------- */
+
+/* One mapped file.  body == map: the body is the file minus its trailer. */
+typedef struct cs__file {
+    const unsigned char *map;   /* read-only private mapping, NULL if none */
+    size_t   size;              /* file size (>= CS_TRAILER_BYTES) */
+    uint64_t body_len;          /* size - CS_TRAILER_BYTES */
+    uint32_t body_crc;          /* from the trailer; checked by verify */
+    char    *path;              /* for messages */
+} cs__file;
+
+/* A .dict or .words file, its sparse index validated on open. */
+typedef struct cs__keys {
+    const cs__file *f;
+    uint64_t nkeys;
+    uint64_t nblocks;
+    uint64_t index_off;         /* end of the last block */
+    const unsigned char *index; /* nblocks entries of CS_KEYS_IDX_ENTRY bytes */
+    const unsigned char *keys;  /* first keys of the blocks, concatenated */
+    int nvals;                  /* CS_TERM_VALS or CS_WORD_VALS */
+} cs__keys;
+
+struct cs_seg {
+    cs__file f[CS_F_COUNT];
+    cs__keys dict, words;
+    uint32_t ndocs;
+    uint64_t ntokens;           /* sum of doclens, recomputed on open */
+    uint64_t bytes;             /* all six files */
+    uint64_t recs_len;          /* bytes of doc records at the start of .docs */
+    const unsigned char *doc_offs;  /* ndocs u64le: record offsets */
+    const unsigned char *doc_lens;  /* ndocs u32le: ntokens */
+};
+
+/* ---- Interface to code in seg_read.c -------------------------------------- */
+
+/* A parsed .docs record plus where its text is. */
+typedef struct cs__docrec {
+    cs_docmeta m;
+    uint64_t text_off, text_len;
+    uint32_t text_crc;
+} cs__docrec;
+int cs__seg_docrec(const cs_seg *s, uint32_t doc, cs__docrec *r, cs_err *err);
+
+/* ---- Interface to code in seg_dict.c -------------------------------------- */
+
+int  cs__keys_open(cs__keys *k, const cs__file *f, int nvals, cs_err *err);
+/* Converts the values of a .dict entry to a terminfo, checking them against
+ * the segment (df <= ndocs, offsets inside .post/.pos...). */
+int  cs__terminfo(const cs_seg *s, const uint64_t v[CS_TERM_VALS], uint64_t ord,
+                  cs_terminfo *ti, cs_err *err);
+/* Index key of block b (borrowed from the mapping). */
+void cs__keys_first(const cs__keys *k, uint64_t b, const unsigned char **key, size_t *len);
+/* Next entry of an iterator with its raw values: 1, 0 at the end, <0. */
+int  cs__iter_step(cs_seg_iter *it, uint64_t v[CS_TERM_VALS]);
+
+/* ---- Interface to code in seg_post.c -------------------------------------- */
+
+/* One skip entry, decoded: block b of a term. */
+typedef struct cs__skip {
+    uint32_t last, max_tf, min_len, post_crc, pos_crc;
+    uint64_t post_start, post_end;  /* relative to the term's first block */
+    uint64_t pos_start, pos_end;    /* relative to ti.pos_off */
+} cs__skip;
+int cs__post_skip(cs_postings *p, uint32_t b, cs__skip *sk);
+/* Decodes block b into p->docs/p->tfs (CRC checked); 0 or sets p->rc. */
+int cs__post_load(cs_postings *p, uint32_t b);
+/* Bytes of .post the term occupies: blocks, header and skip entries. */
+uint64_t cs__post_extent(const cs_postings *p, uint64_t *start);
+
+/* ---- Interface to code in seg_crc32c.c ------------------------------------ */
+
+uint32_t cs__crc32c_sw(uint32_t crc, const void *p, size_t n);
+int      cs__crc32c_hw_available(void);
+
+/* ---- small shared helpers -------------------------------------------------- */
+
+/* Bits needed to hold v (0 for 0). */
+static inline unsigned cs__bits(uint64_t v) { return v ? 64u - (unsigned)__builtin_clzll(v) : 0u; }
+
+/* vbits of a term with nvariants surface words. */
+static inline unsigned cs__vbits(uint32_t nvariants) {
+    if (nvariants > CS_MAX_VARIANTS) nvariants = CS_MAX_VARIANTS;
+    return nvariants <= 1 ? 0 : cs__bits(nvariants - 1);
+}
+
+/* Bounds-checked little-endian u32 from [*p, end). */
+static inline int cs__rd32(const unsigned char **p, const unsigned char *end, uint32_t *v) {
+    if (end - *p < 4) return -1;
+    *v = cs_rd_u32le(*p);
+    *p += 4;
+    return 0;
+}
+
+#endif
