@@ -98,8 +98,10 @@ check-header: build/deps.mk
 	  echo "c++ -Wall -Wextra -Werror -fsyntax-only -x c++ include/civsearch.h"; \
 	  c++ -Wall -Wextra -Werror -fsyntax-only -x c++ include/civsearch.h; fi
 
+# The main job: index corpus/ into ./.csearch (incrementally) and search it.
 demo: $(CSEARCH)
-	./$(CSEARCH) "civic space"
+	./$(CSEARCH) index corpus
+	./$(CSEARCH) --color=always "civic space"
 
 bench-analysis: $(B)/bench/analysis_bench
 	./$(B)/bench/analysis_bench corpus

@@ -26,7 +26,8 @@ typedef struct pathlist {
 typedef struct run {
     cs_index *ix;
     size_t nnew, nchanged, nremoved, nskipped, nunchanged;
-    uint64_t bytes, total_bytes;
+    uint64_t bytes, total_bytes;  /* walked so far / in all */
+    uint64_t indexed_bytes;       /* read and indexed (new + changed) */
     size_t done, total;
     int tty;
     double start, last_progress;
@@ -138,8 +139,8 @@ static int on_added(void *ud, const char *path, int status, const char *msg, uin
     r->done++;
     r->bytes += bytes;
     switch (status) {
-    case CS_ADD_NEW: r->nnew++; break;
-    case CS_ADD_CHANGED: r->nchanged++; break;
+    case CS_ADD_NEW: r->nnew++; r->indexed_bytes += bytes; break;
+    case CS_ADD_CHANGED: r->nchanged++; r->indexed_bytes += bytes; break;
     case CS_ADD_UNCHANGED: r->nunchanged++; break;
     default:
         if (r->tty) fputs("\r\033[K", stderr);
@@ -247,7 +248,7 @@ int cmd_index(const cli_opts *o, int argc, char **argv) {
     list_free(&files);
     if (rc) return EXIT_ERR;
     printf("indexed %zu new, %zu changed, %zu removed, %zu skipped, %zu unchanged; %.1f MB in %.1f s\n",
-           r.nnew, r.nchanged, r.nremoved, r.nskipped, r.nunchanged, r.bytes / 1e6,
+           r.nnew, r.nchanged, r.nremoved, r.nskipped, r.nunchanged, r.indexed_bytes / 1e6,
            now() - r.start);
     return r.nskipped ? EXIT_NONE : EXIT_HIT;
 }

@@ -30,6 +30,7 @@
 #include <stdio.h>
 
 #include "query.h"
+#include "../analysis/analysis.h"
 
 typedef struct parser {
     cs_analyzer   *a;
@@ -234,7 +235,8 @@ static cs_qnode *analyse(parser *p, size_t start, size_t end, int col, size_t sr
 
 /* A token that is read as a word (a keyword where it cannot act). */
 static cs_qnode *word(parser *p, const cs_qtok *t) {
-    return analyse(p, t->start, t->end, t->col, t->start, t->src_end,
+    size_t src_start = t->kind == CS_QT_PHRASE ? t->start - 1 : t->start; /* the '"' */
+    return analyse(p, t->start, t->end, t->col, src_start, t->src_end,
                    t->kind == CS_QT_WORD && t->prefix);
 }
 
@@ -289,7 +291,8 @@ static cs_qnode *parse_primary(parser *p) {
             return fail(p, CS_EQUERY, t->col,
                         "dangling operator: NEAR/%u needs a word, phrase or prefix on each side",
                         t->near_n);
-        /* fall through: a bare NEAR that cannot act is a word */
+        /* a bare NEAR that cannot act is a word */
+        /* fall through */
     case CS_QT_WORD: case CS_QT_PHRASE: case CS_QT_AND: case CS_QT_OR: case CS_QT_NOT:
         p->i++;
         return word(p, t);
