@@ -9,5 +9,6 @@
 #include <check.h>
 
 Suite *analysis_suite(void);
+Suite *segment_suite(void);
 
 #endif

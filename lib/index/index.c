@@ -51,7 +51,6 @@ struct cs_index {
     uint32_t cap_memdel;
     cs_analyzer *an;
     cs_docterms dt;
-    cs_buf filebuf;
 };
 
 const char *cs_index_errmsg(const cs_index *ix) { return ix ? ix->err.msg : ""; }
@@ -297,7 +296,6 @@ void cs_index_close(cs_index *ix) {
     cs__free(ix->memdel);
     cs_analyzer_free(ix->an);
     cs_docterms_free(&ix->dt);
-    cs_buf_free(&ix->filebuf);
     cs_buf_free(&ix->paths);
     cs__free(ix->ents);
     cs__free(ix->slots);
@@ -343,8 +341,9 @@ static int flush_batch(cs_index *ix) {
 
 /* ---- adding documents ------------------------------------------------------- */
 
-static int add_analysed(cs_index *ix, const char *path, size_t plen, const char *text,
-                        size_t len, int64_t mtime_ns, uint64_t chash, int *status) {
+static int add_analysed(cs_index *ix, const cs_docterms *dt, const char *path, size_t plen,
+                        const char *text, size_t len, int64_t mtime_ns, uint64_t chash,
+                        int *status) {
     uint32_t doc = cs_mem_ndocs(ix->mem);
     if (doc / 8 + 1 > ix->cap_memdel) {
         uint32_t cap = ix->cap_memdel ? ix->cap_memdel * 2 : 1024;
@@ -354,8 +353,8 @@ static int add_analysed(cs_index *ix, const char *path, size_t plen, const char 
         ix->memdel = d;
         ix->cap_memdel = cap;
     }
-    cs_docmeta m = {path, plen, len, mtime_ns, chash, ix->dt.ntokens, (uint8_t)ix->dt.lang};
-    int rc = cs_mem_add(ix->mem, &m, text, len, &ix->dt);
+    cs_docmeta m = {path, plen, len, mtime_ns, chash, dt->ntokens, (uint8_t)dt->lang};
+    int rc = cs_mem_add(ix->mem, &m, text, len, dt);
     if (rc) return cs__err(&ix->err, rc, "out of memory while indexing %.*s", (int)plen, path);
     pentry *e = map_put(ix, path, plen);
     if (!e) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
@@ -377,59 +376,256 @@ int cs_index_add_text(cs_index *ix, const char *path, const char *text, size_t l
     cs__err_clear(&ix->err);
     int rc = cs_docterms_analyze(&ix->dt, ix->an, text, len);
     if (rc) return cs__err(&ix->err, rc, "%s: %s", path, cs_analyzer_errmsg(ix->an));
-    return add_analysed(ix, path, strlen(path), text, len, mtime_ns, cs_hash64(text, len), NULL);
+    return add_analysed(ix, &ix->dt, path, strlen(path), text, len, mtime_ns,
+                        cs_hash64(text, len), NULL);
 }
 
 static int64_t mtime_of(const struct stat *st) {
     return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
 
-/* Reads path into ix->filebuf. */
-static int read_whole(cs_index *ix, const char *path, const struct stat *st) {
-    return cs__read_file(path, &ix->filebuf, (size_t)st->st_size + (1u << 20), &ix->err);
+/* What reading and analysing one file gave (filled by a worker or inline). */
+typedef struct job {
+    int rc;                     /* 0, or the reason the file is skipped */
+    char msg[CS_ERRMSG_MAX];
+    struct stat st;
+    uint64_t hash;
+    cs_buf text;
+    cs_docterms dt;
+} job;
+
+/* Is path's indexed version the same size and mtime?  (Then it is not read.) */
+static int unchanged_stat(cs_index *ix, const char *path, const struct stat *st) {
+    pentry *e = map_find(ix, path, strlen(path));
+    return e && e->seg != DEAD && e->size == (uint64_t)st->st_size &&
+           e->mtime_ns == mtime_of(st);
+}
+
+/* Reads, hashes and analyses one file into j (thread-safe: touches only j
+ * and the analyser a). */
+static void run_job(job *j, const char *path, const struct stat *st, cs_analyzer *a) {
+    cs_err e = {{0}};
+    j->st = *st;
+    j->rc = cs__read_file(path, &j->text, (size_t)j->st.st_size + (1u << 20), &e);
+    if (j->rc) {
+        if (j->rc == CS_ENOTFOUND) j->rc = CS_EIO;
+        snprintf(j->msg, sizeof j->msg, "%s", e.msg);
+        return;
+    }
+    const char *text = (const char *)j->text.data;
+    j->hash = cs_hash64(text, j->text.len);
+    j->rc = cs_docterms_analyze(&j->dt, a, text, j->text.len);
+    if (j->rc == CS_EBINARY) snprintf(j->msg, sizeof j->msg, "%s: binary file (NUL byte)", path);
+    else if (j->rc) snprintf(j->msg, sizeof j->msg, "%s: %s", path, cs_analyzer_errmsg(a));
+}
+
+/* The writer's side of a finished job: skip, unchanged (same content), or
+ * add.  Returns an index error; a skipped file is only a status. */
+static int apply_job(cs_index *ix, job *j, const char *path, int *status) {
+    *status = CS_ADD_SKIPPED;
+    if (j->rc) {
+        cs__err(&ix->err, j->rc, "%s", j->msg);
+        return 0;
+    }
+    size_t plen = strlen(path), len = j->text.len;
+    pentry *e = map_find(ix, path, plen);
+    if (e && e->seg != DEAD && e->size == len && e->chash == j->hash) {
+        *status = CS_ADD_UNCHANGED;
+        return 0;
+    }
+    return add_analysed(ix, &j->dt, path, plen, (const char *)j->text.data, len,
+                        mtime_of(&j->st), j->hash, status);
+}
+
+static int skippable(int rc) {
+    return rc == CS_EIO || rc == CS_EUTF8 || rc == CS_EBINARY || rc == CS_ENOTFOUND;
+}
+
+/* Stat and the unchanged test, done by the writer before any reading. */
+static int pre_check(cs_index *ix, const char *path, struct stat *st, int *status) {
+    if (stat(path, st) < 0) return cs__err_sys(&ix->err, errno, "%s", path);
+    if (!S_ISREG(st->st_mode)) return cs__err(&ix->err, CS_EIO, "%s: not a regular file", path);
+    *status = unchanged_stat(ix, path, st) ? CS_ADD_UNCHANGED : CS_ADD_NEW;
+    return 0;
 }
 
 int cs_index_add_file(cs_index *ix, const char *path, int *status) {
     if (!ix || !path) return CS_EINVAL;
     cs__err_clear(&ix->err);
-    if (status) *status = CS_ADD_SKIPPED;
-    struct stat st;
-    if (stat(path, &st) < 0) return cs__err_sys(&ix->err, errno, "%s", path);
-    if (!S_ISREG(st.st_mode)) return cs__err(&ix->err, CS_EIO, "%s: not a regular file", path);
-    size_t plen = strlen(path);
-    pentry *e = map_find(ix, path, plen);
-    if (e && e->seg != DEAD && e->size == (uint64_t)st.st_size && e->mtime_ns == mtime_of(&st)) {
-        if (status) *status = CS_ADD_UNCHANGED;
-        return 0;
+    int st_ = CS_ADD_SKIPPED;
+    job j;
+    memset(&j, 0, sizeof j);
+    int rc = pre_check(ix, path, &j.st, &st_);
+    if (!rc && st_ == CS_ADD_NEW) {
+        run_job(&j, path, &j.st, ix->an);
+        rc = apply_job(ix, &j, path, &st_);
+        if (!rc && st_ == CS_ADD_SKIPPED) rc = j.rc;
     }
-    int rc = read_whole(ix, path, &st);
-    if (rc) return rc == CS_ENOTFOUND ? CS_EIO : rc;
-    const char *text = (const char *)ix->filebuf.data;
-    size_t len = ix->filebuf.len;
-    uint64_t h = cs_hash64(text, len);
-    e = map_find(ix, path, plen); /* the read may not move entries, but be plain */
-    if (e && e->seg != DEAD && e->size == len && e->chash == h) {
-        if (status) *status = CS_ADD_UNCHANGED;
-        return 0;
+    if (status) *status = rc ? CS_ADD_SKIPPED : st_;
+    cs_buf_free(&j.text);
+    cs_docterms_free(&j.dt);
+    return rc;
+}
+
+/* ---- several files, read and analysed by worker threads ----------------------
+ *
+ * The writer first stats every file (no reading: unchanged files are known
+ * at once).  Workers take the files that need reading in order, each into
+ * slot k % nslots of a ring, and the writer consumes slot after slot in the
+ * same order, so documents get the same ids whatever the number of jobs. */
+
+typedef struct pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    const char *const *paths;
+    const struct stat *sts;
+    const size_t *todo;         /* indexes into paths of files to read */
+    size_t ntodo, next;         /* next todo item to claim */
+    job *slots;
+    size_t nslots;
+    size_t *slot_item;          /* item a slot is for; done when ready */
+    int *ready;
+    int stop;
+} pool;
+
+typedef struct worker {
+    pool *p;
+    cs_analyzer *a;
+    pthread_t t;
+} worker;
+
+static void *worker_main(void *arg) {
+    worker *w = arg;
+    pool *p = w->p;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        if (p->stop || p->next >= p->ntodo) break;
+        size_t k = p->next++, s = k % p->nslots;
+        while (!p->stop && p->slot_item[s] != k) pthread_cond_wait(&p->cv, &p->mu);
+        if (p->stop) break;
+        pthread_mutex_unlock(&p->mu);
+        size_t i = p->todo[k];
+        run_job(&p->slots[s], p->paths[i], &p->sts[i], w->a);
+        pthread_mutex_lock(&p->mu);
+        p->ready[s] = 1;
+        pthread_cond_broadcast(&p->cv);
     }
-    rc = cs_docterms_analyze(&ix->dt, ix->an, text, len);
-    if (rc == CS_EBINARY) return cs__err(&ix->err, rc, "%s: binary file (NUL byte)", path);
-    if (rc) return cs__err(&ix->err, rc, "%s: %s", path, cs_analyzer_errmsg(ix->an));
-    return add_analysed(ix, path, plen, text, len, mtime_of(&st), h, status);
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+static int jobs_of(const cs_index *ix) {
+    long n = ix->opts.jobs > 0 ? ix->opts.jobs : sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+/* Runs the pipeline over paths whose pre-check status is in status[]
+ * (messages of files skipped by the pre-check in msgs[]).  With one job the
+ * writer reads and analyses each file itself. */
+static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const int *status,
+                         const struct stat *sts, char *const *msgs, cs_add_fn fn, void *ud) {
+    int nw = jobs_of(ix), rc = 0;
+    if (nw == 1) nw = 0;
+    pool p;
+    memset(&p, 0, sizeof p);
+    size_t *todo = cs__malloc((n + 1) * sizeof *todo);
+    worker *ws = cs__calloc((size_t)nw, sizeof *ws);
+    p.nslots = nw ? (size_t)nw * 2 : 1;
+    p.slots = cs__calloc(p.nslots, sizeof *p.slots);
+    p.slot_item = cs__calloc(p.nslots, sizeof *p.slot_item);
+    p.ready = cs__calloc(p.nslots, sizeof *p.ready);
+    if (!todo || !ws || !p.slots || !p.slot_item || !p.ready) rc = CS_ENOMEM;
+    for (size_t i = 0; !rc && i < n; i++)
+        if (status[i] == CS_ADD_NEW) todo[p.ntodo++] = i;
+    p.paths = paths;
+    p.sts = sts;
+    p.todo = todo;
+    for (size_t s = 0; !rc && s < p.nslots; s++) p.slot_item[s] = s;
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.cv, NULL);
+    int started = 0;
+    for (int i = 0; !rc && i < nw; i++) {
+        ws[i].p = &p;
+        if ((rc = cs_analyzer_new(&ws[i].a))) break;
+        if (pthread_create(&ws[i].t, NULL, worker_main, &ws[i])) {
+            rc = cs__err(&ix->err, CS_ERROR, "cannot start an analysis thread");
+            break;
+        }
+        started++;
+    }
+    size_t k = 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        int st = status[i];
+        uint64_t bytes = st == CS_ADD_SKIPPED ? 0 : (uint64_t)sts[i].st_size;
+        const char *msg = "";
+        if (st == CS_ADD_NEW) {
+            size_t s = k % p.nslots;
+            job *j = &p.slots[s];
+            if (nw) {
+                pthread_mutex_lock(&p.mu);
+                while (!p.ready[s]) pthread_cond_wait(&p.cv, &p.mu);
+                pthread_mutex_unlock(&p.mu);
+            } else {
+                run_job(j, paths[i], &sts[i], ix->an);
+            }
+            rc = apply_job(ix, j, paths[i], &st);
+            if (st == CS_ADD_SKIPPED) msg = ix->err.msg;
+            pthread_mutex_lock(&p.mu);
+            p.ready[s] = 0;
+            p.slot_item[s] = k + p.nslots;
+            pthread_cond_broadcast(&p.cv);
+            pthread_mutex_unlock(&p.mu);
+            k++;
+        } else if (st == CS_ADD_SKIPPED) {
+            msg = msgs[i] ? msgs[i] : "";
+        }
+        if (!rc && fn && fn(ud, paths[i], st, msg, bytes)) break;
+        if (st == CS_ADD_SKIPPED) cs__err_clear(&ix->err);
+    }
+    pthread_mutex_lock(&p.mu);
+    p.stop = 1;
+    pthread_cond_broadcast(&p.cv);
+    pthread_mutex_unlock(&p.mu);
+    for (int i = 0; i < started; i++) pthread_join(ws[i].t, NULL);
+    for (int i = 0; ws && i < nw; i++) cs_analyzer_free(ws[i].a);
+    for (size_t s = 0; p.slots && s < p.nslots; s++) {
+        cs_buf_free(&p.slots[s].text);
+        cs_docterms_free(&p.slots[s].dt);
+    }
+    pthread_mutex_destroy(&p.mu);
+    pthread_cond_destroy(&p.cv);
+    cs__free(p.slots);
+    cs__free(p.slot_item);
+    cs__free(p.ready);
+    cs__free(todo);
+    cs__free(ws);
+    if (rc == CS_ENOMEM && !ix->err.msg[0]) cs__err(&ix->err, rc, "out of memory");
+    return rc;
 }
 
 int cs_index_add_files(cs_index *ix, const char *const *paths, size_t n, cs_add_fn fn, void *ud) {
     if (!ix || (!paths && n)) return CS_EINVAL;
-    for (size_t i = 0; i < n; i++) {
-        int status = CS_ADD_SKIPPED;
-        struct stat st;
-        uint64_t bytes = stat(paths[i], &st) == 0 ? (uint64_t)st.st_size : 0;
-        int rc = cs_index_add_file(ix, paths[i], &status);
-        if (rc && rc != CS_EIO && rc != CS_EUTF8 && rc != CS_EBINARY && rc != CS_ENOTFOUND)
-            return rc;
-        if (fn && fn(ud, paths[i], status, rc ? ix->err.msg : "", bytes)) return CS_OK;
+    cs__err_clear(&ix->err);
+    int *status = cs__malloc((n + 1) * sizeof *status);
+    struct stat *sts = cs__calloc(n + 1, sizeof *sts);
+    int rc = status && sts ? 0 : CS_ENOMEM;
+    /* Pre-check every file; the messages of files that cannot be stat'ed
+     * are reported in order by add_files_run. */
+    char **msgs = rc ? NULL : cs__calloc(n + 1, sizeof *msgs);
+    if (!rc && !msgs) rc = CS_ENOMEM;
+    for (size_t i = 0; !rc && i < n; i++) {
+        status[i] = CS_ADD_SKIPPED;
+        int e = pre_check(ix, paths[i], &sts[i], &status[i]);
+        if (e && !skippable(e)) rc = e;
+        else if (e && !(msgs[i] = cs__strndup(ix->err.msg, strlen(ix->err.msg)))) rc = CS_ENOMEM;
+        if (e) status[i] = CS_ADD_SKIPPED;
     }
-    return CS_OK;
+    if (!rc) rc = add_files_run(ix, paths, n, status, sts, msgs, fn, ud);
+    for (size_t i = 0; msgs && i < n; i++) cs__free(msgs[i]);
+    cs__free(msgs);
+    cs__free(status);
+    cs__free(sts);
+    return rc;
 }
 
 int cs_index_remove(cs_index *ix, const char *path) {

@@ -524,8 +524,8 @@ static void empty_query(parser *p, const cs_qnode *n) {
     case CS_QE_WORD:
         fail(p, CS_EQUERY, n->col, "empty query: no letter or digit to search for");
         break;
-    default:
-        fail(p, CS_EQUERY, n->col, "empty query");
+    default: /* nothing at all, or only empty parentheses */
+        fail(p, CS_EQUERY, 1, "empty query");
     }
 }
 

@@ -1,0 +1,942 @@
+/*
+ * check_segment.c — the segment suite: the storage layer (lib/storage/,
+ * format in docs/format.md).
+ *
+ * The round trip writes a random segment (3000 documents, a few thousand
+ * terms with random postings, the df edge cases around the 128-doc block,
+ * NOPOS terms, variants, long keys) from an in-memory model, reopens it and
+ * compares EVERYTHING the reader can say with the model: every terminfo,
+ * posting, tf, position and variant through next(), advance() to random
+ * targets, block bounds, ordered iteration and seeks over terms and words,
+ * term_at, the document table and the texts; then cs_seg_verify().
+ *
+ * The damage cases flip bytes at 200 offsets of each of the six files and
+ * truncate them: open must fail or verify must report CS_ECORRUPT (every
+ * byte is under a CRC), and a full read of the damaged segment must never
+ * crash (run under `make check-unit SANITIZE=address,undefined`).
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "storage/segment.h"
+#include "suites.h"
+
+/* ---- deterministic random numbers ------------------------------------------ */
+
+static uint64_t rng_state;
+static uint64_t rnd(void) {         /* splitmix64 */
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+static uint32_t rn(uint32_t n) { return n ? (uint32_t)(rnd() % n) : 0; }
+
+/* ---- the model ---------------------------------------------------------------- */
+
+typedef struct mdoc {
+    char path[40];
+    size_t plen;
+    uint64_t size, hash;
+    int64_t mtime;
+    uint32_t ntokens;
+    uint8_t lang;
+    char *text;
+    size_t tlen;
+} mdoc;
+
+typedef struct mterm {
+    char key[CS_MAX_KEY];
+    size_t len;
+    unsigned flags;
+    uint32_t nvar, vbits, df;
+    uint64_t cf;
+    uint32_t *docs, *tfs;
+    size_t *poff;               /* df + 1 offsets into pos/var */
+    uint32_t *pos;
+    uint8_t *var;
+} mterm;
+
+typedef struct mword {
+    char key[CS_MAX_KEY];
+    size_t len;
+    uint64_t ord;
+    uint32_t var;
+} mword;
+
+typedef struct model {
+    uint32_t ndocs;
+    mdoc *docs;
+    size_t nterms, nwords;
+    mterm *terms;
+    mword *words;
+    uint64_t ntokens, text_bytes;
+} model;
+
+static int key_cmp(const char *a, size_t na, const char *b, size_t nb) {
+    int c = memcmp(a, b, na < nb ? na : nb);
+    return c ? c : (na > nb) - (na < nb);
+}
+static int term_qcmp(const void *x, const void *y) {
+    const mterm *a = x, *b = y;
+    return key_cmp(a->key, a->len, b->key, b->len);
+}
+static int word_qcmp(const void *x, const void *y) {
+    const mword *a = x, *b = y;
+    return key_cmp(a->key, a->len, b->key, b->len);
+}
+
+static unsigned vbits_of(uint32_t nvar) {
+    if (nvar > CS_MAX_VARIANTS) nvar = CS_MAX_VARIANTS;
+    unsigned b = 0;
+    while (nvar > 1 && ((nvar - 1) >> b)) b++;
+    return b;
+}
+
+static void gen_docs(model *m) {
+    m->docs = calloc(m->ndocs, sizeof *m->docs);
+    for (uint32_t d = 0; d < m->ndocs; d++) {
+        mdoc *x = &m->docs[d];
+        x->plen = (size_t)snprintf(x->path, sizeof x->path, "dir/sub/doc%05u.txt", d);
+        x->tlen = rn(8) == 0 ? 0 : rn(400);
+        x->text = malloc(x->tlen + 1);
+        for (size_t i = 0; i < x->tlen; i++) x->text[i] = (char)('a' + rn(26));
+        x->size = x->tlen + rn(3);
+        x->mtime = (int64_t)rnd() >> rn(40);
+        x->hash = cs_hash64(x->text, x->tlen);
+        x->ntokens = rn(10) == 0 ? 0 : 1 + rn(5000);
+        x->lang = (uint8_t)rn(3);
+        m->ntokens += x->ntokens;
+        m->text_bytes += x->tlen;
+    }
+}
+
+/* Distinct random keys over a small alphabet (with a Cyrillic letter), so
+ * that front coding shares prefixes; a few of the maximum length. */
+static void gen_keys(model *m, size_t want) {
+    static const char *alpha[] = {"a", "b", "c", "d", "e", "\xd0\xb0", "z", "0"};
+    m->terms = calloc(want, sizeof *m->terms);
+    for (size_t i = 0; i < want; i++) {
+        mterm *t = &m->terms[i];
+        size_t len = i < 4 ? CS_MAX_KEY - i : 1 + rn(i % 7 == 0 ? 40 : 10);
+        while (t->len < len) {
+            const char *a = i < 4 ? "q" : alpha[rn(8)];
+            size_t al = strlen(a);
+            if (t->len + al > len) a = "e", al = 1;
+            memcpy(t->key + t->len, a, al);
+            t->len += al;
+        }
+    }
+    qsort(m->terms, want, sizeof *m->terms, term_qcmp);
+    size_t n = 0;
+    for (size_t i = 0; i < want; i++)
+        if (n == 0 || term_qcmp(&m->terms[n - 1], &m->terms[i]) != 0) m->terms[n++] = m->terms[i];
+    m->nterms = n;
+}
+
+static uint32_t pick_df(size_t i, uint32_t ndocs) {
+    static const uint32_t special[] = {0, 1, 127, 128, 129, 255, 256, 257, 384, 0};
+    if (i % 97 < 10) {
+        uint32_t df = special[i % 97];
+        return df == 0 || df > ndocs ? ndocs : df;
+    }
+    uint32_t r = rn(100);
+    uint32_t df = r < 55 ? 1 + rn(3) : r < 80 ? 1 + rn(20) : r < 95 ? 1 + rn(200) : 1 + rn(1500);
+    return df > ndocs ? ndocs : df;
+}
+
+/* Postings of one term: df docs by selection sampling, tfs, positions. */
+static void gen_postings(model *m, mterm *t, size_t i) {
+    t->df = pick_df(i, m->ndocs);
+    t->flags = i % 11 == 3 ? CS_TERM_NOPOS : 0;
+    t->nvar = i % 13 == 5 ? 300 : rn(10) < 7 ? 1 : 2 + rn(6);
+    t->vbits = t->flags ? 0 : vbits_of(t->nvar);
+    t->docs = malloc(t->df * sizeof *t->docs);
+    t->tfs = malloc(t->df * sizeof *t->tfs);
+    t->poff = malloc((t->df + 1) * sizeof *t->poff);
+    uint32_t need = t->df, k = 0;
+    for (uint32_t d = 0; d < m->ndocs && need; d++)
+        if (rn(m->ndocs - d) < need) { t->docs[k++] = d; need--; }
+    size_t cap = 0, np = 0;
+    for (uint32_t j = 0; j < t->df; j++) {
+        uint32_t r = rn(100);
+        uint32_t tf = r < 70 ? 1 : r < 95 ? 2 + rn(4) : 6 + rn(200);
+        if (i % 97 == 1 && j == 0) tf = 3000;   /* a wide tf bit width */
+        t->tfs[j] = tf;
+        t->cf += tf;
+        t->poff[j] = np;
+        if (t->flags) continue;
+        if (np + tf > cap) {
+            cap = (np + tf) * 2;
+            t->pos = realloc(t->pos, cap * sizeof *t->pos);
+            t->var = realloc(t->var, cap);
+        }
+        uint32_t p = rn(20);
+        for (uint32_t q = 0; q < tf; q++) {
+            t->pos[np] = p;
+            t->var[np++] = (uint8_t)rn(t->nvar > 256 ? 256 : t->nvar);
+            p += 1 + (rn(50) == 0 ? 100000 + rn(100000) : rn(30));
+        }
+    }
+    t->poff[t->df] = np;
+}
+
+static void gen_words(model *m) {
+    m->words = calloc(m->nterms * 4 + 1, sizeof *m->words);
+    for (size_t i = 0; i < m->nterms; i++) {
+        mterm *t = &m->terms[i];
+        uint32_t nw = t->flags ? 1 : t->nvar < 3 ? t->nvar : 3;
+        for (uint32_t v = 0; v < nw + (t->nvar > 256); v++) {
+            uint32_t var = v < nw ? v : 255;
+            if (t->len + 4 > CS_MAX_KEY) break;
+            mword *w = &m->words[m->nwords++];
+            memcpy(w->key, t->key, t->len);
+            w->len = t->len + (size_t)snprintf(w->key + t->len, 5, "|%u", var);
+            w->ord = i;
+            w->var = var;
+        }
+    }
+    qsort(m->words, m->nwords, sizeof *m->words, word_qcmp);
+}
+
+static void model_gen(model *m, uint32_t ndocs, size_t nterms, uint64_t seed) {
+    memset(m, 0, sizeof *m);
+    rng_state = seed;
+    m->ndocs = ndocs;
+    gen_docs(m);
+    gen_keys(m, nterms);
+    for (size_t i = 0; i < m->nterms; i++) gen_postings(m, &m->terms[i], i);
+    gen_words(m);
+}
+
+static void model_free(model *m) {
+    for (uint32_t d = 0; d < m->ndocs; d++) free(m->docs[d].text);
+    for (size_t i = 0; i < m->nterms; i++) {
+        mterm *t = &m->terms[i];
+        free(t->docs);
+        free(t->tfs);
+        free(t->poff);
+        free(t->pos);
+        free(t->var);
+    }
+    free(m->docs);
+    free(m->terms);
+    free(m->words);
+    memset(m, 0, sizeof *m);
+}
+
+/* ---- writing and temporary directories ----------------------------------------- */
+
+static void write_segment(const model *m, const char *dir, uint32_t id, uint64_t *bytes) {
+    cs_err err = {{0}};
+    cs_segw *w;
+    ck_assert_msg(cs_segw_new(&w, dir, id, &err) == 0, "%s", err.msg);
+    for (uint32_t d = 0; d < m->ndocs; d++) {
+        const mdoc *x = &m->docs[d];
+        cs_docmeta dm = {x->path, x->plen, x->size, x->mtime, x->hash, x->ntokens, x->lang};
+        ck_assert_int_eq(cs_segw_add_doc(w, &dm, x->text, x->tlen), 0);
+    }
+    for (size_t i = 0; i < m->nterms; i++) {
+        const mterm *t = &m->terms[i];
+        ck_assert_msg(cs_segw_term_begin(w, t->key, t->len, t->flags, t->nvar) == 0, "%s",
+                      err.msg);
+        for (uint32_t j = 0; j < t->df; j++) {
+            const uint32_t *pos = t->flags ? NULL : t->pos + t->poff[j];
+            const uint8_t *var = t->flags ? NULL : t->var + t->poff[j];
+            ck_assert_msg(cs_segw_posting(w, t->docs[j], t->tfs[j], pos, var) == 0, "%s",
+                          err.msg);
+        }
+        ck_assert_int_eq(cs_segw_term_end(w), 0);
+    }
+    for (size_t i = 0; i < m->nwords; i++) {
+        const mword *x = &m->words[i];
+        ck_assert_msg(cs_segw_word(w, x->key, x->len, x->ord, x->var) == 0, "%s", err.msg);
+    }
+    ck_assert_msg(cs_segw_finish(w, bytes) == 0, "%s", err.msg);
+    cs_segw_free(w);
+}
+
+static char *tmpdir_new(void) {
+    char *d = strdup("/tmp/cs_segtest.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(d));
+    return d;
+}
+
+static int dir_count(const char *dir) {
+    DIR *dp = opendir(dir);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL)
+        if (e->d_name[0] != '.') n++;
+    closedir(dp);
+    return n;
+}
+
+static void tmpdir_free(char *dir) {
+    DIR *dp = opendir(dir);
+    struct dirent *e;
+    char p[512];
+    while (dp && (e = readdir(dp)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        unlink(p);
+    }
+    if (dp) closedir(dp);
+    rmdir(dir);
+    free(dir);
+}
+
+/* The round-trip segment, written once per test process group (an unchecked
+ * fixture runs in the parent, before Check forks each test). */
+static model big;
+static char *big_dir;
+static uint64_t big_bytes;
+
+static void big_setup(void) {
+    model_gen(&big, 3000, 4000, 42);
+    big_dir = tmpdir_new();
+    write_segment(&big, big_dir, 1, &big_bytes);
+}
+
+static void big_teardown(void) {
+    tmpdir_free(big_dir);
+    big_dir = NULL;
+    model_free(&big);
+}
+
+static cs_seg *open_ok(const char *dir, uint32_t id) {
+    cs_err err = {{0}};
+    cs_seg *s;
+    ck_assert_msg(cs_seg_open(&s, dir, id, &err) == 0, "%s", err.msg);
+    return s;
+}
+
+/* ---- checksums and hashes -------------------------------------------------------- */
+
+START_TEST(test_crc32c_known)
+{
+    ck_assert_uint_eq(cs_crc32c(0, "123456789", 9), 0xE3069283u);
+    ck_assert_uint_eq(cs_crc32c(0, "", 0), 0);
+    /* Incremental use equals one call; hardware and table agree at every
+     * length and alignment. */
+    unsigned char buf[1100];
+    rng_state = 7;
+    for (size_t i = 0; i < sizeof buf; i++) buf[i] = (unsigned char)rnd();
+    for (size_t off = 0; off < 9; off++)
+        for (size_t n = 0; n + off <= sizeof buf; n += 1 + n / 7) {
+            uint32_t whole = cs_crc32c(0, buf + off, n);
+            ck_assert_uint_eq(whole, cs_crc32c(cs_crc32c(0, buf + off, n / 3), buf + off + n / 3,
+                                               n - n / 3));
+        }
+}
+END_TEST
+
+/* Declared in storage_int.h; repeated here so the test needs no private
+ * header: the table fallback must give the hardware's results. */
+uint32_t cs__crc32c_sw(uint32_t crc, const void *p, size_t n);
+
+START_TEST(test_crc32c_sw_equals_hw)
+{
+    unsigned char buf[700];
+    rng_state = 9;
+    for (size_t i = 0; i < sizeof buf; i++) buf[i] = (unsigned char)rnd();
+    ck_assert_uint_eq(cs__crc32c_sw(0, "123456789", 9), 0xE3069283u);
+    for (size_t off = 0; off < 8; off++)
+        for (size_t n = 0; n + off <= sizeof buf; n++)
+            ck_assert_uint_eq(cs__crc32c_sw(0x12345678u, buf + off, n),
+                              cs_crc32c(0x12345678u, buf + off, n));
+}
+END_TEST
+
+START_TEST(test_hash64_known)
+{
+    /* XXH64, seed 0: reference values. */
+    ck_assert_uint_eq(cs_hash64("", 0), 0xEF46DB3751D8E999ull);
+    ck_assert_uint_eq(cs_hash64("a", 1), 0xD24EC4F1A98C6E5Bull);
+    ck_assert_uint_eq(cs_hash64("abc", 3), 0x44BC2CF5AD770999ull);
+    ck_assert_uint_eq(cs_hash64("Hello, World!", 13), 0xC49AACF8080FE47Full);
+    const char *s = "Nobody inspects the spammish repetition";
+    ck_assert_uint_eq(cs_hash64(s, strlen(s)), 0xFBCEA83C8A378BF1ull);
+    s = "The quick brown fox jumps over the lazy dog";
+    ck_assert_uint_eq(cs_hash64(s, strlen(s)), 0x0B242D361FDA71BCull);
+}
+END_TEST
+
+START_TEST(test_trailer)
+{
+    cs_buf b = {0};
+    cs_err err = {{0}};
+    uint64_t len;
+    uint32_t crc;
+    cs_buf_put(&b, "body", 4);
+    cs_trailer_put(&b, 4, cs_crc32c(0, "body", 4), CS_KIND_POST);
+    ck_assert_uint_eq(b.len, 4 + CS_TRAILER_BYTES);
+    ck_assert_int_eq(cs_trailer_check(b.data, b.len, CS_KIND_POST, "f", &len, &crc, &err), 0);
+    ck_assert_uint_eq(len, 4);
+    ck_assert_uint_eq(crc, cs_crc32c(0, "body", 4));
+    ck_assert_int_eq(cs_trailer_check(b.data, b.len, CS_KIND_POS, "f", &len, &crc, &err),
+                     CS_ECORRUPT);
+    ck_assert_int_eq(cs_trailer_check(b.data, 10, CS_KIND_POST, "f", &len, &crc, &err),
+                     CS_ECORRUPT);
+    /* Another version with an intact trailer CRC: CS_EVERSION. */
+    b.data[4 + 12] = 99;
+    cs_wr_u32le(b.data + 4 + 20, cs_crc32c(0, b.data + 4, 20));
+    ck_assert_int_eq(cs_trailer_check(b.data, b.len, CS_KIND_POST, "f", &len, &crc, &err),
+                     CS_EVERSION);
+    ck_assert_ptr_nonnull(strstr(err.msg, "version 99"));
+    cs_buf_free(&b);
+}
+END_TEST
+
+/* ---- round trip -------------------------------------------------------------------- */
+
+START_TEST(test_roundtrip_docs)
+{
+    cs_seg *s = open_ok(big_dir, 1);
+    cs_err err = {{0}};
+    ck_assert_uint_eq(cs_seg_ndocs(s), big.ndocs);
+    ck_assert_uint_eq(cs_seg_nterms(s), big.nterms);
+    ck_assert_uint_eq(cs_seg_nwords(s), big.nwords);
+    ck_assert_uint_eq(cs_seg_ntokens(s), big.ntokens);
+    ck_assert_uint_eq(cs_seg_text_bytes(s), big.text_bytes);
+    ck_assert_uint_eq(cs_seg_bytes(s), big_bytes);
+    for (uint32_t d = 0; d < big.ndocs; d++) {
+        const mdoc *x = &big.docs[d];
+        cs_docmeta dm;
+        const char *text;
+        size_t len;
+        ck_assert_int_eq(cs_seg_doc(s, d, &dm, &err), 0);
+        ck_assert_uint_eq(dm.path_len, x->plen);
+        ck_assert(memcmp(dm.path, x->path, x->plen) == 0);
+        ck_assert_uint_eq(dm.size, x->size);
+        ck_assert_int_eq(dm.mtime_ns, x->mtime);
+        ck_assert_uint_eq(dm.hash, x->hash);
+        ck_assert_uint_eq(dm.ntokens, x->ntokens);
+        ck_assert_uint_eq(dm.lang, x->lang);
+        ck_assert_uint_eq(cs_seg_doclen(s, d), x->ntokens);
+        ck_assert_int_eq(cs_seg_text(s, d, &text, &len, &err), 0);
+        ck_assert_uint_eq(len, x->tlen);
+        ck_assert(len == 0 || memcmp(text, x->text, len) == 0);
+    }
+    cs_docmeta dm;
+    ck_assert_int_eq(cs_seg_doc(s, big.ndocs, &dm, &err), CS_EINVAL);
+    ck_assert_uint_eq(cs_seg_doclen(s, big.ndocs), 0);
+    ck_assert_msg(cs_seg_verify(s, &err) == 0, "%s", err.msg);
+    cs_seg_close(s);
+}
+END_TEST
+
+static void check_ti(const mterm *t, uint64_t ord, const cs_terminfo *ti) {
+    ck_assert_uint_eq(ti->ord, ord);
+    ck_assert_uint_eq(ti->df, t->df);
+    ck_assert_uint_eq(ti->cf, t->cf);
+    ck_assert_uint_eq(ti->vbits, t->vbits);
+    ck_assert_uint_eq(ti->flags, t->flags);
+}
+
+/* Every posting through next(); positions of two docs in three, so that the
+ * lazy skipping over a block's earlier docs is exercised too. */
+static void check_postings_next(const cs_seg *s, const mterm *t, const cs_terminfo *ti) {
+    cs_err err = {{0}};
+    cs_postings p;
+    cs_post_init(&p, s, ti, &err);
+    ck_assert_uint_eq(p.doc, CS_DOC_END);
+    for (uint32_t j = 0; j < t->df; j++) {
+        ck_assert_uint_eq(cs_post_next(&p), t->docs[j]);
+        ck_assert_uint_eq(p.doc, t->docs[j]);
+        ck_assert_uint_eq(p.tf, t->tfs[j]);
+        const uint32_t *pos;
+        const uint8_t *var;
+        if (t->flags) {
+            ck_assert_int_eq(cs_post_positions(&p, &pos, &var), CS_EINVAL);
+            continue;
+        }
+        if ((j + ti->ord) % 3 == 0) continue;
+        ck_assert_int_eq(cs_post_positions(&p, &pos, &var), (int)t->tfs[j]);
+        ck_assert(memcmp(pos, t->pos + t->poff[j], t->tfs[j] * sizeof *pos) == 0);
+        ck_assert(memcmp(var, t->var + t->poff[j], t->tfs[j]) == 0);
+    }
+    ck_assert_uint_eq(cs_post_next(&p), CS_DOC_END);
+    ck_assert_uint_eq(cs_post_next(&p), CS_DOC_END);
+    ck_assert_msg(p.rc == 0, "%s", err.msg);
+    cs_post_free(&p);
+}
+
+static uint32_t lower_bound(const mterm *t, uint32_t from, uint32_t target) {
+    while (from < t->df && t->docs[from] < target) from++;
+    return from;
+}
+
+/* The block bound the model predicts for the first doc >= target. */
+static uint32_t model_bound(const mterm *t, uint32_t target, uint32_t *max_tf, uint32_t *min_len) {
+    uint32_t i = lower_bound(t, 0, target);
+    if (i == t->df) return CS_DOC_END;
+    uint32_t b0 = i / CS_BLOCK_DOCS * CS_BLOCK_DOCS, b1 = b0 + CS_BLOCK_DOCS;
+    if (b1 > t->df) b1 = t->df;
+    *max_tf = 0;
+    *min_len = UINT32_MAX;
+    for (uint32_t j = b0; j < b1; j++) {
+        if (t->tfs[j] > *max_tf) *max_tf = t->tfs[j];
+        uint32_t l = big.docs[t->docs[j]].ntokens;
+        if (l < *min_len) *min_len = l;
+    }
+    return t->docs[b1 - 1];
+}
+
+/* advance() to random increasing targets mixed with next(), positions and
+ * block bounds; all compared with the model. */
+static void check_postings_advance(const cs_seg *s, const mterm *t, const cs_terminfo *ti) {
+    cs_err err = {{0}};
+    cs_postings p;
+    cs_post_init(&p, s, ti, &err);
+    uint32_t i = 0, target = 0, gap = 2 * big.ndocs / t->df + 2;
+    int started = 0;
+    for (;;) {
+        target += rn(gap * (rn(4) == 0 ? 40 : 1));
+        uint32_t op = rn(8);
+        if (!started || target > p.doc) {
+            uint32_t mt = 0, ml = 0, et = 0, el = 0;
+            uint32_t got = cs_post_block_bound(&p, target, &mt, &ml);
+            uint32_t want = model_bound(t, target, &et, &el);
+            ck_assert_uint_eq(got, want);
+            if (want != CS_DOC_END) {
+                ck_assert_uint_eq(mt, et);
+                ck_assert_uint_eq(ml, el);
+            }
+        }
+        if (op == 0 && started) {
+            i++;
+            ck_assert_uint_eq(cs_post_next(&p), i < t->df ? t->docs[i] : CS_DOC_END);
+        } else {
+            uint32_t before = started ? p.doc : 0;
+            i = lower_bound(t, i, target);
+            ck_assert_uint_eq(cs_post_advance(&p, target), i < t->df ? t->docs[i] : CS_DOC_END);
+            if (started && target <= before) ck_assert_uint_eq(p.doc, before);
+        }
+        started = 1;
+        if (i >= t->df) break;
+        ck_assert_uint_eq(p.tf, t->tfs[i]);
+        if (!t->flags && op < 3) {
+            const uint32_t *pos;
+            const uint8_t *var;
+            ck_assert_int_eq(cs_post_positions(&p, &pos, &var), (int)t->tfs[i]);
+            ck_assert(memcmp(pos, t->pos + t->poff[i], t->tfs[i] * sizeof *pos) == 0);
+            ck_assert(memcmp(var, t->var + t->poff[i], t->tfs[i]) == 0);
+        }
+        target = p.doc;
+    }
+    ck_assert_uint_eq(cs_post_advance(&p, 0), CS_DOC_END);
+    ck_assert_uint_eq(cs_post_block_bound(&p, 0, NULL, NULL), CS_DOC_END);
+    ck_assert_msg(p.rc == 0, "%s", err.msg);
+    cs_post_free(&p);
+}
+
+START_TEST(test_roundtrip_terms)
+{
+    cs_seg *s = open_ok(big_dir, 1);
+    cs_err err = {{0}};
+    rng_state = 1234;
+    int seen_multi = 0, seen_full = 0;
+    for (size_t i = 0; i < big.nterms; i++) {
+        const mterm *t = &big.terms[i];
+        cs_terminfo ti;
+        ck_assert_msg(cs_seg_term(s, t->key, t->len, &ti, &err) == 0, "term %zu: %s", i, err.msg);
+        check_ti(t, i, &ti);
+        check_postings_next(s, t, &ti);
+        check_postings_advance(s, t, &ti);
+        check_postings_advance(s, t, &ti);
+        seen_multi += t->df > CS_BLOCK_DOCS;
+        seen_full += t->df == big.ndocs;
+    }
+    ck_assert_int_gt(seen_multi, 20);
+    ck_assert_int_gt(seen_full, 0);
+    cs_seg_close(s);
+}
+END_TEST
+
+START_TEST(test_lookup_absent)
+{
+    cs_seg *s = open_ok(big_dir, 1);
+    cs_err err = {{0}};
+    cs_terminfo ti;
+    char k[CS_MAX_KEY + 2];
+    ck_assert_int_eq(cs_seg_term(s, "", 0, &ti, &err), CS_ENOTFOUND);
+    ck_assert_int_eq(cs_seg_term(s, "\xff\xff", 2, &ti, &err), CS_ENOTFOUND);
+    memset(k, 'q', sizeof k);
+    ck_assert_int_eq(cs_seg_term(s, k, CS_MAX_KEY + 1, &ti, &err), CS_ENOTFOUND);
+    for (size_t i = 0; i < big.nterms; i++) {
+        const mterm *t = &big.terms[i];
+        if (t->len >= CS_MAX_KEY) continue;
+        memcpy(k, t->key, t->len);
+        k[t->len] = '\0';               /* key + NUL sorts right after key */
+        int rc = cs_seg_term(s, k, t->len + 1, &ti, &err);
+        int present = i + 1 < big.nterms && key_cmp(big.terms[i + 1].key, big.terms[i + 1].len,
+                                                     k, t->len + 1) == 0;
+        ck_assert_int_eq(rc, present ? 0 : CS_ENOTFOUND);
+    }
+    cs_seg_close(s);
+}
+END_TEST
+
+/* Ordered iteration from the start and from seeks to present, absent,
+ * before-everything and after-everything keys. */
+START_TEST(test_iterate_terms)
+{
+    cs_seg *s = open_ok(big_dir, 1);
+    cs_err err = {{0}};
+    cs_seg_iter it;
+    const char *k;
+    size_t n;
+    cs_terminfo ti;
+    ck_assert_int_eq(cs_seg_terms_seek(s, "", 0, &it, &err), 0);
+    for (size_t i = 0; i < big.nterms; i++) {
+        ck_assert_int_eq(cs_seg_terms_next(&it, &k, &n, &ti), 1);
+        ck_assert(key_cmp(k, n, big.terms[i].key, big.terms[i].len) == 0);
+        check_ti(&big.terms[i], i, &ti);
+    }
+    ck_assert_int_eq(cs_seg_terms_next(&it, &k, &n, &ti), 0);
+    rng_state = 99;
+    for (int r = 0; r < 3000; r++) {
+        const mterm *t = &big.terms[rn((uint32_t)big.nterms)];
+        char q[CS_MAX_KEY + 1];
+        size_t qn = t->len;
+        memcpy(q, t->key, qn);
+        switch (r % 4) {
+        case 1: qn = rn((uint32_t)qn + 1); break;          /* a prefix */
+        case 2: if (qn < CS_MAX_KEY) q[qn++] = '\x01'; break;
+        case 3: q[qn - 1] = (char)(q[qn - 1] + 1); break;
+        }
+        size_t want = 0;
+        while (want < big.nterms && key_cmp(big.terms[want].key, big.terms[want].len, q, qn) < 0)
+            want++;
+        ck_assert_int_eq(cs_seg_terms_seek(s, q, qn, &it, &err), 0);
+        for (size_t j = want; j < want + 40 && j <= big.nterms; j++) {
+            int rc = cs_seg_terms_next(&it, &k, &n, &ti);
+            if (j == big.nterms) { ck_assert_int_eq(rc, 0); break; }
+            ck_assert_int_eq(rc, 1);
+            ck_assert(key_cmp(k, n, big.terms[j].key, big.terms[j].len) == 0);
+            ck_assert_uint_eq(ti.ord, j);
+        }
+    }
+    ck_assert_int_eq(cs_seg_terms_seek(s, "\xff", 1, &it, &err), 0);
+    ck_assert_int_eq(cs_seg_terms_next(&it, &k, &n, &ti), 0);
+    char buf[CS_MAX_KEY];
+    for (size_t i = 0; i < big.nterms; i++) {
+        ck_assert_int_eq(cs_seg_term_at(s, i, buf, &n, &ti, &err), 0);
+        ck_assert(key_cmp(buf, n, big.terms[i].key, big.terms[i].len) == 0);
+        check_ti(&big.terms[i], i, &ti);
+    }
+    ck_assert_int_eq(cs_seg_term_at(s, big.nterms, buf, &n, &ti, &err), CS_ENOTFOUND);
+    cs_seg_close(s);
+}
+END_TEST
+
+START_TEST(test_iterate_words)
+{
+    cs_seg *s = open_ok(big_dir, 1);
+    cs_err err = {{0}};
+    cs_seg_iter it;
+    const char *k;
+    size_t n;
+    uint64_t ord;
+    uint32_t var;
+    ck_assert_int_eq(cs_seg_words_seek(s, "", 0, &it, &err), 0);
+    for (size_t i = 0; i < big.nwords; i++) {
+        ck_assert_int_eq(cs_seg_words_next(&it, &k, &n, &ord, &var), 1);
+        ck_assert(key_cmp(k, n, big.words[i].key, big.words[i].len) == 0);
+        ck_assert_uint_eq(ord, big.words[i].ord);
+        ck_assert_uint_eq(var, big.words[i].var);
+    }
+    ck_assert_int_eq(cs_seg_words_next(&it, &k, &n, &ord, &var), 0);
+    for (size_t i = 0; i < big.nwords; i += 7) {
+        const mword *w = &big.words[i];
+        ck_assert_int_eq(cs_seg_words_seek(s, w->key, w->len - 1, &it, &err), 0);
+        size_t want = i;
+        while (want > 0 && key_cmp(big.words[want - 1].key, big.words[want - 1].len, w->key,
+                                   w->len - 1) >= 0)
+            want--;
+        ck_assert_int_eq(cs_seg_words_next(&it, &k, &n, &ord, &var), 1);
+        ck_assert(key_cmp(k, n, big.words[want].key, big.words[want].len) == 0);
+    }
+    cs_seg_close(s);
+}
+END_TEST
+
+/* ---- writer contract ------------------------------------------------------------------ */
+
+START_TEST(test_writer_errors)
+{
+    char *dir = tmpdir_new();
+    cs_err err = {{0}};
+    cs_segw *w, *w2;
+    cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0};
+    uint32_t pos[2] = {0, 1};
+    ck_assert_int_eq(cs_segw_new(&w, dir, 7, &err), 0);
+    ck_assert_int_eq(dir_count(dir), 6);
+    /* O_EXCL: the same segment cannot be created twice. */
+    ck_assert_int_eq(cs_segw_new(&w2, dir, 7, &err), CS_EIO);
+    ck_assert_ptr_null(w2);
+    ck_assert_ptr_nonnull(strstr(err.msg, "s00000007.dict"));
+    ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
+    ck_assert_int_eq(cs_segw_add_doc(w, &dm, "y", 1), 0);
+    ck_assert_int_eq(cs_segw_term_begin(w, "b", 1, 0, 1), 0);
+    ck_assert_int_eq(cs_segw_posting(w, 1, 2, pos, NULL), 0);
+    ck_assert_int_eq(cs_segw_posting(w, 1, 2, pos, NULL), CS_EINVAL);   /* not increasing */
+    ck_assert_int_eq(cs_segw_term_end(w), CS_EINVAL);                   /* sticky */
+    ck_assert_int_eq(cs_segw_finish(w, NULL), CS_EINVAL);
+    cs_segw_free(w);
+    ck_assert_int_eq(dir_count(dir), 0);                                /* partial files gone */
+
+    const struct { const char *t1, *t2; uint32_t doc, tf; } bad[] = {
+        {"b", "a", 0, 1}, {"b", "b", 0, 1}, {"a", "b", 5, 1}, {"a", "b", 0, 0}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_int_eq(cs_segw_new(&w, dir, 8, &err), 0);
+        ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
+        ck_assert_int_eq(cs_segw_term_begin(w, bad[i].t1, 1, 0, 1), 0);
+        ck_assert_int_eq(cs_segw_posting(w, 0, 1, pos, NULL), 0);
+        ck_assert_int_eq(cs_segw_term_end(w), 0);
+        int rc = cs_segw_term_begin(w, bad[i].t2, 1, 0, 1);
+        if (!rc) rc = cs_segw_posting(w, bad[i].doc, bad[i].tf, pos, NULL);
+        ck_assert_int_eq(rc, CS_EINVAL);
+        cs_segw_free(w);
+        ck_assert_int_eq(dir_count(dir), 0);
+    }
+    /* A variant that does not fit nvariants, a term with no postings. */
+    uint8_t var[1] = {2};
+    ck_assert_int_eq(cs_segw_new(&w, dir, 9, &err), 0);
+    ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
+    ck_assert_int_eq(cs_segw_term_begin(w, "a", 1, 0, 2), 0);
+    ck_assert_int_eq(cs_segw_posting(w, 0, 1, pos, var), CS_EINVAL);
+    cs_segw_free(w);
+    ck_assert_int_eq(cs_segw_new(&w, dir, 9, &err), 0);
+    ck_assert_int_eq(cs_segw_term_begin(w, "a", 1, 0, 1), 0);
+    ck_assert_int_eq(cs_segw_term_end(w), CS_EINVAL);
+    cs_segw_free(w);
+    ck_assert_int_eq(dir_count(dir), 0);
+    tmpdir_free(dir);
+}
+END_TEST
+
+START_TEST(test_empty_segment)
+{
+    char *dir = tmpdir_new();
+    cs_err err = {{0}};
+    cs_segw *w;
+    uint64_t bytes = 0;
+    ck_assert_int_eq(cs_segw_new(&w, dir, 0xabcdef01u, &err), 0);
+    ck_assert_int_eq(cs_segw_finish(w, &bytes), 0);
+    cs_segw_free(w);
+    ck_assert_int_eq(dir_count(dir), 6);
+    cs_seg *s = open_ok(dir, 0xabcdef01u);
+    ck_assert_uint_eq(cs_seg_bytes(s), bytes);
+    ck_assert_uint_eq(cs_seg_ndocs(s), 0);
+    ck_assert_uint_eq(cs_seg_nterms(s), 0);
+    cs_terminfo ti;
+    cs_seg_iter it;
+    const char *k;
+    size_t n;
+    ck_assert_int_eq(cs_seg_term(s, "a", 1, &ti, &err), CS_ENOTFOUND);
+    ck_assert_int_eq(cs_seg_terms_seek(s, "", 0, &it, &err), 0);
+    ck_assert_int_eq(cs_seg_terms_next(&it, &k, &n, &ti), 0);
+    ck_assert_int_eq(cs_seg_verify(s, &err), 0);
+    cs_seg_close(s);
+    ck_assert_int_eq(cs_seg_open(&s, dir, 2, &err), CS_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(err.msg, "s00000002.dict"));
+    tmpdir_free(dir);
+}
+END_TEST
+
+/* ---- damage ------------------------------------------------------------------------------ */
+
+/* Reads everything a query or `check` could read; must not crash, and
+ * errors must be CS_ECORRUPT.  Returns how many errors it met. */
+static int read_all(const cs_seg *s) {
+    cs_err err = {{0}};
+    int bad = 0;
+    for (uint32_t d = 0; d < cs_seg_ndocs(s); d++) {
+        cs_docmeta dm;
+        const char *t;
+        size_t n;
+        int rc = cs_seg_doc(s, d, &dm, &err);
+        if (!rc) rc = cs_seg_text(s, d, &t, &n, &err);
+        if (rc) { ck_assert_int_eq(rc, CS_ECORRUPT); bad++; }
+        (void)cs_seg_doclen(s, d);
+    }
+    cs_seg_iter it;
+    const char *k;
+    size_t n;
+    cs_terminfo ti;
+    int rc = cs_seg_terms_seek(s, "", 0, &it, &err);
+    uint64_t ord = 0;
+    while (!rc && (rc = cs_seg_terms_next(&it, &k, &n, &ti)) == 1) {
+        cs_postings p;
+        cs_post_init(&p, s, &ti, &err);
+        while (cs_post_next(&p) != CS_DOC_END) {
+            const uint32_t *pos;
+            const uint8_t *var;
+            int r = cs_post_positions(&p, &pos, &var);
+            ck_assert(r > 0 || r == CS_ECORRUPT || (r == CS_EINVAL && (ti.flags & CS_TERM_NOPOS)));
+        }
+        bad += p.rc != 0;
+        cs_post_free(&p);
+        cs_post_init(&p, s, &ti, &err);
+        for (uint32_t t = 0; cs_post_advance(&p, t) != CS_DOC_END; t = p.doc + 1 + rn(300))
+            (void)cs_post_block_bound(&p, t + 200, NULL, NULL);
+        cs_post_free(&p);
+        char buf[CS_MAX_KEY];
+        size_t bn;
+        cs_terminfo t2;
+        (void)cs_seg_term_at(s, ord++, buf, &bn, &t2, &err);
+        (void)cs_seg_term(s, k, n, &t2, &err);
+    }
+    if (rc) { ck_assert_int_eq(rc, CS_ECORRUPT); bad++; }
+    uint64_t to;
+    uint32_t var;
+    rc = cs_seg_words_seek(s, "", 0, &it, &err);
+    while (!rc && (rc = cs_seg_words_next(&it, &k, &n, &to, &var)) == 1) {}
+    if (rc) { ck_assert_int_eq(rc, CS_ECORRUPT); bad++; }
+    return bad;
+}
+
+/* Open (may fail: must be damage, not a crash), verify (must fail), read. */
+static void check_damaged(const char *dir, const char *what) {
+    cs_err err = {{0}};
+    cs_seg *s;
+    int rc = cs_seg_open(&s, dir, 3, &err);
+    if (rc) {
+        ck_assert_msg(rc == CS_ECORRUPT || rc == CS_EVERSION, "%s: open gave %d", what, rc);
+        ck_assert_ptr_nonnull(strstr(err.msg, "s00000003."));
+        return;
+    }
+    rc = cs_seg_verify(s, &err);
+    ck_assert_msg(rc == CS_ECORRUPT, "%s: verify gave %d (%s)", what, rc, err.msg);
+    ck_assert_ptr_nonnull(strstr(err.msg, "s00000003."));
+    read_all(s);
+    cs_seg_close(s);
+}
+
+static unsigned char *slurp(const char *path, size_t *n) {
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    unsigned char *b = malloc((size_t)st.st_size + 1);
+    int fd = open(path, O_RDONLY);
+    ck_assert_int_eq(read(fd, b, (size_t)st.st_size), st.st_size);
+    close(fd);
+    *n = (size_t)st.st_size;
+    return b;
+}
+
+static void spit(const char *path, const unsigned char *b, size_t n) {
+    int fd = open(path, O_WRONLY | O_TRUNC);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, b, n), (ssize_t)n);
+    close(fd);
+}
+
+static const char *const exts[] = {"dict", "post", "pos", "docs", "text", "words"};
+
+static void damage_setup(model *m, char **dir) {
+    model_gen(m, 300, 500, 77);
+    *dir = tmpdir_new();
+    write_segment(m, *dir, 3, NULL);
+    cs_seg *s = open_ok(*dir, 3);
+    cs_err err = {{0}};
+    ck_assert_int_eq(cs_seg_verify(s, &err), 0);
+    ck_assert_int_eq(read_all(s), 0);
+    cs_seg_close(s);
+}
+
+START_TEST(test_damage_flip)
+{
+    model m;
+    char *dir, path[512], what[128];
+    damage_setup(&m, &dir);
+    snprintf(path, sizeof path, "%s/s00000003.%s", dir, exts[_i]);
+    size_t n;
+    unsigned char *orig = slurp(path, &n), *bad = malloc(n);
+    rng_state = 5 + (uint64_t)_i;
+    for (int k = 0; k < 200; k++) {
+        size_t off = k < 24 ? n - 1 - (size_t)k : (n - 1) * (size_t)(k - 24) / 175 + rn(7);
+        if (off >= n) off = n - 1;
+        memcpy(bad, orig, n);
+        bad[off] ^= (unsigned char)(1 + rn(255));
+        spit(path, bad, n);
+        snprintf(what, sizeof what, "%s flipped at %zu", exts[_i], off);
+        check_damaged(dir, what);
+    }
+    spit(path, orig, n);
+    free(orig);
+    free(bad);
+    tmpdir_free(dir);
+    model_free(&m);
+}
+END_TEST
+
+START_TEST(test_damage_truncate)
+{
+    model m;
+    char *dir, path[512], what[128];
+    damage_setup(&m, &dir);
+    snprintf(path, sizeof path, "%s/s00000003.%s", dir, exts[_i]);
+    size_t n;
+    unsigned char *orig = slurp(path, &n);
+    size_t lens[] = {0, 1, 23, 24, 25, n / 3, n / 2, n - 25, n - 24, n - 1};
+    for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+        if (lens[k] >= n) continue;
+        spit(path, orig, lens[k]);
+        snprintf(what, sizeof what, "%s truncated to %zu", exts[_i], lens[k]);
+        cs_err err = {{0}};
+        cs_seg *s;
+        int rc = cs_seg_open(&s, dir, 3, &err);
+        ck_assert_msg(rc == CS_ECORRUPT, "%s: open gave %d", what, rc);
+        ck_assert_ptr_nonnull(strstr(err.msg, exts[_i]));
+    }
+    /* Appended garbage is damage too. */
+    unsigned char *longer = calloc(n + 5, 1);
+    memcpy(longer, orig, n);
+    spit(path, longer, n + 5);
+    check_damaged(dir, "appended bytes");
+    spit(path, orig, n);
+    free(longer);
+    free(orig);
+    tmpdir_free(dir);
+    model_free(&m);
+}
+END_TEST
+
+Suite *segment_suite(void) {
+    Suite *s = suite_create("segment");
+    TCase *tc = tcase_create("checksums");
+    tcase_add_test(tc, test_crc32c_known);
+    tcase_add_test(tc, test_crc32c_sw_equals_hw);
+    tcase_add_test(tc, test_hash64_known);
+    tcase_add_test(tc, test_trailer);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("roundtrip");
+    tcase_set_timeout(tc, 300);
+    tcase_add_unchecked_fixture(tc, big_setup, big_teardown);
+    tcase_add_test(tc, test_roundtrip_docs);
+    tcase_add_test(tc, test_roundtrip_terms);
+    tcase_add_test(tc, test_lookup_absent);
+    tcase_add_test(tc, test_iterate_terms);
+    tcase_add_test(tc, test_iterate_words);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("writer");
+    tcase_add_test(tc, test_writer_errors);
+    tcase_add_test(tc, test_empty_segment);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("damage");
+    tcase_set_timeout(tc, 600);
+    tcase_add_loop_test(tc, test_damage_flip, 0, 6);
+    tcase_add_loop_test(tc, test_damage_truncate, 0, 6);
+    suite_add_tcase(s, tc);
+    return s;
+}
