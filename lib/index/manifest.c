@@ -176,6 +176,7 @@ int cs__manifest_write(const cs_manifest *m, const char *dir, cs_err *err) {
     if (!rc) {
         char path[4096];
         cs__path(path, sizeof path, dir, CS_MANIFEST_PREFIX "%llu", (unsigned long long)m->gen);
+        unlink(path); /* a failed earlier try at this generation; never live */
         rc = cs__write_file(path, b.data, b.len, err);
     }
     cs_buf_free(&b);
@@ -193,6 +194,7 @@ int cs__del_write(const cs_segref *r, uint64_t gen, const char *dir, cs_err *err
     if (!rc) {
         char path[4096];
         cs__path(path, sizeof path, dir, "s%08x.%llu.del", r->id, (unsigned long long)gen);
+        unlink(path); /* a failed earlier try at this generation; never live */
         rc = cs__write_file(path, b.data, b.len, err);
     }
     cs_buf_free(&b);

@@ -86,6 +86,7 @@ struct cs_segw {
     uint32_t bdocs[CS_BLOCK_DOCS], btfs[CS_BLOCK_DOCS], bn;
     uint32_t pos_crc;           /* CRC32C of the current block's positions */
     cs_buf skip;                /* fixed skip entries of the term so far */
+    cs_buf tvbits;              /* vbits of every term so far (checks words) */
     cs_buf tmp;                 /* scratch: one block, one doc's positions */
 };
 
@@ -283,6 +284,7 @@ void cs_segw_free(cs_segw *w) {
         cs_buf_free(&ks[i]->keys);
     }
     cs_buf_free(&w->skip);
+    cs_buf_free(&w->tvbits);
     cs_buf_free(&w->tmp);
     cs__free(w->doc_off);
     cs__free(w->doclen);
@@ -504,6 +506,8 @@ int cs_segw_term_end(cs_segw *w) {
     uint64_t v[CS_TERM_VALS] = {w->df, w->cf - w->df, w->vbits, w->flags, post_off,
                                 w->pos_start};
     keyw_add(w, &w->dict, w->key, w->keylen, v);
+    cs_buf_byte(&w->tvbits, w->vbits);
+    if (w->tvbits.rc && !w->rc) w->rc = cs__err(w->err, CS_ENOMEM, "out of memory");
     w->in_term = 0;
     return w->rc;
 }
@@ -515,7 +519,7 @@ int cs_segw_word(cs_segw *w, const char *word, size_t len, uint64_t term_ord,
     if (w->rc) return w->rc;
     if (w->in_term || w->phase > PH_WORDS) return bad_call(w, "word out of order");
     if (len > CS_MAX_KEY) return bad_call(w, "word too long");
-    if (term_ord >= w->dict.nkeys || variant >= CS_MAX_VARIANTS)
+    if (term_ord >= w->dict.nkeys || (variant >> w->tvbits.data[term_ord]) != 0)
         return bad_call(w, "word's term ordinal or variant out of range");
     if (w->words.nkeys && key_cmp(word, len, w->words.prev, w->words.prevlen) <= 0)
         return bad_call(w, "words not in strictly increasing order");

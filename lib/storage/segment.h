@@ -91,7 +91,9 @@ int  cs_segw_term_begin(cs_segw *w, const char *term, size_t len, unsigned flags
 int  cs_segw_posting(cs_segw *w, uint32_t doc, uint32_t tf, const uint32_t *pos,
                      const uint8_t *var);
 int  cs_segw_term_end(cs_segw *w);
-/* term_ord: 0-based ordinal of the word's term in this segment's dictionary. */
+/* term_ord: 0-based ordinal of the word's term in this segment's dictionary;
+ * variant must fit the term's variant bits (< nvariants rounded up to a
+ * power of two, at most 255; 0 for a CS_TERM_NOPOS term), else CS_EINVAL. */
 int  cs_segw_word(cs_segw *w, const char *word, size_t len, uint64_t term_ord,
                   uint32_t variant);
 /* Writes the trailers and fsyncs every file (not the directory: the commit
