@@ -129,6 +129,7 @@ static int run_query(cs_reader *r, const sopts *o, const char *q, size_t line) {
             if (cs_results_hit(res, i, &h) == 0)
                 print_hit(o, &h, o->so.offset + i + 1, line && o->out == OUT_JSON ? q : NULL);
         }
+        fflush(stdout);
         if (o->out == OUT_HUMAN && !line)
             fprintf(stderr, "%zu document%s matched\n", total, total == 1 ? "" : "s");
     }

@@ -70,7 +70,17 @@ static size_t best_window(const stok *t, size_t n, size_t w, size_t nitems) {
         }
     }
     cs__free(cnt);
-    return best_at;
+    /* centre the matches of the chosen window, so they are seen in context */
+    size_t first = n, last = 0;
+    for (size_t i = best_at; i < best_at + w; i++)
+        if (t[i].item >= 0) {
+            if (first == n) first = i;
+            last = i;
+        }
+    if (first == n) return best_at;
+    size_t mid = (first + last) / 2, start = mid > w / 2 ? mid - w / 2 : 0;
+    if (start + w > n) start = n - w;
+    return start <= first && start + w > last ? start : best_at;
 }
 
 static void put_hl(cs_snippet *s, size_t a, size_t b) {
