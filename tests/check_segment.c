@@ -26,6 +26,16 @@
 #include "storage/segment.h"
 #include "suites.h"
 
+/* Check records the location of every passing ck_assert (a write(2) each),
+ * which would dominate loops over a million postings: these assert only
+ * on failure. */
+#define QEQ(a, b) do { \
+        uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b); \
+        if (a_ != b_) ck_abort_msg("%s:%d: %s == %llu, expected %s == %llu", __FILE__, __LINE__, \
+                                   #a, (unsigned long long)a_, #b, (unsigned long long)b_); \
+    } while (0)
+#define QOK(c) do { if (!(c)) ck_abort_msg("%s:%d: %s failed", __FILE__, __LINE__, #c); } while (0)
+
 /* ---- deterministic random numbers ------------------------------------------ */
 
 static uint64_t rng_state;
@@ -399,44 +409,44 @@ START_TEST(test_roundtrip_docs)
 {
     cs_seg *s = open_ok(big_dir, 1);
     cs_err err = {{0}};
-    ck_assert_uint_eq(cs_seg_ndocs(s), big.ndocs);
-    ck_assert_uint_eq(cs_seg_nterms(s), big.nterms);
-    ck_assert_uint_eq(cs_seg_nwords(s), big.nwords);
-    ck_assert_uint_eq(cs_seg_ntokens(s), big.ntokens);
-    ck_assert_uint_eq(cs_seg_text_bytes(s), big.text_bytes);
-    ck_assert_uint_eq(cs_seg_bytes(s), big_bytes);
+    QEQ(cs_seg_ndocs(s), big.ndocs);
+    QEQ(cs_seg_nterms(s), big.nterms);
+    QEQ(cs_seg_nwords(s), big.nwords);
+    QEQ(cs_seg_ntokens(s), big.ntokens);
+    QEQ(cs_seg_text_bytes(s), big.text_bytes);
+    QEQ(cs_seg_bytes(s), big_bytes);
     for (uint32_t d = 0; d < big.ndocs; d++) {
         const mdoc *x = &big.docs[d];
         cs_docmeta dm;
         const char *text;
         size_t len;
-        ck_assert_int_eq(cs_seg_doc(s, d, &dm, &err), 0);
-        ck_assert_uint_eq(dm.path_len, x->plen);
-        ck_assert(memcmp(dm.path, x->path, x->plen) == 0);
-        ck_assert_uint_eq(dm.size, x->size);
-        ck_assert_int_eq(dm.mtime_ns, x->mtime);
-        ck_assert_uint_eq(dm.hash, x->hash);
-        ck_assert_uint_eq(dm.ntokens, x->ntokens);
-        ck_assert_uint_eq(dm.lang, x->lang);
-        ck_assert_uint_eq(cs_seg_doclen(s, d), x->ntokens);
-        ck_assert_int_eq(cs_seg_text(s, d, &text, &len, &err), 0);
-        ck_assert_uint_eq(len, x->tlen);
-        ck_assert(len == 0 || memcmp(text, x->text, len) == 0);
+        QEQ(cs_seg_doc(s, d, &dm, &err), 0);
+        QEQ(dm.path_len, x->plen);
+        QOK(memcmp(dm.path, x->path, x->plen) == 0);
+        QEQ(dm.size, x->size);
+        QEQ(dm.mtime_ns, x->mtime);
+        QEQ(dm.hash, x->hash);
+        QEQ(dm.ntokens, x->ntokens);
+        QEQ(dm.lang, x->lang);
+        QEQ(cs_seg_doclen(s, d), x->ntokens);
+        QEQ(cs_seg_text(s, d, &text, &len, &err), 0);
+        QEQ(len, x->tlen);
+        QOK(len == 0 || memcmp(text, x->text, len) == 0);
     }
     cs_docmeta dm;
-    ck_assert_int_eq(cs_seg_doc(s, big.ndocs, &dm, &err), CS_EINVAL);
-    ck_assert_uint_eq(cs_seg_doclen(s, big.ndocs), 0);
+    QEQ(cs_seg_doc(s, big.ndocs, &dm, &err), CS_EINVAL);
+    QEQ(cs_seg_doclen(s, big.ndocs), 0);
     ck_assert_msg(cs_seg_verify(s, &err) == 0, "%s", err.msg);
     cs_seg_close(s);
 }
 END_TEST
 
 static void check_ti(const mterm *t, uint64_t ord, const cs_terminfo *ti) {
-    ck_assert_uint_eq(ti->ord, ord);
-    ck_assert_uint_eq(ti->df, t->df);
-    ck_assert_uint_eq(ti->cf, t->cf);
-    ck_assert_uint_eq(ti->vbits, t->vbits);
-    ck_assert_uint_eq(ti->flags, t->flags);
+    QEQ(ti->ord, ord);
+    QEQ(ti->df, t->df);
+    QEQ(ti->cf, t->cf);
+    QEQ(ti->vbits, t->vbits);
+    QEQ(ti->flags, t->flags);
 }
 
 /* Every posting through next(); positions of two docs in three, so that the
@@ -445,24 +455,24 @@ static void check_postings_next(const cs_seg *s, const mterm *t, const cs_termin
     cs_err err = {{0}};
     cs_postings p;
     cs_post_init(&p, s, ti, &err);
-    ck_assert_uint_eq(p.doc, CS_DOC_END);
+    QEQ(p.doc, CS_DOC_END);
     for (uint32_t j = 0; j < t->df; j++) {
-        ck_assert_uint_eq(cs_post_next(&p), t->docs[j]);
-        ck_assert_uint_eq(p.doc, t->docs[j]);
-        ck_assert_uint_eq(p.tf, t->tfs[j]);
+        QEQ(cs_post_next(&p), t->docs[j]);
+        QEQ(p.doc, t->docs[j]);
+        QEQ(p.tf, t->tfs[j]);
         const uint32_t *pos;
         const uint8_t *var;
         if (t->flags) {
-            ck_assert_int_eq(cs_post_positions(&p, &pos, &var), CS_EINVAL);
+            QEQ(cs_post_positions(&p, &pos, &var), CS_EINVAL);
             continue;
         }
         if ((j + ti->ord) % 3 == 0) continue;
-        ck_assert_int_eq(cs_post_positions(&p, &pos, &var), (int)t->tfs[j]);
-        ck_assert(memcmp(pos, t->pos + t->poff[j], t->tfs[j] * sizeof *pos) == 0);
-        ck_assert(memcmp(var, t->var + t->poff[j], t->tfs[j]) == 0);
+        QEQ(cs_post_positions(&p, &pos, &var), (int)t->tfs[j]);
+        QOK(memcmp(pos, t->pos + t->poff[j], t->tfs[j] * sizeof *pos) == 0);
+        QOK(memcmp(var, t->var + t->poff[j], t->tfs[j]) == 0);
     }
-    ck_assert_uint_eq(cs_post_next(&p), CS_DOC_END);
-    ck_assert_uint_eq(cs_post_next(&p), CS_DOC_END);
+    QEQ(cs_post_next(&p), CS_DOC_END);
+    QEQ(cs_post_next(&p), CS_DOC_END);
     ck_assert_msg(p.rc == 0, "%s", err.msg);
     cs_post_free(&p);
 }
@@ -503,35 +513,35 @@ static void check_postings_advance(const cs_seg *s, const mterm *t, const cs_ter
             uint32_t mt = 0, ml = 0, et = 0, el = 0;
             uint32_t got = cs_post_block_bound(&p, target, &mt, &ml);
             uint32_t want = model_bound(t, target, &et, &el);
-            ck_assert_uint_eq(got, want);
+            QEQ(got, want);
             if (want != CS_DOC_END) {
-                ck_assert_uint_eq(mt, et);
-                ck_assert_uint_eq(ml, el);
+                QEQ(mt, et);
+                QEQ(ml, el);
             }
         }
         if (op == 0 && started) {
             i++;
-            ck_assert_uint_eq(cs_post_next(&p), i < t->df ? t->docs[i] : CS_DOC_END);
+            QEQ(cs_post_next(&p), i < t->df ? t->docs[i] : CS_DOC_END);
         } else {
             uint32_t before = started ? p.doc : 0;
             i = lower_bound(t, i, target);
-            ck_assert_uint_eq(cs_post_advance(&p, target), i < t->df ? t->docs[i] : CS_DOC_END);
-            if (started && target <= before) ck_assert_uint_eq(p.doc, before);
+            QEQ(cs_post_advance(&p, target), i < t->df ? t->docs[i] : CS_DOC_END);
+            if (started && target <= before) QEQ(p.doc, before);
         }
         started = 1;
         if (i >= t->df) break;
-        ck_assert_uint_eq(p.tf, t->tfs[i]);
+        QEQ(p.tf, t->tfs[i]);
         if (!t->flags && op < 3) {
             const uint32_t *pos;
             const uint8_t *var;
-            ck_assert_int_eq(cs_post_positions(&p, &pos, &var), (int)t->tfs[i]);
-            ck_assert(memcmp(pos, t->pos + t->poff[i], t->tfs[i] * sizeof *pos) == 0);
-            ck_assert(memcmp(var, t->var + t->poff[i], t->tfs[i]) == 0);
+            QEQ(cs_post_positions(&p, &pos, &var), (int)t->tfs[i]);
+            QOK(memcmp(pos, t->pos + t->poff[i], t->tfs[i] * sizeof *pos) == 0);
+            QOK(memcmp(var, t->var + t->poff[i], t->tfs[i]) == 0);
         }
         target = p.doc;
     }
-    ck_assert_uint_eq(cs_post_advance(&p, 0), CS_DOC_END);
-    ck_assert_uint_eq(cs_post_block_bound(&p, 0, NULL, NULL), CS_DOC_END);
+    QEQ(cs_post_advance(&p, 0), CS_DOC_END);
+    QEQ(cs_post_block_bound(&p, 0, NULL, NULL), CS_DOC_END);
     ck_assert_msg(p.rc == 0, "%s", err.msg);
     cs_post_free(&p);
 }
@@ -565,10 +575,10 @@ START_TEST(test_lookup_absent)
     cs_err err = {{0}};
     cs_terminfo ti;
     char k[CS_MAX_KEY + 2];
-    ck_assert_int_eq(cs_seg_term(s, "", 0, &ti, &err), CS_ENOTFOUND);
-    ck_assert_int_eq(cs_seg_term(s, "\xff\xff", 2, &ti, &err), CS_ENOTFOUND);
+    QEQ(cs_seg_term(s, "", 0, &ti, &err), CS_ENOTFOUND);
+    QEQ(cs_seg_term(s, "\xff\xff", 2, &ti, &err), CS_ENOTFOUND);
     memset(k, 'q', sizeof k);
-    ck_assert_int_eq(cs_seg_term(s, k, CS_MAX_KEY + 1, &ti, &err), CS_ENOTFOUND);
+    QEQ(cs_seg_term(s, k, CS_MAX_KEY + 1, &ti, &err), CS_ENOTFOUND);
     for (size_t i = 0; i < big.nterms; i++) {
         const mterm *t = &big.terms[i];
         if (t->len >= CS_MAX_KEY) continue;
@@ -577,7 +587,7 @@ START_TEST(test_lookup_absent)
         int rc = cs_seg_term(s, k, t->len + 1, &ti, &err);
         int present = i + 1 < big.nterms && key_cmp(big.terms[i + 1].key, big.terms[i + 1].len,
                                                      k, t->len + 1) == 0;
-        ck_assert_int_eq(rc, present ? 0 : CS_ENOTFOUND);
+        QEQ(rc, present ? 0 : CS_ENOTFOUND);
     }
     cs_seg_close(s);
 }
@@ -593,13 +603,13 @@ START_TEST(test_iterate_terms)
     const char *k;
     size_t n;
     cs_terminfo ti;
-    ck_assert_int_eq(cs_seg_terms_seek(s, "", 0, &it, &err), 0);
+    QEQ(cs_seg_terms_seek(s, "", 0, &it, &err), 0);
     for (size_t i = 0; i < big.nterms; i++) {
-        ck_assert_int_eq(cs_seg_terms_next(&it, &k, &n, &ti), 1);
-        ck_assert(key_cmp(k, n, big.terms[i].key, big.terms[i].len) == 0);
+        QEQ(cs_seg_terms_next(&it, &k, &n, &ti), 1);
+        QOK(key_cmp(k, n, big.terms[i].key, big.terms[i].len) == 0);
         check_ti(&big.terms[i], i, &ti);
     }
-    ck_assert_int_eq(cs_seg_terms_next(&it, &k, &n, &ti), 0);
+    QEQ(cs_seg_terms_next(&it, &k, &n, &ti), 0);
     rng_state = 99;
     for (int r = 0; r < 3000; r++) {
         const mterm *t = &big.terms[rn((uint32_t)big.nterms)];
@@ -614,24 +624,24 @@ START_TEST(test_iterate_terms)
         size_t want = 0;
         while (want < big.nterms && key_cmp(big.terms[want].key, big.terms[want].len, q, qn) < 0)
             want++;
-        ck_assert_int_eq(cs_seg_terms_seek(s, q, qn, &it, &err), 0);
+        QEQ(cs_seg_terms_seek(s, q, qn, &it, &err), 0);
         for (size_t j = want; j < want + 40 && j <= big.nterms; j++) {
             int rc = cs_seg_terms_next(&it, &k, &n, &ti);
-            if (j == big.nterms) { ck_assert_int_eq(rc, 0); break; }
-            ck_assert_int_eq(rc, 1);
-            ck_assert(key_cmp(k, n, big.terms[j].key, big.terms[j].len) == 0);
-            ck_assert_uint_eq(ti.ord, j);
+            if (j == big.nterms) { QEQ(rc, 0); break; }
+            QEQ(rc, 1);
+            QOK(key_cmp(k, n, big.terms[j].key, big.terms[j].len) == 0);
+            QEQ(ti.ord, j);
         }
     }
-    ck_assert_int_eq(cs_seg_terms_seek(s, "\xff", 1, &it, &err), 0);
-    ck_assert_int_eq(cs_seg_terms_next(&it, &k, &n, &ti), 0);
+    QEQ(cs_seg_terms_seek(s, "\xff", 1, &it, &err), 0);
+    QEQ(cs_seg_terms_next(&it, &k, &n, &ti), 0);
     char buf[CS_MAX_KEY];
     for (size_t i = 0; i < big.nterms; i++) {
-        ck_assert_int_eq(cs_seg_term_at(s, i, buf, &n, &ti, &err), 0);
-        ck_assert(key_cmp(buf, n, big.terms[i].key, big.terms[i].len) == 0);
+        QEQ(cs_seg_term_at(s, i, buf, &n, &ti, &err), 0);
+        QOK(key_cmp(buf, n, big.terms[i].key, big.terms[i].len) == 0);
         check_ti(&big.terms[i], i, &ti);
     }
-    ck_assert_int_eq(cs_seg_term_at(s, big.nterms, buf, &n, &ti, &err), CS_ENOTFOUND);
+    QEQ(cs_seg_term_at(s, big.nterms, buf, &n, &ti, &err), CS_ENOTFOUND);
     cs_seg_close(s);
 }
 END_TEST
@@ -645,23 +655,23 @@ START_TEST(test_iterate_words)
     size_t n;
     uint64_t ord;
     uint32_t var;
-    ck_assert_int_eq(cs_seg_words_seek(s, "", 0, &it, &err), 0);
+    QEQ(cs_seg_words_seek(s, "", 0, &it, &err), 0);
     for (size_t i = 0; i < big.nwords; i++) {
-        ck_assert_int_eq(cs_seg_words_next(&it, &k, &n, &ord, &var), 1);
-        ck_assert(key_cmp(k, n, big.words[i].key, big.words[i].len) == 0);
-        ck_assert_uint_eq(ord, big.words[i].ord);
-        ck_assert_uint_eq(var, big.words[i].var);
+        QEQ(cs_seg_words_next(&it, &k, &n, &ord, &var), 1);
+        QOK(key_cmp(k, n, big.words[i].key, big.words[i].len) == 0);
+        QEQ(ord, big.words[i].ord);
+        QEQ(var, big.words[i].var);
     }
-    ck_assert_int_eq(cs_seg_words_next(&it, &k, &n, &ord, &var), 0);
+    QEQ(cs_seg_words_next(&it, &k, &n, &ord, &var), 0);
     for (size_t i = 0; i < big.nwords; i += 7) {
         const mword *w = &big.words[i];
-        ck_assert_int_eq(cs_seg_words_seek(s, w->key, w->len - 1, &it, &err), 0);
+        QEQ(cs_seg_words_seek(s, w->key, w->len - 1, &it, &err), 0);
         size_t want = i;
         while (want > 0 && key_cmp(big.words[want - 1].key, big.words[want - 1].len, w->key,
                                    w->len - 1) >= 0)
             want--;
-        ck_assert_int_eq(cs_seg_words_next(&it, &k, &n, &ord, &var), 1);
-        ck_assert(key_cmp(k, n, big.words[want].key, big.words[want].len) == 0);
+        QEQ(cs_seg_words_next(&it, &k, &n, &ord, &var), 1);
+        QOK(key_cmp(k, n, big.words[want].key, big.words[want].len) == 0);
     }
     cs_seg_close(s);
 }
@@ -764,7 +774,7 @@ static int read_all(const cs_seg *s) {
         size_t n;
         int rc = cs_seg_doc(s, d, &dm, &err);
         if (!rc) rc = cs_seg_text(s, d, &t, &n, &err);
-        if (rc) { ck_assert_int_eq(rc, CS_ECORRUPT); bad++; }
+        if (rc) { QEQ(rc, CS_ECORRUPT); bad++; }
         (void)cs_seg_doclen(s, d);
     }
     cs_seg_iter it;
@@ -780,7 +790,7 @@ static int read_all(const cs_seg *s) {
             const uint32_t *pos;
             const uint8_t *var;
             int r = cs_post_positions(&p, &pos, &var);
-            ck_assert(r > 0 || r == CS_ECORRUPT || (r == CS_EINVAL && (ti.flags & CS_TERM_NOPOS)));
+            QOK(r > 0 || r == CS_ECORRUPT || (r == CS_EINVAL && (ti.flags & CS_TERM_NOPOS)));
         }
         bad += p.rc != 0;
         cs_post_free(&p);
@@ -795,12 +805,12 @@ static int read_all(const cs_seg *s) {
         (void)cs_seg_term(s, k, n, &t2, &err);
         rc = 0;
     }
-    if (rc) { ck_assert_int_eq(rc, CS_ECORRUPT); bad++; }
+    if (rc) { QEQ(rc, CS_ECORRUPT); bad++; }
     uint64_t to;
     uint32_t var;
     rc = cs_seg_words_seek(s, "", 0, &it, &err);
     while (!rc && (rc = cs_seg_words_next(&it, &k, &n, &to, &var)) == 1) rc = 0;
-    if (rc) { ck_assert_int_eq(rc, CS_ECORRUPT); bad++; }
+    if (rc) { QEQ(rc, CS_ECORRUPT); bad++; }
     return bad;
 }
 

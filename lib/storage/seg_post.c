@@ -76,7 +76,7 @@ static void head_read(cs_postings *p) {
     uint32_t crc;
     cs__skip sk;
     if (p->ti.df == 0 || p->ti.df > s->ndocs || p->ti.post_off >= f->body_len ||
-        p->ti.pos_off > s->f[CS_F_POS].body_len) {
+        p->ti.pos_off > s->f[CS_F_POS].body_len || p->ti.vbits > 8) {
         fail(p, CS_F_POST, "bad term entry", 0);
         return;
     }
