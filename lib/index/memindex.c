@@ -34,6 +34,7 @@ typedef struct mkey {
 typedef struct mterm {
     mkey k;
     uint32_t last_doc, df, nvar;
+    uint32_t cur_doc, cur_slot;  /* cs_mem_add: this term's slot in the document */
     uint64_t cf;
     cs_buf post;
 } mterm;
@@ -62,10 +63,11 @@ struct cs_memindex {
     idtab term_tab, word_tab;
     size_t post_bytes;
     /* scratch for cs_mem_add */
-    struct { uint32_t term, var; } *map;
+    struct { uint32_t term, var, slot; } *map;
     uint32_t cap_map;
-    struct mtok { uint32_t term, pos, var; } *toks;
+    struct mtok { uint32_t pos, var; } *toks;
     uint32_t cap_toks;
+    uint32_t *slot_term, *slot_at, cap_slots, cap_at;
     cs_docmeta doc_view;
 };
 
@@ -217,6 +219,8 @@ void cs_mem_free(cs_memindex *m) {
     cs__free(m->docs);
     cs__free(m->map);
     cs__free(m->toks);
+    cs__free(m->slot_term);
+    cs__free(m->slot_at);
     cs__free(m);
 }
 
@@ -259,6 +263,7 @@ static int term_id(cs_memindex *m, const char *key, uint32_t len, uint32_t *out)
     t->k.key_len = len;
     t->k.hash = h;
     t->last_doc = UINT32_MAX;
+    t->cur_doc = UINT32_MAX;
     cs_buf_put(&m->keys, key, len);
     if (m->keys.rc) return CS_ENOMEM;
     m->term_tab.slots[j] = ++m->nterms;
@@ -300,33 +305,59 @@ static int word_id(cs_memindex *m, const char *w, uint32_t wlen, const char *t, 
     return 0;
 }
 
-static int cmp_tok(const void *a, const void *b) {
-    const struct mtok *x = a, *y = b;
-    if (x->term != y->term) return x->term < y->term ? -1 : 1;
-    return x->pos < y->pos ? -1 : x->pos > y->pos;
-}
-
-static int add_postings(cs_memindex *m, uint32_t doc, uint32_t ntoks) {
-    qsort(m->toks, ntoks, sizeof *m->toks, cmp_tok);
-    for (uint32_t i = 0; i < ntoks;) {
-        uint32_t j = i, tid = m->toks[i].term;
-        while (j < ntoks && m->toks[j].term == tid) j++;
-        mterm *t = &m->terms[tid];
+/* Appends the document's postings of every term: m->toks holds the
+ * occurrences grouped by slot (slot_at[k] .. slot_at[k + 1]), positions
+ * increasing within a slot. */
+static int add_postings(cs_memindex *m, uint32_t doc, uint32_t nslots) {
+    for (uint32_t k = 0; k < nslots; k++) {
+        uint32_t i = m->slot_at[k], j = m->slot_at[k + 1];
+        mterm *t = &m->terms[m->slot_term[k]];
         size_t before = t->post.cap;
         cs_buf_varint(&t->post, t->last_doc == UINT32_MAX ? doc : doc - t->last_doc);
         cs_buf_varint(&t->post, j - i);
         uint32_t prev = 0;
-        for (uint32_t k = i; k < j; k++) {
-            cs_buf_varint(&t->post, (uint64_t)(m->toks[k].pos - prev) << 8 | m->toks[k].var);
-            prev = m->toks[k].pos;
+        for (uint32_t x = i; x < j; x++) {
+            cs_buf_varint(&t->post, (uint64_t)(m->toks[x].pos - prev) << 8 | m->toks[x].var);
+            prev = m->toks[x].pos;
         }
         if (t->post.rc) return CS_ENOMEM;
         m->post_bytes += t->post.cap - before;
         t->last_doc = doc;
         t->df++;
         t->cf += j - i;
-        i = j;
     }
+    return 0;
+}
+
+/* Groups the document's tokens by term with a counting sort (tokens arrive
+ * in position order, so each group stays sorted): linear, where a
+ * comparison sort per document cost a tenth of the indexing time. */
+static int group_tokens(cs_memindex *m, const cs_docterms *d, uint32_t doc, uint32_t *nslots) {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < d->nwords; i++) {
+        mterm *t = &m->terms[m->map[i].term];
+        if (t->cur_doc != doc) {
+            if (grow((void **)&m->slot_term, &m->cap_slots, n + 2, sizeof *m->slot_term))
+                return CS_ENOMEM;
+            t->cur_doc = doc;
+            t->cur_slot = n;
+            m->slot_term[n++] = m->map[i].term;
+        }
+        m->map[i].slot = t->cur_slot;
+    }
+    if (grow((void **)&m->slot_at, &m->cap_at, n + 2, sizeof *m->slot_at)) return CS_ENOMEM;
+    uint32_t *at = m->slot_at;
+    memset(at, 0, ((size_t)n + 1) * sizeof *at);
+    for (uint32_t i = 0; i < d->ntoks; i++) at[m->map[d->toks[i].word].slot + 1]++;
+    for (uint32_t k = 0; k < n; k++) at[k + 1] += at[k];
+    for (uint32_t i = 0; i < d->ntoks; i++) {
+        uint32_t w = d->toks[i].word, k = m->map[w].slot;
+        m->toks[at[k]++] = (struct mtok){d->toks[i].pos, m->map[w].var};
+    }
+    /* at[k] now holds the end of slot k: shift back to starts */
+    memmove(at + 1, at, (size_t)n * sizeof *at);
+    at[0] = 0;
+    *nslots = n;
     return 0;
 }
 
@@ -343,13 +374,9 @@ int cs_mem_add(cs_memindex *m, const cs_docmeta *meta, const char *text, size_t 
                          &m->map[i].term, &m->map[i].var);
         if (rc) return rc;
     }
-    for (uint32_t i = 0; i < d->ntoks; i++) {
-        m->toks[i].term = m->map[d->toks[i].word].term;
-        m->toks[i].var = m->map[d->toks[i].word].var;
-        m->toks[i].pos = d->toks[i].pos;
-    }
-    uint32_t doc = m->ndocs;
-    int rc = add_postings(m, doc, d->ntoks);
+    uint32_t doc = m->ndocs, nslots;
+    int rc = group_tokens(m, d, doc, &nslots);
+    if (!rc) rc = add_postings(m, doc, nslots);
     if (rc) return rc;
     mdoc *x = &m->docs[doc];
     x->path_off = m->keys.len;
