@@ -13,6 +13,7 @@
 static Suite *(*const suites[])(void) = {
     analysis_suite,
     segment_suite,
+    query_parse_suite,
 };
 
 int main(void) {

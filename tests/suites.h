@@ -10,5 +10,6 @@
 
 Suite *analysis_suite(void);
 Suite *segment_suite(void);
+Suite *query_parse_suite(void);
 
 #endif

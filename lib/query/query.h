@@ -28,6 +28,7 @@
 #define CS_QUERY_MAX_BYTES 65536u /* query length in bytes */
 #define CS_QUERY_MAX_DEPTH 100    /* nesting of parentheses */
 #define CS_QUERY_MAX_TERMS 1024   /* terms + prefixes + phrase elements */
+#define CS_QUERY_MAX_PHRASE 64    /* tokens of one phrase (or multi-token word) */
 #define CS_QUERY_MAX_NEAR  1000u  /* largest N of NEAR/N */
 #define CS_QUERY_NEAR_DEFAULT 10u /* N of a bare NEAR */
 
@@ -156,8 +157,9 @@ typedef struct cs_qtok {
 /* Cuts q[0..len) (valid UTF-8, at most CS_QUERY_MAX_BYTES) into tokens,
  * ending with one CS_QT_END.  Literal mode gives only WORD tokens (split on
  * white space).  Returns 0 and *toks (owned by the caller, free with
- * cs__free()) with *ntoks entries, or CS_EQUERY / CS_ENOMEM with err and
- * *err_col set. */
+ * cs__free()) with *ntoks entries, or CS_EQUERY (unbalanced quote or
+ * parenthesis, unknown lang:), CS_ELIMIT (NEAR/N over CS_QUERY_MAX_NEAR) or
+ * CS_ENOMEM, with err and *err_col set. */
 int cs__qlex(const char *q, size_t len, unsigned flags, cs_qtok **toks, size_t *ntoks,
              cs_err *err, int *err_col);
 

@@ -156,6 +156,7 @@ typedef struct collect {
     size_t    n, cap;
     size_t    base;     /* byte offset of the analysed text in the query */
     int       base_col; /* its column */
+    int       item_col; /* column of the whole item */
     uint32_t  first_pos;
     uint32_t  last_pos;
 } collect;
@@ -173,6 +174,10 @@ static int collect_tok(void *ud, const cs_token *t) {
     collect *c = ud;
     parser *p = c->p;
     int col = cs__qcol(p->q, c->base, c->base_col, c->base + t->start);
+    if (c->n == CS_QUERY_MAX_PHRASE) {
+        fail(p, CS_ELIMIT, c->item_col, "a phrase of more than %d words", CS_QUERY_MAX_PHRASE);
+        return CS_ELIMIT;
+    }
     if (++p->nterms > CS_QUERY_MAX_TERMS) {
         fail(p, CS_ELIMIT, col, "more than %d terms in the query", CS_QUERY_MAX_TERMS);
         return CS_ELIMIT;
@@ -210,7 +215,7 @@ oom:
  * EMPTY one when it holds no token.  prefix: the item ended in '*'. */
 static cs_qnode *analyse(parser *p, size_t start, size_t end, int col, size_t src_start,
                          size_t src_end, int prefix) {
-    collect c = {p, NULL, 0, 0, start, cs__qcol(p->q, src_start, col, start), 0, 0};
+    collect c = {p, NULL, 0, 0, start, cs__qcol(p->q, src_start, col, start), col, 0, 0};
     int rc = cs_analyze(p->a, p->q + start, end - start, collect_tok, &c, NULL);
     if (rc) {
         free_terms(c.v, c.n);
@@ -267,7 +272,7 @@ static cs_qnode *parse_group(parser *p) {
                         "nothing to search for inside these parentheses");
         return new_empty(p, CS_QE_GROUP, open->col, open->start, end);
     }
-    if (n->kind == CS_Q_AND || n->kind == CS_Q_OR) {
+    if (n->kind == CS_Q_AND || n->kind == CS_Q_OR || n->kind == CS_Q_NEAR) {
         n->col = open->col;
         n->start = open->start;
         n->end = end;
@@ -544,7 +549,8 @@ int cs_query_parse(cs_qnode **out, cs_analyzer *a, const char *q, size_t len, un
         goto done;
     }
     if (len > CS_QUERY_MAX_BYTES) {
-        fail(&p, CS_ELIMIT, cs__qcol(q, 0, 1, CS_QUERY_MAX_BYTES),
+        /* the column of the character holding the first byte over the limit */
+        fail(&p, CS_ELIMIT, cs__qcol(q, 0, 1, CS_QUERY_MAX_BYTES + 1) - 1,
              "query longer than %u bytes", CS_QUERY_MAX_BYTES);
         goto done;
     }
