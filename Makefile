@@ -132,3 +132,6 @@ clean:
 	rm -rf build civsearch.pc
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+
+# Benchmarks (make bench) and fuzzing (make fuzz) keep their rules beside them.
+-include bench/bench.mk fuzz/fuzz.mk
