@@ -410,8 +410,9 @@ static size_t feed_unit(cs_analyzer *a, const unsigned char *s, size_t len, size
         int32_t c = decode(s + j, len - j, &n);
         if (utf8proc_get_property(c)->ignorable) {
             size_t past = skip_ignorables(s, len, j);
+            if (!past) break;
             utf8proc_int32_t st = state; /* look ahead without moving the state */
-            if (!past || utf8proc_grapheme_break_stateful(prev, decode(s + past, len - past, &n), &st))
+            if (utf8proc_grapheme_break_stateful(prev, decode(s + past, len - past, &n), &st))
                 break;
             j = past; /* the code point there is taken by the next round */
             continue;
