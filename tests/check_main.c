@@ -12,6 +12,7 @@
 /* One line per suite; declare it in suites.h too. */
 static Suite *(*const suites[])(void) = {
     analysis_suite,
+    names_suite,
     segment_suite,
     query_parse_suite,
 };

@@ -9,6 +9,7 @@
 #include <check.h>
 
 Suite *analysis_suite(void);
+Suite *names_suite(void);
 Suite *segment_suite(void);
 Suite *query_parse_suite(void);
 

@@ -39,6 +39,22 @@ static inline int cs__is_russian_letter(int32_t c) { return c >= 0x0430 && c <= 
 const char *cs__analyzer_stem(cs_analyzer *a, const char *word, size_t len,
                               uint32_t flags, size_t *out_len, uint32_t *out_flags);
 
+/* ---- names (names.c) ---- */
+
+/* Longest name key: every input byte can become at most two ASCII letters. */
+#define CS_NAME_KEY_MAX (2 * CS_MAX_TERM_BYTES + 16)
+
+/* The name stem of a normalised Cyrillic word: the length of w without the
+ * longest case ending of the rule (issue 7), or len when none applies or
+ * fewer than 3 letters would remain.  The stem is a prefix of w. */
+size_t cs__name_stem(const char *w, size_t len);
+/* K1: the cross-script name key of a normalised word (lower case, Latin
+ * marks NOT yet stripped) written to out (ASCII, not NUL-terminated).
+ * Returns its length, 0 when the word has nothing to key or out is small. */
+size_t cs__name_key(const char *w, size_t len, char *out, size_t cap);
+/* The loose key: every run of vowels of a K1 key folded to one 'a'. */
+size_t cs__name_key_loose(const char *key, size_t len, char *out, size_t cap);
+
 /* Positions used by the last cs_analyze() call (tokens, including ones too
  * long to emit): a document's length for ranking. */
 uint32_t cs__analyzer_npos(const cs_analyzer *a);
