@@ -44,7 +44,7 @@ SHARED    := $(B)/libcivsearch.so.$(VERSION)
 CSEARCH   := $(B)/csearch
 CHECK_BIN := $(B)/check_all
 
-.PHONY: all check check-unit check-cli check-header demo install uninstall clean bench-analysis
+.PHONY: FORCE all check check-unit check-cli check-header demo install uninstall clean bench-analysis
 all: $(STATIC) $(SHARED) $(CSEARCH)
 
 # Dependencies: deps.sh installs what is missing and writes the flags.
@@ -106,11 +106,12 @@ demo: $(CSEARCH)
 bench-analysis: $(B)/bench/analysis_bench
 	./$(B)/bench/analysis_bench corpus
 
-civsearch.pc: civsearch.pc.in Makefile
+$(B)/civsearch.pc: civsearch.pc.in Makefile FORCE
+	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
 	    -e 's|@VERSION@|$(VERSION)|' $< > $@
 
-install: all civsearch.pc
+install: all $(B)/civsearch.pc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PKGDIR)
 	install -m 755 $(CSEARCH) $(DESTDIR)$(BINDIR)/csearch
 	install -m 644 include/civsearch.h $(DESTDIR)$(INCDIR)/civsearch.h
@@ -118,7 +119,7 @@ install: all civsearch.pc
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/libcivsearch.so.$(VERSION)
 	ln -sf libcivsearch.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libcivsearch.so.$(SOMAJOR)
 	ln -sf libcivsearch.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libcivsearch.so
-	install -m 644 civsearch.pc $(DESTDIR)$(PKGDIR)/civsearch.pc
+	install -m 644 $(B)/civsearch.pc $(DESTDIR)$(PKGDIR)/civsearch.pc
 	if [ -f docs/csearch.1 ]; then install -d $(DESTDIR)$(MANDIR)/man1 && \
 	  install -m 644 docs/csearch.1 $(DESTDIR)$(MANDIR)/man1/csearch.1; fi
 
@@ -129,7 +130,9 @@ uninstall:
 	  $(DESTDIR)$(PKGDIR)/civsearch.pc $(DESTDIR)$(MANDIR)/man1/csearch.1
 
 clean:
-	rm -rf build civsearch.pc
+	rm -rf build
+
+FORCE:
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
 

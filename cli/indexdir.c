@@ -20,8 +20,9 @@ static const char *search_up(void) {
         struct stat st;
         size_t n = strlen(dir);
         if (n + sizeof "/.csearch" > sizeof found) return NULL;
+        const char *tail = strcmp(dir, "/") ? "/.csearch" : ".csearch";
         memcpy(found, dir, n);
-        memcpy(found + n, strcmp(dir, "/") ? "/.csearch" : ".csearch", sizeof "/.csearch");
+        memcpy(found + n, tail, strlen(tail) + 1);
         if (stat(found, &st) == 0 && S_ISDIR(st.st_mode)) return found;
         char *slash = strrchr(dir, '/');
         if (!slash || slash == dir) {

@@ -14,6 +14,7 @@ static Suite *(*const suites[])(void) = {
     analysis_suite,
     names_suite,
     segment_suite,
+    search_suite,
     query_parse_suite,
 };
 

@@ -11,6 +11,7 @@
 Suite *analysis_suite(void);
 Suite *names_suite(void);
 Suite *segment_suite(void);
+Suite *search_suite(void);
 Suite *query_parse_suite(void);
 
 #endif

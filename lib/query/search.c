@@ -56,6 +56,7 @@ typedef struct sctx {
     hitref *heap;
     size_t nheap, k;            /* k = offset + limit; 0 = unbounded */
     size_t cap_heap;
+    uint32_t **dead, *ndead;    /* per segment: its deleted documents (dead_list) */
 } sctx;
 
 /* ---- results ----------------------------------------------------------------- */
@@ -171,6 +172,56 @@ static int resolve_prefix(const cs_segref *ref, const char *prefix, size_t plen,
     return 0;
 }
 
+/* The deleted documents of segment s in increasing order, listed once per
+ * search (NULL and 0 when it has none). */
+static int dead_list(sctx *c, uint32_t s, const uint32_t **out, uint32_t *n) {
+    const cs_segref *ref = &c->r->man.segs[s];
+    *out = NULL;
+    *n = 0;
+    if (!ref->ndeleted || !ref->del) return 0;
+    if (!c->dead) {
+        c->dead = cs__calloc(c->r->man.nsegs + 1, sizeof *c->dead);
+        c->ndead = cs__calloc(c->r->man.nsegs + 1, sizeof *c->ndead);
+        if (!c->dead || !c->ndead) return CS_ENOMEM;
+    }
+    if (!c->dead[s]) {
+        uint32_t *v = cs__malloc(((size_t)ref->ndeleted + 1) * sizeof *v), k = 0;
+        if (!v) return CS_ENOMEM;
+        for (uint32_t byte = 0; byte < (ref->ndocs + 7) / 8 && k < ref->ndeleted; byte++) {
+            if (!ref->del[byte]) continue;
+            for (uint32_t d = byte * 8; d < byte * 8 + 8 && d < ref->ndocs; d++)
+                if (cs_is_deleted(ref, d) && k < ref->ndeleted) v[k++] = d;
+        }
+        c->dead[s] = v;
+        c->ndead[s] = k;
+    }
+    *out = c->dead[s];
+    *n = c->ndead[s];
+    return 0;
+}
+
+/* How many of the documents in ti's postings are deleted in segment s.
+ * BM25's idf counts live documents only, so that results do not change when
+ * a merge drops the deleted ones (optimize).  Walks the deleted documents,
+ * usually few, with advance() over the skip entries, not the postings. */
+static int deleted_df(sctx *c, uint32_t s, const cs_terminfo *ti, uint64_t *out) {
+    const uint32_t *dead;
+    uint32_t ndead;
+    int rc = dead_list(c, s, &dead, &ndead);
+    *out = 0;
+    if (rc || !ndead) return rc;
+    cs_postings p;
+    cs_post_init(&p, c->r->man.segs[s].seg, ti, c->err);
+    for (uint32_t i = 0; i < ndead; i++) {
+        uint32_t d = cs_post_advance(&p, dead[i]);
+        if (d == CS_DOC_END) break;
+        if (d == dead[i]) (*out)++;
+    }
+    rc = p.rc;
+    cs_post_free(&p);
+    return rc;
+}
+
 static int resolve_leaf(sctx *c, rleaf *l) {
     const cs_manifest *man = &c->r->man;
     uint64_t df = 0;
@@ -196,7 +247,11 @@ static int resolve_leaf(sctx *c, rleaf *l) {
             }
         }
         if (rc) return rc;
-        for (uint32_t i = 0; i < l->nm[s]; i++) df += l->m[s][i].ti.df;
+        for (uint32_t i = 0; i < l->nm[s]; i++) {
+            uint64_t dead;
+            if ((rc = deleted_df(c, s, &l->m[s][i].ti, &dead))) return rc;
+            df += l->m[s][i].ti.df - CS_MIN(dead, l->m[s][i].ti.df);
+        }
     }
     l->idf = cs__bm25_idf(c->r->live_docs, df);
     return 0;
@@ -225,6 +280,9 @@ static int collect(sctx *c, const cs_qnode *n) {
 }
 
 static void free_leaves(sctx *c) {
+    for (uint32_t s = 0; c->dead && s < c->r->man.nsegs; s++) cs__free(c->dead[s]);
+    cs__free(c->dead);
+    cs__free(c->ndead);
     for (uint32_t i = 0; i < c->nleaves; i++) {
         for (uint32_t s = 0; c->leaves[i].m && s < c->r->man.nsegs; s++) cs__free(c->leaves[i].m[s]);
         cs__free(c->leaves[i].m);
@@ -243,25 +301,34 @@ static qit *leaf_it(sctx *c, qseg *qs, uint32_t s, uint32_t *next_leaf, int span
     return cs__qit_leaf(qs, l->m[s], l->nm[s], l->idf, spans);
 }
 
+/* The children of an AND or OR (a failure sets qs->rc and ends the search).
+ * The arrays are on the heap, sized by the node: a node may have more
+ * children than CS_QUERY_MAX_TERMS (lang: items hold no term), and 100
+ * nested groups must not put 100 big frames on the stack. */
 static qit *build_kids(sctx *c, qseg *qs, uint32_t s, const cs_qnode *n, uint32_t *next_leaf) {
-    qit *pos[CS_QUERY_MAX_TERMS], *neg[CS_QUERY_MAX_TERMS];
+    qit **pos = cs__malloc((n->nkids + 1) * sizeof *pos);
+    qit **neg = cs__malloc((n->nkids + 1) * sizeof *neg);
     uint32_t np = 0, nn = 0;
-    int ok = 1;
-    for (size_t i = 0; i < n->nkids && i < CS_QUERY_MAX_TERMS; i++) {
+    int ok = pos && neg;
+    if (!ok) qs->rc = qs->rc ? qs->rc : CS_ENOMEM;
+    for (size_t i = 0; ok && i < n->nkids; i++) {
         const cs_qnode *k = n->kids[i];
         int is_not = n->kind == CS_Q_AND && k->kind == CS_Q_NOT;
         qit *it = build(c, qs, s, is_not ? k->kids[0] : k, next_leaf, n->kind == CS_Q_AND);
-        if (!it) { ok = 0; continue; }
-        if (is_not) neg[nn++] = it;
+        if (!it) ok = 0; /* qs->rc is set; the search fails */
+        else if (is_not) neg[nn++] = it;
         else pos[np++] = it;
     }
+    qit *it = NULL;
     if (!ok) {
         while (np) qit_free(pos[--np]);
         while (nn) qit_free(neg[--nn]);
-        return NULL;
+    } else {
+        it = n->kind == CS_Q_OR ? cs__qit_or(qs, pos, np) : cs__qit_and(qs, pos, np, neg, nn, 1);
     }
-    if (n->kind == CS_Q_OR) return cs__qit_or(qs, pos, np);
-    return cs__qit_and(qs, pos, np, neg, nn, 1);
+    cs__free(pos);
+    cs__free(neg);
+    return it;
 }
 
 static qit *build(sctx *c, qseg *qs, uint32_t s, const cs_qnode *n, uint32_t *next_leaf,
@@ -451,7 +518,7 @@ static int make_hits(cs_results *res, sctx *c, const cs_qnode *tree, cs_analyzer
                      const cs_search_options *o) {
     pthread_mutex_lock(&sort_lock);
     sort_reader = c->r;
-    qsort(c->heap, c->nheap, sizeof *c->heap, cmp_hits);
+    if (c->nheap) qsort(c->heap, c->nheap, sizeof *c->heap, cmp_hits); /* NULL when empty */
     pthread_mutex_unlock(&sort_lock);
     size_t from = CS_MIN(o->offset, c->nheap), n = c->nheap - from;
     if (o->limit && n > o->limit) n = o->limit;
