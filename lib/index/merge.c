@@ -183,7 +183,7 @@ static int pass_words(merger *m) {
         }
     }
     for (uint32_t i = 0; i < m->n && !rc; i++)
-        qsort(m->src[i].vm, m->src[i].nvm, sizeof *m->src[i].vm, cmp_vm);
+        if (m->src[i].nvm) qsort(m->src[i].vm, m->src[i].nvm, sizeof *m->src[i].vm, cmp_vm);
     return rc;
 }
 

@@ -175,7 +175,7 @@ static int leaf_spans(qit *it, const uint32_t **out) {
             n++;
         }
     }
-    if (l->n > 1) qsort(l->sp, n, 2 * sizeof *l->sp, cmp_u32pair);
+    if (l->n > 1 && n > 1) qsort(l->sp, n, 2 * sizeof *l->sp, cmp_u32pair);
     *out = l->sp;
     return (int)n;
 }
