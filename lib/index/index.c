@@ -39,6 +39,7 @@ struct cs_index {
     cs_index_options opts;
     cs_manifest man;            /* last commit + flushed, uncommitted segments */
     uint32_t ncommitted;        /* man.segs[0..ncommitted) are in the manifest on disk */
+    uint64_t tried_gen;         /* highest generation a commit attempt used */
     int dirty;
     /* path map */
     cs_buf paths;
@@ -245,7 +246,8 @@ static int index_open(cs_index *ix, const char *dir) {
     int rc = take_lock(ix);
     if (rc) return rc;
     rc = cs__manifest_load(&ix->man, dir, &ix->err);
-    if (rc == CS_ENOTFOUND) { /* a new index */
+    int fresh = rc == CS_ENOTFOUND;
+    if (fresh) { /* a new index (or one whose first commit never finished) */
         cs__manifest_clear(&ix->man);
         cs__err_clear(&ix->err);
         ix->man.next_seg = 1;
@@ -253,7 +255,9 @@ static int index_open(cs_index *ix, const char *dir) {
         rc = 0;
     } else if (!rc && ix->opts.rebuild) {
         /* keep the generation and segment numbering so no name is reused;
-         * the old segments become stale at the first commit */
+         * the old segments become stale at the first commit.  Files of
+         * failed commits go first: the new ones would reuse their names */
+        remove_stale(ix);
         for (uint32_t i = 0; i < ix->man.nsegs; i++) cs__free(ix->man.segs[i].del);
         ix->man.nsegs = 0;
         snprintf(ix->man.analysis, sizeof ix->man.analysis, "%s", cs_analysis_version());
@@ -267,7 +271,7 @@ static int index_open(cs_index *ix, const char *dir) {
     if (!rc) rc = cs__manifest_open_segments(&ix->man, dir, &ix->err);
     if (rc) return rc;
     ix->ncommitted = ix->man.nsegs;
-    if (!ix->opts.rebuild) remove_stale(ix);
+    if (!ix->opts.rebuild || fresh) remove_stale(ix);
     if ((rc = cs_mem_new(&ix->mem)) || (rc = cs_analyzer_new(&ix->an))) return rc;
     return map_rebuild(ix);
 }
@@ -661,7 +665,11 @@ int cs_index_foreach(cs_index *ix, int (*fn)(void *, const char *), void *ud) {
 static int commit(cs_index *ix) {
     int rc;
     if ((rc = cs__commit_step(1, &ix->err)) || (rc = flush_batch(ix))) return rc;
-    uint64_t gen = ix->man.gen + 1;
+    /* a fresh generation for every attempt: a failed one may have got past
+     * the rename (a fault before step 6), and then CURRENT names its
+     * manifest and .del files, which a retry must not rewrite */
+    uint64_t gen = CS_MAX(ix->man.gen, ix->tried_gen) + 1;
+    ix->tried_gen = gen;
     if ((rc = cs__commit_step(2, &ix->err))) return rc;
     for (uint32_t i = 0; i < ix->man.nsegs; i++) {
         cs_segref *r = &ix->man.segs[i];

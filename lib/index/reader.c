@@ -35,6 +35,12 @@ static int reader_load(cs_reader *r) {
         if (!rc) rc = cs__manifest_open_segments(&r->man, r->dir, &r->err);
         if (rc != CS_ENOTFOUND) break; /* ENOTFOUND: a writer moved on; retry */
     }
+    if (rc == CS_ENOTFOUND) {
+        /* every try found a commit naming a missing file: damage, not a race */
+        char msg[CS_ERRMSG_MAX];
+        snprintf(msg, sizeof msg, "%s", r->err.msg);
+        rc = cs__err(&r->err, CS_ECORRUPT, "%s (named by the manifest)", msg);
+    }
     return rc;
 }
 

@@ -393,7 +393,7 @@ int cs_post_positions(cs_postings *p, const uint32_t **pos, const uint8_t **var)
         for (uint32_t i = 0; i < tf; i++) {
             uint64_t v;
             if (cs_varint(&q, e, &v)) return fail(p, CS_F_POS, "bad positions", p->block), p->rc;
-            next += v >> vb;
+            next += CS_MIN(v >> vb, (uint64_t)UINT32_MAX + 1); /* no wrap: next <= 2^33 */
             if (next > UINT32_MAX) return fail(p, CS_F_POS, "bad positions", p->block), p->rc;
             p->pos[i] = (uint32_t)next++;
             p->var[i] = (uint8_t)(v & mask);
