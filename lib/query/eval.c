@@ -235,7 +235,9 @@ oom:
 
 typedef struct andit {
     qit base;
-    qit **pos, **neg;
+    qit **pos, **neg;           /* pos sorted rarest first, for leapfrogging */
+    qit **orig;                 /* pos in query order: scores are summed in it, so
+                                   a score does not depend on the segment's dfs */
     uint32_t npos, nneg;
     int boost;
     uint32_t *heads, cap_heads;
@@ -292,26 +294,48 @@ static uint32_t min_window(andit *a, uint32_t nleaves, qit **leaves) {
     return best;
 }
 
+/* The leaves among the AND's children (query order) and their idf sum. */
+static uint32_t and_leaves(const andit *a, qit **leaves, double *idf) {
+    uint32_t nl = 0;
+    *idf = 0;
+    for (uint32_t i = 0; i < a->npos && nl < 64; i++)
+        if (a->orig[i]->is_leaf) {
+            leaves[nl++] = a->orig[i];
+            *idf += a->orig[i]->idf;
+        }
+    return nl;
+}
+
+/* Proximity: the full bonus (half the leaves' idf) for the words side by
+ * side, less as they spread apart. */
+static double and_boost(andit *a) {
+    qit *leaves[64];
+    double idf;
+    uint32_t nl = and_leaves(a, leaves, &idf);
+    if (nl < 2) return 0;
+    uint32_t w = min_window(a, nl, leaves);
+    return w == UINT32_MAX ? 0 : 0.5 * idf * (double)nl / (double)CS_MAX(w, nl);
+}
+
 static double and_score(qit *it) {
     andit *a = (andit *)it;
-    double s = 0, idf = 0;
-    qit *leaves[64];
-    uint32_t nl = 0;
-    for (uint32_t i = 0; i < a->npos; i++) {
-        s += qit_score(a->pos[i]);
-        if (a->pos[i]->is_leaf && nl < 64) {
-            leaves[nl++] = a->pos[i];
-            idf += a->pos[i]->idf;
-        }
-    }
-    if (a->boost && nl >= 2) {
-        /* proximity: the full bonus for the words side by side, less as
-         * they spread apart */
-        uint32_t w = min_window(a, nl, leaves);
-        if (w != UINT32_MAX) s += 0.5 * idf * (double)nl / (double)CS_MAX(w, nl);
-    }
-    return s;
+    double s = 0;
+    for (uint32_t i = 0; i < a->npos; i++) s += qit_score(a->orig[i]);
+    return a->boost == 1 ? s + and_boost(a) : s;
 }
+
+int cs__qit_defer_boost(qit *it, double *bound) {
+    andit *a = (andit *)it;
+    if (it->ops->score != and_score || !a->boost) return 0;
+    qit *leaves[64];
+    double idf;
+    if (and_leaves(a, leaves, &idf) < 2) return 0;
+    a->boost = 2;
+    *bound = 0.5 * idf;
+    return 1;
+}
+
+double cs__qit_boost(qit *it) { return and_boost((andit *)it); }
 
 static int no_spans(qit *it, const uint32_t **out) {
     (void)it;
@@ -324,6 +348,7 @@ static void and_free(qit *it) {
     for (uint32_t i = 0; i < a->npos; i++) qit_free(a->pos[i]);
     for (uint32_t i = 0; i < a->nneg; i++) qit_free(a->neg[i]);
     cs__free(a->pos);
+    cs__free(a->orig);
     cs__free(a->neg);
     cs__free(a->heads);
     cs__free(a);
@@ -348,8 +373,9 @@ static void free_all(qit **v, uint32_t n) {
 
 qit *cs__qit_and(qseg *qs, qit **pos, uint32_t npos, qit **neg, uint32_t nneg, int boost) {
     andit *a = cs__calloc(1, sizeof *a);
-    if (!a || !npos || !(a->pos = take(pos, npos)) || !(a->neg = take(neg, nneg))) {
-        if (a) { cs__free(a->pos); cs__free(a); }
+    if (!a || !npos || !(a->pos = take(pos, npos)) || !(a->neg = take(neg, nneg)) ||
+        !(a->orig = take(pos, npos))) {
+        if (a) { cs__free(a->pos); cs__free(a->neg); cs__free(a); }
         free_all(pos, npos);
         free_all(neg, nneg);
         set_err(qs, npos ? CS_ENOMEM : CS_EINVAL);

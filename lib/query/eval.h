@@ -64,6 +64,12 @@ double cs__bm25_idf(uint64_t N, uint64_t df);
 qit *cs__qit_leaf(qseg *qs, const qmember *m, uint32_t n, double idf, int want_spans);
 qit *cs__qit_and(qseg *qs, qit **pos, uint32_t npos, qit **neg, uint32_t nneg, int boost);
 qit *cs__qit_or(qseg *qs, qit **kids, uint32_t n);
+/* For the root of a query: when it is an AND with a proximity boost, stop
+ * adding the boost to its score, return 1 and the boost's upper bound, so
+ * that the caller computes it (cs__qit_boost: positions, costly) only for
+ * documents that could enter the top k. */
+int   cs__qit_defer_boost(qit *it, double *bound);
+double cs__qit_boost(qit *it);
 qit *cs__qit_phrase(qseg *qs, qit **elems, const uint32_t *offs, uint32_t n);
 qit *cs__qit_near(qseg *qs, qit *a, qit *b, uint32_t dist);
 qit *cs__qit_lang(qseg *qs, int lang);

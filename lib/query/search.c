@@ -454,6 +454,8 @@ static int run_segment(sctx *c, const cs_qnode *tree, uint32_t s, unsigned flags
     qit *it = build(c, &qs, s, tree, &next_leaf, 0);
     int rc = qs.rc;
     if (!it) return rc ? rc : CS_ENOMEM;
+    double bound = 0;
+    int deferred = cs__qit_defer_boost(it, &bound);
     for (uint32_t d; !rc && (d = qit_next(it)) != CS_DOC_END;) {
         if (d >= ref->ndocs) {
             rc = cs__err(c->err, CS_ECORRUPT, "segment s%08x: document id out of range", ref->id);
@@ -463,6 +465,9 @@ static int run_segment(sctx *c, const cs_qnode *tree, uint32_t s, unsigned flags
         (*total)++;
         if (flags & CS_SEARCH_COUNT) continue;
         hitref h = {qit_score(it), s, d};
+        /* the boost only matters if it can lift the document into the top k */
+        if (deferred && (!c->k || c->nheap < c->k || h.score + bound >= c->heap[0].score))
+            h.score += cs__qit_boost(it);
         rc = heap_push(c, &h);
         if (!rc) rc = qs.rc;
     }
