@@ -15,7 +15,9 @@ static Suite *(*const suites[])(void) = {
     names_suite,
     segment_suite,
     search_suite,
+    index_suite,
     query_parse_suite,
+    fuzz_regress_suite,
 };
 
 int main(void) {

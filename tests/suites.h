@@ -12,6 +12,8 @@ Suite *analysis_suite(void);
 Suite *names_suite(void);
 Suite *segment_suite(void);
 Suite *search_suite(void);
+Suite *index_suite(void);
 Suite *query_parse_suite(void);
+Suite *fuzz_regress_suite(void);
 
 #endif
