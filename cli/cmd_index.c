@@ -106,7 +106,7 @@ static int walk(const char *path, pathlist *out, int top, run *r) {
     while (!rc && (de = readdir(d)))
         if (de->d_name[0] != '.') rc = push(&names, de->d_name);
     closedir(d);
-    qsort(names.v, names.n, sizeof *names.v, cmp_str);
+    if (names.n) qsort(names.v, names.n, sizeof *names.v, cmp_str);
     size_t plen = strlen(path);
     for (size_t i = 0; i < names.n && !rc; i++) {
         size_t n = plen + strlen(names.v[i]) + 2;

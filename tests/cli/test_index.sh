@@ -46,6 +46,11 @@ expect_status 0 "$CSEARCH" stats
 expect_out_has "documents   $((n + 1)) "
 expect_status 0 "$CSEARCH" check
 
+# an empty directory is fine
+mkdir docs/emptydir
+expect_status 0 "$CSEARCH" index docs/emptydir
+expect_out_has "indexed 0 new"
+
 # hidden directories are skipped; the index found upward from a subdirectory
 mkdir -p docs/.hidden && echo secret > docs/.hidden/x.txt
 unset CSEARCH_INDEX
