@@ -8,7 +8,6 @@
  * and fail only under `make check-unit SANITIZE=address,undefined`, with
  * the compiler that reported them (noted in the test).
  */
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,29 +18,9 @@
 #include "civsearch.h"
 #include "storage/segment.h"
 #include "suites.h"
+#include "testutil.h"
 
 /* ---- helpers ------------------------------------------------------------------ */
-
-static char *tmpdir_new(void) {
-    char *d = strdup("/tmp/cs_fuzzreg.XXXXXX");
-    ck_assert_ptr_nonnull(d);
-    ck_assert_ptr_nonnull(mkdtemp(d));
-    return d;
-}
-
-static void tmpdir_free(char *dir) {
-    DIR *dp = opendir(dir);
-    struct dirent *e;
-    char p[512];
-    while (dp && (e = readdir(dp)) != NULL) {
-        if (e->d_name[0] == '.') continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    if (dp) closedir(dp);
-    rmdir(dir);
-    free(dir);
-}
 
 static unsigned char *slurp(const char *path, size_t *n) {
     FILE *f = fopen(path, "rb");
@@ -83,7 +62,7 @@ static void spit_sealed(const char *path, const unsigned char *body, size_t n, u
  */
 START_TEST(test_pos_gap_wraps)
 {
-    char *dir = tmpdir_new();
+    char *dir = cs_test_tmpdir("fuzzreg");
     cs_err err = {{0}};
     cs_segw *w;
     static const char text[] = "a a";
@@ -135,7 +114,7 @@ START_TEST(test_pos_gap_wraps)
     cs_post_free(&p);
     ck_assert_int_eq(cs_seg_verify(s, &err), CS_ECORRUPT);
     cs_seg_close(s);
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
 }
 END_TEST
 
@@ -150,7 +129,7 @@ END_TEST
  */
 START_TEST(test_hit_without_highlights)
 {
-    char *dir = tmpdir_new();
+    char *dir = cs_test_tmpdir("fuzzreg");
     cs_index *ix;
     cs_index_options o = CS_INDEX_OPTIONS_INIT;
     o.jobs = 1;
@@ -175,7 +154,7 @@ START_TEST(test_hit_without_highlights)
         cs_results_free(res);
     }
     cs_reader_close(r);
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
 }
 END_TEST
 

@@ -38,6 +38,7 @@
 #include "civsearch.h"
 #include "index/index.h"
 #include "suites.h"
+#include "testutil.h"
 
 /* ---- deterministic random numbers ------------------------------------------ */
 
@@ -464,26 +465,6 @@ static void check_dir(const char *dir, const model *m) {
 
 /* ---- directories ------------------------------------------------------------------ */
 
-static char *tmpdir_new(void) {
-    char *d = strdup("/tmp/cs_ixtest.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(d));
-    return d;
-}
-
-static void tmpdir_free(char *dir) {
-    DIR *dp = opendir(dir);
-    struct dirent *e;
-    char p[512];
-    while (dp && (e = readdir(dp)) != NULL) {
-        if (e->d_name[0] == '.') continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    if (dp) closedir(dp);
-    rmdir(dir);
-    free(dir);
-}
-
 typedef struct names {
     char v[256][40];
     int n;
@@ -600,7 +581,7 @@ static void check_counts(cs_reader *r, const model *m) {
 
 START_TEST(roundtrip_one_segment) {
     rng_state = 1;
-    char *dir = tmpdir_new();
+    char *dir = cs_test_tmpdir("ixtest");
     model m = {0};
     cs_index *ix = writer_open(dir);
     put_n(ix, &m, 0, 200);
@@ -614,7 +595,7 @@ START_TEST(roundtrip_one_segment) {
     cs_reader_close(r);
     assert_no_stale(dir);
     model_free(&m);
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
 }
 END_TEST
 
@@ -623,7 +604,7 @@ END_TEST
 START_TEST(roundtrip_many_segments) {
     static const unsigned every[] = {20, 7};
     rng_state = 1;
-    char *dir = tmpdir_new();
+    char *dir = cs_test_tmpdir("ixtest");
     model m = {0};
     cs_index *ix = writer_open(dir);
     for (unsigned i = 0; i < 200; i += every[_i]) put_n(ix, &m, i, every[_i]), commit_ok(ix);
@@ -643,20 +624,20 @@ START_TEST(roundtrip_many_segments) {
     cs_index_close(ix);
     assert_no_stale(dir);
     model_free(&m);
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
 }
 END_TEST
 
 /* A commit of nothing makes an empty, sound index. */
 START_TEST(roundtrip_empty_index) {
-    char *dir = tmpdir_new();
+    char *dir = cs_test_tmpdir("ixtest");
     model m = {0};
     cs_index *ix = writer_open(dir);
     commit_ok(ix);
     cs_index_close(ix);
     check_dir(dir, &m);
     assert_no_stale(dir);
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
 }
 END_TEST
 
@@ -664,7 +645,7 @@ END_TEST
 
 START_TEST(incremental_changes) {
     rng_state = 2;
-    char *dir = tmpdir_new();
+    char *dir = cs_test_tmpdir("ixtest");
     model m = {0};
     cs_index *ix = writer_open(dir);
     for (unsigned i = 0; i < 150; i += 50) put_n(ix, &m, i, 50), commit_ok(ix);
@@ -743,7 +724,7 @@ START_TEST(incremental_changes) {
     assert_no_stale(dir);
     model_free(&kept);
     model_free(&m);
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
 }
 END_TEST
 
@@ -751,7 +732,7 @@ END_TEST
  * terms, no words) and one whose every document was replaced. */
 START_TEST(merge_dead_segments) {
     rng_state = 12;
-    char *dir = tmpdir_new();
+    char *dir = cs_test_tmpdir("ixtest");
     model m = {0};
     cs_index *ix = writer_open(dir);
     put_n(ix, &m, 0, 10);
@@ -780,7 +761,7 @@ START_TEST(merge_dead_segments) {
     check_dir(dir, &m);
     assert_no_stale(dir);
     model_free(&m);
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
 }
 END_TEST
 
@@ -801,7 +782,7 @@ static int see_path(void *ud, const char *path) {
 
 START_TEST(foreach_live_paths) {
     rng_state = 3;
-    char *dir = tmpdir_new();
+    char *dir = cs_test_tmpdir("ixtest");
     model m = {0};
     cs_index *ix = writer_open(dir);
     put_n(ix, &m, 0, 30);
@@ -816,7 +797,7 @@ START_TEST(foreach_live_paths) {
     cs_index_close(ix);
     check_dir(dir, &m);
     model_free(&m);
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
 }
 END_TEST
 
@@ -876,7 +857,7 @@ static void crash_change(cs_index *ix, model *b) {
 START_TEST(crash_each_step) {
     int step = _i;
     rng_state = 4;
-    char *dir = tmpdir_new();
+    char *dir = cs_test_tmpdir("ixtest");
     model a = {0}, b;
     cs_index *ix = crash_base(dir, &a);
     model_copy(&b, &a);
@@ -915,7 +896,7 @@ START_TEST(crash_each_step) {
     assert_no_stale(dir);
     model_free(&a);
     model_free(&b);
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
 }
 END_TEST
 
@@ -973,7 +954,7 @@ static int retry_hook(int step) {
 START_TEST(crash_then_retry) {
     int step = _i;
     rng_state = 5;
-    char *dir = tmpdir_new();
+    char *dir = cs_test_tmpdir("ixtest");
     model a = {0}, b;
     cs_index *ix = crash_base(dir, &a);
     model_copy(&b, &a);
@@ -1004,7 +985,7 @@ START_TEST(crash_then_retry) {
     check_dir(dir, &b);
     model_free(&a);
     model_free(&b);
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
 }
 END_TEST
 
@@ -1014,7 +995,7 @@ END_TEST
 START_TEST(crash_then_rebuild) {
     int step = _i;
     rng_state = 11;
-    char *dir = tmpdir_new();
+    char *dir = cs_test_tmpdir("ixtest");
     model a = {0}, b;
     cs_index *ix = crash_base(dir, &a);
     model_copy(&b, &a);
@@ -1040,7 +1021,7 @@ START_TEST(crash_then_rebuild) {
     model_free(&a);
     model_free(&b);
     model_free(&c);
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
 }
 END_TEST
 
@@ -1049,7 +1030,7 @@ END_TEST
 START_TEST(crash_first_commit_then_rebuild) {
     int step = _i;
     rng_state = 13;
-    char *dir = tmpdir_new();
+    char *dir = cs_test_tmpdir("ixtest");
     model a = {0};
     cs_index *ix = writer_open(dir);
     put_n(ix, &a, 0, 20);
@@ -1075,7 +1056,7 @@ START_TEST(crash_first_commit_then_rebuild) {
     assert_no_stale(dir);
     model_free(&a);
     model_free(&c);
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
 }
 END_TEST
 
@@ -1086,7 +1067,7 @@ END_TEST
  * succeeds without reaching it. */
 START_TEST(crash_during_optimize) {
     rng_state = 6;
-    char *dir = tmpdir_new();
+    char *dir = cs_test_tmpdir("ixtest");
     model a = {0};
     cs_index *ix = crash_base(dir, &a);
     cs_index_close(ix);
@@ -1108,8 +1089,8 @@ START_TEST(crash_during_optimize) {
             break;
         }
         /* back to the two segments of A for the next round */
-        tmpdir_free(dir);
-        dir = tmpdir_new();
+        cs_test_tmpdir_free(dir);
+        dir = cs_test_tmpdir("ixtest");
         model_free(&a);
         rng_state = 6;
         cs_index_close(crash_base(dir, &a));
@@ -1118,7 +1099,7 @@ START_TEST(crash_during_optimize) {
     ck_assert_uint_eq(r->man.nsegs, 1);
     cs_reader_close(r);
     model_free(&a);
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
 }
 END_TEST
 
@@ -1212,7 +1193,7 @@ static void check_durable(const char *dir, const names *before, const names *aft
 
 START_TEST(durable_commit_order) {
     rng_state = 10;
-    char *dir = tmpdir_new();
+    char *dir = cs_test_tmpdir("ixtest");
     model m = {0};
     cs_index *ix = writer_open(dir);
     put_n(ix, &m, 0, 30);
@@ -1241,7 +1222,7 @@ START_TEST(durable_commit_order) {
     cs_index_close(ix);
     check_dir(dir, &m);
     model_free(&m);
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
 }
 END_TEST
 
@@ -1264,7 +1245,7 @@ static void *wait_open(void *arg) {
 }
 
 START_TEST(lock_second_writer) {
-    char *dir = tmpdir_new();
+    char *dir = cs_test_tmpdir("ixtest");
     model m = {0};
     cs_index *ix = writer_open(dir);
     put_n(ix, &m, 0, 5);
@@ -1299,7 +1280,7 @@ START_TEST(lock_second_writer) {
     cs_index_close(w.ix);
     check_dir(dir, &m);
     model_free(&m);
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
 }
 END_TEST
 
@@ -1392,7 +1373,7 @@ static model damage_model;
  * fixture: runs before Check forks the tests). */
 static void damage_setup(void) {
     rng_state = 7;
-    damage_dir = tmpdir_new();
+    damage_dir = cs_test_tmpdir("ixtest");
     memset(&damage_model, 0, sizeof damage_model);
     cs_index *ix = writer_open(damage_dir);
     put_n(ix, &damage_model, 0, 150);
@@ -1404,7 +1385,7 @@ static void damage_setup(void) {
 }
 
 static void damage_teardown(void) {
-    tmpdir_free(damage_dir);
+    cs_test_tmpdir_free(damage_dir);
     model_free(&damage_model);
 }
 
@@ -1514,7 +1495,7 @@ static void set_analysis(const char *dir, const char *analysis) {
 
 START_TEST(analysis_version_refused) {
     rng_state = 8;
-    char *dir = tmpdir_new();
+    char *dir = cs_test_tmpdir("ixtest");
     model m = {0};
     cs_index *ix = writer_open(dir);
     put_n(ix, &m, 0, 20);
@@ -1544,7 +1525,7 @@ START_TEST(analysis_version_refused) {
     check_dir(dir, &m);
     assert_no_stale(dir);
     model_free(&m);
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
 }
 END_TEST
 
@@ -1552,7 +1533,7 @@ END_TEST
 
 START_TEST(reader_keeps_snapshot) {
     rng_state = 9;
-    char *dir = tmpdir_new();
+    char *dir = cs_test_tmpdir("ixtest");
     model m = {0};
     cs_index *ix = writer_open(dir);
     for (unsigned i = 0; i < 200; i += 20) put_n(ix, &m, i, 20), commit_ok(ix);
@@ -1601,13 +1582,13 @@ START_TEST(reader_keeps_snapshot) {
     cs_index_close(ix);
     model_free(&snap);
     model_free(&m);
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
 }
 END_TEST
 
 /* A reader on a directory without an index says so. */
 START_TEST(reader_no_index) {
-    char *dir = tmpdir_new();
+    char *dir = cs_test_tmpdir("ixtest");
     cs_reader *r = NULL;
     ck_assert_int_eq(cs_reader_open(&r, dir), CS_ENOTFOUND);
     ck_assert(strstr(cs_reader_errmsg(r), "no index here"));
@@ -1620,7 +1601,7 @@ START_TEST(reader_no_index) {
     ck_assert_int_ne(cs_index_open(&ix, sub, &o), 0);
     ck_assert(strstr(cs_index_errmsg(ix), "absent"));
     cs_index_close(ix);
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
 }
 END_TEST
 

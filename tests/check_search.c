@@ -25,26 +25,9 @@
 
 #include "civsearch.h"
 #include "suites.h"
+#include "testutil.h"
 
 /* ---- temporary directories --------------------------------------------------------------- */
-
-static char *tmpdir_new(void) {
-    char *d = strdup("/tmp/cs_searchtest.XXXXXX");
-    ck_assert_ptr_nonnull(d);
-    ck_assert_ptr_nonnull(mkdtemp(d));
-    return d;
-}
-
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st, (void)flag, (void)ftw;
-    return remove(p);
-}
-
-static void tmpdir_free(char *dir) {
-    if (!dir) return;
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    free(dir);
-}
 
 /* ---- building indexes -------------------------------------------------------------------- */
 
@@ -114,7 +97,7 @@ static char *main_dir;
 static cs_reader *R;
 
 static void main_setup(void) {
-    main_dir = tmpdir_new();
+    main_dir = cs_test_tmpdir("searchtest");
     build_main(main_dir);
     R = reader(main_dir);
 }
@@ -122,7 +105,7 @@ static void main_setup(void) {
 static void main_teardown(void) {
     cs_reader_close(R);
     R = NULL;
-    tmpdir_free(main_dir);
+    cs_test_tmpdir_free(main_dir);
     main_dir = NULL;
 }
 
@@ -665,7 +648,7 @@ static const char *const opt_queries[] = {
 #define NOPT (sizeof opt_queries / sizeof opt_queries[0])
 
 START_TEST(optimize_keeps_results) {
-    char *dir = tmpdir_new();
+    char *dir = cs_test_tmpdir("searchtest");
     build_main(dir);
     cs_reader *r = reader(dir);
     hitcopy before[NOPT][32], after[32];
@@ -696,7 +679,7 @@ START_TEST(optimize_keeps_results) {
         }
     }
     cs_reader_close(r);
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
 }
 END_TEST
 
@@ -763,7 +746,7 @@ static void append_words(char *buf, size_t cap, const char *word, int times) {
 }
 
 static void misc_setup(void) {
-    misc_dir = tmpdir_new();
+    misc_dir = cs_test_tmpdir("searchtest");
     cs_index *ix = writer(misc_dir);
     /* the same 11 tokens, civic and space side by side or 10 apart; the
      * path order would put the far-apart one first */
@@ -801,7 +784,7 @@ static void misc_setup(void) {
 static void misc_teardown(void) {
     cs_reader_close(M);
     M = NULL;
-    tmpdir_free(misc_dir);
+    cs_test_tmpdir_free(misc_dir);
     misc_dir = NULL;
 }
 
@@ -999,7 +982,7 @@ static int collect_file(const char *p, const struct stat *st, int flag, struct F
 static void corpus_setup(void) {
     ncorpus = 0;
     nftw(CORPUS, collect_file, 16, FTW_PHYS);
-    corpus_dir = tmpdir_new();
+    corpus_dir = cs_test_tmpdir("searchtest");
     cs_index *ix = writer(corpus_dir);
     int rc = cs_index_add_files(ix, (const char *const *)corpus_files, ncorpus, NULL, NULL);
     ck_assert_msg(rc == 0, "%s", cs_index_errmsg(ix));
@@ -1011,7 +994,7 @@ static void corpus_setup(void) {
 static void corpus_teardown(void) {
     cs_reader_close(C);
     C = NULL;
-    tmpdir_free(corpus_dir);
+    cs_test_tmpdir_free(corpus_dir);
     corpus_dir = NULL;
     for (size_t i = 0; i < ncorpus; i++) free(corpus_files[i]);
     ncorpus = 0;

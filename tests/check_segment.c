@@ -25,6 +25,7 @@
 
 #include "storage/segment.h"
 #include "suites.h"
+#include "testutil.h"
 
 /* Check records the location of every passing ck_assert (a write(2) each),
  * which would dominate loops over a million postings: these assert only
@@ -271,12 +272,6 @@ static void write_segment(const model *m, const char *dir, uint32_t id, uint64_t
     cs_segw_free(w);
 }
 
-static char *tmpdir_new(void) {
-    char *d = strdup("/tmp/cs_segtest.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(d));
-    return d;
-}
-
 static int dir_count(const char *dir) {
     DIR *dp = opendir(dir);
     int n = 0;
@@ -287,20 +282,6 @@ static int dir_count(const char *dir) {
     return n;
 }
 
-static void tmpdir_free(char *dir) {
-    DIR *dp = opendir(dir);
-    struct dirent *e;
-    char p[512];
-    while (dp && (e = readdir(dp)) != NULL) {
-        if (e->d_name[0] == '.') continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    if (dp) closedir(dp);
-    rmdir(dir);
-    free(dir);
-}
-
 /* The round-trip segment, written once per test process group (an unchecked
  * fixture runs in the parent, before Check forks each test). */
 static model big;
@@ -309,12 +290,12 @@ static uint64_t big_bytes;
 
 static void big_setup(void) {
     model_gen(&big, 3000, 4000, 42);
-    big_dir = tmpdir_new();
+    big_dir = cs_test_tmpdir("segtest");
     write_segment(&big, big_dir, 1, &big_bytes);
 }
 
 static void big_teardown(void) {
-    tmpdir_free(big_dir);
+    cs_test_tmpdir_free(big_dir);
     big_dir = NULL;
     model_free(&big);
 }
@@ -681,7 +662,7 @@ END_TEST
 
 START_TEST(test_writer_errors)
 {
-    char *dir = tmpdir_new();
+    char *dir = cs_test_tmpdir("segtest");
     cs_err err = {{0}};
     cs_segw *w, *w2;
     cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0};
@@ -728,13 +709,13 @@ START_TEST(test_writer_errors)
     ck_assert_int_eq(cs_segw_term_end(w), CS_EINVAL);
     cs_segw_free(w);
     ck_assert_int_eq(dir_count(dir), 0);
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
 }
 END_TEST
 
 START_TEST(test_empty_segment)
 {
-    char *dir = tmpdir_new();
+    char *dir = cs_test_tmpdir("segtest");
     cs_err err = {{0}};
     cs_segw *w;
     uint64_t bytes = 0;
@@ -757,7 +738,7 @@ START_TEST(test_empty_segment)
     cs_seg_close(s);
     ck_assert_int_eq(cs_seg_open(&s, dir, 2, &err), CS_ENOTFOUND);
     ck_assert_ptr_nonnull(strstr(err.msg, "s00000002.dict"));
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
 }
 END_TEST
 
@@ -853,7 +834,7 @@ static const char *const exts[] = {"dict", "post", "pos", "docs", "text", "words
 
 static void damage_setup(model *m, char **dir) {
     model_gen(m, 300, 500, 77);
-    *dir = tmpdir_new();
+    *dir = cs_test_tmpdir("segtest");
     write_segment(m, *dir, 3, NULL);
     cs_seg *s = open_ok(*dir, 3);
     cs_err err = {{0}};
@@ -883,7 +864,7 @@ START_TEST(test_damage_flip)
     spit(path, orig, n);
     free(orig);
     free(bad);
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
     model_free(&m);
 }
 END_TEST
@@ -915,7 +896,7 @@ START_TEST(test_damage_truncate)
     spit(path, orig, n);
     free(longer);
     free(orig);
-    tmpdir_free(dir);
+    cs_test_tmpdir_free(dir);
     model_free(&m);
 }
 END_TEST
