@@ -82,7 +82,7 @@ int cs_results_hit(const cs_results *res, size_t i, cs_hit *out) {
     out->lang = h->lang;
     out->snippet = (const char *)res->strings.data + h->snip_off;
     out->snippet_len = h->snip_len;
-    out->highlights = (const size_t *)(void *)(res->hl.data + h->hl_off);
+    out->highlights = res->hl.data ? (const size_t *)(void *)(res->hl.data + h->hl_off) : NULL;
     out->nhighlights = h->nhl;
     return 0;
 }
@@ -508,6 +508,9 @@ static int fill_hit(cs_results *res, cs_reader *r, const hitref *h, cs_analyzer 
         size_t len;
         rc = cs_seg_text(ref->seg, h->doc, &text, &len, &res->err);
         if (!rc) rc = cs__snippet(a, text, len, q, o->snippet_tokens, sn);
+        if (rc == CS_EUTF8 || rc == CS_EBINARY) /* stored only after validation: damage */
+            rc = cs__err(&res->err, CS_ECORRUPT, "%s/s%08x.text: stored text of document %u is "
+                         "damaged (%s)", r->dir, ref->id, h->doc, cs_analyzer_errmsg(a));
         if (rc) return rc;
         cs_buf_put(&res->strings, sn->text.data, sn->text.len);
         x->snip_len = sn->text.len;

@@ -41,6 +41,12 @@ static int verify_docs(const cs_seg *s, cs_err *err) {
         int rc = cs__seg_docrec(s, d, &r, err);
         if (!rc) rc = cs_seg_text(s, d, &t, &n, err);
         if (rc) return rc;
+        /* only valid UTF-8 is ever stored: anything else is damage that a
+         * matching CRC cannot excuse (snippets re-analyse the text) */
+        size_t bad;
+        if (cs_utf8_check(t, n, &bad))
+            return cs__err(err, CS_ECORRUPT, "%s: stored text of document %u is not UTF-8 "
+                           "(byte %zu)", s->f[CS_F_TEXT].path, d, bad);
         if (r.text_off != text)
             return cs__err(err, CS_ECORRUPT, "%s: text of document %u at %llu, expected %llu",
                            s->f[CS_F_DOCS].path, d, (unsigned long long)r.text_off,
