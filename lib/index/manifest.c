@@ -127,7 +127,7 @@ static int del_load(cs_segref *r, const char *dir, cs_err *err) {
     uint64_t body;
     uint32_t crc, nbytes = (r->ndocs + 7) / 8;
     int rc = cs__read_file(path, &b, (size_t)nbytes + 64, err);
-    if (rc == CS_ENOTFOUND) rc = CS_ENOTFOUND; /* a reader retries: a writer may have moved on */
+    /* CS_ENOTFOUND passes up as is: a reader retries, a writer may have moved on */
     if (!rc) rc = cs_trailer_check(b.data, b.len, CS_KIND_DEL, path, &body, &crc, err);
     if (!rc && (body != 4 + (uint64_t)nbytes || cs_crc32c(0, b.data, body) != crc ||
                 cs_rd_u32le(b.data) != r->ndocs))

@@ -240,7 +240,6 @@ typedef struct andit {
                                    a score does not depend on the segment's dfs */
     uint32_t npos, nneg;
     int boost;
-    uint32_t *heads, cap_heads;
 } andit;
 
 static uint32_t and_advance(qit *it, uint32_t t) {
@@ -270,7 +269,7 @@ static uint32_t and_advance(qit *it, uint32_t t) {
 }
 
 /* Smallest window (in positions) holding an occurrence of every leaf. */
-static uint32_t min_window(andit *a, uint32_t nleaves, qit **leaves) {
+static uint32_t min_window(uint32_t nleaves, qit **leaves) {
     const uint32_t *sp[64];
     int n[64];
     uint32_t at[64], best = UINT32_MAX;
@@ -279,7 +278,6 @@ static uint32_t min_window(andit *a, uint32_t nleaves, qit **leaves) {
         if (n[i] <= 0) return UINT32_MAX;
         at[i] = 0;
     }
-    (void)a;
     /* sweep: repeatedly take the leaf whose current occurrence is smallest */
     for (;;) {
         uint32_t lo = UINT32_MAX, hi = 0, lo_i = 0;
@@ -313,7 +311,7 @@ static double and_boost(andit *a) {
     double idf;
     uint32_t nl = and_leaves(a, leaves, &idf);
     if (nl < 2) return 0;
-    uint32_t w = min_window(a, nl, leaves);
+    uint32_t w = min_window(nl, leaves);
     return w == UINT32_MAX ? 0 : 0.5 * idf * (double)nl / (double)CS_MAX(w, nl);
 }
 
@@ -350,7 +348,6 @@ static void and_free(qit *it) {
     cs__free(a->pos);
     cs__free(a->orig);
     cs__free(a->neg);
-    cs__free(a->heads);
     cs__free(a);
 }
 
