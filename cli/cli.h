@@ -33,6 +33,10 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Joins argv[0..argc) with single spaces into a new string (free()). */
 char *cli_join(int argc, char **argv);
 
+/* Writes s[0..n) as a JSON string; bytes that are not UTF-8 become
+ * \udcXX (Python's surrogateescape), so any path round-trips. */
+void json_str(FILE *f, const char *s, size_t n);
+
 int cmd_terms(const cli_opts *o, int argc, char **argv);
 int cmd_search(const cli_opts *o, int argc, char **argv);
 int cmd_index(const cli_opts *o, int argc, char **argv);
@@ -40,5 +44,6 @@ int cmd_remove(const cli_opts *o, int argc, char **argv);
 int cmd_optimize(const cli_opts *o, int argc, char **argv);
 int cmd_stats(const cli_opts *o, int argc, char **argv);
 int cmd_check(const cli_opts *o, int argc, char **argv);
+int cmd_key(const cli_opts *o, int argc, char **argv);
 
 #endif

@@ -7,7 +7,8 @@
  *   --paths        matching paths, one per line, in rank order
  *   --count        the number of matching documents
  *   --color WHEN   auto (default: on a terminal, unless NO_COLOR), always, never
- *   -F, --literal  no operators: every word AND-ed
+ *   -F, --literal  no operators: every word AND-ed (and no ~)
+ *   --translit     every bare word is a ~word (a name in any script)
  *   -f FILE        one query per line (- = stdin)
  * Exit: 0 something matched, 1 nothing, 2 error.
  */
@@ -28,7 +29,7 @@ typedef struct sopts {
 
 /* JSON string: UTF-8 passes through; bytes that are not valid UTF-8 are
  * written as \udcXX (Python's surrogateescape), so any path round-trips. */
-static void json_str(FILE *f, const char *s, size_t n) {
+void json_str(FILE *f, const char *s, size_t n) {
     fputc('"', f);
     for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)s[i];
@@ -78,7 +79,40 @@ static void print_snippet(const cs_hit *h, int color) {
     fputc('\n', stdout);
 }
 
-static void print_hit(const sopts *o, const cs_hit *h, size_t rank, const char *query) {
+/* "expanded":{"~Japarov":["жапаров","japarov"]}: what each ~ item stood for. */
+static void print_expanded(const cs_results *res) {
+    size_t n = cs_results_expansions(res);
+    if (!n) return;
+    fputs(",\"expanded\":{", stdout);
+    for (size_t i = 0; i < n; i++) {
+        cs_expansion e;
+        if (cs_results_expansion(res, i, &e)) continue;
+        if (i) fputc(',', stdout);
+        json_str(stdout, e.item, strlen(e.item));
+        fputs(":[", stdout);
+        for (size_t k = 0; k < e.nwords; k++) {
+            if (k) fputc(',', stdout);
+            json_str(stdout, e.words[k], strlen(e.words[k]));
+        }
+        fputc(']', stdout);
+    }
+    fputc('}', stdout);
+}
+
+/* A ~ item that matched more words than are searched gets a note. */
+static void note_capped(const cs_results *res, size_t line) {
+    for (size_t i = 0; i < cs_results_expansions(res); i++) {
+        cs_expansion e;
+        if (cs_results_expansion(res, i, &e) || !e.capped) continue;
+        char where[64] = "";
+        if (line) snprintf(where, sizeof where, "line %zu: ", line);
+        cli_err("%snote: %s matches more than %zu words; searching the %zu in most documents "
+                "(csearch key shows them)", where, e.item, e.nwords, e.nwords);
+    }
+}
+
+static void print_hit(const sopts *o, const cs_results *res, const cs_hit *h, size_t rank,
+                      const char *query) {
     switch (o->out) {
     case OUT_PATHS:
         printf("%s\n", h->path);
@@ -96,6 +130,7 @@ static void print_hit(const sopts *o, const cs_hit *h, size_t rank, const char *
             fputs(",\"query\":", stdout);
             json_str(stdout, query, strlen(query));
         }
+        print_expanded(res);
         fputs("}\n", stdout);
         break;
     default:
@@ -120,6 +155,7 @@ static int run_query(cs_reader *r, const sopts *o, const char *q, size_t line) {
         return EXIT_ERR;
     }
     size_t total = cs_results_total(res);
+    note_capped(res, line);
     if (o->out == OUT_COUNT) {
         if (line) printf("%zu\t%s\n", total, q);
         else printf("%zu\n", total);
@@ -127,7 +163,7 @@ static int run_query(cs_reader *r, const sopts *o, const char *q, size_t line) {
         for (size_t i = 0; i < cs_results_count(res); i++) {
             cs_hit h;
             if (cs_results_hit(res, i, &h) == 0)
-                print_hit(o, &h, o->so.offset + i + 1, line && o->out == OUT_JSON ? q : NULL);
+                print_hit(o, res, &h, o->so.offset + i + 1, line && o->out == OUT_JSON ? q : NULL);
         }
         fflush(stdout);
         if (o->out == OUT_HUMAN && !line)
@@ -187,6 +223,7 @@ int cmd_search(const cli_opts *gopt, int argc, char **argv) {
         else if (!strcmp(a, "--paths")) o.out = OUT_PATHS;
         else if (!strcmp(a, "--count")) o.out = OUT_COUNT;
         else if (!strcmp(a, "-F") || !strcmp(a, "--literal")) o.so.flags |= CS_SEARCH_LITERAL;
+        else if (!strcmp(a, "--translit")) o.so.flags |= CS_SEARCH_TRANSLIT;
         else if (!strcmp(a, "-f")) {
             if (!val) { cli_err("-f needs a FILE (or -)"); return EXIT_ERR; }
             o.batch = val;

@@ -10,17 +10,19 @@
 
 static const char usage[] =
     "usage: csearch [-i DIR] [-n N] [--offset K] [--json|--paths|--count] [--color WHEN]\n"
-    "               [-F] [-f FILE] QUERY...\n"
+    "               [-F] [--translit] [-f FILE] QUERY...\n"
     "       csearch [-i DIR] search [options] QUERY...\n"
     "       csearch [-i DIR] index [--prune] [--rebuild] [--wait] [--memory MB] [--jobs N] PATH...\n"
     "       csearch [-i DIR] remove PATH...\n"
     "       csearch [-i DIR] stats | check | optimize\n"
     "       csearch terms TEXT...      print the analysed terms of TEXT\n"
+    "       csearch [-i DIR] key WORD...  the name keys of WORD and the indexed words they match\n"
     "       csearch --help | --version\n"
     "\n"
     "Full-text search over English, Russian and other Cyrillic-script texts.\n"
     "Query language: words (all must match), \"a phrase\", AND, OR, NOT, -word,\n"
-    "( ), prefix*, a NEAR/N b, lang:en|ru|other.  See man csearch.\n"
+    "( ), prefix*, a NEAR/N b, lang:en|ru|other, ~name (any script and spelling:\n"
+    "~Japarov finds Жапаров and Zhaparov), ~~name (looser).  See man csearch.\n"
     "\n"
     "options:\n"
     "  -i DIR          index directory (else $CSEARCH_INDEX, else the nearest .csearch/)\n"
@@ -30,7 +32,8 @@ static const char usage[] =
     "  --paths         matching paths only, in rank order\n"
     "  --count         the number of matching documents\n"
     "  --color WHEN    auto, always or never (NO_COLOR is honoured)\n"
-    "  -F, --literal   no operators: every word must match\n"
+    "  -F, --literal   no operators (and no ~): every word must match\n"
+    "  --translit      every bare word is a ~word: names in any script and spelling\n"
     "  -f FILE         one query per line (- for stdin)\n"
     "  -h, --help      this help\n"
     "  --version       print versions and exit\n"
@@ -74,6 +77,7 @@ static const subcommand commands[] = {
     {"optimize", cmd_optimize},
     {"stats", cmd_stats},
     {"check", cmd_check},
+    {"key", cmd_key},
     {NULL, NULL},
 };
 

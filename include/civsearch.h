@@ -79,13 +79,19 @@ CS_API void cs_free(void *p);
  *      U+00AD SOFT HYPHEN are deleted), then ё -> е, then combining marks are
  *      removed from Latin-script letters only;
  *   3. tokens are maximal runs of letters, marks and digits; an apostrophe
- *      (U+0027 or U+2019, stored as U+0027) between two letters stays inside;
+ *      (U+0027, U+2019, U+2018 or U+0060, stored as U+0027) between two
+ *      letters stays inside;
  *   4. each token is stemmed by script: any Cyrillic letter -> Snowball
  *      "russian" (unless it holds a Cyrillic letter absent from Russian, then
  *      unstemmed); else any Latin letter -> Snowball "english"; else
  *      unstemmed;
  *   5. no stop words; a token longer than CS_MAX_TERM_BYTES after
- *      normalisation is not emitted but still takes a position.
+ *      normalisation is not emitted but still takes a position;
+ *   6. names: a Cyrillic token written with a capital first letter is
+ *      followed by a second token at the SAME position, flagged
+ *      CS_TOKEN_NAME, whose term is '#' and the word's name stem (the word
+ *      without the longest Russian case ending, ов/ев/ин/ын kept), so that
+ *      Медведев, Медведева and Медведевым share "#медведев".
  * docs/analysis.md gives the rules in full with their reasons.
  * ------------------------------------------------------------------------- */
 
@@ -103,6 +109,7 @@ typedef struct cs_analyzer cs_analyzer;
 #define CS_TOKEN_CYRILLIC  0x2u /* holds a Cyrillic letter */
 #define CS_TOKEN_STEMMED   0x4u /* term came from a Snowball stemmer */
 #define CS_TOKEN_CAPITAL   0x8u /* first letter is upper/title case in the input */
+#define CS_TOKEN_NAME      0x10u /* the name-stem term of the token before (rule 6) */
 
 typedef struct cs_token {
     const char *term;     /* the indexed term (stemmed); NOT NUL-terminated */
@@ -269,13 +276,16 @@ CS_API int cs_reader_check(cs_reader *r);
  * Search
  *
  * The query language (docs/query-language.md): words (implicit AND),
- * "phrases", AND OR NOT -x ( ), prefix*, a NEAR/N b, lang:en|ru|other.
+ * "phrases", AND OR NOT -x ( ), prefix*, a NEAR/N b, lang:en|ru|other, and
+ * ~name / ~~name for a name in any script and spelling (docs/names.md).
+ * A Cyrillic word also matches its name stem (Медведев finds Медведева).
  * Ranking: BM25 (k1 1.2, b 0.75) plus a proximity boost; ties by path.
  * ------------------------------------------------------------------------- */
 
-#define CS_SEARCH_LITERAL   0x1u /* no operators: every word AND-ed (grep -F) */
+#define CS_SEARCH_LITERAL   0x1u /* no operators, no ~: every word AND-ed (grep -F) */
 #define CS_SEARCH_COUNT     0x2u /* only count matches: no scoring, no hits */
 #define CS_SEARCH_NOSNIPPET 0x4u /* hits without snippets */
+#define CS_SEARCH_TRANSLIT  0x8u /* every bare word is a ~word */
 
 typedef struct cs_search_options {
     unsigned version;           /* CS_SEARCH_OPTIONS_VERSION */
@@ -319,6 +329,25 @@ CS_API int cs_results_hit(const cs_results *res, size_t i, cs_hit *out);
  * 1-based column (in characters) of the problem, else 0. */
 CS_API const char *cs_results_errmsg(const cs_results *res);
 CS_API size_t cs_results_error_column(const cs_results *res);
+
+/* What a ~ item of the query stood for: the indexed words whose name key
+ * matched, most documents first, at most 64 (capped says more matched).
+ * Every pointer is borrowed until cs_results_free(). */
+typedef struct cs_expansion {
+    const char *item;           /* as written, "~Japarov" (NUL-terminated) */
+    const char *key;            /* its name key K1 ("japarov"), loose for ~~ */
+    const char *const *words;   /* nwords normalised words, NUL-terminated */
+    const uint64_t *docs;       /* documents holding each word (counts may
+                                   include documents deleted since their
+                                   segment was written) */
+    size_t nwords;
+    int capped;
+} cs_expansion;
+
+/* ~ items of the query, in query order (also with CS_SEARCH_COUNT). */
+CS_API size_t cs_results_expansions(const cs_results *res);
+/* Expansion i: 0, or CS_EINVAL past the end. */
+CS_API int cs_results_expansion(const cs_results *res, size_t i, cs_expansion *out);
 
 #ifdef __cplusplus
 }

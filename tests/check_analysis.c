@@ -37,8 +37,13 @@ typedef struct got {
     int stop_rc;
 } got;
 
+/* Most tests are about rules 1-5: name-stem tokens (rule 6) are kept only
+ * while keep_names is set (the names tests set it). */
+static int keep_names;
+
 static int collect(void *ud, const cs_token *t) {
     got *g = ud;
+    if ((t->flags & CS_TOKEN_NAME) && !keep_names) return 0;
     if (g->n < MAX_KEPT) {
         got_tok *k = &g->tok[g->n];
         ck_assert_uint_le(t->term_len, sizeof k->term - 1);
@@ -63,6 +68,7 @@ static void setup(void) { ck_assert_int_eq(cs_analyzer_new(&an), CS_OK); }
 static void teardown(void) {
     cs_analyzer_free(an);
     an = NULL;
+    keep_names = 0;
 }
 
 /* Analyses text[0..len) into a fresh g; returns cs_analyze()'s result. */
@@ -672,11 +678,21 @@ typedef struct sanity {
     size_t len, n, bad;
     uint32_t next_pos;
     size_t last_start, last_end;
+    size_t names;   /* name-stem tokens (rule 6) */
 } sanity;
 
 /* Checks each corpus token as it comes; counts violations. */
 static int check_token(void *ud, const cs_token *t) {
     sanity *s = ud;
+    if (t->flags & CS_TOKEN_NAME) { /* rule 6: the token before, again */
+        int ok = s->n && t->pos + 1 == s->next_pos && t->start == s->last_start &&
+                 t->end == s->last_end && t->term_len >= 2 && t->term[0] == '#' &&
+                 (t->flags & CS_TOKEN_CYRILLIC) && (t->flags & CS_TOKEN_CAPITAL) &&
+                 cs_utf8_check(t->term, t->term_len, NULL) == CS_OK;
+        if (!ok) s->bad++;
+        s->names++;
+        return 0;
+    }
     int ok = t->pos >= s->next_pos && t->start < t->end && t->end <= s->len &&
              t->start >= s->last_start && t->end >= s->last_end && t->term_len > 0 &&
              t->word_len > 0 && t->word_len <= CS_MAX_TERM_BYTES &&
@@ -738,7 +754,7 @@ END_TEST
 START_TEST(version_string) {
     const char *v = cs_analysis_version();
     ck_assert_ptr_eq(v, cs_analysis_version());
-    ck_assert_msg(strncmp(v, "rules=1 utf8proc=", 17) == 0, "%s", v);
+    ck_assert_msg(strncmp(v, "rules=2 utf8proc=", 17) == 0, "%s", v);
     ck_assert_ptr_nonnull(strstr(v, " unicode="));
     ck_assert_ptr_nonnull(strstr(v, " snowball=english,russian:"));
 }

@@ -668,7 +668,7 @@ START_TEST(test_writer_errors)
     cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0};
     uint32_t pos[2] = {0, 1};
     ck_assert_int_eq(cs_segw_new(&w, dir, 7, &err), 0);
-    ck_assert_int_eq(dir_count(dir), 6);
+    ck_assert_int_eq(dir_count(dir), 7);
     /* O_EXCL: the same segment cannot be created twice. */
     ck_assert_int_eq(cs_segw_new(&w2, dir, 7, &err), CS_EIO);
     ck_assert_ptr_null(w2);
@@ -722,7 +722,7 @@ START_TEST(test_empty_segment)
     ck_assert_int_eq(cs_segw_new(&w, dir, 0xabcdef01u, &err), 0);
     ck_assert_int_eq(cs_segw_finish(w, &bytes), 0);
     cs_segw_free(w);
-    ck_assert_int_eq(dir_count(dir), 6);
+    ck_assert_int_eq(dir_count(dir), 7);
     cs_seg *s = open_ok(dir, 0xabcdef01u);
     ck_assert_uint_eq(cs_seg_bytes(s), bytes);
     ck_assert_uint_eq(cs_seg_ndocs(s), 0);
@@ -830,7 +830,7 @@ static void spit(const char *path, const unsigned char *b, size_t n) {
     close(fd);
 }
 
-static const char *const exts[] = {"dict", "post", "pos", "docs", "text", "words"};
+static const char *const exts[] = {"dict", "post", "pos", "docs", "text", "words", "keys"};
 
 static void damage_setup(model *m, char **dir) {
     model_gen(m, 300, 500, 77);
@@ -927,8 +927,8 @@ Suite *segment_suite(void) {
 
     tc = tcase_create("damage");
     tcase_set_timeout(tc, 600);
-    tcase_add_loop_test(tc, test_damage_flip, 0, 6);
-    tcase_add_loop_test(tc, test_damage_truncate, 0, 6);
+    tcase_add_loop_test(tc, test_damage_flip, 0, 7);
+    tcase_add_loop_test(tc, test_damage_truncate, 0, 7);
     suite_add_tcase(s, tc);
     return s;
 }

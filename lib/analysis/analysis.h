@@ -13,7 +13,11 @@
 #include "civsearch.h"
 
 /* Bumped whenever a rule changes what terms a text produces. */
-#define CS_ANALYSIS_RULES 1
+#define CS_ANALYSIS_RULES 2
+
+/* First byte of a name-stem term (rule 6): no analysed word holds it, so
+ * name terms never collide with Snowball terms, and they sort apart. */
+#define CS_NAME_MARK '#'
 
 /* Script of a code point (after normalisation). */
 static inline int cs__is_cyrillic(int32_t c) {
@@ -44,6 +48,13 @@ const char *cs__analyzer_stem(cs_analyzer *a, const char *word, size_t len,
 /* Longest name key: every input byte can become at most two ASCII letters. */
 #define CS_NAME_KEY_MAX (2 * CS_MAX_TERM_BYTES + 16)
 
+/* Words that get a name key: at most CS_NAMEKEY_WORD bytes, with a key of
+ * at most CS_NAMEKEY_K1 bytes holding a letter (names are far shorter;
+ * the bound keeps a key-table entry, K1 + separator + word, within
+ * CS_MAX_KEY). */
+#define CS_NAMEKEY_WORD 40
+#define CS_NAMEKEY_K1   80
+
 /* The name stem of a normalised Cyrillic word: the length of w without the
  * longest case ending of the rule (issue 7), or len when none applies or
  * fewer than 3 letters would remain.  The stem is a prefix of w. */
@@ -54,6 +65,11 @@ size_t cs__name_stem(const char *w, size_t len);
 size_t cs__name_key(const char *w, size_t len, char *out, size_t cap);
 /* The loose key: every run of vowels of a K1 key folded to one 'a'. */
 size_t cs__name_key_loose(const char *key, size_t len, char *out, size_t cap);
+
+/* During a token callback: the token's key form (normalised, Latin marks
+ * NOT stripped: "žaparov" where the word is "zaparov"), or NULL when it is
+ * the word itself.  Borrowed until the callback returns. */
+const char *cs__analyzer_keyform(const cs_analyzer *a, size_t *len);
 
 /* Positions used by the last cs_analyze() call (tokens, including ones too
  * long to emit): a document's length for ranking. */

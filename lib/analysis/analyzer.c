@@ -65,6 +65,13 @@ struct cs_analyzer {
     size_t len;
     char buf[CS_MAX_TERM_BYTES + 8];
     char stem_buf[CS_MAX_TERM_BYTES * 2 + 8];
+    /* The key form (docs/names.md): the token before Latin marks were
+     * stripped, kept only once a mark has been stripped (kdiff); until then
+     * it equals buf.  kover: it outgrew kbuf, so there is none. */
+    int kdiff, kover;
+    size_t klen;
+    char kbuf[CS_MAX_TERM_BYTES + 8];
+    char name_buf[CS_MAX_TERM_BYTES + 8];
 };
 
 /* ---- version ------------------------------------------------------------ */
@@ -210,20 +217,75 @@ const char *cs__analyzer_stem(cs_analyzer *a, const char *word, size_t len, uint
 
 /* ---- the token builder --------------------------------------------------- */
 
+static void kbuf_put(cs_analyzer *a, const void *p, size_t n) {
+    if (a->klen + n > CS_MAX_TERM_BYTES) {
+        a->kover = 1;
+        return;
+    }
+    memcpy(a->kbuf + a->klen, p, n);
+    a->klen += n;
+}
+
 static inline void append_ascii(cs_analyzer *a, int c) {
     if (a->len < CS_MAX_TERM_BYTES) a->buf[a->len++] = (char)c;
     else a->overlong = 1;
+    if (a->kdiff) {
+        char ch = (char)c;
+        kbuf_put(a, &ch, 1);
+    }
 }
 
 static void append_utf8(cs_analyzer *a, int32_t c) {
     unsigned char tmp[4];
     size_t n = (size_t)utf8proc_encode_char(c, tmp);
+    if (a->kdiff) kbuf_put(a, tmp, n);
     if (a->len + n > CS_MAX_TERM_BYTES) {
         a->overlong = 1;
         return;
     }
     memcpy(a->buf + a->len, tmp, n);
     a->len += n;
+}
+
+/* A Latin letter whose marks are stripped: buf gets the base letters, the
+ * key form keeps the letter whole (ž must stay ž for the name key). */
+static void append_stripped(cs_analyzer *a, int32_t c, const utf8proc_int32_t *d,
+                            utf8proc_ssize_t n) {
+    if (!a->kdiff) {
+        memcpy(a->kbuf, a->buf, a->len);
+        a->klen = a->len;
+        a->kdiff = 1;
+    }
+    a->kdiff = 0; /* base letters into buf only */
+    for (utf8proc_ssize_t i = 0; i < n; i++)
+        if (utf8proc_category(d[i]) < UTF8PROC_CATEGORY_MN ||
+            utf8proc_category(d[i]) > UTF8PROC_CATEGORY_ME)
+            append_utf8(a, d[i]);
+    a->kdiff = 1;
+    unsigned char tmp[4];
+    kbuf_put(a, tmp, (size_t)utf8proc_encode_char(c, tmp));
+}
+
+const char *cs__analyzer_keyform(const cs_analyzer *a, size_t *len) {
+    if (!a->kdiff || a->kover) return NULL;
+    *len = a->klen;
+    return a->kbuf;
+}
+
+/* Rule 6: a Cyrillic token written with a capital gets its name stem as a
+ * second term at the same position, in the name namespace. */
+static void emit_name(cs_analyzer *a, const cs_token *t) {
+    if ((t->flags & (CS_TOKEN_CYRILLIC | CS_TOKEN_LATIN | CS_TOKEN_CAPITAL)) !=
+        (CS_TOKEN_CYRILLIC | CS_TOKEN_CAPITAL))
+        return;
+    size_t n = cs__name_stem(t->word, t->word_len);
+    cs_token nt = *t;
+    a->name_buf[0] = CS_NAME_MARK;
+    memcpy(a->name_buf + 1, t->word, n);
+    nt.term = a->name_buf;
+    nt.term_len = n + 1;
+    nt.flags = (t->flags & ~CS_TOKEN_STEMMED) | CS_TOKEN_NAME;
+    a->rc = a->fn(a->ud, &nt);
 }
 
 /* Ends the current token: stems and emits it, or just counts its position
@@ -244,6 +306,7 @@ static void end_token(cs_analyzer *a, size_t end) {
     t.start = a->start;
     t.end = end;
     a->rc = a->fn(a->ud, &t);
+    if (!a->rc) emit_name(a, &t);
 }
 
 static void open_token(cs_analyzer *a, size_t start) {
@@ -254,6 +317,8 @@ static void open_token(cs_analyzer *a, size_t start) {
     a->cap_pending = 1;
     a->nonru_tok = 0;
     a->last_base_latin = 0;
+    a->kdiff = a->kover = 0;
+    a->klen = 0;
     a->start = start;
 }
 
@@ -290,9 +355,12 @@ static void add_letter(cs_analyzer *a, int32_t c) {
             return;
         }
         for (utf8proc_ssize_t i = 0; i < n; i++)
-            if (utf8proc_category(d[i]) < UTF8PROC_CATEGORY_MN ||
-                utf8proc_category(d[i]) > UTF8PROC_CATEGORY_ME)
-                append_utf8(a, d[i]);
+            if (utf8proc_category(d[i]) >= UTF8PROC_CATEGORY_MN &&
+                utf8proc_category(d[i]) <= UTF8PROC_CATEGORY_ME) {
+                append_stripped(a, c, d, n);
+                return;
+            }
+        append_utf8(a, c);
         return;
     }
     a->last_base_latin = 0;
@@ -345,8 +413,10 @@ static void feed(cs_analyzer *a, int32_t c, int cl, size_t s, size_t e, int capi
     a->end = e;
 }
 
+/* Apostrophes that stay inside a word: U+0027, U+2019, and U+2018 and
+ * U+0060 as Uzbek and Kazakh Latin write them (O‘zbekiston, O`zbekiston). */
 static int classify(int32_t c) {
-    if (c == '\'' || c == 0x2019) return CL_APOS;
+    if (c == '\'' || c == 0x2019 || c == 0x2018 || c == '`') return CL_APOS;
     switch (utf8proc_category(c)) {
     case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
     case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
@@ -450,7 +520,7 @@ static void run(cs_analyzer *a, const unsigned char *s, size_t len) {
             else if (c - '0' < 10u)
                 feed(a, (int32_t)c, CL_DIGIT, i, i + 1, 0);
             else
-                feed(a, (int32_t)c, c == '\'' ? CL_APOS : CL_SEP, i, i + 1, 0);
+                feed(a, (int32_t)c, c == '\'' || c == '`' ? CL_APOS : CL_SEP, i, i + 1, 0);
             i++;
             continue;
         }

@@ -10,7 +10,9 @@
  *   per document:  varint(doc - previous doc)  varint(tf)
  *                  tf x varint((position delta << 8) | variant)
  *
- * Flush sorts the terms and words and streams them to the segment writer.
+ * Flush sorts the terms and words and streams them to the segment writer,
+ * then the name-key table: the K1 key of every word (and of every key form
+ * that differs from its word) with the word's counts (docs/names.md).
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -39,10 +41,24 @@ typedef struct mterm {
     cs_buf post;
 } mterm;
 
+/* Counts of a word in one key form, for the name-key table.  A document
+ * lists each form once, so every cs_mem_add() adds one document. */
+typedef struct mstat {
+    uint64_t docs, occ, cap;
+} mstat;
+
 typedef struct mword {
     mkey k;
     uint32_t term, var;
+    mstat st;                   /* as written (no key form of its own) */
 } mword;
+
+/* A key form that differs from its word ("čolpon" of "colpon"). */
+typedef struct mkform {
+    mkey k;
+    uint32_t word;
+    mstat st;
+} mkform;
 
 typedef struct mdoc {
     uint64_t path_off, text_off, text_len, size, hash;
@@ -58,9 +74,11 @@ struct cs_memindex {
     uint32_t nterms, cap_terms;
     mword *words;
     uint32_t nwords, cap_words;
+    mkform *kforms;
+    uint32_t nkforms, cap_kforms;
     mdoc *docs;
     uint32_t ndocs, cap_docs;
-    idtab term_tab, word_tab;
+    idtab term_tab, word_tab, kform_tab;
     size_t post_bytes;
     /* scratch for cs_mem_add */
     struct { uint32_t term, var, slot; } *map;
@@ -128,12 +146,24 @@ void cs_docterms_free(cs_docterms *d) {
 
 static int dt_token(void *ud, const cs_token *t) {
     cs_docterms *d = ud;
-    uint64_t h = cs_hash(t->word, t->word_len);
+    const char *key = t->word;
+    size_t klen = t->word_len;
+    int kind = DT_WORD;
+    if (t->flags & CS_TOKEN_NAME) {
+        key = t->term;
+        klen = t->term_len;
+        kind = DT_NAME;
+    } else {
+        const char *kf = cs__analyzer_keyform(d->a, &klen);
+        if (kf) { key = kf; kind = DT_KEYFORM; }
+        else klen = t->word_len;
+    }
+    uint64_t h = cs_hash(key, klen);
     uint32_t b = (uint32_t)h & (d->nheads - 1), w;
     for (w = d->heads[b]; w != UINT32_MAX; w = d->words[w].next) {
         struct dt_word *x = &d->words[w];
-        if (x->hash == h && x->word_len == t->word_len &&
-            memcmp(d->strings.data + x->word_off, t->word, t->word_len) == 0)
+        if (x->hash == h && x->key_len == klen &&
+            memcmp(d->strings.data + x->key_off, key, klen) == 0)
             break;
     }
     if (w == UINT32_MAX) {
@@ -142,12 +172,18 @@ static int dt_token(void *ud, const cs_token *t) {
         w = d->nwords++;
         struct dt_word *x = &d->words[w];
         x->hash = h;
+        x->kind = (uint8_t)kind;
+        x->occ = x->cap = 0;
         x->word_off = (uint32_t)d->strings.len;
         x->word_len = (uint32_t)t->word_len;
         cs_buf_put(&d->strings, t->word, t->word_len);
         x->term_off = (uint32_t)d->strings.len;
         x->term_len = (uint32_t)t->term_len;
         cs_buf_put(&d->strings, t->term, t->term_len);
+        x->key_off = kind == DT_WORD ? x->word_off : kind == DT_NAME ? x->term_off
+                                                                     : (uint32_t)d->strings.len;
+        x->key_len = (uint32_t)klen;
+        if (kind == DT_KEYFORM) cs_buf_put(&d->strings, key, klen);
         if (d->strings.rc) return d->rc = CS_ENOMEM;
         x->next = d->heads[b];
         d->heads[b] = w;
@@ -167,6 +203,8 @@ static int dt_token(void *ud, const cs_token *t) {
             d->nheads = nh;
         }
     }
+    d->words[w].occ++;
+    d->words[w].cap += (t->flags & CS_TOKEN_CAPITAL) != 0;
     if (grow((void **)&d->toks, &d->cap_toks, d->ntoks + 1, sizeof *d->toks))
         return d->rc = CS_ENOMEM;
     d->toks[d->ntoks].word = w;
@@ -187,7 +225,9 @@ int cs_docterms_analyze(cs_docterms *d, cs_analyzer *a, const char *text, size_t
     d->nwords = d->ntoks = 0;
     d->rc = 0;
     d->lang = CS_LANG_OTHER;
+    d->a = a;
     int rc = cs_analyze(a, text, len, dt_token, d, &d->lang);
+    d->a = NULL;
     d->ntokens = rc == 0 ? cs__analyzer_npos(a) : 0;
     return rc;
 }
@@ -205,9 +245,11 @@ static void mem_reset(cs_memindex *m) {
     cs_buf_free(&m->texts);
     cs__free(m->term_tab.slots);
     cs__free(m->word_tab.slots);
+    cs__free(m->kform_tab.slots);
     memset(&m->term_tab, 0, sizeof m->term_tab);
     memset(&m->word_tab, 0, sizeof m->word_tab);
-    m->nterms = m->nwords = m->ndocs = 0;
+    memset(&m->kform_tab, 0, sizeof m->kform_tab);
+    m->nterms = m->nwords = m->nkforms = m->ndocs = 0;
     m->post_bytes = 0;
 }
 
@@ -216,6 +258,7 @@ void cs_mem_free(cs_memindex *m) {
     mem_reset(m);
     cs__free(m->terms);
     cs__free(m->words);
+    cs__free(m->kforms);
     cs__free(m->docs);
     cs__free(m->map);
     cs__free(m->toks);
@@ -229,8 +272,8 @@ uint32_t cs_mem_ndocs(const cs_memindex *m) { return m->ndocs; }
 size_t cs_mem_bytes(const cs_memindex *m) {
     return m->keys.cap + m->texts.cap + m->post_bytes +
            (size_t)m->cap_terms * sizeof(mterm) + (size_t)m->cap_words * sizeof(mword) +
-           (size_t)m->cap_docs * sizeof(mdoc) +
-           ((size_t)m->term_tab.cap + m->word_tab.cap) * sizeof(uint32_t);
+           (size_t)m->cap_kforms * sizeof(mkform) + (size_t)m->cap_docs * sizeof(mdoc) +
+           ((size_t)m->term_tab.cap + m->word_tab.cap + m->kform_tab.cap) * sizeof(uint32_t);
 }
 
 const cs_docmeta *cs_mem_doc(const cs_memindex *m, uint32_t doc) {
@@ -274,15 +317,15 @@ static int term_id(cs_memindex *m, const char *key, uint32_t len, uint32_t *out)
 
 /* Global (term, variant) of a surface word, created when new. */
 static int word_id(cs_memindex *m, const char *w, uint32_t wlen, const char *t, uint32_t tlen,
-                   uint32_t *term, uint32_t *var) {
+                   uint32_t *term, uint32_t *var, uint32_t *wid) {
     if (m->word_tab.n * 2 >= m->word_tab.cap && tab_grow(&m->word_tab, m->words, sizeof(mword)))
         return CS_ENOMEM;
     uint64_t h = cs_hash(w, wlen);
     uint32_t j = tab_find(&m->word_tab, &m->keys, m->words, sizeof(mword), w, wlen, h);
     if (m->word_tab.slots[j]) {
-        mword *x = &m->words[m->word_tab.slots[j] - 1];
-        *term = x->term;
-        *var = x->var;
+        *wid = m->word_tab.slots[j] - 1;
+        *term = m->words[*wid].term;
+        *var = m->words[*wid].var;
         return 0;
     }
     int rc = term_id(m, t, tlen, term);
@@ -293,15 +336,69 @@ static int word_id(cs_memindex *m, const char *w, uint32_t wlen, const char *t, 
      * such a term is then approximate for them (documented limit) */
     *var = tt->nvar < CS_MAX_VARIANTS ? tt->nvar++ : CS_MAX_VARIANTS - 1;
     mword *x = &m->words[m->nwords];
+    memset(x, 0, sizeof *x);
     x->k.key_off = m->keys.len;
     x->k.key_len = wlen;
     x->k.hash = h;
     x->term = *term;
     x->var = *var;
+    *wid = m->nwords;
     cs_buf_put(&m->keys, w, wlen);
     if (m->keys.rc) return CS_ENOMEM;
     m->word_tab.slots[j] = ++m->nwords;
     m->word_tab.n++;
+    return 0;
+}
+
+static void stat_add(mstat *s, const struct dt_word *w) {
+    s->docs++;
+    s->occ += w->occ;
+    s->cap += w->cap;
+}
+
+/* Counts a key form of word wid, creating its entry when new. */
+static int kform_add(cs_memindex *m, const char *f, uint32_t flen, uint32_t wid,
+                     const struct dt_word *w) {
+    if (m->kform_tab.n * 2 >= m->kform_tab.cap &&
+        tab_grow(&m->kform_tab, m->kforms, sizeof(mkform)))
+        return CS_ENOMEM;
+    uint64_t h = cs_hash(f, flen);
+    uint32_t j = tab_find(&m->kform_tab, &m->keys, m->kforms, sizeof(mkform), f, flen, h);
+    if (!m->kform_tab.slots[j]) {
+        if (grow((void **)&m->kforms, &m->cap_kforms, m->nkforms + 1, sizeof(mkform)))
+            return CS_ENOMEM;
+        mkform *x = &m->kforms[m->nkforms];
+        memset(x, 0, sizeof *x);
+        x->k = (mkey){m->keys.len, h, flen};
+        x->word = wid;
+        cs_buf_put(&m->keys, f, flen);
+        if (m->keys.rc) return CS_ENOMEM;
+        m->kform_tab.slots[j] = ++m->nkforms;
+        m->kform_tab.n++;
+    }
+    stat_add(&m->kforms[m->kform_tab.slots[j] - 1].st, w);
+    return 0;
+}
+
+/* Maps the document's entries to (term, variant), counting words and key
+ * forms for the name-key table. */
+static int map_words(cs_memindex *m, const cs_docterms *d) {
+    const char *s = (const char *)d->strings.data;
+    for (uint32_t i = 0; i < d->nwords; i++) {
+        const struct dt_word *w = &d->words[i];
+        int rc;
+        if (w->kind == DT_NAME) { /* a name stem is a term without a word */
+            m->map[i].var = 0;
+            rc = term_id(m, s + w->term_off, w->term_len, &m->map[i].term);
+        } else {
+            uint32_t wid;
+            rc = word_id(m, s + w->word_off, w->word_len, s + w->term_off, w->term_len,
+                         &m->map[i].term, &m->map[i].var, &wid);
+            if (!rc && w->kind == DT_WORD) stat_add(&m->words[wid].st, w);
+            else if (!rc) rc = kform_add(m, s + w->key_off, w->key_len, wid, w);
+        }
+        if (rc) return rc;
+    }
     return 0;
 }
 
@@ -367,15 +464,10 @@ int cs_mem_add(cs_memindex *m, const cs_docmeta *meta, const char *text, size_t 
         grow((void **)&m->map, &m->cap_map, d->nwords + 1, sizeof *m->map) ||
         grow((void **)&m->toks, &m->cap_toks, d->ntoks + 1, sizeof *m->toks))
         return CS_ENOMEM;
-    for (uint32_t i = 0; i < d->nwords; i++) {
-        const struct dt_word *w = &d->words[i];
-        int rc = word_id(m, (const char *)d->strings.data + w->word_off, w->word_len,
-                         (const char *)d->strings.data + w->term_off, w->term_len,
-                         &m->map[i].term, &m->map[i].var);
-        if (rc) return rc;
-    }
+    int rc = map_words(m, d);
+    if (rc) return rc;
     uint32_t doc = m->ndocs, nslots;
-    int rc = group_tokens(m, d, doc, &nslots);
+    rc = group_tokens(m, d, doc, &nslots);
     if (!rc) rc = add_postings(m, doc, nslots);
     if (rc) return rc;
     mdoc *x = &m->docs[doc];
@@ -455,6 +547,84 @@ static int write_term(cs_segw *w, const mterm *t, uint32_t **pos, uint8_t **var,
     return rc;
 }
 
+/* ---- the name-key table ---------------------------------------------------- */
+
+typedef struct kent {
+    uint32_t off, len;          /* "K1 SEP word" in a scratch buffer */
+    mstat st;
+} kent;
+
+typedef struct kents {
+    cs_buf b;
+    kent *e;
+    uint32_t n, cap;
+} kents;
+
+static const kents *kent_ctx;
+
+static int cmp_kent(const void *a, const void *b) {
+    const kent *x = a, *y = b;
+    const unsigned char *k = kent_ctx->b.data;
+    return cmp_key(k + x->off, x->len, k + y->off, y->len);
+}
+
+/* Adds "K1(form) SEP word" when the word gets a name key (analysis.h). */
+static int kent_add(kents *ks, const char *form, size_t flen, const char *word, size_t wlen,
+                    const mstat *st) {
+    if (wlen > CS_NAMEKEY_WORD || st->docs == 0) return 0;
+    char k[CS_MAX_KEY];
+    size_t kl = cs__name_key(form, flen, k, CS_NAMEKEY_K1), i = 0;
+    while (i < kl && (k[i] < 'a' || k[i] > 'z')) i++;
+    if (i == kl) return 0; /* no key, or digits only */
+    k[kl++] = CS_KEY_SEP;
+    memcpy(k + kl, word, wlen);
+    kl += wlen;
+    if (grow((void **)&ks->e, &ks->cap, ks->n + 1, sizeof *ks->e)) return CS_ENOMEM;
+    ks->e[ks->n++] = (kent){(uint32_t)ks->b.len, (uint32_t)kl, *st};
+    cs_buf_put(&ks->b, k, kl);
+    return ks->b.rc ? CS_ENOMEM : 0;
+}
+
+/* Writes the name-key table: one entry per (K1, word), counts summed where
+ * two key forms of a word fold to one key. */
+static int flush_keys(const cs_memindex *m, cs_segw *w) {
+    kents ks = {{0}, NULL, 0, 0};
+    const char *keys = (const char *)m->keys.data;
+    int rc = 0;
+    for (uint32_t i = 0; i < m->nwords && !rc; i++) {
+        const mword *x = &m->words[i];
+        rc = kent_add(&ks, keys + x->k.key_off, x->k.key_len, keys + x->k.key_off, x->k.key_len,
+                      &x->st);
+    }
+    for (uint32_t i = 0; i < m->nkforms && !rc; i++) {
+        const mkform *f = &m->kforms[i];
+        const mword *x = &m->words[f->word];
+        rc = kent_add(&ks, keys + f->k.key_off, f->k.key_len, keys + x->k.key_off, x->k.key_len,
+                      &f->st);
+    }
+    if (!rc && ks.n) {
+        pthread_mutex_lock(&sort_lock);
+        kent_ctx = &ks;
+        qsort(ks.e, ks.n, sizeof *ks.e, cmp_kent);
+        pthread_mutex_unlock(&sort_lock);
+    }
+    for (uint32_t i = 0; i < ks.n && !rc;) {
+        mstat st = ks.e[i].st;
+        uint32_t j = i + 1;
+        for (; j < ks.n && cmp_kent(&ks.e[i], &ks.e[j]) == 0; j++) {
+            st.docs += ks.e[j].st.docs;
+            st.occ += ks.e[j].st.occ;
+            st.cap += ks.e[j].st.cap;
+        }
+        cs_keystat ks1 = {st.docs, st.occ, st.cap};
+        rc = cs_segw_key(w, (const char *)ks.b.data + ks.e[i].off, ks.e[i].len, &ks1);
+        i = j;
+    }
+    cs_buf_free(&ks.b);
+    cs__free(ks.e);
+    return rc;
+}
+
 int cs_mem_flush(cs_memindex *m, const char *dir, uint32_t id, cs_err *err) {
     uint32_t *ids = cs__malloc(((size_t)CS_MAX(m->nterms, m->nwords) + 1) * sizeof *ids);
     uint32_t *ord = cs__malloc(((size_t)m->nterms + 1) * sizeof *ord);
@@ -486,6 +656,7 @@ int cs_mem_flush(cs_memindex *m, const char *dir, uint32_t id, cs_err *err) {
         rc = cs_segw_word(w, (const char *)m->keys.data + x->k.key_off, x->k.key_len,
                           ord[x->term], x->var);
     }
+    if (!rc) rc = flush_keys(m, w);
     if (!rc) rc = cs_segw_finish(w, NULL);
     if (rc == CS_ERROR && !err->msg[0]) cs__err(err, rc, "in-memory postings are inconsistent");
     if (!rc) mem_reset(m);

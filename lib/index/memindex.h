@@ -13,13 +13,20 @@
 /* The analysis of one document: its distinct surface words, each with its
  * term, and its tokens (word index + position) in position order.  Built by
  * cs_docterms_analyze(), reused across documents (no allocation per token
- * once warmed up).  One per thread. */
+ * once warmed up).  One per thread.
+ *
+ * An entry is keyed by its word, except a name-stem token (keyed by its
+ * '#' term: it has no surface word of its own) and a word whose key form
+ * differs (keyed by the key form, so that "Čolpon" and "Colpon" stay two
+ * entries of the word "colpon" with their own name keys). */
 typedef struct cs_docterms {
-    cs_buf strings;             /* word and term bytes */
+    cs_buf strings;             /* key, word and term bytes */
     struct dt_word {
-        uint32_t word_off, word_len, term_off, term_len;
-        uint64_t hash;
+        uint32_t key_off, key_len, word_off, word_len, term_off, term_len;
+        uint64_t hash;          /* of the key */
         uint32_t next;          /* local hash chain */
+        uint32_t occ, cap;      /* occurrences, capitalised ones */
+        uint8_t kind;           /* DT_WORD, DT_KEYFORM or DT_NAME */
     } *words;
     uint32_t nwords, cap_words;
     uint32_t *heads;            /* local hash table: nheads buckets */
@@ -29,7 +36,10 @@ typedef struct cs_docterms {
     uint32_t ntokens;           /* positions used (incl. overlong tokens) */
     int lang;
     int rc;
+    cs_analyzer *a;             /* during cs_docterms_analyze() */
 } cs_docterms;
+
+enum { DT_WORD, DT_KEYFORM, DT_NAME };
 
 void cs_docterms_free(cs_docterms *d);
 /* Analyses text into d (reset first).  Returns 0 or the analyser's error

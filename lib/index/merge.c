@@ -1,14 +1,17 @@
 /*
  * merge.c — merge several segments into one, dropping deleted documents.
  *
- * Three k-way passes over the sources, all streaming:
+ * Four k-way passes over the sources, all streaming:
  *   1. terms: give every term that still has a live posting its ordinal in
  *      the merged segment (dead terms are dropped);
  *   2. words: give every word of a live term its variant number in the
  *      merged segment, and remember, per source, how its (term, variant)
  *      pairs map to the merged variants;
  *   3. terms again: write each live term's postings, documents renumbered
- *      and variants remapped.
+ *      and variants remapped;
+ *   4. name keys: the entries of words still in the merged word list, their
+ *      counts summed (counts of deleted documents cannot be told apart and
+ *      stay in; docs is capped at the merged segment's documents).
  * Memory: the document maps, the term ordinal maps and the word list, all
  * proportional to documents or vocabulary, never to postings.
  */
@@ -31,6 +34,7 @@ typedef struct msrc {
     cs_terminfo ti;
     uint64_t word_term;
     uint32_t word_var;
+    cs_keystat kst;
 } msrc;
 
 typedef struct merger {
@@ -41,6 +45,8 @@ typedef struct merger {
     uint32_t *nvar;             /* merged term ordinal -> variants so far */
     uint64_t nterms;
     cs_buf words;               /* merged words: u8 len, bytes, u64 ord, u8 var */
+    uint64_t *woff, nwords;     /* offsets of the merged words in words (pass 4) */
+    uint32_t ndocs;
     uint32_t *pos;
     uint8_t *var;
     uint32_t cap;
@@ -264,6 +270,64 @@ static int write_words(merger *m) {
     return rc;
 }
 
+static int key_step(msrc *s) {
+    int rc = cs_seg_keys_next(&s->it, &s->key, &s->klen, &s->kst);
+    if (rc == 0) s->key = NULL;
+    return rc < 0 ? rc : 0;
+}
+
+/* Is w one of the merged words?  A binary search over their offsets. */
+static int word_live(const merger *m, const char *w, size_t n) {
+    uint64_t lo = 0, hi = m->nwords;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        const unsigned char *p = m->words.data + m->woff[mid];
+        int c = keycmp((const char *)p + 1, *p, w, n);
+        if (c == 0) return 1;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return 0;
+}
+
+static int index_words(merger *m) {
+    for (size_t at = 0; at < m->words.len; at += 1 + m->words.data[at] + 9) m->nwords++;
+    m->woff = cs__malloc((m->nwords + 1) * sizeof *m->woff);
+    if (!m->woff) return CS_ENOMEM;
+    uint64_t i = 0;
+    for (size_t at = 0; at < m->words.len; at += 1 + m->words.data[at] + 9) m->woff[i++] = at;
+    return 0;
+}
+
+/* Pass 4: the name keys of the words still there. */
+static int pass_keys(merger *m) {
+    int rc = index_words(m);
+    for (uint32_t i = 0; i < m->n && !rc; i++) {
+        msrc *s = &m->src[i];
+        rc = cs_seg_keys_seek(s->ref->seg, "", 0, &s->it, m->err);
+        if (!rc) rc = key_step(s);
+    }
+    for (int i; !rc && (i = min_src(m)) >= 0;) {
+        char key[CS_MAX_KEY];
+        size_t klen = m->src[i].klen;
+        memcpy(key, m->src[i].key, klen);
+        cs_keystat st = {0, 0, 0};
+        for (uint32_t j = 0; j < m->n && !rc; j++) {
+            msrc *s = &m->src[j];
+            if (!matches(s, key, klen)) continue;
+            st.docs += s->kst.docs;
+            st.occ += s->kst.occ;
+            st.cap += s->kst.cap;
+            rc = key_step(s);
+        }
+        const char *sep = memchr(key, CS_KEY_SEP, klen);
+        st.docs = CS_MIN(st.docs, (uint64_t)m->ndocs);
+        if (!rc && sep && st.docs && word_live(m, sep + 1, klen - (size_t)(sep + 1 - key)))
+            rc = cs_segw_key(m->w, key, klen, &st);
+    }
+    return rc;
+}
+
 /* Document maps and the documents themselves, in source order. */
 static int copy_docs(merger *m, uint32_t *ndocs) {
     uint32_t next = 0;
@@ -304,6 +368,7 @@ int cs__merge(const cs_segref *src, uint32_t n, const char *dir, uint32_t id, cs
     for (uint32_t i = 0; i < n && !rc; i++) m.src[i].ref = &src[i];
     if (!rc) rc = cs_segw_new(&m.w, dir, id, err);
     if (!rc) rc = copy_docs(&m, &ndocs);
+    m.ndocs = ndocs;
     uint64_t maxterms = 0;
     for (uint32_t i = 0; i < n && !rc; i++) maxterms += m.src[i].nterms;
     if (!rc && !(m.nvar = cs__calloc(maxterms + 1, sizeof *m.nvar))) rc = CS_ENOMEM;
@@ -311,6 +376,7 @@ int cs__merge(const cs_segref *src, uint32_t n, const char *dir, uint32_t id, cs
     if (!rc) rc = pass_words(&m);
     if (!rc) rc = pass_write(&m);
     if (!rc) rc = write_words(&m);
+    if (!rc) rc = pass_keys(&m);
     if (!rc) rc = cs_segw_finish(m.w, NULL);
     if (!rc) {
         memset(out, 0, sizeof *out);
@@ -328,6 +394,7 @@ int cs__merge(const cs_segref *src, uint32_t n, const char *dir, uint32_t id, cs
     cs__free(m.src);
     cs__free(m.nvar);
     cs_buf_free(&m.words);
+    cs__free(m.woff);
     cs__free(m.pos);
     cs__free(m.var);
     return rc;

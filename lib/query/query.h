@@ -33,7 +33,11 @@
 #define CS_QUERY_NEAR_DEFAULT 10u /* N of a bare NEAR */
 
 /* cs_query_parse() flags. */
-#define CS_QUERY_LITERAL 0x1u /* -F: no operators, every word AND-ed */
+#define CS_QUERY_LITERAL  0x1u /* -F: no operators, every word AND-ed, no ~ */
+#define CS_QUERY_TRANSLIT 0x2u /* --translit: every bare word is a ~word */
+
+/* Most indexed words one ~ item stands for (the most frequent are kept). */
+#define CS_TILDE_MAX_WORDS 64
 
 typedef enum cs_qkind {
     CS_Q_TERM = 1, /* one analysed word: terms[0] */
@@ -58,6 +62,14 @@ typedef struct cs_qterm {
                            larger steps where the analyser skipped an overlong token */
     int      prefix;    /* nonzero: match words starting with `word` (only the
                            last element of a phrase, or a PREFIX node) */
+    char    *name;      /* Cyrillic words: the name-stem term ("#" + stem), NUL-
+                           terminated (owned), searched beside term; else NULL */
+    size_t   name_len;
+    int      name_only; /* capitalised -ов/-ев/-ин/-ын: name only, not term */
+    int      tilde;     /* 1: ~word, 2: ~~word (cross-script name search) */
+    char    *keyform;   /* tilde: the form its name key is computed from
+                           (Latin marks kept), NUL-terminated (owned) */
+    size_t   keyform_len;
     int      col;       /* 1-based column (code points) of the token in the query */
     size_t   start;     /* byte range [start, end) of the token in the query */
     size_t   end;
@@ -123,9 +135,8 @@ const char *cs_qkind_name(cs_qkind kind);
  * The lexer cuts the query into tokens in one pass and catches the errors
  * that need no grammar: unbalanced quotes and parentheses.  Whether an
  * upper-case keyword is an operator or a word depends on its neighbours and
- * is decided by the parser.  Reserved for issue 7: `~` at the start of an
- * item will become its own token kind (CS_QT_TILDE); today it is part of
- * the word, and the analyser treats it as punctuation.
+ * is decided by the parser.  `~` or `~~` directly before a word or phrase at
+ * the start of an item marks it as a cross-script name search (tilde).
  * ------------------------------------------------------------------------- */
 
 typedef enum cs_qtkind {
@@ -141,6 +152,8 @@ typedef enum cs_qtkind {
     CS_QT_NEAR,     /* the word NEAR or NEAR/N */
     CS_QT_LANG      /* lang:en, lang:ru, lang:other */
 } cs_qtkind;
+/* `~` and `~~` at the start of an item are not tokens of their own: they
+ * set `tilde` on the WORD or PHRASE they stand before. */
 
 typedef struct cs_qtok {
     cs_qtkind kind;
@@ -152,6 +165,8 @@ typedef struct cs_qtok {
     int       near_explicit; /* NEAR: written NEAR/N */
     uint32_t  near_n;   /* NEAR: N (CS_QUERY_MAX_NEAR + 1 when larger) */
     int       lang;     /* LANG: CS_LANG_* */
+    int       tilde;    /* WORD, PHRASE: written ~item (1) or ~~item (2) */
+    size_t    src_start;/* start of the whole token (its '~' or '"') */
 } cs_qtok;
 
 /* Cuts q[0..len) (valid UTF-8, at most CS_QUERY_MAX_BYTES) into tokens,

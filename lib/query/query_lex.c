@@ -14,6 +14,10 @@
  *                          neighbours whether each is an operator or a word
  *   lang:en|ru|other       language filter; lang:<anything else> is an error
  *   word*                  a word ending in '*' is a prefix
+ *   ~item ~~item           a cross-script name search: one or two '~' at
+ *                          the start of an item, directly before a word or a
+ *                          phrase (not a token: they mark the next one; the
+ *                          word after them is never a keyword)
  *   anything else          a word: a run up to white space, ( ) or "
  * In literal mode every run of non-space characters is a word.
  *
@@ -61,6 +65,9 @@ typedef struct lexer {
     cs_err     *err;
     int        *err_col;
     int         rc;
+    int         tilde;          /* '~'s before the next word or phrase */
+    int         tilde_col;
+    size_t      tilde_start;
 } lexer;
 
 static cs_qtok *push(lexer *lx, cs_qtkind kind, int col, size_t start, size_t end) {
@@ -78,8 +85,14 @@ static cs_qtok *push(lexer *lx, cs_qtkind kind, int col, size_t start, size_t en
     memset(t, 0, sizeof *t);
     t->kind = kind;
     t->col = col;
-    t->start = start;
+    t->start = t->src_start = start;
     t->end = t->src_end = end;
+    if (lx->tilde && (kind == CS_QT_WORD || kind == CS_QT_PHRASE)) {
+        t->tilde = lx->tilde;
+        t->col = lx->tilde_col;
+        t->src_start = lx->tilde_start;
+        lx->tilde = 0;
+    }
     return t;
 }
 
@@ -108,13 +121,14 @@ static int push_word(lexer *lx, size_t start, size_t end, int col) {
     const char *w = lx->q + start;
     size_t n = end - start;
     cs_qtkind kind = CS_QT_WORD;
-    if (eq(w, n, "AND")) kind = CS_QT_AND;
+    if (lx->tilde) ; /* ~AND is the word AND */
+    else if (eq(w, n, "AND")) kind = CS_QT_AND;
     else if (eq(w, n, "OR")) kind = CS_QT_OR;
     else if (eq(w, n, "NOT")) kind = CS_QT_NOT;
     else if (eq(w, n, "NEAR")) kind = CS_QT_NEAR;
     int explicit_near = 0;
     uint32_t near_n = CS_QUERY_NEAR_DEFAULT;
-    if (n > 5 && memcmp(w, "NEAR/", 5) == 0) {
+    if (!lx->tilde && n > 5 && memcmp(w, "NEAR/", 5) == 0) {
         size_t i = 5;
         uint32_t v = 0;
         while (i < n && (unsigned)(w[i] - '0') < 10u) {
@@ -134,7 +148,7 @@ static int push_word(lexer *lx, size_t start, size_t end, int col) {
         }
     }
     int lang = -1;
-    if (n > 5 && memcmp(w, "lang:", 5) == 0) {
+    if (!lx->tilde && n > 5 && memcmp(w, "lang:", 5) == 0) {
         if (eq_nocase(w + 5, n - 5, "en")) lang = CS_LANG_EN;
         else if (eq_nocase(w + 5, n - 5, "ru")) lang = CS_LANG_RU;
         else if (eq_nocase(w + 5, n - 5, "other")) lang = CS_LANG_OTHER;
@@ -198,6 +212,16 @@ static int minus_here(const lexer *lx, size_t i) {
     return !is_space(c) && c != ')' && c != '-';
 }
 
+/* How many '~' (1 or 2) at q[i] mark the item after them as a name search:
+ * they must be followed directly by a word or a phrase.  0: they are text. */
+static int tilde_here(const lexer *lx, size_t i) {
+    size_t k = 0, n;
+    while (i + k < lx->len && lx->q[i + k] == '~') k++;
+    if (k > 2 || i + k >= lx->len) return 0;
+    int32_t c = decode((const unsigned char *)lx->q, lx->len, i + k, &n);
+    return c == '"' || !ends_word(c) ? (int)k : 0;
+}
+
 static int lex_query(lexer *lx) {
     const unsigned char *s = (const unsigned char *)lx->q;
     size_t i = 0, n;
@@ -231,7 +255,14 @@ static int lex_query(lexer *lx) {
             continue;
         } else if (c == '-' && item_start && minus_here(lx, i)) {
             push(lx, CS_QT_MINUS, col, i, i + 1);
+            item_start = 1; /* -~word */
+        } else if (c == '~' && item_start && (lx->tilde = tilde_here(lx, i)) > 0) {
+            lx->tilde_col = col;
+            lx->tilde_start = i;
+            i += (size_t)lx->tilde;
+            col += lx->tilde;
             item_start = 0;
+            continue;
         } else {
             size_t start = i;
             int wcol = col;
@@ -256,7 +287,7 @@ static int lex_query(lexer *lx) {
 int cs__qlex(const char *q, size_t len, unsigned flags, cs_qtok **toks, size_t *ntoks,
              cs_err *err, int *err_col) {
     int dummy_col;
-    lexer lx = {q, len, NULL, 0, 0, err, err_col ? err_col : &dummy_col, 0};
+    lexer lx = {.q = q, .len = len, .err = err, .err_col = err_col ? err_col : &dummy_col};
     *toks = NULL;
     *ntoks = 0;
     int rc = (flags & CS_QUERY_LITERAL) ? lex_literal(&lx) : lex_query(&lx);

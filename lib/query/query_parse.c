@@ -43,6 +43,7 @@ typedef struct parser {
     int            rc;      /* first error */
     int            col;     /* its column */
     cs_err         e;
+    unsigned       flags;   /* CS_QUERY_* */
 } parser;
 
 static cs_qnode *fail(parser *p, int rc, int col, const char *fmt, ...)
@@ -78,13 +79,19 @@ const char *cs_qkind_name(cs_qkind kind) {
     }
 }
 
+static void free_terms(cs_qterm *v, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        cs__free(v[i].term);
+        cs__free(v[i].word);
+        cs__free(v[i].name);
+        cs__free(v[i].keyform);
+    }
+    cs__free(v);
+}
+
 void cs_qnode_free(cs_qnode *n) {
     if (!n) return;
-    for (size_t i = 0; i < n->nterms; i++) {
-        cs__free(n->terms[i].term);
-        cs__free(n->terms[i].word);
-    }
-    cs__free(n->terms);
+    free_terms(n->terms, n->nterms);
     for (size_t i = 0; i < n->nkids; i++) cs_qnode_free(n->kids[i]);
     cs__free(n->kids);
     cs__free(n);
@@ -159,20 +166,46 @@ typedef struct collect {
     int       item_col; /* column of the whole item */
     uint32_t  first_pos;
     uint32_t  last_pos;
+    int       tilde;    /* the item is a ~ or ~~ name search */
 } collect;
 
-static void free_terms(cs_qterm *v, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        cs__free(v[i].term);
-        cs__free(v[i].word);
-    }
-    cs__free(v);
+static int ends_with(const char *w, size_t n, const char *s) {
+    size_t k = strlen(s);
+    return n >= k && memcmp(w + n - k, s, k) == 0;
+}
+
+/* Rule 6 on the query side: a Cyrillic word searches its Snowball stem OR
+ * its name stem; written capitalised with a surname suffix it searches the
+ * name stem only (Иванов must not find Иван).  ё is е by now. */
+static int add_name(cs_qterm *e, const cs_token *t) {
+    if ((t->flags & (CS_TOKEN_CYRILLIC | CS_TOKEN_LATIN)) != CS_TOKEN_CYRILLIC) return 0;
+    size_t n = cs__name_stem(t->word, t->word_len);
+    if (!(e->name = cs__malloc(n + 2))) return CS_ENOMEM;
+    e->name[0] = CS_NAME_MARK;
+    memcpy(e->name + 1, t->word, n);
+    e->name[n + 1] = '\0';
+    e->name_len = n + 1;
+    e->name_only = (t->flags & CS_TOKEN_CAPITAL) &&
+                   (ends_with(t->word, t->word_len, "ов") || ends_with(t->word, t->word_len, "ев") ||
+                    ends_with(t->word, t->word_len, "ин") || ends_with(t->word, t->word_len, "ын"));
+    return 0;
+}
+
+/* A ~ item's key form: the word with its Latin marks (Žaparov). */
+static int add_keyform(collect *c, cs_qterm *e, const cs_token *t) {
+    size_t n = t->word_len;
+    const char *kf = cs__analyzer_keyform(c->p->a, &n);
+    e->tilde = c->tilde;
+    e->keyform = cs__strndup(kf ? kf : t->word, kf ? n : t->word_len);
+    e->keyform_len = kf ? n : t->word_len;
+    return e->keyform ? 0 : CS_ENOMEM;
 }
 
 /* cs_analyze() callback: copies each token, counting against the limit. */
 static int collect_tok(void *ud, const cs_token *t) {
     collect *c = ud;
     parser *p = c->p;
+    if (t->flags & CS_TOKEN_NAME) return 0; /* add_name() makes the query's own */
     int col = cs__qcol(p->q, c->base, c->base_col, c->base + t->start);
     if (c->n == CS_QUERY_MAX_PHRASE) {
         fail(p, CS_ELIMIT, c->item_col, "a phrase of more than %d words", CS_QUERY_MAX_PHRASE);
@@ -204,6 +237,7 @@ static int collect_tok(void *ud, const cs_token *t) {
     e->col = col;
     e->start = c->base + t->start;
     e->end = c->base + t->end;
+    if (c->tilde ? add_keyform(c, e, t) : add_name(e, t)) goto oom;
     return 0;
 oom:
     nomem(p, col);
@@ -214,8 +248,10 @@ oom:
  * spans [src_start, src_end)) into a TERM, PHRASE or PREFIX node, or an
  * EMPTY one when it holds no token.  prefix: the item ended in '*'. */
 static cs_qnode *analyse(parser *p, size_t start, size_t end, int col, size_t src_start,
-                         size_t src_end, int prefix) {
-    collect c = {p, NULL, 0, 0, start, cs__qcol(p->q, src_start, col, start), col, 0, 0};
+                         size_t src_end, int prefix, int tilde) {
+    if (tilde && prefix)
+        return fail(p, CS_EQUERY, col, "a ~ name search cannot end in '*'");
+    collect c = {p, NULL, 0, 0, start, cs__qcol(p->q, src_start, col, start), col, 0, 0, tilde};
     int rc = cs_analyze(p->a, p->q + start, end - start, collect_tok, &c, NULL);
     if (rc) {
         free_terms(c.v, c.n);
@@ -240,9 +276,14 @@ static cs_qnode *analyse(parser *p, size_t start, size_t end, int col, size_t sr
 
 /* A token that is read as a word (a keyword where it cannot act). */
 static cs_qnode *word(parser *p, const cs_qtok *t) {
-    size_t src_start = t->kind == CS_QT_PHRASE ? t->start - 1 : t->start; /* the '"' */
-    return analyse(p, t->start, t->end, t->col, src_start, t->src_end,
-                   t->kind == CS_QT_WORD && t->prefix);
+    size_t src_start = t->tilde ? t->src_start               /* the '~' */
+                       : t->kind == CS_QT_PHRASE ? t->start - 1 /* the '"' */
+                                                 : t->start;
+    int prefix = t->kind == CS_QT_WORD && t->prefix, tilde = t->tilde;
+    if (!tilde && (p->flags & (CS_QUERY_TRANSLIT | CS_QUERY_LITERAL)) == CS_QUERY_TRANSLIT &&
+        t->kind == CS_QT_WORD && !prefix)
+        tilde = 1; /* --translit: every bare word */
+    return analyse(p, t->start, t->end, t->col, src_start, t->src_end, prefix, tilde);
 }
 
 /* ---- the grammar ---------------------------------------------------------- */
@@ -564,6 +605,7 @@ int cs_query_parse(cs_qnode **out, cs_analyzer *a, const char *q, size_t len, un
     p.a = a;
     p.q = q ? q : "";
     p.len = len;
+    p.flags = flags;
     rc = cs__qlex(p.q, len, flags, &toks, &ntoks, &p.e, &p.col);
     if (rc) {
         p.rc = rc;
@@ -611,13 +653,25 @@ static void put_quoted(cs_buf *b, const char *s, size_t n) {
     cs_buf_byte(b, '"');
 }
 
+/* A term as searched: "stem", a name-only "#stem", or ~"word" / ~~"word". */
+static void put_term(cs_buf *b, const cs_qterm *t) {
+    if (t->tilde) {
+        put_str(b, t->tilde == 2 ? "~~" : "~");
+        put_quoted(b, t->word, t->word_len);
+    } else if (t->name_only) {
+        put_quoted(b, t->name, t->name_len);
+    } else {
+        put_quoted(b, t->term, t->term_len);
+    }
+}
+
 static void describe(const cs_qnode *n, cs_buf *b) {
     char tmp[32];
     cs_buf_byte(b, '(');
     switch (n->kind) {
     case CS_Q_TERM:
         put_str(b, "term ");
-        put_quoted(b, n->terms[0].term, n->terms[0].term_len);
+        put_term(b, &n->terms[0]);
         break;
     case CS_Q_PREFIX:
         put_str(b, "prefix ");
@@ -629,7 +683,7 @@ static void describe(const cs_qnode *n, cs_buf *b) {
             const cs_qterm *t = &n->terms[i];
             cs_buf_byte(b, ' ');
             if (t->prefix) put_quoted(b, t->word, t->word_len);
-            else put_quoted(b, t->term, t->term_len);
+            else put_term(b, t);
             if (t->prefix) cs_buf_byte(b, '*');
             if (t->rel_pos != i) {
                 snprintf(tmp, sizeof tmp, "@%u", (unsigned)t->rel_pos);

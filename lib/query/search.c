@@ -3,10 +3,12 @@
  *
  *   1. parse the query into a tree (query_parse.c);
  *   2. resolve every leaf (a word, a prefix, a phrase element) in every
- *      segment: the terms it stands for (a prefix: every surface word that
- *      starts with it, through the word list, grouped by term with the
- *      matching variants), and its document frequency over the whole index,
- *      so that BM25's idf is the same in every segment;
+ *      segment: the terms it stands for (a Cyrillic word: its Snowball stem
+ *      and its name stem; a prefix: every surface word that starts with it,
+ *      through the word list, grouped by term with the matching variants; a
+ *      ~ item: the words its name key expands to, tilde.c, the same way),
+ *      and its document frequency over the whole index, so that BM25's idf
+ *      is the same in every segment;
  *   3. per segment, build an iterator tree and walk it: deleted documents
  *      are skipped, matches counted, and (unless counting only) scored into
  *      a bounded heap of the best offset+limit hits;
@@ -18,12 +20,18 @@
 #include "eval.h"
 #include "query.h"
 #include "snippet.h"
+#include "tilde.h"
 
 typedef struct rhit {
     size_t path_off, snip_off, snip_len, hl_off, nhl;
     double score;
     int lang;
 } rhit;
+
+typedef struct rexp {           /* a ~ item's expansion, for the caller */
+    char *item;                 /* as written, "~Japarov" */
+    cs_texp e;
+} rexp;
 
 struct cs_results {
     cs_err err;
@@ -33,6 +41,8 @@ struct cs_results {
     size_t n;
     cs_buf strings;             /* paths and snippets, NUL-terminated */
     cs_buf hl;                  /* size_t pairs */
+    rexp *exp;
+    size_t nexp;
 };
 
 /* A leaf of the tree and what it resolved to in each segment. */
@@ -41,6 +51,8 @@ typedef struct rleaf {
     qmember **m;                /* per segment */
     uint32_t *nm;
     double idf;
+    int neg;                    /* under a NOT: not highlighted */
+    const cs_texp *exp;         /* a ~ item: its words (in the results) */
 } rleaf;
 
 typedef struct hitref {
@@ -50,6 +62,8 @@ typedef struct hitref {
 
 typedef struct sctx {
     cs_reader *r;
+    cs_results *res;
+    const char *query;
     cs_err *err;
     rleaf *leaves;
     uint32_t nleaves, cap_leaves;
@@ -63,6 +77,11 @@ typedef struct sctx {
 
 void cs_results_free(cs_results *res) {
     if (!res) return;
+    for (size_t i = 0; i < res->nexp; i++) {
+        cs__free(res->exp[i].item);
+        cs__texp_free(&res->exp[i].e);
+    }
+    cs__free(res->exp);
     cs__free(res->hits);
     cs_buf_free(&res->strings);
     cs_buf_free(&res->hl);
@@ -84,6 +103,20 @@ int cs_results_hit(const cs_results *res, size_t i, cs_hit *out) {
     out->snippet_len = h->snip_len;
     out->highlights = res->hl.data ? (const size_t *)(void *)(res->hl.data + h->hl_off) : NULL;
     out->nhighlights = h->nhl;
+    return 0;
+}
+
+size_t cs_results_expansions(const cs_results *res) { return res ? res->nexp : 0; }
+
+int cs_results_expansion(const cs_results *res, size_t i, cs_expansion *out) {
+    if (!res || !out || i >= res->nexp) return CS_EINVAL;
+    const rexp *x = &res->exp[i];
+    out->item = x->item;
+    out->key = x->e.key;
+    out->words = (const char *const *)x->e.words;
+    out->docs = x->e.docs;
+    out->nwords = x->e.n;
+    out->capped = x->e.capped;
     return 0;
 }
 
@@ -121,29 +154,29 @@ static int cmp_wref(const void *a, const void *b) {
     return (x->var > y->var) - (x->var < y->var);
 }
 
-/* The terms (with variants) of the words of seg that start with prefix. */
-static int resolve_prefix(const cs_segref *ref, const char *prefix, size_t plen, qmember **out,
-                          uint32_t *nout, cs_err *err) {
-    cs_seg_iter it;
-    wref *w = NULL;
-    size_t nw = 0, cap = 0;
-    int rc = cs_seg_words_seek(ref->seg, prefix, plen, &it, err);
-    while (!rc) {
-        const char *word;
-        size_t len;
-        uint64_t ord;
-        uint32_t var;
-        int k = cs_seg_words_next(&it, &word, &len, &ord, &var);
-        if (k <= 0) { rc = k; break; }
-        if (len < plen || memcmp(word, prefix, plen) != 0) break;
-        if (nw == cap) {
-            cap = cap ? cap * 2 : 64;
-            wref *n = cs__realloc(w, cap * sizeof *n);
-            if (!n) { rc = CS_ENOMEM; break; }
-            w = n;
-        }
-        w[nw++] = (wref){ord, var};
+typedef struct wrefs {
+    wref *v;
+    size_t n, cap;
+} wrefs;
+
+static int wref_add(wrefs *w, uint64_t ord, uint32_t var) {
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 64;
+        wref *n = cs__realloc(w->v, cap * sizeof *n);
+        if (!n) return CS_ENOMEM;
+        w->v = n;
+        w->cap = cap;
     }
+    w->v[w->n++] = (wref){ord, var};
+    return 0;
+}
+
+/* The members of a leaf from its words' (term, variant) pairs: one per
+ * term, with the variants it stands for.  Takes wr's array. */
+static int wrefs_members(const cs_segref *ref, wrefs *wr, int rc, qmember **out, uint32_t *nout,
+                         cs_err *err) {
+    wref *w = wr->v;
+    size_t nw = wr->n;
     qmember *m = NULL;
     uint32_t nm = 0;
     if (!rc && nw) {
@@ -170,6 +203,45 @@ static int resolve_prefix(const cs_segref *ref, const char *prefix, size_t plen,
     *out = m;
     *nout = nm;
     return 0;
+}
+
+/* The terms (with variants) of the words of seg that start with prefix. */
+static int resolve_prefix(const cs_segref *ref, const char *prefix, size_t plen, qmember **out,
+                          uint32_t *nout, cs_err *err) {
+    cs_seg_iter it;
+    wrefs w = {0};
+    int rc = cs_seg_words_seek(ref->seg, prefix, plen, &it, err);
+    while (!rc) {
+        const char *word;
+        size_t len;
+        uint64_t ord;
+        uint32_t var;
+        int k = cs_seg_words_next(&it, &word, &len, &ord, &var);
+        if (k <= 0) { rc = k; break; }
+        if (len < plen || memcmp(word, prefix, plen) != 0) break;
+        rc = wref_add(&w, ord, var);
+    }
+    return wrefs_members(ref, &w, rc, out, nout, err);
+}
+
+/* The terms (with variants) of the words of a ~ item's expansion that seg
+ * holds. */
+static int resolve_words(const cs_segref *ref, const cs_texp *e, qmember **out, uint32_t *nout,
+                         cs_err *err) {
+    wrefs w = {0};
+    int rc = 0;
+    for (size_t i = 0; i < e->n && !rc; i++) {
+        cs_seg_iter it;
+        const char *word;
+        size_t len, n = strlen(e->words[i]);
+        uint64_t ord;
+        uint32_t var;
+        rc = cs_seg_words_seek(ref->seg, e->words[i], n, &it, err);
+        int k = rc ? rc : cs_seg_words_next(&it, &word, &len, &ord, &var);
+        if (k < 0) rc = k;
+        else if (k == 1 && len == n && memcmp(word, e->words[i], n) == 0) rc = wref_add(&w, ord, var);
+    }
+    return wrefs_members(ref, &w, rc, out, nout, err);
 }
 
 /* The deleted documents of segment s in increasing order, listed once per
@@ -222,42 +294,143 @@ static int deleted_df(sctx *c, uint32_t s, const cs_terminfo *ti, uint64_t *out)
     return rc;
 }
 
+/* Adds term t (every variant) to the members m[0..*n) when seg holds it. */
+static int add_term(const cs_segref *ref, const char *t, size_t len, qmember *m, uint32_t *n,
+                    cs_err *err) {
+    cs_terminfo ti;
+    int rc = cs_seg_term(ref->seg, t, len, &ti, err);
+    if (rc == CS_ENOTFOUND) {
+        cs__err_clear(err);
+        return 0;
+    }
+    if (rc) return rc;
+    memset(&m[*n], 0, sizeof m[*n]);
+    m[*n].ti = ti;
+    m[*n].all = 1;
+    (*n)++;
+    return 0;
+}
+
+/* A word: its term; a Cyrillic word also (or only) its name stem. */
+static int resolve_word(const cs_segref *ref, const cs_qterm *qt, qmember **out, uint32_t *nout,
+                        cs_err *err) {
+    qmember *m = cs__calloc(2, sizeof *m);
+    uint32_t n = 0;
+    if (!m) return CS_ENOMEM;
+    int rc = 0;
+    if (!qt->name_only) rc = add_term(ref, qt->term, qt->term_len, m, &n, err);
+    if (!rc && qt->name) rc = add_term(ref, qt->name, qt->name_len, m, &n, err);
+    if (rc || n == 0) {
+        cs__free(m);
+        m = NULL;
+        n = 0;
+    }
+    *out = m;
+    *nout = n;
+    return rc;
+}
+
+/* Live documents in the union of the members' postings of segment s (a
+ * document holding several counts once), as BM25 wants the df of a leaf
+ * that stands for several terms.  Variants are not looked at. */
+static int union_df(sctx *c, uint32_t s, const qmember *m, uint32_t nm, uint64_t *out) {
+    const cs_segref *ref = &c->r->man.segs[s];
+    cs_postings *p = cs__calloc(nm, sizeof *p);
+    if (!p) return CS_ENOMEM;
+    for (uint32_t i = 0; i < nm; i++) {
+        cs_post_init(&p[i], ref->seg, &m[i].ti, c->err);
+        cs_post_next(&p[i]);
+    }
+    uint64_t n = 0;
+    int rc = 0;
+    for (;;) {
+        uint32_t d = CS_DOC_END;
+        for (uint32_t i = 0; i < nm; i++) d = CS_MIN(d, p[i].doc);
+        if (d == CS_DOC_END) break;
+        if (!cs_is_deleted(ref, d)) n++;
+        for (uint32_t i = 0; i < nm; i++)
+            if (p[i].doc == d) cs_post_next(&p[i]);
+    }
+    for (uint32_t i = 0; i < nm; i++) {
+        if (!rc) rc = p[i].rc;
+        cs_post_free(&p[i]);
+    }
+    cs__free(p);
+    *out = n;
+    return rc;
+}
+
+/* The leaf's live df in segment s. */
+static int leaf_df(sctx *c, const rleaf *l, uint32_t s, uint64_t *df) {
+    const qmember *m = l->m[s];
+    uint32_t nm = l->nm[s];
+    *df = 0;
+    if (nm > 1 && !l->qt->prefix) return union_df(c, s, m, nm, df);
+    /* a prefix sums its terms' dfs: exact unions of thousands of terms
+     * would cost more than the search (docs/query-language.md) */
+    for (uint32_t i = 0; i < nm; i++) {
+        uint64_t dead;
+        int rc = deleted_df(c, s, &m[i].ti, &dead);
+        if (rc) return rc;
+        *df += m[i].ti.df - CS_MIN(dead, m[i].ti.df);
+    }
+    return 0;
+}
+
+/* Expands a ~ item once for the whole index, keeping the expansion in the
+ * results for the caller. */
+static int expand_tilde(sctx *c, rleaf *l) {
+    cs_results *res = c->res;
+    rexp *x = cs__realloc(res->exp, (res->nexp + 1) * sizeof *x);
+    if (!x) return CS_ENOMEM;
+    res->exp = x;
+    x = &res->exp[res->nexp];
+    memset(x, 0, sizeof *x);
+    const cs_qterm *qt = l->qt;
+    size_t from = qt->start >= (size_t)qt->tilde ? qt->start - (size_t)qt->tilde : 0;
+    int rc = cs__tilde_expand(c->r, qt, &x->e, c->err);
+    if (rc) return rc;
+    x->item = cs__malloc(qt->end - qt->start + 3);
+    if (!x->item) {
+        cs__texp_free(&x->e);
+        return CS_ENOMEM;
+    }
+    /* as written when the '~' is there, else (--translit) with one added */
+    if (memcmp(c->query + from, "~~", (size_t)qt->tilde) == 0) {
+        memcpy(x->item, c->query + from, qt->end - from);
+        x->item[qt->end - from] = '\0';
+    } else {
+        memcpy(x->item, "~~", (size_t)qt->tilde);
+        memcpy(x->item + qt->tilde, c->query + qt->start, qt->end - qt->start);
+        x->item[(size_t)qt->tilde + qt->end - qt->start] = '\0';
+    }
+    l->exp = &res->exp[res->nexp++].e;
+    return 0;
+}
+
 static int resolve_leaf(sctx *c, rleaf *l) {
     const cs_manifest *man = &c->r->man;
+    const cs_qterm *qt = l->qt;
     uint64_t df = 0;
     l->m = cs__calloc(man->nsegs + 1, sizeof *l->m);
     l->nm = cs__calloc(man->nsegs + 1, sizeof *l->nm);
     if (!l->m || !l->nm) return CS_ENOMEM;
-    for (uint32_t s = 0; s < man->nsegs; s++) {
+    int rc = qt->tilde ? expand_tilde(c, l) : 0;
+    for (uint32_t s = 0; !rc && s < man->nsegs; s++) {
         const cs_segref *ref = &man->segs[s];
-        int rc;
-        if (l->qt->prefix) {
-            rc = resolve_prefix(ref, l->qt->word, l->qt->word_len, &l->m[s], &l->nm[s], c->err);
-        } else {
-            cs_terminfo ti;
-            rc = cs_seg_term(ref->seg, l->qt->term, l->qt->term_len, &ti, c->err);
-            if (rc == CS_ENOTFOUND) {
-                rc = 0;
-                cs__err_clear(c->err);
-            } else if (!rc) {
-                if (!(l->m[s] = cs__calloc(1, sizeof *l->m[s]))) return CS_ENOMEM;
-                l->m[s]->ti = ti;
-                l->m[s]->all = 1;
-                l->nm[s] = 1;
-            }
-        }
-        if (rc) return rc;
-        for (uint32_t i = 0; i < l->nm[s]; i++) {
-            uint64_t dead;
-            if ((rc = deleted_df(c, s, &l->m[s][i].ti, &dead))) return rc;
-            df += l->m[s][i].ti.df - CS_MIN(dead, l->m[s][i].ti.df);
-        }
+        if (qt->tilde) rc = resolve_words(ref, l->exp, &l->m[s], &l->nm[s], c->err);
+        else if (qt->prefix) rc = resolve_prefix(ref, qt->word, qt->word_len, &l->m[s], &l->nm[s], c->err);
+        else rc = resolve_word(ref, qt, &l->m[s], &l->nm[s], c->err);
+        uint64_t sdf = 0;
+        if (!rc) rc = leaf_df(c, l, s, &sdf);
+        df += sdf;
     }
+    if (rc) return rc;
     l->idf = cs__bm25_idf(c->r->live_docs, df);
     return 0;
 }
 
-static int add_leaf(sctx *c, const cs_qterm *qt) {
+static int add_leaf(sctx *c, const cs_qterm *qt, int neg) {
     if (c->nleaves == c->cap_leaves) {
         uint32_t cap = c->cap_leaves ? c->cap_leaves * 2 : 16;
         rleaf *n = cs__realloc(c->leaves, cap * sizeof *n);
@@ -268,14 +441,16 @@ static int add_leaf(sctx *c, const cs_qterm *qt) {
     rleaf *l = &c->leaves[c->nleaves++];
     memset(l, 0, sizeof *l);
     l->qt = qt;
+    l->neg = neg;
     return resolve_leaf(c, l);
 }
 
 /* Resolves the tree's leaves in tree order (build() visits them the same). */
-static int collect(sctx *c, const cs_qnode *n) {
+static int collect(sctx *c, const cs_qnode *n, int neg) {
     int rc = 0;
-    for (size_t i = 0; i < n->nterms && !rc; i++) rc = add_leaf(c, &n->terms[i]);
-    for (size_t i = 0; i < n->nkids && !rc; i++) rc = collect(c, n->kids[i]);
+    neg |= n->kind == CS_Q_NOT;
+    for (size_t i = 0; i < n->nterms && !rc; i++) rc = add_leaf(c, &n->terms[i], neg);
+    for (size_t i = 0; i < n->nkids && !rc; i++) rc = collect(c, n->kids[i], neg);
     return rc;
 }
 
@@ -478,14 +653,33 @@ static int run_segment(sctx *c, const cs_qnode *tree, uint32_t s, unsigned flags
 
 /* ---- snippets and the result list ---------------------------------------------------------- */
 
-static void snip_items(const cs_qnode *n, int neg, cs_snipitem *items, size_t *ni, size_t max) {
-    if (n->kind == CS_Q_NOT) neg = 1;
-    for (size_t i = 0; !neg && i < n->nterms && *ni < max; i++) {
-        const cs_qterm *t = &n->terms[i];
-        items[(*ni)++] = t->prefix ? (cs_snipitem){t->word, t->word_len, 1, 0}
-                                   : (cs_snipitem){t->term, t->term_len, 0, 0};
+/* What to highlight: every positive leaf, one group per leaf. */
+static int snip_items(const sctx *c, cs_snipq *q) {
+    size_t n = 0, g = 0;
+    for (uint32_t i = 0; i < c->nleaves; i++)
+        n += c->leaves[i].exp ? c->leaves[i].exp->n : 2;
+    cs_snipitem *v = cs__calloc(n + 1, sizeof *v);
+    if (!v) return CS_ENOMEM;
+    n = 0;
+    for (uint32_t i = 0; i < c->nleaves; i++) {
+        const rleaf *l = &c->leaves[i];
+        const cs_qterm *t = l->qt;
+        if (l->neg) continue;
+        if (l->exp) {
+            for (size_t k = 0; k < l->exp->n; k++)
+                v[n++] = (cs_snipitem){l->exp->words[k], strlen(l->exp->words[k]), 0, 1, (int)g};
+        } else if (t->prefix) {
+            v[n++] = (cs_snipitem){t->word, t->word_len, 1, 0, (int)g};
+        } else {
+            if (!t->name_only) v[n++] = (cs_snipitem){t->term, t->term_len, 0, 0, (int)g};
+            if (t->name) v[n++] = (cs_snipitem){t->name, t->name_len, 0, 0, (int)g};
+        }
+        g++;
     }
-    for (size_t i = 0; i < n->nkids; i++) snip_items(n->kids[i], neg, items, ni, max);
+    q->items = v;
+    q->n = n;
+    q->ngroups = g;
+    return 0;
 }
 
 static int fill_hit(cs_results *res, cs_reader *r, const hitref *h, cs_analyzer *a,
@@ -522,7 +716,7 @@ static int fill_hit(cs_results *res, cs_reader *r, const hitref *h, cs_analyzer 
     return res->strings.rc || res->hl.rc ? CS_ENOMEM : 0;
 }
 
-static int make_hits(cs_results *res, sctx *c, const cs_qnode *tree, cs_analyzer *a,
+static int make_hits(cs_results *res, sctx *c, cs_analyzer *a,
                      const cs_search_options *o) {
     pthread_mutex_lock(&sort_lock);
     sort_reader = c->r;
@@ -532,13 +726,11 @@ static int make_hits(cs_results *res, sctx *c, const cs_qnode *tree, cs_analyzer
     if (o->limit && n > o->limit) n = o->limit;
     res->hits = cs__calloc(n + 1, sizeof *res->hits);
     if (!res->hits) return CS_ENOMEM;
-    cs_snipitem items[256];
-    size_t ni = 0;
-    snip_items(tree, 0, items, &ni, 256);
-    cs_snipq q = {items, ni};
+    cs_snipq q = {NULL, 0, 0};
     cs_snippet sn = {{0}, {0}};
-    int rc = 0;
+    int rc = snip_items(c, &q);
     for (size_t i = 0; i < n && !rc; i++) rc = fill_hit(res, c->r, &c->heap[from + i], a, &q, o, &sn);
+    cs__free((void *)q.items);
     cs_buf_free(&sn.text);
     cs_buf_free(&sn.hl);
     return rc;
@@ -550,19 +742,22 @@ static int search(cs_results *res, cs_reader *r, const char *query, size_t len,
                   const cs_search_options *o, cs_analyzer *a) {
     cs_qnode *tree = NULL;
     int col = 0;
-    int rc = cs_query_parse(&tree, a, query, len, o->flags & CS_SEARCH_LITERAL ? CS_QUERY_LITERAL : 0,
-                            &res->err, &col);
+    unsigned qf = (o->flags & CS_SEARCH_LITERAL ? CS_QUERY_LITERAL : 0) |
+                  (o->flags & CS_SEARCH_TRANSLIT ? CS_QUERY_TRANSLIT : 0);
+    int rc = cs_query_parse(&tree, a, query, len, qf, &res->err, &col);
     if (rc) {
         res->errcol = col > 0 ? (size_t)col : 0;
         return rc == CS_ELIMIT || rc == CS_EUTF8 || rc == CS_EBINARY ? CS_EQUERY : rc;
     }
     sctx c = {0};
     c.r = r;
+    c.res = res;
+    c.query = query;
     c.err = &res->err;
     c.k = o->limit ? o->offset + o->limit : 0;
-    rc = collect(&c, tree);
+    rc = collect(&c, tree, 0);
     for (uint32_t s = 0; !rc && s < r->man.nsegs; s++) rc = run_segment(&c, tree, s, o->flags, &res->total);
-    if (!rc && !(o->flags & CS_SEARCH_COUNT)) rc = make_hits(res, &c, tree, a, o);
+    if (!rc && !(o->flags & CS_SEARCH_COUNT)) rc = make_hits(res, &c, a, o);
     free_leaves(&c);
     cs__free(c.heap);
     cs_qnode_free(tree);

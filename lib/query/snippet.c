@@ -29,11 +29,11 @@ static int match_item(const cs_snipq *q, const cs_token *t) {
     for (size_t i = 0; i < q->n; i++) {
         const cs_snipitem *it = &q->items[i];
         if (it->prefix) {
-            if (t->word_len >= it->len && memcmp(t->word, it->text, it->len) == 0) return (int)i;
-        } else if ((it->len == t->term_len && memcmp(t->term, it->text, it->len) == 0) ||
-                   (it->word && it->len == t->word_len &&
-                    memcmp(t->word, it->text, it->len) == 0)) {
-            return (int)i;
+            if (t->word_len >= it->len && memcmp(t->word, it->text, it->len) == 0)
+                return it->group;
+        } else if (it->word ? it->len == t->word_len && memcmp(t->word, it->text, it->len) == 0
+                            : it->len == t->term_len && memcmp(t->term, it->text, it->len) == 0) {
+            return it->group;
         }
     }
     return -1;
@@ -41,6 +41,11 @@ static int match_item(const cs_snipq *q, const cs_token *t) {
 
 static int on_token(void *ud, const cs_token *t) {
     sctx *c = ud;
+    if (t->flags & CS_TOKEN_NAME) { /* the name stem of the token before */
+        stok *p = c->n ? &c->t[c->n - 1] : NULL;
+        if (p && p->start == t->start && p->item < 0) p->item = match_item(c->q, t);
+        return 0;
+    }
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 1024;
         stok *n = cs__realloc(c->t, cap * sizeof *n);
@@ -118,7 +123,7 @@ int cs__snippet(cs_analyzer *a, const char *text, size_t len, const cs_snipq *q,
         return rc;
     }
     if (window == 0) window = 30;
-    size_t w0 = best_window(c.t, c.n, window, q->n), w1 = CS_MIN(c.n, w0 + window);
+    size_t w0 = best_window(c.t, c.n, window, q->ngroups), w1 = CS_MIN(c.n, w0 + window);
     static const char ell[] = "\xe2\x80\xa6"; /* … */
     if (w0 > 0) cs_buf_put(&out->text, ell, 3);
     size_t prev = c.t[w0].start;

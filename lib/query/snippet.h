@@ -8,18 +8,22 @@
 #include "../util/util.h"
 
 /* One positive query item to highlight: a term (matched against a token's
- * stem, or its surface form when word is set) or a prefix (matched against
- * the start of a token's surface form). */
+ * stem — or name stem — or its surface form when word is set) or a prefix
+ * (matched against the start of a token's surface form).  Items of one
+ * query word (a stem and a name stem; the words of a ~ item) share a group:
+ * the window with the most distinct GROUPS wins. */
 typedef struct cs_snipitem {
     const char *text;
     size_t len;
     int prefix;
     int word;
+    int group;                  /* 0 .. ngroups-1 */
 } cs_snipitem;
 
 typedef struct cs_snipq {
     const cs_snipitem *items;
     size_t n;
+    size_t ngroups;
 } cs_snipq;
 
 typedef struct cs_snippet {

@@ -1,7 +1,8 @@
 /*
- * seg_dict.c — the two keyed files of a segment, .dict (term -> terminfo)
- * and .words (surface word -> term ordinal, variant): lookup, ordered
- * iteration, access by ordinal.  Both have one structure:
+ * seg_dict.c — the three keyed files of a segment, .dict (term ->
+ * terminfo), .words (surface word -> term ordinal, variant) and .keys (name
+ * key + word -> counts): lookup, ordered iteration, access by ordinal.  All
+ * have one structure:
  *
  *   body    := block{nblocks} index{nblocks} keys footer
  *   block   := entry{1..32} crc:u32              (CRC32C of the entries)
@@ -15,7 +16,8 @@
  * The first entry of a block has shared = 0.  A .dict value is
  *   df, cf - df, vbits, flags, post_off, pos_off
  * with the two offsets coded as deltas from the previous entry of the same
- * block (absolute in the first); a .words value is term_ord, variant.
+ * block (absolute in the first); a .words value is term_ord, variant; a
+ * .keys value is docs, occ - docs, cap.
  *
  * The footer, index and keys are verified on open (their CRC covers them
  * all) and then trusted: a lookup is a binary search over the index keys in
@@ -24,7 +26,7 @@
 #include "storage_int.h"
 
 static const cs__keys *keys_of(const cs_seg *s, int kind) {
-    return kind == CS_F_WORDS ? &s->words : &s->dict;
+    return kind == CS_F_WORDS ? &s->words : kind == CS_F_KEYS ? &s->names : &s->dict;
 }
 
 int cs__keys_open(cs__keys *k, const cs__file *f, int nvals, cs_err *err) {
@@ -283,3 +285,25 @@ int cs_seg_term_at(const cs_seg *s, uint64_t ord, char *buf, size_t *n, cs_termi
     memcpy(buf, key, *n);
     return 0;
 }
+
+int cs_seg_keys_seek(const cs_seg *s, const char *k, size_t n, cs_seg_iter *it, cs_err *err) {
+    return iter_seek(s, CS_F_KEYS, k, n, it, err);
+}
+
+int cs_seg_keys_next(cs_seg_iter *it, const char **k, size_t *n, cs_keystat *st) {
+    uint64_t v[CS_TERM_VALS];
+    int rc = cs__iter_step(it, v);
+    if (rc <= 0) return rc;
+    if (v[0] == 0 || v[0] > it->seg->ndocs || v[1] > UINT64_MAX - v[0] || v[2] > v[0] + v[1] ||
+        !memchr(it->key, CS_KEY_SEP, it->len))
+        return cs__err(it->err, CS_ECORRUPT, "%s: bad entry for name key %llu",
+                       it->seg->names.f->path, (unsigned long long)(it->ord - 1));
+    *k = it->key;
+    *n = it->len;
+    st->docs = v[0];
+    st->occ = v[0] + v[1];
+    st->cap = v[2];
+    return 1;
+}
+
+uint64_t cs_seg_nkeys(const cs_seg *s) { return s->names.nkeys; }

@@ -1,11 +1,11 @@
 /*
- * seg_read.c — cs_seg_open/close: maps the six files of a segment, checks
+ * seg_read.c — cs_seg_open/close: maps the seven files of a segment, checks
  * what is cheap to check, and serves the document table and stored text.
  *
  * Verified on open: every trailer (magic, version, kind, length, its own
  * CRC); the whole .docs body (CRC32C: it is small, and cs_seg_doclen() on
  * the scoring hot path then needs no check); the footers and sparse indexes
- * of .dict and .words (their own CRC32C).  Everything else — dictionary
+ * of .dict, .words and .keys (their own CRC32C).  Everything else — dictionary
  * blocks, postings blocks, positions, stored texts — carries a CRC32C that
  * is checked when it is read, so opening costs O(documents + blocks), not
  * O(index size).
@@ -102,6 +102,7 @@ int cs_seg_open(cs_seg **out, const char *dir, uint32_t id, cs_err *err) {
     if (!rc) rc = docs_open(s, err);
     if (!rc) rc = cs__keys_open(&s->dict, &s->f[CS_F_DICT], CS_TERM_VALS, err);
     if (!rc) rc = cs__keys_open(&s->words, &s->f[CS_F_WORDS], CS_WORD_VALS, err);
+    if (!rc) rc = cs__keys_open(&s->names, &s->f[CS_F_KEYS], CS_KEY_VALS, err);
     if (rc) {
         cs_seg_close(s);
         return rc;

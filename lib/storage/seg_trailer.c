@@ -17,9 +17,11 @@
 
 #define CS_MAGIC 0x58495343u    /* "CSIX" read as u32le */
 
-const char *const cs__seg_ext[CS_F_COUNT] = {"dict", "post", "pos", "docs", "text", "words"};
+const char *const cs__seg_ext[CS_F_COUNT] = {"dict", "post", "pos", "docs", "text", "words",
+                                               "keys"};
 const unsigned cs__seg_kind[CS_F_COUNT] = {CS_KIND_DICT, CS_KIND_POST, CS_KIND_POS,
-                                           CS_KIND_DOCS, CS_KIND_TEXT, CS_KIND_WORDS};
+                                           CS_KIND_DOCS, CS_KIND_TEXT, CS_KIND_WORDS,
+                                           CS_KIND_KEYS};
 
 char *cs__seg_path(const char *dir, uint32_t id, int file) {
     size_t n = strlen(dir) + 32;

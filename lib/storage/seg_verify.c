@@ -13,7 +13,8 @@
  *      length) equal to what the block holds, df and cf, and that the terms'
  *      postings and positions tile .post and .pos exactly;
  *   4. every word: order, first keys, a valid term ordinal, and a variant
- *      that fits the term's variant bits.
+ *      that fits the term's variant bits;
+ *   5. every name key: order, first keys, sane counts.
  * Errors name the file and what is wrong (CS_ECORRUPT), or CS_ENOMEM.
  */
 #include "storage_int.h"
@@ -176,6 +177,18 @@ static int verify_words(const cs_seg *s, const uint8_t *vbits, cs_err *err) {
     return rc;
 }
 
+static int verify_names(const cs_seg *s, cs_err *err) {
+    cs_seg_iter it;
+    char prev[CS_MAX_KEY];
+    size_t prevlen = 0, n;
+    const char *k;
+    cs_keystat st;
+    int rc = cs_seg_keys_seek(s, "", 0, &it, err);
+    while (!rc && (rc = cs_seg_keys_next(&it, &k, &n, &st)) == 1)
+        rc = verify_key(&s->names, &it, prev, &prevlen, err);
+    return rc;
+}
+
 int cs_seg_verify(const cs_seg *s, cs_err *err) {
     int rc = verify_crcs(s, err);
     if (!rc) rc = verify_docs(s, err);
@@ -184,6 +197,7 @@ int cs_seg_verify(const cs_seg *s, cs_err *err) {
     if (!vbits) return cs__err(err, CS_ENOMEM, "out of memory");
     rc = verify_dict(s, vbits, err);
     if (!rc) rc = verify_words(s, vbits, err);
+    if (!rc) rc = verify_names(s, err);
     cs__free(vbits);
     return rc;
 }

@@ -18,6 +18,7 @@
  *   .pos   term*          term  := block-positions{nblocks}; per doc tf varints
  *   .dict  key blocks, sparse index, footer        (seg_dict.c reads it)
  *   .words the same structure, other values
+ *   .keys  the same structure: name key + word -> docs, occ, cap
  *   .docs  record{ndocs} offsets:u64{ndocs} doclens:u32{ndocs} footer
  *   .text  the texts, concatenated
  *
@@ -36,7 +37,7 @@
 
 #define OUT_BUF (64 * 1024)
 
-enum { PH_DOCS, PH_TERMS, PH_WORDS, PH_DONE };
+enum { PH_DOCS, PH_TERMS, PH_WORDS, PH_KEYS, PH_DONE };
 
 typedef struct outf {
     int fd;                     /* -1 when closed */
@@ -48,8 +49,8 @@ typedef struct outf {
     uint32_t crc;               /* CRC32C of the bytes written so far */
 } outf;
 
-typedef struct keyw {           /* builder of a .dict or .words body */
-    int file;                   /* CS_F_DICT or CS_F_WORDS */
+typedef struct keyw {           /* builder of a .dict, .words or .keys body */
+    int file;                   /* CS_F_DICT, CS_F_WORDS or CS_F_KEYS */
     int nvals;
     cs_buf blk;                 /* block being built */
     cs_buf index, keys;         /* sparse index and first keys so far */
@@ -66,7 +67,7 @@ struct cs_segw {
     int phase;
     int finished;
     outf f[CS_F_COUNT];
-    keyw dict, words;
+    keyw dict, words, keys;
     /* document table */
     uint64_t *doc_off;          /* record offsets in .docs */
     uint32_t *doclen;           /* ntokens per doc */
@@ -246,6 +247,8 @@ int cs_segw_new(cs_segw **out_w, const char *dir, uint32_t id, cs_err *err) {
     w->dict.nvals = CS_TERM_VALS;
     w->words.file = CS_F_WORDS;
     w->words.nvals = CS_WORD_VALS;
+    w->keys.file = CS_F_KEYS;
+    w->keys.nvals = CS_KEY_VALS;
     for (int i = 0; i < CS_F_COUNT; i++) w->f[i].fd = -1;
     for (int i = 0; i < CS_F_COUNT && !w->rc; i++) {
         outf *o = &w->f[i];
@@ -277,8 +280,8 @@ void cs_segw_free(cs_segw *w) {
         cs__free(o->path);
         cs__free(o->buf);
     }
-    keyw *ks[2] = {&w->dict, &w->words};
-    for (int i = 0; i < 2; i++) {
+    keyw *ks[3] = {&w->dict, &w->words, &w->keys};
+    for (int i = 0; i < 3; i++) {
         cs_buf_free(&ks[i]->blk);
         cs_buf_free(&ks[i]->index);
         cs_buf_free(&ks[i]->keys);
@@ -529,6 +532,22 @@ int cs_segw_word(cs_segw *w, const char *word, size_t len, uint64_t term_ord,
     return w->rc;
 }
 
+/* ---- name keys ------------------------------------------------------------------------- */
+
+int cs_segw_key(cs_segw *w, const char *key, size_t len, const cs_keystat *st) {
+    if (w->rc) return w->rc;
+    if (w->in_term || w->phase > PH_KEYS) return bad_call(w, "name key out of order");
+    if (len > CS_MAX_KEY || !memchr(key, CS_KEY_SEP, len) || st->docs == 0 ||
+        st->occ < st->docs || st->cap > st->occ)
+        return bad_call(w, "bad name key entry");
+    if (w->keys.nkeys && key_cmp(key, len, w->keys.prev, w->keys.prevlen) <= 0)
+        return bad_call(w, "name keys not in strictly increasing order");
+    w->phase = PH_KEYS;
+    uint64_t v[CS_KEY_VALS] = {st->docs, st->occ - st->docs, st->cap};
+    keyw_add(w, &w->keys, key, len, v);
+    return w->rc;
+}
+
 /* ---- finish ------------------------------------------------------------------------------ */
 
 /* offsets:u64{ndocs} doclens:u32{ndocs}
@@ -563,6 +582,7 @@ int cs_segw_finish(cs_segw *w, uint64_t *bytes) {
     w->phase = PH_DONE;
     keyw_finish(w, &w->dict);
     keyw_finish(w, &w->words);
+    keyw_finish(w, &w->keys);
     docs_finish(w);
     uint64_t total = 0;
     for (int i = 0; i < CS_F_COUNT && !w->rc; i++) {

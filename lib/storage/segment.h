@@ -20,6 +20,10 @@
  *   s<ID>.text   stored text of every document (for snippets)
  *   s<ID>.words  surface words (normalised, unstemmed) in memcmp order, each
  *                with the ordinal of its term and its variant number
+ *   s<ID>.keys   the name-key table: "K1 \x01 word" in memcmp order (the
+ *                cross-script name key of a word, then the word), each with
+ *                the documents, occurrences and capitalised occurrences of
+ *                that word in that key form (docs/names.md)
  *
  * Every file ends with the same 24-byte trailer (cs_trailer below).  The
  * exact byte layout is written in docs/format.md (and as grammars at the top
@@ -47,7 +51,7 @@
 
 #include "../util/util.h"
 
-#define CS_FORMAT_VERSION 1
+#define CS_FORMAT_VERSION 2
 #define CS_BLOCK_DOCS     128
 #define CS_DOC_END        UINT32_MAX
 #define CS_MAX_VARIANTS   256   /* a term with more surface words in one
@@ -69,6 +73,17 @@ typedef struct cs_docmeta {
     uint32_t    ntokens;        /* token positions used (the BM25 length) */
     uint8_t     lang;           /* CS_LANG_* */
 } cs_docmeta;
+
+/* A .keys entry's counts: documents holding the word (in this key form),
+ * its occurrences, and those written with a capital first letter.  The
+ * counts of a segment include documents deleted since it was written. */
+typedef struct cs_keystat {
+    uint64_t docs, occ, cap;
+} cs_keystat;
+
+/* Separates K1 from the word in a .keys entry: below every key letter, so
+ * the entries of one K1 are contiguous and in word order. */
+#define CS_KEY_SEP '\x01'
 
 /* ---- writer ------------------------------------------------------------- */
 
@@ -96,6 +111,9 @@ int  cs_segw_term_end(cs_segw *w);
  * power of two, at most 255; 0 for a CS_TERM_NOPOS term), else CS_EINVAL. */
 int  cs_segw_word(cs_segw *w, const char *word, size_t len, uint64_t term_ord,
                   uint32_t variant);
+/* One name-key entry (after the words, strictly increasing): key is
+ * K1, CS_KEY_SEP, the word; len <= CS_MAX_KEY. */
+int  cs_segw_key(cs_segw *w, const char *key, size_t len, const cs_keystat *st);
 /* Writes the trailers and fsyncs every file (not the directory: the commit
  * protocol does that once).  *bytes (may be NULL) receives the total size. */
 int  cs_segw_finish(cs_segw *w, uint64_t *bytes);
@@ -172,6 +190,10 @@ int  cs_seg_terms_next(cs_seg_iter *it, const char **t, size_t *n, cs_terminfo *
 int  cs_seg_words_seek(const cs_seg *s, const char *w, size_t n, cs_seg_iter *it, cs_err *err);
 int  cs_seg_words_next(cs_seg_iter *it, const char **w, size_t *n, uint64_t *term_ord,
                        uint32_t *variant);
+/* Same over the name-key table. */
+int  cs_seg_keys_seek(const cs_seg *s, const char *k, size_t n, cs_seg_iter *it, cs_err *err);
+int  cs_seg_keys_next(cs_seg_iter *it, const char **k, size_t *n, cs_keystat *st);
+uint64_t cs_seg_nkeys(const cs_seg *s);
 
 /* ---- postings ------------------------------------------------------------ */
 
@@ -234,7 +256,7 @@ uint64_t cs_hash64(const void *p, size_t n);
 #define CS_TRAILER_BYTES 24
 enum cs_file_kind {
     CS_KIND_DICT = 1, CS_KIND_POST, CS_KIND_POS, CS_KIND_DOCS, CS_KIND_TEXT,
-    CS_KIND_WORDS, CS_KIND_DEL, CS_KIND_MANIFEST
+    CS_KIND_WORDS, CS_KIND_DEL, CS_KIND_MANIFEST, CS_KIND_KEYS
 };
 /* Appends a trailer for body[0..len) to b. */
 void cs_trailer_put(cs_buf *b, uint64_t body_len, uint32_t body_crc, unsigned kind);

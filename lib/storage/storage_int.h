@@ -7,9 +7,9 @@
  *   seg_crc32c.c   CRC32C, hardware and table
  *   seg_hash64.c   cs_hash64 (XXH64)
  *   seg_trailer.c  the 24-byte trailer of every file
- *   seg_write.c    cs_segw_*: streams the six files of a segment
+ *   seg_write.c    cs_segw_*: streams the seven files of a segment
  *   seg_read.c     cs_seg_open/close, the document table and stored text
- *   seg_dict.c     .dict and .words: block lookup, iteration, term_at
+ *   seg_dict.c     .dict, .words and .keys: block lookup, iteration, term_at
  *   seg_post.c     cs_post_*: postings and positions cursor
  *   seg_verify.c   cs_seg_verify: every byte, every structure
  */
@@ -27,9 +27,10 @@
 #define CS_SKIP_ENTRY     32    /* fixed skip entry of a term with >= 2 blocks */
 #define CS_TERM_VALS      6     /* values of a .dict entry */
 #define CS_WORD_VALS      2     /* values of a .words entry */
+#define CS_KEY_VALS       3     /* values of a .keys entry */
 
-/* The six files of a segment, in the order of cs_seg.f[] and cs_segw.f[]. */
-enum { CS_F_DICT, CS_F_POST, CS_F_POS, CS_F_DOCS, CS_F_TEXT, CS_F_WORDS, CS_F_COUNT };
+/* The seven files of a segment, in the order of cs_seg.f[] and cs_segw.f[]. */
+enum { CS_F_DICT, CS_F_POST, CS_F_POS, CS_F_DOCS, CS_F_TEXT, CS_F_WORDS, CS_F_KEYS, CS_F_COUNT };
 extern const char *const cs__seg_ext[CS_F_COUNT];
 extern const unsigned cs__seg_kind[CS_F_COUNT];
 
@@ -47,7 +48,7 @@ typedef struct cs__file {
     char    *path;              /* for messages */
 } cs__file;
 
-/* A .dict or .words file, its sparse index validated on open. */
+/* A .dict, .words or .keys file, its sparse index validated on open. */
 typedef struct cs__keys {
     const cs__file *f;
     uint64_t nkeys;
@@ -55,15 +56,15 @@ typedef struct cs__keys {
     uint64_t index_off;         /* end of the last block */
     const unsigned char *index; /* nblocks entries of CS_KEYS_IDX_ENTRY bytes */
     const unsigned char *keys;  /* first keys of the blocks, concatenated */
-    int nvals;                  /* CS_TERM_VALS or CS_WORD_VALS */
+    int nvals;                  /* CS_TERM_VALS, CS_WORD_VALS or CS_KEY_VALS */
 } cs__keys;
 
 struct cs_seg {
     cs__file f[CS_F_COUNT];
-    cs__keys dict, words;
+    cs__keys dict, words, names;    /* names: the .keys file */
     uint32_t ndocs;
     uint64_t ntokens;           /* sum of doclens, recomputed on open */
-    uint64_t bytes;             /* all six files */
+    uint64_t bytes;             /* all seven files */
     uint64_t recs_len;          /* bytes of doc records at the start of .docs */
     const unsigned char *doc_offs;  /* ndocs u64le: record offsets */
     const unsigned char *doc_lens;  /* ndocs u32le: ntokens */

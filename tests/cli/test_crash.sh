@@ -144,6 +144,6 @@ ls "$IDX" > names
 ! grep -q 'CURRENT.tmp\|\.del$' names || fail "stale files: $(cat names)"
 segs=$(grep -c '^s.*\.dict$' names)
 [ "$segs" -eq 1 ] || fail "$segs segments after optimize"
-[ "$(wc -l < names)" -eq $((3 + 6 * segs)) ] || fail "stray files: $(cat names)"
+[ "$(wc -l < names)" -eq $((3 + 7 * segs)) ] || fail "stray files: $(cat names)"
 echo "$kills kills in $round rounds, $(($(date +%s) - start)) s"
 exit 0

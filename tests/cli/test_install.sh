@@ -80,7 +80,7 @@ src=$(sed 's/\\-/-/g' "$page")
 flags=$("$dest/usr/bin/csearch" --help | grep -oE '(^|[][ |,])--?[a-zA-Z][-a-zA-Z]*' |
     sed 's/^[][ |,]//' | grep -v '^-word$' | sort -u)
 [ "$(printf '%s\n' "$flags" | wc -l)" -ge 15 ] || fail "flags from --help: $flags"
-for f in $flags search index remove stats check optimize terms CSEARCH_INDEX NO_COLOR \
+for f in $flags search index remove stats check optimize terms key expanded CSEARCH_INDEX NO_COLOR \
          .csearch surrogateescape highlights; do
     printf '%s\n' "$src" | grep -q -- "$f" || fail "the man page does not mention $f"
 done

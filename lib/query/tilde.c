@@ -1,0 +1,309 @@
+/*
+ * tilde.c — the words a `~word` / `~~word` item stands for.
+ *
+ * `~word` takes every indexed word whose name key K1 (names.c) is K1(word)
+ * or that key with an inflectional ending: Жапаров, Жапарова, Japarov's,
+ * Жапаровдун all come back for ~Japarov.  The key of an ending is
+ * K1(K1(word) + ending): folding the whole again makes boundary effects (a
+ * doubled letter, an i before a vowel) come out as they do for the indexed
+ * word, and starting from K1(word) rather than the word keeps the rules that
+ * look at the end of the word (-ow -> -ov: Dschaparow + ым is japarovim,
+ * not japarowim).  Each key is one seek in every segment's key table.
+ *
+ * `~~word` adds the words whose LOOSE key (every vowel run folded to one)
+ * equals the loose key of one of those keys, and that are written with a
+ * capital in at least 80 % of their occurrences: names, not common words
+ * that happen to fold alike.  Loose keys are not the table's order, so
+ * those are found by scanning the table's entries that start with the
+ * right letter (all vowels when the key starts with one).
+ *
+ * Counts are summed over segments; the CS_TILDE_MAX_WORDS words in most
+ * documents are kept.
+ */
+#include <stdlib.h>
+
+#include "tilde.h"
+
+/* Endings a name takes in running text (folded together with the word):
+ * Russian noun, adjective and surname endings; Kyrgyz and Kazakh case
+ * suffixes in their vowel-harmony and voicing variants; English 's. */
+static const char *const endings[] = {
+    /* Russian */
+    "а", "я", "у", "ю", "ы", "и", "е", "о", "ой", "ей", "ою", "ею", "ом", "ем", "ым", "им",
+    "ых", "их", "ыми", "ими", "ами", "ями", "ам", "ям", "ах", "ях", "ого", "его", "ому", "ему",
+    "ую", "юю", "ая", "яя", "ое", "ее", "ые", "ие", "ый", "ий",
+    /* Kyrgyz / Kazakh: genitive */
+    "дын", "дин", "дун", "дүн", "нын", "нин", "нун", "нүн", "тын", "тин", "тун", "түн",
+    "ның", "нің", "дың", "дің", "тың", "тің",
+    /* dative */
+    "га", "ге", "го", "гө", "ка", "ке", "ко", "кө", "ға", "ғе", "қа", "қе", "на", "не",
+    /* accusative */
+    "ны", "ни", "ну", "нү", "ды", "ди", "ду", "дү", "ты", "ти", "ту", "тү", "ні", "ді", "ті",
+    /* locative */
+    "да", "де", "до", "дө", "та", "те", "то", "тө", "нда", "нде",
+    /* ablative */
+    "дан", "ден", "дон", "дөн", "тан", "тен", "тон", "төн", "нан", "нен", "нон", "нөн",
+    /* instrumental, possessive */
+    "мен", "пен", "бен", "менен", "сы", "си", "су", "сү",
+    /* English */
+    "'s", NULL};
+
+typedef struct cand {
+    char *w;
+    size_t len;
+    uint64_t docs, occ, cap;
+    int exact;                  /* found through a K1 key, not only a loose one */
+} cand;
+
+typedef struct cands {
+    cand *v;
+    size_t n, cap;
+} cands;
+
+#define KEYSZ (CS_NAME_KEY_MAX + 2)
+
+typedef struct keyset {
+    char (*k)[KEYSZ];
+    size_t *len;
+    size_t n;
+} keyset;
+
+static int cand_add(cands *c, const char *w, size_t len, const cs_keystat *st, int exact) {
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 32;
+        cand *v = cs__realloc(c->v, cap * sizeof *v);
+        if (!v) return CS_ENOMEM;
+        c->v = v;
+        c->cap = cap;
+    }
+    char *s = cs__strndup(w, len);
+    if (!s) return CS_ENOMEM;
+    c->v[c->n++] = (cand){s, len, st->docs, st->occ, st->cap, exact};
+    return 0;
+}
+
+static int cmp_bytes(const char *a, size_t al, const char *b, size_t bl) {
+    int c = memcmp(a, b, CS_MIN(al, bl));
+    return c ? c : (al > bl) - (al < bl);
+}
+
+static int cmp_cand_word(const void *a, const void *b) {
+    const cand *x = a, *y = b;
+    return cmp_bytes(x->w, x->len, y->w, y->len);
+}
+
+static int cmp_cand_docs(const void *a, const void *b) {
+    const cand *x = a, *y = b;
+    if (x->docs != y->docs) return x->docs > y->docs ? -1 : 1;
+    return cmp_cand_word(a, b);
+}
+
+/* Sorts ks and drops duplicates and empty keys. */
+static void keys_unique(keyset *ks) {
+    for (size_t i = 1; i < ks->n; i++) /* insertion sort: about a hundred keys */
+        for (size_t j = i; j > 0 && cmp_bytes(ks->k[j - 1], ks->len[j - 1], ks->k[j],
+                                               ks->len[j]) > 0; j--) {
+            char t[KEYSZ];
+            memcpy(t, ks->k[j], KEYSZ);
+            memcpy(ks->k[j], ks->k[j - 1], KEYSZ);
+            memcpy(ks->k[j - 1], t, KEYSZ);
+            size_t l = ks->len[j];
+            ks->len[j] = ks->len[j - 1];
+            ks->len[j - 1] = l;
+        }
+    size_t o = 0;
+    for (size_t i = 0; i < ks->n; i++) {
+        if (!ks->len[i] || (o && cmp_bytes(ks->k[o - 1], ks->len[o - 1], ks->k[i], ks->len[i]) == 0))
+            continue;
+        if (o != i) memcpy(ks->k[o], ks->k[i], KEYSZ);
+        ks->len[o++] = ks->len[i];
+    }
+    ks->n = o;
+}
+
+/* K1 of the form, and of that key with every ending. */
+static int item_keys(const char *form, size_t flen, keyset *ks) {
+    size_t ne = 0;
+    while (endings[ne]) ne++;
+    ks->k = cs__malloc((ne + 1) * KEYSZ);
+    ks->len = cs__malloc((ne + 1) * sizeof *ks->len);
+    if (!ks->k || !ks->len) return CS_ENOMEM;
+    char buf[CS_MAX_TERM_BYTES + 16];
+    ks->n = 0;
+    ks->len[ks->n] = cs__name_key(form, flen, ks->k[ks->n], CS_NAMEKEY_K1);
+    form = ks->k[ks->n];
+    flen = ks->len[ks->n++];
+    for (size_t i = 0; flen && i < ne; i++) {
+        size_t el = strlen(endings[i]);
+        if (flen + el > sizeof buf) continue;
+        memcpy(buf, form, flen);
+        memcpy(buf + flen, endings[i], el);
+        ks->len[ks->n] = cs__name_key(buf, flen + el, ks->k[ks->n], CS_NAMEKEY_K1);
+        ks->n++;
+    }
+    keys_unique(ks);
+    return 0;
+}
+
+/* Every entry of seg whose key is exactly one of ks. */
+static int scan_exact(const cs_seg *seg, const keyset *ks, cands *c, cs_err *err) {
+    for (size_t i = 0; i < ks->n; i++) {
+        char probe[KEYSZ];
+        size_t pl = ks->len[i];
+        memcpy(probe, ks->k[i], pl);
+        probe[pl++] = CS_KEY_SEP;
+        cs_seg_iter it;
+        int rc = cs_seg_keys_seek(seg, probe, pl, &it, err);
+        for (;;) {
+            const char *k;
+            size_t n;
+            cs_keystat st;
+            if (rc || (rc = cs_seg_keys_next(&it, &k, &n, &st)) <= 0) break;
+            if (n < pl || memcmp(k, probe, pl) != 0) break;
+            rc = cand_add(c, k + pl, n - pl, &st, 1);
+        }
+        if (rc < 0) return rc;
+    }
+    return 0;
+}
+
+static int in_keyset(const keyset *ks, const char *k, size_t n) {
+    size_t lo = 0, hi = ks->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = cmp_bytes(ks->k[mid], ks->len[mid], k, n);
+        if (c == 0) return 1;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return 0;
+}
+
+/* The entries of seg starting with letter ch whose loose key is in loose
+ * (but whose key is not in exact: scan_exact counted those). */
+static int scan_loose_letter(const cs_seg *seg, char ch, const keyset *exact,
+                             const keyset *loose, cands *c, cs_err *err) {
+    cs_seg_iter it;
+    int rc = cs_seg_keys_seek(seg, &ch, 1, &it, err);
+    for (;;) {
+        const char *k;
+        size_t n;
+        cs_keystat st;
+        if (rc || (rc = cs_seg_keys_next(&it, &k, &n, &st)) <= 0) break;
+        if (k[0] != ch) break;
+        const char *sep = memchr(k, CS_KEY_SEP, n);
+        char lk[KEYSZ];
+        size_t ll = cs__name_key_loose(k, (size_t)(sep - k), lk, sizeof lk);
+        int take = ll && in_keyset(loose, lk, ll) && !in_keyset(exact, k, (size_t)(sep - k));
+        rc = take ? cand_add(c, sep + 1, n - (size_t)(sep + 1 - k), &st, 0) : 0;
+    }
+    return rc < 0 ? rc : 0;
+}
+
+static int scan_loose(const cs_seg *seg, const keyset *exact, const keyset *loose, cands *c,
+                      cs_err *err) {
+    int done[128] = {0}, rc = 0;
+    for (size_t i = 0; i < loose->n && !rc; i++) {
+        char f = loose->k[i][0];
+        const char *letters = f == 'a' ? "aeiou" : (char[]){f, 0};
+        for (const char *l = letters; *l && !rc; l++) {
+            if ((unsigned char)*l >= 128 || done[(unsigned char)*l]++) continue;
+            rc = scan_loose_letter(seg, *l, exact, loose, c, err);
+        }
+    }
+    return rc;
+}
+
+/* Sums the counts of each word over segments; keeps what the item takes. */
+static size_t merge_cands(cands *c, int tilde) {
+    if (c->n) qsort(c->v, c->n, sizeof *c->v, cmp_cand_word);
+    size_t o = 0;
+    for (size_t i = 0; i < c->n;) {
+        cand x = c->v[i];
+        size_t j = i + 1;
+        for (; j < c->n && cmp_cand_word(&c->v[j], &x) == 0; j++) {
+            x.docs += c->v[j].docs;
+            x.occ += c->v[j].occ;
+            x.cap += c->v[j].cap;
+            x.exact |= c->v[j].exact;
+            cs__free(c->v[j].w);
+        }
+        /* ~~: a loose match must be a name: capitalised in >= 80 % of uses */
+        if (x.exact || (tilde == 2 && x.cap * 5 >= x.occ * 4)) c->v[o++] = x;
+        else cs__free(x.w);
+        i = j;
+    }
+    c->n = o;
+    if (c->n) qsort(c->v, c->n, sizeof *c->v, cmp_cand_docs);
+    return o;
+}
+
+void cs__texp_free(cs_texp *e) {
+    if (!e) return;
+    for (size_t i = 0; i < e->n; i++) cs__free(e->words[i]);
+    cs__free(e->words);
+    cs__free(e->docs);
+    memset(e, 0, sizeof *e);
+}
+
+static int take(cs_texp *out, cands *c) {
+    size_t n = CS_MIN(c->n, (size_t)CS_TILDE_MAX_WORDS);
+    out->capped = c->n > n;
+    out->words = cs__calloc(n + 1, sizeof *out->words);
+    out->docs = cs__calloc(n + 1, sizeof *out->docs);
+    if (!out->words || !out->docs) return CS_ENOMEM;
+    for (size_t i = 0; i < c->n; i++) {
+        if (i < n) {
+            out->words[i] = c->v[i].w;
+            out->docs[i] = c->v[i].docs;
+        } else {
+            cs__free(c->v[i].w);
+        }
+    }
+    out->n = n;
+    c->n = 0;
+    return 0;
+}
+
+int cs__tilde_expand(const cs_reader *r, const cs_qterm *qt, cs_texp *out, cs_err *err) {
+    memset(out, 0, sizeof *out);
+    keyset ks = {0}, loose = {0};
+    cands c = {0};
+    int rc = item_keys(qt->keyform, qt->keyform_len, &ks);
+    if (!rc && ks.n == 0) goto done; /* nothing to key: matches nothing */
+    if (!rc && qt->tilde == 2) {
+        loose.k = cs__malloc((ks.n + 1) * KEYSZ);
+        loose.len = cs__malloc((ks.n + 1) * sizeof *loose.len);
+        if (!loose.k || !loose.len) rc = CS_ENOMEM;
+        for (size_t i = 0; !rc && i < ks.n; i++)
+            loose.len[i] = cs__name_key_loose(ks.k[i], ks.len[i], loose.k[i], KEYSZ);
+        loose.n = rc ? 0 : ks.n;
+        keys_unique(&loose);
+    }
+    for (uint32_t s = 0; !rc && s < r->man.nsegs; s++) {
+        const cs_seg *seg = r->man.segs[s].seg;
+        rc = scan_exact(seg, &ks, &c, err);
+        if (!rc && qt->tilde == 2) rc = scan_loose(seg, &ks, &loose, &c, err);
+    }
+    if (!rc) {
+        merge_cands(&c, qt->tilde);
+        rc = take(out, &c);
+    }
+    if (!rc) {
+        /* the key shown: K1 of the word itself (its loose form for ~~) */
+        char k1[KEYSZ];
+        size_t n = cs__name_key(qt->keyform, qt->keyform_len, k1, CS_NAMEKEY_K1);
+        if (qt->tilde == 2) n = cs__name_key_loose(k1, n, out->key, sizeof out->key - 1);
+        else memcpy(out->key, k1, n);
+        out->key[n] = '\0';
+    }
+done:
+    for (size_t i = 0; i < c.n; i++) cs__free(c.v[i].w);
+    cs__free(c.v);
+    cs__free(ks.k);
+    cs__free(ks.len);
+    cs__free(loose.k);
+    cs__free(loose.len);
+    if (rc) cs__texp_free(out);
+    return rc == CS_ENOMEM && !err->msg[0] ? cs__err(err, rc, "out of memory") : rc;
+}

@@ -1,0 +1,28 @@
+/*
+ * tilde.h — cross-script name search (lib/query/tilde.c): what indexed
+ * words a `~word` or `~~word` item stands for, read from the name-key
+ * tables of every segment.  Called by search.c, which then resolves the
+ * words to postings like a prefix.  Rules and reasons: docs/names.md.
+ */
+#ifndef CS_TILDE_H
+#define CS_TILDE_H
+
+#include "query.h"
+#include "../analysis/analysis.h"
+#include "../index/index.h"
+
+/* The expansion of one ~ item. */
+typedef struct cs_texp {
+    char      key[CS_NAME_KEY_MAX + 1]; /* K1 (~) or the loose key (~~), NUL-terminated */
+    char    **words;       /* NUL-terminated, most documents first (owned) */
+    uint64_t *docs;        /* documents of each word over all segments */
+    size_t    n;
+    int       capped;      /* more than CS_TILDE_MAX_WORDS matched */
+} cs_texp;
+
+/* Expands qt (tilde 1 or 2) over r's segments into *out (reset first;
+ * free with cs__texp_free()).  0, CS_ENOMEM, or CS_ECORRUPT with err set. */
+int  cs__tilde_expand(const cs_reader *r, const cs_qterm *qt, cs_texp *out, cs_err *err);
+void cs__texp_free(cs_texp *e);
+
+#endif
