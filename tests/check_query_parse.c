@@ -612,6 +612,48 @@ START_TEST(literal) {
 }
 END_TEST
 
+/* ---- names: name stems, ~ and ~~ (docs/names.md) ------------------------------------ */
+
+START_TEST(names) {
+    /* a Cyrillic word carries its name stem; describe shows the Snowball
+     * term, or the name stem when only it is searched (-ов/-ев/-ин/-ын) */
+    expect("медведев", "(term \"медвед\")");
+    expect("Медведев", "(term \"#медведев\")");
+    expect("Путиным", "(term \"путин\")");
+    expect("\"Садыр Жапаров\"", "(phrase \"садыр\" \"#жапаров\")");
+    expect("~Japarov", "(term ~\"japarov\")");
+    expect("~~Japarov", "(term ~~\"japarov\")");
+    expect("~\"Bir Duino\"", "(phrase ~\"bir\" ~\"duino\")");
+    expect("a -~Japarov", "(and (term \"a\") (not (term ~\"japarov\")))");
+    expect("~AND ~lang:ru", "(and (term ~\"and\") (phrase ~\"lang\" ~\"ru\"))");
+    expect("x~Japarov", "(phrase \"x\" \"japarov\")");   /* inside a word: text */
+    expect("~~~Japarov", "(term \"japarov\")");           /* three: text */
+    expect("~ Japarov", "(term \"japarov\")");            /* a lone ~: text */
+    expect_f("Japarov \"a b\" c* OR", CS_QUERY_TRANSLIT,
+             "(and (term ~\"japarov\") (phrase \"a\" \"b\") (prefix \"c\") (term ~\"or\"))");
+    expect_f("~Japarov", CS_QUERY_LITERAL | CS_QUERY_TRANSLIT, "(term \"japarov\")");
+    expect_err("a ~Jap*", CS_EQUERY, 3, "cannot end in '*'");
+
+    /* the fields: name stem, name only, key form */
+    const char *q = "Иванов ~Žaparov";
+    cs_qnode *n;
+    cs_err e;
+    int col;
+    ck_assert_int_eq(cs_query_parse(&n, an, q, strlen(q), 0, &e, &col), 0);
+    const cs_qterm *t = &n->kids[0]->terms[0];
+    ck_assert_str_eq(t->name, "#иванов");
+    ck_assert_int_eq(t->name_only, 1);
+    ck_assert_int_eq(t->tilde, 0);
+    t = &n->kids[1]->terms[0];
+    ck_assert_int_eq(t->tilde, 1);
+    ck_assert_str_eq(t->word, "zaparov");
+    ck_assert_str_eq(t->keyform, "\xc5\xbe" "aparov");
+    ck_assert_ptr_null(t->name);
+    ck_assert_int_eq(n->kids[1]->col, 8);
+    cs_qnode_free(n);
+}
+END_TEST
+
 /* ---- raw text, fuzz and allocation failures ---------------------------------------- */
 
 /* Pasted prose (balanced, no quotes) never fails. */
@@ -786,6 +828,7 @@ Suite *query_parse_suite(void) {
     tcase_add_test(tc, lang);
     tcase_add_test(tc, tokenless_items);
     tcase_add_test(tc, literal);
+    tcase_add_test(tc, names);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("errors");

@@ -713,6 +713,68 @@ START_TEST(test_writer_errors)
 }
 END_TEST
 
+/* The name-key table: entries round-trip in order with their counts, a
+ * seek lands on the first entry of a key, and the writer refuses entries
+ * out of order, without a separator, or with impossible counts. */
+START_TEST(test_name_keys)
+{
+    char *dir = cs_test_tmpdir("segtest");
+    cs_err err = {{0}};
+    cs_segw *w;
+    cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0};
+    uint32_t pos[1] = {0};
+    static const char *const keys[] = {"japarov\001japarov", "japarov\001zhaparov",
+                                       "japarov\001\xd0\xb6", "japarovim\001x", "tokaev\001t"};
+    const size_t nk = sizeof keys / sizeof keys[0];
+    ck_assert_int_eq(cs_segw_new(&w, dir, 1, &err), 0);
+    for (int d = 0; d < 3; d++) ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
+    ck_assert_int_eq(cs_segw_term_begin(w, "x", 1, 0, 1), 0);
+    ck_assert_int_eq(cs_segw_posting(w, 0, 1, pos, NULL), 0);
+    ck_assert_int_eq(cs_segw_term_end(w), 0);
+    for (size_t i = 0; i < nk; i++) {
+        cs_keystat st = {1 + i % 3, 5 + i, i};
+        ck_assert_int_eq(cs_segw_key(w, keys[i], strlen(keys[i]), &st), 0);
+    }
+    ck_assert_int_eq(cs_segw_finish(w, NULL), 0);
+    cs_segw_free(w);
+    cs_seg *s = open_ok(dir, 1);
+    ck_assert_uint_eq(cs_seg_nkeys(s), nk);
+    ck_assert_int_eq(cs_seg_verify(s, &err), 0);
+    cs_seg_iter it;
+    const char *k;
+    size_t n;
+    cs_keystat st;
+    ck_assert_int_eq(cs_seg_keys_seek(s, "japarov\001", 8, &it, &err), 0);
+    for (size_t i = 0; i < nk; i++) {
+        ck_assert_int_eq(cs_seg_keys_next(&it, &k, &n, &st), 1);
+        ck_assert(n == strlen(keys[i]) && memcmp(k, keys[i], n) == 0);
+        ck_assert_uint_eq(st.docs, 1 + i % 3);
+        ck_assert_uint_eq(st.occ, 5 + i);
+        ck_assert_uint_eq(st.cap, i);
+    }
+    ck_assert_int_eq(cs_seg_keys_next(&it, &k, &n, &st), 0);
+    ck_assert_int_eq(cs_seg_keys_seek(s, "tokaev\001", 7, &it, &err), 0);
+    ck_assert_int_eq(cs_seg_keys_next(&it, &k, &n, &st), 1);
+    ck_assert(n == 8 && memcmp(k, "tokaev\001t", 8) == 0);
+    cs_seg_close(s);
+
+    const struct { const char *k; cs_keystat st; } bad[] = {
+        {"tokaev\001t", {1, 1, 0}},   /* not after the first */
+        {"tokaev", {1, 1, 0}},         /* no separator */
+        {"z\001z", {0, 0, 0}},        /* no document */
+        {"z\001z", {2, 1, 0}},        /* fewer occurrences than documents */
+        {"z\001z", {1, 1, 2}}};       /* more capitalised than occurrences */
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ck_assert_int_eq(cs_segw_new(&w, dir, 2, &err), 0);
+        cs_keystat one = {1, 1, 1};
+        ck_assert_int_eq(cs_segw_key(w, "tokaev\001t", 8, &one), 0);
+        ck_assert_int_eq(cs_segw_key(w, bad[i].k, strlen(bad[i].k), &bad[i].st), CS_EINVAL);
+        cs_segw_free(w);
+    }
+    cs_test_tmpdir_free(dir);
+}
+END_TEST
+
 START_TEST(test_empty_segment)
 {
     char *dir = cs_test_tmpdir("segtest");
@@ -922,6 +984,7 @@ Suite *segment_suite(void) {
 
     tc = tcase_create("writer");
     tcase_add_test(tc, test_writer_errors);
+    tcase_add_test(tc, test_name_keys);
     tcase_add_test(tc, test_empty_segment);
     suite_add_tcase(s, tc);
 

@@ -281,8 +281,8 @@ static cs_qnode *word(parser *p, const cs_qtok *t) {
                                                  : t->start;
     int prefix = t->kind == CS_QT_WORD && t->prefix, tilde = t->tilde;
     if (!tilde && (p->flags & (CS_QUERY_TRANSLIT | CS_QUERY_LITERAL)) == CS_QUERY_TRANSLIT &&
-        t->kind == CS_QT_WORD && !prefix)
-        tilde = 1; /* --translit: every bare word */
+        t->kind != CS_QT_PHRASE && !prefix)
+        tilde = 1; /* --translit: every bare word (a keyword read as a word too) */
     return analyse(p, t->start, t->end, t->col, src_start, t->src_end, prefix, tilde);
 }
 

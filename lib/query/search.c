@@ -52,7 +52,7 @@ typedef struct rleaf {
     uint32_t *nm;
     double idf;
     int neg;                    /* under a NOT: not highlighted */
-    const cs_texp *exp;         /* a ~ item: its words (in the results) */
+    int exp;                    /* a ~ item: its words are res->exp[exp]; else -1 */
 } rleaf;
 
 typedef struct hitref {
@@ -404,7 +404,7 @@ static int expand_tilde(sctx *c, rleaf *l) {
         memcpy(x->item + qt->tilde, c->query + qt->start, qt->end - qt->start);
         x->item[(size_t)qt->tilde + qt->end - qt->start] = '\0';
     }
-    l->exp = &res->exp[res->nexp++].e;
+    l->exp = (int)res->nexp++;
     return 0;
 }
 
@@ -418,7 +418,7 @@ static int resolve_leaf(sctx *c, rleaf *l) {
     int rc = qt->tilde ? expand_tilde(c, l) : 0;
     for (uint32_t s = 0; !rc && s < man->nsegs; s++) {
         const cs_segref *ref = &man->segs[s];
-        if (qt->tilde) rc = resolve_words(ref, l->exp, &l->m[s], &l->nm[s], c->err);
+        if (qt->tilde) rc = resolve_words(ref, &c->res->exp[l->exp].e, &l->m[s], &l->nm[s], c->err);
         else if (qt->prefix) rc = resolve_prefix(ref, qt->word, qt->word_len, &l->m[s], &l->nm[s], c->err);
         else rc = resolve_word(ref, qt, &l->m[s], &l->nm[s], c->err);
         uint64_t sdf = 0;
@@ -442,6 +442,7 @@ static int add_leaf(sctx *c, const cs_qterm *qt, int neg) {
     memset(l, 0, sizeof *l);
     l->qt = qt;
     l->neg = neg;
+    l->exp = -1;
     return resolve_leaf(c, l);
 }
 
@@ -657,7 +658,7 @@ static int run_segment(sctx *c, const cs_qnode *tree, uint32_t s, unsigned flags
 static int snip_items(const sctx *c, cs_snipq *q) {
     size_t n = 0, g = 0;
     for (uint32_t i = 0; i < c->nleaves; i++)
-        n += c->leaves[i].exp ? c->leaves[i].exp->n : 2;
+        n += c->leaves[i].exp >= 0 ? c->res->exp[c->leaves[i].exp].e.n : 2;
     cs_snipitem *v = cs__calloc(n + 1, sizeof *v);
     if (!v) return CS_ENOMEM;
     n = 0;
@@ -665,9 +666,10 @@ static int snip_items(const sctx *c, cs_snipq *q) {
         const rleaf *l = &c->leaves[i];
         const cs_qterm *t = l->qt;
         if (l->neg) continue;
-        if (l->exp) {
-            for (size_t k = 0; k < l->exp->n; k++)
-                v[n++] = (cs_snipitem){l->exp->words[k], strlen(l->exp->words[k]), 0, 1, (int)g};
+        if (l->exp >= 0) {
+            const cs_texp *e = &c->res->exp[l->exp].e;
+            for (size_t k = 0; k < e->n; k++)
+                v[n++] = (cs_snipitem){e->words[k], strlen(e->words[k]), 0, 1, (int)g};
         } else if (t->prefix) {
             v[n++] = (cs_snipitem){t->word, t->word_len, 1, 0, (int)g};
         } else {
