@@ -713,9 +713,10 @@ START_TEST(test_writer_errors)
 }
 END_TEST
 
-/* The name-key table: entries round-trip in order with their counts, a
- * seek lands on the first entry of a key, and the writer refuses entries
- * out of order, without a separator, or with impossible counts. */
+/* The name-key table: entries round-trip in order with their words and
+ * counts, a seek lands on the first entry of a key, word_at finds the words,
+ * and the writer refuses entries out of order, with a separator in K1, a
+ * word that does not exist, or impossible counts. */
 START_TEST(test_name_keys)
 {
     char *dir = cs_test_tmpdir("segtest");
@@ -723,17 +724,20 @@ START_TEST(test_name_keys)
     cs_segw *w;
     cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0};
     uint32_t pos[1] = {0};
-    static const char *const keys[] = {"japarov\001japarov", "japarov\001zhaparov",
-                                       "japarov\001\xd0\xb6", "japarovim\001x", "tokaev\001t"};
+    static const char *const words[] = {"japarov", "zhaparov", "\xd0\xb6"};
+    static const struct { const char *k1; uint64_t word; } keys[] = {
+        {"japarov", 0}, {"japarov", 1}, {"japarov", 2}, {"japarovim", 2}, {"tokaev", 1}};
     const size_t nk = sizeof keys / sizeof keys[0];
     ck_assert_int_eq(cs_segw_new(&w, dir, 1, &err), 0);
     for (int d = 0; d < 3; d++) ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
-    ck_assert_int_eq(cs_segw_term_begin(w, "x", 1, 0, 1), 0);
+    ck_assert_int_eq(cs_segw_term_begin(w, "x", 1, 0, 3), 0);
     ck_assert_int_eq(cs_segw_posting(w, 0, 1, pos, NULL), 0);
     ck_assert_int_eq(cs_segw_term_end(w), 0);
+    for (uint32_t i = 0; i < 3; i++)
+        ck_assert_int_eq(cs_segw_word(w, words[i], strlen(words[i]), 0, i), 0);
     for (size_t i = 0; i < nk; i++) {
         cs_keystat st = {1 + i % 3, 5 + i, i};
-        ck_assert_int_eq(cs_segw_key(w, keys[i], strlen(keys[i]), &st), 0);
+        ck_assert_int_eq(cs_segw_key(w, keys[i].k1, strlen(keys[i].k1), keys[i].word, &st), 0);
     }
     ck_assert_int_eq(cs_segw_finish(w, NULL), 0);
     cs_segw_free(w);
@@ -743,32 +747,48 @@ START_TEST(test_name_keys)
     cs_seg_iter it;
     const char *k;
     size_t n;
+    uint64_t word;
     cs_keystat st;
     ck_assert_int_eq(cs_seg_keys_seek(s, "japarov\001", 8, &it, &err), 0);
     for (size_t i = 0; i < nk; i++) {
-        ck_assert_int_eq(cs_seg_keys_next(&it, &k, &n, &st), 1);
-        ck_assert(n == strlen(keys[i]) && memcmp(k, keys[i], n) == 0);
+        ck_assert_int_eq(cs_seg_keys_next(&it, &k, &n, &word, &st), 1);
+        ck_assert(n == strlen(keys[i].k1) && memcmp(k, keys[i].k1, n) == 0);
+        ck_assert_uint_eq(word, keys[i].word);
         ck_assert_uint_eq(st.docs, 1 + i % 3);
         ck_assert_uint_eq(st.occ, 5 + i);
         ck_assert_uint_eq(st.cap, i);
+        char buf[CS_MAX_KEY];
+        size_t bl;
+        ck_assert_int_eq(cs_seg_word_at(s, word, buf, &bl, &err), 0);
+        ck_assert(bl == strlen(words[word]) && memcmp(buf, words[word], bl) == 0);
     }
-    ck_assert_int_eq(cs_seg_keys_next(&it, &k, &n, &st), 0);
+    ck_assert_int_eq(cs_seg_keys_next(&it, &k, &n, &word, &st), 0);
     ck_assert_int_eq(cs_seg_keys_seek(s, "tokaev\001", 7, &it, &err), 0);
-    ck_assert_int_eq(cs_seg_keys_next(&it, &k, &n, &st), 1);
-    ck_assert(n == 8 && memcmp(k, "tokaev\001t", 8) == 0);
+    ck_assert_int_eq(cs_seg_keys_next(&it, &k, &n, &word, &st), 1);
+    ck_assert(n == 6 && memcmp(k, "tokaev", 6) == 0 && word == 1);
+    char buf[CS_MAX_KEY];
+    ck_assert_int_eq(cs_seg_word_at(s, 3, buf, &n, &err), CS_ENOTFOUND);
     cs_seg_close(s);
 
-    const struct { const char *k; cs_keystat st; } bad[] = {
-        {"tokaev\001t", {1, 1, 0}},   /* not after the first */
-        {"tokaev", {1, 1, 0}},         /* no separator */
-        {"z\001z", {0, 0, 0}},        /* no document */
-        {"z\001z", {2, 1, 0}},        /* fewer occurrences than documents */
-        {"z\001z", {1, 1, 2}}};       /* more capitalised than occurrences */
+    const struct { const char *k1; uint64_t word; cs_keystat st; } bad[] = {
+        {"tokaev", 0, {1, 1, 0}},       /* not after the first */
+        {"zz\001b", 0, {1, 1, 0}},      /* a separator in K1 */
+        {"", 0, {1, 1, 0}},             /* no K1 */
+        {"z", 1, {1, 1, 0}},            /* no such word */
+        {"z", 0, {0, 0, 0}},            /* no document */
+        {"z", 0, {2, 1, 0}},            /* fewer occurrences than documents */
+        {"z", 0, {1, 1, 2}}};           /* more capitalised than occurrences */
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         ck_assert_int_eq(cs_segw_new(&w, dir, 2, &err), 0);
+        ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
+        ck_assert_int_eq(cs_segw_term_begin(w, "x", 1, 0, 1), 0);
+        ck_assert_int_eq(cs_segw_posting(w, 0, 1, pos, NULL), 0);
+        ck_assert_int_eq(cs_segw_term_end(w), 0);
+        ck_assert_int_eq(cs_segw_word(w, "x", 1, 0, 0), 0);
         cs_keystat one = {1, 1, 1};
-        ck_assert_int_eq(cs_segw_key(w, "tokaev\001t", 8, &one), 0);
-        ck_assert_int_eq(cs_segw_key(w, bad[i].k, strlen(bad[i].k), &bad[i].st), CS_EINVAL);
+        ck_assert_int_eq(cs_segw_key(w, "tokaev", 6, 0, &one), 0);
+        ck_assert_int_eq(cs_segw_key(w, bad[i].k1, strlen(bad[i].k1), bad[i].word, &bad[i].st),
+                         CS_EINVAL);
         cs_segw_free(w);
     }
     cs_test_tmpdir_free(dir);

@@ -550,7 +550,8 @@ static int write_term(cs_segw *w, const mterm *t, uint32_t **pos, uint8_t **var,
 /* ---- the name-key table ---------------------------------------------------- */
 
 typedef struct kent {
-    uint32_t off, len;          /* "K1 SEP word" in a scratch buffer */
+    uint32_t off, len;          /* K1 in a scratch buffer */
+    uint32_t word;              /* the word's ordinal in the segment */
     mstat st;
 } kent;
 
@@ -565,41 +566,39 @@ static const kents *kent_ctx;
 static int cmp_kent(const void *a, const void *b) {
     const kent *x = a, *y = b;
     const unsigned char *k = kent_ctx->b.data;
-    return cmp_key(k + x->off, x->len, k + y->off, y->len);
+    int c = cmp_key(k + x->off, x->len, k + y->off, y->len);
+    return c ? c : (x->word > y->word) - (x->word < y->word);
 }
 
-/* Adds "K1(form) SEP word" when the word gets a name key (analysis.h). */
-static int kent_add(kents *ks, const char *form, size_t flen, const char *word, size_t wlen,
+/* Adds (K1(form), word) when the word gets a name key (analysis.h). */
+static int kent_add(kents *ks, const char *form, size_t flen, size_t wlen, uint32_t word,
                     const mstat *st) {
     if (wlen > CS_NAMEKEY_WORD || st->docs == 0) return 0;
     char k[CS_MAX_KEY];
     size_t kl = cs__name_key(form, flen, k, CS_NAMEKEY_K1), i = 0;
     while (i < kl && (k[i] < 'a' || k[i] > 'z')) i++;
     if (i == kl) return 0; /* no key, or digits only */
-    k[kl++] = CS_KEY_SEP;
-    memcpy(k + kl, word, wlen);
-    kl += wlen;
     if (grow((void **)&ks->e, &ks->cap, ks->n + 1, sizeof *ks->e)) return CS_ENOMEM;
-    ks->e[ks->n++] = (kent){(uint32_t)ks->b.len, (uint32_t)kl, *st};
+    ks->e[ks->n++] = (kent){(uint32_t)ks->b.len, (uint32_t)kl, word, *st};
     cs_buf_put(&ks->b, k, kl);
     return ks->b.rc ? CS_ENOMEM : 0;
 }
 
 /* Writes the name-key table: one entry per (K1, word), counts summed where
- * two key forms of a word fold to one key. */
-static int flush_keys(const cs_memindex *m, cs_segw *w) {
+ * two key forms of a word fold to one key.  word_ord: each word's ordinal
+ * in the segment's word list. */
+static int flush_keys(const cs_memindex *m, cs_segw *w, const uint32_t *word_ord) {
     kents ks = {{0}, NULL, 0, 0};
     const char *keys = (const char *)m->keys.data;
     int rc = 0;
     for (uint32_t i = 0; i < m->nwords && !rc; i++) {
         const mword *x = &m->words[i];
-        rc = kent_add(&ks, keys + x->k.key_off, x->k.key_len, keys + x->k.key_off, x->k.key_len,
-                      &x->st);
+        rc = kent_add(&ks, keys + x->k.key_off, x->k.key_len, x->k.key_len, word_ord[i], &x->st);
     }
     for (uint32_t i = 0; i < m->nkforms && !rc; i++) {
         const mkform *f = &m->kforms[i];
         const mword *x = &m->words[f->word];
-        rc = kent_add(&ks, keys + f->k.key_off, f->k.key_len, keys + x->k.key_off, x->k.key_len,
+        rc = kent_add(&ks, keys + f->k.key_off, f->k.key_len, x->k.key_len, word_ord[f->word],
                       &f->st);
     }
     if (!rc && ks.n) {
@@ -617,7 +616,7 @@ static int flush_keys(const cs_memindex *m, cs_segw *w) {
             st.cap += ks.e[j].st.cap;
         }
         cs_keystat ks1 = {st.docs, st.occ, st.cap};
-        rc = cs_segw_key(w, (const char *)ks.b.data + ks.e[i].off, ks.e[i].len, &ks1);
+        rc = cs_segw_key(w, (const char *)ks.b.data + ks.e[i].off, ks.e[i].len, ks.e[i].word, &ks1);
         i = j;
     }
     cs_buf_free(&ks.b);
@@ -656,7 +655,14 @@ int cs_mem_flush(cs_memindex *m, const char *dir, uint32_t id, cs_err *err) {
         rc = cs_segw_word(w, (const char *)m->keys.data + x->k.key_off, x->k.key_len,
                           ord[x->term], x->var);
     }
-    if (!rc) rc = flush_keys(m, w);
+    /* ord is free now: reuse it for the words' ordinals */
+    if (!rc && m->nwords > m->nterms) {
+        uint32_t *o = cs__realloc(ord, ((size_t)m->nwords + 1) * sizeof *o);
+        if (!o) rc = CS_ENOMEM;
+        else ord = o;
+    }
+    for (uint32_t i = 0; i < m->nwords && !rc; i++) ord[ids[i]] = i;
+    if (!rc) rc = flush_keys(m, w, ord);
     if (!rc) rc = cs_segw_finish(w, NULL);
     if (rc == CS_ERROR && !err->msg[0]) cs__err(err, rc, "in-memory postings are inconsistent");
     if (!rc) mem_reset(m);

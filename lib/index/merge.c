@@ -6,12 +6,14 @@
  *      the merged segment (dead terms are dropped);
  *   2. words: give every word of a live term its variant number in the
  *      merged segment, and remember, per source, how its (term, variant)
- *      pairs map to the merged variants;
+ *      pairs map to the merged variants and its word ordinals to the merged
+ *      ones;
  *   3. terms again: write each live term's postings, documents renumbered
  *      and variants remapped;
- *   4. name keys: the entries of words still in the merged word list, their
- *      counts summed (counts of deleted documents cannot be told apart and
- *      stay in; docs is capped at the merged segment's documents).
+ *   4. name keys: the entries of words still in the merged word list, with
+ *      their merged ordinals, counts summed (counts of deleted documents
+ *      cannot be told apart and stay in; docs is capped at the merged
+ *      segment's documents).
  * Memory: the document maps, the term ordinal maps and the word list, all
  * proportional to documents or vocabulary, never to postings.
  */
@@ -34,7 +36,10 @@ typedef struct msrc {
     cs_terminfo ti;
     uint64_t word_term;
     uint32_t word_var;
-    cs_keystat kst;
+    uint32_t *wmap;             /* old word ordinal -> merged, UINT32_MAX dropped */
+    uint64_t nwords;
+    cs_keystat kst;             /* pass 4: the current entry's counts, */
+    char tkey[CS_MAX_KEY];      /* and its key with the merged word ordinal */
 } msrc;
 
 typedef struct merger {
@@ -45,7 +50,7 @@ typedef struct merger {
     uint32_t *nvar;             /* merged term ordinal -> variants so far */
     uint64_t nterms;
     cs_buf words;               /* merged words: u8 len, bytes, u64 ord, u8 var */
-    uint64_t *woff, nwords;     /* offsets of the merged words in words (pass 4) */
+    uint32_t nwords;            /* merged words so far */
     uint32_t ndocs;
     uint32_t *pos;
     uint8_t *var;
@@ -154,6 +159,8 @@ static int pass_words(merger *m) {
     int rc = 0;
     for (uint32_t i = 0; i < m->n && !rc; i++) {
         msrc *s = &m->src[i];
+        s->nwords = cs_seg_nwords(s->ref->seg);
+        if (!(s->wmap = cs__malloc((s->nwords + 1) * sizeof *s->wmap))) return CS_ENOMEM;
         rc = cs_seg_words_seek(s->ref->seg, "", 0, &s->it, m->err);
         if (!rc) rc = word_step(s);
     }
@@ -178,6 +185,9 @@ static int pass_words(merger *m) {
                 }
                 rc = vm_push(s, s->word_term, s->word_var, var);
             }
+            /* the ordinal of the word just read (it->ord is one past it) */
+            if (s->it.ord - 1 < s->nwords)
+                s->wmap[s->it.ord - 1] = o != UINT32_MAX ? m->nwords : UINT32_MAX;
             if (!rc) rc = word_step(s);
         }
         if (!rc && ord != UINT32_MAX) {
@@ -186,6 +196,7 @@ static int pass_words(merger *m) {
             cs_buf_u64le(&m->words, ord);
             cs_buf_byte(&m->words, var);
             if (m->words.rc) rc = CS_ENOMEM;
+            m->nwords++;
         }
     }
     for (uint32_t i = 0; i < m->n && !rc; i++)
@@ -270,38 +281,32 @@ static int write_words(merger *m) {
     return rc;
 }
 
+/* The source's next name key of a word still there, its key rewritten
+ * with the merged ordinal.  The map is increasing (both word lists are in
+ * word order), so each source's rewritten keys stay in order. */
 static int key_step(msrc *s) {
-    int rc = cs_seg_keys_next(&s->it, &s->key, &s->klen, &s->kst);
-    if (rc == 0) s->key = NULL;
-    return rc < 0 ? rc : 0;
-}
-
-/* Is w one of the merged words?  A binary search over their offsets. */
-static int word_live(const merger *m, const char *w, size_t n) {
-    uint64_t lo = 0, hi = m->nwords;
-    while (lo < hi) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        const unsigned char *p = m->words.data + m->woff[mid];
-        int c = keycmp((const char *)p + 1, *p, w, n);
-        if (c == 0) return 1;
-        if (c < 0) lo = mid + 1;
-        else hi = mid;
+    for (;;) {
+        const char *k1;
+        size_t n;
+        uint64_t w;
+        int rc = cs_seg_keys_next(&s->it, &k1, &n, &w, &s->kst);
+        if (rc <= 0) {
+            s->key = NULL;
+            return rc;
+        }
+        if (w >= s->nwords || s->wmap[w] == UINT32_MAX) continue; /* the word is gone */
+        memcpy(s->tkey, k1, n);
+        s->tkey[n++] = CS_KEY_SEP;
+        for (int i = CS_KEY_ORD_BYTES - 1; i >= 0; i--) s->tkey[n++] = (char)(s->wmap[w] >> (8 * i));
+        s->key = s->tkey;
+        s->klen = n;
+        return 0;
     }
-    return 0;
-}
-
-static int index_words(merger *m) {
-    for (size_t at = 0; at < m->words.len; at += 1 + m->words.data[at] + 9) m->nwords++;
-    m->woff = cs__malloc((m->nwords + 1) * sizeof *m->woff);
-    if (!m->woff) return CS_ENOMEM;
-    uint64_t i = 0;
-    for (size_t at = 0; at < m->words.len; at += 1 + m->words.data[at] + 9) m->woff[i++] = at;
-    return 0;
 }
 
 /* Pass 4: the name keys of the words still there. */
 static int pass_keys(merger *m) {
-    int rc = index_words(m);
+    int rc = 0;
     for (uint32_t i = 0; i < m->n && !rc; i++) {
         msrc *s = &m->src[i];
         rc = cs_seg_keys_seek(s->ref->seg, "", 0, &s->it, m->err);
@@ -320,10 +325,11 @@ static int pass_keys(merger *m) {
             st.cap += s->kst.cap;
             rc = key_step(s);
         }
-        const char *sep = memchr(key, CS_KEY_SEP, klen);
+        size_t k1len = klen - 1 - CS_KEY_ORD_BYTES;
+        uint64_t word = 0;
+        for (size_t b = k1len + 1; b < klen; b++) word = word << 8 | (unsigned char)key[b];
         st.docs = CS_MIN(st.docs, (uint64_t)m->ndocs);
-        if (!rc && sep && st.docs && word_live(m, sep + 1, klen - (size_t)(sep + 1 - key)))
-            rc = cs_segw_key(m->w, key, klen, &st);
+        if (!rc && st.docs) rc = cs_segw_key(m->w, key, k1len, word, &st);
     }
     return rc;
 }
@@ -390,11 +396,11 @@ int cs__merge(const cs_segref *src, uint32_t n, const char *dir, uint32_t id, cs
         cs__free(m.src[i].docmap);
         cs__free(m.src[i].termmap);
         cs__free(m.src[i].vm);
+        cs__free(m.src[i].wmap);
     }
     cs__free(m.src);
     cs__free(m.nvar);
     cs_buf_free(&m.words);
-    cs__free(m.woff);
     cs__free(m.pos);
     cs__free(m.var);
     return rc;

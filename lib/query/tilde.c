@@ -68,7 +68,13 @@ typedef struct keyset {
     size_t n;
 } keyset;
 
-static int cand_add(cands *c, const char *w, size_t len, const cs_keystat *st, int exact) {
+/* Adds the word with ordinal ord in seg. */
+static int cand_add(cands *c, const cs_seg *seg, uint64_t ord, const cs_keystat *st, int exact,
+                    cs_err *err) {
+    char w[CS_MAX_KEY];
+    size_t len;
+    int rc = cs_seg_word_at(seg, ord, w, &len, err);
+    if (rc) return rc == CS_ENOTFOUND ? cs__err(err, CS_ECORRUPT, "name key of a missing word") : rc;
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 32;
         cand *v = cs__realloc(c->v, cap * sizeof *v);
@@ -149,18 +155,19 @@ static int item_keys(const char *form, size_t flen, keyset *ks) {
 static int scan_exact(const cs_seg *seg, const keyset *ks, cands *c, cs_err *err) {
     for (size_t i = 0; i < ks->n; i++) {
         char probe[KEYSZ];
-        size_t pl = ks->len[i];
-        memcpy(probe, ks->k[i], pl);
-        probe[pl++] = CS_KEY_SEP;
+        size_t kl = ks->len[i];
+        memcpy(probe, ks->k[i], kl);
+        probe[kl] = CS_KEY_SEP;
         cs_seg_iter it;
-        int rc = cs_seg_keys_seek(seg, probe, pl, &it, err);
+        int rc = cs_seg_keys_seek(seg, probe, kl + 1, &it, err);
         for (;;) {
             const char *k;
             size_t n;
+            uint64_t word;
             cs_keystat st;
-            if (rc || (rc = cs_seg_keys_next(&it, &k, &n, &st)) <= 0) break;
-            if (n < pl || memcmp(k, probe, pl) != 0) break;
-            rc = cand_add(c, k + pl, n - pl, &st, 1);
+            if (rc || (rc = cs_seg_keys_next(&it, &k, &n, &word, &st)) <= 0) break;
+            if (n != kl || memcmp(k, probe, kl) != 0) break;
+            rc = cand_add(c, seg, word, &st, 1, err);
         }
         if (rc < 0) return rc;
     }
@@ -188,14 +195,14 @@ static int scan_loose_letter(const cs_seg *seg, char ch, const keyset *exact,
     for (;;) {
         const char *k;
         size_t n;
+        uint64_t word;
         cs_keystat st;
-        if (rc || (rc = cs_seg_keys_next(&it, &k, &n, &st)) <= 0) break;
+        if (rc || (rc = cs_seg_keys_next(&it, &k, &n, &word, &st)) <= 0) break;
         if (k[0] != ch) break;
-        const char *sep = memchr(k, CS_KEY_SEP, n);
         char lk[KEYSZ];
-        size_t ll = cs__name_key_loose(k, (size_t)(sep - k), lk, sizeof lk);
-        int take = ll && in_keyset(loose, lk, ll) && !in_keyset(exact, k, (size_t)(sep - k));
-        rc = take ? cand_add(c, sep + 1, n - (size_t)(sep + 1 - k), &st, 0) : 0;
+        size_t ll = cs__name_key_loose(k, n, lk, sizeof lk);
+        int take = ll && in_keyset(loose, lk, ll) && !in_keyset(exact, k, n);
+        rc = take ? cand_add(c, seg, word, &st, 0, err) : 0;
     }
     return rc < 0 ? rc : 0;
 }

@@ -290,16 +290,24 @@ int cs_seg_keys_seek(const cs_seg *s, const char *k, size_t n, cs_seg_iter *it, 
     return iter_seek(s, CS_F_KEYS, k, n, it, err);
 }
 
-int cs_seg_keys_next(cs_seg_iter *it, const char **k, size_t *n, cs_keystat *st) {
+int cs_seg_keys_next(cs_seg_iter *it, const char **k1, size_t *k1len, uint64_t *word_ord,
+                     cs_keystat *st) {
     uint64_t v[CS_TERM_VALS];
     int rc = cs__iter_step(it, v);
     if (rc <= 0) return rc;
-    if (v[0] == 0 || v[0] > it->seg->ndocs || v[1] > UINT64_MAX - v[0] || v[2] > v[0] + v[1] ||
-        !memchr(it->key, CS_KEY_SEP, it->len))
+    size_t n = it->len;
+    const char *sep = n > CS_KEY_ORD_BYTES + 1 ? it->key + n - CS_KEY_ORD_BYTES - 1 : NULL;
+    uint64_t ord = 0;
+    for (size_t i = n - CS_KEY_ORD_BYTES; sep && i < n; i++)
+        ord = ord << 8 | (unsigned char)it->key[i];
+    if (!sep || *sep != CS_KEY_SEP || memchr(it->key, CS_KEY_SEP, (size_t)(sep - it->key)) ||
+        ord >= it->seg->words.nkeys || v[0] == 0 || v[0] > it->seg->ndocs ||
+        v[1] > UINT64_MAX - v[0] || v[2] > v[0] + v[1])
         return cs__err(it->err, CS_ECORRUPT, "%s: bad entry for name key %llu",
                        it->seg->names.f->path, (unsigned long long)(it->ord - 1));
-    *k = it->key;
-    *n = it->len;
+    *k1 = it->key;
+    *k1len = (size_t)(sep - it->key);
+    *word_ord = ord;
     st->docs = v[0];
     st->occ = v[0] + v[1];
     st->cap = v[2];
@@ -307,3 +315,21 @@ int cs_seg_keys_next(cs_seg_iter *it, const char **k, size_t *n, cs_keystat *st)
 }
 
 uint64_t cs_seg_nkeys(const cs_seg *s) { return s->names.nkeys; }
+
+int cs_seg_word_at(const cs_seg *s, uint64_t ord, char *buf, size_t *n, cs_err *err) {
+    if (ord >= s->words.nkeys)
+        return cs__err(err, CS_ENOTFOUND, "word ordinal %llu out of range", (unsigned long long)ord);
+    cs_seg_iter it;
+    iter_init(s, CS_F_WORDS, &it, err);
+    it.ord = ord - ord % CS_KEY_BLOCK;
+    const char *w;
+    uint64_t term;
+    uint32_t var;
+    int rc;
+    do {
+        rc = cs_seg_words_next(&it, &w, n, &term, &var);
+        if (rc < 0) return rc;
+    } while (rc && it.ord <= ord);
+    memcpy(buf, w, *n);
+    return 0;
+}

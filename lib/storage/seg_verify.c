@@ -182,9 +182,10 @@ static int verify_names(const cs_seg *s, cs_err *err) {
     char prev[CS_MAX_KEY];
     size_t prevlen = 0, n;
     const char *k;
+    uint64_t word;
     cs_keystat st;
     int rc = cs_seg_keys_seek(s, "", 0, &it, err);
-    while (!rc && (rc = cs_seg_keys_next(&it, &k, &n, &st)) == 1)
+    while (!rc && (rc = cs_seg_keys_next(&it, &k, &n, &word, &st)) == 1)
         rc = verify_key(&s->names, &it, prev, &prevlen, err);
     return rc;
 }

@@ -534,12 +534,18 @@ int cs_segw_word(cs_segw *w, const char *word, size_t len, uint64_t term_ord,
 
 /* ---- name keys ------------------------------------------------------------------------- */
 
-int cs_segw_key(cs_segw *w, const char *key, size_t len, const cs_keystat *st) {
+int cs_segw_key(cs_segw *w, const char *k1, size_t k1len, uint64_t word_ord,
+                const cs_keystat *st) {
     if (w->rc) return w->rc;
     if (w->in_term || w->phase > PH_KEYS) return bad_call(w, "name key out of order");
-    if (len > CS_MAX_KEY || !memchr(key, CS_KEY_SEP, len) || st->docs == 0 ||
-        st->occ < st->docs || st->cap > st->occ)
+    if (k1len == 0 || k1len + 1 + CS_KEY_ORD_BYTES > CS_MAX_KEY || memchr(k1, CS_KEY_SEP, k1len) ||
+        word_ord >= w->words.nkeys || st->docs == 0 || st->occ < st->docs || st->cap > st->occ)
         return bad_call(w, "bad name key entry");
+    char key[CS_MAX_KEY];
+    size_t len = k1len;
+    memcpy(key, k1, k1len);
+    key[len++] = CS_KEY_SEP;
+    for (int i = CS_KEY_ORD_BYTES - 1; i >= 0; i--) key[len++] = (char)(word_ord >> (8 * i));
     if (w->keys.nkeys && key_cmp(key, len, w->keys.prev, w->keys.prevlen) <= 0)
         return bad_call(w, "name keys not in strictly increasing order");
     w->phase = PH_KEYS;

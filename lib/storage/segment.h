@@ -20,10 +20,11 @@
  *   s<ID>.text   stored text of every document (for snippets)
  *   s<ID>.words  surface words (normalised, unstemmed) in memcmp order, each
  *                with the ordinal of its term and its variant number
- *   s<ID>.keys   the name-key table: "K1 \x01 word" in memcmp order (the
- *                cross-script name key of a word, then the word), each with
- *                the documents, occurrences and capitalised occurrences of
- *                that word in that key form (docs/names.md)
+ *   s<ID>.keys   the name-key table: (K1, word) pairs in order — the
+ *                cross-script name key of a word, then the word's ordinal in
+ *                .words — each with the documents, occurrences and
+ *                capitalised occurrences of the word in that key form
+ *                (docs/names.md)
  *
  * Every file ends with the same 24-byte trailer (cs_trailer below).  The
  * exact byte layout is written in docs/format.md (and as grammars at the top
@@ -81,9 +82,12 @@ typedef struct cs_keystat {
     uint64_t docs, occ, cap;
 } cs_keystat;
 
-/* Separates K1 from the word in a .keys entry: below every key letter, so
- * the entries of one K1 are contiguous and in word order. */
+/* A .keys entry's key is K1, CS_KEY_SEP, then the word's ordinal as 4
+ * big-endian bytes: the separator sorts below every key letter, so the
+ * entries of one K1 are contiguous and in word order, and K1 + CS_KEY_SEP
+ * is the prefix to seek for an exact key. */
 #define CS_KEY_SEP '\x01'
+#define CS_KEY_ORD_BYTES 4
 
 /* ---- writer ------------------------------------------------------------- */
 
@@ -111,9 +115,11 @@ int  cs_segw_term_end(cs_segw *w);
  * power of two, at most 255; 0 for a CS_TERM_NOPOS term), else CS_EINVAL. */
 int  cs_segw_word(cs_segw *w, const char *word, size_t len, uint64_t term_ord,
                   uint32_t variant);
-/* One name-key entry (after the words, strictly increasing): key is
- * K1, CS_KEY_SEP, the word; len <= CS_MAX_KEY. */
-int  cs_segw_key(cs_segw *w, const char *key, size_t len, const cs_keystat *st);
+/* One name-key entry, after the words, in strictly increasing (k1,
+ * word_ord) order: k1 (a-z, 0-9; at most CS_MAX_KEY - 5 bytes) of the word
+ * with ordinal word_ord in the word list. */
+int  cs_segw_key(cs_segw *w, const char *k1, size_t k1len, uint64_t word_ord,
+                 const cs_keystat *st);
 /* Writes the trailers and fsyncs every file (not the directory: the commit
  * protocol does that once).  *bytes (may be NULL) receives the total size. */
 int  cs_segw_finish(cs_segw *w, uint64_t *bytes);
@@ -190,9 +196,15 @@ int  cs_seg_terms_next(cs_seg_iter *it, const char **t, size_t *n, cs_terminfo *
 int  cs_seg_words_seek(const cs_seg *s, const char *w, size_t n, cs_seg_iter *it, cs_err *err);
 int  cs_seg_words_next(cs_seg_iter *it, const char **w, size_t *n, uint64_t *term_ord,
                        uint32_t *variant);
-/* Same over the name-key table. */
+/* The word with ordinal ord, copied into buf (room for CS_MAX_KEY bytes),
+ * its length in *n. */
+int  cs_seg_word_at(const cs_seg *s, uint64_t ord, char *buf, size_t *n, cs_err *err);
+/* Over the name-key table: seek before the first entry whose K1 starts
+ * with k (k + CS_KEY_SEP for K1 = k exactly); next gives the entry's K1
+ * (borrowed like a term), its word's ordinal and its counts. */
 int  cs_seg_keys_seek(const cs_seg *s, const char *k, size_t n, cs_seg_iter *it, cs_err *err);
-int  cs_seg_keys_next(cs_seg_iter *it, const char **k, size_t *n, cs_keystat *st);
+int  cs_seg_keys_next(cs_seg_iter *it, const char **k1, size_t *k1len, uint64_t *word_ord,
+                      cs_keystat *st);
 uint64_t cs_seg_nkeys(const cs_seg *s);
 
 /* ---- postings ------------------------------------------------------------ */
