@@ -17,7 +17,7 @@
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := fuzz_query fuzz_analyze fuzz_segment
+FUZZ_TARGETS := fuzz_query fuzz_analyze fuzz_segment fuzz_names
 FUZZ_OUT     := build/fuzz
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_OUT)/%)
 FUZZ_SAN     := address,undefined

@@ -8,7 +8,10 @@
  *   - byte range inside the input, start < end, starts and ends
  *     non-decreasing (one input character can give two tokens: "½" is
  *     "1" and "2", both with the range of "½");
- *   - positions strictly increasing (an overlong token skips one);
+ *   - positions strictly increasing (an overlong token skips one), except
+ *     that a name token (CS_TOKEN_NAME, rule 6) repeats the position, word
+ *     and range of the token before it, which is Cyrillic and capitalised,
+ *     and its term is '#' and a prefix of that word;
  *   - 0 < word_len <= CS_MAX_TERM_BYTES, 0 < term_len <= 2 * CS_MAX_TERM_BYTES;
  *   - word and term valid UTF-8 without NUL; only known flags.
  * The text is analysed twice with the same analyser and the two token
@@ -30,6 +33,7 @@ typedef struct check {
     size_t ntok;
     size_t last_start, last_end;
     uint32_t last_pos;
+    int last_name;              /* the previous token was a name token */
     uint64_t hash;              /* of the token stream, to compare two runs */
 } check;
 
@@ -49,8 +53,20 @@ static int on_token(void *ud, const cs_token *t) {
     if (c->ntok && (t->start < c->last_start || t->end < c->last_end))
         FAIL("token %zu: range [%zu, %zu) before the previous [%zu, %zu)\n", c->ntok, t->start,
              t->end, c->last_start, c->last_end);
-    if (c->ntok && t->pos <= c->last_pos)
+    if (t->flags & CS_TOKEN_NAME) {
+        if (!c->ntok || t->pos != c->last_pos || t->start != c->last_start ||
+            t->end != c->last_end || c->last_name)
+            FAIL("token %zu: a name token not right after its word\n", c->ntok);
+        if ((t->flags & (CS_TOKEN_CYRILLIC | CS_TOKEN_CAPITAL | CS_TOKEN_LATIN)) !=
+            (CS_TOKEN_CYRILLIC | CS_TOKEN_CAPITAL))
+            FAIL("token %zu: a name token of a word that is not capitalised Cyrillic\n", c->ntok);
+        if (t->term_len < 2 || t->term[0] != '#' || t->term_len - 1 > t->word_len ||
+            memcmp(t->term + 1, t->word, t->term_len - 1) != 0)
+            FAIL("token %zu: name term is not '#' + a prefix of the word\n", c->ntok);
+    } else if (c->ntok && t->pos <= c->last_pos) {
         FAIL("token %zu: position %u after %u\n", c->ntok, t->pos, c->last_pos);
+    }
+    c->last_name = (t->flags & CS_TOKEN_NAME) != 0;
     if (!t->word || t->word_len == 0 || t->word_len > CS_MAX_TERM_BYTES)
         FAIL("token %zu: word length %zu\n", c->ntok, t->word_len);
     if (!t->term || t->term_len == 0 || t->term_len > 2 * CS_MAX_TERM_BYTES)
@@ -60,7 +76,7 @@ static int on_token(void *ud, const cs_token *t) {
     if (cs_utf8_check(t->term, t->term_len, NULL) != 0)
         FAIL("token %zu: term is not valid UTF-8\n", c->ntok);
     if (t->flags & ~(uint32_t)(CS_TOKEN_LATIN | CS_TOKEN_CYRILLIC | CS_TOKEN_STEMMED |
-                               CS_TOKEN_CAPITAL))
+                               CS_TOKEN_CAPITAL | CS_TOKEN_NAME))
         FAIL("token %zu: unknown flags %#x\n", c->ntok, t->flags);
     c->hash = mix(c->hash, t->term, t->term_len);
     c->hash = mix(c->hash, t->word, t->word_len);

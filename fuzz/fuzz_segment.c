@@ -63,10 +63,12 @@
 
 #define FAIL(...) do { fprintf(stderr, "fuzz_segment: " __VA_ARGS__); abort(); } while (0)
 
-enum { F_DICT, F_POST, F_POS, F_DOCS, F_TEXT, F_WORDS, F_NSEG };
-static const char *const seg_ext[F_NSEG] = {"dict", "post", "pos", "docs", "text", "words"};
+enum { F_DICT, F_POST, F_POS, F_DOCS, F_TEXT, F_WORDS, F_KEYS, F_NSEG };
+static const char *const seg_ext[F_NSEG] = {"dict", "post", "pos", "docs", "text", "words",
+                                            "keys"};
 static const unsigned seg_kind[F_NSEG] = {CS_KIND_DICT, CS_KIND_POST, CS_KIND_POS,
-                                          CS_KIND_DOCS, CS_KIND_TEXT, CS_KIND_WORDS};
+                                          CS_KIND_DOCS, CS_KIND_TEXT, CS_KIND_WORDS,
+                                          CS_KIND_KEYS};
 
 enum { M_REPLACE, M_REPLACE_SEAL, M_XOR, M_XOR_SEAL, M_XOR_DEEP, M_SET_DEEP, M_SPLICE_DEEP,
        M_RESIZE_DEEP, M_COUNT };
@@ -176,7 +178,7 @@ static uint64_t body_of(const ifile *f) {
     return f->cur_len >= CS_TRAILER_BYTES ? f->cur_len - CS_TRAILER_BYTES : 0;
 }
 
-/* .dict/.words: every block CRC and the index CRC (docs/format.md), as far
+/* .dict/.words/.keys: every block CRC and the index CRC (docs/format.md), as far
  * as the footer and index still make sense. */
 static void reseal_keys(ifile *f) {
     uint64_t body = body_of(f);
@@ -314,6 +316,7 @@ static void reseal_segment(int s) {
     for (int i = 0; i < F_NSEG; i++) f[i] = touch(seg_file[s][i]);
     reseal_keys(f[F_DICT]);
     reseal_keys(f[F_WORDS]);
+    reseal_keys(f[F_KEYS]);
     dterm *t;
     size_t nt = dict_terms(f[F_DICT], &t);
     reseal_post(f[F_POST], f[F_POS], t, nt);
@@ -539,6 +542,24 @@ static void walk_segment(const cs_seg *s, cs_err *err, int verified) {
         }
     }
     if (rc < 0) WALK_ERR(rc, "cs_seg_words_next");
+    /* the name keys, each with its word */
+    cs_keystat kst;
+    uint64_t nk = 0;
+    rc = cs_seg_keys_seek(s, "", 0, &it, err);
+    WALK_ERR(rc, "cs_seg_keys_seek");
+    while (rc == 0) {
+        if ((rc = cs_seg_keys_next(&it, &w, &n, &ord, &kst)) != 1) break;
+        rc = 0;
+        nk++;
+        char buf[CS_MAX_KEY];
+        size_t bl;
+        int r2 = cs_seg_word_at(s, ord, buf, &bl, err);
+        WALK_ERR(r2, "cs_seg_word_at");
+    }
+    if (rc < 0) WALK_ERR(rc, "cs_seg_keys_next");
+    if (verified && nk != cs_seg_nkeys(s)) FAIL("%llu name keys walked of %llu\n",
+                                               (unsigned long long)nk,
+                                               (unsigned long long)cs_seg_nkeys(s));
     /* lookups of keys that are or are not there */
     static const char *const probe[] = {"", "a", "common", "human", "organ", "прав", "zzzz",
                                         "\xff\xff"};
@@ -595,6 +616,7 @@ static void exercise_reader(void) {
         "common", "human rights", "\"human rights\"", "organiz*", "права человека",
         "\"права человека\"", "common OR kernel -word7", "human NEAR/3 rights",
         "lang:ru OR lang:other", "c* -common", "word1* OR пакет", "\"born free\" AND dignity",
+        "~Kyrgyzstan OR ~~human", "Кыргызстан ~\"human rights\"",
     };
     cs_reader *r = NULL;
     int rc = cs_reader_open(&r, dir);

@@ -235,7 +235,7 @@ static inline void append_ascii(cs_analyzer *a, int c) {
     }
 }
 
-static void append_utf8(cs_analyzer *a, int32_t c) {
+static inline void append_utf8(cs_analyzer *a, int32_t c) {
     unsigned char tmp[4];
     size_t n = (size_t)utf8proc_encode_char(c, tmp);
     if (a->kdiff) kbuf_put(a, tmp, n);
