@@ -475,6 +475,47 @@ START_TEST(keys_after_merge_and_removal) {
 }
 END_TEST
 
+/* More words than CS_TILDE_MAX_WORDS for one item: the 64 in most
+ * documents are kept, and the expansion says it was capped. */
+START_TEST(tilde_capped) {
+    static const char *const spell[] = {"japarov", "zhaparov", "dzhaparov", "djaparov"};
+    static const char *const end[] = {"", "a", "u", "om", "im", "oi", "e", "ym", "ymi", "ykh",
+                                      "ami", "akh", "ogo", "omu", "s", "dun", "ga", "da", "dan",
+                                      "ny"};
+    char *dir = cs_test_tmpdir("namescap");
+    cs_index *ix = NULL;
+    ck_assert_int_eq(cs_index_open(&ix, dir, NULL), 0);
+    char text[256], path[32];
+    int docs = 0;
+    for (size_t e = 0; e < sizeof end / sizeof *end; e++)
+        for (size_t s = 0; s < 4; s++) {
+            /* japarov itself in two documents: it must come first */
+            int copies = e == 0 && s == 0 ? 2 : 1;
+            for (int c = 0; c < copies; c++) {
+                snprintf(text, sizeof text, "%s%s", spell[s], end[e]);
+                snprintf(path, sizeof path, "d%03d", docs++);
+                ck_assert_int_eq(cs_index_add_text(ix, path, text, strlen(text), 0), 0);
+            }
+        }
+    ck_assert_int_eq(cs_index_commit(ix), 0);
+    cs_index_close(ix);
+    cs_reader *r = NULL;
+    ck_assert_int_eq(cs_reader_open(&r, dir), 0);
+    cs_results *res = nrun(r, "~Japarov", 0);
+    cs_expansion e;
+    ck_assert_int_eq(cs_results_expansion(res, 0, &e), 0);
+    ck_assert_int_eq(e.capped, 1);
+    ck_assert_uint_eq(e.nwords, 64);
+    ck_assert_str_eq(e.words[0], "japarov");
+    ck_assert_uint_eq(e.docs[0], 2);
+    ck_assert_uint_ge(cs_results_total(res), 64);
+    ck_assert_uint_lt(cs_results_total(res), (size_t)docs);
+    cs_results_free(res);
+    cs_reader_close(r);
+    cs_test_tmpdir_free(dir);
+}
+END_TEST
+
 Suite *names_suite(void) {
     Suite *s = suite_create("names");
     TCase *t = tcase_create("names");
@@ -495,6 +536,7 @@ Suite *names_suite(void) {
     tcase_add_test(t, tilde_items);
     tcase_add_test(t, tilde_snippets);
     tcase_add_test(t, keys_after_merge_and_removal);
+    tcase_add_test(t, tilde_capped);
     suite_add_tcase(s, t);
     return s;
 }
