@@ -23,6 +23,9 @@ typedef struct cli_opts {
  * nearest .csearch/ from the current directory upward.  NULL (and a
  * message printed) when there is none.  Static or borrowed string. */
 const char *cli_index_dir(const cli_opts *o);
+/* A reader on the index of cli_index_dir(); NULL (and a message printed)
+ * when there is none or it cannot be opened.  Close with cs_reader_close(). */
+cs_reader *cli_open_reader(const cli_opts *o);
 /* The index directory for writing: as cli_index_dir, but ./.csearch when
  * none is found. */
 const char *cli_index_dir_create(const cli_opts *o);

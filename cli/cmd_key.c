@@ -51,15 +51,8 @@ int cmd_key(const cli_opts *gopt, int argc, char **argv) {
         cli_err("key: no word given");
         return EXIT_ERR;
     }
-    const char *dir = cli_index_dir(gopt);
-    if (!dir) return EXIT_ERR;
-    cs_reader *r = NULL;
-    int rc = cs_reader_open(&r, dir);
-    if (rc) {
-        cli_err("%s", r ? cs_reader_errmsg(r) : cs_strerror(rc));
-        cs_reader_close(r);
-        return EXIT_ERR;
-    }
+    cs_reader *r = cli_open_reader(gopt);
+    if (!r) return EXIT_ERR;
     int any = 0, err = 0;
     for (int i = 0; i < argc; i++) {
         if (strchr(argv[i], '"')) {

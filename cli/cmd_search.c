@@ -254,15 +254,9 @@ int cmd_search(const cli_opts *gopt, int argc, char **argv) {
     }
     if (o.out == OUT_COUNT) o.so.flags |= CS_SEARCH_COUNT;
     if (o.out == OUT_PATHS) o.so.flags |= CS_SEARCH_NOSNIPPET;
-    const char *dir = cli_index_dir(g);
-    if (!dir) return EXIT_ERR;
-    cs_reader *r = NULL;
-    int rc = cs_reader_open(&r, dir);
-    if (rc) {
-        cli_err("%s", r ? cs_reader_errmsg(r) : cs_strerror(rc));
-        cs_reader_close(r);
-        return EXIT_ERR;
-    }
+    cs_reader *r = cli_open_reader(g);
+    if (!r) return EXIT_ERR;
+    int rc;
     if (o.batch) {
         if (i < argc) {
             cli_err("-f takes the queries from FILE: no QUERY arguments");

@@ -6,26 +6,13 @@
 
 #include "cli.h"
 
-static cs_reader *open_reader(const cli_opts *o) {
-    const char *dir = cli_index_dir(o);
-    if (!dir) return NULL;
-    cs_reader *r = NULL;
-    int rc = cs_reader_open(&r, dir);
-    if (rc) {
-        cli_err("%s", r ? cs_reader_errmsg(r) : cs_strerror(rc));
-        cs_reader_close(r);
-        return NULL;
-    }
-    return r;
-}
-
 int cmd_stats(const cli_opts *o, int argc, char **argv) {
     (void)argv;
     if (argc) {
         cli_err("stats: takes no arguments");
         return EXIT_ERR;
     }
-    cs_reader *r = open_reader(o);
+    cs_reader *r = cli_open_reader(o);
     if (!r) return EXIT_ERR;
     cs_stats st;
     int rc = cs_reader_stats(r, &st);
@@ -56,7 +43,7 @@ int cmd_check(const cli_opts *o, int argc, char **argv) {
         cli_err("check: takes no arguments");
         return EXIT_ERR;
     }
-    cs_reader *r = open_reader(o);
+    cs_reader *r = cli_open_reader(o);
     if (!r) return EXIT_ERR;
     int rc = cs_reader_check(r);
     if (rc) cli_err("check: %s", cs_reader_errmsg(r));

@@ -40,6 +40,19 @@ static const char *configured(const cli_opts *o) {
     return env && *env ? env : NULL;
 }
 
+cs_reader *cli_open_reader(const cli_opts *o) {
+    const char *dir = cli_index_dir(o);
+    if (!dir) return NULL;
+    cs_reader *r = NULL;
+    int rc = cs_reader_open(&r, dir);
+    if (rc) {
+        cli_err("%s", r ? cs_reader_errmsg(r) : cs_strerror(rc));
+        cs_reader_close(r);
+        return NULL;
+    }
+    return r;
+}
+
 const char *cli_index_dir(const cli_opts *o) {
     const char *d = configured(o);
     if (!d) d = search_up();
