@@ -127,26 +127,38 @@ static void keys_unique(keyset *ks) {
     ks->n = o;
 }
 
-/* K1 of the form, and of that key with every ending. */
+static int is_vowel(char c) { return c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u'; }
+
+/* Adds K1(base + e) for every ending e. */
+static void add_endings(keyset *ks, const char *base, size_t blen) {
+    char buf[CS_MAX_TERM_BYTES + 16];
+    for (size_t i = 0; endings[i]; i++) {
+        size_t el = strlen(endings[i]);
+        if (blen + el > sizeof buf) continue;
+        memcpy(buf, base, blen);
+        memcpy(buf + blen, endings[i], el);
+        ks->len[ks->n] = cs__name_key(buf, blen + el, ks->k[ks->n], CS_NAMEKEY_K1);
+        ks->n++;
+    }
+}
+
+/* K1 of the form, and of that key with every ending; a key that ends in a
+ * vowel after 2 letters or more also takes the endings in place of the
+ * vowel, as the oblique cases of a noun in -а/-я do (Москва: Москве,
+ * Москвы, Москвой). */
 static int item_keys(const char *form, size_t flen, keyset *ks) {
     size_t ne = 0;
     while (endings[ne]) ne++;
-    ks->k = cs__malloc((ne + 1) * KEYSZ);
-    ks->len = cs__malloc((ne + 1) * sizeof *ks->len);
+    ks->k = cs__malloc((2 * ne + 1) * KEYSZ);
+    ks->len = cs__malloc((2 * ne + 1) * sizeof *ks->len);
     if (!ks->k || !ks->len) return CS_ENOMEM;
-    char buf[CS_MAX_TERM_BYTES + 16];
     ks->n = 0;
-    ks->len[ks->n] = cs__name_key(form, flen, ks->k[ks->n], CS_NAMEKEY_K1);
-    form = ks->k[ks->n];
-    flen = ks->len[ks->n++];
-    for (size_t i = 0; flen && i < ne; i++) {
-        size_t el = strlen(endings[i]);
-        if (flen + el > sizeof buf) continue;
-        memcpy(buf, form, flen);
-        memcpy(buf + flen, endings[i], el);
-        ks->len[ks->n] = cs__name_key(buf, flen + el, ks->k[ks->n], CS_NAMEKEY_K1);
-        ks->n++;
-    }
+    char k1[KEYSZ];
+    size_t kl = cs__name_key(form, flen, k1, CS_NAMEKEY_K1);
+    memcpy(ks->k[0], k1, kl);
+    ks->len[ks->n++] = kl;
+    if (kl) add_endings(ks, k1, kl);
+    if (kl >= 3 && is_vowel(k1[kl - 1])) add_endings(ks, k1, kl - 1);
     keys_unique(ks);
     return 0;
 }

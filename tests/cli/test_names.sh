@@ -49,6 +49,7 @@ kazakhstan Казахстан Kazakhstan
 osh Ош Osh
 medvedev Медведев Medvedev
 ivanov Иванов Ivanov
+moskva Москва Moskva
 GROUPS
 
 # the near misses are reached by their own names only
