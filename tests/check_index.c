@@ -1640,6 +1640,7 @@ Suite *index_suite(void) {
     suite_add_tcase(s, tc);
 
     tc = tcase_create("lock");
+    tcase_set_timeout(tc, 60); /* Check's default 4 s is too short under sanitizers and load */
     tcase_add_test(tc, lock_second_writer);
     suite_add_tcase(s, tc);
 
