@@ -44,7 +44,7 @@ SHARED    := $(B)/libcivsearch.so.$(VERSION)
 CSEARCH   := $(B)/csearch
 CHECK_BIN := $(B)/check_all
 
-.PHONY: FORCE all check check-unit check-cli check-header demo install uninstall clean bench-analysis
+.PHONY: FORCE all check check-unit check-cli check-concurrency check-header demo install uninstall clean bench-analysis
 all: $(STATIC) $(SHARED) $(CSEARCH)
 
 # Dependencies: deps.sh installs what is missing and writes the flags.
@@ -87,6 +87,11 @@ check: check-header check-unit check-cli
 
 check-unit: $(CHECK_BIN)
 	cd tests && ../$(CHECK_BIN)
+
+# Readers beside a committing, merging writer for CONCURRENCY_SECONDS (docs/reliability.md).
+CONCURRENCY_SECONDS ?= 60
+check-concurrency: $(CHECK_BIN)
+	cd tests && CK_RUN_SUITE=concurrency CS_CONCURRENCY_SECONDS=$(CONCURRENCY_SECONDS) ../$(CHECK_BIN)
 
 check-cli: $(CSEARCH)
 	CSEARCH=$(abspath $(CSEARCH)) sh tests/cli/run.sh
