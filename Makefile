@@ -44,7 +44,7 @@ SHARED    := $(B)/libcivsearch.so.$(VERSION)
 CSEARCH   := $(B)/csearch
 CHECK_BIN := $(B)/check_all
 
-.PHONY: FORCE all check check-unit check-cli check-concurrency check-header demo install uninstall clean bench-analysis
+.PHONY: FORCE all check check-unit check-cli check-concurrency crash-bench check-header demo install uninstall clean bench-analysis
 all: $(STATIC) $(SHARED) $(CSEARCH)
 
 # Dependencies: deps.sh installs what is missing and writes the flags.
@@ -92,6 +92,10 @@ check-unit: $(CHECK_BIN)
 CONCURRENCY_SECONDS ?= 60
 check-concurrency: $(CHECK_BIN)
 	cd tests && CK_RUN_SUITE=concurrency CS_CONCURRENCY_SECONDS=$(CONCURRENCY_SECONDS) ../$(CHECK_BIN)
+
+# kill -9 of csearch index CRASH_KILLS (100) times on the benchmark corpus (not in CI).
+crash-bench: $(CSEARCH)
+	CSEARCH=$(abspath $(CSEARCH)) sh scripts/crash-bench.sh $(CRASH_CORPUS)
 
 check-cli: $(CSEARCH)
 	CSEARCH=$(abspath $(CSEARCH)) sh tests/cli/run.sh
