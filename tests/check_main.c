@@ -19,6 +19,7 @@ static Suite *(*const suites[])(void) = {
     query_parse_suite,
     fuzz_regress_suite,
     concurrency_suite,
+    iofault_suite,
 };
 
 int main(void) {

@@ -16,5 +16,6 @@ Suite *index_suite(void);
 Suite *query_parse_suite(void);
 Suite *fuzz_regress_suite(void);
 Suite *concurrency_suite(void);
+Suite *iofault_suite(void);
 
 #endif

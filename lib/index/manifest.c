@@ -219,7 +219,8 @@ int cs__current_write(const char *dir, uint64_t gen, cs_err *err) {
     int rc = fault(4, err);
     if (!rc) rc = cs__write_file(tmp, text, (size_t)n, err);
     if (!rc) rc = fault(5, err);
-    if (!rc && rename(tmp, cur) < 0) rc = cs__err_sys(err, errno, "%s: rename", tmp);
+    int e = rc ? 0 : cs__io_fault(CS_IO_RENAME, tmp);
+    if (!rc && (e ? (errno = e, -1) : rename(tmp, cur)) < 0) rc = cs__err_sys(err, errno, "%s: rename", tmp);
     if (!rc) rc = fault(6, err);
     if (!rc) rc = cs__fsync_dir(dir, err);
     return rc;
