@@ -25,6 +25,7 @@ src=${1:-/tmp/csbench}
 here=$(cd "$(dirname "$0")/.." && pwd)
 W=$(mktemp -d "${TMPDIR:-/tmp}/crash-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
+trap 'exit 130' INT TERM
 fail() { echo "FAIL: $*" >&2; exit 1; }
 echo "seed $seed (CRASH_SEED=$seed repeats it); work dir $W"
 
@@ -77,31 +78,40 @@ for s in 0 1 2 3; do
 done
 t_full=$(awk -v t="$(( $(date +%s) - start ))" 'BEGIN { printf "%.2f", t / 4 * 1.2 + 1 }')
 
-rnd() { awk -v s="$seed" -v k="$1" -v hi="$2" \
-        'BEGIN { srand(s % 100003 * 100 + k); printf "%.2f", 0.05 + rand() * hi }'; }
-
+# Kill moments: one seeded list (awk's srand(k) for nearby k gives nearby
+# first numbers).  The window of each kind of run shrinks whenever a run
+# ends before its kill and grows after a kill (one window per kind of run
+# and target state: some transitions are much shorter than others), so most runs are
+# killed and some complete (new states to fall back to).
+awk -v s="$seed" 'BEGIN { srand(s % 1000003); for (i = 0; i < 100000; i++) print rand() }' > rands
+rnd() { awk -v k="$1" -v hi="$2" 'NR == k { printf "%.2f", 0.05 + $1 * hi; exit }' rands; }
+for k in optimize index_0 index_1 index_2 index_3 rebuild_0 rebuild_1 rebuild_2 rebuild_3; do
+    eval "w_$k=$t_full"
+done
 prev=none kills=0 done_runs=0 round=0 state=0
 while [ "$kills" -lt "$kills_wanted" ]; do
     round=$((round + 1))
     [ "$round" -le $((kills_wanted * 4)) ] || fail "only $kills kills in $round rounds"
     if [ $((round % 9)) -eq 0 ] && [ "$prev" != none ]; then
-        target=$prev; set -- optimize
+        target=$prev kind=optimize; set -- optimize
     else
         state=$(( (state + 1) % 4 )); set_state $state; target=$state
-        if [ $((round % 5)) -eq 0 ]; then set -- index --rebuild --memory "$mem" tree
-        else set -- index --prune --memory "$mem" tree; fi
+        if [ $((round % 5)) -eq 0 ]; then kind=rebuild_$state; set -- index --rebuild --memory "$mem" tree
+        else kind=index_$state; set -- index --prune --memory "$mem" tree; fi
     fi
-    t=$(rnd "$round" "$t_full")
+    eval "w=\$w_$kind"
+    t=$(rnd "$round" "$w")
     "$CSEARCH" -i idx "$@" > run.out 2>&1 &
     pid=$!
     sleep "$t"
     kill -9 "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null; st=$?
     case $st in
-    137) kills=$((kills + 1)) ;;
-    0) done_runs=$((done_runs + 1)) ;;
+    137) kills=$((kills + 1)); w=$(awk -v w="$w" 'BEGIN { printf "%.2f", w * 1.25 }') ;;
+    0) done_runs=$((done_runs + 1)); w=$(awk -v w="$w" -v t="$t" 'BEGIN { printf "%.2f", t * 0.9 }') ;;
     *) fail "round $round: csearch $* exited $st: $(cat run.out)" ;;
     esac
+    eval "w_$kind=\$w"
     if [ ! -f idx/CURRENT ]; then
         [ "$prev" = none ] || fail "round $round: CURRENT is gone"
         echo "round $round: $* killed at $t s: no commit yet"; continue
