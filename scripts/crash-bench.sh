@@ -88,7 +88,7 @@ rnd() { awk -v k="$1" -v hi="$2" 'NR == k { printf "%.2f", 0.05 + $1 * hi; exit 
 for k in optimize index_0 index_1 index_2 index_3 rebuild_0 rebuild_1 rebuild_2 rebuild_3; do
     eval "w_$k=$t_full"
 done
-prev=none kills=0 done_runs=0 round=0 state=0
+prev=none kills=0 after_commit=0 done_runs=0 round=0 state=0
 while [ "$kills" -lt "$kills_wanted" ]; do
     round=$((round + 1))
     [ "$round" -le $((kills_wanted * 4)) ] || fail "only $kills kills in $round rounds"
@@ -126,7 +126,9 @@ while [ "$kills" -lt "$kills_wanted" ]; do
     fi
     [ "$st" -eq 0 ] && [ "$got" != "$target" ] && fail "round $round: completed run not at $target"
     echo "round $round: csearch $* after $t s: exit $st, index at state $got (was $prev)"
+    [ "$st" -eq 137 ] && [ "$got" != "$prev" ] && after_commit=$((after_commit + 1))
     prev=$got
 done
-echo "crash-bench: $kills kills survived of $kills tried, $done_runs runs completed," \
-     "$round rounds, $(( $(date +%s) - start )) s, corpus $(du -sh attic tree | awk '{ s = s " " $1 } END { print s }')"
+echo "crash-bench: $kills kills survived of $kills tried ($after_commit after the run's" \
+     "commit, in its merge or clean-up), $done_runs runs completed, $round rounds," \
+     "$(( $(date +%s) - start )) s, corpus $(du -sc attic tree | awk 'END { print $1 / 1024 }') MB"
