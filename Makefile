@@ -46,7 +46,7 @@ SHARED    := $(B)/libcivsearch.so.$(VERSION)
 CSEARCH   := $(B)/csearch
 CHECK_BIN := $(B)/check_all
 
-.PHONY: FORCE all check check-all check-unit check-cli check-valgrind check-concurrency crash-bench check-header demo install uninstall clean bench-analysis
+.PHONY: FORCE all check check-all check-unit check-cli check-valgrind check-concurrency crash-bench hostile check-header demo install uninstall clean bench-analysis
 all: $(STATIC) $(SHARED) $(CSEARCH)
 
 # Dependencies: deps.sh installs what is missing and writes the flags.
@@ -113,6 +113,10 @@ check-valgrind: $(CSEARCH)
 	CSEARCH=$(abspath tests/cli/valgrind-csearch.sh) CSEARCH_REAL=$(abspath $(CSEARCH)) \
 	  VALGRIND_LOG_DIR=$(VALGRIND_LOGS) CLI_SKIP=test_crash sh tests/cli/run.sh || \
 	  { cat $(VALGRIND_LOGS)/*.log; exit 1; }
+
+# The big hostile inputs (200 MB line, 100,000 files, a* on the benchmark corpus...).
+hostile: $(CSEARCH)
+	CSEARCH=$(abspath $(CSEARCH)) sh scripts/hostile.sh $(CRASH_CORPUS)
 
 # Everything CI runs (.ci/run), one after another.
 check-all:
