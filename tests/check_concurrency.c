@@ -13,7 +13,8 @@
  * every recorded one: a commit in progress).  So a reader fails on any
  * result that is not exactly one committed state, not only on errors.
  *
- * Readers: threads that open a fresh reader per iteration, and threads that
+ * Readers: threads that open a fresh reader per iteration (one of them only
+ * opens and checks the document count, to open as often as it can), threads that
  * share one reader handle (the header allows several threads to search one
  * reader at once); a refresher swaps the shared handle now and then.  One
  * thread also tries to open a second writer: it must get CS_ELOCKED.
@@ -117,6 +118,25 @@ static void *fresh_reader_thread(void *arg) {
         int rc = cs_reader_open(&r, s->dir);
         if (rc) record_error(s, "reader open: %s%s", r ? cs_reader_errmsg(r) : "ENOMEM", "");
         else verify_reader(s, r);
+        cs_reader_close(r);
+        atomic_fetch_add(&s->iterations, 1);
+    }
+    return NULL;
+}
+
+/* Opens and checks the document count only: many opens per second, so the
+ * races between reading CURRENT and opening what it names are met often. */
+static void *opener_thread(void *arg) {
+    shared *s = arg;
+    while (!atomic_load(&s->stop)) {
+        cs_reader *r = NULL;
+        cs_stats st;
+        int rc = cs_reader_open(&r, s->dir);
+        if (rc) {
+            record_error(s, "reader open: %s%s", r ? cs_reader_errmsg(r) : "ENOMEM", "");
+        } else if (cs_reader_stats(r, &st) == 0 && st.docs != expected_for(s, st.generation).q[0]) {
+            record_error(s, "opener: %s%s", "document count is not a committed state", "");
+        }
         cs_reader_close(r);
         atomic_fetch_add(&s->iterations, 1);
     }
@@ -288,10 +308,12 @@ START_TEST(readers_beside_writer) {
     commit_round(&s, ix, docs, ndocs, 0);
     ck_assert_int_eq(cs_reader_open(&s.shared_reader, dir), 0);
 
-    pthread_t th[6];
-    void *(*const fn[6])(void *) = {fresh_reader_thread, fresh_reader_thread, shared_reader_thread,
-                                    shared_reader_thread, shared_reader_thread, refresher_thread};
-    for (int i = 0; i < 6; i++) ck_assert_int_eq(pthread_create(&th[i], NULL, fn[i], &s), 0);
+    enum { NTH = 7 };
+    pthread_t th[NTH];
+    void *(*const fn[NTH])(void *) = {fresh_reader_thread, fresh_reader_thread, opener_thread,
+                                      shared_reader_thread, shared_reader_thread,
+                                      shared_reader_thread, refresher_thread};
+    for (int i = 0; i < NTH; i++) ck_assert_int_eq(pthread_create(&th[i], NULL, fn[i], &s), 0);
 
     unsigned commits = 1, optimizes = 0;
     double end = now_s() + seconds;
@@ -303,7 +325,7 @@ START_TEST(readers_beside_writer) {
         commits++, optimizes += (unsigned)opt;
     }
     atomic_store(&s.stop, 1);
-    for (int i = 0; i < 6; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < NTH; i++) pthread_join(th[i], NULL);
     cs_index_close(ix);
     cs_reader_close(s.shared_reader);
 
