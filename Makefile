@@ -2,6 +2,8 @@
 #   make            build/libcivsearch.a, build/libcivsearch.so(.0), build/csearch
 #   make check      every test (unit suites, CLI tests, header test)
 #   make check SANITIZE=address,undefined   the same under ASan+UBSan
+#   make check-all  what CI runs: check, check under ASan+UBSan, the CLI tests
+#                   under valgrind, make fuzz FUZZ_SECONDS=60 (docs/reliability.md)
 #   make demo       build, index corpus/ and search it
 #   make install / uninstall   honour PREFIX and DESTDIR
 # Missing dependencies are installed by scripts/deps.sh (see README).
@@ -44,7 +46,7 @@ SHARED    := $(B)/libcivsearch.so.$(VERSION)
 CSEARCH   := $(B)/csearch
 CHECK_BIN := $(B)/check_all
 
-.PHONY: FORCE all check check-unit check-cli check-header demo install uninstall clean bench-analysis
+.PHONY: FORCE all check check-all check-unit check-cli check-valgrind check-concurrency crash-bench hostile check-header demo install uninstall clean bench-analysis
 all: $(STATIC) $(SHARED) $(CSEARCH)
 
 # Dependencies: deps.sh installs what is missing and writes the flags.
@@ -88,8 +90,40 @@ check: check-header check-unit check-cli
 check-unit: $(CHECK_BIN)
 	cd tests && ../$(CHECK_BIN)
 
+# Readers beside a committing, merging writer for CONCURRENCY_SECONDS (docs/reliability.md).
+CONCURRENCY_SECONDS ?= 60
+check-concurrency: $(CHECK_BIN)
+	cd tests && CK_RUN_SUITE=concurrency CS_CONCURRENCY_SECONDS=$(CONCURRENCY_SECONDS) ../$(CHECK_BIN)
+
+# kill -9 of csearch index CRASH_KILLS (100) times on the benchmark corpus (not in CI).
+crash-bench: $(CSEARCH)
+	CSEARCH=$(abspath $(CSEARCH)) sh scripts/crash-bench.sh $(CRASH_CORPUS)
+
 check-cli: $(CSEARCH)
 	CSEARCH=$(abspath $(CSEARCH)) sh tests/cli/run.sh
+
+# The CLI tests with csearch under valgrind memcheck (tests/cli/valgrind-csearch.sh);
+# test_crash is left out: it times kill -9 against native runs.
+VALGRIND_LOGS := $(abspath $(B))/valgrind
+check-valgrind: $(CSEARCH)
+	@command -v valgrind >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then \
+	  echo "apt-get install -y valgrind"; DEBIAN_FRONTEND=noninteractive apt-get install -y -q valgrind </dev/null; \
+	  else echo "check-valgrind: install valgrind (sudo apt-get install valgrind)" >&2; exit 1; fi; }
+	rm -rf $(VALGRIND_LOGS) && mkdir -p $(VALGRIND_LOGS)
+	CSEARCH=$(abspath tests/cli/valgrind-csearch.sh) CSEARCH_REAL=$(abspath $(CSEARCH)) \
+	  VALGRIND_LOG_DIR=$(VALGRIND_LOGS) CLI_SKIP=test_crash sh tests/cli/run.sh || \
+	  { cat $(VALGRIND_LOGS)/*.log; exit 1; }
+
+# The big hostile inputs (200 MB line, 100,000 files, a* on the benchmark corpus...).
+hostile: $(CSEARCH)
+	CSEARCH=$(abspath $(CSEARCH)) sh scripts/hostile.sh $(CRASH_CORPUS)
+
+# Everything CI runs (.ci/run), one after another.
+check-all:
+	$(MAKE) check
+	$(MAKE) check SANITIZE=address,undefined
+	$(MAKE) check-valgrind
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 # The public header compiles alone, as C and as C++.
 check-header: build/deps.mk

@@ -18,6 +18,8 @@ static Suite *(*const suites[])(void) = {
     index_suite,
     query_parse_suite,
     fuzz_regress_suite,
+    concurrency_suite,
+    iofault_suite,
 };
 
 int main(void) {

@@ -15,5 +15,7 @@ Suite *search_suite(void);
 Suite *index_suite(void);
 Suite *query_parse_suite(void);
 Suite *fuzz_regress_suite(void);
+Suite *concurrency_suite(void);
+Suite *iofault_suite(void);
 
 #endif

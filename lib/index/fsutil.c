@@ -55,12 +55,14 @@ int cs__write_file(const char *path, const void *data, size_t len, cs_err *err) 
     const char *p = data;
     int rc = 0;
     while (len && !rc) {
-        ssize_t k = write(fd, p, len);
+        int e = cs__io_fault(CS_IO_WRITE, path);
+        ssize_t k = e ? (errno = e, -1) : write(fd, p, len);
         if (k < 0 && errno == EINTR) continue;
         if (k < 0) rc = cs__err_sys(err, errno, "%s: write", path);
         else { p += k; len -= (size_t)k; }
     }
-    if (!rc && fsync(fd) < 0) rc = cs__err_sys(err, errno, "%s: fsync", path);
+    int e = rc ? 0 : cs__io_fault(CS_IO_FSYNC, path);
+    if (!rc && (e ? (errno = e, -1) : fsync(fd)) < 0) rc = cs__err_sys(err, errno, "%s: fsync", path);
     close(fd);
     if (rc) unlink(path);
     return rc;
@@ -70,7 +72,8 @@ int cs__fsync_dir(const char *dir, cs_err *err) {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return cs__err_sys(err, errno, "%s", dir);
     int rc = 0;
-    if (fsync(fd) < 0 && errno != EINVAL) rc = cs__err_sys(err, errno, "%s: fsync", dir);
+    int e = cs__io_fault(CS_IO_FSYNC, dir);
+    if ((e ? (errno = e, -1) : fsync(fd)) < 0 && errno != EINVAL) rc = cs__err_sys(err, errno, "%s: fsync", dir);
     close(fd);
     return rc;
 }

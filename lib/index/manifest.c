@@ -110,6 +110,15 @@ int cs__manifest_load(cs_manifest *m, const char *dir, cs_err *err) {
     uint64_t body;
     uint32_t crc;
     rc = cs__read_file(path, &b, MANIFEST_MAX, err);
+    /* A writer may have committed again and removed this manifest since we
+     * read CURRENT (a reader takes no lock): follow CURRENT while it moves. */
+    for (int i = 0; rc == CS_ENOTFOUND && i < 20; i++) {
+        uint64_t now;
+        if (read_current(dir, &now, err) || now == gen) break;
+        gen = now;
+        cs__path(path, sizeof path, dir, CS_MANIFEST_PREFIX "%llu", (unsigned long long)gen);
+        rc = cs__read_file(path, &b, MANIFEST_MAX, err);
+    }
     if (rc == CS_ENOTFOUND) rc = cs__err(err, CS_ECORRUPT, "%s: named by CURRENT but missing", path);
     if (!rc) rc = cs_trailer_check(b.data, b.len, CS_KIND_MANIFEST, path, &body, &crc, err);
     if (!rc && cs_crc32c(0, b.data, body) != crc)
@@ -210,7 +219,8 @@ int cs__current_write(const char *dir, uint64_t gen, cs_err *err) {
     int rc = fault(4, err);
     if (!rc) rc = cs__write_file(tmp, text, (size_t)n, err);
     if (!rc) rc = fault(5, err);
-    if (!rc && rename(tmp, cur) < 0) rc = cs__err_sys(err, errno, "%s: rename", tmp);
+    int e = rc ? 0 : cs__io_fault(CS_IO_RENAME, tmp);
+    if (!rc && (e ? (errno = e, -1) : rename(tmp, cur)) < 0) rc = cs__err_sys(err, errno, "%s: rename", tmp);
     if (!rc) rc = fault(6, err);
     if (!rc) rc = cs__fsync_dir(dir, err);
     return rc;

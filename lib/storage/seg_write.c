@@ -96,7 +96,8 @@ struct cs_segw {
 /* write(2) until done: retries EINTR and short writes. */
 static void out_write(cs_segw *w, outf *o, const unsigned char *p, size_t n) {
     while (n > 0 && !w->rc) {
-        ssize_t k = write(o->fd, p, n);
+        int e = cs__io_fault(CS_IO_WRITE, o->path);
+        ssize_t k = e ? (errno = e, -1) : write(o->fd, p, n);
         if (k < 0) {
             if (errno == EINTR) continue;
             w->rc = cs__err_sys(w->err, errno, "%s: write", o->path);
@@ -146,7 +147,8 @@ static void out_finish(cs_segw *w, int file) {
     cs_trailer_put(&b, o->off, o->crc, cs__seg_kind[file]);
     out_write(w, o, t, b.len);
     if (w->rc) return;
-    while (fsync(o->fd) != 0) {
+    int e = cs__io_fault(CS_IO_FSYNC, o->path);
+    while ((e ? (errno = e, -1) : fsync(o->fd)) != 0) {
         if (errno != EINTR) { w->rc = cs__err_sys(w->err, errno, "%s: fsync", o->path); return; }
     }
     int fd = o->fd;

@@ -11,6 +11,8 @@ static long alloc_countdown; /* test hook; 0 = off.  Not thread-safe by design. 
 
 void cs__alloc_fail_after(long n) { alloc_countdown = n; }
 
+int (*cs__io_hook)(int op, const char *path);
+
 static int alloc_should_fail(void) {
     if (alloc_countdown <= 0) return 0;
     return --alloc_countdown == 0;

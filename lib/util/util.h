@@ -25,6 +25,15 @@ char *cs__strndup(const char *s, size_t n);
 /* Test hook: the Nth allocation from now fails (0 = never). */
 void  cs__alloc_fail_after(long n);
 
+/* I/O seam for fault tests: the writers call cs__io_fault() before each
+ * write(2), fsync(2) and rename(2) of a commit or merge; a nonzero result
+ * is the errno to fail with instead (ENOSPC, EIO).  No hook: never. */
+enum { CS_IO_WRITE = 1, CS_IO_FSYNC, CS_IO_RENAME };
+extern int (*cs__io_hook)(int op, const char *path);
+static inline int cs__io_fault(int op, const char *path) {
+    return cs__io_hook ? cs__io_hook(op, path) : 0;
+}
+
 /* A message buffer embedded in every handle. */
 typedef struct cs_err {
     char msg[CS_ERRMSG_MAX];
