@@ -18,6 +18,7 @@ static Suite *(*const suites[])(void) = {
     index_suite,
     query_parse_suite,
     fuzz_regress_suite,
+    topk_suite,
 };
 
 int main(void) {

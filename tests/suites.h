@@ -15,5 +15,6 @@ Suite *search_suite(void);
 Suite *index_suite(void);
 Suite *query_parse_suite(void);
 Suite *fuzz_regress_suite(void);
+Suite *topk_suite(void);
 
 #endif

@@ -21,10 +21,21 @@ double cs__bm25_idf(uint64_t N, uint64_t df) {
     return log(1.0 + ((double)N - (double)df + 0.5) / ((double)df + 0.5));
 }
 
-static double tfnorm(const qseg *qs, uint32_t doc, double tf) {
-    double dl = cs_seg_doclen(qs->ref->seg, doc);
+/* BM25's tf part for a document of dl tokens: grows with tf, shrinks with
+ * dl, so a block's max tf and min length give an upper bound. */
+static double tfn(const qseg *qs, double dl, double tf) {
     double avg = qs->avgdl > 0 ? qs->avgdl : 1;
     return tf * (CS_BM25_K1 + 1) / (tf + CS_BM25_K1 * (1 - CS_BM25_B + CS_BM25_B * dl / avg));
+}
+
+static double tfnorm(const qseg *qs, uint32_t doc, double tf) {
+    return tfn(qs, cs_seg_doclen(qs->ref->seg, doc), tf);
+}
+
+/* bound() of an iterator with no document left. */
+static double no_docs(uint32_t *upto) {
+    *upto = CS_DOC_END - 1;
+    return 0;
 }
 
 /* Generic next() in terms of advance(). */
@@ -64,6 +75,7 @@ typedef struct leaf {
     uint64_t *bits;             /* materialised mode: documents with tf > 0 */
     cs_postings *pc;            /* materialised mode: position cursors */
     uint32_t *sp, spcap;
+    double gbound;              /* materialised mode: bound of every document */
 } leaf;
 
 static int has_var(const qmember *m, uint8_t v) { return m->all || (m->vmask[v >> 3] >> (v & 7) & 1); }
@@ -92,6 +104,7 @@ static int materialise(leaf *l) {
     l->bits = cs__calloc(words + 1, sizeof *l->bits);
     if (!l->tf || !l->bits) return CS_ENOMEM;
     uint64_t cost = 0;
+    uint32_t maxtf = 0;
     for (uint32_t i = 0; i < l->n; i++) {
         cs_postings p;
         cs_post_init(&p, qs->ref->seg, &l->m[i].ti, qs->err);
@@ -102,6 +115,7 @@ static int materialise(leaf *l) {
             if ((rc = member_tf(&l->m[i], &p, &tf)) || !tf) continue;
             if (!l->tf[d]) cost++;
             l->tf[d] += tf;
+            maxtf = CS_MAX(maxtf, l->tf[d]);
             l->bits[d >> 6] |= 1ull << (d & 63);
         }
         if (!rc) rc = p.rc;
@@ -109,6 +123,7 @@ static int materialise(leaf *l) {
         if (rc) return rc;
     }
     l->base.cost = cost;
+    l->gbound = l->base.idf * tfn(qs, 0, maxtf);
     return 0;
 }
 
@@ -144,10 +159,28 @@ static uint32_t leaf_next(qit *it) {
     return d == CS_DOC_END ? finish(it) : (it->doc = d);
 }
 
-static double leaf_score(qit *it) {
+static uint32_t leaf_tf(const qit *it) {
+    const leaf *l = (const leaf *)it;
+    return l->direct ? l->p.tf : l->tf[it->doc];
+}
+
+static double leaf_score(qit *it) { return it->idf * tfnorm(it->qs, it->doc, leaf_tf(it)); }
+
+/* A union of terms (materialised) has one bound for all its documents; a
+ * single term, its block's. */
+static double leaf_bound(qit *it, uint32_t t, uint32_t *upto) {
     leaf *l = (leaf *)it;
-    uint32_t tf = l->direct ? l->p.tf : l->tf[it->doc];
-    return it->idf * tfnorm(it->qs, it->doc, tf);
+    if (it->done) return no_docs(upto);
+    if (!l->direct) {
+        *upto = CS_DOC_END - 1;
+        return l->gbound;
+    }
+    uint32_t mtf = 0, mlen = 0;
+    uint32_t last = cs_post_block_bound(&l->p, t, &mtf, &mlen);
+    if (l->p.rc) set_err(it->qs, l->p.rc);
+    if (last == CS_DOC_END) return no_docs(upto);
+    *upto = CS_MAX(last, t);
+    return it->idf * tfn(it->qs, mlen, mtf);
 }
 
 static int cmp_u32pair(const void *a, const void *b) {
@@ -192,12 +225,13 @@ static void leaf_free(qit *it) {
     cs__free(l);
 }
 
-static const qit_ops leaf_ops = {leaf_next, leaf_advance, leaf_score, leaf_spans, leaf_free};
+static const qit_ops leaf_ops = {leaf_next,  leaf_advance, leaf_score, leaf_spans,
+                                 leaf_free,  leaf_score,   leaf_bound};
 
 qit *cs__qit_leaf(qseg *qs, const qmember *m, uint32_t n, double idf, int want_spans) {
     leaf *l = cs__calloc(1, sizeof *l);
     if (!l) goto oom;
-    l->base = (qit){&leaf_ops, CS_DOC_END, 0, qs, idf, 1, 0};
+    l->base = (qit){&leaf_ops, CS_DOC_END, 0, qs, idf, 1, 0, 0, 0};
     l->m = cs__malloc(((size_t)n + 1) * sizeof *m);
     if (!l->m) goto oom;
     if (n) memcpy(l->m, m, n * sizeof *m);
@@ -240,6 +274,7 @@ typedef struct andit {
                                    a score does not depend on the segment's dfs */
     uint32_t npos, nneg;
     int boost;
+    double boost_bound;         /* the largest boost: half the leaves' idf */
 } andit;
 
 static uint32_t and_advance(qit *it, uint32_t t) {
@@ -319,21 +354,30 @@ static double and_score(qit *it) {
     andit *a = (andit *)it;
     double s = 0;
     for (uint32_t i = 0; i < a->npos; i++) s += qit_score(a->orig[i]);
-    return a->boost == 1 ? s + and_boost(a) : s;
+    return a->boost ? s + and_boost(a) : s;
 }
 
-int cs__qit_defer_boost(qit *it, double *bound) {
+/* The children's bounds and the boost's, without reading a position. */
+static double and_ub(qit *it) {
     andit *a = (andit *)it;
-    if (it->ops->score != and_score || !a->boost) return 0;
-    qit *leaves[64];
-    double idf;
-    if (and_leaves(a, leaves, &idf) < 2) return 0;
-    a->boost = 2;
-    *bound = 0.5 * idf;
-    return 1;
+    double s = a->boost_bound;
+    for (uint32_t i = 0; i < a->npos; i++) s += qit_ub(a->orig[i]);
+    return s;
 }
 
-double cs__qit_boost(qit *it) { return and_boost((andit *)it); }
+
+static double and_bound(qit *it, uint32_t t, uint32_t *upto) {
+    andit *a = (andit *)it;
+    if (it->done) return no_docs(upto);
+    double s = a->boost_bound;
+    *upto = CS_DOC_END - 1;
+    for (uint32_t i = 0; i < a->npos; i++) {
+        uint32_t u;
+        s += qit_bound(a->pos[i], t, &u);
+        *upto = CS_MIN(*upto, u);
+    }
+    return s;
+}
 
 static int no_spans(qit *it, const uint32_t **out) {
     (void)it;
@@ -351,7 +395,8 @@ static void and_free(qit *it) {
     cs__free(a);
 }
 
-static const qit_ops and_ops = {gen_next, and_advance, and_score, no_spans, and_free};
+static const qit_ops and_ops = {gen_next, and_advance, and_score, no_spans,
+                                and_free, and_ub,      and_bound};
 
 static int cmp_cost(const void *x, const void *y) {
     const qit *a = *(qit *const *)x, *b = *(qit *const *)y;
@@ -381,9 +426,17 @@ qit *cs__qit_and(qseg *qs, qit **pos, uint32_t npos, qit **neg, uint32_t nneg, i
     a->npos = npos;
     a->nneg = nneg;
     a->boost = boost;
+    if (boost) {
+        qit *leaves[64];
+        double idf;
+        if (and_leaves(a, leaves, &idf) >= 2) a->boost_bound = 0.5 * idf;
+        else a->boost = 0;
+    }
     /* the original order of leaves does not matter for the window */
     qsort(a->pos, npos, sizeof *a->pos, cmp_cost);
-    a->base = (qit){&and_ops, CS_DOC_END, a->pos[0]->cost, qs, 0, 0, 0};
+    a->base = (qit){&and_ops, CS_DOC_END, a->pos[0]->cost, qs, 0, 0, 0, 0, 0};
+    for (uint32_t i = 0; i < npos; i++) a->base.costly |= a->pos[i]->costly;
+    a->base.costly |= a->boost != 0;
     return &a->base;
 }
 
@@ -415,6 +468,27 @@ static double or_score(qit *it) {
     return s;
 }
 
+static double or_ub(qit *it) {
+    orit *o = (orit *)it;
+    double s = 0;
+    for (uint32_t i = 0; i < o->n; i++)
+        if (o->kids[i]->doc == it->doc) s += qit_ub(o->kids[i]);
+    return s;
+}
+
+static double or_bound(qit *it, uint32_t t, uint32_t *upto) {
+    orit *o = (orit *)it;
+    if (it->done) return no_docs(upto);
+    double s = 0;
+    *upto = CS_DOC_END - 1;
+    for (uint32_t i = 0; i < o->n; i++) {
+        uint32_t u;
+        s += qit_bound(o->kids[i], t, &u);
+        *upto = CS_MIN(*upto, u);
+    }
+    return s;
+}
+
 static void or_free(qit *it) {
     orit *o = (orit *)it;
     free_all(o->kids, o->n);
@@ -422,7 +496,8 @@ static void or_free(qit *it) {
     cs__free(o);
 }
 
-static const qit_ops or_ops = {gen_next, or_advance, or_score, no_spans, or_free};
+static const qit_ops or_ops = {gen_next, or_advance, or_score, no_spans,
+                               or_free,  or_ub,      or_bound};
 
 qit *cs__qit_or(qseg *qs, qit **kids, uint32_t n) {
     orit *o = cs__calloc(1, sizeof *o);
@@ -435,7 +510,8 @@ qit *cs__qit_or(qseg *qs, qit **kids, uint32_t n) {
     o->n = n;
     uint64_t cost = 0;
     for (uint32_t i = 0; i < n; i++) cost += kids[i]->cost;
-    o->base = (qit){&or_ops, CS_DOC_END, cost, qs, 0, 0, 0};
+    o->base = (qit){&or_ops, CS_DOC_END, cost, qs, 0, 0, 0, 0, 0};
+    for (uint32_t i = 0; i < n; i++) o->base.costly |= kids[i]->costly;
     return &o->base;
 }
 
@@ -447,6 +523,7 @@ typedef struct phit {
     qit **el;
     uint32_t *offs, n, freq;
     uint32_t *sp, spcap;
+    int need_spans;             /* a NEAR reads every occurrence, even when counting */
 } phit;
 
 /* Counts the phrase's occurrences in the current document into ph->sp. */
@@ -474,8 +551,18 @@ static int phrase_match(phit *ph) {
         ph->sp[2 * nm] = start;
         ph->sp[2 * nm + 1] = start + len;
         nm++;
+        /* counting: one occurrence decides; no score reads the frequency */
+        if (ph->base.qs->count_only && !ph->need_spans) break;
     }
     return (int)nm;
+}
+
+/* Cheap bound of the phrase's score in the AND's current document: the
+ * phrase occurs at most min(tf) times. */
+static double phrase_ub_tf(const phit *ph) {
+    uint32_t tf = UINT32_MAX;
+    for (uint32_t i = 0; i < ph->n; i++) tf = CS_MIN(tf, leaf_tf(ph->el[i]));
+    return ph->base.idf * tfnorm(ph->base.qs, ph->and->doc, tf);
 }
 
 static uint32_t phrase_advance(qit *it, uint32_t t) {
@@ -485,6 +572,12 @@ static uint32_t phrase_advance(qit *it, uint32_t t) {
     for (;;) {
         uint32_t d = qit_advance(ph->and, t);
         if (d == CS_DOC_END || it->qs->rc) return finish(it);
+        /* two-phase: positions only for a candidate that can enter the top k */
+        if (it->floor > 0 && phrase_ub_tf(ph) < it->floor) {
+            it->qs->pruned = 1;
+            t = d + 1;
+            continue;
+        }
         int m = phrase_match(ph);
         if (m < 0) {
             set_err(it->qs, m);
@@ -505,6 +598,22 @@ static double phrase_score(qit *it) {
     return s;
 }
 
+/* Each element's score bounds the phrase's at its tf; the phrase's tf is at
+ * most the smallest, so the tightest element (per unit of idf) bounds it. */
+static double phrase_bound(qit *it, uint32_t t, uint32_t *upto) {
+    phit *ph = (phit *)it;
+    if (it->done) return no_docs(upto);
+    double r = HUGE_VAL;
+    *upto = CS_DOC_END - 1;
+    for (uint32_t i = 0; i < ph->n; i++) {
+        uint32_t u;
+        double b = qit_bound(ph->el[i], t, &u);
+        *upto = CS_MIN(*upto, u);
+        if (ph->el[i]->idf > 0) r = CS_MIN(r, b / ph->el[i]->idf);
+    }
+    return r == HUGE_VAL ? 0 : r * it->idf;
+}
+
 static int phrase_spans(qit *it, const uint32_t **out) {
     phit *ph = (phit *)it;
     *out = ph->sp;
@@ -520,8 +629,8 @@ static void phrase_free(qit *it) {
     cs__free(ph);
 }
 
-static const qit_ops phrase_ops = {gen_next, phrase_advance, phrase_score, phrase_spans,
-                                   phrase_free};
+static const qit_ops phrase_ops = {gen_next,    phrase_advance, phrase_score, phrase_spans,
+                                   phrase_free, phrase_score,   phrase_bound};
 
 qit *cs__qit_phrase(qseg *qs, qit **elems, const uint32_t *offs, uint32_t n) {
     phit *ph = cs__calloc(1, sizeof *ph);
@@ -541,7 +650,7 @@ qit *cs__qit_phrase(qseg *qs, qit **elems, const uint32_t *offs, uint32_t n) {
         cs__free(ph);
         return NULL;
     }
-    ph->base = (qit){&phrase_ops, CS_DOC_END, ph->and->cost, qs, 0, 0, 0};
+    ph->base = (qit){&phrase_ops, CS_DOC_END, ph->and->cost, qs, 0, 0, 0, 0, 0};
     for (uint32_t i = 0; i < n; i++) ph->base.idf += elems[i]->idf;
     return &ph->base;
 }
@@ -586,6 +695,12 @@ static uint32_t near_advance(qit *it, uint32_t t) {
     for (;;) {
         uint32_t d = qit_advance(n->and, t);
         if (d == CS_DOC_END || it->qs->rc) return finish(it);
+        /* two-phase, as for phrases: the score needs no position */
+        if (it->floor > 0 && qit_ub(n->a) + qit_ub(n->b) < it->floor) {
+            it->qs->pruned = 1;
+            t = d + 1;
+            continue;
+        }
         int m = near_match(n);
         if (m < 0) {
             set_err(it->qs, m);
@@ -601,13 +716,23 @@ static double near_score(qit *it) {
     return qit_score(n->a) + qit_score(n->b);
 }
 
+static double near_bound(qit *it, uint32_t t, uint32_t *upto) {
+    nearit *n = (nearit *)it;
+    if (it->done) return no_docs(upto);
+    uint32_t ua, ub;
+    double s = qit_bound(n->a, t, &ua) + qit_bound(n->b, t, &ub);
+    *upto = CS_MIN(ua, ub);
+    return s;
+}
+
 static void near_free(qit *it) {
     nearit *n = (nearit *)it;
     qit_free(n->and);
     cs__free(n);
 }
 
-static const qit_ops near_ops = {gen_next, near_advance, near_score, no_spans, near_free};
+static const qit_ops near_ops = {gen_next,  near_advance, near_score, no_spans,
+                                 near_free, near_score,   near_bound};
 
 qit *cs__qit_near(qseg *qs, qit *a, qit *b, uint32_t dist) {
     nearit *n = cs__calloc(1, sizeof *n);
@@ -620,13 +745,15 @@ qit *cs__qit_near(qseg *qs, qit *a, qit *b, uint32_t dist) {
     n->a = a;
     n->b = b;
     n->dist = dist;
+    if (a->ops == &phrase_ops) ((phit *)a)->need_spans = 1;
+    if (b->ops == &phrase_ops) ((phit *)b)->need_spans = 1;
     qit *both[2] = {a, b};
     n->and = cs__qit_and(qs, both, 2, NULL, 0, 0);
     if (!n->and) {
         cs__free(n);
         return NULL;
     }
-    n->base = (qit){&near_ops, CS_DOC_END, n->and->cost, qs, 0, 0, 0};
+    n->base = (qit){&near_ops, CS_DOC_END, n->and->cost, qs, 0, 0, 0, 0, 0};
     return &n->base;
 }
 
@@ -652,12 +779,19 @@ static double zero_score(qit *it) {
     return 0;
 }
 
+static double zero_bound(qit *it, uint32_t t, uint32_t *upto) {
+    (void)it;
+    (void)t;
+    return no_docs(upto);
+}
+
 static void lang_free(qit *it) {
     cs__free(((langit *)it)->lang);
     cs__free(it);
 }
 
-static const qit_ops lang_ops = {gen_next, lang_advance, zero_score, no_spans, lang_free};
+static const qit_ops lang_ops = {gen_next,  lang_advance, zero_score, no_spans,
+                                 lang_free, zero_score,   zero_bound};
 
 qit *cs__qit_lang(qseg *qs, int want) {
     langit *l = cs__calloc(1, sizeof *l);
@@ -680,7 +814,7 @@ qit *cs__qit_lang(qseg *qs, int want) {
         n += m.lang == want;
     }
     l->want = want;
-    l->base = (qit){&lang_ops, CS_DOC_END, n, qs, 0, 0, 0};
+    l->base = (qit){&lang_ops, CS_DOC_END, n, qs, 0, 0, 0, 0, 0};
     return &l->base;
 }
 
@@ -691,7 +825,8 @@ static uint32_t empty_advance(qit *it, uint32_t t) {
 
 static void empty_free(qit *it) { cs__free(it); }
 
-static const qit_ops empty_ops = {gen_next, empty_advance, zero_score, no_spans, empty_free};
+static const qit_ops empty_ops = {gen_next,   empty_advance, zero_score, no_spans,
+                                  empty_free, zero_score,    zero_bound};
 
 qit *cs__qit_empty(qseg *qs) {
     qit *it = cs__calloc(1, sizeof *it);
@@ -699,6 +834,6 @@ qit *cs__qit_empty(qseg *qs) {
         set_err(qs, CS_ENOMEM);
         return NULL;
     }
-    *it = (qit){&empty_ops, CS_DOC_END, 0, qs, 0, 0, 0};
+    *it = (qit){&empty_ops, CS_DOC_END, 0, qs, 0, 0, 0, 0, 0};
     return it;
 }
