@@ -74,7 +74,8 @@ typedef struct leaf {
     uint32_t *tf;               /* materialised mode: tf per document */
     uint64_t *bits;             /* materialised mode: documents with tf > 0 */
     cs_postings *pc;            /* materialised mode: position cursors */
-    uint32_t *sp, spcap;
+    uint32_t *sp, spcap;        /* leaf_spans: (start, end) pairs */
+    uint32_t *pp, ppcap;        /* leaf_positions of a union */
     double gbound;              /* materialised mode: bound of every document */
 } leaf;
 
@@ -183,17 +184,20 @@ static double leaf_bound(qit *it, uint32_t t, uint32_t *upto) {
     return it->idf * tfn(it->qs, mlen, mtf);
 }
 
-static int cmp_u32pair(const void *a, const void *b) {
-    const uint32_t *x = a, *y = b;
-    return (x[0] > y[0]) - (x[0] < y[0]);
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
 }
 
-static int leaf_spans(qit *it, const uint32_t **out) {
+/* Sorted positions of the leaf's words in the current document: for one
+ * term with every variant, the postings' own array (no copy). */
+static int leaf_positions(qit *it, const uint32_t **out) {
     leaf *l = (leaf *)it;
+    if (l->direct) return cs_post_positions(&l->p, out, NULL);
     uint32_t n = 0;
     for (uint32_t i = 0; i < l->n; i++) {
-        cs_postings *p = l->direct ? &l->p : &l->pc[i];
-        if (!l->direct && cs_post_advance(p, it->doc) != it->doc) {
+        cs_postings *p = &l->pc[i];
+        if (cs_post_advance(p, it->doc) != it->doc) {
             if (p->rc) return p->rc;
             continue;
         }
@@ -201,16 +205,24 @@ static int leaf_spans(qit *it, const uint32_t **out) {
         const uint8_t *var;
         int k = cs_post_positions(p, &pos, &var);
         if (k < 0) return k;
-        if (grow_u32(&l->sp, &l->spcap, 2 * (n + (uint32_t)k))) return CS_ENOMEM;
-        for (int j = 0; j < k; j++) {
-            if (!has_var(&l->m[i], var ? var[j] : 0)) continue;
-            l->sp[2 * n] = l->sp[2 * n + 1] = pos[j];
-            n++;
-        }
+        if (grow_u32(&l->pp, &l->ppcap, n + (uint32_t)k)) return CS_ENOMEM;
+        for (int j = 0; j < k; j++)
+            if (has_var(&l->m[i], var ? var[j] : 0)) l->pp[n++] = pos[j];
     }
-    if (l->n > 1 && n > 1) qsort(l->sp, n, 2 * sizeof *l->sp, cmp_u32pair);
-    *out = l->sp;
+    if (l->n > 1 && n > 1) qsort(l->pp, n, sizeof *l->pp, cmp_u32);
+    *out = l->pp;
     return (int)n;
+}
+
+static int leaf_spans(qit *it, const uint32_t **out) {
+    leaf *l = (leaf *)it;
+    const uint32_t *pos;
+    int n = leaf_positions(it, &pos);
+    if (n <= 0) return n;
+    if (grow_u32(&l->sp, &l->spcap, 2 * (uint32_t)n)) return CS_ENOMEM;
+    for (int j = 0; j < n; j++) l->sp[2 * j] = l->sp[2 * j + 1] = pos[j];
+    *out = l->sp;
+    return n;
 }
 
 static void leaf_free(qit *it) {
@@ -222,6 +234,7 @@ static void leaf_free(qit *it) {
     cs__free(l->tf);
     cs__free(l->bits);
     cs__free(l->sp);
+    cs__free(l->pp);
     cs__free(l);
 }
 
@@ -309,7 +322,7 @@ static uint32_t min_window(uint32_t nleaves, qit **leaves) {
     int n[64];
     uint32_t at[64], best = UINT32_MAX;
     for (uint32_t i = 0; i < nleaves; i++) {
-        n[i] = leaves[i]->ops->spans(leaves[i], &sp[i]);
+        n[i] = leaf_positions(leaves[i], &sp[i]);
         if (n[i] <= 0) return UINT32_MAX;
         at[i] = 0;
     }
@@ -317,11 +330,12 @@ static uint32_t min_window(uint32_t nleaves, qit **leaves) {
     for (;;) {
         uint32_t lo = UINT32_MAX, hi = 0, lo_i = 0;
         for (uint32_t i = 0; i < nleaves; i++) {
-            uint32_t p = sp[i][2 * at[i]];
+            uint32_t p = sp[i][at[i]];
             if (p < lo) { lo = p; lo_i = i; }
             if (p > hi) hi = p;
         }
         if (hi - lo + 1 < best) best = hi - lo + 1;
+        if (best <= nleaves) break; /* side by side: the boost is full */
         if (++at[lo_i] >= (uint32_t)n[lo_i]) break;
     }
     return best;
@@ -532,19 +546,19 @@ static int phrase_match(phit *ph) {
     int cnt[64];
     uint32_t at[64];
     for (uint32_t i = 0; i < ph->n; i++) {
-        cnt[i] = ph->el[i]->ops->spans(ph->el[i], &sp[i]);
+        cnt[i] = leaf_positions(ph->el[i], &sp[i]);
         if (cnt[i] < 0) return cnt[i];
         at[i] = 0;
     }
     uint32_t nm = 0, len = ph->offs[ph->n - 1];
     for (int k = 0; k < cnt[0]; k++) {
-        uint32_t p0 = sp[0][2 * k];
+        uint32_t p0 = sp[0][k];
         if (p0 < ph->offs[0]) continue;
         uint32_t start = p0 - ph->offs[0], i = 1;
         for (; i < ph->n; i++) {
             uint32_t want = start + ph->offs[i];
-            while (at[i] < (uint32_t)cnt[i] && sp[i][2 * at[i]] < want) at[i]++;
-            if (at[i] >= (uint32_t)cnt[i] || sp[i][2 * at[i]] != want) break;
+            while (at[i] < (uint32_t)cnt[i] && sp[i][at[i]] < want) at[i]++;
+            if (at[i] >= (uint32_t)cnt[i] || sp[i][at[i]] != want) break;
         }
         if (i < ph->n) continue;
         if (grow_u32(&ph->sp, &ph->spcap, 2 * (nm + 1))) return CS_ENOMEM;
