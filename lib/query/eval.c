@@ -244,7 +244,7 @@ static const qit_ops leaf_ops = {leaf_next,  leaf_advance, leaf_score, leaf_span
 qit *cs__qit_leaf(qseg *qs, const qmember *m, uint32_t n, double idf, int want_spans) {
     leaf *l = cs__calloc(1, sizeof *l);
     if (!l) goto oom;
-    l->base = (qit){&leaf_ops, CS_DOC_END, 0, qs, idf, 1, 0, 0, 0};
+    l->base = (qit){&leaf_ops, CS_DOC_END, 0, qs, idf, 1, 0, 0, 0, 0};
     l->m = cs__malloc(((size_t)n + 1) * sizeof *m);
     if (!l->m) goto oom;
     if (n) memcpy(l->m, m, n * sizeof *m);
@@ -258,9 +258,11 @@ qit *cs__qit_leaf(qseg *qs, const qmember *m, uint32_t n, double idf, int want_s
     if (l->direct) {
         cs_post_init(&l->p, qs->ref->seg, &m[0].ti, qs->err);
         l->base.cost = m[0].ti.df;
+        l->base.maxs = idf * (CS_BM25_K1 + 1); /* tfn() < k1 + 1 */
         return &l->base;
     }
     int rc = materialise(l);
+    l->base.maxs = l->gbound;
     if (!rc && want_spans) {
         l->pc = cs__calloc(n, sizeof *l->pc);
         if (!l->pc) rc = CS_ENOMEM;
@@ -448,8 +450,12 @@ qit *cs__qit_and(qseg *qs, qit **pos, uint32_t npos, qit **neg, uint32_t nneg, i
     }
     /* the original order of leaves does not matter for the window */
     qsort(a->pos, npos, sizeof *a->pos, cmp_cost);
-    a->base = (qit){&and_ops, CS_DOC_END, a->pos[0]->cost, qs, 0, 0, 0, 0, 0};
-    for (uint32_t i = 0; i < npos; i++) a->base.costly |= a->pos[i]->costly;
+    a->base = (qit){&and_ops, CS_DOC_END, a->pos[0]->cost, qs, 0, 0, 0, 0, 0, 0};
+    a->base.maxs = a->boost_bound;
+    for (uint32_t i = 0; i < npos; i++) {
+        a->base.costly |= a->pos[i]->costly;
+        a->base.maxs += a->pos[i]->maxs;
+    }
     a->base.costly |= a->boost != 0;
     return &a->base;
 }
@@ -458,19 +464,35 @@ qit *cs__qit_and(qseg *qs, qit **pos, uint32_t npos, qit **neg, uint32_t nneg, i
 
 typedef struct orit {
     qit base;
-    qit **kids;
+    qit **kids;                 /* by maxs, smallest first */
+    qit **orig;                 /* in query order: scores are summed in it, so
+                                   that a score does not depend on the segment */
+    double *pre;                /* pre[i]: sum of the maxs of kids[0..i) */
     uint32_t n;
 } orit;
+
+/* MaxScore: with a floor (root only), the first kids whose maxs sum below
+ * it cannot lift a document to it on their own.  Documents come from the
+ * others (essential) alone; the first are only moved to each candidate to
+ * add their scores, so long runs of their documents are never visited. */
+static uint32_t or_essential(orit *o) {
+    uint32_t ne = 0;
+    if (o->base.floor > 0)
+        while (ne < o->n && o->pre[ne + 1] < o->base.floor) ne++;
+    return ne;
+}
 
 static uint32_t or_advance(qit *it, uint32_t t) {
     orit *o = (orit *)it;
     if (it->done) return CS_DOC_END;
     if (it->doc != CS_DOC_END && it->doc >= t) return it->doc;
-    uint32_t best = CS_DOC_END;
-    for (uint32_t i = 0; i < o->n; i++) {
+    uint32_t best = CS_DOC_END, ne = or_essential(o);
+    if (ne) it->qs->pruned = 1;
+    for (uint32_t i = ne; i < o->n; i++) {
         uint32_t d = qit_advance(o->kids[i], t);
         if (d < best) best = d;
     }
+    for (uint32_t i = 0; i < ne && best != CS_DOC_END; i++) qit_advance(o->kids[i], best);
     return best == CS_DOC_END || it->qs->rc ? finish(it) : (it->doc = best);
 }
 
@@ -478,7 +500,7 @@ static double or_score(qit *it) {
     orit *o = (orit *)it;
     double s = 0;
     for (uint32_t i = 0; i < o->n; i++)
-        if (o->kids[i]->doc == it->doc) s += qit_score(o->kids[i]);
+        if (o->orig[i]->doc == it->doc) s += qit_score(o->orig[i]);
     return s;
 }
 
@@ -486,7 +508,7 @@ static double or_ub(qit *it) {
     orit *o = (orit *)it;
     double s = 0;
     for (uint32_t i = 0; i < o->n; i++)
-        if (o->kids[i]->doc == it->doc) s += qit_ub(o->kids[i]);
+        if (o->orig[i]->doc == it->doc) s += qit_ub(o->orig[i]);
     return s;
 }
 
@@ -507,15 +529,27 @@ static void or_free(qit *it) {
     orit *o = (orit *)it;
     free_all(o->kids, o->n);
     cs__free(o->kids);
+    cs__free(o->pre);
+    cs__free(o->orig);
     cs__free(o);
 }
 
 static const qit_ops or_ops = {gen_next, or_advance, or_score, no_spans,
                                or_free,  or_ub,      or_bound};
 
+static int cmp_maxs(const void *x, const void *y) {
+    const qit *a = *(qit *const *)x, *b = *(qit *const *)y;
+    return (a->maxs > b->maxs) - (a->maxs < b->maxs);
+}
+
 qit *cs__qit_or(qseg *qs, qit **kids, uint32_t n) {
     orit *o = cs__calloc(1, sizeof *o);
-    if (!o || !(o->kids = take(kids, n))) {
+    if (o) o->pre = cs__malloc(((size_t)n + 1) * sizeof *o->pre);
+    if (!o || !o->pre || !(o->kids = take(kids, n)) || !(o->orig = take(kids, n))) {
+        if (o) {
+            cs__free(o->pre);
+            cs__free(o->kids);
+        }
         cs__free(o);
         free_all(kids, n);
         set_err(qs, CS_ENOMEM);
@@ -524,8 +558,14 @@ qit *cs__qit_or(qseg *qs, qit **kids, uint32_t n) {
     o->n = n;
     uint64_t cost = 0;
     for (uint32_t i = 0; i < n; i++) cost += kids[i]->cost;
-    o->base = (qit){&or_ops, CS_DOC_END, cost, qs, 0, 0, 0, 0, 0};
-    for (uint32_t i = 0; i < n; i++) o->base.costly |= kids[i]->costly;
+    o->base = (qit){&or_ops, CS_DOC_END, cost, qs, 0, 0, 0, 0, 0, 0};
+    qsort(o->kids, n, sizeof *o->kids, cmp_maxs);
+    o->pre[0] = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        o->base.costly |= o->kids[i]->costly;
+        o->pre[i + 1] = o->pre[i] + o->kids[i]->maxs;
+    }
+    o->base.maxs = o->pre[n];
     return &o->base;
 }
 
@@ -664,8 +704,9 @@ qit *cs__qit_phrase(qseg *qs, qit **elems, const uint32_t *offs, uint32_t n) {
         cs__free(ph);
         return NULL;
     }
-    ph->base = (qit){&phrase_ops, CS_DOC_END, ph->and->cost, qs, 0, 0, 0, 0, 0};
+    ph->base = (qit){&phrase_ops, CS_DOC_END, ph->and->cost, qs, 0, 0, 0, 0, 0, 0};
     for (uint32_t i = 0; i < n; i++) ph->base.idf += elems[i]->idf;
+    ph->base.maxs = ph->base.idf * (CS_BM25_K1 + 1);
     return &ph->base;
 }
 
@@ -767,7 +808,8 @@ qit *cs__qit_near(qseg *qs, qit *a, qit *b, uint32_t dist) {
         cs__free(n);
         return NULL;
     }
-    n->base = (qit){&near_ops, CS_DOC_END, n->and->cost, qs, 0, 0, 0, 0, 0};
+    n->base = (qit){&near_ops, CS_DOC_END, n->and->cost, qs, 0, 0, 0, 0, 0, 0};
+    n->base.maxs = a->maxs + b->maxs;
     return &n->base;
 }
 
@@ -828,7 +870,7 @@ qit *cs__qit_lang(qseg *qs, int want) {
         n += m.lang == want;
     }
     l->want = want;
-    l->base = (qit){&lang_ops, CS_DOC_END, n, qs, 0, 0, 0, 0, 0};
+    l->base = (qit){&lang_ops, CS_DOC_END, n, qs, 0, 0, 0, 0, 0, 0};
     return &l->base;
 }
 
@@ -848,6 +890,6 @@ qit *cs__qit_empty(qseg *qs) {
         set_err(qs, CS_ENOMEM);
         return NULL;
     }
-    *it = (qit){&empty_ops, CS_DOC_END, 0, qs, 0, 0, 0, 0, 0};
+    *it = (qit){&empty_ops, CS_DOC_END, 0, qs, 0, 0, 0, 0, 0, 0};
     return it;
 }

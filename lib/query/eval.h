@@ -70,6 +70,7 @@ struct qit {
                                    positions (qs->pruned); 0 = off */
     int costly;                 /* score() reads positions (a proximity boost)
                                    that ub() leaves out */
+    double maxs;                /* bound of every document's score (MaxScore) */
 };
 
 static inline uint32_t qit_next(qit *it) { return it->ops->next(it); }

@@ -61,6 +61,8 @@ typedef struct sctx {
     size_t nheap, k;            /* k = offset + limit; 0 = unbounded */
     size_t cap_heap;
     uint32_t **dead, *ndead;    /* per segment: its deleted documents (dead_list) */
+    double floor;               /* once the heap is full: what a hit must reach */
+    int have_floor;
 } sctx;
 
 /* ---- results ----------------------------------------------------------------- */
@@ -414,11 +416,21 @@ static void heap_sift_down(sctx *c, size_t i) {
     }
 }
 
+/* The floor of a full heap: the worst hit's score, lowered by a relative
+ * hair, because bounds are sums in another order than scores and a score
+ * equal to the worst hit's may still enter by its path. */
+static void set_floor(sctx *c) {
+    double w = c->heap[0].score;
+    c->floor = w - 1e-9 * (w < 0 ? -w : w);
+    c->have_floor = 1;
+}
+
 static int heap_push(sctx *c, const hitref *h) {
     if (c->k && c->nheap == c->k) {
         if (!better(c->r, h, &c->heap[0])) return 0;
         c->heap[0] = *h;
         heap_sift_down(c, 0);
+        set_floor(c);
         return 0;
     }
     if (c->nheap == c->cap_heap) {
@@ -438,6 +450,7 @@ static int heap_push(sctx *c, const hitref *h) {
         c->heap[p] = t;
         i = p;
     }
+    if (c->nheap == c->k) set_floor(c);
     return 0;
 }
 
@@ -472,17 +485,6 @@ static uint32_t skip_blocks(qit *it, uint32_t t, double floor, bcache *bc) {
     }
 }
 
-/* The floor once the heap is full: the score a document must reach to
- * enter, lowered by a relative hair, because bounds are sums in another
- * order than scores and a score equal to the worst hit's may still enter
- * by its path.  0 and *floor set, else -1. */
-static int floor_of(const sctx *c, double *floor) {
-    if (!c->k || c->nheap < c->k) return -1;
-    double w = c->heap[0].score;
-    *floor = w - 1e-9 * (w < 0 ? -w : w);
-    return 0;
-}
-
 /* Walks segment s: counts matches and keeps the best.  prune: a ranked
  * search that need not count every match; once the heap is full, ranges
  * whose bound is below its floor are skipped, and a costly score (the
@@ -500,10 +502,10 @@ static int run_segment(sctx *c, const cs_qnode *tree, uint32_t s, unsigned flags
     bcache bc = {0, 0, 0};
     uint32_t t = 0, d;
     while (!rc) {
-        double floor = 0;
-        int have = prune && !floor_of(c, &floor);
+        int have = prune && c->have_floor;
+        double floor = c->floor;
         if (have) {
-            it->floor = floor > 0 ? floor : 0;
+            it->floor = floor;
             if ((t = skip_blocks(it, t, floor, &bc)) == CS_DOC_END) break;
         }
         d = t && it->doc == t - 1 ? qit_next(it) : qit_advance(it, t);
