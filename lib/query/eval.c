@@ -167,11 +167,21 @@ static uint32_t leaf_tf(const qit *it) {
 
 static double leaf_score(qit *it) { return it->idf * tfnorm(it->qs, it->doc, leaf_tf(it)); }
 
+/* Where an iterator already stands past t, it has no document in between:
+ * parents only ever move a child to targets at or below the document the
+ * root last returned, and the root's targets only grow. */
+static int ahead(const qit *it, uint32_t t, uint32_t *upto) {
+    if (it->doc == CS_DOC_END || it->doc <= t) return 0;
+    *upto = it->doc - 1;
+    return 1;
+}
+
 /* A union of terms (materialised) has one bound for all its documents; a
  * single term, its block's. */
 static double leaf_bound(qit *it, uint32_t t, uint32_t *upto) {
     leaf *l = (leaf *)it;
     if (it->done) return no_docs(upto);
+    if (ahead(it, t, upto)) return 0;
     if (!l->direct) {
         *upto = CS_DOC_END - 1;
         return l->gbound;
@@ -385,6 +395,8 @@ static double and_ub(qit *it) {
 static double and_bound(qit *it, uint32_t t, uint32_t *upto) {
     andit *a = (andit *)it;
     if (it->done) return no_docs(upto);
+    for (uint32_t i = 0; i < a->npos; i++) /* no match before its rarest child's next */
+        if (ahead(a->pos[i], t, upto)) return 0;
     double s = a->boost_bound;
     *upto = CS_DOC_END - 1;
     for (uint32_t i = 0; i < a->npos; i++) {
