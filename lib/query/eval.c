@@ -742,7 +742,27 @@ static int follows(const uint32_t *ys, int ny, uint32_t x_end, uint32_t dist) {
     return lo < ny && (uint64_t)ys[2 * lo] - x_end <= dist;
 }
 
+/* Two words: one sweep over both sorted position lists (no span pairs),
+ * looking on each side of every position of a for the nearest of b. */
+static int near_words(nearit *n) {
+    const uint32_t *pa, *pb;
+    int na = leaf_positions(n->a, &pa);
+    if (na <= 0) return na;
+    int nb = leaf_positions(n->b, &pb);
+    if (nb <= 0) return nb;
+    int j = 0;
+    for (int i = 0; i < na; i++) {
+        while (j < nb && pb[j] <= pa[i]) j++;
+        if (j < nb && pb[j] - pa[i] <= n->dist) return 1; /* b after a */
+        int k = j - 1;
+        while (k >= 0 && pb[k] == pa[i]) k--;
+        if (k >= 0 && pa[i] - pb[k] <= n->dist) return 1; /* b before a */
+    }
+    return 0;
+}
+
 static int near_match(nearit *n) {
+    if (n->a->is_leaf && n->b->is_leaf) return near_words(n);
     const uint32_t *sa, *sb;
     int na = n->a->ops->spans(n->a, &sa);
     if (na <= 0) return na;
