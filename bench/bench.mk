@@ -20,7 +20,8 @@ BENCH_COLD   ?= 20
 BENCH_INDEX_RUNS ?= 3
 BENCH_SHARED ?= ../shared/bench
 BENCH_PY     := /usr/bin/python3
-BENCH_BINS   := $(B)/bench/query_bench $(B)/bench/analysis_bench $(B)/bench/coldstart
+BENCH_BINS   := $(B)/bench/query_bench $(B)/bench/analysis_bench $(B)/bench/coldstart \
+                $(B)/bench/query_ir
 BENCH_ARGS    = --csearch $(CSEARCH) --bindir $(B)/bench --shared $(BENCH_SHARED) \
                 --dir $(BENCH_DIR) --scale $(BENCH_SCALE) --runs $(BENCH_RUNS) \
                 --cold $(BENCH_COLD) --index-runs $(BENCH_INDEX_RUNS) --results bench/results

@@ -166,8 +166,11 @@ static int run_query(cs_reader *r, const sopts *o, const char *q, size_t line) {
                 print_hit(o, res, &h, o->so.offset + i + 1, line && o->out == OUT_JSON ? q : NULL);
         }
         fflush(stdout);
+        /* a ranked search stops counting once pruning starts: say so */
         if (o->out == OUT_HUMAN && !line)
-            fprintf(stderr, "%zu document%s matched\n", total, total == 1 ? "" : "s");
+            fprintf(stderr, "%s%zu document%s matched\n",
+                    cs_results_total_is_exact(res) ? "" : "at least ", total,
+                    total == 1 ? "" : "s");
     }
     cs_results_free(res);
     return total ? EXIT_HIT : EXIT_NONE;

@@ -79,8 +79,10 @@ int main(int argc, char **argv) {
             printf("%zu. %s  (%.3f)\n", i + 1, h.path, h.score);
             print_snippet(&h);
         }
-        printf("%zu of %zu matching documents shown (libcivsearch %s)\n",
-               cs_results_count(res), cs_results_total(res), cs_version());
+        /* a ranked search may stop counting: then the total is a lower bound */
+        printf("%zu of %s%zu matching documents shown (libcivsearch %s)\n",
+               cs_results_count(res), cs_results_total_is_exact(res) ? "" : "at least ",
+               cs_results_total(res), cs_version());
     }
     int status = rc ? 2 : cs_results_total(res) ? 0 : 1;
     cs_results_free(res);

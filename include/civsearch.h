@@ -285,7 +285,9 @@ CS_API int cs_reader_check(cs_reader *r);
 #define CS_SEARCH_LITERAL   0x1u /* no operators, no ~: every word AND-ed (grep -F) */
 #define CS_SEARCH_COUNT     0x2u /* only count matches: no scoring, no hits */
 #define CS_SEARCH_NOSNIPPET 0x4u /* hits without snippets */
-#define CS_SEARCH_TRANSLIT  0x8u /* every bare word is a ~word */
+#define CS_SEARCH_EXACT_TOTAL 0x8u /* ranked search: count every match (slower),
+                                     so that cs_results_total() is exact */
+#define CS_SEARCH_TRANSLIT  0x10u /* every bare word is a ~word */
 
 typedef struct cs_search_options {
     unsigned version;           /* CS_SEARCH_OPTIONS_VERSION */
@@ -319,8 +321,19 @@ typedef struct cs_hit {
 CS_API int cs_search(cs_reader *r, const char *query, size_t len, const cs_search_options *opts,
                      cs_results **out);
 CS_API void cs_results_free(cs_results *res);
-/* Documents that matched (all of them, not only the hits returned). */
+/* Documents that matched (all of them, not only the hits returned).
+ *
+ * Exact with CS_SEARCH_COUNT, with limit 0 (every hit) and with
+ * CS_SEARCH_EXACT_TOTAL.  Otherwise a ranked search stops counting once it
+ * can tell which documents cannot enter the best offset+limit: it skips
+ * them by their score bounds (as Lucene's TotalHits and Xapian's estimates
+ * do), and the total is then a lower bound, at least offset+limit and at
+ * least the hits returned; cs_results_total_is_exact() says which.  Either
+ * way it is 0 only when nothing matched. */
 CS_API size_t cs_results_total(const cs_results *res);
+/* 1 if cs_results_total() is the exact number of matches, 0 if it is a
+ * lower bound (see cs_results_total). */
+CS_API int cs_results_total_is_exact(const cs_results *res);
 /* Hits returned (at most opts.limit). */
 CS_API size_t cs_results_count(const cs_results *res);
 /* Hit i (0-based, in rank order): 0, or CS_EINVAL past the end. */

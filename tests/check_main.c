@@ -20,6 +20,7 @@ static Suite *(*const suites[])(void) = {
     fuzz_regress_suite,
     concurrency_suite,
     iofault_suite,
+    topk_suite,
 };
 
 int main(void) {

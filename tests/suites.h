@@ -17,5 +17,6 @@ Suite *query_parse_suite(void);
 Suite *fuzz_regress_suite(void);
 Suite *concurrency_suite(void);
 Suite *iofault_suite(void);
+Suite *topk_suite(void);
 
 #endif

@@ -21,10 +21,21 @@ double cs__bm25_idf(uint64_t N, uint64_t df) {
     return log(1.0 + ((double)N - (double)df + 0.5) / ((double)df + 0.5));
 }
 
-static double tfnorm(const qseg *qs, uint32_t doc, double tf) {
-    double dl = cs_seg_doclen(qs->ref->seg, doc);
+/* BM25's tf part for a document of dl tokens: grows with tf, shrinks with
+ * dl, so a block's max tf and min length give an upper bound. */
+static double tfn(const qseg *qs, double dl, double tf) {
     double avg = qs->avgdl > 0 ? qs->avgdl : 1;
     return tf * (CS_BM25_K1 + 1) / (tf + CS_BM25_K1 * (1 - CS_BM25_B + CS_BM25_B * dl / avg));
+}
+
+static double tfnorm(const qseg *qs, uint32_t doc, double tf) {
+    return tfn(qs, cs_seg_doclen(qs->ref->seg, doc), tf);
+}
+
+/* bound() of an iterator with no document left. */
+static double no_docs(uint32_t *upto) {
+    *upto = CS_DOC_END - 1;
+    return 0;
 }
 
 /* Generic next() in terms of advance(). */
@@ -63,7 +74,9 @@ typedef struct leaf {
     uint32_t *tf;               /* materialised mode: tf per document */
     uint64_t *bits;             /* materialised mode: documents with tf > 0 */
     cs_postings *pc;            /* materialised mode: position cursors */
-    uint32_t *sp, spcap;
+    uint32_t *sp, spcap;        /* leaf_spans: (start, end) pairs */
+    uint32_t *pp, ppcap;        /* leaf_positions of a union */
+    double gbound;              /* materialised mode: bound of every document */
 } leaf;
 
 static int has_var(const qmember *m, uint8_t v) { return m->all || (m->vmask[v >> 3] >> (v & 7) & 1); }
@@ -92,6 +105,7 @@ static int materialise(leaf *l) {
     l->bits = cs__calloc(words + 1, sizeof *l->bits);
     if (!l->tf || !l->bits) return CS_ENOMEM;
     uint64_t cost = 0;
+    uint32_t maxtf = 0;
     for (uint32_t i = 0; i < l->n; i++) {
         cs_postings p;
         cs_post_init(&p, qs->ref->seg, &l->m[i].ti, qs->err);
@@ -102,6 +116,7 @@ static int materialise(leaf *l) {
             if ((rc = member_tf(&l->m[i], &p, &tf)) || !tf) continue;
             if (!l->tf[d]) cost++;
             l->tf[d] += tf;
+            maxtf = CS_MAX(maxtf, l->tf[d]);
             l->bits[d >> 6] |= 1ull << (d & 63);
         }
         if (!rc) rc = p.rc;
@@ -109,6 +124,7 @@ static int materialise(leaf *l) {
         if (rc) return rc;
     }
     l->base.cost = cost;
+    l->gbound = l->base.idf * tfn(qs, 0, maxtf);
     return 0;
 }
 
@@ -144,23 +160,54 @@ static uint32_t leaf_next(qit *it) {
     return d == CS_DOC_END ? finish(it) : (it->doc = d);
 }
 
-static double leaf_score(qit *it) {
-    leaf *l = (leaf *)it;
-    uint32_t tf = l->direct ? l->p.tf : l->tf[it->doc];
-    return it->idf * tfnorm(it->qs, it->doc, tf);
+static uint32_t leaf_tf(const qit *it) {
+    const leaf *l = (const leaf *)it;
+    return l->direct ? l->p.tf : l->tf[it->doc];
 }
 
-static int cmp_u32pair(const void *a, const void *b) {
-    const uint32_t *x = a, *y = b;
-    return (x[0] > y[0]) - (x[0] < y[0]);
+static double leaf_score(qit *it) { return it->idf * tfnorm(it->qs, it->doc, leaf_tf(it)); }
+
+/* Where an iterator already stands past t, it has no document in between:
+ * parents only ever move a child to targets at or below the document the
+ * root last returned, and the root's targets only grow. */
+static int ahead(const qit *it, uint32_t t, uint32_t *upto) {
+    if (it->doc == CS_DOC_END || it->doc <= t) return 0;
+    *upto = it->doc - 1;
+    return 1;
 }
 
-static int leaf_spans(qit *it, const uint32_t **out) {
+/* A union of terms (materialised) has one bound for all its documents; a
+ * single term, its block's. */
+static double leaf_bound(qit *it, uint32_t t, uint32_t *upto) {
     leaf *l = (leaf *)it;
+    if (it->done) return no_docs(upto);
+    if (ahead(it, t, upto)) return 0;
+    if (!l->direct) {
+        *upto = CS_DOC_END - 1;
+        return l->gbound;
+    }
+    uint32_t mtf = 0, mlen = 0;
+    uint32_t last = cs_post_block_bound(&l->p, t, &mtf, &mlen);
+    if (l->p.rc) set_err(it->qs, l->p.rc);
+    if (last == CS_DOC_END) return no_docs(upto);
+    *upto = CS_MAX(last, t);
+    return it->idf * tfn(it->qs, mlen, mtf);
+}
+
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorted positions of the leaf's words in the current document: for one
+ * term with every variant, the postings' own array (no copy). */
+static int leaf_positions(qit *it, const uint32_t **out) {
+    leaf *l = (leaf *)it;
+    if (l->direct) return cs_post_positions(&l->p, out, NULL);
     uint32_t n = 0;
     for (uint32_t i = 0; i < l->n; i++) {
-        cs_postings *p = l->direct ? &l->p : &l->pc[i];
-        if (!l->direct && cs_post_advance(p, it->doc) != it->doc) {
+        cs_postings *p = &l->pc[i];
+        if (cs_post_advance(p, it->doc) != it->doc) {
             if (p->rc) return p->rc;
             continue;
         }
@@ -168,16 +215,24 @@ static int leaf_spans(qit *it, const uint32_t **out) {
         const uint8_t *var;
         int k = cs_post_positions(p, &pos, &var);
         if (k < 0) return k;
-        if (grow_u32(&l->sp, &l->spcap, 2 * (n + (uint32_t)k))) return CS_ENOMEM;
-        for (int j = 0; j < k; j++) {
-            if (!has_var(&l->m[i], var ? var[j] : 0)) continue;
-            l->sp[2 * n] = l->sp[2 * n + 1] = pos[j];
-            n++;
-        }
+        if (grow_u32(&l->pp, &l->ppcap, n + (uint32_t)k)) return CS_ENOMEM;
+        for (int j = 0; j < k; j++)
+            if (has_var(&l->m[i], var ? var[j] : 0)) l->pp[n++] = pos[j];
     }
-    if (l->n > 1 && n > 1) qsort(l->sp, n, 2 * sizeof *l->sp, cmp_u32pair);
-    *out = l->sp;
+    if (l->n > 1 && n > 1) qsort(l->pp, n, sizeof *l->pp, cmp_u32);
+    *out = l->pp;
     return (int)n;
+}
+
+static int leaf_spans(qit *it, const uint32_t **out) {
+    leaf *l = (leaf *)it;
+    const uint32_t *pos;
+    int n = leaf_positions(it, &pos);
+    if (n <= 0) return n;
+    if (grow_u32(&l->sp, &l->spcap, 2 * (uint32_t)n)) return CS_ENOMEM;
+    for (int j = 0; j < n; j++) l->sp[2 * j] = l->sp[2 * j + 1] = pos[j];
+    *out = l->sp;
+    return n;
 }
 
 static void leaf_free(qit *it) {
@@ -189,15 +244,17 @@ static void leaf_free(qit *it) {
     cs__free(l->tf);
     cs__free(l->bits);
     cs__free(l->sp);
+    cs__free(l->pp);
     cs__free(l);
 }
 
-static const qit_ops leaf_ops = {leaf_next, leaf_advance, leaf_score, leaf_spans, leaf_free};
+static const qit_ops leaf_ops = {leaf_next,  leaf_advance, leaf_score, leaf_spans,
+                                 leaf_free,  leaf_score,   leaf_bound};
 
 qit *cs__qit_leaf(qseg *qs, const qmember *m, uint32_t n, double idf, int want_spans) {
     leaf *l = cs__calloc(1, sizeof *l);
     if (!l) goto oom;
-    l->base = (qit){&leaf_ops, CS_DOC_END, 0, qs, idf, 1, 0};
+    l->base = (qit){&leaf_ops, CS_DOC_END, 0, qs, idf, 1, 0, 0, 0, 0};
     l->m = cs__malloc(((size_t)n + 1) * sizeof *m);
     if (!l->m) goto oom;
     if (n) memcpy(l->m, m, n * sizeof *m);
@@ -211,9 +268,11 @@ qit *cs__qit_leaf(qseg *qs, const qmember *m, uint32_t n, double idf, int want_s
     if (l->direct) {
         cs_post_init(&l->p, qs->ref->seg, &m[0].ti, qs->err);
         l->base.cost = m[0].ti.df;
+        l->base.maxs = idf * (CS_BM25_K1 + 1); /* tfn() < k1 + 1 */
         return &l->base;
     }
     int rc = materialise(l);
+    l->base.maxs = l->gbound;
     if (!rc && want_spans) {
         l->pc = cs__calloc(n, sizeof *l->pc);
         if (!l->pc) rc = CS_ENOMEM;
@@ -240,6 +299,7 @@ typedef struct andit {
                                    a score does not depend on the segment's dfs */
     uint32_t npos, nneg;
     int boost;
+    double boost_bound;         /* the largest boost: half the leaves' idf */
 } andit;
 
 static uint32_t and_advance(qit *it, uint32_t t) {
@@ -274,7 +334,7 @@ static uint32_t min_window(uint32_t nleaves, qit **leaves) {
     int n[64];
     uint32_t at[64], best = UINT32_MAX;
     for (uint32_t i = 0; i < nleaves; i++) {
-        n[i] = leaves[i]->ops->spans(leaves[i], &sp[i]);
+        n[i] = leaf_positions(leaves[i], &sp[i]);
         if (n[i] <= 0) return UINT32_MAX;
         at[i] = 0;
     }
@@ -282,11 +342,12 @@ static uint32_t min_window(uint32_t nleaves, qit **leaves) {
     for (;;) {
         uint32_t lo = UINT32_MAX, hi = 0, lo_i = 0;
         for (uint32_t i = 0; i < nleaves; i++) {
-            uint32_t p = sp[i][2 * at[i]];
+            uint32_t p = sp[i][at[i]];
             if (p < lo) { lo = p; lo_i = i; }
             if (p > hi) hi = p;
         }
         if (hi - lo + 1 < best) best = hi - lo + 1;
+        if (best <= nleaves) break; /* side by side: the boost is full */
         if (++at[lo_i] >= (uint32_t)n[lo_i]) break;
     }
     return best;
@@ -319,21 +380,32 @@ static double and_score(qit *it) {
     andit *a = (andit *)it;
     double s = 0;
     for (uint32_t i = 0; i < a->npos; i++) s += qit_score(a->orig[i]);
-    return a->boost == 1 ? s + and_boost(a) : s;
+    return a->boost ? s + and_boost(a) : s;
 }
 
-int cs__qit_defer_boost(qit *it, double *bound) {
+/* The children's bounds and the boost's, without reading a position. */
+static double and_ub(qit *it) {
     andit *a = (andit *)it;
-    if (it->ops->score != and_score || !a->boost) return 0;
-    qit *leaves[64];
-    double idf;
-    if (and_leaves(a, leaves, &idf) < 2) return 0;
-    a->boost = 2;
-    *bound = 0.5 * idf;
-    return 1;
+    double s = a->boost_bound;
+    for (uint32_t i = 0; i < a->npos; i++) s += qit_ub(a->orig[i]);
+    return s;
 }
 
-double cs__qit_boost(qit *it) { return and_boost((andit *)it); }
+
+static double and_bound(qit *it, uint32_t t, uint32_t *upto) {
+    andit *a = (andit *)it;
+    if (it->done) return no_docs(upto);
+    for (uint32_t i = 0; i < a->npos; i++) /* no match before its rarest child's next */
+        if (ahead(a->pos[i], t, upto)) return 0;
+    double s = a->boost_bound;
+    *upto = CS_DOC_END - 1;
+    for (uint32_t i = 0; i < a->npos; i++) {
+        uint32_t u;
+        s += qit_bound(a->pos[i], t, &u);
+        *upto = CS_MIN(*upto, u);
+    }
+    return s;
+}
 
 static int no_spans(qit *it, const uint32_t **out) {
     (void)it;
@@ -351,7 +423,8 @@ static void and_free(qit *it) {
     cs__free(a);
 }
 
-static const qit_ops and_ops = {gen_next, and_advance, and_score, no_spans, and_free};
+static const qit_ops and_ops = {gen_next, and_advance, and_score, no_spans,
+                                and_free, and_ub,      and_bound};
 
 static int cmp_cost(const void *x, const void *y) {
     const qit *a = *(qit *const *)x, *b = *(qit *const *)y;
@@ -381,9 +454,21 @@ qit *cs__qit_and(qseg *qs, qit **pos, uint32_t npos, qit **neg, uint32_t nneg, i
     a->npos = npos;
     a->nneg = nneg;
     a->boost = boost;
+    if (boost) {
+        qit *leaves[64];
+        double idf;
+        if (and_leaves(a, leaves, &idf) >= 2) a->boost_bound = 0.5 * idf;
+        else a->boost = 0;
+    }
     /* the original order of leaves does not matter for the window */
     qsort(a->pos, npos, sizeof *a->pos, cmp_cost);
-    a->base = (qit){&and_ops, CS_DOC_END, a->pos[0]->cost, qs, 0, 0, 0};
+    a->base = (qit){&and_ops, CS_DOC_END, a->pos[0]->cost, qs, 0, 0, 0, 0, 0, 0};
+    a->base.maxs = a->boost_bound;
+    for (uint32_t i = 0; i < npos; i++) {
+        a->base.costly |= a->pos[i]->costly;
+        a->base.maxs += a->pos[i]->maxs;
+    }
+    a->base.costly |= a->boost != 0;
     return &a->base;
 }
 
@@ -391,19 +476,35 @@ qit *cs__qit_and(qseg *qs, qit **pos, uint32_t npos, qit **neg, uint32_t nneg, i
 
 typedef struct orit {
     qit base;
-    qit **kids;
+    qit **kids;                 /* by maxs, smallest first */
+    qit **orig;                 /* in query order: scores are summed in it, so
+                                   that a score does not depend on the segment */
+    double *pre;                /* pre[i]: sum of the maxs of kids[0..i) */
     uint32_t n;
 } orit;
+
+/* MaxScore: with a floor (root only), the first kids whose maxs sum below
+ * it cannot lift a document to it on their own.  Documents come from the
+ * others (essential) alone; the first are only moved to each candidate to
+ * add their scores, so long runs of their documents are never visited. */
+static uint32_t or_essential(orit *o) {
+    uint32_t ne = 0;
+    if (o->base.floor > 0)
+        while (ne < o->n && o->pre[ne + 1] < o->base.floor) ne++;
+    return ne;
+}
 
 static uint32_t or_advance(qit *it, uint32_t t) {
     orit *o = (orit *)it;
     if (it->done) return CS_DOC_END;
     if (it->doc != CS_DOC_END && it->doc >= t) return it->doc;
-    uint32_t best = CS_DOC_END;
-    for (uint32_t i = 0; i < o->n; i++) {
+    uint32_t best = CS_DOC_END, ne = or_essential(o);
+    if (ne) it->qs->pruned = 1;
+    for (uint32_t i = ne; i < o->n; i++) {
         uint32_t d = qit_advance(o->kids[i], t);
         if (d < best) best = d;
     }
+    for (uint32_t i = 0; i < ne && best != CS_DOC_END; i++) qit_advance(o->kids[i], best);
     return best == CS_DOC_END || it->qs->rc ? finish(it) : (it->doc = best);
 }
 
@@ -411,7 +512,28 @@ static double or_score(qit *it) {
     orit *o = (orit *)it;
     double s = 0;
     for (uint32_t i = 0; i < o->n; i++)
-        if (o->kids[i]->doc == it->doc) s += qit_score(o->kids[i]);
+        if (o->orig[i]->doc == it->doc) s += qit_score(o->orig[i]);
+    return s;
+}
+
+static double or_ub(qit *it) {
+    orit *o = (orit *)it;
+    double s = 0;
+    for (uint32_t i = 0; i < o->n; i++)
+        if (o->orig[i]->doc == it->doc) s += qit_ub(o->orig[i]);
+    return s;
+}
+
+static double or_bound(qit *it, uint32_t t, uint32_t *upto) {
+    orit *o = (orit *)it;
+    if (it->done) return no_docs(upto);
+    double s = 0;
+    *upto = CS_DOC_END - 1;
+    for (uint32_t i = 0; i < o->n; i++) {
+        uint32_t u;
+        s += qit_bound(o->kids[i], t, &u);
+        *upto = CS_MIN(*upto, u);
+    }
     return s;
 }
 
@@ -419,14 +541,27 @@ static void or_free(qit *it) {
     orit *o = (orit *)it;
     free_all(o->kids, o->n);
     cs__free(o->kids);
+    cs__free(o->pre);
+    cs__free(o->orig);
     cs__free(o);
 }
 
-static const qit_ops or_ops = {gen_next, or_advance, or_score, no_spans, or_free};
+static const qit_ops or_ops = {gen_next, or_advance, or_score, no_spans,
+                               or_free,  or_ub,      or_bound};
+
+static int cmp_maxs(const void *x, const void *y) {
+    const qit *a = *(qit *const *)x, *b = *(qit *const *)y;
+    return (a->maxs > b->maxs) - (a->maxs < b->maxs);
+}
 
 qit *cs__qit_or(qseg *qs, qit **kids, uint32_t n) {
     orit *o = cs__calloc(1, sizeof *o);
-    if (!o || !(o->kids = take(kids, n))) {
+    if (o) o->pre = cs__malloc(((size_t)n + 1) * sizeof *o->pre);
+    if (!o || !o->pre || !(o->kids = take(kids, n)) || !(o->orig = take(kids, n))) {
+        if (o) {
+            cs__free(o->pre);
+            cs__free(o->kids);
+        }
         cs__free(o);
         free_all(kids, n);
         set_err(qs, CS_ENOMEM);
@@ -435,7 +570,14 @@ qit *cs__qit_or(qseg *qs, qit **kids, uint32_t n) {
     o->n = n;
     uint64_t cost = 0;
     for (uint32_t i = 0; i < n; i++) cost += kids[i]->cost;
-    o->base = (qit){&or_ops, CS_DOC_END, cost, qs, 0, 0, 0};
+    o->base = (qit){&or_ops, CS_DOC_END, cost, qs, 0, 0, 0, 0, 0, 0};
+    qsort(o->kids, n, sizeof *o->kids, cmp_maxs);
+    o->pre[0] = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        o->base.costly |= o->kids[i]->costly;
+        o->pre[i + 1] = o->pre[i] + o->kids[i]->maxs;
+    }
+    o->base.maxs = o->pre[n];
     return &o->base;
 }
 
@@ -447,6 +589,7 @@ typedef struct phit {
     qit **el;
     uint32_t *offs, n, freq;
     uint32_t *sp, spcap;
+    int need_spans;             /* a NEAR reads every occurrence, even when counting */
 } phit;
 
 /* Counts the phrase's occurrences in the current document into ph->sp. */
@@ -455,27 +598,37 @@ static int phrase_match(phit *ph) {
     int cnt[64];
     uint32_t at[64];
     for (uint32_t i = 0; i < ph->n; i++) {
-        cnt[i] = ph->el[i]->ops->spans(ph->el[i], &sp[i]);
+        cnt[i] = leaf_positions(ph->el[i], &sp[i]);
         if (cnt[i] < 0) return cnt[i];
         at[i] = 0;
     }
     uint32_t nm = 0, len = ph->offs[ph->n - 1];
     for (int k = 0; k < cnt[0]; k++) {
-        uint32_t p0 = sp[0][2 * k];
+        uint32_t p0 = sp[0][k];
         if (p0 < ph->offs[0]) continue;
         uint32_t start = p0 - ph->offs[0], i = 1;
         for (; i < ph->n; i++) {
             uint32_t want = start + ph->offs[i];
-            while (at[i] < (uint32_t)cnt[i] && sp[i][2 * at[i]] < want) at[i]++;
-            if (at[i] >= (uint32_t)cnt[i] || sp[i][2 * at[i]] != want) break;
+            while (at[i] < (uint32_t)cnt[i] && sp[i][at[i]] < want) at[i]++;
+            if (at[i] >= (uint32_t)cnt[i] || sp[i][at[i]] != want) break;
         }
         if (i < ph->n) continue;
         if (grow_u32(&ph->sp, &ph->spcap, 2 * (nm + 1))) return CS_ENOMEM;
         ph->sp[2 * nm] = start;
         ph->sp[2 * nm + 1] = start + len;
         nm++;
+        /* counting: one occurrence decides; no score reads the frequency */
+        if (ph->base.qs->count_only && !ph->need_spans) break;
     }
     return (int)nm;
+}
+
+/* Cheap bound of the phrase's score in the AND's current document: the
+ * phrase occurs at most min(tf) times. */
+static double phrase_ub_tf(const phit *ph) {
+    uint32_t tf = UINT32_MAX;
+    for (uint32_t i = 0; i < ph->n; i++) tf = CS_MIN(tf, leaf_tf(ph->el[i]));
+    return ph->base.idf * tfnorm(ph->base.qs, ph->and->doc, tf);
 }
 
 static uint32_t phrase_advance(qit *it, uint32_t t) {
@@ -485,6 +638,12 @@ static uint32_t phrase_advance(qit *it, uint32_t t) {
     for (;;) {
         uint32_t d = qit_advance(ph->and, t);
         if (d == CS_DOC_END || it->qs->rc) return finish(it);
+        /* two-phase: positions only for a candidate that can enter the top k */
+        if (it->floor > 0 && phrase_ub_tf(ph) < it->floor) {
+            it->qs->pruned = 1;
+            t = d + 1;
+            continue;
+        }
         int m = phrase_match(ph);
         if (m < 0) {
             set_err(it->qs, m);
@@ -505,6 +664,22 @@ static double phrase_score(qit *it) {
     return s;
 }
 
+/* Each element's score bounds the phrase's at its tf; the phrase's tf is at
+ * most the smallest, so the tightest element (per unit of idf) bounds it. */
+static double phrase_bound(qit *it, uint32_t t, uint32_t *upto) {
+    phit *ph = (phit *)it;
+    if (it->done) return no_docs(upto);
+    double r = HUGE_VAL;
+    *upto = CS_DOC_END - 1;
+    for (uint32_t i = 0; i < ph->n; i++) {
+        uint32_t u;
+        double b = qit_bound(ph->el[i], t, &u);
+        *upto = CS_MIN(*upto, u);
+        if (ph->el[i]->idf > 0) r = CS_MIN(r, b / ph->el[i]->idf);
+    }
+    return r == HUGE_VAL ? 0 : r * it->idf;
+}
+
 static int phrase_spans(qit *it, const uint32_t **out) {
     phit *ph = (phit *)it;
     *out = ph->sp;
@@ -520,8 +695,8 @@ static void phrase_free(qit *it) {
     cs__free(ph);
 }
 
-static const qit_ops phrase_ops = {gen_next, phrase_advance, phrase_score, phrase_spans,
-                                   phrase_free};
+static const qit_ops phrase_ops = {gen_next,    phrase_advance, phrase_score, phrase_spans,
+                                   phrase_free, phrase_score,   phrase_bound};
 
 qit *cs__qit_phrase(qseg *qs, qit **elems, const uint32_t *offs, uint32_t n) {
     phit *ph = cs__calloc(1, sizeof *ph);
@@ -541,8 +716,9 @@ qit *cs__qit_phrase(qseg *qs, qit **elems, const uint32_t *offs, uint32_t n) {
         cs__free(ph);
         return NULL;
     }
-    ph->base = (qit){&phrase_ops, CS_DOC_END, ph->and->cost, qs, 0, 0, 0};
+    ph->base = (qit){&phrase_ops, CS_DOC_END, ph->and->cost, qs, 0, 0, 0, 0, 0, 0};
     for (uint32_t i = 0; i < n; i++) ph->base.idf += elems[i]->idf;
+    ph->base.maxs = ph->base.idf * (CS_BM25_K1 + 1);
     return &ph->base;
 }
 
@@ -566,7 +742,27 @@ static int follows(const uint32_t *ys, int ny, uint32_t x_end, uint32_t dist) {
     return lo < ny && (uint64_t)ys[2 * lo] - x_end <= dist;
 }
 
+/* Two words: one sweep over both sorted position lists (no span pairs),
+ * looking on each side of every position of a for the nearest of b. */
+static int near_words(nearit *n) {
+    const uint32_t *pa, *pb;
+    int na = leaf_positions(n->a, &pa);
+    if (na <= 0) return na;
+    int nb = leaf_positions(n->b, &pb);
+    if (nb <= 0) return nb;
+    int j = 0;
+    for (int i = 0; i < na; i++) {
+        while (j < nb && pb[j] <= pa[i]) j++;
+        if (j < nb && pb[j] - pa[i] <= n->dist) return 1; /* b after a */
+        int k = j - 1;
+        while (k >= 0 && pb[k] == pa[i]) k--;
+        if (k >= 0 && pa[i] - pb[k] <= n->dist) return 1; /* b before a */
+    }
+    return 0;
+}
+
 static int near_match(nearit *n) {
+    if (n->a->is_leaf && n->b->is_leaf) return near_words(n);
     const uint32_t *sa, *sb;
     int na = n->a->ops->spans(n->a, &sa);
     if (na <= 0) return na;
@@ -586,6 +782,12 @@ static uint32_t near_advance(qit *it, uint32_t t) {
     for (;;) {
         uint32_t d = qit_advance(n->and, t);
         if (d == CS_DOC_END || it->qs->rc) return finish(it);
+        /* two-phase, as for phrases: the score needs no position */
+        if (it->floor > 0 && qit_ub(n->a) + qit_ub(n->b) < it->floor) {
+            it->qs->pruned = 1;
+            t = d + 1;
+            continue;
+        }
         int m = near_match(n);
         if (m < 0) {
             set_err(it->qs, m);
@@ -601,13 +803,23 @@ static double near_score(qit *it) {
     return qit_score(n->a) + qit_score(n->b);
 }
 
+static double near_bound(qit *it, uint32_t t, uint32_t *upto) {
+    nearit *n = (nearit *)it;
+    if (it->done) return no_docs(upto);
+    uint32_t ua, ub;
+    double s = qit_bound(n->a, t, &ua) + qit_bound(n->b, t, &ub);
+    *upto = CS_MIN(ua, ub);
+    return s;
+}
+
 static void near_free(qit *it) {
     nearit *n = (nearit *)it;
     qit_free(n->and);
     cs__free(n);
 }
 
-static const qit_ops near_ops = {gen_next, near_advance, near_score, no_spans, near_free};
+static const qit_ops near_ops = {gen_next,  near_advance, near_score, no_spans,
+                                 near_free, near_score,   near_bound};
 
 qit *cs__qit_near(qseg *qs, qit *a, qit *b, uint32_t dist) {
     nearit *n = cs__calloc(1, sizeof *n);
@@ -620,13 +832,16 @@ qit *cs__qit_near(qseg *qs, qit *a, qit *b, uint32_t dist) {
     n->a = a;
     n->b = b;
     n->dist = dist;
+    if (a->ops == &phrase_ops) ((phit *)a)->need_spans = 1;
+    if (b->ops == &phrase_ops) ((phit *)b)->need_spans = 1;
     qit *both[2] = {a, b};
     n->and = cs__qit_and(qs, both, 2, NULL, 0, 0);
     if (!n->and) {
         cs__free(n);
         return NULL;
     }
-    n->base = (qit){&near_ops, CS_DOC_END, n->and->cost, qs, 0, 0, 0};
+    n->base = (qit){&near_ops, CS_DOC_END, n->and->cost, qs, 0, 0, 0, 0, 0, 0};
+    n->base.maxs = a->maxs + b->maxs;
     return &n->base;
 }
 
@@ -652,12 +867,19 @@ static double zero_score(qit *it) {
     return 0;
 }
 
+static double zero_bound(qit *it, uint32_t t, uint32_t *upto) {
+    (void)it;
+    (void)t;
+    return no_docs(upto);
+}
+
 static void lang_free(qit *it) {
     cs__free(((langit *)it)->lang);
     cs__free(it);
 }
 
-static const qit_ops lang_ops = {gen_next, lang_advance, zero_score, no_spans, lang_free};
+static const qit_ops lang_ops = {gen_next,  lang_advance, zero_score, no_spans,
+                                 lang_free, zero_score,   zero_bound};
 
 qit *cs__qit_lang(qseg *qs, int want) {
     langit *l = cs__calloc(1, sizeof *l);
@@ -680,7 +902,7 @@ qit *cs__qit_lang(qseg *qs, int want) {
         n += m.lang == want;
     }
     l->want = want;
-    l->base = (qit){&lang_ops, CS_DOC_END, n, qs, 0, 0, 0};
+    l->base = (qit){&lang_ops, CS_DOC_END, n, qs, 0, 0, 0, 0, 0, 0};
     return &l->base;
 }
 
@@ -691,7 +913,8 @@ static uint32_t empty_advance(qit *it, uint32_t t) {
 
 static void empty_free(qit *it) { cs__free(it); }
 
-static const qit_ops empty_ops = {gen_next, empty_advance, zero_score, no_spans, empty_free};
+static const qit_ops empty_ops = {gen_next,   empty_advance, zero_score, no_spans,
+                                  empty_free, zero_score,    zero_bound};
 
 qit *cs__qit_empty(qseg *qs) {
     qit *it = cs__calloc(1, sizeof *it);
@@ -699,6 +922,6 @@ qit *cs__qit_empty(qseg *qs) {
         set_err(qs, CS_ENOMEM);
         return NULL;
     }
-    *it = (qit){&empty_ops, CS_DOC_END, 0, qs, 0, 0, 0};
+    *it = (qit){&empty_ops, CS_DOC_END, 0, qs, 0, 0, 0, 0, 0, 0};
     return it;
 }

@@ -20,6 +20,11 @@ typedef struct qseg {
     double avgdl;               /* over the live documents of the whole index */
     cs_err *err;
     int rc;                     /* first error met (sticky) */
+    int pruned;                 /* a document range or candidate was skipped
+                                   without knowing whether it matches: the
+                                   count of matches is only a lower bound */
+    int count_only;             /* no scores wanted: a phrase may stop at its
+                                   first occurrence unless a NEAR needs spans */
 } qseg;
 
 /* One term of a leaf in one segment, with the variants (surface words) it
@@ -40,6 +45,14 @@ typedef struct qit_ops {
      * pairs (inclusive token positions) sorted by start; returns n or <0. */
     int      (*spans)(qit *, const uint32_t **spans);
     void     (*free)(qit *);
+    /* Upper bound of score() for the current document, without the costly
+     * part (positions for a proximity boost).  Cheap: the top-k loop calls it
+     * on every match and calls score() only when it can enter the top k. */
+    double   (*ub)(qit *);
+    /* Upper bound of the score of every document in [target, *upto] (*upto
+     * >= target), from the skip entries (block max tf, block min length)
+     * without decoding a block: block-max pruning.  Does not move. */
+    double   (*bound)(qit *, uint32_t target, uint32_t *upto);
 } qit_ops;
 
 struct qit {
@@ -50,11 +63,23 @@ struct qit {
     double idf;                 /* leaves: idf of the leaf (for boosts) */
     int is_leaf;
     int done;                   /* at the end (doc is CS_DOC_END before the start too) */
+    double floor;               /* root only (set by the top-k loop): a document
+                                   scoring below it cannot enter the top k, so a
+                                   phrase or NEAR may skip a candidate whose
+                                   cheap bound is below it without checking
+                                   positions (qs->pruned); 0 = off */
+    int costly;                 /* score() reads positions (a proximity boost)
+                                   that ub() leaves out */
+    double maxs;                /* bound of every document's score (MaxScore) */
 };
 
 static inline uint32_t qit_next(qit *it) { return it->ops->next(it); }
 static inline uint32_t qit_advance(qit *it, uint32_t t) { return it->ops->advance(it, t); }
 static inline double qit_score(qit *it) { return it->ops->score(it); }
+static inline double qit_ub(qit *it) { return it->ops->ub(it); }
+static inline double qit_bound(qit *it, uint32_t t, uint32_t *upto) {
+    return it->ops->bound(it, t, upto);
+}
 static inline void qit_free(qit *it) { if (it) it->ops->free(it); }
 
 double cs__bm25_idf(uint64_t N, uint64_t df);
@@ -64,12 +89,6 @@ double cs__bm25_idf(uint64_t N, uint64_t df);
 qit *cs__qit_leaf(qseg *qs, const qmember *m, uint32_t n, double idf, int want_spans);
 qit *cs__qit_and(qseg *qs, qit **pos, uint32_t npos, qit **neg, uint32_t nneg, int boost);
 qit *cs__qit_or(qseg *qs, qit **kids, uint32_t n);
-/* For the root of a query: when it is an AND with a proximity boost, stop
- * adding the boost to its score, return 1 and the boost's upper bound, so
- * that the caller computes it (cs__qit_boost: positions, costly) only for
- * documents that could enter the top k. */
-int   cs__qit_defer_boost(qit *it, double *bound);
-double cs__qit_boost(qit *it);
 qit *cs__qit_phrase(qseg *qs, qit **elems, const uint32_t *offs, uint32_t n);
 qit *cs__qit_near(qseg *qs, qit *a, qit *b, uint32_t dist);
 qit *cs__qit_lang(qseg *qs, int lang);

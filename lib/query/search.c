@@ -11,7 +11,10 @@
  *      is the same in every segment;
  *   3. per segment, build an iterator tree and walk it: deleted documents
  *      are skipped, matches counted, and (unless counting only) scored into
- *      a bounded heap of the best offset+limit hits;
+ *      a bounded heap of the best offset+limit hits.  Once the heap is full,
+ *      documents that cannot beat its worst hit are skipped by their score
+ *      bounds (block-max pruning, two-phase phrases): the total is then a
+ *      lower bound (cs_results_total_is_exact);
  *   4. the hits, best first (ties: by path), with their snippets.
  */
 #include <stdlib.h>
@@ -37,6 +40,7 @@ struct cs_results {
     cs_err err;
     size_t errcol;
     size_t total;
+    int inexact;                /* total is a lower bound: pruning skipped documents */
     rhit *hits;
     size_t n;
     cs_buf strings;             /* paths and snippets, NUL-terminated */
@@ -71,6 +75,8 @@ typedef struct sctx {
     size_t nheap, k;            /* k = offset + limit; 0 = unbounded */
     size_t cap_heap;
     uint32_t **dead, *ndead;    /* per segment: its deleted documents (dead_list) */
+    double floor;               /* once the heap is full: what a hit must reach */
+    int have_floor;
 } sctx;
 
 /* ---- results ----------------------------------------------------------------- */
@@ -89,6 +95,7 @@ void cs_results_free(cs_results *res) {
 }
 
 size_t cs_results_total(const cs_results *res) { return res ? res->total : 0; }
+int cs_results_total_is_exact(const cs_results *res) { return res ? !res->inexact : 1; }
 size_t cs_results_count(const cs_results *res) { return res ? res->n : 0; }
 const char *cs_results_errmsg(const cs_results *res) { return res ? res->err.msg : ""; }
 size_t cs_results_error_column(const cs_results *res) { return res ? res->errcol : 0; }
@@ -585,11 +592,21 @@ static void heap_sift_down(sctx *c, size_t i) {
     }
 }
 
+/* The floor of a full heap: the worst hit's score, lowered by a relative
+ * hair, because bounds are sums in another order than scores and a score
+ * equal to the worst hit's may still enter by its path. */
+static void set_floor(sctx *c) {
+    double w = c->heap[0].score;
+    c->floor = w - 1e-9 * (w < 0 ? -w : w);
+    c->have_floor = 1;
+}
+
 static int heap_push(sctx *c, const hitref *h) {
     if (c->k && c->nheap == c->k) {
         if (!better(c->r, h, &c->heap[0])) return 0;
         c->heap[0] = *h;
         heap_sift_down(c, 0);
+        set_floor(c);
         return 0;
     }
     if (c->nheap == c->cap_heap) {
@@ -609,6 +626,7 @@ static int heap_push(sctx *c, const hitref *h) {
         c->heap[p] = t;
         i = p;
     }
+    if (c->nheap == c->k) set_floor(c);
     return 0;
 }
 
@@ -621,18 +639,58 @@ static int cmp_hits(const void *a, const void *b) {
     return 0;
 }
 
-/* Walks segment s: counts matches and keeps the best. */
-static int run_segment(sctx *c, const cs_qnode *tree, uint32_t s, unsigned flags, size_t *total) {
+/* Block-max pruning: the first target >= t whose range may hold a document
+ * scoring floor or more; ranges whose bound is below it are skipped without
+ * being decoded.  bc caches the last bound and the end of its range. */
+typedef struct bcache {
+    double bound;
+    uint32_t upto;
+    int valid;
+} bcache;
+
+static uint32_t skip_blocks(qit *it, uint32_t t, double floor, bcache *bc) {
+    for (;;) {
+        if (!bc->valid || t > bc->upto) {
+            bc->bound = qit_bound(it, t, &bc->upto);
+            bc->valid = 1;
+        }
+        if (bc->bound >= floor) return t;
+        it->qs->pruned = 1;
+        if (bc->upto >= CS_DOC_END - 1) return CS_DOC_END;
+        t = bc->upto + 1;
+    }
+}
+
+/* Walks segment s: counts matches and keeps the best.  prune: a ranked
+ * search that need not count every match; once the heap is full, ranges
+ * whose bound is below its floor are skipped, and a costly score (the
+ * proximity boost: positions) is computed only when its cheap bound
+ * reaches the floor. */
+static int run_segment(sctx *c, const cs_qnode *tree, uint32_t s, unsigned flags, int prune,
+                       size_t *total, int *inexact) {
     const cs_segref *ref = &c->r->man.segs[s];
-    qseg qs = {ref, ref->ndocs, 0, c->err, 0};
+    qseg qs = {ref, ref->ndocs, 0, c->err, 0, 0, (flags & CS_SEARCH_COUNT) != 0};
     qs.avgdl = c->r->live_docs ? (double)c->r->live_tokens / (double)c->r->live_docs : 1;
     uint32_t next_leaf = 0;
     qit *it = build(c, &qs, s, tree, &next_leaf, 0);
     int rc = qs.rc;
     if (!it) return rc ? rc : CS_ENOMEM;
-    double bound = 0;
-    int deferred = cs__qit_defer_boost(it, &bound);
-    for (uint32_t d; !rc && (d = qit_next(it)) != CS_DOC_END;) {
+    bcache bc = {0, 0, 0};
+    uint32_t t = 0, d;
+    while (!rc) {
+        int have = prune && c->have_floor;
+        double floor = c->floor;
+        if (have) {
+            it->floor = floor;
+            if ((t = skip_blocks(it, t, floor, &bc)) == CS_DOC_END) break;
+        }
+        d = t && it->doc == t - 1 ? qit_next(it) : qit_advance(it, t);
+        if (d == CS_DOC_END) break;
+        if (have && d > bc.upto) { /* past the bound's range: check the next one */
+            t = d;
+            continue;
+        }
+        t = d + 1;
         if (d >= ref->ndocs) {
             rc = cs__err(c->err, CS_ECORRUPT, "segment s%08x: document id out of range", ref->id);
             break;
@@ -640,14 +698,13 @@ static int run_segment(sctx *c, const cs_qnode *tree, uint32_t s, unsigned flags
         if (cs_is_deleted(ref, d)) continue;
         (*total)++;
         if (flags & CS_SEARCH_COUNT) continue;
+        if (have && it->costly && qit_ub(it) < floor) continue;
         hitref h = {qit_score(it), s, d};
-        /* the boost only matters if it can lift the document into the top k */
-        if (deferred && (!c->k || c->nheap < c->k || h.score + bound >= c->heap[0].score))
-            h.score += cs__qit_boost(it);
         rc = heap_push(c, &h);
         if (!rc) rc = qs.rc;
     }
     if (!rc) rc = qs.rc;
+    *inexact |= qs.pruned;
     qit_free(it);
     return rc;
 }
@@ -758,7 +815,9 @@ static int search(cs_results *res, cs_reader *r, const char *query, size_t len,
     c.err = &res->err;
     c.k = o->limit ? o->offset + o->limit : 0;
     rc = collect(&c, tree, 0);
-    for (uint32_t s = 0; !rc && s < r->man.nsegs; s++) rc = run_segment(&c, tree, s, o->flags, &res->total);
+    int prune = c.k && !(o->flags & (CS_SEARCH_COUNT | CS_SEARCH_EXACT_TOTAL));
+    for (uint32_t s = 0; !rc && s < r->man.nsegs; s++)
+        rc = run_segment(&c, tree, s, o->flags, prune, &res->total, &res->inexact);
     if (!rc && !(o->flags & CS_SEARCH_COUNT)) rc = make_hits(res, &c, a, o);
     free_leaves(&c);
     cs__free(c.heap);

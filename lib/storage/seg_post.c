@@ -347,15 +347,26 @@ static int pos_block_open(cs_postings *p) {
 }
 
 /* Steps over the positions of the block's docs before the current one:
- * counting varint terminators is all it takes. */
+ * counting varint terminators (bytes with the top bit clear) is all it
+ * takes, eight bytes at a time while more terminators are wanted than a
+ * word holds (its trailing continuation bytes then belong to a varint that
+ * is skipped too). */
 static int pos_skip_to(cs_postings *p) {
     const unsigned char *q = p->pos_p, *e = p->pos_end;
-    while (p->pos_idx < p->idx) {
-        for (uint32_t k = p->tfs[p->pos_idx]; k > 0; q++) {
-            if (q >= e) return fail(p, CS_F_POS, "positions out of bounds", p->block), p->rc;
-            k -= !(*q & 0x80);
-        }
-        p->pos_idx++;
+    uint64_t k = 0;
+    for (; p->pos_idx < p->idx; p->pos_idx++) k += p->tfs[p->pos_idx];
+    while (k > 8 && e - q >= 8) {
+        uint64_t w;
+        memcpy(&w, q, 8);
+        /* terminators as 0/1 per byte, summed by one multiplication */
+        unsigned c = (unsigned)((((~w & 0x8080808080808080ull) >> 7) * 0x0101010101010101ull) >> 56);
+        if (c >= k) break;
+        k -= c;
+        q += 8;
+    }
+    for (; k > 0; q++) {
+        if (q >= e) return fail(p, CS_F_POS, "positions out of bounds", p->block), p->rc;
+        k -= !(*q & 0x80);
     }
     p->pos_p = q;
     return 0;
@@ -392,7 +403,8 @@ int cs_post_positions(cs_postings *p, const uint32_t **pos, const uint8_t **var)
         uint64_t mask = (1u << vb) - 1, next = 0;
         for (uint32_t i = 0; i < tf; i++) {
             uint64_t v;
-            if (cs_varint(&q, e, &v)) return fail(p, CS_F_POS, "bad positions", p->block), p->rc;
+            if (q < e && *q < 0x80) v = *q++; /* most gaps take one byte */
+            else if (cs_varint(&q, e, &v)) return fail(p, CS_F_POS, "bad positions", p->block), p->rc;
             next += CS_MIN(v >> vb, (uint64_t)UINT32_MAX + 1); /* no wrap: next <= 2^33 */
             if (next > UINT32_MAX) return fail(p, CS_F_POS, "bad positions", p->block), p->rc;
             p->pos[i] = (uint32_t)next++;

@@ -1,0 +1,168 @@
+/*
+ * check_topk.c — the top-k suite: pruned ranked search (block-max bounds,
+ * two-phase phrases and NEAR, docs/performance.md) must return exactly the
+ * hits of an exhaustive evaluation (CS_SEARCH_EXACT_TOTAL), and its total
+ * must be a true lower bound (include/civsearch.h: cs_results_total).
+ *
+ * The corpus is generated: a few thousand documents of a Zipf-like
+ * vocabulary, so that common words have many postings blocks of 128 with
+ * different max tf and min length, in three segments with deletions, with
+ * duplicate documents so that scores tie and the path decides.  Queries are
+ * drawn at random from every class (term, AND, OR, NOT, phrase, NEAR,
+ * prefix and their mixtures) with a fixed seed, so a failure repeats.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "civsearch.h"
+#include "suites.h"
+#include "testutil.h"
+
+#define NWORDS 40
+#define NDOCS  2400
+
+static const char *const vocab[NWORDS] = {
+    "the", "of", "and", "kernel", "memory", "page", "table", "device", "tree", "civic",
+    "space", "rights", "human", "law", "state", "court", "press", "vote", "union", "water",
+    "north", "river", "stone", "glass", "paper", "light", "bread", "salt", "iron", "wind",
+    "право", "человек", "закон", "свобода", "суд", "народ", "земля", "вода", "слово", "мир"};
+
+static uint64_t rng = 88172645463325252ull;
+
+static uint32_t rnd(uint32_t n) {
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng % n);
+}
+
+/* A Zipf-like word: low indexes far more often. */
+static const char *zipf_word(void) {
+    uint32_t a = rnd(NWORDS), b = rnd(NWORDS);
+    return vocab[a < b ? a : b];
+}
+
+static void gen_doc(char *buf, size_t cap) {
+    size_t len = 0, ntok = 1 + rnd(8) * rnd(30);
+    buf[0] = '\0';
+    for (size_t i = 0; i < ntok && len + 40 < cap; i++) {
+        /* a common phrase now and then, so that phrases and NEAR match */
+        const char *w = rnd(10) == 0 ? "page table" : zipf_word();
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? " " : "", w);
+    }
+}
+
+static char *dir;
+static cs_reader *R;
+
+static void topk_setup(void) {
+    dir = cs_test_tmpdir("topk");
+    cs_index *ix = NULL;
+    ck_assert_int_eq(cs_index_open(&ix, dir, NULL), 0);
+    char text[4096], path[32], prev[4096] = "the";
+    for (int d = 0; d < NDOCS; d++) {
+        if (d % 7 == 3) snprintf(text, sizeof text, "%s", prev); /* a duplicate: a tie */
+        else gen_doc(text, sizeof text);
+        snprintf(prev, sizeof prev, "%s", text);
+        snprintf(path, sizeof path, "d%05d", (d * 7919) % NDOCS); /* paths not in id order */
+        ck_assert_int_eq(cs_index_add_text(ix, path, text, strlen(text), 0), 0);
+        if (d == NDOCS / 2 || d == NDOCS * 3 / 4) ck_assert_int_eq(cs_index_commit(ix), 0);
+    }
+    ck_assert_int_eq(cs_index_commit(ix), 0);
+    for (int d = 0; d < NDOCS; d += 13) {
+        snprintf(path, sizeof path, "d%05d", d);
+        ck_assert_int_eq(cs_index_remove(ix, path), 0);
+    }
+    ck_assert_int_eq(cs_index_commit(ix), 0);
+    cs_index_close(ix);
+    ck_assert_int_eq(cs_reader_open(&R, dir), 0);
+}
+
+static void topk_teardown(void) {
+    cs_reader_close(R);
+    cs_test_tmpdir_free(dir);
+}
+
+/* A random query of one of the classes. */
+static void gen_query(char *q, size_t cap) {
+    const char *a = zipf_word(), *b = zipf_word(), *c = zipf_word();
+    switch (rnd(12)) {
+    case 0: snprintf(q, cap, "%s", a); break;
+    case 1: snprintf(q, cap, "%s %s", a, b); break;
+    case 2: snprintf(q, cap, "%s %s %s", a, b, c); break;
+    case 3: snprintf(q, cap, "%s OR %s", a, b); break;
+    case 4: snprintf(q, cap, "(%s %s) OR (%s page)", a, b, c); break;
+    case 5: snprintf(q, cap, "%s -%s", a, b); break;
+    case 6: snprintf(q, cap, "\"%s %s\"", a, b); break;
+    case 7: snprintf(q, cap, "%s NEAR/%u %s", a, 1 + rnd(5), b); break;
+    case 8: snprintf(q, cap, "%.2s* %s", a, b); break;
+    case 9: snprintf(q, cap, "\"page table\" %s", a); break;
+    case 10: snprintf(q, cap, "%s NEAR/3 \"page table\" OR %s", a, b); break;
+    default: snprintf(q, cap, "\"%s page\" OR %s", a, b); break;
+    }
+}
+
+static cs_results *search(const char *q, unsigned flags, size_t limit, size_t offset) {
+    cs_search_options o = CS_SEARCH_OPTIONS_INIT;
+    o.flags = flags | CS_SEARCH_NOSNIPPET;
+    o.limit = limit;
+    o.offset = offset;
+    cs_results *res = NULL;
+    int rc = cs_search(R, q, strlen(q), &o, &res);
+    ck_assert_msg(rc == 0, "[%s]: %s", q, cs_results_errmsg(res));
+    return res;
+}
+
+/* Pruned and exhaustive top-k of q: the same hits, the same scores. */
+static void compare(const char *q, size_t limit, size_t offset, size_t *pruned) {
+    cs_results *p = search(q, 0, limit, offset);
+    cs_results *x = search(q, CS_SEARCH_EXACT_TOTAL, limit, offset);
+    cs_results *n = search(q, CS_SEARCH_COUNT, 0, 0);
+    size_t exact = cs_results_total(n), tp = cs_results_total(p);
+    ck_assert_uint_eq(cs_results_total(x), exact);
+    ck_assert_int_eq(cs_results_total_is_exact(x), 1);
+    ck_assert_int_eq(cs_results_total_is_exact(n), 1);
+    ck_assert_uint_eq(cs_results_count(p), cs_results_count(x));
+    for (size_t i = 0; i < cs_results_count(p); i++) {
+        cs_hit a, b;
+        ck_assert_int_eq(cs_results_hit(p, i, &a), 0);
+        ck_assert_int_eq(cs_results_hit(x, i, &b), 0);
+        ck_assert_msg(!strcmp(a.path, b.path) && a.score == b.score,
+                      "[%s] limit %zu offset %zu hit %zu: %s %.17g, exhaustive %s %.17g", q,
+                      limit, offset, i, a.path, a.score, b.path, b.score);
+    }
+    size_t k = offset + limit;
+    ck_assert_msg(tp <= exact && tp >= (k < exact ? k : exact), "[%s]: total %zu of %zu", q, tp,
+                  exact);
+    if (cs_results_total_is_exact(p)) ck_assert_uint_eq(tp, exact);
+    else (*pruned)++;
+    cs_results_free(p);
+    cs_results_free(x);
+    cs_results_free(n);
+}
+
+START_TEST(pruned_equals_exhaustive) {
+    static const size_t pages[][2] = {{1, 0}, {3, 0}, {10, 0}, {10, 5}, {50, 0}};
+    size_t pruned = 0;
+    char q[256];
+    for (int i = 0; i < 300; i++) {
+        gen_query(q, sizeof q);
+        for (size_t j = 0; j < sizeof pages / sizeof pages[0]; j++)
+            compare(q, pages[j][0], pages[j][1], &pruned);
+    }
+    /* the test is worth something only if pruning happened often */
+    ck_assert_msg(pruned > 300, "pruning skipped documents in only %zu searches", pruned);
+}
+END_TEST
+
+Suite *topk_suite(void) {
+    Suite *s = suite_create("topk");
+    TCase *tc = tcase_create("random");
+    tcase_set_timeout(tc, 120);
+    tcase_add_unchecked_fixture(tc, topk_setup, topk_teardown);
+    tcase_add_test(tc, pruned_equals_exhaustive);
+    suite_add_tcase(s, tc);
+    return s;
+}
