@@ -1,5 +1,5 @@
 /*
- * seg_write.c — cs_segw_*: writes the six files of one segment.
+ * seg_write.c — cs_segw_*: writes the seven files of one segment.
  *
  * Every file is written front to back through its own 64 KiB buffer and
  * checksummed as it goes, so the writer never seeks and never holds more
