@@ -344,6 +344,29 @@ START_TEST(test_crc32c_sw_equals_hw)
 }
 END_TEST
 
+/* The hardware path runs three lanes of 4096 and then of 256 bytes when the
+ * buffer is long enough: lengths around every lane boundary, at two
+ * alignments, must give the table's result. */
+START_TEST(test_crc32c_lanes)
+{
+    enum { MAX = 3 * 4096 * 2 + 3 * 256 * 2 + 64 };
+    unsigned char *buf = malloc(MAX + 1);
+    ck_assert_ptr_nonnull(buf);
+    rng_state = 11;
+    for (size_t i = 0; i <= MAX; i++) buf[i] = (unsigned char)rnd();
+    static const size_t base[] = {3 * 256, 2 * 3 * 256, 3 * 4096, 3 * 4096 + 3 * 256,
+                                  2 * 3 * 4096, MAX - 16};
+    for (size_t b = 0; b < sizeof base / sizeof *base; b++)
+        for (size_t d = 0; d < 24; d++)
+            for (size_t off = 0; off < 2; off++) {
+                size_t n = base[b] - 12 + d;
+                ck_assert_uint_eq(cs__crc32c_sw(0xdeadbeefu, buf + off, n),
+                                  cs_crc32c(0xdeadbeefu, buf + off, n));
+            }
+    free(buf);
+}
+END_TEST
+
 START_TEST(test_hash64_known)
 {
     /* XXH64, seed 0: reference values. */
@@ -988,6 +1011,7 @@ Suite *segment_suite(void) {
     TCase *tc = tcase_create("checksums");
     tcase_add_test(tc, test_crc32c_known);
     tcase_add_test(tc, test_crc32c_sw_equals_hw);
+    tcase_add_test(tc, test_crc32c_lanes);
     tcase_add_test(tc, test_hash64_known);
     tcase_add_test(tc, test_trailer);
     suite_add_tcase(s, tc);
