@@ -1006,6 +1006,83 @@ START_TEST(test_damage_truncate)
 }
 END_TEST
 
+/* Open checks the document table's offsets and lengths, not its records:
+ * each record carries its own CRC, checked when it is read.  A damaged
+ * record is reported for that document only; a damaged length at open. */
+START_TEST(test_damage_docs_lazy)
+{
+    model m;
+    char *dir, path[512];
+    damage_setup(&m, &dir);
+    snprintf(path, sizeof path, "%s/s00000003.docs", dir);
+    size_t n;
+    unsigned char *orig = slurp(path, &n), *bad = malloc(n);
+    const mdoc *d = &m.docs[7];
+    unsigned char *at = memmem(orig, n, d->path, d->plen);
+    ck_assert_ptr_nonnull(at);
+    memcpy(bad, orig, n);
+    bad[at - orig + 1] ^= 0x20;
+    spit(path, bad, n);
+    cs_err err = {{0}};
+    cs_seg *s = open_ok(dir, 3);
+    cs_docmeta dm;
+    ck_assert_int_eq(cs_seg_doc(s, 6, &dm, &err), 0);
+    ck_assert_int_eq(cs_seg_doc(s, 8, &dm, &err), 0);
+    ck_assert_int_eq(cs_seg_doc(s, 7, &dm, &err), CS_ECORRUPT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "record of document 7"));
+    const char *t;
+    size_t tn;
+    ck_assert_int_eq(cs_seg_text(s, 7, &t, &tn, &err), CS_ECORRUPT);
+    ck_assert_int_eq(cs_seg_verify(s, &err), CS_ECORRUPT);
+    cs_seg_close(s);
+    /* the last document's length: in the arrays, 36 bytes before the end of
+     * the body (4 of it, then the 32-byte footer) */
+    memcpy(bad, orig, n);
+    bad[n - 24 - 32 - 4] ^= 1;
+    spit(path, bad, n);
+    ck_assert_int_eq(cs_seg_open(&s, dir, 3, &err), CS_ECORRUPT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "document table"));
+    spit(path, orig, n);
+    free(orig);
+    free(bad);
+    cs_test_tmpdir_free(dir);
+    model_free(&m);
+}
+END_TEST
+
+/* The .words and .keys indexes are checked at first use, not at open: a
+ * damaged .words index leaves terms readable and fails every word lookup. */
+START_TEST(test_damage_words_index_lazy)
+{
+    model m;
+    char *dir, path[512];
+    damage_setup(&m, &dir);
+    snprintf(path, sizeof path, "%s/s00000003.words", dir);
+    size_t n;
+    unsigned char *orig = slurp(path, &n);
+    unsigned char *bad = malloc(n);
+    memcpy(bad, orig, n);
+    bad[n - 24 - 36 - 1] ^= 0x40;   /* last byte of the first keys */
+    spit(path, bad, n);
+    cs_err err = {{0}};
+    cs_seg *s = open_ok(dir, 3);
+    cs_terminfo ti;
+    ck_assert_int_eq(cs_seg_term(s, m.terms[0].key, m.terms[0].len, &ti, &err), 0);
+    cs_seg_iter it;
+    for (int k = 0; k < 2; k++) {
+        ck_assert_int_eq(cs_seg_words_seek(s, "", 0, &it, &err), CS_ECORRUPT);
+        ck_assert_ptr_nonnull(strstr(err.msg, "index checksum"));
+    }
+    ck_assert_int_eq(cs_seg_verify(s, &err), CS_ECORRUPT);
+    cs_seg_close(s);
+    spit(path, orig, n);
+    free(orig);
+    free(bad);
+    cs_test_tmpdir_free(dir);
+    model_free(&m);
+}
+END_TEST
+
 Suite *segment_suite(void) {
     Suite *s = suite_create("segment");
     TCase *tc = tcase_create("checksums");
@@ -1036,6 +1113,8 @@ Suite *segment_suite(void) {
     tcase_set_timeout(tc, 600);
     tcase_add_loop_test(tc, test_damage_flip, 0, 7);
     tcase_add_loop_test(tc, test_damage_truncate, 0, 7);
+    tcase_add_test(tc, test_damage_docs_lazy);
+    tcase_add_test(tc, test_damage_words_index_lazy);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -25,11 +25,17 @@
  */
 #include "storage_int.h"
 
+static int keys_ready(const cs__keys *k, cs_err *err);
+
 static const cs__keys *keys_of(const cs_seg *s, int kind) {
     return kind == CS_F_WORDS ? &s->words : kind == CS_F_KEYS ? &s->names : &s->dict;
 }
 
-int cs__keys_open(cs__keys *k, const cs__file *f, int nvals, cs_err *err) {
+/* Reads the footer: cheap, one page.  The index is checked by keys_check,
+ * at open for .dict (every query needs it) and at first use for .words
+ * and .keys (only prefixes, ~ items and merges need them): 0.5 MB of the
+ * benchmark index that a plain query never reads. */
+int cs__keys_open(cs__keys *k, const cs__file *f, int nvals, int lazy, cs_err *err) {
     k->f = f;
     k->nvals = nvals;
     if (f->body_len < CS_KEYS_FOOTER)
@@ -40,32 +46,49 @@ int cs__keys_open(cs__keys *k, const cs__file *f, int nvals, cs_err *err) {
     uint64_t keys_off = cs_rd_u64le(ft + 16), nblocks = cs_rd_u32le(ft + 24);
     if (cs_rd_u32le(ft + 28) != CS_KEY_BLOCK || nblocks != nkeys / CS_KEY_BLOCK +
             (nkeys % CS_KEY_BLOCK != 0) || index_off > keys_off || keys_off > foot ||
-            keys_off - index_off != nblocks * CS_KEYS_IDX_ENTRY)
+            keys_off - index_off != nblocks * CS_KEYS_IDX_ENTRY ||
+            (nblocks == 0 && index_off != 0))
         return cs__err(err, CS_ECORRUPT, "%s: bad footer", f->path);
-    if (cs_crc32c(0, f->map + index_off, (size_t)(f->body_len - 4 - index_off)) !=
-        cs_rd_u32le(ft + 32))
-        return cs__err(err, CS_ECORRUPT, "%s: index checksum mismatch", f->path);
     k->nkeys = nkeys;
     k->nblocks = nblocks;
     k->index_off = index_off;
     k->index = f->map + index_off;
     k->keys = f->map + keys_off;
-    /* Make the index self-consistent once, so lookups need no checks on it:
-     * blocks tile [0, index_off), each holds at least an entry and a CRC,
-     * first keys lie inside the key area. */
-    uint64_t key_room = foot - keys_off;
-    for (uint64_t b = 0; b < nblocks; b++) {
+    atomic_init(&k->ready, 0);
+    return lazy ? 0 : keys_ready(k, err);
+}
+
+/* The index's CRC, then makes it self-consistent once, so that lookups need
+ * no checks on it: blocks tile [0, index_off), each holds at least an entry
+ * and a CRC, first keys lie inside the key area. */
+static int keys_check(const cs__keys *k, cs_err *err) {
+    const cs__file *f = k->f;
+    uint64_t foot = f->body_len - CS_KEYS_FOOTER;
+    if (cs_crc32c(0, k->index, (size_t)(f->body_len - 4 - k->index_off)) !=
+        cs_rd_u32le(f->map + foot + 32))
+        return cs__err(err, CS_ECORRUPT, "%s: index checksum mismatch", f->path);
+    uint64_t key_room = foot - (uint64_t)(k->keys - f->map);
+    for (uint64_t b = 0; b < k->nblocks; b++) {
         const unsigned char *e = k->index + b * CS_KEYS_IDX_ENTRY;
         uint64_t off = cs_rd_u64le(e), ko = cs_rd_u32le(e + 8), kl = cs_rd_u32le(e + 12);
-        uint64_t end = b + 1 < nblocks ? cs_rd_u64le(e + CS_KEYS_IDX_ENTRY) : index_off;
-        if ((b == 0 && off != 0) || end <= off || end - off < 4 + 2 + (uint64_t)nvals ||
+        uint64_t end = b + 1 < k->nblocks ? cs_rd_u64le(e + CS_KEYS_IDX_ENTRY) : k->index_off;
+        if ((b == 0 && off != 0) || end <= off || end - off < 4 + 2 + (uint64_t)k->nvals ||
             kl > CS_MAX_KEY || ko > key_room || kl > key_room - ko)
             return cs__err(err, CS_ECORRUPT, "%s: bad index entry for block %llu", f->path,
                            (unsigned long long)b);
     }
-    if (nblocks == 0 && index_off != 0)
-        return cs__err(err, CS_ECORRUPT, "%s: bad footer", f->path);
     return 0;
+}
+
+/* 0 once the index is checked.  Threads sharing a segment may both run the
+ * check the first time: it only reads, and both reach the same answer.  A
+ * damaged index is checked (and reported) again on every use. */
+static int keys_ready(const cs__keys *k, cs_err *err) {
+    cs__keys *m = (cs__keys *)k;     /* the flag is the only mutable field */
+    if (atomic_load_explicit(&m->ready, memory_order_acquire)) return 0;
+    int rc = keys_check(k, err);
+    if (!rc) atomic_store_explicit(&m->ready, 1, memory_order_release);
+    return rc;
 }
 
 void cs__keys_first(const cs__keys *k, uint64_t b, const unsigned char **key, size_t *len) {
@@ -168,7 +191,8 @@ int cs__iter_step(cs_seg_iter *it, uint64_t v[CS_TERM_VALS]) {
     const cs__keys *k = keys_of(it->seg, it->kind);
     uint64_t b = it->ord / CS_KEY_BLOCK;
     if (b != it->block) {
-        int rc = block_load(k, b, &it->p, &it->end, it->err);
+        int rc = keys_ready(k, it->err);
+        if (!rc) rc = block_load(k, b, &it->p, &it->end, it->err);
         if (rc) return rc;
         it->block = b;
         it->len = 0;
@@ -189,8 +213,10 @@ static int iter_seek(const cs_seg *s, int kind, const char *t, size_t n, cs_seg_
     iter_init(s, kind, it, err);
     const cs__keys *k = keys_of(s, kind);
     if (k->nkeys == 0) return 0;
+    int rc = keys_ready(k, err);
+    if (rc) return rc;
     uint64_t b = block_find(k, t, n), stop = CS_MIN(k->nkeys, (b + 1) * CS_KEY_BLOCK);
-    int rc = block_load(k, b, &it->p, &it->end, err);
+    rc = block_load(k, b, &it->p, &it->end, err);
     if (rc) return rc;
     it->block = b;
     it->ord = b * CS_KEY_BLOCK;

@@ -3,8 +3,10 @@
  * what is cheap to check, and serves the document table and stored text.
  *
  * Verified on open: every trailer (magic, version, kind, length, its own
- * CRC); the whole .docs body (CRC32C: it is small, and cs_seg_doclen() on
- * the scoring hot path then needs no check); the footers and sparse indexes
+ * CRC); the .docs offsets and doclens (their own CRC32C, so that
+ * cs_seg_doclen() on the scoring hot path needs no check; each record has
+ * its own CRC, checked when it is read: a query touches the few records it
+ * shows, not the table); the footers and sparse indexes
  * of .dict, .words and .keys (their own CRC32C).  Everything else — dictionary
  * blocks, postings blocks, positions, stored texts — carries a CRC32C that
  * is checked when it is read, so opening costs O(documents + blocks), not
@@ -12,7 +14,7 @@
  *
  * .docs body (see docs/format.md):
  *   record{ndocs} offsets:u64{ndocs} doclens:u32{ndocs} footer
- *   footer := ndocs:u32 reserved:u32 recs_len:u64 ntokens:u64 text_len:u64
+ *   footer := ndocs:u32 arrays_crc:u32 recs_len:u64 ntokens:u64 text_len:u64
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,13 +55,11 @@ static int map_file(cs_seg *s, const char *dir, uint32_t id, int i, cs_err *err)
                             &f->body_crc, err);
 }
 
-/* The whole .docs body is CRC-checked, then its footer and arrays are made
- * consistent, so that the per-document accessors need only check records. */
+/* The .docs footer, offsets and doclens are checked (CRC and consistency),
+ * so that the per-document accessors need only check their record. */
 static int docs_open(cs_seg *s, cs_err *err) {
     const cs__file *f = &s->f[CS_F_DOCS];
     const unsigned char *b = f->map;
-    if (cs_crc32c(0, b, f->body_len) != f->body_crc)
-        return cs__err(err, CS_ECORRUPT, "%s: checksum mismatch", f->path);
     if (f->body_len < CS_DOCS_FOOTER)
         return cs__err(err, CS_ECORRUPT, "%s: body too short", f->path);
     const unsigned char *ft = b + f->body_len - CS_DOCS_FOOTER;
@@ -68,6 +68,8 @@ static int docs_open(cs_seg *s, cs_err *err) {
     uint64_t room = f->body_len - CS_DOCS_FOOTER;
     if (ndocs >= UINT32_MAX || recs > room || room - recs != ndocs * 12)
         return cs__err(err, CS_ECORRUPT, "%s: footer does not match the file size", f->path);
+    if (cs_crc32c(0, b + recs, (size_t)(room - recs)) != cs_rd_u32le(ft + 4))
+        return cs__err(err, CS_ECORRUPT, "%s: checksum mismatch in the document table", f->path);
     if (text_len != s->f[CS_F_TEXT].body_len)
         return cs__err(err, CS_ECORRUPT, "%s: text length %llu, %s has %llu", f->path,
                        (unsigned long long)text_len, s->f[CS_F_TEXT].path,
@@ -100,9 +102,9 @@ int cs_seg_open(cs_seg **out, const char *dir, uint32_t id, cs_err *err) {
         s->bytes += s->f[i].size;
     }
     if (!rc) rc = docs_open(s, err);
-    if (!rc) rc = cs__keys_open(&s->dict, &s->f[CS_F_DICT], CS_TERM_VALS, err);
-    if (!rc) rc = cs__keys_open(&s->words, &s->f[CS_F_WORDS], CS_WORD_VALS, err);
-    if (!rc) rc = cs__keys_open(&s->names, &s->f[CS_F_KEYS], CS_KEY_VALS, err);
+    if (!rc) rc = cs__keys_open(&s->dict, &s->f[CS_F_DICT], CS_TERM_VALS, 0, err);
+    if (!rc) rc = cs__keys_open(&s->words, &s->f[CS_F_WORDS], CS_WORD_VALS, 1, err);
+    if (!rc) rc = cs__keys_open(&s->names, &s->f[CS_F_KEYS], CS_KEY_VALS, 1, err);
     if (rc) {
         cs_seg_close(s);
         return rc;
@@ -132,8 +134,9 @@ uint32_t cs_seg_doclen(const cs_seg *s, uint32_t doc) {
 }
 
 /* record := path_len:varint path size:varint mtime:varint(zigzag) hash:u64
- *           lang:u8 text_off:varint text_len:varint text_crc:u32
- * Parsed within [offset of doc, offset of doc + 1). */
+ *           lang:u8 text_off:varint text_len:varint text_crc:u32 rec_crc:u32
+ * Checked against rec_crc, then parsed within [offset of doc, offset of
+ * doc + 1). */
 int cs__seg_docrec(const cs_seg *s, uint32_t doc, cs__docrec *r, cs_err *err) {
     if (doc >= s->ndocs)
         return cs__err(err, CS_EINVAL, "document %u out of range (%u documents)", doc, s->ndocs);
@@ -143,6 +146,10 @@ int cs__seg_docrec(const cs_seg *s, uint32_t doc, cs__docrec *r, cs_err *err) {
                                       : s->recs_len;
     const unsigned char *p = b + off, *e = b + end;
     uint64_t plen, zz;
+    if (e - p < 4 || cs_crc32c(0, p, (size_t)(e - p - 4)) != cs_rd_u32le(e - 4))
+        return cs__err(err, CS_ECORRUPT, "%s: checksum mismatch in the record of document %u",
+                       s->f[CS_F_DOCS].path, doc);
+    e -= 4;
     if (cs_varint(&p, e, &plen) || plen > (uint64_t)(e - p)) goto bad;
     r->m.path = (const char *)p;
     r->m.path_len = (size_t)plen;

@@ -316,7 +316,9 @@ static int doc_grow(cs_segw *w) {
 }
 
 /* record := path_len:varint path size:varint mtime:varint(zigzag) hash:u64
- *           lang:u8 text_off:varint text_len:varint text_crc:u32 */
+ *           lang:u8 text_off:varint text_len:varint text_crc:u32 rec_crc:u32
+ * rec_crc covers the record's bytes before it, so that a reader checks the
+ * few records it shows instead of the whole table at open. */
 int cs_segw_add_doc(cs_segw *w, const cs_docmeta *d, const char *text, size_t len) {
     if (w->rc) return w->rc;
     if (w->phase != PH_DOCS) return bad_call(w, "add_doc after the first term");
@@ -336,6 +338,7 @@ int cs_segw_add_doc(cs_segw *w, const cs_docmeta *d, const char *text, size_t le
     cs_buf_varint(b, w->f[CS_F_TEXT].off);
     cs_buf_varint(b, len);
     cs_buf_u32le(b, cs_crc32c(0, text, len));
+    cs_buf_u32le(b, cs_crc32c(0, b->data, b->len));
     w->doc_off[w->ndocs] = w->f[CS_F_DOCS].off;
     w->doclen[w->ndocs] = d->ntokens;
     out_buf(w, &w->f[CS_F_DOCS], b);
@@ -559,24 +562,28 @@ int cs_segw_key(cs_segw *w, const char *k1, size_t k1len, uint64_t word_ord,
 /* ---- finish ------------------------------------------------------------------------------ */
 
 /* offsets:u64{ndocs} doclens:u32{ndocs}
- * footer := ndocs:u32 reserved:u32(0) recs_len:u64 ntokens:u64 text_len:u64 */
+ * footer := ndocs:u32 arrays_crc:u32 recs_len:u64 ntokens:u64 text_len:u64
+ * arrays_crc covers offsets and doclens: what cs_seg_open reads. */
 static void docs_finish(cs_segw *w) {
     outf *o = &w->f[CS_F_DOCS];
     uint64_t recs_len = o->off;
     unsigned char tmp[8];
+    uint32_t crc = 0;
     for (uint32_t i = 0; i < w->ndocs && !w->rc; i++) {
         cs_wr_u32le(tmp, (uint32_t)w->doc_off[i]);
         cs_wr_u32le(tmp + 4, (uint32_t)(w->doc_off[i] >> 32));
+        crc = cs_crc32c(crc, tmp, 8);
         out_put(w, o, tmp, 8);
     }
     for (uint32_t i = 0; i < w->ndocs && !w->rc; i++) {
         cs_wr_u32le(tmp, w->doclen[i]);
+        crc = cs_crc32c(crc, tmp, 4);
         out_put(w, o, tmp, 4);
     }
     unsigned char ft[CS_DOCS_FOOTER];
     uint64_t vals[3] = {recs_len, w->ntokens, w->f[CS_F_TEXT].off};
     cs_wr_u32le(ft, w->ndocs);
-    cs_wr_u32le(ft + 4, 0);
+    cs_wr_u32le(ft + 4, crc);
     for (int i = 0; i < 3; i++) {
         cs_wr_u32le(ft + 8 + 8 * i, (uint32_t)vals[i]);
         cs_wr_u32le(ft + 12 + 8 * i, (uint32_t)(vals[i] >> 32));

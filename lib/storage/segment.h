@@ -52,7 +52,7 @@
 
 #include "../util/util.h"
 
-#define CS_FORMAT_VERSION 2
+#define CS_FORMAT_VERSION 3
 #define CS_BLOCK_DOCS     128
 #define CS_DOC_END        UINT32_MAX
 #define CS_MAX_VARIANTS   256   /* a term with more surface words in one

@@ -16,6 +16,8 @@
 #ifndef CS_STORAGE_INT_H
 #define CS_STORAGE_INT_H
 
+#include <stdatomic.h>
+
 #include "segment.h"
 
 /* ---- layout constants (docs/format.md) ----------------------------------- */
@@ -57,6 +59,7 @@ typedef struct cs__keys {
     const unsigned char *index; /* nblocks entries of CS_KEYS_IDX_ENTRY bytes */
     const unsigned char *keys;  /* first keys of the blocks, concatenated */
     int nvals;                  /* CS_TERM_VALS, CS_WORD_VALS or CS_KEY_VALS */
+    atomic_int ready;           /* 1 once the index is checked (seg_dict.c) */
 } cs__keys;
 
 struct cs_seg {
@@ -82,7 +85,9 @@ int cs__seg_docrec(const cs_seg *s, uint32_t doc, cs__docrec *r, cs_err *err);
 
 /* ---- Interface to code in seg_dict.c -------------------------------------- */
 
-int  cs__keys_open(cs__keys *k, const cs__file *f, int nvals, cs_err *err);
+/* Reads a keyed file's footer and, unless lazy, checks its sparse index
+ * (a lazy one is checked on first use, once). */
+int  cs__keys_open(cs__keys *k, const cs__file *f, int nvals, int lazy, cs_err *err);
 /* Converts the values of a .dict entry to a terminfo, checking them against
  * the segment (df <= ndocs, offsets inside .post/.pos...). */
 int  cs__terminfo(const cs_seg *s, const uint64_t v[CS_TERM_VALS], uint64_t ord,
