@@ -41,7 +41,7 @@ int cs__keys_open(cs__keys *k, const cs__file *f, int nvals, int lazy, cs_err *e
     if (f->body_len < CS_KEYS_FOOTER)
         return cs__err(err, CS_ECORRUPT, "%s: body too short", f->path);
     uint64_t foot = f->body_len - CS_KEYS_FOOTER;
-    const unsigned char *ft = f->map + foot;
+    const unsigned char *ft = cs__file_at(f, foot);
     uint64_t nkeys = cs_rd_u64le(ft), index_off = cs_rd_u64le(ft + 8);
     uint64_t keys_off = cs_rd_u64le(ft + 16), nblocks = cs_rd_u32le(ft + 24);
     if (cs_rd_u32le(ft + 28) != CS_KEY_BLOCK || nblocks != nkeys / CS_KEY_BLOCK +
@@ -65,7 +65,7 @@ static int keys_check(const cs__keys *k, cs_err *err) {
     const cs__file *f = k->f;
     uint64_t foot = f->body_len - CS_KEYS_FOOTER;
     if (cs_crc32c(0, k->index, (size_t)(f->body_len - 4 - k->index_off)) !=
-        cs_rd_u32le(f->map + foot + 32))
+        cs_rd_u32le(cs__file_at(f, foot + 32)))
         return cs__err(err, CS_ECORRUPT, "%s: index checksum mismatch", f->path);
     uint64_t key_room = foot - (uint64_t)(k->keys - f->map);
     for (uint64_t b = 0; b < k->nblocks; b++) {

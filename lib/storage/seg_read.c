@@ -45,14 +45,25 @@ static int map_file(cs_seg *s, const char *dir, uint32_t id, int i, cs_err *err)
         return cs__err(err, CS_ECORRUPT, "%s: file too short (%lld bytes)", f->path,
                        (long long)st.st_size);
     }
-    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    f->size = (size_t)st.st_size;
+    f->ntail = CS_MIN(f->size, sizeof f->tail);
+    ssize_t got = pread(fd, f->tail, f->ntail, (off_t)(f->size - f->ntail));
     int e = errno;
+    void *m = got < 0 ? MAP_FAILED : mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (m == MAP_FAILED && got >= 0) e = errno;
     close(fd);
+    if (got < 0) return cs__err_sys(err, e, "%s: read", f->path);
     if (m == MAP_FAILED) return cs__err_sys(err, e, "%s: mmap", f->path);
     f->map = m;
-    f->size = (size_t)st.st_size;
-    return cs_trailer_check(f->map, f->size, cs__seg_kind[i], f->path, &f->body_len,
-                            &f->body_crc, err);
+    if ((size_t)got != f->ntail)     /* shrank since fstat: a writer's file, not ours */
+        return cs__err(err, CS_ECORRUPT, "%s: file changed while opened", f->path);
+    return cs__trailer_parse(f->tail + f->ntail - CS_TRAILER_BYTES, f->size, cs__seg_kind[i],
+                             f->path, &f->body_len, &f->body_crc, err);
+}
+
+const unsigned char *cs__file_at(const cs__file *f, uint64_t off) {
+    uint64_t t0 = f->size - f->ntail;
+    return off >= t0 ? f->tail + (off - t0) : f->map + off;
 }
 
 /* The .docs footer, offsets and doclens are checked (CRC and consistency),
@@ -62,7 +73,7 @@ static int docs_open(cs_seg *s, cs_err *err) {
     const unsigned char *b = f->map;
     if (f->body_len < CS_DOCS_FOOTER)
         return cs__err(err, CS_ECORRUPT, "%s: body too short", f->path);
-    const unsigned char *ft = b + f->body_len - CS_DOCS_FOOTER;
+    const unsigned char *ft = cs__file_at(f, f->body_len - CS_DOCS_FOOTER);
     uint64_t ndocs = cs_rd_u32le(ft), recs = cs_rd_u64le(ft + 8);
     uint64_t ntok = cs_rd_u64le(ft + 16), text_len = cs_rd_u64le(ft + 24);
     uint64_t room = f->body_len - CS_DOCS_FOOTER;

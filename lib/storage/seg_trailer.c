@@ -45,7 +45,12 @@ int cs_trailer_check(const unsigned char *file, size_t size, unsigned kind, cons
                      uint64_t *body_len, uint32_t *body_crc, cs_err *err) {
     if (size < CS_TRAILER_BYTES)
         return cs__err(err, CS_ECORRUPT, "%s: file too short (%zu bytes)", path, size);
-    const unsigned char *t = file + size - CS_TRAILER_BYTES;
+    return cs__trailer_parse(file + size - CS_TRAILER_BYTES, size, kind, path, body_len,
+                             body_crc, err);
+}
+
+int cs__trailer_parse(const unsigned char *t, size_t size, unsigned kind, const char *path,
+                      uint64_t *body_len, uint32_t *body_crc, cs_err *err) {
     if (cs_rd_u32le(t + 20) != cs_crc32c(0, t, 20))
         return cs__err(err, CS_ECORRUPT, "%s: trailer checksum mismatch", path);
     if (cs_rd_u32le(t + 8) != CS_MAGIC)

@@ -41,10 +41,16 @@ char *cs__seg_path(const char *dir, uint32_t id, int file);
 
 /* ---- reader structures ---------------------------------------------------- */
 
-/* One mapped file.  body == map: the body is the file minus its trailer. */
+/* One mapped file.  body == map: the body is the file minus its trailer.
+ * The last bytes (trailer and footer) are also read into tail with pread:
+ * touching the mapping's last page costs a page fault, and a query that
+ * does not need .text or .pos should not pay one for their trailers. */
+#define CS_FILE_TAIL 64
 typedef struct cs__file {
     const unsigned char *map;   /* read-only private mapping, NULL if none */
     size_t   size;              /* file size (>= CS_TRAILER_BYTES) */
+    unsigned char tail[CS_FILE_TAIL];   /* the file's last ntail bytes */
+    size_t   ntail;
     uint64_t body_len;          /* size - CS_TRAILER_BYTES */
     uint32_t body_crc;          /* from the trailer; checked by verify */
     char    *path;              /* for messages */
@@ -82,6 +88,15 @@ typedef struct cs__docrec {
     uint32_t text_crc;
 } cs__docrec;
 int cs__seg_docrec(const cs_seg *s, uint32_t doc, cs__docrec *r, cs_err *err);
+
+/* ---- Interface to code in seg_trailer.c and seg_read.c -------------------- */
+
+/* cs_trailer_check on the trailer's 24 bytes t of a file of size bytes. */
+int cs__trailer_parse(const unsigned char *t, size_t size, unsigned kind, const char *path,
+                      uint64_t *body_len, uint32_t *body_crc, cs_err *err);
+/* The bytes at offset off of f: from its tail when off lies there (no page
+ * fault; the tail runs to the end of the file), else from the mapping. */
+const unsigned char *cs__file_at(const cs__file *f, uint64_t off);
 
 /* ---- Interface to code in seg_dict.c -------------------------------------- */
 
