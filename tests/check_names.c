@@ -516,6 +516,57 @@ START_TEST(tilde_capped) {
 }
 END_TEST
 
+/* Flips the byte at offset (from the start, or from the end when < 0) of
+ * the one segment's .keys file in dir. */
+static void damage_keys(const char *dir, long off) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/s00000001.keys", dir);
+    FILE *f = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fseek(f, off, off < 0 ? SEEK_END : SEEK_SET), 0);
+    int c = fgetc(f);
+    ck_assert_int_ne(c, EOF);
+    ck_assert_int_eq(fseek(f, -1, SEEK_CUR), 0);
+    fputc(c ^ 0x5a, f);
+    fclose(f);
+}
+
+/* A damaged name-key table fails the ~ items that read it, with a message
+ * naming the file, and nothing else: plain queries on the same reader
+ * still work.  Once in a key block (its CRC), once in the sparse index
+ * (checked at first use). */
+START_TEST(tilde_damaged_keys) {
+    static const long offs[] = {3, -24 - 36 - 2};
+    for (size_t k = 0; k < sizeof offs / sizeof *offs; k++) {
+        char *dir = cs_test_tmpdir("nameskeys");
+        cs_index *ix = NULL;
+        ck_assert_int_eq(cs_index_open(&ix, dir, NULL), 0);
+        for (size_t i = 0; i < NDOCS; i++)
+            ck_assert_int_eq(cs_index_add_text(ix, ndocs[i][0], ndocs[i][1],
+                                               strlen(ndocs[i][1]), 0), 0);
+        ck_assert_int_eq(cs_index_commit(ix), 0);
+        cs_index_close(ix);
+        damage_keys(dir, offs[k]);
+        cs_reader *r = NULL;
+        ck_assert_int_eq(cs_reader_open(&r, dir), 0);
+        char got[256];
+        paths_of(r, "Жапаров", 0, got, sizeof got);
+        ck_assert_str_eq(got, "n07");
+        cs_search_options o = CS_SEARCH_OPTIONS_INIT;
+        for (int again = 0; again < 2; again++) {
+            cs_results *res = NULL;
+            ck_assert_int_eq(cs_search(r, "~Japarov", 8, &o, &res), CS_ECORRUPT);
+            ck_assert_ptr_nonnull(strstr(cs_results_errmsg(res), ".keys"));
+            cs_results_free(res);
+        }
+        paths_of(r, "Japarov", 0, got, sizeof got);
+        ck_assert_str_eq(got, "n06");
+        cs_reader_close(r);
+        cs_test_tmpdir_free(dir);
+    }
+}
+END_TEST
+
 Suite *names_suite(void) {
     Suite *s = suite_create("names");
     TCase *t = tcase_create("names");
@@ -537,6 +588,7 @@ Suite *names_suite(void) {
     tcase_add_test(t, tilde_snippets);
     tcase_add_test(t, keys_after_merge_and_removal);
     tcase_add_test(t, tilde_capped);
+    tcase_add_test(t, tilde_damaged_keys);
     suite_add_tcase(s, t);
     return s;
 }
