@@ -123,15 +123,23 @@ void cs_post_init(cs_postings *p, const cs_seg *s, const cs_terminfo *ti, cs_err
     p->pos = NULL;
     p->var = NULL;
     p->pos_cap = 0;
+    p->pos_gbits = p->pos_vbits = 0;
+    p->pos_packed = 0;
+    p->pos_n = p->pos_first = 0;
+    p->exc_idx = p->exc_hi = NULL;
+    p->nexc = p->exc_next = p->exc_cap = 0;
     head_read(p);
 }
 
 void cs_post_free(cs_postings *p) {
     cs__free(p->pos);
     cs__free(p->var);
+    cs__free(p->exc_idx);
+    cs__free(p->exc_hi);
     p->pos = NULL;
     p->var = NULL;
-    p->pos_cap = 0;
+    p->exc_idx = p->exc_hi = NULL;
+    p->pos_cap = p->exc_cap = 0;
 }
 
 static inline uint32_t last_of(const cs_postings *p, uint32_t b) {
@@ -332,7 +340,61 @@ uint32_t cs_post_block_bound(cs_postings *p, uint32_t target, uint32_t *max_tf,
 
 /* ---- positions ---------------------------------------------------------------- */
 
-/* First touch of the current block's positions: bounds and CRC. */
+/* The exceptions of a packed block, [q, e) exactly: strictly increasing
+ * indexes below pos_n, high bits that are not zero and keep the gap below
+ * 2^32.  The arrays are bounded
+ * by the bytes (an exception takes two at least). */
+static int exc_read(cs_postings *p, const unsigned char *q, const unsigned char *e,
+                    uint64_t nexc) {
+    if (nexc > (uint64_t)(e - q) / 2) return -1;
+    if (nexc > p->exc_cap) {
+        uint32_t cap = (uint32_t)CS_MAX(nexc, (uint64_t)p->exc_cap * 2);
+        uint32_t *ni = cs__realloc(p->exc_idx, (size_t)cap * sizeof *ni);
+        if (ni) p->exc_idx = ni;
+        uint32_t *nh = ni ? cs__realloc(p->exc_hi, (size_t)cap * sizeof *nh) : NULL;
+        if (!nh) return p->rc = cs__err(p->err, CS_ENOMEM, "out of memory");
+        p->exc_hi = nh;
+        p->exc_cap = cap;
+    }
+    uint64_t idx = 0;
+    for (uint64_t i = 0; i < nexc; i++) {
+        uint64_t d, hi;
+        /* the whole gap, hi << gbits | low, must fit 32 bits */
+        if (cs_varint(&q, e, &d) || cs_varint(&q, e, &hi) || hi == 0 ||
+            hi > (uint64_t)UINT32_MAX >> p->pos_gbits || d >= p->pos_n - idx)
+            return -1;
+        idx += d;
+        p->exc_idx[i] = (uint32_t)idx++;
+        p->exc_hi[i] = (uint32_t)hi;
+    }
+    p->nexc = (uint32_t)nexc;
+    p->exc_next = 0;
+    return q == e ? 0 : -1;
+}
+
+/* A packed block: head, then bits that must fit, then the exceptions up
+ * to the end of the block. */
+static int pos_packed_open(cs_postings *p, const unsigned char *q, const unsigned char *e) {
+    uint64_t head;
+    if (cs_varint(&q, e, &head)) return -1;
+    unsigned gb = head & 63, vb = (head >> 6) & 15;
+    /* gb + vb >= 1 bounds the positions, and so every tf, by the bytes */
+    if (gb > 32 || vb > p->ti.vbits || gb + vb == 0 || p->pos_n > UINT32_MAX) return -1;
+    uint64_t bytes = (p->pos_n * (gb + vb) + 7) / 8;
+    if (bytes > (uint64_t)(e - q)) return -1;
+    p->pos_gbits = gb;
+    p->pos_vbits = vb;
+    p->pos_packed = 1;
+    p->pos_first = 0;
+    p->pos_p = q;
+    int rc = exc_read(p, q + bytes, e, head >> 10);
+    p->pos_end = q + bytes;
+    return rc;
+}
+
+/* First touch of the current block's positions: bounds and CRC, and the
+ * coding: bit-packed when the block holds CS_POS_PACK_MIN positions or
+ * more (the sum of its tfs), else varints. */
 static int pos_block_open(cs_postings *p) {
     cs__skip sk;
     if (cs__post_skip(p, p->block, &sk)) return fail(p, CS_F_POST, "bad skip entry", p->block), p->rc;
@@ -340,9 +402,17 @@ static int pos_block_open(cs_postings *p) {
     size_t len = (size_t)(sk.pos_end - sk.pos_start);
     if (cs_crc32c(0, q, len) != sk.pos_crc)
         return fail(p, CS_F_POS, "positions CRC mismatch", p->block), p->rc;
-    p->pos_p = q;
-    p->pos_end = q + len;
     p->pos_idx = 0;
+    p->pos_n = 0;
+    for (uint32_t i = 0; i < p->n; i++) p->pos_n += p->tfs[i];
+    p->pos_packed = 0;
+    if (p->pos_n < CS_POS_PACK_MIN) {
+        p->pos_p = q;
+        p->pos_end = q + len;
+        return 0;
+    }
+    if (pos_packed_open(p, q, q + len))
+        return p->rc ? p->rc : (fail(p, CS_F_POS, "bad packed positions", p->block), p->rc);
     return 0;
 }
 
@@ -384,6 +454,68 @@ static int pos_grow(cs_postings *p, uint32_t tf) {
     return 0;
 }
 
+/* b-bit values (b <= 32) from bit offset bit on: one unaligned 8-byte load
+ * each (see the note on over-reading at the top).  b = 0 gives zeros. */
+static inline uint32_t bits_at(const unsigned char *q, uint64_t bit, uint64_t mask) {
+    return (uint32_t)((ld64le(q + (bit >> 3)) >> (bit & 7)) & mask);
+}
+
+/* Positions of the current doc from a packed block: the doc's first
+ * position is the sum of the tfs before it, so earlier docs cost an
+ * addition each and no bytes are scanned. */
+static int pos_packed_decode(cs_postings *p, uint32_t tf) {
+    for (; p->pos_idx < p->idx; p->pos_idx++) p->pos_first += p->tfs[p->pos_idx];
+    uint64_t s = p->pos_first;
+    if (s + tf > p->pos_n) return fail(p, CS_F_POS, "bad positions", p->block), p->rc;
+    const unsigned char *q = p->pos_p;
+    unsigned gb = p->pos_gbits, vb = p->pos_vbits;
+    uint64_t gmask = (1ull << gb) - 1, bit = s * gb, next = 0;
+    uint32_t x = p->exc_next;
+    while (x < p->nexc && p->exc_idx[x] < s) x++;
+    /* index, relative to s, of the next exception (none: past tf) */
+    uint64_t nx = x < p->nexc ? p->exc_idx[x] - s : UINT64_MAX;
+    for (uint32_t i = 0; i < tf; i++, bit += gb) {
+        uint64_t g = bits_at(q, bit, gmask);
+        if (i == nx) {
+            g |= (uint64_t)p->exc_hi[x++] << gb;
+            nx = x < p->nexc ? p->exc_idx[x] - s : UINT64_MAX;
+        }
+        next += g;                  /* g < 2^32 (exc_read): no wrap, next <= 2^33 */
+        if (next > UINT32_MAX) return fail(p, CS_F_POS, "bad positions", p->block), p->rc;
+        p->pos[i] = (uint32_t)next++;
+    }
+    p->exc_next = x;
+    if (vb == 0) {
+        memset(p->var, 0, tf);
+    } else {
+        uint64_t vmask = (1ull << vb) - 1;
+        bit = p->pos_n * gb + s * vb;
+        for (uint32_t i = 0; i < tf; i++, bit += vb) p->var[i] = (uint8_t)bits_at(q, bit, vmask);
+    }
+    return 0;
+}
+
+/* Positions of the current doc from a varint block. */
+static int pos_varint_decode(cs_postings *p, uint32_t tf) {
+    if (pos_skip_to(p)) return p->rc;
+    const unsigned char *q = p->pos_p, *e = p->pos_end;
+    if (tf > (uint64_t)(e - q))      /* a varint takes a byte at least */
+        return fail(p, CS_F_POS, "term frequency exceeds the positions", p->block), p->rc;
+    unsigned vb = p->ti.vbits;
+    uint64_t mask = (1u << vb) - 1, next = 0;
+    for (uint32_t i = 0; i < tf; i++) {
+        uint64_t v;
+        if (q < e && *q < 0x80) v = *q++; /* most gaps take one byte */
+        else if (cs_varint(&q, e, &v)) return fail(p, CS_F_POS, "bad positions", p->block), p->rc;
+        next += CS_MIN(v >> vb, (uint64_t)UINT32_MAX + 1); /* no wrap: next <= 2^33 */
+        if (next > UINT32_MAX) return fail(p, CS_F_POS, "bad positions", p->block), p->rc;
+        p->pos[i] = (uint32_t)next++;
+        p->var[i] = (uint8_t)(v & mask);
+    }
+    p->pos_p = q;
+    return 0;
+}
+
 int cs_post_positions(cs_postings *p, const uint32_t **pos, const uint8_t **var) {
     if (p->rc) return p->rc;
     if (p->ti.flags & CS_TERM_NOPOS)
@@ -394,24 +526,11 @@ int cs_post_positions(cs_postings *p, const uint32_t **pos, const uint8_t **var)
     uint32_t tf = p->tf;
     if (p->pos_doc != p->doc) {
         if (!p->pos_p && pos_block_open(p)) return p->rc;
-        if (pos_skip_to(p)) return p->rc;
-        const unsigned char *q = p->pos_p, *e = p->pos_end;
-        if (tf > (uint64_t)(e - q) || tf > INT32_MAX)      /* a varint takes a byte at least */
-            return fail(p, CS_F_POS, "term frequency exceeds the positions", p->block), p->rc;
+        if (tf > INT32_MAX) return fail(p, CS_F_POS, "term frequency too large", p->block), p->rc;
         if (tf > p->pos_cap && pos_grow(p, tf)) return CS_ENOMEM;
-        unsigned vb = p->ti.vbits;
-        uint64_t mask = (1u << vb) - 1, next = 0;
-        for (uint32_t i = 0; i < tf; i++) {
-            uint64_t v;
-            if (q < e && *q < 0x80) v = *q++; /* most gaps take one byte */
-            else if (cs_varint(&q, e, &v)) return fail(p, CS_F_POS, "bad positions", p->block), p->rc;
-            next += CS_MIN(v >> vb, (uint64_t)UINT32_MAX + 1); /* no wrap: next <= 2^33 */
-            if (next > UINT32_MAX) return fail(p, CS_F_POS, "bad positions", p->block), p->rc;
-            p->pos[i] = (uint32_t)next++;
-            p->var[i] = (uint8_t)(v & mask);
-        }
-        p->pos_p = q;
+        if (p->pos_packed ? pos_packed_decode(p, tf) : pos_varint_decode(p, tf)) return p->rc;
         p->pos_idx = p->idx + 1;
+        if (p->pos_packed) p->pos_first += tf;
         p->pos_doc = p->doc;
     }
     *pos = p->pos;

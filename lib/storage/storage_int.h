@@ -28,6 +28,10 @@
 #define CS_TERM_VALS      6     /* values of a .dict entry */
 #define CS_WORD_VALS      2     /* values of a .words entry */
 #define CS_KEY_VALS       3     /* values of a .keys entry */
+/* A block's positions are bit-packed when it has at least this many, else
+ * one varint each: below it the packed head and padding cost more than
+ * the varints' continuation bits. */
+#define CS_POS_PACK_MIN   8
 
 /* The seven files of a segment, in the order of cs_seg.f[] and cs_segw.f[]. */
 enum { CS_F_DICT, CS_F_POST, CS_F_POS, CS_F_DOCS, CS_F_TEXT, CS_F_WORDS, CS_F_KEYS, CS_F_COUNT };
