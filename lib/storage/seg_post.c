@@ -5,11 +5,11 @@
  * A term's bytes in .post (written by seg_write.c):
  *
  *   term    := block{nblocks} header          nblocks = ceil(df / 128)
- *   header  := blocks_len:varint skip_crc:u32 skip     <- ti.post_off
- *   skip    := compact                         if nblocks == 1
- *            | entry{nblocks}                  otherwise
- *   compact := last:varint pos_len:varint max_tf:varint min_len:varint
- *              post_crc:u32 pos_crc:u32
+ *   header  := blocks_len:varint compact       if nblocks == 1  <- ti.post_off
+ *            | blocks_len:varint skip_crc:u32 entry{nblocks}   otherwise
+ *   compact := pos_len:varint [last:varint max_tf:varint min_len:varint]
+ *              pos_crc:u32 crc:u32             (bracketed part if df > 1;
+ *                                              crc: the block and the header)
  *   entry   := last:u32 max_tf:u32 min_len:u32 post_crc:u32 pos_crc:u32
  *              post_end:u32 pos_end:u64        (32 bytes, little-endian)
  *   block   := dbits:u8 tbits:u8 packed(deltas, dbits) packed(tf - 1, tbits)
@@ -28,7 +28,7 @@
  * the first = -1).
  *
  * What is checked when: cs_post_init() the header and the skip entries
- * (CRC); the first decode of a block its CRC, its decoded last doc and max
+ * (CRC; for a one-block term also its block, under the same CRC); the first decode of a block its CRC, its decoded last doc and max
  * tf against the skip entry; the first positions read in a block the CRC of
  * the block's positions.  A failure makes rc CS_ECORRUPT for good and doc
  * CS_DOC_END.  Fixed-width skip entries give random access, so advance()
@@ -52,17 +52,33 @@ static uint32_t fail(cs_postings *p, int file, const char *what, uint32_t block)
     return CS_DOC_END;
 }
 
-/* Parses the compact skip entry of a one-block term from [q, end). */
-static int compact_read(const unsigned char **q, const unsigned char *end, cs__skip *sk) {
-    uint64_t v[4];
-    for (int i = 0; i < 4; i++)
-        if (cs_varint(q, end, &v[i]) || (i != 1 && v[i] > UINT32_MAX)) return -1;
-    if (cs__rd32(q, end, &sk->post_crc) || cs__rd32(q, end, &sk->pos_crc)) return -1;
-    sk->last = (uint32_t)v[0];
-    sk->pos_start = 0;
-    sk->pos_end = v[1];
-    sk->max_tf = (uint32_t)v[2];
-    sk->min_len = (uint32_t)v[3];
+/* The compact header of a one-block term, from [q, end) after blocks_len:
+ * one CRC over the block and the header, then the skip values (read from
+ * the block itself when it holds a single posting). */
+static int compact_read(cs_postings *p, const unsigned char *q, const unsigned char *end,
+                        const unsigned char *blocks, uint64_t blocks_len) {
+    uint64_t v[4] = {0, 0, 0, 0};
+    uint32_t crc;
+    int nv = p->ti.df > 1 ? 4 : 1;
+    for (int i = 0; i < nv; i++)
+        if (cs_varint(&q, end, &v[i]) || (i != 0 && v[i] > UINT32_MAX)) return -1;
+    if (cs__rd32(&q, end, &p->pos_crc1) || end - q < 4) return -1;
+    crc = cs_rd_u32le(q);
+    if (cs_crc32c(0, blocks, (size_t)(q - blocks)) != crc) return -1;
+    if (p->ti.df == 1) {        /* (doc << 1 | tf == 1):varint [tf:varint] */
+        const unsigned char *b = blocks, *be = blocks + blocks_len;
+        uint64_t x, tf = 1;
+        if (cs_varint(&b, be, &x) || (x >> 1) >= p->seg->ndocs) return -1;
+        if (!(x & 1) && (cs_varint(&b, be, &tf) || tf < 2 || tf > UINT32_MAX)) return -1;
+        v[1] = x >> 1;
+        v[2] = tf;
+        v[3] = cs_seg_doclen(p->seg, (uint32_t)v[1]);
+    }
+    p->pos_len1 = v[0];
+    p->last1 = (uint32_t)v[1];
+    p->max_tf1 = (uint32_t)v[2];
+    p->min_len1 = (uint32_t)v[3];
+    p->skip_end = (uint64_t)(q + 4 - post_file(p)->map);
     return 0;
 }
 
@@ -74,35 +90,34 @@ static void head_read(cs_postings *p) {
     const unsigned char *e = f->map + f->body_len, *q;
     uint64_t blocks_len;
     uint32_t crc;
-    cs__skip sk;
     if (p->ti.df == 0 || p->ti.df > s->ndocs || p->ti.post_off >= f->body_len ||
         p->ti.pos_off > s->f[CS_F_POS].body_len || p->ti.vbits > 8) {
         fail(p, CS_F_POST, "bad term entry", 0);
         return;
     }
     q = f->map + p->ti.post_off;
-    if (cs_varint(&q, e, &blocks_len) || blocks_len > p->ti.post_off || cs__rd32(&q, e, &crc)) {
+    if (cs_varint(&q, e, &blocks_len) || blocks_len > p->ti.post_off) {
         fail(p, CS_F_POST, "bad postings header", 0);
         return;
     }
-    const unsigned char *table = q;
+    p->block_off = p->ti.post_off - blocks_len;
     if (p->nblocks == 1) {
-        if (compact_read(&q, e, &sk)) { fail(p, CS_F_POST, "bad skip entry", 0); return; }
-        p->last1 = sk.last;
-    } else {
-        if ((uint64_t)(e - q) / CS_SKIP_ENTRY < p->nblocks) {
-            fail(p, CS_F_POST, "skip entries out of bounds", 0);
-            return;
-        }
-        q += (size_t)p->nblocks * CS_SKIP_ENTRY;
+        if (compact_read(p, q, e, f->map + p->block_off, blocks_len))
+            fail(p, CS_F_POST, "bad one-block postings (header, CRC or block)", 0);
+        return;
     }
+    if (cs__rd32(&q, e, &crc) || (uint64_t)(e - q) / CS_SKIP_ENTRY < p->nblocks) {
+        fail(p, CS_F_POST, "skip entries out of bounds", 0);
+        return;
+    }
+    const unsigned char *table = q;
+    q += (size_t)p->nblocks * CS_SKIP_ENTRY;
     if (cs_crc32c(0, table, (size_t)(q - table)) != crc) {
         fail(p, CS_F_POST, "skip entries checksum mismatch", 0);
         return;
     }
     p->skip_off = (uint64_t)(table - f->map);
     p->skip_end = (uint64_t)(q - f->map);
-    p->block_off = p->ti.post_off - blocks_len;
 }
 
 void cs_post_init(cs_postings *p, const cs_seg *s, const cs_terminfo *ti, cs_err *err) {
@@ -118,7 +133,8 @@ void cs_post_init(cs_postings *p, const cs_seg *s, const cs_terminfo *ti, cs_err
     p->pos_idx = 0;
     p->pos_p = p->pos_end = NULL;
     p->pos_doc = CS_DOC_END;
-    p->last1 = 0;
+    p->last1 = p->max_tf1 = p->min_len1 = p->pos_crc1 = 0;
+    p->pos_len1 = 0;
     p->started = 0;
     p->pos = NULL;
     p->var = NULL;
@@ -151,11 +167,15 @@ static inline uint32_t last_of(const cs_postings *p, uint32_t b) {
 int cs__post_skip(cs_postings *p, uint32_t b, cs__skip *sk) {
     const cs__file *f = post_file(p);
     uint64_t blocks_len = p->ti.post_off - p->block_off;
-    if (p->nblocks == 1) {
-        const unsigned char *q = f->map + p->skip_off;
-        if (compact_read(&q, f->map + p->skip_end, sk)) return -1;
-        sk->post_start = 0;
+    if (p->nblocks == 1) {      /* checked by compact_read() */
+        sk->last = p->last1;
+        sk->max_tf = p->max_tf1;
+        sk->min_len = p->min_len1;
+        sk->post_crc = 0;
+        sk->pos_crc = p->pos_crc1;
+        sk->post_start = sk->pos_start = 0;
         sk->post_end = blocks_len;
+        sk->pos_end = p->pos_len1;
     } else {
         const unsigned char *e = f->map + p->skip_off + (size_t)b * CS_SKIP_ENTRY;
         sk->last = cs_rd_u32le(e);
@@ -244,7 +264,8 @@ int cs__post_load(cs_postings *p, uint32_t b) {
     if (cs__post_skip(p, b, &sk)) return fail(p, CS_F_POST, "bad skip entry", b), p->rc;
     const unsigned char *q = post_file(p)->map + p->block_off + sk.post_start;
     uint64_t len = sk.post_end - sk.post_start;
-    if (cs_crc32c(0, q, (size_t)len) != sk.post_crc)
+    /* a one-block term's block was checked with its header */
+    if (p->nblocks > 1 && cs_crc32c(0, q, (size_t)len) != sk.post_crc)
         return fail(p, CS_F_POST, "block CRC mismatch", b), p->rc;
     uint32_t n = b + 1 < p->nblocks ? CS_BLOCK_DOCS : p->ti.df - b * CS_BLOCK_DOCS;
     uint64_t acc = b ? (uint64_t)last_of(p, b - 1) + 1 : 0, mx;

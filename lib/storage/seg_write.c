@@ -12,8 +12,8 @@
  * What goes where (full grammar in docs/format.md):
  *
  *   .post  term*          term  := block{nblocks} header
- *          header        := blocks_len:varint skip_crc:u32 skip
- *          skip          := compact (nblocks == 1) | entry{nblocks} (fixed, 32 bytes)
+ *          header        := blocks_len:varint compact            (nblocks == 1)
+ *                         | blocks_len:varint skip_crc:u32 entry{nblocks} (fixed, 32 bytes)
  *          block         := full (128 docs: bit-packed) | tail (< 128: varints)
  *   .pos   term*          term  := block-positions{nblocks}: varints when the
  *                         block has few positions, else bit-packed with exceptions
@@ -580,10 +580,28 @@ int cs_segw_posting(cs_segw *w, uint32_t doc, uint32_t tf, const uint32_t *pos,
     return w->rc;
 }
 
+/* The compact header of a one-block term (most terms), after
+ * blocks_len:
+ *   compact := pos_len:varint [last:varint max_tf:varint min_len:varint]
+ *              pos_crc:u32 crc:u32
+ * The bracketed part only when df > 1: a single posting's block gives
+ * them (its doc, its tf, the doc's length).  crc covers the block and the
+ * header up to it: one CRC instead of a skip CRC and a block CRC. */
+static void compact_put(cs_segw *w, cs_buf *b) {
+    const unsigned char *s = w->skip.data;
+    cs_buf_varint(b, cs_rd_u64le(s + 24));
+    if (w->df > 1) {
+        cs_buf_varint(b, cs_rd_u32le(s));
+        cs_buf_varint(b, cs_rd_u32le(s + 4));
+        cs_buf_varint(b, cs_rd_u32le(s + 8));
+    }
+    cs_buf_put(b, s + 16, 4);
+    if (!b->rc) cs_buf_u32le(b, cs_crc32c(cs_rd_u32le(s + 12), b->data, b->len));
+}
+
 /* Writes the term header after its blocks, then its dictionary entry:
- *   header  := blocks_len:varint skip_crc:u32 skip
- *   compact := last:varint pos_len:varint max_tf:varint min_len:varint
- *              post_crc:u32 pos_crc:u32           (one-block terms)
+ *   header  := blocks_len:varint compact                 (one block)
+ *            | blocks_len:varint skip_crc:u32 entry{nblocks}
  *   dict values := df cf-df vbits flags post_off(delta) pos_off(delta) */
 int cs_segw_term_end(cs_segw *w) {
     if (w->rc) return w->rc;
@@ -595,20 +613,14 @@ int cs_segw_term_end(cs_segw *w) {
     cs_buf *b = &w->tmp;
     cs_buf_reset(b);
     cs_buf_varint(b, post_off - w->blocks_start);
-    size_t crc_at = b->len;
-    cs_buf_u32le(b, 0);
-    size_t table = b->len;
-    const unsigned char *s = w->skip.data;
     if (w->skip.len == CS_SKIP_ENTRY) {
-        cs_buf_varint(b, cs_rd_u32le(s));
-        cs_buf_varint(b, cs_rd_u64le(s + 24));
-        cs_buf_varint(b, cs_rd_u32le(s + 4));
-        cs_buf_varint(b, cs_rd_u32le(s + 8));
-        cs_buf_put(b, s + 12, 8);
+        compact_put(w, b);
     } else {
-        cs_buf_put(b, s, w->skip.len);
+        size_t crc_at = b->len;
+        cs_buf_u32le(b, 0);
+        cs_buf_put(b, w->skip.data, w->skip.len);
+        if (!b->rc) cs_wr_u32le(b->data + crc_at, cs_crc32c(0, w->skip.data, w->skip.len));
     }
-    if (!b->rc) cs_wr_u32le(b->data + crc_at, cs_crc32c(0, b->data + table, b->len - table));
     out_buf(w, &w->f[CS_F_POST], b);
     uint64_t v[CS_TERM_VALS] = {w->df, w->cf - w->df, w->vbits, w->flags, post_off,
                                 w->pos_start};

@@ -237,7 +237,9 @@ typedef struct cs_postings {
     uint32_t *exc_idx, *exc_hi;
     uint32_t nexc, exc_next, exc_cap;
     uint32_t pos_doc;           /* doc whose positions are in pos[], or CS_DOC_END */
-    uint32_t last1;             /* last doc of a one-block term */
+    uint32_t last1;             /* a one-block term's skip values (compact header) */
+    uint32_t max_tf1, min_len1, pos_crc1;
+    uint64_t pos_len1;
     uint64_t skip_end;          /* end of the term's skip entries in .post */
     /* positions of the current doc */
     uint32_t *pos;
