@@ -1141,6 +1141,70 @@ START_TEST(test_positions_forged)
 }
 END_TEST
 
+/* A term with one posting keeps no skip values: its doc and tf come from
+ * its block, which one CRC covers with the header.  A block forged with a
+ * matching CRC is read as it says when it is sound, and refused when its
+ * doc is past the segment or its tf flag lies. */
+START_TEST(test_one_posting_forged)
+{
+    char *dir = cs_test_tmpdir("segtest");
+    cs_err err = {{0}};
+    cs_segw *w;
+    cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0};
+    const uint32_t pos[2] = {0, 2};
+    ck_assert_int_eq(cs_segw_new(&w, dir, 1, &err), 0);
+    for (int d = 0; d < 3; d++) {
+        dm.ntokens = 3 + (uint32_t)d;
+        ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
+    }
+    ck_assert_int_eq(cs_segw_term_begin(w, "a", 1, 0, 1), 0);
+    ck_assert_int_eq(cs_segw_posting(w, 1, 2, pos, NULL), 0);
+    ck_assert_int_eq(cs_segw_term_end(w), 0);
+    ck_assert_int_eq(cs_segw_finish(w, NULL), 0);
+    cs_segw_free(w);
+    char path[512];
+    size_t len;
+    snprintf(path, sizeof path, "%s/s00000001.post", dir);
+    unsigned char *post = slurp(path, &len);
+    /* block (1 << 1 | 0, tf 2) | blocks_len 2 | pos_len | pos_crc | crc */
+    ck_assert_uint_eq(len, 2 + 1 + 1 + 4 + 4 + CS_TRAILER_BYTES);
+    ck_assert(post[0] == 0x02 && post[1] == 0x02 && post[2] == 2);
+    static const struct { unsigned char d, tf; int rc; } cases[] = {
+        {0x04, 0x02, 0},            /* doc 2, tf 2 */
+        {0x0e, 0x02, CS_ECORRUPT},  /* doc 7 of 3 */
+        {0x02, 0x01, CS_ECORRUPT},  /* "tf != 1" but tf 1 */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        post[0] = cases[i].d;
+        post[1] = cases[i].tf;
+        cs_wr_u32le(post + 8, cs_crc32c(0, post, 8));
+        seal(path, post, 12, CS_KIND_POST);
+        cs_seg *s = open_ok(dir, 1);
+        cs_terminfo ti;
+        cs_postings p;
+        ck_assert_int_eq(cs_seg_term(s, "a", 1, &ti, &err), 0);
+        cs_post_init(&p, s, &ti, &err);
+        ck_assert_int_eq(p.rc, cases[i].rc);
+        uint32_t max_tf = 0, min_len = 0;
+        if (!cases[i].rc) {
+            ck_assert_uint_eq(cs_post_block_bound(&p, 0, &max_tf, &min_len), 2);
+            ck_assert_uint_eq(max_tf, 2);
+            ck_assert_uint_eq(min_len, 5);
+            ck_assert_uint_eq(cs_post_next(&p), 2);
+            ck_assert_uint_eq(p.tf, 2);
+        } else {
+            ck_assert_uint_eq(cs_post_next(&p), CS_DOC_END);
+            ck_assert_ptr_nonnull(strstr(err.msg, "s00000001.post"));
+        }
+        ck_assert_int_eq(cs_seg_verify(s, &err), cases[i].rc);
+        cs_post_free(&p);
+        cs_seg_close(s);
+    }
+    free(post);
+    cs_test_tmpdir_free(dir);
+}
+END_TEST
+
 static const char *const exts[] = {"dict", "post", "pos", "docs", "text", "words", "keys"};
 
 static void damage_setup(model *m, char **dir) {
@@ -1240,6 +1304,7 @@ Suite *segment_suite(void) {
     tc = tcase_create("positions");
     tcase_add_test(tc, test_positions_codec);
     tcase_add_test(tc, test_positions_forged);
+    tcase_add_test(tc, test_one_posting_forged);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("damage");

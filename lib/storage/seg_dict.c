@@ -16,7 +16,8 @@
  * The first entry of a block has shared = 0.  A .dict value is
  *   df, cf - df, vbits, flags, post_off, pos_off
  * with the two offsets coded as deltas from the previous entry of the same
- * block (absolute in the first); a .words value is term_ord, variant; a
+ * block (absolute in the first); a .words value is term_ord (a zigzag delta
+ * from the previous entry of the block), variant; a
  * .keys value is docs, occ - docs, cap.
  *
  * The footer, index and keys are verified on open (their CRC covers them
@@ -126,6 +127,8 @@ static int entry_read(const cs__keys *k, const unsigned char **pp, const unsigne
     if (k->nvals == CS_TERM_VALS) {
         v[4] = pv[0] += v[4];
         v[5] = pv[1] += v[5];
+    } else if (k->nvals == CS_WORD_VALS) {
+        v[0] = pv[0] += cs__unzigzag(v[0]);     /* checked against nterms by the caller */
     }
     *pp = p;
     return 0;

@@ -120,6 +120,11 @@ int      cs__crc32c_hw_available(void);
 /* Bits needed to hold v (0 for 0). */
 static inline unsigned cs__bits(uint64_t v) { return v ? 64u - (unsigned)__builtin_clzll(v) : 0u; }
 
+/* Zigzag coding of a difference taken modulo 2^64: small magnitudes of
+ * either sign give small values. */
+static inline uint64_t cs__zigzag(uint64_t d) { return d << 1 ^ (uint64_t)-(int64_t)(d >> 63); }
+static inline uint64_t cs__unzigzag(uint64_t z) { return z >> 1 ^ (uint64_t)-(int64_t)(z & 1); }
+
 /* vbits of a term with nvariants surface words. */
 static inline unsigned cs__vbits(uint32_t nvariants) {
     if (nvariants > CS_MAX_VARIANTS) nvariants = CS_MAX_VARIANTS;
