@@ -230,10 +230,10 @@ static size_t dict_terms(const ifile *f, dterm **out) {
                 v[1] > (uint64_t)(pe - p))
                 goto done;
             p += v[1];
-            for (int i = 0; i < 6; i++)
+            for (int i = 0; i < 5; i++)     /* df cf-df vbits|flags post_off pos_off */
                 if (cs_varint(&p, pe, &v[2 + i])) goto done;
-            pv[0] += v[6];
-            pv[1] += v[7];
+            pv[0] += v[5];
+            pv[1] += v[6];
             t[n++] = (dterm){v[2], pv[0], pv[1]};
         }
     }

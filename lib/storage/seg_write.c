@@ -176,7 +176,8 @@ static void keyw_flush(cs_segw *w, keyw *k) {
 
 /* Appends one entry.  The first key of a block is stored whole and copied
  * into the sparse index; the others share a prefix with their predecessor.
- * For the dictionary, values 4 and 5 (offsets) are deltas within the block;
+ * For the dictionary, values 2 and 3 (vbits, flags) share one varint and
+ * values 4 and 5 (offsets) are deltas within the block;
  * for the words, value 0 (the term ordinal) a zigzag delta within the block. */
 static void keyw_add(cs_segw *w, keyw *k, const char *key, size_t len, const uint64_t *v) {
     if (k->nin == CS_KEY_BLOCK) keyw_flush(w, k);
@@ -200,7 +201,10 @@ static void keyw_add(cs_segw *w, keyw *k, const char *key, size_t len, const uin
     cs_buf_varint(&k->blk, len - shared);
     cs_buf_put(&k->blk, key + shared, len - shared);
     for (int i = 0; i < k->nvals; i++) {
-        if (k->nvals == CS_TERM_VALS && i >= 4) {
+        if (k->nvals == CS_TERM_VALS && i == 2) {
+            cs_buf_varint(&k->blk, v[2] | v[3] << 4);   /* vbits (0..8) and flags: one byte */
+            i++;
+        } else if (k->nvals == CS_TERM_VALS && i >= 4) {
             cs_buf_varint(&k->blk, v[i] - k->pv[i - 4]);
             k->pv[i - 4] = v[i];
         } else if (k->file == CS_F_WORDS && i == 0) {

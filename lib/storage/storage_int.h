@@ -25,7 +25,7 @@
 #define CS_KEYS_IDX_ENTRY 16    /* u64 block offset, u32 key offset, u32 key length */
 #define CS_DOCS_FOOTER    32    /* fixed footer at the end of the .docs body */
 #define CS_SKIP_ENTRY     32    /* fixed skip entry of a term with >= 2 blocks */
-#define CS_TERM_VALS      6     /* values of a .dict entry */
+#define CS_TERM_VALS      6     /* values of a .dict entry (5 varints: vbits and flags share one) */
 #define CS_WORD_VALS      2     /* values of a .words entry */
 #define CS_KEY_VALS       3     /* values of a .keys entry */
 /* A block's positions are bit-packed when it has at least this many, else
