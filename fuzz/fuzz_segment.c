@@ -230,10 +230,10 @@ static size_t dict_terms(const ifile *f, dterm **out) {
                 v[1] > (uint64_t)(pe - p))
                 goto done;
             p += v[1];
-            for (int i = 0; i < 6; i++)
+            for (int i = 0; i < 5; i++)     /* df cf-df vbits|flags post_off pos_off */
                 if (cs_varint(&p, pe, &v[2 + i])) goto done;
-            pv[0] += v[6];
-            pv[1] += v[7];
+            pv[0] += v[5];
+            pv[1] += v[6];
             t[n++] = (dterm){v[2], pv[0], pv[1]};
         }
     }
@@ -250,36 +250,36 @@ static void reseal_post(ifile *post, const ifile *pos, const dterm *t, size_t nt
         if (t[i].post_off >= body || t[i].pos_off > pos_body || t[i].df == 0) continue;
         const unsigned char *q = m + t[i].post_off, *e = m + body;
         uint64_t blocks_len, nblocks = (t[i].df + 127) / 128;
-        if (cs_varint(&q, e, &blocks_len) || blocks_len > t[i].post_off || e - q < 4) continue;
-        unsigned char *crcp = (unsigned char *)q, *table = crcp + 4;
+        if (cs_varint(&q, e, &blocks_len) || blocks_len > t[i].post_off) continue;
         const unsigned char *blocks = m + t[i].post_off - blocks_len;
         uint64_t pos_room = pos_body - t[i].pos_off;
         const unsigned char *pm = pos->cur + t[i].pos_off;
-        q = table;
-        if (nblocks == 1) {
+        if (nblocks == 1) {     /* compact := pos_len [last max_tf min_len] pos_crc crc */
             uint64_t v[4];
-            int bad = 0;
-            for (int k = 0; k < 4 && !bad; k++) bad = cs_varint(&q, e, &v[k]);
+            int bad = 0, nv = t[i].df > 1 ? 4 : 1;
+            for (int k = 0; k < nv && !bad; k++) bad = cs_varint(&q, e, &v[k]);
             if (bad || e - q < 8) continue;
             unsigned char *c = (unsigned char *)q;
-            wr32(c, cs_crc32c(0, blocks, (size_t)blocks_len));
-            if (v[1] <= pos_room) wr32(c + 4, cs_crc32c(0, pm, (size_t)v[1]));
-            q += 8;
-        } else {
-            if ((uint64_t)(e - q) / 32 < nblocks) continue;
-            uint64_t ps = 0, xs = 0;
-            for (uint64_t b = 0; b < nblocks; b++) {
-                unsigned char *en = (unsigned char *)q + b * 32;
-                uint64_t pe = rd32(en + 20), xe = rd64(en + 24);
-                if (ps <= pe && pe <= blocks_len)
-                    wr32(en + 12, cs_crc32c(0, blocks + ps, (size_t)(pe - ps)));
-                if (xs <= xe && xe <= pos_room)
-                    wr32(en + 16, cs_crc32c(0, pm + xs, (size_t)(xe - xs)));
-                ps = pe;
-                xs = xe;
-            }
-            q += nblocks * 32;
+            if (v[0] <= pos_room) wr32(c, cs_crc32c(0, pm, (size_t)v[0]));
+            wr32(c + 4, cs_crc32c(0, blocks, (size_t)(c + 4 - blocks)));
+            continue;
         }
+        if (e - q < 4) continue;
+        unsigned char *crcp = (unsigned char *)q, *table = crcp + 4;
+        q = table;
+        if ((uint64_t)(e - q) / 32 < nblocks) continue;
+        uint64_t ps = 0, xs = 0;
+        for (uint64_t b = 0; b < nblocks; b++) {
+            unsigned char *en = (unsigned char *)q + b * 32;
+            uint64_t pe = rd32(en + 20), xe = rd64(en + 24);
+            if (ps <= pe && pe <= blocks_len)
+                wr32(en + 12, cs_crc32c(0, blocks + ps, (size_t)(pe - ps)));
+            if (xs <= xe && xe <= pos_room)
+                wr32(en + 16, cs_crc32c(0, pm + xs, (size_t)(xe - xs)));
+            ps = pe;
+            xs = xe;
+        }
+        q += nblocks * 32;
         wr32(crcp, cs_crc32c(0, table, (size_t)(q - table)));
     }
 }

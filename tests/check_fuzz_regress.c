@@ -84,18 +84,17 @@ START_TEST(test_pos_gap_wraps)
     snprintf(path, sizeof path, "%s/s00000001.pos", dir);
     spit_sealed(path, pos_body, sizeof pos_body, CS_KIND_POS);
 
-    /* .post: blocks (2 bytes) | blocks_len:varint skip_crc:u32
-     *        compact := last pos_len max_tf min_len (one-byte varints) post_crc pos_crc */
+    /* .post: block (2 bytes) | blocks_len:varint
+     *        compact := pos_len:varint pos_crc:u32 crc:u32 (df 1: no skip values) */
     size_t n;
     snprintf(path, sizeof path, "%s/s00000001.post", dir);
     unsigned char *post = slurp(path, &n);
-    ck_assert_uint_eq(n, 2 + 1 + 4 + 4 + 8 + CS_TRAILER_BYTES);
+    ck_assert_uint_eq(n, 2 + 1 + 1 + 4 + 4 + CS_TRAILER_BYTES);
     ck_assert_uint_eq(post[2], 2);      /* blocks_len */
-    ck_assert_uint_eq(post[8], 2);      /* pos_len */
-    unsigned char *compact = post + 7;
-    compact[1] = sizeof pos_body;
-    cs_wr_u32le(compact + 8, cs_crc32c(0, pos_body, sizeof pos_body));
-    cs_wr_u32le(post + 3, cs_crc32c(0, compact, 12));
+    ck_assert_uint_eq(post[3], 2);      /* pos_len */
+    post[3] = sizeof pos_body;
+    cs_wr_u32le(post + 4, cs_crc32c(0, pos_body, sizeof pos_body));
+    cs_wr_u32le(post + 8, cs_crc32c(0, post, 8));
     spit_sealed(path, post, n - CS_TRAILER_BYTES, CS_KIND_POST);
     free(post);
 

@@ -935,6 +935,299 @@ static void spit(const char *path, const unsigned char *b, size_t n) {
     close(fd);
 }
 
+/* ---- positions codec (docs/format.md, .pos) ----------------------------------------- */
+
+/* One term of the codec test: docs d0, d0 + step, ... with tf(j) positions
+ * each, produced by posf(term, j, k) and varf(term, j, k). */
+typedef struct pterm {
+    const char *key;
+    unsigned flags;
+    uint32_t nvar, df, step;
+} pterm;
+
+static uint32_t ptf(int t, uint32_t j) {
+    switch (t) {
+    case 2: return j == 299 ? 1000 : 1 + j % 7;
+    default: return 1;
+    }
+}
+
+static uint32_t ppos(int t, uint32_t j, uint32_t k) {
+    switch (t) {
+    case 0: return 5;
+    case 1: return j == 77 ? UINT32_MAX : j * 1000 + (j % 5) * 100000;   /* big gaps */
+    case 2: return k;                                                  /* all gaps 0 */
+    default: return 3 * j + k;
+    }
+}
+
+static uint8_t pvar(int t, uint32_t j) { return t == 1 ? (uint8_t)(255 - j) : 0; }
+
+static const pterm pterms[] = {
+    {"a", 0, 1, 1, 1},              /* one position: varints */
+    {"b", 0, 256, 128, 2},          /* a full block, vbits 8, a 2^32 - 1 position */
+    {"c", 0, 4, 300, 1},            /* three blocks, consecutive positions, variants 0 */
+    {"d", CS_TERM_NOPOS, 1, 10, 1}, /* no positions */
+    {"e", 0, 1, 7, 1},              /* CS_POS_PACK_MIN - 1 positions: varints */
+    {"f", 0, 1, 8, 1},              /* CS_POS_PACK_MIN: packed */
+};
+#define NPTERMS (sizeof pterms / sizeof pterms[0])
+
+static void ptest_write(const char *dir) {
+    cs_err err = {{0}};
+    cs_segw *w;
+    cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0};
+    static uint32_t pos[1000];
+    static uint8_t var[1000];
+    ck_assert_int_eq(cs_segw_new(&w, dir, 1, &err), 0);
+    for (int d = 0; d < 300; d++) ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
+    for (int t = 0; t < (int)NPTERMS; t++) {
+        const pterm *pt = &pterms[t];
+        ck_assert_int_eq(cs_segw_term_begin(w, pt->key, 1, pt->flags, pt->nvar), 0);
+        for (uint32_t j = 0; j < pt->df; j++) {
+            uint32_t tf = ptf(t, j);
+            for (uint32_t k = 0; k < tf; k++) pos[k] = ppos(t, j, k), var[k] = pvar(t, j);
+            ck_assert_msg(cs_segw_posting(w, j * pt->step, tf, pos, var) == 0, "%s", err.msg);
+        }
+        ck_assert_int_eq(cs_segw_term_end(w), 0);
+    }
+    ck_assert_msg(cs_segw_finish(w, NULL) == 0, "%s", err.msg);
+    cs_segw_free(w);
+}
+
+/* The positions of doc j of term t through p, against the generator. */
+static void ptest_doc(cs_postings *p, int t, uint32_t j) {
+    const uint32_t *pos;
+    const uint8_t *var;
+    QEQ(p->doc, j * pterms[t].step);
+    int n = cs_post_positions(p, &pos, &var);
+    if (pterms[t].flags) {
+        QEQ(n, CS_EINVAL);
+        return;
+    }
+    QEQ(n, ptf(t, j));
+    for (int k = 0; k < n; k++) {
+        QEQ(pos[k], ppos(t, j, (uint32_t)k));
+        QEQ(var[k], pvar(t, j));
+    }
+}
+
+/* Edge cases of the block codec round-trip: every doc read in order, and
+ * every third doc after advance() (earlier docs' positions stepped over). */
+START_TEST(test_positions_codec)
+{
+    char *dir = cs_test_tmpdir("segtest");
+    cs_err err = {{0}};
+    ptest_write(dir);
+    cs_seg *s = open_ok(dir, 1);
+    ck_assert_msg(cs_seg_verify(s, &err) == 0, "%s", err.msg);
+    for (int t = 0; t < (int)NPTERMS; t++) {
+        cs_terminfo ti;
+        ck_assert_int_eq(cs_seg_term(s, pterms[t].key, 1, &ti, &err), 0);
+        cs_postings p;
+        cs_post_init(&p, s, &ti, &err);
+        for (uint32_t j = 0; j < pterms[t].df; j++) {
+            cs_post_next(&p);
+            ptest_doc(&p, t, j);
+        }
+        QEQ(cs_post_next(&p), CS_DOC_END);
+        cs_post_free(&p);
+        cs_post_init(&p, s, &ti, &err);
+        for (uint32_t j = 2; j < pterms[t].df; j += 3) {
+            cs_post_advance(&p, j * pterms[t].step);
+            ptest_doc(&p, t, j);
+        }
+        ck_assert_int_eq(p.rc, 0);
+        cs_post_free(&p);
+    }
+    cs_seg_close(s);
+    cs_test_tmpdir_free(dir);
+}
+END_TEST
+
+static void seal(const char *path, const unsigned char *body, size_t n, unsigned kind) {
+    cs_buf b = {0};
+    cs_buf_put(&b, body, n);
+    cs_trailer_put(&b, n, cs_crc32c(0, body, n), kind);
+    ck_assert_int_eq(b.rc, 0);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(b.data, 1, b.len, f), b.len);
+    fclose(f);
+    cs_buf_free(&b);
+}
+
+/* Replaces the positions of the one-term segment in dir (term "f": 8 docs,
+ * one block) by body, with the CRCs and the length in its compact skip
+ * entry made to match, so that only the codec can object. */
+static void ptest_forge(const char *dir, const unsigned char *body, size_t n) {
+    char path[512];
+    size_t len;
+    snprintf(path, sizeof path, "%s/s00000001.pos", dir);
+    seal(path, body, n, CS_KIND_POS);
+    snprintf(path, sizeof path, "%s/s00000001.post", dir);
+    unsigned char *post = slurp(path, &len);
+    const unsigned char *q = post, *e = post + len - CS_TRAILER_BYTES;
+    uint64_t blocks_len, v[4];
+    q += 8;             /* the block: 8 one-byte varints (delta 0, tf 1), then the header */
+    ck_assert_int_eq(cs_varint(&q, e, &blocks_len), 0);
+    ck_assert_uint_eq(blocks_len, 8);
+    /* compact := pos_len last max_tf min_len pos_crc crc (block and header) */
+    for (int i = 0; i < 4; i++) ck_assert_int_eq(cs_varint(&q, e, &v[i]), 0);
+    cs_buf b = {0};
+    cs_buf_put(&b, post, 9);
+    v[0] = n;
+    for (int i = 0; i < 4; i++) cs_buf_varint(&b, v[i]);
+    cs_buf_u32le(&b, cs_crc32c(0, body, n));
+    ck_assert_int_eq(b.rc, 0);
+    cs_buf_u32le(&b, cs_crc32c(0, b.data, b.len));
+    seal(path, b.data, b.len, CS_KIND_POST);
+    cs_buf_free(&b);
+    free(post);
+}
+
+/* The positions of term "f" after forging: tf of each doc, or <0. */
+static int ptest_read(const char *dir, uint32_t *got, cs_err *err) {
+    cs_seg *s = open_ok(dir, 1);
+    cs_terminfo ti;
+    cs_postings p;
+    ck_assert_int_eq(cs_seg_term(s, "f", 1, &ti, err), 0);
+    cs_post_init(&p, s, &ti, err);
+    int rc = 0;
+    for (uint32_t j = 0; j < 8 && !rc; j++) {
+        const uint32_t *pos;
+        QEQ(cs_post_next(&p), j);
+        int n = cs_post_positions(&p, &pos, NULL);
+        if (n < 0) rc = n;
+        else got[j] = pos[0];
+    }
+    cs_post_free(&p);
+    int vrc = cs_seg_verify(s, err);
+    ck_assert_int_eq(vrc, rc ? CS_ECORRUPT : 0);
+    cs_seg_close(s);
+    return rc;
+}
+
+/* Packed blocks made by hand: one that follows docs/format.md decodes to
+ * what it says; damaged ones (CRCs intact) give CS_ECORRUPT. */
+START_TEST(test_positions_forged)
+{
+    char *dir = cs_test_tmpdir("segtest");
+    cs_err err = {{0}};
+    cs_segw *w;
+    cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0};
+    uint32_t one = 1, got[8];
+    ck_assert_int_eq(cs_segw_new(&w, dir, 1, &err), 0);
+    for (int d = 0; d < 8; d++) ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
+    ck_assert_int_eq(cs_segw_term_begin(w, "f", 1, 0, 1), 0);
+    for (uint32_t d = 0; d < 8; d++) ck_assert_int_eq(cs_segw_posting(w, d, 1, &one, NULL), 0);
+    ck_assert_int_eq(cs_segw_term_end(w), 0);
+    ck_assert_int_eq(cs_segw_finish(w, NULL), 0);
+    cs_segw_free(w);
+    ck_assert_int_eq(ptest_read(dir, got, &err), 0);
+    for (int j = 0; j < 8; j++) QEQ(got[j], 1);
+
+    /* head = gbits 2 | vb 0 | 1 exception; gaps 0,1,2,3,0,1,2,3 in 2 bytes
+     * (0b11100100 twice); exception at index 5: high bits 7, gap 7<<2|1 */
+    const unsigned char good[] = {0x82, 0x08, 0xe4, 0xe4, 0x05, 0x07};
+    ptest_forge(dir, good, sizeof good);
+    ck_assert_msg(ptest_read(dir, got, &err) == 0, "%s", err.msg);
+    const uint32_t want[8] = {0, 1, 2, 3, 0, 29, 2, 3};
+    for (int j = 0; j < 8; j++) QEQ(got[j], want[j]);
+
+    static const struct { unsigned char b[10]; size_t n; } bad[] = {
+        {{0x00, 0x00}, 1},                          /* gbits + vb = 0 */
+        {{0x02, 0xe4}, 2},                          /* bits cut short */
+        {{0x22, 0, 0, 0, 0, 0}, 6},                  /* gbits 34 > 32 */
+        {{0x42, 0xe4, 0xe4, 0x00}, 4},              /* vb 1 > vbits 0 */
+        {{0x82, 0x08, 0xe4, 0xe4, 0x08, 0x07}, 6},  /* exception index 8 >= 8 */
+        {{0x82, 0x08, 0xe4, 0xe4, 0x05, 0x00}, 6},  /* exception without high bits */
+        {{0x82, 0x08, 0xe4, 0xe4, 0x05}, 5},        /* exception cut short */
+        {{0x02, 0xe4, 0xe4, 0x00}, 4},              /* a byte after the block */
+        {{0x82, 0x08, 0xe4, 0xe4, 0x05, 0xff, 0xff, 0xff, 0xff, 0x0f}, 10}, /* gap >= 2^32 */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ptest_forge(dir, bad[i].b, bad[i].n);
+        int rc = ptest_read(dir, got, &err);
+        ck_assert_msg(rc == CS_ECORRUPT, "forged block %zu: %d", i, rc);
+        ck_assert_ptr_nonnull(strstr(err.msg, "s00000001.pos"));
+    }
+    /* gbits 32 and an exception at index 0 with high bits 2^32 - 1: a gap of
+     * 2^64 - 2^32, refused (by the reader's bound on high bits, or the 32-bit
+     * position check) */
+    unsigned char wrap[40] = {0xa0, 0x08};
+    const unsigned char exc[6] = {0x00, 0xff, 0xff, 0xff, 0xff, 0x0f};
+    memcpy(wrap + 34, exc, sizeof exc);
+    ptest_forge(dir, wrap, sizeof wrap);
+    ck_assert_int_eq(ptest_read(dir, got, &err), CS_ECORRUPT);
+    cs_test_tmpdir_free(dir);
+}
+END_TEST
+
+/* A term with one posting keeps no skip values: its doc and tf come from
+ * its block, which one CRC covers with the header.  A block forged with a
+ * matching CRC is read as it says when it is sound, and refused when its
+ * doc is past the segment or its tf flag lies. */
+START_TEST(test_one_posting_forged)
+{
+    char *dir = cs_test_tmpdir("segtest");
+    cs_err err = {{0}};
+    cs_segw *w;
+    cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0};
+    const uint32_t pos[2] = {0, 2};
+    ck_assert_int_eq(cs_segw_new(&w, dir, 1, &err), 0);
+    for (int d = 0; d < 3; d++) {
+        dm.ntokens = 3 + (uint32_t)d;
+        ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
+    }
+    ck_assert_int_eq(cs_segw_term_begin(w, "a", 1, 0, 1), 0);
+    ck_assert_int_eq(cs_segw_posting(w, 1, 2, pos, NULL), 0);
+    ck_assert_int_eq(cs_segw_term_end(w), 0);
+    ck_assert_int_eq(cs_segw_finish(w, NULL), 0);
+    cs_segw_free(w);
+    char path[512];
+    size_t len;
+    snprintf(path, sizeof path, "%s/s00000001.post", dir);
+    unsigned char *post = slurp(path, &len);
+    /* block (1 << 1 | 0, tf 2) | blocks_len 2 | pos_len | pos_crc | crc */
+    ck_assert_uint_eq(len, 2 + 1 + 1 + 4 + 4 + CS_TRAILER_BYTES);
+    ck_assert(post[0] == 0x02 && post[1] == 0x02 && post[2] == 2);
+    static const struct { unsigned char d, tf; int rc; } cases[] = {
+        {0x04, 0x02, 0},            /* doc 2, tf 2 */
+        {0x0e, 0x02, CS_ECORRUPT},  /* doc 7 of 3 */
+        {0x02, 0x01, CS_ECORRUPT},  /* "tf != 1" but tf 1 */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        post[0] = cases[i].d;
+        post[1] = cases[i].tf;
+        cs_wr_u32le(post + 8, cs_crc32c(0, post, 8));
+        seal(path, post, 12, CS_KIND_POST);
+        cs_seg *s = open_ok(dir, 1);
+        cs_terminfo ti;
+        cs_postings p;
+        ck_assert_int_eq(cs_seg_term(s, "a", 1, &ti, &err), 0);
+        cs_post_init(&p, s, &ti, &err);
+        ck_assert_int_eq(p.rc, cases[i].rc);
+        uint32_t max_tf = 0, min_len = 0;
+        if (!cases[i].rc) {
+            ck_assert_uint_eq(cs_post_block_bound(&p, 0, &max_tf, &min_len), 2);
+            ck_assert_uint_eq(max_tf, 2);
+            ck_assert_uint_eq(min_len, 5);
+            ck_assert_uint_eq(cs_post_next(&p), 2);
+            ck_assert_uint_eq(p.tf, 2);
+        } else {
+            ck_assert_uint_eq(cs_post_next(&p), CS_DOC_END);
+            ck_assert_ptr_nonnull(strstr(err.msg, "s00000001.post"));
+        }
+        ck_assert_int_eq(cs_seg_verify(s, &err), cases[i].rc);
+        cs_post_free(&p);
+        cs_seg_close(s);
+    }
+    free(post);
+    cs_test_tmpdir_free(dir);
+}
+END_TEST
+
 static const char *const exts[] = {"dict", "post", "pos", "docs", "text", "words", "keys"};
 
 static void damage_setup(model *m, char **dir) {
@@ -1107,6 +1400,12 @@ Suite *segment_suite(void) {
     tcase_add_test(tc, test_writer_errors);
     tcase_add_test(tc, test_name_keys);
     tcase_add_test(tc, test_empty_segment);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("positions");
+    tcase_add_test(tc, test_positions_codec);
+    tcase_add_test(tc, test_positions_forged);
+    tcase_add_test(tc, test_one_posting_forged);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("damage");

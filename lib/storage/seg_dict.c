@@ -14,9 +14,10 @@
  * Keys are in strictly increasing memcmp order, 32 per block (the last
  * block may hold fewer), so key ordinal o is entry o % 32 of block o / 32.
  * The first entry of a block has shared = 0.  A .dict value is
- *   df, cf - df, vbits, flags, post_off, pos_off
+ *   df, cf - df, vbits | flags << 4, post_off, pos_off
  * with the two offsets coded as deltas from the previous entry of the same
- * block (absolute in the first); a .words value is term_ord, variant; a
+ * block (absolute in the first); a .words value is term_ord (a zigzag delta
+ * from the previous entry of the block), variant; a
  * .keys value is docs, occ - docs, cap.
  *
  * The footer, index and keys are verified on open (their CRC covers them
@@ -72,7 +73,7 @@ static int keys_check(const cs__keys *k, cs_err *err) {
         const unsigned char *e = k->index + b * CS_KEYS_IDX_ENTRY;
         uint64_t off = cs_rd_u64le(e), ko = cs_rd_u32le(e + 8), kl = cs_rd_u32le(e + 12);
         uint64_t end = b + 1 < k->nblocks ? cs_rd_u64le(e + CS_KEYS_IDX_ENTRY) : k->index_off;
-        if ((b == 0 && off != 0) || end <= off || end - off < 4 + 2 + (uint64_t)k->nvals ||
+        if ((b == 0 && off != 0) || end <= off || end - off < 4 + 2 + (uint64_t)k->nvals - 1 ||
             kl > CS_MAX_KEY || ko > key_room || kl > key_room - ko)
             return cs__err(err, CS_ECORRUPT, "%s: bad index entry for block %llu", f->path,
                            (unsigned long long)b);
@@ -144,11 +145,19 @@ static int entry_read(const cs__keys *k, const unsigned char **pp, const unsigne
     memcpy(key + shared, p, (size_t)suf);
     *len = (size_t)(shared + suf);
     p += suf;
-    for (int i = 0; i < k->nvals; i++)
+    for (int i = 0; i < k->nvals; i++) {
         if (cs_varint(&p, end, &v[i])) return -1;
+        if (k->nvals == CS_TERM_VALS && i == 2) {   /* vbits | flags << 4 */
+            v[3] = v[2] >> 4;
+            v[2] &= 15;
+            i++;
+        }
+    }
     if (k->nvals == CS_TERM_VALS) {
         v[4] = pv[0] += v[4];
         v[5] = pv[1] += v[5];
+    } else if (k->nvals == CS_WORD_VALS) {
+        v[0] = pv[0] += cs__unzigzag(v[0]);     /* checked against nterms by the caller */
     }
     *pp = p;
     return 0;

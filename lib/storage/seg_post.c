@@ -5,11 +5,11 @@
  * A term's bytes in .post (written by seg_write.c):
  *
  *   term    := block{nblocks} header          nblocks = ceil(df / 128)
- *   header  := blocks_len:varint skip_crc:u32 skip     <- ti.post_off
- *   skip    := compact                         if nblocks == 1
- *            | entry{nblocks}                  otherwise
- *   compact := last:varint pos_len:varint max_tf:varint min_len:varint
- *              post_crc:u32 pos_crc:u32
+ *   header  := blocks_len:varint compact       if nblocks == 1  <- ti.post_off
+ *            | blocks_len:varint skip_crc:u32 entry{nblocks}   otherwise
+ *   compact := pos_len:varint [last:varint max_tf:varint min_len:varint]
+ *              pos_crc:u32 crc:u32             (bracketed part if df > 1;
+ *                                              crc: the block and the header)
  *   entry   := last:u32 max_tf:u32 min_len:u32 post_crc:u32 pos_crc:u32
  *              post_end:u32 pos_end:u64        (32 bytes, little-endian)
  *   block   := dbits:u8 tbits:u8 packed(deltas, dbits) packed(tf - 1, tbits)
@@ -28,7 +28,7 @@
  * the first = -1).
  *
  * What is checked when: cs_post_init() the header and the skip entries
- * (CRC); the first decode of a block its CRC, its decoded last doc and max
+ * (CRC; for a one-block term also its block, under the same CRC); the first decode of a block its CRC, its decoded last doc and max
  * tf against the skip entry; the first positions read in a block the CRC of
  * the block's positions.  A failure makes rc CS_ECORRUPT for good and doc
  * CS_DOC_END.  Fixed-width skip entries give random access, so advance()
@@ -52,17 +52,33 @@ static uint32_t fail(cs_postings *p, int file, const char *what, uint32_t block)
     return CS_DOC_END;
 }
 
-/* Parses the compact skip entry of a one-block term from [q, end). */
-static int compact_read(const unsigned char **q, const unsigned char *end, cs__skip *sk) {
-    uint64_t v[4];
-    for (int i = 0; i < 4; i++)
-        if (cs_varint(q, end, &v[i]) || (i != 1 && v[i] > UINT32_MAX)) return -1;
-    if (cs__rd32(q, end, &sk->post_crc) || cs__rd32(q, end, &sk->pos_crc)) return -1;
-    sk->last = (uint32_t)v[0];
-    sk->pos_start = 0;
-    sk->pos_end = v[1];
-    sk->max_tf = (uint32_t)v[2];
-    sk->min_len = (uint32_t)v[3];
+/* The compact header of a one-block term, from [q, end) after blocks_len:
+ * one CRC over the block and the header, then the skip values (read from
+ * the block itself when it holds a single posting). */
+static int compact_read(cs_postings *p, const unsigned char *q, const unsigned char *end,
+                        const unsigned char *blocks, uint64_t blocks_len) {
+    uint64_t v[4] = {0, 0, 0, 0};
+    uint32_t crc;
+    int nv = p->ti.df > 1 ? 4 : 1;
+    for (int i = 0; i < nv; i++)
+        if (cs_varint(&q, end, &v[i]) || (i != 0 && v[i] > UINT32_MAX)) return -1;
+    if (cs__rd32(&q, end, &p->pos_crc1) || end - q < 4) return -1;
+    crc = cs_rd_u32le(q);
+    if (cs_crc32c(0, blocks, (size_t)(q - blocks)) != crc) return -1;
+    if (p->ti.df == 1) {        /* (doc << 1 | tf == 1):varint [tf:varint] */
+        const unsigned char *b = blocks, *be = blocks + blocks_len;
+        uint64_t x, tf = 1;
+        if (cs_varint(&b, be, &x) || (x >> 1) >= p->seg->ndocs) return -1;
+        if (!(x & 1) && (cs_varint(&b, be, &tf) || tf < 2 || tf > UINT32_MAX)) return -1;
+        v[1] = x >> 1;
+        v[2] = tf;
+        v[3] = cs_seg_doclen(p->seg, (uint32_t)v[1]);
+    }
+    p->pos_len1 = v[0];
+    p->last1 = (uint32_t)v[1];
+    p->max_tf1 = (uint32_t)v[2];
+    p->min_len1 = (uint32_t)v[3];
+    p->skip_end = (uint64_t)(q + 4 - post_file(p)->map);
     return 0;
 }
 
@@ -74,35 +90,34 @@ static void head_read(cs_postings *p) {
     const unsigned char *e = f->map + f->body_len, *q;
     uint64_t blocks_len;
     uint32_t crc;
-    cs__skip sk;
     if (p->ti.df == 0 || p->ti.df > s->ndocs || p->ti.post_off >= f->body_len ||
         p->ti.pos_off > s->f[CS_F_POS].body_len || p->ti.vbits > 8) {
         fail(p, CS_F_POST, "bad term entry", 0);
         return;
     }
     q = f->map + p->ti.post_off;
-    if (cs_varint(&q, e, &blocks_len) || blocks_len > p->ti.post_off || cs__rd32(&q, e, &crc)) {
+    if (cs_varint(&q, e, &blocks_len) || blocks_len > p->ti.post_off) {
         fail(p, CS_F_POST, "bad postings header", 0);
         return;
     }
-    const unsigned char *table = q;
+    p->block_off = p->ti.post_off - blocks_len;
     if (p->nblocks == 1) {
-        if (compact_read(&q, e, &sk)) { fail(p, CS_F_POST, "bad skip entry", 0); return; }
-        p->last1 = sk.last;
-    } else {
-        if ((uint64_t)(e - q) / CS_SKIP_ENTRY < p->nblocks) {
-            fail(p, CS_F_POST, "skip entries out of bounds", 0);
-            return;
-        }
-        q += (size_t)p->nblocks * CS_SKIP_ENTRY;
+        if (compact_read(p, q, e, f->map + p->block_off, blocks_len))
+            fail(p, CS_F_POST, "bad one-block postings (header, CRC or block)", 0);
+        return;
     }
+    if (cs__rd32(&q, e, &crc) || (uint64_t)(e - q) / CS_SKIP_ENTRY < p->nblocks) {
+        fail(p, CS_F_POST, "skip entries out of bounds", 0);
+        return;
+    }
+    const unsigned char *table = q;
+    q += (size_t)p->nblocks * CS_SKIP_ENTRY;
     if (cs_crc32c(0, table, (size_t)(q - table)) != crc) {
         fail(p, CS_F_POST, "skip entries checksum mismatch", 0);
         return;
     }
     p->skip_off = (uint64_t)(table - f->map);
     p->skip_end = (uint64_t)(q - f->map);
-    p->block_off = p->ti.post_off - blocks_len;
 }
 
 void cs_post_init(cs_postings *p, const cs_seg *s, const cs_terminfo *ti, cs_err *err) {
@@ -118,20 +133,29 @@ void cs_post_init(cs_postings *p, const cs_seg *s, const cs_terminfo *ti, cs_err
     p->pos_idx = 0;
     p->pos_p = p->pos_end = NULL;
     p->pos_doc = CS_DOC_END;
-    p->last1 = 0;
+    p->last1 = p->max_tf1 = p->min_len1 = p->pos_crc1 = 0;
+    p->pos_len1 = 0;
     p->started = 0;
     p->pos = NULL;
     p->var = NULL;
     p->pos_cap = 0;
+    p->pos_gbits = p->pos_vbits = 0;
+    p->pos_packed = 0;
+    p->pos_n = p->pos_first = 0;
+    p->exc_idx = p->exc_hi = NULL;
+    p->nexc = p->exc_next = p->exc_cap = 0;
     head_read(p);
 }
 
 void cs_post_free(cs_postings *p) {
     cs__free(p->pos);
     cs__free(p->var);
+    cs__free(p->exc_idx);
+    cs__free(p->exc_hi);
     p->pos = NULL;
     p->var = NULL;
-    p->pos_cap = 0;
+    p->exc_idx = p->exc_hi = NULL;
+    p->pos_cap = p->exc_cap = 0;
 }
 
 static inline uint32_t last_of(const cs_postings *p, uint32_t b) {
@@ -143,11 +167,15 @@ static inline uint32_t last_of(const cs_postings *p, uint32_t b) {
 int cs__post_skip(cs_postings *p, uint32_t b, cs__skip *sk) {
     const cs__file *f = post_file(p);
     uint64_t blocks_len = p->ti.post_off - p->block_off;
-    if (p->nblocks == 1) {
-        const unsigned char *q = f->map + p->skip_off;
-        if (compact_read(&q, f->map + p->skip_end, sk)) return -1;
-        sk->post_start = 0;
+    if (p->nblocks == 1) {      /* checked by compact_read() */
+        sk->last = p->last1;
+        sk->max_tf = p->max_tf1;
+        sk->min_len = p->min_len1;
+        sk->post_crc = 0;
+        sk->pos_crc = p->pos_crc1;
+        sk->post_start = sk->pos_start = 0;
         sk->post_end = blocks_len;
+        sk->pos_end = p->pos_len1;
     } else {
         const unsigned char *e = f->map + p->skip_off + (size_t)b * CS_SKIP_ENTRY;
         sk->last = cs_rd_u32le(e);
@@ -236,7 +264,8 @@ int cs__post_load(cs_postings *p, uint32_t b) {
     if (cs__post_skip(p, b, &sk)) return fail(p, CS_F_POST, "bad skip entry", b), p->rc;
     const unsigned char *q = post_file(p)->map + p->block_off + sk.post_start;
     uint64_t len = sk.post_end - sk.post_start;
-    if (cs_crc32c(0, q, (size_t)len) != sk.post_crc)
+    /* a one-block term's block was checked with its header */
+    if (p->nblocks > 1 && cs_crc32c(0, q, (size_t)len) != sk.post_crc)
         return fail(p, CS_F_POST, "block CRC mismatch", b), p->rc;
     uint32_t n = b + 1 < p->nblocks ? CS_BLOCK_DOCS : p->ti.df - b * CS_BLOCK_DOCS;
     uint64_t acc = b ? (uint64_t)last_of(p, b - 1) + 1 : 0, mx;
@@ -332,7 +361,61 @@ uint32_t cs_post_block_bound(cs_postings *p, uint32_t target, uint32_t *max_tf,
 
 /* ---- positions ---------------------------------------------------------------- */
 
-/* First touch of the current block's positions: bounds and CRC. */
+/* The exceptions of a packed block, [q, e) exactly: strictly increasing
+ * indexes below pos_n, high bits that are not zero and keep the gap below
+ * 2^32.  The arrays are bounded
+ * by the bytes (an exception takes two at least). */
+static int exc_read(cs_postings *p, const unsigned char *q, const unsigned char *e,
+                    uint64_t nexc) {
+    if (nexc > (uint64_t)(e - q) / 2) return -1;
+    if (nexc > p->exc_cap) {
+        uint32_t cap = (uint32_t)CS_MAX(nexc, (uint64_t)p->exc_cap * 2);
+        uint32_t *ni = cs__realloc(p->exc_idx, (size_t)cap * sizeof *ni);
+        if (ni) p->exc_idx = ni;
+        uint32_t *nh = ni ? cs__realloc(p->exc_hi, (size_t)cap * sizeof *nh) : NULL;
+        if (!nh) return p->rc = cs__err(p->err, CS_ENOMEM, "out of memory");
+        p->exc_hi = nh;
+        p->exc_cap = cap;
+    }
+    uint64_t idx = 0;
+    for (uint64_t i = 0; i < nexc; i++) {
+        uint64_t d, hi;
+        /* the whole gap, hi << gbits | low, must fit 32 bits */
+        if (cs_varint(&q, e, &d) || cs_varint(&q, e, &hi) || hi == 0 ||
+            hi > (uint64_t)UINT32_MAX >> p->pos_gbits || d >= p->pos_n - idx)
+            return -1;
+        idx += d;
+        p->exc_idx[i] = (uint32_t)idx++;
+        p->exc_hi[i] = (uint32_t)hi;
+    }
+    p->nexc = (uint32_t)nexc;
+    p->exc_next = 0;
+    return q == e ? 0 : -1;
+}
+
+/* A packed block: head, then bits that must fit, then the exceptions up
+ * to the end of the block. */
+static int pos_packed_open(cs_postings *p, const unsigned char *q, const unsigned char *e) {
+    uint64_t head;
+    if (cs_varint(&q, e, &head)) return -1;
+    unsigned gb = head & 63, vb = (head >> 6) & 15;
+    /* gb + vb >= 1 bounds the positions, and so every tf, by the bytes */
+    if (gb > 32 || vb > p->ti.vbits || gb + vb == 0 || p->pos_n > UINT32_MAX) return -1;
+    uint64_t bytes = (p->pos_n * (gb + vb) + 7) / 8;
+    if (bytes > (uint64_t)(e - q)) return -1;
+    p->pos_gbits = gb;
+    p->pos_vbits = vb;
+    p->pos_packed = 1;
+    p->pos_first = 0;
+    p->pos_p = q;
+    int rc = exc_read(p, q + bytes, e, head >> 10);
+    p->pos_end = q + bytes;
+    return rc;
+}
+
+/* First touch of the current block's positions: bounds and CRC, and the
+ * coding: bit-packed when the block holds CS_POS_PACK_MIN positions or
+ * more (the sum of its tfs), else varints. */
 static int pos_block_open(cs_postings *p) {
     cs__skip sk;
     if (cs__post_skip(p, p->block, &sk)) return fail(p, CS_F_POST, "bad skip entry", p->block), p->rc;
@@ -340,9 +423,17 @@ static int pos_block_open(cs_postings *p) {
     size_t len = (size_t)(sk.pos_end - sk.pos_start);
     if (cs_crc32c(0, q, len) != sk.pos_crc)
         return fail(p, CS_F_POS, "positions CRC mismatch", p->block), p->rc;
-    p->pos_p = q;
-    p->pos_end = q + len;
     p->pos_idx = 0;
+    p->pos_n = 0;
+    for (uint32_t i = 0; i < p->n; i++) p->pos_n += p->tfs[i];
+    p->pos_packed = 0;
+    if (p->pos_n < CS_POS_PACK_MIN) {
+        p->pos_p = q;
+        p->pos_end = q + len;
+        return 0;
+    }
+    if (pos_packed_open(p, q, q + len))
+        return p->rc ? p->rc : (fail(p, CS_F_POS, "bad packed positions", p->block), p->rc);
     return 0;
 }
 
@@ -384,6 +475,68 @@ static int pos_grow(cs_postings *p, uint32_t tf) {
     return 0;
 }
 
+/* b-bit values (b <= 32) from bit offset bit on: one unaligned 8-byte load
+ * each (see the note on over-reading at the top).  b = 0 gives zeros. */
+static inline uint32_t bits_at(const unsigned char *q, uint64_t bit, uint64_t mask) {
+    return (uint32_t)((ld64le(q + (bit >> 3)) >> (bit & 7)) & mask);
+}
+
+/* Positions of the current doc from a packed block: the doc's first
+ * position is the sum of the tfs before it, so earlier docs cost an
+ * addition each and no bytes are scanned. */
+static int pos_packed_decode(cs_postings *p, uint32_t tf) {
+    for (; p->pos_idx < p->idx; p->pos_idx++) p->pos_first += p->tfs[p->pos_idx];
+    uint64_t s = p->pos_first;
+    if (s + tf > p->pos_n) return fail(p, CS_F_POS, "bad positions", p->block), p->rc;
+    const unsigned char *q = p->pos_p;
+    unsigned gb = p->pos_gbits, vb = p->pos_vbits;
+    uint64_t gmask = (1ull << gb) - 1, bit = s * gb, next = 0;
+    uint32_t x = p->exc_next;
+    while (x < p->nexc && p->exc_idx[x] < s) x++;
+    /* index, relative to s, of the next exception (none: past tf) */
+    uint64_t nx = x < p->nexc ? p->exc_idx[x] - s : UINT64_MAX;
+    for (uint32_t i = 0; i < tf; i++, bit += gb) {
+        uint64_t g = bits_at(q, bit, gmask);
+        if (i == nx) {
+            g |= (uint64_t)p->exc_hi[x++] << gb;
+            nx = x < p->nexc ? p->exc_idx[x] - s : UINT64_MAX;
+        }
+        next += g;                  /* g < 2^32 (exc_read): no wrap, next <= 2^33 */
+        if (next > UINT32_MAX) return fail(p, CS_F_POS, "bad positions", p->block), p->rc;
+        p->pos[i] = (uint32_t)next++;
+    }
+    p->exc_next = x;
+    if (vb == 0) {
+        memset(p->var, 0, tf);
+    } else {
+        uint64_t vmask = (1ull << vb) - 1;
+        bit = p->pos_n * gb + s * vb;
+        for (uint32_t i = 0; i < tf; i++, bit += vb) p->var[i] = (uint8_t)bits_at(q, bit, vmask);
+    }
+    return 0;
+}
+
+/* Positions of the current doc from a varint block. */
+static int pos_varint_decode(cs_postings *p, uint32_t tf) {
+    if (pos_skip_to(p)) return p->rc;
+    const unsigned char *q = p->pos_p, *e = p->pos_end;
+    if (tf > (uint64_t)(e - q))      /* a varint takes a byte at least */
+        return fail(p, CS_F_POS, "term frequency exceeds the positions", p->block), p->rc;
+    unsigned vb = p->ti.vbits;
+    uint64_t mask = (1u << vb) - 1, next = 0;
+    for (uint32_t i = 0; i < tf; i++) {
+        uint64_t v;
+        if (q < e && *q < 0x80) v = *q++; /* most gaps take one byte */
+        else if (cs_varint(&q, e, &v)) return fail(p, CS_F_POS, "bad positions", p->block), p->rc;
+        next += CS_MIN(v >> vb, (uint64_t)UINT32_MAX + 1); /* no wrap: next <= 2^33 */
+        if (next > UINT32_MAX) return fail(p, CS_F_POS, "bad positions", p->block), p->rc;
+        p->pos[i] = (uint32_t)next++;
+        p->var[i] = (uint8_t)(v & mask);
+    }
+    p->pos_p = q;
+    return 0;
+}
+
 int cs_post_positions(cs_postings *p, const uint32_t **pos, const uint8_t **var) {
     if (p->rc) return p->rc;
     if (p->ti.flags & CS_TERM_NOPOS)
@@ -394,24 +547,11 @@ int cs_post_positions(cs_postings *p, const uint32_t **pos, const uint8_t **var)
     uint32_t tf = p->tf;
     if (p->pos_doc != p->doc) {
         if (!p->pos_p && pos_block_open(p)) return p->rc;
-        if (pos_skip_to(p)) return p->rc;
-        const unsigned char *q = p->pos_p, *e = p->pos_end;
-        if (tf > (uint64_t)(e - q) || tf > INT32_MAX)      /* a varint takes a byte at least */
-            return fail(p, CS_F_POS, "term frequency exceeds the positions", p->block), p->rc;
+        if (tf > INT32_MAX) return fail(p, CS_F_POS, "term frequency too large", p->block), p->rc;
         if (tf > p->pos_cap && pos_grow(p, tf)) return CS_ENOMEM;
-        unsigned vb = p->ti.vbits;
-        uint64_t mask = (1u << vb) - 1, next = 0;
-        for (uint32_t i = 0; i < tf; i++) {
-            uint64_t v;
-            if (q < e && *q < 0x80) v = *q++; /* most gaps take one byte */
-            else if (cs_varint(&q, e, &v)) return fail(p, CS_F_POS, "bad positions", p->block), p->rc;
-            next += CS_MIN(v >> vb, (uint64_t)UINT32_MAX + 1); /* no wrap: next <= 2^33 */
-            if (next > UINT32_MAX) return fail(p, CS_F_POS, "bad positions", p->block), p->rc;
-            p->pos[i] = (uint32_t)next++;
-            p->var[i] = (uint8_t)(v & mask);
-        }
-        p->pos_p = q;
+        if (p->pos_packed ? pos_packed_decode(p, tf) : pos_varint_decode(p, tf)) return p->rc;
         p->pos_idx = p->idx + 1;
+        if (p->pos_packed) p->pos_first += tf;
         p->pos_doc = p->doc;
     }
     *pos = p->pos;

@@ -83,7 +83,7 @@ static int verify_block(cs_postings *p, const cs__skip *sk, uint64_t *cf) {
     if (min_len != sk->min_len)
         return term_bad(p->seg, CS_F_POST, p->ti.ord, "wrong min doc length in a skip entry",
                         p->err);
-    if (!(p->ti.flags & CS_TERM_NOPOS) && p->pos_p != p->pos_end)
+    if (!(p->ti.flags & CS_TERM_NOPOS) && !p->pos_packed && p->pos_p != p->pos_end)
         return term_bad(p->seg, CS_F_POS, p->ti.ord, "positions longer than the tfs", p->err);
     return 0;
 }

@@ -12,10 +12,11 @@
  * What goes where (full grammar in docs/format.md):
  *
  *   .post  term*          term  := block{nblocks} header
- *          header        := blocks_len:varint skip_crc:u32 skip
- *          skip          := compact (nblocks == 1) | entry{nblocks} (fixed, 32 bytes)
+ *          header        := blocks_len:varint compact            (nblocks == 1)
+ *                         | blocks_len:varint skip_crc:u32 entry{nblocks} (fixed, 32 bytes)
  *          block         := full (128 docs: bit-packed) | tail (< 128: varints)
- *   .pos   term*          term  := block-positions{nblocks}; per doc tf varints
+ *   .pos   term*          term  := block-positions{nblocks}: varints when the
+ *                         block has few positions, else bit-packed with exceptions
  *   .dict  key blocks, sparse index, footer        (seg_dict.c reads it)
  *   .words the same structure, other values
  *   .keys  the same structure: name key + word -> docs, occ, cap
@@ -85,7 +86,7 @@ struct cs_segw {
     uint64_t blocks_start;      /* .post offset of the term's first block */
     uint64_t pos_start;         /* .pos offset of the term's first position */
     uint32_t bdocs[CS_BLOCK_DOCS], btfs[CS_BLOCK_DOCS], bn;
-    uint32_t pos_crc;           /* CRC32C of the current block's positions */
+    cs_buf bgap, bvar;          /* the current block's position gaps (u32) and variants */
     cs_buf skip;                /* fixed skip entries of the term so far */
     cs_buf tvbits;              /* vbits of every term so far (checks words) */
     cs_buf tmp;                 /* scratch: one block, one doc's positions */
@@ -175,7 +176,9 @@ static void keyw_flush(cs_segw *w, keyw *k) {
 
 /* Appends one entry.  The first key of a block is stored whole and copied
  * into the sparse index; the others share a prefix with their predecessor.
- * For the dictionary, values 4 and 5 (offsets) are deltas within the block. */
+ * For the dictionary, values 2 and 3 (vbits, flags) share one varint and
+ * values 4 and 5 (offsets) are deltas within the block;
+ * for the words, value 0 (the term ordinal) a zigzag delta within the block. */
 static void keyw_add(cs_segw *w, keyw *k, const char *key, size_t len, const uint64_t *v) {
     if (k->nin == CS_KEY_BLOCK) keyw_flush(w, k);
     if (w->rc) return;
@@ -198,9 +201,16 @@ static void keyw_add(cs_segw *w, keyw *k, const char *key, size_t len, const uin
     cs_buf_varint(&k->blk, len - shared);
     cs_buf_put(&k->blk, key + shared, len - shared);
     for (int i = 0; i < k->nvals; i++) {
-        if (k->nvals == CS_TERM_VALS && i >= 4) {
+        if (k->nvals == CS_TERM_VALS && i == 2) {
+            cs_buf_varint(&k->blk, v[2] | v[3] << 4);   /* vbits (0..8) and flags: one byte */
+            i++;
+        } else if (k->nvals == CS_TERM_VALS && i >= 4) {
             cs_buf_varint(&k->blk, v[i] - k->pv[i - 4]);
             k->pv[i - 4] = v[i];
+        } else if (k->file == CS_F_WORDS && i == 0) {
+            /* words sort nearly like their stems: term ordinals as zigzag deltas */
+            cs_buf_varint(&k->blk, cs__zigzag(v[0] - k->pv[0]));
+            k->pv[0] = v[0];
         } else {
             cs_buf_varint(&k->blk, v[i]);
         }
@@ -291,6 +301,8 @@ void cs_segw_free(cs_segw *w) {
     cs_buf_free(&w->skip);
     cs_buf_free(&w->tvbits);
     cs_buf_free(&w->tmp);
+    cs_buf_free(&w->bgap);
+    cs_buf_free(&w->bvar);
     cs__free(w->doc_off);
     cs__free(w->doclen);
     cs__free(w);
@@ -364,6 +376,103 @@ static void pack128(cs_buf *out, const uint32_t *v, unsigned b) {
     out->len += 16 * b;
 }
 
+/* ---- positions ---------------------------------------------------------------------- */
+
+/* Appends the low b bits of n values to a bit stream that starts on a byte
+ * boundary, least significant bit first; *acc / *have carry the bits not
+ * yet written.  b <= 32. */
+static void bits_put(cs_buf *out, const uint32_t *v, size_t n, unsigned b, uint64_t *acc,
+                     unsigned *have) {
+    if (b == 0) return;
+    const uint64_t mask = (1ull << b) - 1;
+    for (size_t i = 0; i < n; i++) {
+        *acc |= ((uint64_t)v[i] & mask) << *have;
+        *have += b;
+        while (*have >= 8) { cs_buf_byte(out, (unsigned)(*acc & 0xff)); *acc >>= 8; *have -= 8; }
+    }
+}
+
+/* The slot width of a packed block: the b that minimises n·b bits plus
+ * the exceptions (about one byte of index and ceil((L - b) / 7) bytes of
+ * high bits for each gap of L > b bits).  cnt[L] = gaps of L bits.  Ties go
+ * to the wider slot: fewer exceptions to apply when decoding.  b >= min. */
+static unsigned pos_width(const uint64_t cnt[33], uint64_t n, int min) {
+    unsigned best = 32;
+    uint64_t best_cost = UINT64_MAX;
+    for (int b = 32; b >= min; b--) {
+        uint64_t cost = n * (uint64_t)b;
+        for (unsigned l = (unsigned)b + 1; l <= 32; l++)
+            cost += cnt[l] * 8 * (1 + (l - (unsigned)b + 6) / 7);
+        if (cost < best_cost) best_cost = cost, best = (unsigned)b;
+    }
+    return best;
+}
+
+/* Encodes the positions of the buffered block (npos of them):
+ *   npos < CS_POS_PACK_MIN:  (gap << vbits | variant):varint{npos}
+ *   otherwise:  head:varint  bits  exception{nexc}
+ *     head      = gbits | vb << 6 | nexc << 10
+ *     bits      = low gbits bits of each gap, then vb bits of each variant,
+ *                 LSB first, padded to a byte
+ *     exception = (index - previous index - 1):varint  (gap >> gbits):varint
+ * A gap wider than gbits is an exception: its high bits follow the packed
+ * ones (patched frame of reference), so that one long gap (a document's first
+ * position far in) does not widen every slot of the block. */
+static void pos_encode(cs_segw *w, cs_buf *b) {
+    size_t n = w->bgap.len / sizeof(uint32_t);
+    const uint32_t *gap = (const uint32_t *)(void *)w->bgap.data;
+    const uint8_t *var = w->bvar.data;
+    if (n < CS_POS_PACK_MIN) {
+        for (size_t i = 0; i < n; i++) cs_buf_varint(b, (uint64_t)gap[i] << w->vbits | var[i]);
+        return;
+    }
+    uint64_t cnt[33] = {0};
+    unsigned vor = 0;
+    for (size_t i = 0; i < n; i++) {
+        cnt[cs__bits(gap[i])]++;
+        vor |= var[i];
+    }
+    /* Every position takes one bit at least (gbits + vb >= 1), so that the
+     * reader can bound a tf, and the arrays it allocates, by the bytes. */
+    unsigned vb = cs__bits(vor), gb = pos_width(cnt, n, vb == 0);
+    uint64_t nexc = 0;
+    for (unsigned l = gb + 1; l <= 32; l++) nexc += cnt[l];
+    cs_buf_varint(b, gb | vb << 6 | nexc << 10);
+    uint64_t acc = 0;
+    unsigned have = 0;
+    bits_put(b, gap, n, gb, &acc, &have);
+    for (size_t i = 0; i < n; i++) {    /* variants: one byte each in the buffer */
+        uint32_t v = var[i];
+        bits_put(b, &v, 1, vb, &acc, &have);
+    }
+    if (have) cs_buf_byte(b, (unsigned)acc);
+    int64_t prev = -1;
+    for (size_t i = 0; i < n && gb < 32; i++) {
+        if (gap[i] >> gb == 0) continue;
+        cs_buf_varint(b, (uint64_t)((int64_t)i - prev - 1));
+        cs_buf_varint(b, gap[i] >> gb);
+        prev = (int64_t)i;
+    }
+}
+
+/* Writes the buffered block's positions to .pos; their CRC for the skip
+ * entry. */
+static uint32_t pos_flush(cs_segw *w) {
+    if (w->flags & CS_TERM_NOPOS) return 0;
+    cs_buf *b = &w->tmp;
+    cs_buf_reset(b);
+    if (w->bgap.rc || w->bvar.rc) {
+        if (!w->rc) w->rc = cs__err(w->err, CS_ENOMEM, "out of memory");
+        return 0;
+    }
+    pos_encode(w, b);
+    uint32_t crc = cs_crc32c(0, b->data, b->len);
+    out_buf(w, &w->f[CS_F_POS], b);
+    cs_buf_reset(&w->bgap);
+    cs_buf_reset(&w->bvar);
+    return crc;
+}
+
 /* Encodes the bn buffered postings as one block, streams it to .post and
  * appends its skip entry.
  *   full := dbits:u8 tbits:u8 deltas:packed(dbits) tfs_minus_1:packed(tbits)
@@ -398,6 +507,7 @@ static void flush_block(cs_segw *w) {
     }
     uint32_t post_crc = cs_crc32c(0, b->data, b->len);
     out_buf(w, &w->f[CS_F_POST], b);
+    uint32_t pos_crc = pos_flush(w);
     uint64_t post_end = w->f[CS_F_POST].off - w->blocks_start;
     if (post_end > UINT32_MAX && !w->rc)
         w->rc = cs__err(w->err, CS_ELIMIT, "%s: postings of one term exceed 4 GiB",
@@ -409,13 +519,12 @@ static void flush_block(cs_segw *w) {
     cs_buf_u32le(s, max_tf);
     cs_buf_u32le(s, min_len);
     cs_buf_u32le(s, post_crc);
-    cs_buf_u32le(s, w->pos_crc);
+    cs_buf_u32le(s, pos_crc);
     cs_buf_u32le(s, (uint32_t)post_end);
     cs_buf_u64le(s, w->f[CS_F_POS].off - w->pos_start);
     if (s->rc && !w->rc) w->rc = cs__err(w->err, CS_ENOMEM, "out of memory");
     w->prev_last = w->bdocs[w->bn - 1];
     w->bn = 0;
-    w->pos_crc = 0;
 }
 
 int cs_segw_term_begin(cs_segw *w, const char *term, size_t len, unsigned flags,
@@ -436,28 +545,30 @@ int cs_segw_term_begin(cs_segw *w, const char *term, size_t len, unsigned flags,
     w->cf = 0;
     w->last_doc = w->prev_last = -1;
     w->bn = 0;
-    w->pos_crc = 0;
+    cs_buf_reset(&w->bgap);
+    cs_buf_reset(&w->bvar);
     w->blocks_start = w->f[CS_F_POST].off;
     w->pos_start = w->f[CS_F_POS].off;
     cs_buf_reset(&w->skip);
     return 0;
 }
 
-/* positions of one doc := (gap << vbits | variant):varint {tf},
- * gap = pos - previous pos - 1 (previous = -1 for the first). */
+/* Buffers the positions of one doc for its block (pos_encode() writes them
+ * when the block is full): gap = pos - previous pos - 1 (previous = -1 for
+ * the first), and the variant. */
 static int put_positions(cs_segw *w, uint32_t tf, const uint32_t *pos, const uint8_t *var) {
-    cs_buf *b = &w->tmp;
-    cs_buf_reset(b);
     int64_t prev = -1;
+    if (cs_buf_reserve(&w->bgap, (size_t)tf * sizeof(uint32_t)) || cs_buf_reserve(&w->bvar, tf))
+        return w->rc = cs__err(w->err, CS_ENOMEM, "out of memory");
     for (uint32_t i = 0; i < tf; i++) {
-        uint32_t v = var ? var[i] : 0;
+        uint32_t v = var ? var[i] : 0, g;
         if ((int64_t)pos[i] <= prev) return bad_call(w, "positions not strictly increasing");
         if (v >> w->vbits) return bad_call(w, "variant out of range for the term's nvariants");
-        cs_buf_varint(b, (uint64_t)(pos[i] - prev - 1) << w->vbits | v);
+        g = (uint32_t)(pos[i] - prev - 1);
+        cs_buf_put(&w->bgap, &g, sizeof g);
+        cs_buf_byte(&w->bvar, v);
         prev = pos[i];
     }
-    w->pos_crc = cs_crc32c(w->pos_crc, b->data, b->len);
-    out_buf(w, &w->f[CS_F_POS], b);
     return w->rc;
 }
 
@@ -481,10 +592,28 @@ int cs_segw_posting(cs_segw *w, uint32_t doc, uint32_t tf, const uint32_t *pos,
     return w->rc;
 }
 
+/* The compact header of a one-block term (most terms), after
+ * blocks_len:
+ *   compact := pos_len:varint [last:varint max_tf:varint min_len:varint]
+ *              pos_crc:u32 crc:u32
+ * The bracketed part only when df > 1: a single posting's block gives
+ * them (its doc, its tf, the doc's length).  crc covers the block and the
+ * header up to it: one CRC instead of a skip CRC and a block CRC. */
+static void compact_put(cs_segw *w, cs_buf *b) {
+    const unsigned char *s = w->skip.data;
+    cs_buf_varint(b, cs_rd_u64le(s + 24));
+    if (w->df > 1) {
+        cs_buf_varint(b, cs_rd_u32le(s));
+        cs_buf_varint(b, cs_rd_u32le(s + 4));
+        cs_buf_varint(b, cs_rd_u32le(s + 8));
+    }
+    cs_buf_put(b, s + 16, 4);
+    if (!b->rc) cs_buf_u32le(b, cs_crc32c(cs_rd_u32le(s + 12), b->data, b->len));
+}
+
 /* Writes the term header after its blocks, then its dictionary entry:
- *   header  := blocks_len:varint skip_crc:u32 skip
- *   compact := last:varint pos_len:varint max_tf:varint min_len:varint
- *              post_crc:u32 pos_crc:u32           (one-block terms)
+ *   header  := blocks_len:varint compact                 (one block)
+ *            | blocks_len:varint skip_crc:u32 entry{nblocks}
  *   dict values := df cf-df vbits flags post_off(delta) pos_off(delta) */
 int cs_segw_term_end(cs_segw *w) {
     if (w->rc) return w->rc;
@@ -496,20 +625,14 @@ int cs_segw_term_end(cs_segw *w) {
     cs_buf *b = &w->tmp;
     cs_buf_reset(b);
     cs_buf_varint(b, post_off - w->blocks_start);
-    size_t crc_at = b->len;
-    cs_buf_u32le(b, 0);
-    size_t table = b->len;
-    const unsigned char *s = w->skip.data;
     if (w->skip.len == CS_SKIP_ENTRY) {
-        cs_buf_varint(b, cs_rd_u32le(s));
-        cs_buf_varint(b, cs_rd_u64le(s + 24));
-        cs_buf_varint(b, cs_rd_u32le(s + 4));
-        cs_buf_varint(b, cs_rd_u32le(s + 8));
-        cs_buf_put(b, s + 12, 8);
+        compact_put(w, b);
     } else {
-        cs_buf_put(b, s, w->skip.len);
+        size_t crc_at = b->len;
+        cs_buf_u32le(b, 0);
+        cs_buf_put(b, w->skip.data, w->skip.len);
+        if (!b->rc) cs_wr_u32le(b->data + crc_at, cs_crc32c(0, w->skip.data, w->skip.len));
     }
-    if (!b->rc) cs_wr_u32le(b->data + crc_at, cs_crc32c(0, b->data + table, b->len - table));
     out_buf(w, &w->f[CS_F_POST], b);
     uint64_t v[CS_TERM_VALS] = {w->df, w->cf - w->df, w->vbits, w->flags, post_off,
                                 w->pos_start};

@@ -226,11 +226,20 @@ typedef struct cs_postings {
     uint32_t docs[CS_BLOCK_DOCS], tfs[CS_BLOCK_DOCS];
     uint64_t pos_block_off;     /* .pos offset of the current block */
     uint32_t pos_idx;           /* docs of the block whose positions were skipped */
-    const unsigned char *pos_p;
+    const unsigned char *pos_p; /* varint block: next doc's positions; packed: the bits */
     int started;
     const unsigned char *pos_end;   /* end of the current block's positions */
+    /* a packed positions block (docs/format.md): slot widths, positions in
+     * the block, index of the first position of doc pos_idx, exceptions */
+    unsigned pos_gbits, pos_vbits;
+    int pos_packed;
+    uint64_t pos_n, pos_first;
+    uint32_t *exc_idx, *exc_hi;
+    uint32_t nexc, exc_next, exc_cap;
     uint32_t pos_doc;           /* doc whose positions are in pos[], or CS_DOC_END */
-    uint32_t last1;             /* last doc of a one-block term */
+    uint32_t last1;             /* a one-block term's skip values (compact header) */
+    uint32_t max_tf1, min_len1, pos_crc1;
+    uint64_t pos_len1;
     uint64_t skip_end;          /* end of the term's skip entries in .post */
     /* positions of the current doc */
     uint32_t *pos;

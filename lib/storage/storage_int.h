@@ -27,9 +27,13 @@
 #define CS_KEYS_IDX_ENTRY 16    /* u64 block offset, u32 key offset, u32 key length */
 #define CS_DOCS_FOOTER    32    /* fixed footer at the end of the .docs body */
 #define CS_SKIP_ENTRY     32    /* fixed skip entry of a term with >= 2 blocks */
-#define CS_TERM_VALS      6     /* values of a .dict entry */
+#define CS_TERM_VALS      6     /* values of a .dict entry (5 varints: vbits and flags share one) */
 #define CS_WORD_VALS      2     /* values of a .words entry */
 #define CS_KEY_VALS       3     /* values of a .keys entry */
+/* A block's positions are bit-packed when it has at least this many, else
+ * one varint each: below it the packed head and padding cost more than
+ * the varints' continuation bits. */
+#define CS_POS_PACK_MIN   8
 
 /* The seven files of a segment, in the order of cs_seg.f[] and cs_segw.f[]. */
 enum { CS_F_DICT, CS_F_POST, CS_F_POS, CS_F_DOCS, CS_F_TEXT, CS_F_WORDS, CS_F_KEYS, CS_F_COUNT };
@@ -135,6 +139,11 @@ int      cs__crc32c_hw_available(void);
 
 /* Bits needed to hold v (0 for 0). */
 static inline unsigned cs__bits(uint64_t v) { return v ? 64u - (unsigned)__builtin_clzll(v) : 0u; }
+
+/* Zigzag coding of a difference taken modulo 2^64: small magnitudes of
+ * either sign give small values. */
+static inline uint64_t cs__zigzag(uint64_t d) { return d << 1 ^ (uint64_t)-(int64_t)(d >> 63); }
+static inline uint64_t cs__unzigzag(uint64_t z) { return z >> 1 ^ (uint64_t)-(int64_t)(z & 1); }
 
 /* vbits of a term with nvariants surface words. */
 static inline unsigned cs__vbits(uint32_t nvariants) {
