@@ -100,8 +100,10 @@ $(B)/bench/%: bench/%.c $(STATIC)
 
 check: check-header check-unit check-cli
 
+# Sanitizer builds run 2-4x slower, and CI machines are shared: their tests
+# get four times Check's per-test timeouts (still a hang detector).
 check-unit: $(CHECK_BIN)
-	cd tests && ../$(CHECK_BIN)
+	cd tests && CK_TIMEOUT_MULTIPLIER=$${CK_TIMEOUT_MULTIPLIER:-$(if $(SANITIZE),4,1)} ../$(CHECK_BIN)
 
 # Readers beside a committing, merging writer for CONCURRENCY_SECONDS (docs/reliability.md).
 CONCURRENCY_SECONDS ?= 60
