@@ -254,14 +254,17 @@ static void reseal_post(ifile *post, const ifile *pos, const dterm *t, size_t nt
         const unsigned char *blocks = m + t[i].post_off - blocks_len;
         uint64_t pos_room = pos_body - t[i].pos_off;
         const unsigned char *pm = pos->cur + t[i].pos_off;
-        if (nblocks == 1) {     /* compact := pos_len [last max_tf min_len] pos_crc crc */
+        if (nblocks == 1) {     /* compact := [pos_len last max_tf min_len pos_crc] crc */
             uint64_t v[4];
-            int bad = 0, nv = t[i].df > 1 ? 4 : 1;
+            int bad = 0, nv = t[i].df > 1 ? 4 : 0;
             for (int k = 0; k < nv && !bad; k++) bad = cs_varint(&q, e, &v[k]);
-            if (bad || e - q < 8) continue;
+            if (bad || e - q < (nv ? 8 : 4)) continue;
             unsigned char *c = (unsigned char *)q;
-            if (v[0] <= pos_room) wr32(c, cs_crc32c(0, pm, (size_t)v[0]));
-            wr32(c + 4, cs_crc32c(0, blocks, (size_t)(c + 4 - blocks)));
+            if (nv) {
+                if (v[0] <= pos_room) wr32(c, cs_crc32c(0, pm, (size_t)v[0]));
+                c += 4;
+            }
+            wr32(c, cs_crc32c(0, blocks, (size_t)(c - blocks)));
             continue;
         }
         if (e - q < 4) continue;

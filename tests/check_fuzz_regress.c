@@ -57,7 +57,7 @@ static void spit_sealed(const char *path, const unsigned char *body, size_t n, u
  * instead of exceeding UINT32_MAX, so cs_post_positions() returned the
  * positions {0, 0} — not strictly increasing, which phrase and NEAR
  * matching rely on — instead of CS_ECORRUPT.  Every checksum is made right
- * (the .post compact skip entry gets the new positions length and CRC), so
+ * (the .post compact header gets the new positions length and CRC), so
  * only the decoder can catch it.
  */
 START_TEST(test_pos_gap_wraps)
@@ -70,31 +70,34 @@ START_TEST(test_pos_gap_wraps)
     const uint32_t pos[2] = {0, 1};
     ck_assert_int_eq(cs_segw_new(&w, dir, 1, &err), 0);
     ck_assert_int_eq(cs_segw_add_doc(w, &d, text, 3), 0);
+    ck_assert_int_eq(cs_segw_add_doc(w, &d, text, 3), 0);
     ck_assert_int_eq(cs_segw_term_begin(w, "a", 1, 0, 1), 0);
     ck_assert_int_eq(cs_segw_posting(w, 0, 2, pos, NULL), 0);
+    /* a second posting: a one-posting term keeps its positions in .post */
+    ck_assert_int_eq(cs_segw_posting(w, 1, 1, pos, NULL), 0);
     ck_assert_int_eq(cs_segw_term_end(w), 0);
     ck_assert_int_eq(cs_segw_word(w, "a", 1, 0, 0), 0);
     ck_assert_msg(cs_segw_finish(w, NULL) == 0, "%s", err.msg);
     cs_segw_free(w);
 
-    /* .pos: the two gaps (0, 0) become 0 and 2^64 - 1 */
-    static const unsigned char pos_body[11] = {0x00, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                               0xff, 0xff, 0xff, 0xff, 0x01};
+    /* .pos: doc 0's two gaps (0, 0) become 0 and 2^64 - 1; doc 1's stays 0 */
+    static const unsigned char pos_body[12] = {0x00, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                               0xff, 0xff, 0xff, 0xff, 0x01, 0x00};
     char path[512];
     snprintf(path, sizeof path, "%s/s00000001.pos", dir);
     spit_sealed(path, pos_body, sizeof pos_body, CS_KIND_POS);
 
-    /* .post: block (2 bytes) | blocks_len:varint
-     *        compact := pos_len:varint pos_crc:u32 crc:u32 (df 1: no skip values) */
+    /* .post: block (3 bytes) | blocks_len:varint
+     *        compact := pos_len last max_tf min_len (one-byte varints) pos_crc:u32 crc:u32 */
     size_t n;
     snprintf(path, sizeof path, "%s/s00000001.post", dir);
     unsigned char *post = slurp(path, &n);
-    ck_assert_uint_eq(n, 2 + 1 + 1 + 4 + 4 + CS_TRAILER_BYTES);
-    ck_assert_uint_eq(post[2], 2);      /* blocks_len */
-    ck_assert_uint_eq(post[3], 2);      /* pos_len */
-    post[3] = sizeof pos_body;
-    cs_wr_u32le(post + 4, cs_crc32c(0, pos_body, sizeof pos_body));
-    cs_wr_u32le(post + 8, cs_crc32c(0, post, 8));
+    ck_assert_uint_eq(n, 3 + 1 + 4 + 4 + 4 + CS_TRAILER_BYTES);
+    ck_assert_uint_eq(post[3], 3);      /* blocks_len */
+    ck_assert_uint_eq(post[4], 3);      /* pos_len */
+    post[4] = sizeof pos_body;
+    cs_wr_u32le(post + 8, cs_crc32c(0, pos_body, sizeof pos_body));
+    cs_wr_u32le(post + 12, cs_crc32c(0, post, 12));
     spit_sealed(path, post, n - CS_TRAILER_BYTES, CS_KIND_POST);
     free(post);
 

@@ -1165,7 +1165,8 @@ START_TEST(test_positions_forged)
 END_TEST
 
 /* A term with one posting keeps no skip values: its doc and tf come from
- * its block, which one CRC covers with the header.  A block forged with a
+ * its block, which also holds its positions and which one CRC covers with
+ * the header.  A block forged with a
  * matching CRC is read as it says when it is sound, and refused when its
  * doc is past the segment or its tf flag lies. */
 START_TEST(test_one_posting_forged)
@@ -1189,9 +1190,9 @@ START_TEST(test_one_posting_forged)
     size_t len;
     snprintf(path, sizeof path, "%s/s00000001.post", dir);
     unsigned char *post = slurp(path, &len);
-    /* block (1 << 1 | 0, tf 2) | blocks_len 2 | pos_len | pos_crc | crc */
-    ck_assert_uint_eq(len, 2 + 1 + 1 + 4 + 4 + CS_TRAILER_BYTES);
-    ck_assert(post[0] == 0x02 && post[1] == 0x02 && post[2] == 2);
+    /* block (1 << 1 | 0, tf 2) positions (gaps 0, 1) | blocks_len 4 | crc */
+    ck_assert_uint_eq(len, 4 + 1 + 4 + CS_TRAILER_BYTES);
+    ck_assert(post[0] == 0x02 && post[1] == 0x02 && post[2] == 0 && post[3] == 1 && post[4] == 4);
     static const struct { unsigned char d, tf; int rc; } cases[] = {
         {0x04, 0x02, 0},            /* doc 2, tf 2 */
         {0x0e, 0x02, CS_ECORRUPT},  /* doc 7 of 3 */
@@ -1200,8 +1201,8 @@ START_TEST(test_one_posting_forged)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         post[0] = cases[i].d;
         post[1] = cases[i].tf;
-        cs_wr_u32le(post + 8, cs_crc32c(0, post, 8));
-        seal(path, post, 12, CS_KIND_POST);
+        cs_wr_u32le(post + 5, cs_crc32c(0, post, 5));
+        seal(path, post, 9, CS_KIND_POST);
         cs_seg *s = open_ok(dir, 1);
         cs_terminfo ti;
         cs_postings p;
@@ -1215,6 +1216,9 @@ START_TEST(test_one_posting_forged)
             ck_assert_uint_eq(min_len, 5);
             ck_assert_uint_eq(cs_post_next(&p), 2);
             ck_assert_uint_eq(p.tf, 2);
+            const uint32_t *got;
+            ck_assert_int_eq(cs_post_positions(&p, &got, NULL), 2);
+            ck_assert(got[0] == 0 && got[1] == 2);
         } else {
             ck_assert_uint_eq(cs_post_next(&p), CS_DOC_END);
             ck_assert_ptr_nonnull(strstr(err.msg, "s00000001.post"));

@@ -7,9 +7,10 @@
  *   term    := block{nblocks} header          nblocks = ceil(df / 128)
  *   header  := blocks_len:varint compact       if nblocks == 1  <- ti.post_off
  *            | blocks_len:varint skip_crc:u32 entry{nblocks}   otherwise
- *   compact := pos_len:varint [last:varint max_tf:varint min_len:varint]
- *              pos_crc:u32 crc:u32             (bracketed part if df > 1;
- *                                              crc: the block and the header)
+ *   compact := [pos_len:varint last:varint max_tf:varint min_len:varint
+ *               pos_crc:u32] crc:u32           (bracketed part if df > 1;
+ *                                              crc: the block and the header;
+ *                                              df = 1: positions end the block)
  *   entry   := last:u32 max_tf:u32 min_len:u32 post_crc:u32 pos_crc:u32
  *              post_end:u32 pos_end:u64        (32 bytes, little-endian)
  *   block   := dbits:u8 tbits:u8 packed(deltas, dbits) packed(tf - 1, tbits)
@@ -59,20 +60,27 @@ static int compact_read(cs_postings *p, const unsigned char *q, const unsigned c
                         const unsigned char *blocks, uint64_t blocks_len) {
     uint64_t v[4] = {0, 0, 0, 0};
     uint32_t crc;
-    int nv = p->ti.df > 1 ? 4 : 1;
-    for (int i = 0; i < nv; i++)
-        if (cs_varint(&q, end, &v[i]) || (i != 0 && v[i] > UINT32_MAX)) return -1;
-    if (cs__rd32(&q, end, &p->pos_crc1) || end - q < 4) return -1;
+    if (p->ti.df > 1) {
+        for (int i = 0; i < 4; i++)
+            if (cs_varint(&q, end, &v[i]) || (i != 0 && v[i] > UINT32_MAX)) return -1;
+        if (cs__rd32(&q, end, &p->pos_crc1)) return -1;
+    }
+    if (end - q < 4) return -1;
     crc = cs_rd_u32le(q);
     if (cs_crc32c(0, blocks, (size_t)(q - blocks)) != crc) return -1;
-    if (p->ti.df == 1) {        /* (doc << 1 | tf == 1):varint [tf:varint] */
+    p->inl_pos = NULL;
+    if (p->ti.df == 1) {        /* (doc << 1 | tf == 1):varint [tf:varint] positions */
         const unsigned char *b = blocks, *be = blocks + blocks_len;
         uint64_t x, tf = 1;
         if (cs_varint(&b, be, &x) || (x >> 1) >= p->seg->ndocs) return -1;
         if (!(x & 1) && (cs_varint(&b, be, &tf) || tf < 2 || tf > UINT32_MAX)) return -1;
+        if ((p->ti.flags & CS_TERM_NOPOS) && b != be) return -1;
+        v[0] = (uint64_t)(be - b);
         v[1] = x >> 1;
         v[2] = tf;
         v[3] = cs_seg_doclen(p->seg, (uint32_t)v[1]);
+        p->inl_pos = b;
+        p->pos_crc1 = 0;
     }
     p->pos_len1 = v[0];
     p->last1 = (uint32_t)v[1];
@@ -135,6 +143,7 @@ void cs_post_init(cs_postings *p, const cs_seg *s, const cs_terminfo *ti, cs_err
     p->pos_doc = CS_DOC_END;
     p->last1 = p->max_tf1 = p->min_len1 = p->pos_crc1 = 0;
     p->pos_len1 = 0;
+    p->inl_pos = NULL;
     p->started = 0;
     p->pos = NULL;
     p->var = NULL;
@@ -174,8 +183,9 @@ int cs__post_skip(cs_postings *p, uint32_t b, cs__skip *sk) {
         sk->post_crc = 0;
         sk->pos_crc = p->pos_crc1;
         sk->post_start = sk->pos_start = 0;
-        sk->post_end = blocks_len;
-        sk->pos_end = p->pos_len1;
+        /* df = 1: the positions end the block, and there are none in .pos */
+        sk->post_end = p->inl_pos ? blocks_len - p->pos_len1 : blocks_len;
+        sk->pos_end = p->inl_pos ? 0 : p->pos_len1;
     } else {
         const unsigned char *e = f->map + p->skip_off + (size_t)b * CS_SKIP_ENTRY;
         sk->last = cs_rd_u32le(e);
@@ -413,6 +423,9 @@ static int pos_packed_open(cs_postings *p, const unsigned char *q, const unsigne
     return rc;
 }
 
+/* The file that holds the positions: .post for a one-posting term. */
+static int pos_file(const cs_postings *p) { return p->inl_pos ? CS_F_POST : CS_F_POS; }
+
 /* First touch of the current block's positions: bounds and CRC, and the
  * coding: bit-packed when the block holds CS_POS_PACK_MIN positions or
  * more (the sum of its tfs), else varints. */
@@ -421,8 +434,12 @@ static int pos_block_open(cs_postings *p) {
     if (cs__post_skip(p, p->block, &sk)) return fail(p, CS_F_POST, "bad skip entry", p->block), p->rc;
     const unsigned char *q = p->seg->f[CS_F_POS].map + p->pos_block_off;
     size_t len = (size_t)(sk.pos_end - sk.pos_start);
-    if (cs_crc32c(0, q, len) != sk.pos_crc)
+    if (p->inl_pos) {           /* in the .post block, checked with it */
+        q = p->inl_pos;
+        len = (size_t)p->pos_len1;
+    } else if (cs_crc32c(0, q, len) != sk.pos_crc) {
         return fail(p, CS_F_POS, "positions CRC mismatch", p->block), p->rc;
+    }
     p->pos_idx = 0;
     p->pos_n = 0;
     for (uint32_t i = 0; i < p->n; i++) p->pos_n += p->tfs[i];
@@ -433,7 +450,7 @@ static int pos_block_open(cs_postings *p) {
         return 0;
     }
     if (pos_packed_open(p, q, q + len))
-        return p->rc ? p->rc : (fail(p, CS_F_POS, "bad packed positions", p->block), p->rc);
+        return p->rc ? p->rc : (fail(p, pos_file(p), "bad packed positions", p->block), p->rc);
     return 0;
 }
 
@@ -456,7 +473,7 @@ static int pos_skip_to(cs_postings *p) {
         q += 8;
     }
     for (; k > 0; q++) {
-        if (q >= e) return fail(p, CS_F_POS, "positions out of bounds", p->block), p->rc;
+        if (q >= e) return fail(p, pos_file(p), "positions out of bounds", p->block), p->rc;
         k -= !(*q & 0x80);
     }
     p->pos_p = q;
@@ -487,7 +504,7 @@ static inline uint32_t bits_at(const unsigned char *q, uint64_t bit, uint64_t ma
 static int pos_packed_decode(cs_postings *p, uint32_t tf) {
     for (; p->pos_idx < p->idx; p->pos_idx++) p->pos_first += p->tfs[p->pos_idx];
     uint64_t s = p->pos_first;
-    if (s + tf > p->pos_n) return fail(p, CS_F_POS, "bad positions", p->block), p->rc;
+    if (s + tf > p->pos_n) return fail(p, pos_file(p), "bad positions", p->block), p->rc;
     const unsigned char *q = p->pos_p;
     unsigned gb = p->pos_gbits, vb = p->pos_vbits;
     uint64_t gmask = (1ull << gb) - 1, bit = s * gb, next = 0;
@@ -502,7 +519,7 @@ static int pos_packed_decode(cs_postings *p, uint32_t tf) {
             nx = x < p->nexc ? p->exc_idx[x] - s : UINT64_MAX;
         }
         next += g;                  /* g < 2^32 (exc_read): no wrap, next <= 2^33 */
-        if (next > UINT32_MAX) return fail(p, CS_F_POS, "bad positions", p->block), p->rc;
+        if (next > UINT32_MAX) return fail(p, pos_file(p), "bad positions", p->block), p->rc;
         p->pos[i] = (uint32_t)next++;
     }
     p->exc_next = x;
@@ -521,15 +538,15 @@ static int pos_varint_decode(cs_postings *p, uint32_t tf) {
     if (pos_skip_to(p)) return p->rc;
     const unsigned char *q = p->pos_p, *e = p->pos_end;
     if (tf > (uint64_t)(e - q))      /* a varint takes a byte at least */
-        return fail(p, CS_F_POS, "term frequency exceeds the positions", p->block), p->rc;
+        return fail(p, pos_file(p), "term frequency exceeds the positions", p->block), p->rc;
     unsigned vb = p->ti.vbits;
     uint64_t mask = (1u << vb) - 1, next = 0;
     for (uint32_t i = 0; i < tf; i++) {
         uint64_t v;
         if (q < e && *q < 0x80) v = *q++; /* most gaps take one byte */
-        else if (cs_varint(&q, e, &v)) return fail(p, CS_F_POS, "bad positions", p->block), p->rc;
+        else if (cs_varint(&q, e, &v)) return fail(p, pos_file(p), "bad positions", p->block), p->rc;
         next += CS_MIN(v >> vb, (uint64_t)UINT32_MAX + 1); /* no wrap: next <= 2^33 */
-        if (next > UINT32_MAX) return fail(p, CS_F_POS, "bad positions", p->block), p->rc;
+        if (next > UINT32_MAX) return fail(p, pos_file(p), "bad positions", p->block), p->rc;
         p->pos[i] = (uint32_t)next++;
         p->var[i] = (uint8_t)(v & mask);
     }
@@ -547,7 +564,7 @@ int cs_post_positions(cs_postings *p, const uint32_t **pos, const uint8_t **var)
     uint32_t tf = p->tf;
     if (p->pos_doc != p->doc) {
         if (!p->pos_p && pos_block_open(p)) return p->rc;
-        if (tf > INT32_MAX) return fail(p, CS_F_POS, "term frequency too large", p->block), p->rc;
+        if (tf > INT32_MAX) return fail(p, pos_file(p), "term frequency too large", p->block), p->rc;
         if (tf > p->pos_cap && pos_grow(p, tf)) return CS_ENOMEM;
         if (p->pos_packed ? pos_packed_decode(p, tf) : pos_varint_decode(p, tf)) return p->rc;
         p->pos_idx = p->idx + 1;

@@ -455,21 +455,26 @@ static void pos_encode(cs_segw *w, cs_buf *b) {
     }
 }
 
+/* Appends the buffered block's positions to b and empties the buffers. */
+static void pos_take(cs_segw *w, cs_buf *b) {
+    if (w->bgap.rc || w->bvar.rc) {
+        if (!w->rc) w->rc = cs__err(w->err, CS_ENOMEM, "out of memory");
+        return;
+    }
+    pos_encode(w, b);
+    cs_buf_reset(&w->bgap);
+    cs_buf_reset(&w->bvar);
+}
+
 /* Writes the buffered block's positions to .pos; their CRC for the skip
  * entry. */
 static uint32_t pos_flush(cs_segw *w) {
     if (w->flags & CS_TERM_NOPOS) return 0;
     cs_buf *b = &w->tmp;
     cs_buf_reset(b);
-    if (w->bgap.rc || w->bvar.rc) {
-        if (!w->rc) w->rc = cs__err(w->err, CS_ENOMEM, "out of memory");
-        return 0;
-    }
-    pos_encode(w, b);
+    pos_take(w, b);
     uint32_t crc = cs_crc32c(0, b->data, b->len);
     out_buf(w, &w->f[CS_F_POS], b);
-    cs_buf_reset(&w->bgap);
-    cs_buf_reset(&w->bvar);
     return crc;
 }
 
@@ -505,9 +510,14 @@ static void flush_block(cs_segw *w) {
             if (w->btfs[i] != 1) cs_buf_varint(b, w->btfs[i]);
         }
     }
+    /* A term with one posting (flushed by term_end) keeps its positions
+     * in its .post block, under the block's CRC: no .pos bytes, length or
+     * CRC of their own. */
+    int inline_pos = w->df == 1;
+    if (inline_pos && !(w->flags & CS_TERM_NOPOS)) pos_take(w, b);
     uint32_t post_crc = cs_crc32c(0, b->data, b->len);
     out_buf(w, &w->f[CS_F_POST], b);
-    uint32_t pos_crc = pos_flush(w);
+    uint32_t pos_crc = inline_pos ? 0 : pos_flush(w);
     uint64_t post_end = w->f[CS_F_POST].off - w->blocks_start;
     if (post_end > UINT32_MAX && !w->rc)
         w->rc = cs__err(w->err, CS_ELIMIT, "%s: postings of one term exceed 4 GiB",
@@ -594,20 +604,21 @@ int cs_segw_posting(cs_segw *w, uint32_t doc, uint32_t tf, const uint32_t *pos,
 
 /* The compact header of a one-block term (most terms), after
  * blocks_len:
- *   compact := pos_len:varint [last:varint max_tf:varint min_len:varint]
- *              pos_crc:u32 crc:u32
+ *   compact := [pos_len:varint last:varint max_tf:varint min_len:varint
+ *               pos_crc:u32] crc:u32
  * The bracketed part only when df > 1: a single posting's block gives
- * them (its doc, its tf, the doc's length).  crc covers the block and the
- * header up to it: one CRC instead of a skip CRC and a block CRC. */
+ * them (its doc, its tf, the doc's length) and holds its positions.  crc
+ * covers the block and the header up to it: one CRC instead of a skip CRC
+ * and a block CRC. */
 static void compact_put(cs_segw *w, cs_buf *b) {
     const unsigned char *s = w->skip.data;
-    cs_buf_varint(b, cs_rd_u64le(s + 24));
     if (w->df > 1) {
+        cs_buf_varint(b, cs_rd_u64le(s + 24));
         cs_buf_varint(b, cs_rd_u32le(s));
         cs_buf_varint(b, cs_rd_u32le(s + 4));
         cs_buf_varint(b, cs_rd_u32le(s + 8));
+        cs_buf_put(b, s + 16, 4);
     }
-    cs_buf_put(b, s + 16, 4);
     if (!b->rc) cs_buf_u32le(b, cs_crc32c(cs_rd_u32le(s + 12), b->data, b->len));
 }
 

@@ -240,6 +240,7 @@ typedef struct cs_postings {
     uint32_t last1;             /* a one-block term's skip values (compact header) */
     uint32_t max_tf1, min_len1, pos_crc1;
     uint64_t pos_len1;
+    const unsigned char *inl_pos;   /* df = 1: its positions, in its .post block */
     uint64_t skip_end;          /* end of the term's skip entries in .post */
     /* positions of the current doc */
     uint32_t *pos;
