@@ -469,6 +469,19 @@ static uint32_t and_advance(qit *it, uint32_t t) {
     return finish(it);
 }
 
+/* Two words: the smallest distance between their positions (+1), by one
+ * merge of the sorted lists; stops at 2, the full boost. */
+static uint32_t window2(const uint32_t *a, int na, const uint32_t *b, int nb) {
+    uint32_t best = UINT32_MAX;
+    for (int i = 0, j = 0; i < na && j < nb;) {
+        uint32_t x = a[i], y = b[j], w = (x < y ? y - x : x - y) + 1;
+        if (w < best && (best = w) <= 2) break;
+        if (x <= y) i++;
+        else j++;
+    }
+    return best;
+}
+
 /* Smallest window (in positions) holding an occurrence of every leaf. */
 static uint32_t min_window(uint32_t nleaves, qit **leaves) {
     const uint32_t *sp[64];
@@ -479,6 +492,7 @@ static uint32_t min_window(uint32_t nleaves, qit **leaves) {
         if (n[i] <= 0) return UINT32_MAX;
         at[i] = 0;
     }
+    if (nleaves == 2) return window2(sp[0], n[0], sp[1], n[1]);
     /* sweep: repeatedly take the leaf whose current occurrence is smallest */
     for (;;) {
         uint32_t lo = UINT32_MAX, hi = 0, lo_i = 0;
