@@ -385,6 +385,14 @@ START_TEST(union_df_is_exact) {
     }
     ck_assert(seen);
     cs_results_free(res);
+    /* a count skips the df (no score needs it) and finds the same union */
+    res = nrun(NR, "медведев", CS_SEARCH_COUNT);
+    ck_assert_uint_eq(cs_results_total(res), 3);
+    ck_assert_int_eq(cs_results_total_is_exact(res), 1);
+    cs_results_free(res);
+    res = nrun(NR, "медведев медведь", CS_SEARCH_COUNT); /* n01, n03 */
+    ck_assert_uint_eq(cs_results_total(res), 2);
+    cs_results_free(res);
 }
 END_TEST
 

@@ -70,7 +70,11 @@ typedef struct leaf {
     qmember *m;
     uint32_t n;
     int direct;                 /* one member, every variant: read postings as is */
+    int merge;                  /* a few members, every variant (a word's Snowball
+                                   and name stems): their cursors walked side by
+                                   side, tfs summed at each document */
     cs_postings p;              /* direct mode */
+    cs_postings *mc;            /* merge mode: one cursor per member */
     uint32_t *tf;               /* materialised mode: tf per document */
     uint64_t *bits;             /* materialised mode: documents with tf > 0 */
     cs_postings *pc;            /* materialised mode: position cursors */
@@ -128,6 +132,25 @@ static int materialise(leaf *l) {
     return 0;
 }
 
+/* Merge mode: every cursor to its first document >= t (a cursor already
+ * there, or at its end, stays put); the leaf stands on the smallest. */
+static uint32_t merge_advance(qit *it, uint32_t t) {
+    leaf *l = (leaf *)it;
+    if (it->done) return CS_DOC_END;
+    if (it->doc != CS_DOC_END && it->doc >= t) return it->doc;
+    uint32_t best = CS_DOC_END;
+    for (uint32_t i = 0; i < l->n; i++) {
+        cs_postings *p = &l->mc[i];
+        uint32_t d = p->doc;
+        if (d == CS_DOC_END || d < t) { /* not started, ended, or behind: no call when past t */
+            d = cs_post_advance(p, t);
+            if (p->rc) set_err(l->base.qs, p->rc);
+        }
+        best = CS_MIN(best, d);
+    }
+    return best == CS_DOC_END || l->base.qs->rc ? finish(&l->base) : (l->base.doc = best);
+}
+
 static uint32_t leaf_advance(qit *it, uint32_t t) {
     leaf *l = (leaf *)it;
     if (it->done) return CS_DOC_END;
@@ -160,9 +183,18 @@ static uint32_t leaf_next(qit *it) {
     return d == CS_DOC_END ? finish(it) : (it->doc = d);
 }
 
+/* Merge mode: the tfs of the members in the current document, summed. */
+__attribute__((noinline)) static uint32_t merge_tf(const leaf *l) {
+    uint32_t tf = 0;
+    for (uint32_t i = 0; i < l->n; i++)
+        if (l->mc[i].doc == l->base.doc) tf += l->mc[i].tf;
+    return tf;
+}
+
 static uint32_t leaf_tf(const qit *it) {
     const leaf *l = (const leaf *)it;
-    return l->direct ? l->p.tf : l->tf[it->doc];
+    if (l->direct) return l->p.tf;
+    return l->merge ? merge_tf(l) : l->tf[it->doc];
 }
 
 static double leaf_score(qit *it) { return it->idf * tfnorm(it->qs, it->doc, leaf_tf(it)); }
@@ -176,12 +208,32 @@ static int ahead(const qit *it, uint32_t t, uint32_t *upto) {
     return 1;
 }
 
+/* Merge mode: up to the first end of the members' current blocks, a
+ * document's tf is at most the sum of the blocks' max tfs and its length at
+ * least the smallest of their min lengths. */
+static double merge_bound(leaf *l, uint32_t t, uint32_t *upto) {
+    uint32_t mtf = 0, mlen = UINT32_MAX, last = CS_DOC_END;
+    for (uint32_t i = 0; i < l->n; i++) {
+        uint32_t tf = 0, len = 0;
+        uint32_t e = cs_post_block_bound(&l->mc[i], t, &tf, &len);
+        if (l->mc[i].rc) set_err(l->base.qs, l->mc[i].rc);
+        if (e == CS_DOC_END) continue;
+        mtf += tf;
+        mlen = CS_MIN(mlen, len);
+        last = CS_MIN(last, e);
+    }
+    if (last == CS_DOC_END) return no_docs(upto);
+    *upto = CS_MAX(last, t);
+    return l->base.idf * tfn(l->base.qs, mlen, mtf);
+}
+
 /* A union of terms (materialised) has one bound for all its documents; a
- * single term, its block's. */
+ * single term, its block's; a merged few, their blocks'. */
 static double leaf_bound(qit *it, uint32_t t, uint32_t *upto) {
     leaf *l = (leaf *)it;
     if (it->done) return no_docs(upto);
     if (ahead(it, t, upto)) return 0;
+    if (l->merge) return merge_bound(l, t, upto);
     if (!l->direct) {
         *upto = CS_DOC_END - 1;
         return l->gbound;
@@ -199,11 +251,40 @@ static int cmp_u32(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
+/* Merge mode: the members' sorted positions merged (a position held by two
+ * terms, a word and its name stem, counts twice, as in the tf); one member
+ * in the document: its own array. */
+static int merge_positions(leaf *l, const uint32_t **out) {
+    uint32_t n = 0, k = 0, only = 0;
+    for (uint32_t i = 0; i < l->n; i++)
+        if (l->mc[i].doc == l->base.doc) {
+            n += l->mc[i].tf;
+            k++;
+            only = i;
+        }
+    if (k == 1) return cs_post_positions(&l->mc[only], out, NULL);
+    if (grow_u32(&l->pp, &l->ppcap, n)) return CS_ENOMEM;
+    n = 0;
+    for (uint32_t i = 0; i < l->n; i++) {
+        if (l->mc[i].doc != l->base.doc) continue;
+        const uint32_t *pos;
+        int c = cs_post_positions(&l->mc[i], &pos, NULL);
+        if (c < 0) return c;
+        /* merge pos[0..c) into pp[0..n) from the back */
+        uint32_t a = n, b = (uint32_t)c, w = n + (uint32_t)c;
+        while (b) l->pp[--w] = a && l->pp[a - 1] > pos[b - 1] ? l->pp[--a] : pos[--b];
+        n += (uint32_t)c;
+    }
+    *out = l->pp;
+    return (int)n;
+}
+
 /* Sorted positions of the leaf's words in the current document: for one
  * term with every variant, the postings' own array (no copy). */
 static int leaf_positions(qit *it, const uint32_t **out) {
     leaf *l = (leaf *)it;
     if (l->direct) return cs_post_positions(&l->p, out, NULL);
+    if (l->merge) return merge_positions(l, out);
     uint32_t n = 0;
     for (uint32_t i = 0; i < l->n; i++) {
         cs_postings *p = &l->pc[i];
@@ -238,6 +319,8 @@ static int leaf_spans(qit *it, const uint32_t **out) {
 static void leaf_free(qit *it) {
     leaf *l = (leaf *)it;
     cs_post_free(&l->p);
+    for (uint32_t i = 0; l->mc && i < l->n; i++) cs_post_free(&l->mc[i]);
+    cs__free(l->mc);
     for (uint32_t i = 0; l->pc && i < l->n; i++) cs_post_free(&l->pc[i]);
     cs__free(l->pc);
     cs__free(l->m);
@@ -250,6 +333,63 @@ static void leaf_free(qit *it) {
 
 static const qit_ops leaf_ops = {leaf_next,  leaf_advance, leaf_score, leaf_spans,
                                  leaf_free,  leaf_score,   leaf_bound};
+/* Merge mode has its own table: the direct leaf's next/advance stay lean. */
+static const qit_ops merge_ops = {gen_next,  merge_advance, leaf_score, leaf_spans,
+                                  leaf_free, leaf_score,    leaf_bound};
+
+/* Up to this many terms (each with every variant) a leaf walks their
+ * cursors side by side: no pass over all their postings up front, block
+ * bounds for block-max skipping, positions straight from the cursors.  More
+ * (a prefix, a ~ expansion) are materialised once. */
+#define CS_LEAF_MERGE_MAX 4
+
+static int merge_fits(const qmember *m, uint32_t n) {
+    if (n > CS_LEAF_MERGE_MAX) return 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (!m[i].all) return 0;
+    return 1;
+}
+
+/* From p's skip entries (no block decoded): the largest block bound of
+ * tfn(), and the running sum of max tfs and minimum of min lengths. */
+static double term_max(const qseg *qs, cs_postings *p, uint32_t *tf_sum, uint32_t *min_len) {
+    double best = 0;
+    uint32_t mtf = 0;
+    for (uint32_t t = 0;;) {
+        uint32_t tf = 0, len = 0, last = cs_post_block_bound(p, t, &tf, &len);
+        if (last == CS_DOC_END) break;
+        best = CS_MAX(best, tfn(qs, len, tf));
+        mtf = CS_MAX(mtf, tf);
+        *min_len = CS_MIN(*min_len, len);
+        if (last >= CS_DOC_END - 1) break;
+        t = last + 1;
+    }
+    *tf_sum += mtf;
+    return best;
+}
+
+static qit *merge_init(leaf *l, const qmember *m, uint32_t n) {
+    qseg *qs = l->base.qs;
+    l->mc = cs__calloc(n, sizeof *l->mc);
+    if (!l->mc) {
+        set_err(qs, CS_ENOMEM);
+        leaf_free(&l->base);
+        return NULL;
+    }
+    l->merge = 1;
+    l->base.ops = &merge_ops;
+    double sum = 0;             /* tfn() is concave with tfn(0) = 0: the tfn of
+                                   a sum of tfs is at most the sum of their tfns */
+    uint32_t mtf = 0, mlen = UINT32_MAX;
+    for (uint32_t i = 0; i < n; i++) {
+        cs_post_init(&l->mc[i], qs->ref->seg, &m[i].ti, qs->err);
+        l->base.cost += m[i].ti.df;
+        sum += term_max(qs, &l->mc[i], &mtf, &mlen);
+    }
+    /* MaxScore wants a tight bound of every document's score */
+    l->base.maxs = l->base.idf * CS_MIN(sum, tfn(qs, mlen, mtf));
+    return &l->base;
+}
 
 qit *cs__qit_leaf(qseg *qs, const qmember *m, uint32_t n, double idf, int want_spans) {
     leaf *l = cs__calloc(1, sizeof *l);
@@ -271,6 +411,7 @@ qit *cs__qit_leaf(qseg *qs, const qmember *m, uint32_t n, double idf, int want_s
         l->base.maxs = idf * (CS_BM25_K1 + 1); /* tfn() < k1 + 1 */
         return &l->base;
     }
+    if (merge_fits(m, n)) return merge_init(l, m, n);
     int rc = materialise(l);
     l->base.maxs = l->gbound;
     if (!rc && want_spans) {
@@ -328,6 +469,19 @@ static uint32_t and_advance(qit *it, uint32_t t) {
     return finish(it);
 }
 
+/* Two words: the smallest distance between their positions (+1), by one
+ * merge of the sorted lists; stops at 2, the full boost. */
+static uint32_t window2(const uint32_t *a, int na, const uint32_t *b, int nb) {
+    uint32_t best = UINT32_MAX;
+    for (int i = 0, j = 0; i < na && j < nb;) {
+        uint32_t x = a[i], y = b[j], w = (x < y ? y - x : x - y) + 1;
+        if (w < best && (best = w) <= 2) break;
+        if (x <= y) i++;
+        else j++;
+    }
+    return best;
+}
+
 /* Smallest window (in positions) holding an occurrence of every leaf. */
 static uint32_t min_window(uint32_t nleaves, qit **leaves) {
     const uint32_t *sp[64];
@@ -338,6 +492,7 @@ static uint32_t min_window(uint32_t nleaves, qit **leaves) {
         if (n[i] <= 0) return UINT32_MAX;
         at[i] = 0;
     }
+    if (nleaves == 2) return window2(sp[0], n[0], sp[1], n[1]);
     /* sweep: repeatedly take the leaf whose current occurrence is smallest */
     for (;;) {
         uint32_t lo = UINT32_MAX, hi = 0, lo_i = 0;
