@@ -78,7 +78,8 @@ typedef struct mkform {
 } mkform;
 
 typedef struct mdoc {
-    uint64_t path_off, text_off, text_len, size, hash;
+    uint64_t path_off, text_len, size, hash;
+    char *text;                 /* owned: taken from the reader or copied */
     int64_t mtime_ns;
     uint32_t path_len, ntokens;
     uint8_t lang;
@@ -86,7 +87,7 @@ typedef struct mdoc {
 
 struct cs_memindex {
     cs_buf keys;                /* term and word keys, paths */
-    cs_buf texts;               /* stored texts */
+    size_t text_bytes;          /* allocated for the docs' texts */
     mterm *terms;
     uint32_t nterms, cap_terms;
     mword *words;
@@ -261,7 +262,8 @@ int cs_mem_new(cs_memindex **out) {
 static void mem_reset(cs_memindex *m) {
     for (uint32_t i = 0; i < m->nterms; i++) cs__free(m->terms[i].post.data);
     cs_buf_free(&m->keys);
-    cs_buf_free(&m->texts);
+    for (uint32_t i = 0; i < m->ndocs; i++) cs__free(m->docs[i].text);
+    m->text_bytes = 0;
     cs__free(m->term_tab.slots);
     cs__free(m->word_tab.slots);
     cs__free(m->kform_tab.slots);
@@ -287,13 +289,6 @@ void cs_mem_free(cs_memindex *m) {
 }
 
 uint32_t cs_mem_ndocs(const cs_memindex *m) { return m->ndocs; }
-
-size_t cs_mem_bytes(const cs_memindex *m) {
-    return m->keys.cap + m->texts.cap + m->post_bytes +
-           (size_t)m->cap_terms * sizeof(mterm) + (size_t)m->cap_words * sizeof(mword) +
-           (size_t)m->cap_kforms * sizeof(mkform) + (size_t)m->cap_docs * sizeof(mdoc) +
-           ((size_t)m->term_tab.cap + m->word_tab.cap + m->kform_tab.cap) * sizeof(uint64_t);
-}
 
 const cs_docmeta *cs_mem_doc(const cs_memindex *m, uint32_t doc) {
     const mdoc *d = &m->docs[doc];
@@ -502,8 +497,37 @@ static int group_tokens(cs_memindex *m, const cs_docterms *d, uint32_t doc, uint
     return 0;
 }
 
+static int mem_add(cs_memindex *m, const cs_docmeta *meta, size_t len, const cs_docterms *d);
+
+/* The text is taken, not copied, when it is take's buffer: the reader's
+ * buffer becomes the stored text, so the writer thread neither copies 90 MB
+ * nor faults in pages for it (the reading worker did). */
 int cs_mem_add(cs_memindex *m, const cs_docmeta *meta, const char *text, size_t len,
-               const cs_docterms *d) {
+               const cs_docterms *d, cs_buf *take) {
+    char *own = NULL;
+    size_t own_bytes = len;
+    if (take && take->data == (const unsigned char *)text && len) {
+        own_bytes = take->cap;
+    } else if (len) {
+        take = NULL;
+        if (!(own = cs__malloc(len))) return CS_ENOMEM;
+        memcpy(own, text, len);
+    }
+    int rc = mem_add(m, meta, len, d);
+    if (rc) {
+        cs__free(own);
+        return rc;
+    }
+    if (take) { /* only now: on failure the caller keeps its buffer */
+        own = (char *)take->data;
+        memset(take, 0, sizeof *take);
+    }
+    m->docs[m->ndocs - 1].text = own;
+    m->text_bytes += own_bytes;
+    return 0;
+}
+
+static int mem_add(cs_memindex *m, const cs_docmeta *meta, size_t len, const cs_docterms *d) {
     if (grow((void **)&m->docs, &m->cap_docs, m->ndocs + 1, sizeof *m->docs) ||
         grow((void **)&m->map, &m->cap_map, d->nwords + 1, sizeof *m->map) ||
         grow((void **)&m->toks, &m->cap_toks, d->ntoks + 1, sizeof *m->toks))
@@ -518,10 +542,9 @@ int cs_mem_add(cs_memindex *m, const cs_docmeta *meta, const char *text, size_t 
     x->path_off = m->keys.len;
     x->path_len = (uint32_t)meta->path_len;
     cs_buf_put(&m->keys, meta->path, meta->path_len);
-    x->text_off = m->texts.len;
+    x->text = NULL;
     x->text_len = len;
-    cs_buf_put(&m->texts, text, len);
-    if (m->keys.rc || m->texts.rc) return CS_ENOMEM;
+    if (m->keys.rc) return CS_ENOMEM;
     x->size = meta->size;
     x->mtime_ns = meta->mtime_ns;
     x->hash = meta->hash;
@@ -684,6 +707,20 @@ static int flush_keys(const cs_memindex *m, cs_segw *w, const uint32_t *word_ord
     return rc;
 }
 
+size_t cs_mem_bytes(const cs_memindex *m) {
+    /* what flushing will allocate on top (sort keys, ordinals, name-key
+     * entries with their keys) and malloc's header of every term's
+     * postings and every text: counted so that the peak, which is at
+     * flush, stays within the budget */
+    size_t at_flush = ((size_t)m->nterms + m->nwords) * (sizeof(skey) + 2 * sizeof(uint32_t)) +
+                      ((size_t)m->nwords + m->nkforms) * (sizeof(kent) + 16);
+    size_t headers = ((size_t)m->nterms + m->ndocs) * 16;
+    return at_flush + headers + m->keys.cap + m->text_bytes + m->post_bytes +
+           (size_t)m->cap_terms * sizeof(mterm) + (size_t)m->cap_words * sizeof(mword) +
+           (size_t)m->cap_kforms * sizeof(mkform) + (size_t)m->cap_docs * sizeof(mdoc) +
+           ((size_t)m->term_tab.cap + m->word_tab.cap + m->kform_tab.cap) * sizeof(uint64_t);
+}
+
 int cs_mem_flush(cs_memindex *m, const char *dir, uint32_t id, cs_err *err) {
     uint32_t *ids = cs__malloc(((size_t)CS_MAX(m->nterms, m->nwords) + 1) * sizeof *ids);
     uint32_t *ord = cs__malloc(((size_t)m->nterms + 1) * sizeof *ord);
@@ -695,8 +732,7 @@ int cs_mem_flush(cs_memindex *m, const char *dir, uint32_t id, cs_err *err) {
     if ((rc = cs_segw_new(&w, dir, id, err))) goto done;
     for (uint32_t i = 0; i < m->ndocs && !rc; i++) {
         const mdoc *d = &m->docs[i];
-        rc = cs_segw_add_doc(w, cs_mem_doc(m, i), (const char *)m->texts.data + d->text_off,
-                             d->text_len);
+        rc = cs_segw_add_doc(w, cs_mem_doc(m, i), d->text ? d->text : "", d->text_len);
     }
     if (!rc) rc = sort_ids(m, m->terms, sizeof(mterm), ids, m->nterms);
     for (uint32_t i = 0; i < m->nterms && !rc; i++) {

@@ -51,9 +51,11 @@ typedef struct cs_memindex cs_memindex;
 int  cs_mem_new(cs_memindex **out);
 void cs_mem_free(cs_memindex *m);
 /* Adds document number cs_mem_ndocs() with its analysed terms.  The meta's
- * strings and the text are copied or streamed; d may be reused after. */
+ * strings are copied; d may be reused after.  The text is copied, or, when
+ * take is not NULL and text is take->data, taken: take is left empty (only
+ * on success). */
 int  cs_mem_add(cs_memindex *m, const cs_docmeta *meta, const char *text, size_t len,
-                const cs_docterms *d);
+                const cs_docterms *d, cs_buf *take);
 uint32_t cs_mem_ndocs(const cs_memindex *m);
 /* Bytes held (postings, terms, texts, tables): compared with the budget. */
 size_t cs_mem_bytes(const cs_memindex *m);
