@@ -309,12 +309,14 @@ void cs_index_close(cs_index *ix) {
 
 /* ---- flush ---------------------------------------------------------------- */
 
+static int jobs_of(const cs_index *ix);
+
 /* Writes the batch as a new (uncommitted) segment. */
 static int flush_batch(cs_index *ix) {
     uint32_t n = cs_mem_ndocs(ix->mem);
     if (n == 0) return 0;
     uint32_t id = ix->man.next_seg++;
-    int rc = cs_mem_flush(ix->mem, ix->dir, id, &ix->err);
+    int rc = cs_mem_flush(ix->mem, ix->dir, id, jobs_of(ix), &ix->err);
     if (rc) return rc;
     cs_segref r = {0};
     r.id = id;

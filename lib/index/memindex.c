@@ -667,44 +667,78 @@ static int kent_add(kents *ks, const char *form, size_t flen, size_t wlen, uint3
     return ks->b.rc ? CS_ENOMEM : 0;
 }
 
-/* Writes the name-key table: one entry per (K1, word), counts summed where
- * two key forms of a word fold to one key.  word_ord: each word's ordinal
- * in the segment's word list. */
-static int flush_keys(const cs_memindex *m, cs_segw *w, const uint32_t *word_ord) {
-    kents ks = {{0}, NULL, 0, 0};
+static int cmp_kent_in(const kents *ks, const kent *x, const kent *y) {
+    if (x->pfx != y->pfx) return x->pfx < y->pfx ? -1 : 1;
+    const unsigned char *k = ks->b.data;
+    int c = cmp_key(k + x->off, x->len, k + y->off, y->len);
+    return c ? c : (x->word > y->word) - (x->word < y->word);
+}
+
+/* Builds the name-key entries, sorted.  word_ord: each word's ordinal in
+ * the segment's word list. */
+static int build_keys(const cs_memindex *m, const uint32_t *word_ord, kents *ks) {
     const char *keys = (const char *)m->keys.data;
     int rc = 0;
     for (uint32_t i = 0; i < m->nwords && !rc; i++) {
         const mword *x = &m->words[i];
-        rc = kent_add(&ks, keys + x->k.key_off, x->k.key_len, x->k.key_len, word_ord[i], &x->st);
+        rc = kent_add(ks, keys + x->k.key_off, x->k.key_len, x->k.key_len, word_ord[i], &x->st);
     }
     for (uint32_t i = 0; i < m->nkforms && !rc; i++) {
         const mkform *f = &m->kforms[i];
         const mword *x = &m->words[f->word];
-        rc = kent_add(&ks, keys + f->k.key_off, f->k.key_len, x->k.key_len, word_ord[f->word],
+        rc = kent_add(ks, keys + f->k.key_off, f->k.key_len, x->k.key_len, word_ord[f->word],
                       &f->st);
     }
-    if (!rc && ks.n) {
+    if (!rc && ks->n) {
         pthread_mutex_lock(&sort_lock);
-        kent_ctx = &ks;
-        qsort(ks.e, ks.n, sizeof *ks.e, cmp_kent);
+        kent_ctx = ks;
+        qsort(ks->e, ks->n, sizeof *ks->e, cmp_kent);
         pthread_mutex_unlock(&sort_lock);
     }
-    for (uint32_t i = 0; i < ks.n && !rc;) {
-        mstat st = ks.e[i].st;
+    return rc;
+}
+
+/* Writes the name-key table: one entry per (K1, word), counts summed where
+ * two key forms of a word fold to one key. */
+static int write_keys(const kents *ks, cs_segw *w) {
+    int rc = 0;
+    for (uint32_t i = 0; i < ks->n && !rc;) {
+        mstat st = ks->e[i].st;
         uint32_t j = i + 1;
-        for (; j < ks.n && cmp_kent(&ks.e[i], &ks.e[j]) == 0; j++) {
-            st.docs += ks.e[j].st.docs;
-            st.occ += ks.e[j].st.occ;
-            st.cap += ks.e[j].st.cap;
+        for (; j < ks->n && cmp_kent_in(ks, &ks->e[i], &ks->e[j]) == 0; j++) {
+            st.docs += ks->e[j].st.docs;
+            st.occ += ks->e[j].st.occ;
+            st.cap += ks->e[j].st.cap;
         }
         cs_keystat ks1 = {st.docs, st.occ, st.cap};
-        rc = cs_segw_key(w, (const char *)ks.b.data + ks.e[i].off, ks.e[i].len, ks.e[i].word, &ks1);
+        rc = cs_segw_key(w, (const char *)ks->b.data + ks->e[i].off, ks->e[i].len, ks->e[i].word,
+                         &ks1);
         i = j;
     }
-    cs_buf_free(&ks.b);
-    cs__free(ks.e);
     return rc;
+}
+
+/* The word side of a flush: the words in key order and the sorted name-key
+ * entries.  It reads m only, so with jobs > 1 it runs in its own thread
+ * beside the term side (sorting the terms, writing texts and postings):
+ * the flush at commit, which no reading or analysis overlaps, then takes
+ * less wall time. */
+typedef struct wside {
+    const cs_memindex *m;
+    uint32_t *ids;
+    kents ks;
+    int rc;
+} wside;
+
+static void *word_side(void *arg) {
+    wside *s = arg;
+    const cs_memindex *m = s->m;
+    uint32_t *ord = cs__malloc(((size_t)m->nwords + 1) * sizeof *ord);
+    s->rc = ord ? sort_ids(m, m->words, sizeof(mword), s->ids, m->nwords) : CS_ENOMEM;
+    for (uint32_t i = 0; i < m->nwords && !s->rc; i++) ord[s->ids[i]] = i;
+    if (!s->rc) s->rc = build_keys(m, ord, &s->ks);
+    cs__free(ord);
+    return NULL;
 }
 
 size_t cs_mem_bytes(const cs_memindex *m) {
@@ -721,14 +755,17 @@ size_t cs_mem_bytes(const cs_memindex *m) {
            ((size_t)m->term_tab.cap + m->word_tab.cap + m->kform_tab.cap) * sizeof(uint64_t);
 }
 
-int cs_mem_flush(cs_memindex *m, const char *dir, uint32_t id, cs_err *err) {
-    uint32_t *ids = cs__malloc(((size_t)CS_MAX(m->nterms, m->nwords) + 1) * sizeof *ids);
+int cs_mem_flush(cs_memindex *m, const char *dir, uint32_t id, int threads, cs_err *err) {
+    uint32_t *ids = cs__malloc(((size_t)m->nterms + 1) * sizeof *ids);
     uint32_t *ord = cs__malloc(((size_t)m->nterms + 1) * sizeof *ord);
     uint32_t *pos = NULL, cap = 0, vcap = 0;
     uint8_t *var = NULL;
     cs_segw *w = NULL;
-    int rc = CS_ENOMEM;
-    if (!ids || !ord) goto done;
+    wside ws = {m, cs__malloc(((size_t)m->nwords + 1) * sizeof(uint32_t)), {{0}, NULL, 0, 0}, 0};
+    pthread_t thr;
+    int rc = CS_ENOMEM, started = 0;
+    if (!ids || !ord || !ws.ids) goto done;
+    started = threads > 1 && pthread_create(&thr, NULL, word_side, &ws) == 0;
     if ((rc = cs_segw_new(&w, dir, id, err))) goto done;
     for (uint32_t i = 0; i < m->ndocs && !rc; i++) {
         const mdoc *d = &m->docs[i];
@@ -743,26 +780,25 @@ int cs_mem_flush(cs_memindex *m, const char *dir, uint32_t id, cs_err *err) {
         if (!rc) rc = write_term(w, t, &pos, &var, &cap, &vcap);
         if (!rc) rc = cs_segw_term_end(w);
     }
-    if (!rc) rc = sort_ids(m, m->words, sizeof(mword), ids, m->nwords);
+    if (started) pthread_join(thr, NULL), started = 0;
+    else if (!rc) word_side(&ws);
+    if (!rc) rc = ws.rc;
     for (uint32_t i = 0; i < m->nwords && !rc; i++) {
-        const mword *x = &m->words[ids[i]];
+        const mword *x = &m->words[ws.ids[i]];
         rc = cs_segw_word(w, (const char *)m->keys.data + x->k.key_off, x->k.key_len,
                           ord[x->term], x->var);
     }
-    /* ord is free now: reuse it for the words' ordinals */
-    if (!rc && m->nwords > m->nterms) {
-        uint32_t *o = cs__realloc(ord, ((size_t)m->nwords + 1) * sizeof *o);
-        if (!o) rc = CS_ENOMEM;
-        else ord = o;
-    }
-    for (uint32_t i = 0; i < m->nwords && !rc; i++) ord[ids[i]] = i;
-    if (!rc) rc = flush_keys(m, w, ord);
+    if (!rc) rc = write_keys(&ws.ks, w);
     if (!rc) rc = cs_segw_finish(w, NULL);
     if (rc == CS_ERROR && !err->msg[0]) cs__err(err, rc, "in-memory postings are inconsistent");
     if (!rc) mem_reset(m);
 done:
+    if (started) pthread_join(thr, NULL);
     if (rc == CS_ENOMEM && !err->msg[0]) cs__err(err, rc, "out of memory while writing a segment");
     cs_segw_free(w);
+    cs_buf_free(&ws.ks.b);
+    cs__free(ws.ks.e);
+    cs__free(ws.ids);
     cs__free(ids);
     cs__free(ord);
     cs__free(pos);
