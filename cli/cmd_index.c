@@ -92,7 +92,10 @@ static int walk(const char *path, pathlist *out, int top, run *r) {
     if (!top && S_ISLNK(st.st_mode)) {
         if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) return 0; /* dangling or a directory */
     }
-    if (S_ISREG(st.st_mode)) return push(out, path);
+    if (S_ISREG(st.st_mode)) { /* its size for the progress line: no second stat */
+        r->total_bytes += (uint64_t)st.st_size;
+        return push(out, path);
+    }
     if (!S_ISDIR(st.st_mode)) return 0;
     DIR *d = opendir(path);
     if (!d) {
@@ -222,10 +225,6 @@ int cmd_index(const cli_opts *o, int argc, char **argv) {
             list_free(&files);
             return EXIT_ERR;
         }
-    }
-    for (size_t k = 0; k < files.n; k++) {
-        struct stat st;
-        if (stat(files.v[k], &st) == 0) r.total_bytes += (uint64_t)st.st_size;
     }
     r.total = files.n;
     int rc = open_writer(o, &opt, &r.ix);

@@ -636,6 +636,74 @@ START_TEST(roundtrip_many_segments) {
 }
 END_TEST
 
+/* cs_index_add_files with 1 and 2 jobs and a 1 MB budget (a flush every
+ * few dozen files): the reader's buffer of each file becomes the stored
+ * text (cs_mem_add takes it), so every text must come back intact and in
+ * file order, also after a third of the files change and are added again.
+ * With 2 jobs each flush sorts the words and name keys in a second thread. */
+static void write_src(const char *path, model *m, char **paths, unsigned i, size_t old_len) {
+    size_t len;
+    char *t = gen_text(&len);
+    if (len == old_len) { /* a new size, so the writer reads it again */
+        t = realloc(t, len + 4);
+        memcpy(t + len, " zz", 4);
+        len += 3;
+    }
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(t, 1, len, f), len);
+    ck_assert_int_eq(fclose(f), 0);
+    model_put(m, path, t, len);
+    paths[i] = strdup(path);
+    free(t);
+}
+
+START_TEST(add_files_texts_taken) {
+    enum { N = 400 };
+    rng_state = 7;
+    char *dir = cs_test_tmpdir("ixtest"), src[256], path[300];
+    char *paths[N];
+    model m = {0};
+    snprintf(src, sizeof src, "%s/src", dir);
+    ck_assert_int_eq(mkdir(src, 0755), 0);
+    for (unsigned i = 0; i < N; i++) {
+        snprintf(path, sizeof path, "%s/%04u.txt", src, i);
+        write_src(path, &m, paths, i, SIZE_MAX);
+    }
+    cs_index_options o = CS_INDEX_OPTIONS_INIT;
+    o.memory_mb = 1;
+    o.jobs = _i + 1;
+    cs_index *ix = NULL;
+    ck_assert_int_eq(cs_index_open(&ix, dir, &o), 0);
+    ck_assert_msg(cs_index_add_files(ix, (const char *const *)paths, N, NULL, NULL) == 0, "%s",
+                  cs_index_errmsg(ix));
+    commit_ok(ix);
+    cs_reader *r = reader_open(dir);
+    check_reader(r, &m);
+    cs_reader_close(r);
+    for (unsigned i = 0; i < N; i += 3) {
+        struct stat st;
+        ck_assert_int_eq(stat(paths[i], &st), 0);
+        free(paths[i]);
+        snprintf(path, sizeof path, "%s/%04u.txt", src, i);
+        write_src(path, &m, paths, i, (size_t)st.st_size);
+    }
+    ck_assert_msg(cs_index_add_files(ix, (const char *const *)paths, N, NULL, NULL) == 0, "%s",
+                  cs_index_errmsg(ix));
+    commit_ok(ix);
+    r = reader_open(dir);
+    check_reader(r, &m);
+    check_counts(r, &m);
+    ck_assert_int_eq(cs_reader_check(r), 0);
+    cs_reader_close(r);
+    cs_index_close(ix);
+    for (unsigned i = 0; i < N; i++) unlink(paths[i]), free(paths[i]);
+    rmdir(src);
+    model_free(&m);
+    cs_test_tmpdir_free(dir);
+}
+END_TEST
+
 /* A commit of nothing makes an empty, sound index. */
 START_TEST(roundtrip_empty_index) {
     char *dir = cs_test_tmpdir("ixtest");
@@ -1620,6 +1688,7 @@ Suite *index_suite(void) {
     tcase_add_test(tc, roundtrip_one_segment);
     tcase_add_loop_test(tc, roundtrip_many_segments, 0, 2);
     tcase_add_test(tc, roundtrip_empty_index);
+    tcase_add_loop_test(tc, add_files_texts_taken, 0, 2);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("incremental");

@@ -309,12 +309,14 @@ void cs_index_close(cs_index *ix) {
 
 /* ---- flush ---------------------------------------------------------------- */
 
+static int jobs_of(const cs_index *ix);
+
 /* Writes the batch as a new (uncommitted) segment. */
 static int flush_batch(cs_index *ix) {
     uint32_t n = cs_mem_ndocs(ix->mem);
     if (n == 0) return 0;
     uint32_t id = ix->man.next_seg++;
-    int rc = cs_mem_flush(ix->mem, ix->dir, id, &ix->err);
+    int rc = cs_mem_flush(ix->mem, ix->dir, id, jobs_of(ix), &ix->err);
     if (rc) return rc;
     cs_segref r = {0};
     r.id = id;
@@ -347,7 +349,7 @@ static int flush_batch(cs_index *ix) {
 
 static int add_analysed(cs_index *ix, const cs_docterms *dt, const char *path, size_t plen,
                         const char *text, size_t len, int64_t mtime_ns, uint64_t chash,
-                        int *status) {
+                        cs_buf *take, int *status) {
     uint32_t doc = cs_mem_ndocs(ix->mem);
     if (doc / 8 + 1 > ix->cap_memdel) {
         uint32_t cap = ix->cap_memdel ? ix->cap_memdel * 2 : 1024;
@@ -358,7 +360,7 @@ static int add_analysed(cs_index *ix, const cs_docterms *dt, const char *path, s
         ix->cap_memdel = cap;
     }
     cs_docmeta m = {path, plen, len, mtime_ns, chash, dt->ntokens, (uint8_t)dt->lang};
-    int rc = cs_mem_add(ix->mem, &m, text, len, dt);
+    int rc = cs_mem_add(ix->mem, &m, text, len, dt, take);
     if (rc) return cs__err(&ix->err, rc, "out of memory while indexing %.*s", (int)plen, path);
     pentry *e = map_put(ix, path, plen);
     if (!e) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
@@ -381,7 +383,7 @@ int cs_index_add_text(cs_index *ix, const char *path, const char *text, size_t l
     int rc = cs_docterms_analyze(&ix->dt, ix->an, text, len);
     if (rc) return cs__err(&ix->err, rc, "%s: %s", path, cs_analyzer_errmsg(ix->an));
     return add_analysed(ix, &ix->dt, path, strlen(path), text, len, mtime_ns,
-                        cs_hash64(text, len), NULL);
+                        cs_hash64(text, len), NULL, NULL);
 }
 
 static int64_t mtime_of(const struct stat *st) {
@@ -410,6 +412,10 @@ static int unchanged_stat(cs_index *ix, const char *path, const struct stat *st)
 static void run_job(job *j, const char *path, const struct stat *st, cs_analyzer *a) {
     cs_err e = {{0}};
     j->st = *st;
+    if (!j->text.data) { /* the last one was taken: exact size, not cs_buf's doubling */
+        j->text.data = cs__malloc((size_t)st->st_size + 1);
+        j->text.cap = j->text.data ? (size_t)st->st_size + 1 : 0;
+    }
     j->rc = cs__read_file(path, &j->text, (size_t)j->st.st_size + (1u << 20), &e);
     if (j->rc) {
         if (j->rc == CS_ENOTFOUND) j->rc = CS_EIO;
@@ -438,7 +444,7 @@ static int apply_job(cs_index *ix, job *j, const char *path, int *status) {
         return 0;
     }
     return add_analysed(ix, &j->dt, path, plen, (const char *)j->text.data, len,
-                        mtime_of(&j->st), j->hash, status);
+                        mtime_of(&j->st), j->hash, &j->text, status);
 }
 
 static int skippable(int rc) {

@@ -22,10 +22,17 @@
 
 /* ---- open-addressing hash of ids keyed by bytes in an arena ---------------- */
 
+/* A slot holds the id + 1 in its low half (0 = empty) and the key's hash's
+ * high half in its high half: a probe that meets another key is then
+ * rejected without touching the item or its key bytes (two cache misses
+ * each, and the lookup was a tenth of the indexing time). */
 typedef struct idtab {
-    uint32_t *slots;            /* id + 1; 0 = empty */
+    uint64_t *slots;
     uint32_t cap, n;            /* cap is a power of two */
 } idtab;
+
+#define SLOT_ID(s) ((uint32_t)(s))
+#define SLOT_OF(id, hash) ((uint64_t)(id) | ((hash) & 0xffffffff00000000ull))
 
 /* The first member of both mterm and mword, so one hash table serves both. */
 typedef struct mkey {
@@ -33,12 +40,22 @@ typedef struct mkey {
     uint32_t key_len;
 } mkey;
 
+/* A term's encoded postings.  Not a cs_buf: that starts at 256 bytes, and
+ * most terms of a batch occur in one or two documents (3-10 bytes), so the
+ * 256 bytes per term were a third of the memory budget. */
+typedef struct pbuf {
+    unsigned char *data;
+    size_t len, cap;
+} pbuf;
+
+#define PBUF_MIN 16
+
 typedef struct mterm {
     mkey k;
     uint32_t last_doc, df, nvar;
     uint32_t cur_doc, cur_slot;  /* cs_mem_add: this term's slot in the document */
     uint64_t cf;
-    cs_buf post;
+    pbuf post;
 } mterm;
 
 /* Counts of a word in one key form, for the name-key table.  A document
@@ -61,7 +78,8 @@ typedef struct mkform {
 } mkform;
 
 typedef struct mdoc {
-    uint64_t path_off, text_off, text_len, size, hash;
+    uint64_t path_off, text_len, size, hash;
+    char *text;                 /* owned: taken from the reader or copied */
     int64_t mtime_ns;
     uint32_t path_len, ntokens;
     uint8_t lang;
@@ -69,7 +87,7 @@ typedef struct mdoc {
 
 struct cs_memindex {
     cs_buf keys;                /* term and word keys, paths */
-    cs_buf texts;               /* stored texts */
+    size_t text_bytes;          /* allocated for the docs' texts */
     mterm *terms;
     uint32_t nterms, cap_terms;
     mword *words;
@@ -105,15 +123,15 @@ static int grow(void **p, uint32_t *cap, uint32_t need, size_t elem) {
 
 static int tab_grow(idtab *t, const void *items, size_t stride) {
     uint32_t cap = t->cap ? t->cap * 2 : 1024;
-    uint32_t *s = cs__calloc(cap, sizeof *s);
+    uint64_t *s = cs__calloc(cap, sizeof *s);
     if (!s) return CS_ENOMEM;
     for (uint32_t i = 0; i < t->cap; i++) {
-        uint32_t id = t->slots[i];
-        if (!id) continue;
-        const mkey *k = (const mkey *)((const char *)items + (size_t)(id - 1) * stride);
+        uint64_t v = t->slots[i];
+        if (!v) continue;
+        const mkey *k = (const mkey *)((const char *)items + (size_t)(SLOT_ID(v) - 1) * stride);
         uint32_t j = (uint32_t)k->hash & (cap - 1);
         while (s[j]) j = (j + 1) & (cap - 1);
-        s[j] = id;
+        s[j] = v;
     }
     cs__free(t->slots);
     t->slots = s;
@@ -125,10 +143,12 @@ static int tab_grow(idtab *t, const void *items, size_t stride) {
 static uint32_t tab_find(const idtab *t, const cs_buf *keys, const void *items, size_t stride,
                          const char *key, uint32_t len, uint64_t hash) {
     uint32_t j = (uint32_t)hash & (t->cap - 1);
+    uint64_t fp = hash & 0xffffffff00000000ull;
     for (;; j = (j + 1) & (t->cap - 1)) {
-        uint32_t id = t->slots[j];
-        if (!id) return j;
-        const mkey *k = (const mkey *)((const char *)items + (size_t)(id - 1) * stride);
+        uint64_t v = t->slots[j];
+        if (!v) return j;
+        if ((v & 0xffffffff00000000ull) != fp) continue;
+        const mkey *k = (const mkey *)((const char *)items + (size_t)(SLOT_ID(v) - 1) * stride);
         if (k->hash == hash && k->key_len == len && memcmp(keys->data + k->key_off, key, len) == 0)
             return j;
     }
@@ -240,9 +260,10 @@ int cs_mem_new(cs_memindex **out) {
 }
 
 static void mem_reset(cs_memindex *m) {
-    for (uint32_t i = 0; i < m->nterms; i++) cs_buf_free(&m->terms[i].post);
+    for (uint32_t i = 0; i < m->nterms; i++) cs__free(m->terms[i].post.data);
     cs_buf_free(&m->keys);
-    cs_buf_free(&m->texts);
+    for (uint32_t i = 0; i < m->ndocs; i++) cs__free(m->docs[i].text);
+    m->text_bytes = 0;
     cs__free(m->term_tab.slots);
     cs__free(m->word_tab.slots);
     cs__free(m->kform_tab.slots);
@@ -269,13 +290,6 @@ void cs_mem_free(cs_memindex *m) {
 
 uint32_t cs_mem_ndocs(const cs_memindex *m) { return m->ndocs; }
 
-size_t cs_mem_bytes(const cs_memindex *m) {
-    return m->keys.cap + m->texts.cap + m->post_bytes +
-           (size_t)m->cap_terms * sizeof(mterm) + (size_t)m->cap_words * sizeof(mword) +
-           (size_t)m->cap_kforms * sizeof(mkform) + (size_t)m->cap_docs * sizeof(mdoc) +
-           ((size_t)m->term_tab.cap + m->word_tab.cap + m->kform_tab.cap) * sizeof(uint32_t);
-}
-
 const cs_docmeta *cs_mem_doc(const cs_memindex *m, uint32_t doc) {
     const mdoc *d = &m->docs[doc];
     cs_docmeta *v = (cs_docmeta *)&m->doc_view;
@@ -290,13 +304,12 @@ const cs_docmeta *cs_mem_doc(const cs_memindex *m, uint32_t doc) {
 }
 
 /* Global term id of term bytes, created when new. */
-static int term_id(cs_memindex *m, const char *key, uint32_t len, uint32_t *out) {
+static int term_id(cs_memindex *m, const char *key, uint32_t len, uint64_t h, uint32_t *out) {
     if (m->term_tab.n * 2 >= m->term_tab.cap && tab_grow(&m->term_tab, m->terms, sizeof(mterm)))
         return CS_ENOMEM;
-    uint64_t h = cs_hash(key, len);
     uint32_t j = tab_find(&m->term_tab, &m->keys, m->terms, sizeof(mterm), key, len, h);
     if (m->term_tab.slots[j]) {
-        *out = m->term_tab.slots[j] - 1;
+        *out = SLOT_ID(m->term_tab.slots[j]) - 1;
         return 0;
     }
     if (grow((void **)&m->terms, &m->cap_terms, m->nterms + 1, sizeof(mterm))) return CS_ENOMEM;
@@ -309,26 +322,25 @@ static int term_id(cs_memindex *m, const char *key, uint32_t len, uint32_t *out)
     t->cur_doc = UINT32_MAX;
     cs_buf_put(&m->keys, key, len);
     if (m->keys.rc) return CS_ENOMEM;
-    m->term_tab.slots[j] = ++m->nterms;
+    m->term_tab.slots[j] = SLOT_OF(++m->nterms, h);
     m->term_tab.n++;
     *out = m->nterms - 1;
     return 0;
 }
 
-/* Global (term, variant) of a surface word, created when new. */
-static int word_id(cs_memindex *m, const char *w, uint32_t wlen, const char *t, uint32_t tlen,
-                   uint32_t *term, uint32_t *var, uint32_t *wid) {
+/* Global (term, variant) of a surface word (of hash h), created when new. */
+static int word_id(cs_memindex *m, const char *w, uint32_t wlen, uint64_t h, const char *t,
+                   uint32_t tlen, uint32_t *term, uint32_t *var, uint32_t *wid) {
     if (m->word_tab.n * 2 >= m->word_tab.cap && tab_grow(&m->word_tab, m->words, sizeof(mword)))
         return CS_ENOMEM;
-    uint64_t h = cs_hash(w, wlen);
     uint32_t j = tab_find(&m->word_tab, &m->keys, m->words, sizeof(mword), w, wlen, h);
     if (m->word_tab.slots[j]) {
-        *wid = m->word_tab.slots[j] - 1;
+        *wid = SLOT_ID(m->word_tab.slots[j]) - 1;
         *term = m->words[*wid].term;
         *var = m->words[*wid].var;
         return 0;
     }
-    int rc = term_id(m, t, tlen, term);
+    int rc = term_id(m, t, tlen, cs_hash(t, tlen), term);
     if (rc) return rc;
     if (grow((void **)&m->words, &m->cap_words, m->nwords + 1, sizeof(mword))) return CS_ENOMEM;
     mterm *tt = &m->terms[*term];
@@ -345,7 +357,7 @@ static int word_id(cs_memindex *m, const char *w, uint32_t wlen, const char *t, 
     *wid = m->nwords;
     cs_buf_put(&m->keys, w, wlen);
     if (m->keys.rc) return CS_ENOMEM;
-    m->word_tab.slots[j] = ++m->nwords;
+    m->word_tab.slots[j] = SLOT_OF(++m->nwords, h);
     m->word_tab.n++;
     return 0;
 }
@@ -356,13 +368,12 @@ static void stat_add(mstat *s, const struct dt_word *w) {
     s->cap += w->cap;
 }
 
-/* Counts a key form of word wid, creating its entry when new. */
-static int kform_add(cs_memindex *m, const char *f, uint32_t flen, uint32_t wid,
+/* Counts a key form (of hash h) of word wid, creating its entry when new. */
+static int kform_add(cs_memindex *m, const char *f, uint32_t flen, uint64_t h, uint32_t wid,
                      const struct dt_word *w) {
     if (m->kform_tab.n * 2 >= m->kform_tab.cap &&
         tab_grow(&m->kform_tab, m->kforms, sizeof(mkform)))
         return CS_ENOMEM;
-    uint64_t h = cs_hash(f, flen);
     uint32_t j = tab_find(&m->kform_tab, &m->keys, m->kforms, sizeof(mkform), f, flen, h);
     if (!m->kform_tab.slots[j]) {
         if (grow((void **)&m->kforms, &m->cap_kforms, m->nkforms + 1, sizeof(mkform)))
@@ -373,15 +384,17 @@ static int kform_add(cs_memindex *m, const char *f, uint32_t flen, uint32_t wid,
         x->word = wid;
         cs_buf_put(&m->keys, f, flen);
         if (m->keys.rc) return CS_ENOMEM;
-        m->kform_tab.slots[j] = ++m->nkforms;
+        m->kform_tab.slots[j] = SLOT_OF(++m->nkforms, h);
         m->kform_tab.n++;
     }
-    stat_add(&m->kforms[m->kform_tab.slots[j] - 1].st, w);
+    stat_add(&m->kforms[SLOT_ID(m->kform_tab.slots[j]) - 1].st, w);
     return 0;
 }
 
 /* Maps the document's entries to (term, variant), counting words and key
- * forms for the name-key table. */
+ * forms for the name-key table.  An entry's hash is that of its key (the
+ * word, the name term or the key form): reused where the key is what we
+ * look up, so a word is hashed once per document, not twice. */
 static int map_words(cs_memindex *m, const cs_docterms *d) {
     const char *s = (const char *)d->strings.data;
     for (uint32_t i = 0; i < d->nwords; i++) {
@@ -389,13 +402,14 @@ static int map_words(cs_memindex *m, const cs_docterms *d) {
         int rc;
         if (w->kind == DT_NAME) { /* a name stem is a term without a word */
             m->map[i].var = 0;
-            rc = term_id(m, s + w->term_off, w->term_len, &m->map[i].term);
+            rc = term_id(m, s + w->term_off, w->term_len, w->hash, &m->map[i].term);
         } else {
             uint32_t wid;
-            rc = word_id(m, s + w->word_off, w->word_len, s + w->term_off, w->term_len,
+            uint64_t wh = w->kind == DT_WORD ? w->hash : cs_hash(s + w->word_off, w->word_len);
+            rc = word_id(m, s + w->word_off, w->word_len, wh, s + w->term_off, w->term_len,
                          &m->map[i].term, &m->map[i].var, &wid);
             if (!rc && w->kind == DT_WORD) stat_add(&m->words[wid].st, w);
-            else if (!rc) rc = kform_add(m, s + w->key_off, w->key_len, wid, w);
+            else if (!rc) rc = kform_add(m, s + w->key_off, w->key_len, w->hash, wid, w);
         }
         if (rc) return rc;
     }
@@ -405,19 +419,44 @@ static int map_words(cs_memindex *m, const cs_docterms *d) {
 /* Appends the document's postings of every term: m->toks holds the
  * occurrences grouped by slot (slot_at[k] .. slot_at[k + 1]), positions
  * increasing within a slot. */
+static inline unsigned char *put_varint(unsigned char *p, uint64_t v) {
+    while (v >= 0x80) { *p++ = (unsigned char)(v | 0x80); v >>= 7; }
+    *p++ = (unsigned char)v;
+    return p;
+}
+
+/* Makes room for extra more bytes in b (doubling from PBUF_MIN). */
+static int pbuf_reserve(pbuf *b, size_t extra) {
+    if (b->cap - b->len >= extra) return 0;
+    size_t cap = b->cap ? b->cap : PBUF_MIN;
+    while (cap - b->len < extra) {
+        if (cap > SIZE_MAX / 2) return CS_ENOMEM;
+        cap *= 2;
+    }
+    unsigned char *d = cs__realloc(b->data, cap);
+    if (!d) return CS_ENOMEM;
+    b->data = d;
+    b->cap = cap;
+    return 0;
+}
+
 static int add_postings(cs_memindex *m, uint32_t doc, uint32_t nslots) {
     for (uint32_t k = 0; k < nslots; k++) {
         uint32_t i = m->slot_at[k], j = m->slot_at[k + 1];
         mterm *t = &m->terms[m->slot_term[k]];
         size_t before = t->post.cap;
-        cs_buf_varint(&t->post, t->last_doc == UINT32_MAX ? doc : doc - t->last_doc);
-        cs_buf_varint(&t->post, j - i);
+        /* room for every varint at once: 5 bytes for the doc delta and tf,
+         * 6 for a position (32 bits << 8 | variant) */
+        if (pbuf_reserve(&t->post, 10 + (size_t)(j - i) * 6)) return CS_ENOMEM;
+        unsigned char *p = t->post.data + t->post.len;
+        p = put_varint(p, t->last_doc == UINT32_MAX ? doc : doc - t->last_doc);
+        p = put_varint(p, j - i);
         uint32_t prev = 0;
         for (uint32_t x = i; x < j; x++) {
-            cs_buf_varint(&t->post, (uint64_t)(m->toks[x].pos - prev) << 8 | m->toks[x].var);
+            p = put_varint(p, (uint64_t)(m->toks[x].pos - prev) << 8 | m->toks[x].var);
             prev = m->toks[x].pos;
         }
-        if (t->post.rc) return CS_ENOMEM;
+        t->post.len = (size_t)(p - t->post.data);
         m->post_bytes += t->post.cap - before;
         t->last_doc = doc;
         t->df++;
@@ -458,8 +497,37 @@ static int group_tokens(cs_memindex *m, const cs_docterms *d, uint32_t doc, uint
     return 0;
 }
 
+static int mem_add(cs_memindex *m, const cs_docmeta *meta, size_t len, const cs_docterms *d);
+
+/* The text is taken, not copied, when it is take's buffer: the reader's
+ * buffer becomes the stored text, so the writer thread neither copies 90 MB
+ * nor faults in pages for it (the reading worker did). */
 int cs_mem_add(cs_memindex *m, const cs_docmeta *meta, const char *text, size_t len,
-               const cs_docterms *d) {
+               const cs_docterms *d, cs_buf *take) {
+    char *own = NULL;
+    size_t own_bytes = len;
+    if (take && take->data == (const unsigned char *)text && len) {
+        own_bytes = take->cap;
+    } else if (len) {
+        take = NULL;
+        if (!(own = cs__malloc(len))) return CS_ENOMEM;
+        memcpy(own, text, len);
+    }
+    int rc = mem_add(m, meta, len, d);
+    if (rc) {
+        cs__free(own);
+        return rc;
+    }
+    if (take) { /* only now: on failure the caller keeps its buffer */
+        own = (char *)take->data;
+        memset(take, 0, sizeof *take);
+    }
+    m->docs[m->ndocs - 1].text = own;
+    m->text_bytes += own_bytes;
+    return 0;
+}
+
+static int mem_add(cs_memindex *m, const cs_docmeta *meta, size_t len, const cs_docterms *d) {
     if (grow((void **)&m->docs, &m->cap_docs, m->ndocs + 1, sizeof *m->docs) ||
         grow((void **)&m->map, &m->cap_map, d->nwords + 1, sizeof *m->map) ||
         grow((void **)&m->toks, &m->cap_toks, d->ntoks + 1, sizeof *m->toks))
@@ -474,10 +542,9 @@ int cs_mem_add(cs_memindex *m, const cs_docmeta *meta, const char *text, size_t 
     x->path_off = m->keys.len;
     x->path_len = (uint32_t)meta->path_len;
     cs_buf_put(&m->keys, meta->path, meta->path_len);
-    x->text_off = m->texts.len;
+    x->text = NULL;
     x->text_len = len;
-    cs_buf_put(&m->texts, text, len);
-    if (m->keys.rc || m->texts.rc) return CS_ENOMEM;
+    if (m->keys.rc) return CS_ENOMEM;
     x->size = meta->size;
     x->mtime_ns = meta->mtime_ns;
     x->hash = meta->hash;
@@ -489,37 +556,49 @@ int cs_mem_add(cs_memindex *m, const cs_docmeta *meta, const char *text, size_t 
 
 /* ---- flush ----------------------------------------------------------------- */
 
-static const cs_memindex *sort_ctx; /* qsort has no context argument */
-
 static int cmp_key(const unsigned char *a, uint32_t al, const unsigned char *b, uint32_t bl) {
     int c = memcmp(a, b, CS_MIN(al, bl));
     return c ? c : (al > bl) - (al < bl);
 }
 
-static int cmp_mkeys(const mkey *x, const mkey *y) {
-    const unsigned char *k = sort_ctx->keys.data;
-    return cmp_key(k + x->key_off, x->key_len, k + y->key_off, y->key_len);
+/* A sort key carries the first 8 key bytes as a big-endian number, so most
+ * comparisons are one integer compare without touching the key bytes
+ * (sorting through ids and memcmp was most of the flush). */
+typedef struct skey {
+    uint64_t pfx;
+    const unsigned char *key;
+    uint32_t len, id;
+} skey;
+
+static uint64_t key_prefix(const unsigned char *k, uint32_t len) {
+    uint64_t v = 0;
+    for (uint32_t i = 0; i < 8; i++) v = v << 8 | (i < len ? k[i] : 0);
+    return v;
 }
 
-static int cmp_term_ids(const void *a, const void *b) {
-    return cmp_mkeys(&sort_ctx->terms[*(const uint32_t *)a].k,
-                     &sort_ctx->terms[*(const uint32_t *)b].k);
+static int cmp_skey(const void *a, const void *b) {
+    const skey *x = a, *y = b;
+    if (x->pfx != y->pfx) return x->pfx < y->pfx ? -1 : 1;
+    return cmp_key(x->key, x->len, y->key, y->len);
 }
 
-static int cmp_word_ids(const void *a, const void *b) {
-    return cmp_mkeys(&sort_ctx->words[*(const uint32_t *)a].k,
-                     &sort_ctx->words[*(const uint32_t *)b].k);
+/* Sorts the n keys (mkey first in items of stride bytes) into ids. */
+static int sort_ids(const cs_memindex *m, const void *items, size_t stride, uint32_t *ids,
+                    uint32_t n) {
+    skey *sk = cs__malloc(((size_t)n + 1) * sizeof *sk);
+    if (!sk) return CS_ENOMEM;
+    for (uint32_t i = 0; i < n; i++) {
+        const mkey *k = (const mkey *)((const char *)items + (size_t)i * stride);
+        const unsigned char *key = m->keys.data + k->key_off;
+        sk[i] = (skey){key_prefix(key, k->key_len), key, k->key_len, i};
+    }
+    qsort(sk, n, sizeof *sk, cmp_skey);
+    for (uint32_t i = 0; i < n; i++) ids[i] = sk[i].id;
+    cs__free(sk);
+    return 0;
 }
 
 static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void sort_ids(const cs_memindex *m, uint32_t *ids, uint32_t n,
-                     int (*cmp)(const void *, const void *)) {
-    pthread_mutex_lock(&sort_lock);
-    sort_ctx = m;
-    qsort(ids, n, sizeof *ids, cmp);
-    pthread_mutex_unlock(&sort_lock);
-}
 
 /* Decodes one term's in-memory postings and hands them to the writer. */
 static int write_term(cs_segw *w, const mterm *t, uint32_t **pos, uint8_t **var, uint32_t *cap,
@@ -550,6 +629,7 @@ static int write_term(cs_segw *w, const mterm *t, uint32_t **pos, uint8_t **var,
 /* ---- the name-key table ---------------------------------------------------- */
 
 typedef struct kent {
+    uint64_t pfx;               /* key_prefix() of K1 */
     uint32_t off, len;          /* K1 in a scratch buffer */
     uint32_t word;              /* the word's ordinal in the segment */
     mstat st;
@@ -565,6 +645,7 @@ static const kents *kent_ctx;
 
 static int cmp_kent(const void *a, const void *b) {
     const kent *x = a, *y = b;
+    if (x->pfx != y->pfx) return x->pfx < y->pfx ? -1 : 1;
     const unsigned char *k = kent_ctx->b.data;
     int c = cmp_key(k + x->off, x->len, k + y->off, y->len);
     return c ? c : (x->word > y->word) - (x->word < y->word);
@@ -579,67 +660,118 @@ static int kent_add(kents *ks, const char *form, size_t flen, size_t wlen, uint3
     while (i < kl && (k[i] < 'a' || k[i] > 'z')) i++;
     if (i == kl) return 0; /* no key, or digits only */
     if (grow((void **)&ks->e, &ks->cap, ks->n + 1, sizeof *ks->e)) return CS_ENOMEM;
-    ks->e[ks->n++] = (kent){(uint32_t)ks->b.len, (uint32_t)kl, word, *st};
+    ks->e[ks->n++] =
+        (kent){key_prefix((const unsigned char *)k, (uint32_t)kl), (uint32_t)ks->b.len,
+               (uint32_t)kl, word, *st};
     cs_buf_put(&ks->b, k, kl);
     return ks->b.rc ? CS_ENOMEM : 0;
 }
 
-/* Writes the name-key table: one entry per (K1, word), counts summed where
- * two key forms of a word fold to one key.  word_ord: each word's ordinal
- * in the segment's word list. */
-static int flush_keys(const cs_memindex *m, cs_segw *w, const uint32_t *word_ord) {
-    kents ks = {{0}, NULL, 0, 0};
+static int cmp_kent_in(const kents *ks, const kent *x, const kent *y) {
+    if (x->pfx != y->pfx) return x->pfx < y->pfx ? -1 : 1;
+    const unsigned char *k = ks->b.data;
+    int c = cmp_key(k + x->off, x->len, k + y->off, y->len);
+    return c ? c : (x->word > y->word) - (x->word < y->word);
+}
+
+/* Builds the name-key entries, sorted.  word_ord: each word's ordinal in
+ * the segment's word list. */
+static int build_keys(const cs_memindex *m, const uint32_t *word_ord, kents *ks) {
     const char *keys = (const char *)m->keys.data;
     int rc = 0;
     for (uint32_t i = 0; i < m->nwords && !rc; i++) {
         const mword *x = &m->words[i];
-        rc = kent_add(&ks, keys + x->k.key_off, x->k.key_len, x->k.key_len, word_ord[i], &x->st);
+        rc = kent_add(ks, keys + x->k.key_off, x->k.key_len, x->k.key_len, word_ord[i], &x->st);
     }
     for (uint32_t i = 0; i < m->nkforms && !rc; i++) {
         const mkform *f = &m->kforms[i];
         const mword *x = &m->words[f->word];
-        rc = kent_add(&ks, keys + f->k.key_off, f->k.key_len, x->k.key_len, word_ord[f->word],
+        rc = kent_add(ks, keys + f->k.key_off, f->k.key_len, x->k.key_len, word_ord[f->word],
                       &f->st);
     }
-    if (!rc && ks.n) {
+    if (!rc && ks->n) {
         pthread_mutex_lock(&sort_lock);
-        kent_ctx = &ks;
-        qsort(ks.e, ks.n, sizeof *ks.e, cmp_kent);
+        kent_ctx = ks;
+        qsort(ks->e, ks->n, sizeof *ks->e, cmp_kent);
         pthread_mutex_unlock(&sort_lock);
     }
-    for (uint32_t i = 0; i < ks.n && !rc;) {
-        mstat st = ks.e[i].st;
-        uint32_t j = i + 1;
-        for (; j < ks.n && cmp_kent(&ks.e[i], &ks.e[j]) == 0; j++) {
-            st.docs += ks.e[j].st.docs;
-            st.occ += ks.e[j].st.occ;
-            st.cap += ks.e[j].st.cap;
-        }
-        cs_keystat ks1 = {st.docs, st.occ, st.cap};
-        rc = cs_segw_key(w, (const char *)ks.b.data + ks.e[i].off, ks.e[i].len, ks.e[i].word, &ks1);
-        i = j;
-    }
-    cs_buf_free(&ks.b);
-    cs__free(ks.e);
     return rc;
 }
 
-int cs_mem_flush(cs_memindex *m, const char *dir, uint32_t id, cs_err *err) {
-    uint32_t *ids = cs__malloc(((size_t)CS_MAX(m->nterms, m->nwords) + 1) * sizeof *ids);
+/* Writes the name-key table: one entry per (K1, word), counts summed where
+ * two key forms of a word fold to one key. */
+static int write_keys(const kents *ks, cs_segw *w) {
+    int rc = 0;
+    for (uint32_t i = 0; i < ks->n && !rc;) {
+        mstat st = ks->e[i].st;
+        uint32_t j = i + 1;
+        for (; j < ks->n && cmp_kent_in(ks, &ks->e[i], &ks->e[j]) == 0; j++) {
+            st.docs += ks->e[j].st.docs;
+            st.occ += ks->e[j].st.occ;
+            st.cap += ks->e[j].st.cap;
+        }
+        cs_keystat ks1 = {st.docs, st.occ, st.cap};
+        rc = cs_segw_key(w, (const char *)ks->b.data + ks->e[i].off, ks->e[i].len, ks->e[i].word,
+                         &ks1);
+        i = j;
+    }
+    return rc;
+}
+
+/* The word side of a flush: the words in key order and the sorted name-key
+ * entries.  It reads m only, so with jobs > 1 it runs in its own thread
+ * beside the term side (sorting the terms, writing texts and postings):
+ * the flush at commit, which no reading or analysis overlaps, then takes
+ * less wall time. */
+typedef struct wside {
+    const cs_memindex *m;
+    uint32_t *ids;
+    kents ks;
+    int rc;
+} wside;
+
+static void *word_side(void *arg) {
+    wside *s = arg;
+    const cs_memindex *m = s->m;
+    uint32_t *ord = cs__malloc(((size_t)m->nwords + 1) * sizeof *ord);
+    s->rc = ord ? sort_ids(m, m->words, sizeof(mword), s->ids, m->nwords) : CS_ENOMEM;
+    for (uint32_t i = 0; i < m->nwords && !s->rc; i++) ord[s->ids[i]] = i;
+    if (!s->rc) s->rc = build_keys(m, ord, &s->ks);
+    cs__free(ord);
+    return NULL;
+}
+
+size_t cs_mem_bytes(const cs_memindex *m) {
+    /* what flushing will allocate on top (sort keys, ordinals, name-key
+     * entries with their keys) and malloc's header of every term's
+     * postings and every text: counted so that the peak, which is at
+     * flush, stays within the budget */
+    size_t at_flush = ((size_t)m->nterms + m->nwords) * (sizeof(skey) + 2 * sizeof(uint32_t)) +
+                      ((size_t)m->nwords + m->nkforms) * (sizeof(kent) + 16);
+    size_t headers = ((size_t)m->nterms + m->ndocs) * 16;
+    return at_flush + headers + m->keys.cap + m->text_bytes + m->post_bytes +
+           (size_t)m->cap_terms * sizeof(mterm) + (size_t)m->cap_words * sizeof(mword) +
+           (size_t)m->cap_kforms * sizeof(mkform) + (size_t)m->cap_docs * sizeof(mdoc) +
+           ((size_t)m->term_tab.cap + m->word_tab.cap + m->kform_tab.cap) * sizeof(uint64_t);
+}
+
+int cs_mem_flush(cs_memindex *m, const char *dir, uint32_t id, int threads, cs_err *err) {
+    uint32_t *ids = cs__malloc(((size_t)m->nterms + 1) * sizeof *ids);
     uint32_t *ord = cs__malloc(((size_t)m->nterms + 1) * sizeof *ord);
     uint32_t *pos = NULL, cap = 0, vcap = 0;
     uint8_t *var = NULL;
     cs_segw *w = NULL;
-    int rc = CS_ENOMEM;
-    if (!ids || !ord) goto done;
+    wside ws = {m, cs__malloc(((size_t)m->nwords + 1) * sizeof(uint32_t)), {{0}, NULL, 0, 0}, 0};
+    pthread_t thr;
+    int rc = CS_ENOMEM, started = 0;
+    if (!ids || !ord || !ws.ids) goto done;
+    started = threads > 1 && pthread_create(&thr, NULL, word_side, &ws) == 0;
     if ((rc = cs_segw_new(&w, dir, id, err))) goto done;
     for (uint32_t i = 0; i < m->ndocs && !rc; i++) {
         const mdoc *d = &m->docs[i];
-        rc = cs_segw_add_doc(w, cs_mem_doc(m, i), (const char *)m->texts.data + d->text_off,
-                             d->text_len);
+        rc = cs_segw_add_doc(w, cs_mem_doc(m, i), d->text ? d->text : "", d->text_len);
     }
-    for (uint32_t i = 0; i < m->nterms; i++) ids[i] = i;
-    sort_ids(m, ids, m->nterms, cmp_term_ids);
+    if (!rc) rc = sort_ids(m, m->terms, sizeof(mterm), ids, m->nterms);
     for (uint32_t i = 0; i < m->nterms && !rc; i++) {
         const mterm *t = &m->terms[ids[i]];
         ord[ids[i]] = i;
@@ -648,27 +780,25 @@ int cs_mem_flush(cs_memindex *m, const char *dir, uint32_t id, cs_err *err) {
         if (!rc) rc = write_term(w, t, &pos, &var, &cap, &vcap);
         if (!rc) rc = cs_segw_term_end(w);
     }
-    for (uint32_t i = 0; i < m->nwords; i++) ids[i] = i;
-    sort_ids(m, ids, m->nwords, cmp_word_ids);
+    if (started) pthread_join(thr, NULL), started = 0;
+    else if (!rc) word_side(&ws);
+    if (!rc) rc = ws.rc;
     for (uint32_t i = 0; i < m->nwords && !rc; i++) {
-        const mword *x = &m->words[ids[i]];
+        const mword *x = &m->words[ws.ids[i]];
         rc = cs_segw_word(w, (const char *)m->keys.data + x->k.key_off, x->k.key_len,
                           ord[x->term], x->var);
     }
-    /* ord is free now: reuse it for the words' ordinals */
-    if (!rc && m->nwords > m->nterms) {
-        uint32_t *o = cs__realloc(ord, ((size_t)m->nwords + 1) * sizeof *o);
-        if (!o) rc = CS_ENOMEM;
-        else ord = o;
-    }
-    for (uint32_t i = 0; i < m->nwords && !rc; i++) ord[ids[i]] = i;
-    if (!rc) rc = flush_keys(m, w, ord);
+    if (!rc) rc = write_keys(&ws.ks, w);
     if (!rc) rc = cs_segw_finish(w, NULL);
     if (rc == CS_ERROR && !err->msg[0]) cs__err(err, rc, "in-memory postings are inconsistent");
     if (!rc) mem_reset(m);
 done:
+    if (started) pthread_join(thr, NULL);
     if (rc == CS_ENOMEM && !err->msg[0]) cs__err(err, rc, "out of memory while writing a segment");
     cs_segw_free(w);
+    cs_buf_free(&ws.ks.b);
+    cs__free(ws.ks.e);
+    cs__free(ws.ids);
     cs__free(ids);
     cs__free(ord);
     cs__free(pos);

@@ -51,14 +51,18 @@ typedef struct cs_memindex cs_memindex;
 int  cs_mem_new(cs_memindex **out);
 void cs_mem_free(cs_memindex *m);
 /* Adds document number cs_mem_ndocs() with its analysed terms.  The meta's
- * strings and the text are copied or streamed; d may be reused after. */
+ * strings are copied; d may be reused after.  The text is copied, or, when
+ * take is not NULL and text is take->data, taken: take is left empty (only
+ * on success). */
 int  cs_mem_add(cs_memindex *m, const cs_docmeta *meta, const char *text, size_t len,
-                const cs_docterms *d);
+                const cs_docterms *d, cs_buf *take);
 uint32_t cs_mem_ndocs(const cs_memindex *m);
 /* Bytes held (postings, terms, texts, tables): compared with the budget. */
 size_t cs_mem_bytes(const cs_memindex *m);
-/* Writes everything as segment id in dir (files fsynced) and empties m. */
-int  cs_mem_flush(cs_memindex *m, const char *dir, uint32_t id, cs_err *err);
+/* Writes everything as segment id in dir (files fsynced) and empties m.
+ * With threads > 1 the words and name keys are sorted in a second thread
+ * while the texts and postings are written. */
+int  cs_mem_flush(cs_memindex *m, const char *dir, uint32_t id, int threads, cs_err *err);
 /* The meta of pending document doc (strings borrowed until flush). */
 const cs_docmeta *cs_mem_doc(const cs_memindex *m, uint32_t doc);
 
