@@ -575,6 +575,29 @@ START_TEST(tilde_damaged_keys) {
 }
 END_TEST
 
+/* Two key forms of one word with one K1 ("Éric" and "Eric": word eric,
+ * key eric) in one document: the key entry's document count is summed
+ * over the forms and must still not exceed the segment's documents, or
+ * the segment fails its check and every ~ item that reads the entry. */
+START_TEST(keyforms_one_document) {
+    char *dir = cs_test_tmpdir("nameskf");
+    cs_index *ix = NULL;
+    ck_assert_int_eq(cs_index_open(&ix, dir, NULL), 0);
+    static const char t[] = "Éric met Eric.";
+    ck_assert_int_eq(cs_index_add_text(ix, "a", t, strlen(t), 0), 0);
+    ck_assert_int_eq(cs_index_commit(ix), 0);
+    cs_index_close(ix);
+    cs_reader *r = NULL;
+    ck_assert_int_eq(cs_reader_open(&r, dir), 0);
+    ck_assert_int_eq(cs_reader_check(r), 0);
+    char got[64];
+    paths_of(r, "~Eric", 0, got, sizeof got);
+    ck_assert_str_eq(got, "a");
+    cs_reader_close(r);
+    cs_test_tmpdir_free(dir);
+}
+END_TEST
+
 Suite *names_suite(void) {
     Suite *s = suite_create("names");
     TCase *t = tcase_create("names");
@@ -597,6 +620,7 @@ Suite *names_suite(void) {
     tcase_add_test(t, keys_after_merge_and_removal);
     tcase_add_test(t, tilde_capped);
     tcase_add_test(t, tilde_damaged_keys);
+    tcase_add_test(t, keyforms_one_document);
     suite_add_tcase(s, t);
     return s;
 }

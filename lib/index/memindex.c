@@ -699,8 +699,11 @@ static int build_keys(const cs_memindex *m, const uint32_t *word_ord, kents *ks)
 }
 
 /* Writes the name-key table: one entry per (K1, word), counts summed where
- * two key forms of a word fold to one key. */
-static int write_keys(const kents *ks, cs_segw *w) {
+ * two key forms of a word fold to one key ("Čolpon" and "Colpon").  A
+ * document holding both then counts twice, so docs is capped at the
+ * segment's documents (the reader's check demands docs <= ndocs), as a
+ * merge caps its sums. */
+static int write_keys(const kents *ks, uint32_t ndocs, cs_segw *w) {
     int rc = 0;
     for (uint32_t i = 0; i < ks->n && !rc;) {
         mstat st = ks->e[i].st;
@@ -710,7 +713,7 @@ static int write_keys(const kents *ks, cs_segw *w) {
             st.occ += ks->e[j].st.occ;
             st.cap += ks->e[j].st.cap;
         }
-        cs_keystat ks1 = {st.docs, st.occ, st.cap};
+        cs_keystat ks1 = {CS_MIN(st.docs, (uint64_t)ndocs), st.occ, st.cap};
         rc = cs_segw_key(w, (const char *)ks->b.data + ks->e[i].off, ks->e[i].len, ks->e[i].word,
                          &ks1);
         i = j;
@@ -788,7 +791,7 @@ int cs_mem_flush(cs_memindex *m, const char *dir, uint32_t id, int threads, cs_e
         rc = cs_segw_word(w, (const char *)m->keys.data + x->k.key_off, x->k.key_len,
                           ord[x->term], x->var);
     }
-    if (!rc) rc = write_keys(&ws.ks, w);
+    if (!rc) rc = write_keys(&ws.ks, m->ndocs, w);
     if (!rc) rc = cs_segw_finish(w, NULL);
     if (rc == CS_ERROR && !err->msg[0]) cs__err(err, rc, "in-memory postings are inconsistent");
     if (!rc) mem_reset(m);
