@@ -175,8 +175,9 @@ typedef struct cs_index_options {
     int      wait;          /* nonzero: wait for another writer's lock */
     int      create;        /* nonzero: create the directory and index if absent */
     int      rebuild;       /* nonzero: start from an empty index (also one built
-                               under other analysis rules); the old documents
-                               disappear at the first commit */
+                               under other analysis rules or in another format
+                               version); the old documents disappear at the
+                               first commit */
 } cs_index_options;
 
 #define CS_INDEX_OPTIONS_VERSION 1

@@ -1605,6 +1605,62 @@ START_TEST(analysis_version_refused) {
 }
 END_TEST
 
+/* An index that another format version wrote: its manifest's trailer says
+ * version 2.  Readers and writers refuse it with the rebuild hint; a
+ * rebuild numbers its segments after the old ones, which stay until its
+ * commit and are gone after it. */
+START_TEST(format_version_rebuild) {
+    rng_state = 18;
+    char *dir = cs_test_tmpdir("ixtest");
+    model m = {0};
+    cs_index *ix = writer_open(dir);
+    put_n(ix, &m, 0, 20), commit_ok(ix);
+    put_n(ix, &m, 20, 20), commit_ok(ix);
+    cs_index_close(ix);
+    cs_reader *r = reader_open(dir);
+    uint64_t gen = r->man.gen;
+    uint32_t next = r->man.next_seg;
+    cs_reader_close(r);
+    char path[512];
+    snprintf(path, sizeof path, "%s/MANIFEST-%llu", dir, (unsigned long long)gen);
+    size_t len;
+    unsigned char *p = slurp(path, &len);
+    unsigned char *t = p + len - CS_TRAILER_BYTES;
+    t[12] = 2, t[13] = 0;
+    cs_wr_u32le(t + 20, cs_crc32c(0, t, 20));
+    spill(path, p, len);
+    free(p);
+
+    r = NULL;
+    ck_assert_int_eq(cs_reader_open(&r, dir), CS_EVERSION);
+    ck_assert_msg(strstr(cs_reader_errmsg(r), "format version 2") &&
+                  strstr(cs_reader_errmsg(r), "csearch index --rebuild"), "%s",
+                  cs_reader_errmsg(r));
+    cs_reader_close(r);
+    ix = NULL;
+    ck_assert_int_eq(cs_index_open(&ix, dir, NULL), CS_EVERSION);
+    cs_index_close(ix);
+
+    cs_index_options o = CS_INDEX_OPTIONS_INIT;
+    o.rebuild = 1;
+    ix = NULL;
+    ck_assert_int_eq(cs_index_open(&ix, dir, &o), 0);
+    model_free(&m);
+    put_n(ix, &m, 100, 7);
+    commit_ok(ix);
+    cs_index_close(ix);
+    check_dir(dir, &m);
+    assert_no_stale(dir);
+    r = reader_open(dir);
+    ck_assert_uint_eq(r->man.gen, gen + 1);
+    ck_assert_uint_eq(r->man.nsegs, 1);
+    ck_assert_uint_ge(r->man.segs[0].id, next);
+    cs_reader_close(r);
+    model_free(&m);
+    cs_test_tmpdir_free(dir);
+}
+END_TEST
+
 /* ---- reader snapshots ----------------------------------------------------------------------- */
 
 START_TEST(reader_keeps_snapshot) {
@@ -1723,6 +1779,7 @@ Suite *index_suite(void) {
     tc = tcase_create("versions");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, analysis_version_refused);
+    tcase_add_test(tc, format_version_rebuild);
     tcase_add_test(tc, reader_keeps_snapshot);
     tcase_add_test(tc, reader_no_index);
     suite_add_tcase(s, tc);

@@ -232,6 +232,35 @@ static void remove_stale(cs_index *ix) {
     closedir(d);
 }
 
+/* --rebuild of an index that another format version wrote: its manifest
+ * cannot be read, so the new one continues CURRENT's generation and
+ * numbers segments after every segment file present.  The old files stay
+ * until the first commit makes them stale, as in any rebuild: until then
+ * CURRENT still names the old index. */
+static int renumber_foreign(cs_index *ix) {
+    uint64_t gen;
+    cs__err_clear(&ix->err);
+    int rc = cs__current_read(ix->dir, &gen, &ix->err);
+    if (rc) return rc;
+    uint32_t next = 1;
+    DIR *d = opendir(ix->dir);
+    if (!d) return cs__err_sys(&ix->err, errno, "%s", ix->dir);
+    struct dirent *de;
+    unsigned id;
+    while ((de = readdir(d)))
+        if (de->d_name[0] == 's' && strlen(de->d_name) > 10 && de->d_name[9] == '.' &&
+            sscanf(de->d_name, "s%8x.", &id) == 1 && id >= next)
+            next = id + 1;
+    closedir(d);
+    if (next == 0) return cs__err(&ix->err, CS_ELIMIT, "%s: segment numbers used up", ix->dir);
+    cs__manifest_clear(&ix->man);
+    ix->man.gen = gen;
+    ix->man.next_seg = next;
+    snprintf(ix->man.analysis, sizeof ix->man.analysis, "%s", cs_analysis_version());
+    ix->dirty = 1;
+    return 0;
+}
+
 static int index_open(cs_index *ix, const char *dir) {
     ix->dir = cs__strndup(dir, strlen(dir));
     if (!ix->dir) return CS_ENOMEM;
@@ -253,6 +282,8 @@ static int index_open(cs_index *ix, const char *dir) {
         ix->man.next_seg = 1;
         snprintf(ix->man.analysis, sizeof ix->man.analysis, "%s", cs_analysis_version());
         rc = 0;
+    } else if (rc == CS_EVERSION && ix->opts.rebuild) {
+        rc = renumber_foreign(ix);
     } else if (!rc && ix->opts.rebuild) {
         /* keep the generation and segment numbering so no name is reused;
          * the old segments become stale at the first commit.  Files of

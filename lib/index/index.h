@@ -58,8 +58,11 @@ struct cs_reader {
     int npool;
 };
 
+/* The generation CURRENT names (CS_ENOTFOUND without CURRENT). */
+int  cs__current_read(const char *dir, uint64_t *gen, cs_err *err);
 /* Reads CURRENT and the manifest it names (gen 0 and no segments when the
- * directory has no CURRENT: a new index -> CS_ENOTFOUND). */
+ * directory has no CURRENT: a new index -> CS_ENOTFOUND; CS_EVERSION when
+ * another format version wrote it). */
 int  cs__manifest_load(cs_manifest *m, const char *dir, cs_err *err);
 /* Opens every segment and loads every deletion bitmap of m. */
 int  cs__manifest_open_segments(cs_manifest *m, const char *dir, cs_err *err);

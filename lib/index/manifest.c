@@ -46,7 +46,7 @@ int cs__manifest_add(cs_manifest *m, const cs_segref *r) {
 }
 
 /* Parses CURRENT: "MANIFEST-<decimal gen>\n". */
-static int read_current(const char *dir, uint64_t *gen, cs_err *err) {
+int cs__current_read(const char *dir, uint64_t *gen, cs_err *err) {
     char path[4096];
     cs_buf b = {0};
     cs__path(path, sizeof path, dir, "CURRENT");
@@ -102,7 +102,7 @@ bad:
 
 int cs__manifest_load(cs_manifest *m, const char *dir, cs_err *err) {
     uint64_t gen;
-    int rc = read_current(dir, &gen, err);
+    int rc = cs__current_read(dir, &gen, err);
     if (rc) return rc;
     char path[4096];
     cs__path(path, sizeof path, dir, CS_MANIFEST_PREFIX "%llu", (unsigned long long)gen);
@@ -114,13 +114,19 @@ int cs__manifest_load(cs_manifest *m, const char *dir, cs_err *err) {
      * read CURRENT (a reader takes no lock): follow CURRENT while it moves. */
     for (int i = 0; rc == CS_ENOTFOUND && i < 20; i++) {
         uint64_t now;
-        if (read_current(dir, &now, err) || now == gen) break;
+        if (cs__current_read(dir, &now, err) || now == gen) break;
         gen = now;
         cs__path(path, sizeof path, dir, CS_MANIFEST_PREFIX "%llu", (unsigned long long)gen);
         rc = cs__read_file(path, &b, MANIFEST_MAX, err);
     }
     if (rc == CS_ENOTFOUND) rc = cs__err(err, CS_ECORRUPT, "%s: named by CURRENT but missing", path);
     if (!rc) rc = cs_trailer_check(b.data, b.len, CS_KIND_MANIFEST, path, &body, &crc, err);
+    if (rc == CS_EVERSION) {    /* say what to do about it */
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        rc = cs__err(err, CS_EVERSION, "%s; the index was written by another version of "
+                     "libcivsearch: rebuild it (csearch index --rebuild PATH...)", why);
+    }
     if (!rc && cs_crc32c(0, b.data, body) != crc)
         rc = cs__err(err, CS_ECORRUPT, "%s: checksum mismatch", path);
     if (!rc) rc = parse_manifest(m, b.data, body, path, err);
