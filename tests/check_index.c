@@ -1569,6 +1569,21 @@ static void set_analysis(const char *dir, const char *analysis) {
     free(p);
 }
 
+/* --rebuild starts from an empty index (m emptied too), adds 7 documents
+ * and commits; the old index goes at the commit, leaving no stale file. */
+static void rebuild_seven(const char *dir, model *m) {
+    cs_index_options o = CS_INDEX_OPTIONS_INIT;
+    o.rebuild = 1;
+    cs_index *ix = NULL;
+    ck_assert_msg(cs_index_open(&ix, dir, &o) == 0, "rebuild: %s", cs_index_errmsg(ix));
+    model_free(m);
+    put_n(ix, m, 100, 7);
+    commit_ok(ix);
+    cs_index_close(ix);
+    check_dir(dir, m);
+    assert_no_stale(dir);
+}
+
 START_TEST(analysis_version_refused) {
     rng_state = 8;
     char *dir = cs_test_tmpdir("ixtest");
@@ -1589,17 +1604,7 @@ START_TEST(analysis_version_refused) {
     ck_assert_msg(strstr(cs_index_errmsg(ix), "other analysis rules"), "%s", cs_index_errmsg(ix));
     cs_index_close(ix);
 
-    /* --rebuild starts from an empty index; the old one goes at the commit */
-    cs_index_options o = CS_INDEX_OPTIONS_INIT;
-    o.rebuild = 1;
-    ix = NULL;
-    ck_assert_int_eq(cs_index_open(&ix, dir, &o), 0);
-    model_free(&m);
-    put_n(ix, &m, 100, 7);
-    commit_ok(ix);
-    cs_index_close(ix);
-    check_dir(dir, &m);
-    assert_no_stale(dir);
+    rebuild_seven(dir, &m);
     model_free(&m);
     cs_test_tmpdir_free(dir);
 }
@@ -1641,16 +1646,7 @@ START_TEST(format_version_rebuild) {
     ck_assert_int_eq(cs_index_open(&ix, dir, NULL), CS_EVERSION);
     cs_index_close(ix);
 
-    cs_index_options o = CS_INDEX_OPTIONS_INIT;
-    o.rebuild = 1;
-    ix = NULL;
-    ck_assert_int_eq(cs_index_open(&ix, dir, &o), 0);
-    model_free(&m);
-    put_n(ix, &m, 100, 7);
-    commit_ok(ix);
-    cs_index_close(ix);
-    check_dir(dir, &m);
-    assert_no_stale(dir);
+    rebuild_seven(dir, &m);
     r = reader_open(dir);
     ck_assert_uint_eq(r->man.gen, gen + 1);
     ck_assert_uint_eq(r->man.nsegs, 1);
