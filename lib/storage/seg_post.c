@@ -140,7 +140,7 @@ void cs_post_init(cs_postings *p, const cs_seg *s, const cs_terminfo *ti, cs_err
     p->skip_off = p->skip_end = p->block_off = p->pos_block_off = 0;
     p->pos_idx = 0;
     p->pos_p = p->pos_end = NULL;
-    p->pos_doc = CS_DOC_END;
+    p->pos_doc = p->var_doc = CS_DOC_END;
     p->last1 = p->max_tf1 = p->min_len1 = p->pos_crc1 = 0;
     p->pos_len1 = 0;
     p->inl_pos = NULL;
@@ -291,7 +291,7 @@ int cs__post_load(cs_postings *p, uint32_t b) {
     p->pos_block_off = p->ti.pos_off + sk.pos_start;
     p->pos_p = p->pos_end = NULL;
     p->pos_idx = 0;
-    p->pos_doc = CS_DOC_END;
+    p->pos_doc = p->var_doc = CS_DOC_END;
     return 0;
 }
 
@@ -506,7 +506,7 @@ static int pos_packed_decode(cs_postings *p, uint32_t tf) {
     uint64_t s = p->pos_first;
     if (s + tf > p->pos_n) return fail(p, pos_file(p), "bad positions", p->block), p->rc;
     const unsigned char *q = p->pos_p;
-    unsigned gb = p->pos_gbits, vb = p->pos_vbits;
+    unsigned gb = p->pos_gbits;
     uint64_t gmask = (1ull << gb) - 1, bit = s * gb, next = 0;
     uint32_t x = p->exc_next;
     while (x < p->nexc && p->exc_idx[x] < s) x++;
@@ -523,14 +523,21 @@ static int pos_packed_decode(cs_postings *p, uint32_t tf) {
         p->pos[i] = (uint32_t)next++;
     }
     p->exc_next = x;
+    p->pos_s = s;
+    return 0;
+}
+
+/* Variants of the current doc from a packed block, which keeps them apart
+ * from the gaps: decoded only for a caller that asks (phrases and NEAR of
+ * whole terms do not; a count then saves a third of its decoding). */
+static void var_packed_decode(cs_postings *p, uint32_t tf) {
+    unsigned gb = p->pos_gbits, vb = p->pos_vbits;
     if (vb == 0) {
         memset(p->var, 0, tf);
-    } else {
-        uint64_t vmask = (1ull << vb) - 1;
-        bit = p->pos_n * gb + s * vb;
-        for (uint32_t i = 0; i < tf; i++, bit += vb) p->var[i] = (uint8_t)bits_at(q, bit, vmask);
+        return;
     }
-    return 0;
+    uint64_t vmask = (1ull << vb) - 1, bit = p->pos_n * gb + p->pos_s * vb;
+    for (uint32_t i = 0; i < tf; i++, bit += vb) p->var[i] = (uint8_t)bits_at(p->pos_p, bit, vmask);
 }
 
 /* Positions of the current doc from a varint block. */
@@ -570,6 +577,11 @@ int cs_post_positions(cs_postings *p, const uint32_t **pos, const uint8_t **var)
         p->pos_idx = p->idx + 1;
         if (p->pos_packed) p->pos_first += tf;
         p->pos_doc = p->doc;
+        p->var_doc = p->pos_packed ? CS_DOC_END : p->doc;   /* varints carry both */
+    }
+    if (var && p->var_doc != p->doc) {
+        var_packed_decode(p, tf);
+        p->var_doc = p->doc;
     }
     *pos = p->pos;
     if (var) *var = p->var;

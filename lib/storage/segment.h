@@ -237,6 +237,8 @@ typedef struct cs_postings {
     uint32_t *exc_idx, *exc_hi;
     uint32_t nexc, exc_next, exc_cap;
     uint32_t pos_doc;           /* doc whose positions are in pos[], or CS_DOC_END */
+    uint32_t var_doc;           /* doc whose variants are in var[], or CS_DOC_END */
+    uint64_t pos_s;             /* packed: index in the block of pos_doc's first */
     uint32_t last1;             /* a one-block term's skip values (compact header) */
     uint32_t max_tf1, min_len1, pos_crc1;
     uint64_t pos_len1;
