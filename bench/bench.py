@@ -686,6 +686,7 @@ def main():
     info.update(date=now.strftime("%Y-%m-%d %H:%M:%S"), stamp=now.strftime("%Y%m%d-%H%M%S"),
                 load_start=loadavg())
     have = deps() if "deps" in phases else ["csearch", "xapian", "fts5"]
+    vers = versions(a, have)    # now: the tree the binaries were built from
     os.makedirs(a.dir, exist_ok=True)
     corp = corpus(a)
     if not phases & {"floor", "index", "query", "cold"}:
@@ -697,7 +698,6 @@ def main():
     qrows = query_all(a, run, have) if "query" in phases else []
     cold = cold_start(a, run) if "cold" in phases else None
     info["load_end"] = loadavg()
-    vers = versions(a, have)
     lines, summ, targets = report(a, info, vers, have, fl, irows, qrows, cold, corp)
     print("\n".join(lines))
     write_results(a, info, vers, have, fl, irows, qrows, summ, targets, cold, lines)
