@@ -16,6 +16,7 @@ static Suite *(*const suites[])(void) = {
     segment_suite,
     search_suite,
     index_suite,
+    ixdir_suite,
     query_parse_suite,
     fuzz_regress_suite,
     concurrency_suite,

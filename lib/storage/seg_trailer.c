@@ -69,3 +69,13 @@ int cs__trailer_parse(const unsigned char *t, size_t size, unsigned kind, const 
     *body_crc = cs_rd_u32le(t + 16);
     return 0;
 }
+
+int cs__trailer_ours(const unsigned char *t) {
+    return cs_rd_u32le(t + 20) == cs_crc32c(0, t, 20) && cs_rd_u32le(t + 8) == CS_MAGIC;
+}
+
+int cs__seg_ext_find(const char *ext) {
+    for (int f = 0; f < CS_F_COUNT; f++)
+        if (!strcmp(ext, cs__seg_ext[f])) return f;
+    return -1;
+}

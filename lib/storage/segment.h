@@ -289,5 +289,10 @@ void cs_trailer_put(cs_buf *b, uint64_t body_len, uint32_t body_crc, unsigned ki
  * CS_EVERSION with err naming path. */
 int  cs_trailer_check(const unsigned char *file, size_t size, unsigned kind, const char *path,
                       uint64_t *body_len, uint32_t *body_crc, cs_err *err);
+/* Is t (the last CS_TRAILER_BYTES of a file) an intact trailer of ours, of
+ * any version and kind?  The writer removes no file that fails this. */
+int  cs__trailer_ours(const unsigned char *t);
+/* Which of a segment's files has extension ext ("dict"...), or -1. */
+int  cs__seg_ext_find(const char *ext);
 
 #endif
