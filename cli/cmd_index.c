@@ -2,7 +2,7 @@
  * cmd_index.c — `csearch index`, `remove` and `optimize`.
  *
  *   csearch [-i DIR] index [--prune] [--rebuild] [--wait] [--memory MB]
- *                          [--jobs N] PATH...
+ *                          [--jobs N] [--max-file-mb MB] PATH...
  *
  * Paths are stored as given, lexically cleaned (no "./" components, no
  * repeated or trailing slashes); they are not made absolute, so run index
@@ -82,8 +82,20 @@ static int cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* What a FIFO, socket or device found in the walk is: never read (a FIFO
+ * could block for ever), but counted and reported as skipped. */
+static const char *special_kind(mode_t m) {
+    return S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" : S_ISCHR(m) ? "a character device"
+         : S_ISBLK(m) ? "a block device" : "not a file";
+}
+
+static void skip_special(const char *path, mode_t m, run *r) {
+    cli_err("warning: skipped %s: not a regular file (%s)", path, special_kind(m));
+    r->nskipped++;
+}
+
 /* Collects regular files under path, recursively, in name order; hidden
- * entries and symlinked directories are skipped. */
+ * entries and symlinked directories are skipped, special files reported. */
 static int walk(const char *path, pathlist *out, int top, run *r) {
     struct stat st;
     if ((top ? stat(path, &st) : lstat(path, &st)) < 0) {
@@ -92,13 +104,16 @@ static int walk(const char *path, pathlist *out, int top, run *r) {
         return 0;
     }
     if (!top && S_ISLNK(st.st_mode)) {
-        if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) return 0; /* dangling or a directory */
+        if (stat(path, &st) < 0 || S_ISDIR(st.st_mode)) return 0; /* dangling or a directory */
     }
     if (S_ISREG(st.st_mode)) { /* its size for the progress line: no second stat */
         r->total_bytes += (uint64_t)st.st_size;
         return push(out, path);
     }
-    if (!S_ISDIR(st.st_mode)) return 0;
+    if (!S_ISDIR(st.st_mode)) {
+        skip_special(path, st.st_mode, r);
+        return 0;
+    }
     DIR *d = opendir(path);
     if (!d) {
         cli_err("warning: %s: %s", path, strerror(errno));
@@ -143,6 +158,10 @@ static int on_added(void *ud, const char *path, int status, const char *msg, uin
     run *r = ud;
     r->done++;
     r->bytes += bytes;
+    if (status != CS_ADD_SKIPPED && msg && *msg) { /* indexed in part */
+        if (r->tty) fputs("\r\033[K", stderr);
+        cli_err("warning: %s (--max-file-mb)", msg);
+    }
     switch (status) {
     case CS_ADD_NEW: r->nnew++; r->indexed_bytes += bytes; break;
     case CS_ADD_CHANGED: r->nchanged++; r->indexed_bytes += bytes; break;
@@ -163,11 +182,21 @@ static int prune_one(void *ud, const char *path) {
     return 0;
 }
 
+/* The writer's message; for a damaged index, what to do about it. */
+static void writer_err(cs_index *ix, int rc) {
+    const char *msg = ix ? cs_index_errmsg(ix) : "";
+    if (!*msg) msg = cs_strerror(rc);
+    if (rc == CS_ECORRUPT)
+        cli_err("%s; the index is damaged: rebuild it (csearch index --rebuild PATH...)", msg);
+    else
+        cli_err("%s", msg);
+}
+
 static int open_writer(const cli_opts *o, cs_index_options *opt, cs_index **ix) {
     const char *dir = cli_index_dir_create(o);
     int rc = cs_index_open(ix, dir, opt);
     if (rc) {
-        cli_err("%s", *ix ? cs_index_errmsg(*ix) : cs_strerror(rc));
+        writer_err(*ix, rc);
         cs_index_close(*ix);
         *ix = NULL;
     }
@@ -202,6 +231,9 @@ int cmd_index(const cli_opts *o, int argc, char **argv) {
         } else if (!strcmp(a, "--jobs")) {
             if (parse_uint(a, argv[++i < argc ? i : argc - 1], 256, &v)) return EXIT_ERR;
             opt.jobs = (int)v;
+        } else if (!strcmp(a, "--max-file-mb")) {
+            if (parse_uint(a, argv[++i < argc ? i : argc - 1], 1 << 20, &v)) return EXIT_ERR;
+            opt.max_file_mb = (size_t)v;
         } else {
             cli_err("index: unknown option '%s'", a);
             return EXIT_ERR;
@@ -249,7 +281,7 @@ int cmd_index(const cli_opts *o, int argc, char **argv) {
         list_free(&gone);
     }
     if (!rc) rc = cs_index_commit(r.ix);
-    if (rc) cli_err("%s", cs_index_errmsg(r.ix));
+    if (rc) writer_err(r.ix, rc);
     cs_index_close(r.ix);
     list_free(&files);
     if (rc) return EXIT_ERR;

@@ -178,10 +178,14 @@ typedef struct cs_index_options {
                                under other analysis rules or in another format
                                version); the old documents disappear at the
                                first commit */
+    size_t   max_file_mb;   /* (version 2) text indexed per file, in MB; 0 = 64.  A
+                               longer file's first max_file_mb MB are indexed,
+                               cut at a UTF-8 boundary, with a warning */
 } cs_index_options;
 
-#define CS_INDEX_OPTIONS_VERSION 1
-#define CS_INDEX_OPTIONS_INIT {CS_INDEX_OPTIONS_VERSION, 0, 0, 0, 1, 0}
+/* Version 1 (without max_file_mb) is still accepted. */
+#define CS_INDEX_OPTIONS_VERSION 2
+#define CS_INDEX_OPTIONS_INIT {CS_INDEX_OPTIONS_VERSION, 0, 0, 0, 1, 0, 0}
 
 /* Opens the index in dir for writing (opts may be NULL: the defaults).
  * On any failure but CS_ENOMEM, *out is still set to a handle that holds
@@ -207,7 +211,9 @@ CS_API int cs_index_add_text(cs_index *ix, const char *path, const char *text, s
                              int64_t mtime_ns);
 
 /* Called once per file by cs_index_add_files, in the order given.  msg
- * (borrowed for the call) says why a file was skipped; bytes is its size.
+ * (borrowed for the call) says why a file was skipped, or for an indexed
+ * one is a warning (only its first max_file_mb MB were indexed), else "";
+ * bytes is its size.
  * Return nonzero to stop. */
 typedef int (*cs_add_fn)(void *ud, const char *path, int status, const char *msg,
                          uint64_t bytes);
@@ -221,7 +227,8 @@ CS_API int cs_index_add_files(cs_index *ix, const char *const *paths, size_t n, 
                               void *ud);
 /* Single-file form of cs_index_add_files; *status (may be NULL) gets the
  * cs_add_status, and for CS_ADD_SKIPPED the return value is CS_EIO,
- * CS_EBINARY or CS_EUTF8. */
+ * CS_EBINARY or CS_EUTF8.  For a file indexed in part (max_file_mb) it
+ * returns 0 and cs_index_errmsg() holds the warning. */
 CS_API int cs_index_add_file(cs_index *ix, const char *path, int *status);
 
 /* Drops document path: 0 or CS_ENOTFOUND. */

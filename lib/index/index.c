@@ -191,8 +191,8 @@ static int mkdir_p(const char *dir, cs_err *err) {
 static int take_lock(cs_index *ix) {
     char path[4096];
     cs__path(path, sizeof path, ix->dir, "LOCK");
-    ix->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (ix->lockfd < 0) return cs__err_sys(&ix->err, errno, "%s", path);
+    ix->lockfd = cs__open_lock(path, &ix->err);
+    if (ix->lockfd < 0) return ix->lockfd;
     int op = LOCK_EX | (ix->opts.wait ? 0 : LOCK_NB);
     while (flock(ix->lockfd, op) < 0) {
         if (errno == EINTR) continue;
@@ -443,16 +443,18 @@ static void scan_names(cs_index *ix, uint32_t *max_id) {
     ix->tried_gen = ix->open_gen_max;
 }
 
-/* --rebuild of an index that another format version wrote: its manifest
- * cannot be read, so the new one continues CURRENT's generation and
- * numbers segments after every segment file present.  The old files stay
- * until the first commit makes them stale, as in any rebuild: until then
- * CURRENT still names the old index. */
+/* --rebuild of an index that another format version wrote, or of a damaged
+ * one: its manifest cannot be read, so the new one continues the highest
+ * generation that CURRENT or a manifest's name shows, and numbers segments
+ * after every segment file present (no new file takes an old one's name).
+ * The old files stay until the first commit makes them stale, as in any
+ * rebuild: until then CURRENT still names the old index. */
 static int renumber_foreign(cs_index *ix) {
     uint64_t gen;
-    cs__err_clear(&ix->err);
     int rc = cs__current_read(ix->dir, &gen, &ix->err);
-    if (rc) return rc;
+    if (rc == CS_ECORRUPT) gen = 0; /* generations follow every name present */
+    else if (rc) return rc;
+    cs__err_clear(&ix->err);
     cs__manifest_clear(&ix->man);
     ix->man.gen = gen;
     ix->man.next_seg = 1; /* raised past every file present by index_open */
@@ -486,7 +488,7 @@ static int index_open(cs_index *ix, const char *dir) {
         ix->man.next_seg = 1;
         snprintf(ix->man.analysis, sizeof ix->man.analysis, "%s", cs_analysis_version());
         rc = 0;
-    } else if (rc == CS_EVERSION && ix->opts.rebuild) {
+    } else if ((rc == CS_EVERSION || rc == CS_ECORRUPT) && ix->opts.rebuild) {
         rc = renumber_foreign(ix);
     } else if (!rc && ix->opts.rebuild) {
         /* keep the generation; the old segments become stale at the
@@ -525,7 +527,11 @@ int cs_index_open(cs_index **out, const char *dir, const cs_index_options *opts)
     ix->lockfd = -1;
     cs_index_options def = CS_INDEX_OPTIONS_INIT;
     ix->opts = opts && opts->version == CS_INDEX_OPTIONS_VERSION ? *opts : def;
+    if (opts && opts->version == 1) /* before max_file_mb: its fields, the new one's default */
+        memcpy(&ix->opts, opts, offsetof(cs_index_options, max_file_mb));
     if (!ix->opts.memory_mb) ix->opts.memory_mb = 256;
+    if (!ix->opts.max_file_mb) ix->opts.max_file_mb = 64;
+    ix->opts.max_file_mb = CS_MIN(ix->opts.max_file_mb, (SIZE_MAX >> 21) - 1);
     int rc = index_open(ix, dir);
     if (rc == CS_ENOMEM && !ix->err.msg[0]) cs__err(&ix->err, rc, "out of memory");
     return rc;
@@ -639,7 +645,8 @@ static int64_t mtime_of(const struct stat *st) {
 /* What reading and analysing one file gave (filled by a worker or inline). */
 typedef struct job {
     int rc;                     /* 0, or the reason the file is skipped */
-    char msg[CS_ERRMSG_MAX];
+    char msg[CS_ERRMSG_MAX];    /* the reason, or with rc 0 a warning (text cut) */
+    size_t cap;                 /* bytes of text indexed at most (max_file_mb) */
     struct stat st;
     uint64_t hash;
     cs_buf text;
@@ -653,16 +660,23 @@ static int unchanged_stat(cs_index *ix, const char *path, const struct stat *st)
            e->mtime_ns == mtime_of(st);
 }
 
-/* Reads, hashes and analyses one file into j (thread-safe: touches only j
- * and the analyser a). */
+/* Reads (at most j->cap bytes: one big file must not blow the memory
+ * budget), hashes and analyses one file into j (thread-safe: touches only j
+ * and the analyser a).  A file that changes while read is read once more. */
 static void run_job(job *j, const char *path, const struct stat *st, cs_analyzer *a) {
     cs_err e = {{0}};
+    unsigned flags = 0;
     j->st = *st;
+    j->msg[0] = '\0';
     if (!j->text.data) { /* the last one was taken: exact size, not cs_buf's doubling */
-        j->text.data = cs__malloc((size_t)st->st_size + 1);
-        j->text.cap = j->text.data ? (size_t)st->st_size + 1 : 0;
+        size_t n = (size_t)CS_MIN((uint64_t)st->st_size, j->cap) + 1;
+        j->text.data = cs__malloc(n);
+        j->text.cap = j->text.data ? n : 0;
     }
-    j->rc = cs__read_file(path, &j->text, (size_t)j->st.st_size + (1u << 20), &e);
+    for (int tries = 0; tries < 2; tries++) {
+        j->rc = cs__read_doc(path, &j->text, j->cap, &j->st, &flags, &e);
+        if (!(flags & CS__READ_CHANGED)) break;
+    }
     if (j->rc) {
         if (j->rc == CS_ENOTFOUND) j->rc = CS_EIO;
         snprintf(j->msg, sizeof j->msg, "%s", e.msg);
@@ -672,7 +686,11 @@ static void run_job(job *j, const char *path, const struct stat *st, cs_analyzer
     j->hash = cs_hash64(text, j->text.len);
     j->rc = cs_docterms_analyze(&j->dt, a, text, j->text.len);
     if (j->rc == CS_EBINARY) snprintf(j->msg, sizeof j->msg, "%s: binary file (NUL byte)", path);
+    else if (j->rc == CS_ENOMEM) snprintf(j->msg, sizeof j->msg, "%s: out of memory", path);
     else if (j->rc) snprintf(j->msg, sizeof j->msg, "%s: %s", path, cs_analyzer_errmsg(a));
+    else if (flags & CS__READ_CUT)
+        snprintf(j->msg, sizeof j->msg, "%s: only the first %zu MB of %.1f MB indexed", path,
+                 j->cap >> 20, (double)j->st.st_size / (1 << 20));
 }
 
 /* The writer's side of a finished job: skip, unchanged (same content), or
@@ -689,8 +707,10 @@ static int apply_job(cs_index *ix, job *j, const char *path, int *status) {
         *status = CS_ADD_UNCHANGED;
         return 0;
     }
-    return add_analysed(ix, &j->dt, path, plen, (const char *)j->text.data, len,
-                        mtime_of(&j->st), j->hash, &j->text, status);
+    int rc = add_analysed(ix, &j->dt, path, plen, (const char *)j->text.data, len,
+                          mtime_of(&j->st), j->hash, &j->text, status);
+    if (!rc && j->msg[0]) cs__err(&ix->err, 0, "%s", j->msg); /* indexed, with a warning */
+    return rc;
 }
 
 static int skippable(int rc) {
@@ -700,7 +720,9 @@ static int skippable(int rc) {
 /* Stat and the unchanged test, done by the writer before any reading. */
 static int pre_check(cs_index *ix, const char *path, struct stat *st, int *status) {
     if (stat(path, st) < 0) return cs__err_sys(&ix->err, errno, "%s", path);
-    if (!S_ISREG(st->st_mode)) return cs__err(&ix->err, CS_EIO, "%s: not a regular file", path);
+    if (!S_ISREG(st->st_mode))
+        return cs__err(&ix->err, CS_EIO, "%s: not a regular file (%s)", path,
+                       cs__file_kind(st->st_mode));
     *status = unchanged_stat(ix, path, st) ? CS_ADD_UNCHANGED : CS_ADD_NEW;
     return 0;
 }
@@ -711,6 +733,7 @@ int cs_index_add_file(cs_index *ix, const char *path, int *status) {
     int st_ = CS_ADD_SKIPPED;
     job j;
     memset(&j, 0, sizeof j);
+    j.cap = ix->opts.max_file_mb << 20;
     int rc = pre_check(ix, path, &j.st, &st_);
     if (!rc && st_ == CS_ADD_NEW) {
         run_job(&j, path, &j.st, ix->an);
@@ -796,7 +819,10 @@ static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const
     p.paths = paths;
     p.sts = sts;
     p.todo = todo;
-    for (size_t s = 0; !rc && s < p.nslots; s++) p.slot_item[s] = s;
+    for (size_t s = 0; !rc && s < p.nslots; s++) {
+        p.slot_item[s] = s;
+        p.slots[s].cap = ix->opts.max_file_mb << 20;
+    }
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.cv, NULL);
     int started = 0;
@@ -825,7 +851,7 @@ static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const
                 run_job(j, paths[i], &sts[i], ix->an);
             }
             rc = apply_job(ix, j, paths[i], &st);
-            if (st == CS_ADD_SKIPPED) msg = ix->err.msg;
+            if (st == CS_ADD_SKIPPED || (!rc && j->msg[0])) msg = ix->err.msg;
             pthread_mutex_lock(&p.mu);
             p.ready[s] = 0;
             p.slot_item[s] = k + p.nslots;
@@ -836,7 +862,7 @@ static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const
             msg = msgs[i] ? msgs[i] : "";
         }
         if (!rc && fn && fn(ud, paths[i], st, msg, bytes)) break;
-        if (st == CS_ADD_SKIPPED) cs__err_clear(&ix->err);
+        if (st == CS_ADD_SKIPPED || *msg) cs__err_clear(&ix->err);
     }
     pthread_mutex_lock(&p.mu);
     p.stop = 1;
@@ -881,6 +907,7 @@ int cs_index_add_files(cs_index *ix, const char *const *paths, size_t n, cs_add_
     cs__free(msgs);
     cs__free(status);
     cs__free(sts);
+    if (rc == CS_ENOMEM && !ix->err.msg[0]) cs__err(&ix->err, rc, "out of memory");
     return rc;
 }
 

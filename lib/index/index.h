@@ -9,6 +9,7 @@
 #define CS_INDEX_H
 
 #include <pthread.h>
+#include <sys/stat.h>
 
 #include "../storage/segment.h"
 
@@ -109,6 +110,13 @@ int  cs__commit_step(int step, cs_err *err);
 
 /* File helpers (fsutil.c). */
 int  cs__read_file(const char *path, cs_buf *out, size_t max, cs_err *err);
+/* Reads at most cap bytes of the document path (a regular file, else
+ * CS_EIO) into out; *st gets its fstat().  In *flags: CS__READ_CUT when the
+ * file holds more (out is then cut at a UTF-8 boundary), CS__READ_CHANGED
+ * (and CS_EIO) when its size or mtime changed while it was read. */
+enum { CS__READ_CUT = 1, CS__READ_CHANGED = 2 };
+int  cs__read_doc(const char *path, cs_buf *out, size_t cap, struct stat *st, unsigned *flags,
+                  cs_err *err);
 int  cs__write_file(const char *path, const void *data, size_t len, cs_err *err);
 int  cs__fsync_dir(const char *dir, cs_err *err);
 void cs__path(char *buf, size_t cap, const char *dir, const char *fmt, ...)
