@@ -26,18 +26,13 @@ FUZZ_CC=${FUZZ_CC:-clang}
 
 # lacking SET: the packages of SET whose probe fails, on one line
 lacking() {
-    out=
-    command -v pkg-config >/dev/null 2>&1 || out="$out pkg-config"
-    if command -v pkg-config >/dev/null 2>&1; then
-        pkg-config --exists libutf8proc || out="$out libutf8proc-dev"
-    else
-        out="$out libutf8proc-dev"
-    fi
+    out= pc=
+    pkg-config --version >/dev/null 2>&1 && pc=1 || out="$out pkg-config"
+    { [ -n "$pc" ] && pkg-config --exists libutf8proc; } || out="$out libutf8proc-dev"
     printf '#include <libstemmer.h>\nint main(void){return 0;}\n' |
         $CC -x c -o /dev/null - -lstemmer >/dev/null 2>&1 || out="$out libstemmer-dev"
     if [ "$1" != build ]; then
-        { command -v pkg-config >/dev/null 2>&1 && pkg-config --exists check; } ||
-            out="$out check"
+        { [ -n "$pc" ] && pkg-config --exists check; } || out="$out check"
         python3 -c 'import json' >/dev/null 2>&1 || out="$out python3"
     fi
     if [ "$1" = all ]; then
