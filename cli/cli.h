@@ -55,6 +55,10 @@ size_t cli_utf8_decode(const char *s, size_t n, uint32_t *cp);
  * U+2066-U+2069). */
 int cli_is_unsafe(uint32_t cp);
 
+/* The longest query line -f reads: the library's query limit
+ * (CS_QUERY_MAX_BYTES, lib/query/query.h; docs/query-language.md). */
+#define CLI_QUERY_MAX 65536u
+
 /* Joins argv[0..argc) with single spaces into a new string (free()). */
 char *cli_join(int argc, char **argv);
 

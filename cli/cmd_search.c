@@ -188,26 +188,75 @@ static int run_query(cs_reader *r, const sopts *o, const char *q, size_t line) {
     return total ? EXIT_HIT : EXIT_NONE;
 }
 
+/* How read_line ended. */
+enum { LINE_OK, LINE_EOF, LINE_LONG, LINE_NUL, LINE_ERR };
+
+/* Reads the next line of f into buf (CLI_QUERY_MAX + 2 bytes), without
+ * its line end, NUL-terminated, *len its length.  A line is not grown
+ * without bound: once it passes the query limit the rest of it is read and
+ * dropped (LINE_LONG).  A NUL byte ends the reading (LINE_NUL, *len its
+ * byte column): the file is not text, and /dev/zero has no line end to
+ * skip to.  LINE_ERR: a read error, errno set. */
+static int read_line(FILE *f, char *buf, size_t *len) {
+    size_t n = 0;
+    int c;
+    while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+        if (c == '\0') {
+            *len = n + 1;
+            return LINE_NUL;
+        }
+        if (n < CLI_QUERY_MAX + 1) buf[n] = (char)c; /* room for one '\r' more */
+        if (n <= CLI_QUERY_MAX + 1) n++;
+    }
+    if (c == EOF && ferror(f)) return LINE_ERR;
+    if (c == EOF && n == 0) return LINE_EOF;
+    if (n > CLI_QUERY_MAX + 1) return LINE_LONG;
+    while (n > 0 && buf[n - 1] == '\r') n--;
+    if (n > CLI_QUERY_MAX) return LINE_LONG;
+    buf[n] = '\0';
+    *len = n;
+    return LINE_OK;
+}
+
+/* -f FILE: each line a query.  A query error or an over-long line is an
+ * error for that line (the others run); a NUL byte or a read error ends
+ * the batch.  Messages name the file and the line. */
 static int run_batch(cs_reader *r, const sopts *o) {
-    FILE *f = strcmp(o->batch, "-") ? fopen(o->batch, "r") : stdin;
-    if (!f) {
-        cli_err("%s: %s", o->batch, strerror(errno));
+    int std = !strcmp(o->batch, "-");
+    const char *name = std ? "stdin" : o->batch;
+    FILE *f = std ? stdin : fopen(o->batch, "r");
+    int open_errno = errno;
+    char *line = malloc(CLI_QUERY_MAX + 2);
+    if (!f || !line) {
+        cli_err("%s: %s", name, f ? "out of memory" : strerror(open_errno));
+        if (f && !std) fclose(f);
+        free(line);
         return EXIT_ERR;
     }
-    char *line = NULL;
-    size_t cap = 0, no = 0;
-    ssize_t n;
-    int any = 0, err = 0;
-    while ((n = getline(&line, &cap, f)) >= 0) {
+    size_t no = 0, n;
+    int any = 0, err = 0, st;
+    while ((st = read_line(f, line, &n)) != LINE_EOF) {
         no++;
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
-        if (n == 0) continue;
-        int rc = run_query(r, o, line, no);
-        if (rc == EXIT_HIT) any = 1;
-        if (rc == EXIT_ERR) err = 1;
+        if (st == LINE_OK) {
+            int rc = n ? run_query(r, o, line, no) : EXIT_NONE; /* empty lines skipped */
+            any |= rc == EXIT_HIT;
+            err |= rc == EXIT_ERR;
+            continue;
+        }
+        err = 1;
+        if (st == LINE_LONG) {
+            cli_err("%s: line %zu: query longer than %u bytes", name, no, CLI_QUERY_MAX);
+            continue;
+        }
+        if (st == LINE_NUL)
+            cli_err("%s: line %zu: a NUL byte at byte %zu (not a text file); stopped reading",
+                    name, no, n);
+        else
+            cli_err("%s: %s", name, strerror(errno));
+        break;
     }
     free(line);
-    if (f != stdin) fclose(f);
+    if (!std) fclose(f);
     return err ? EXIT_ERR : any ? EXIT_HIT : EXIT_NONE;
 }
 
