@@ -114,8 +114,10 @@ endif
 $(CSEARCH): $(CLI_OBJ) $(STATIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC) $(CSEARCH_LINK)
 
-$(CHECK_BIN): $(TEST_OBJ) $(STATIC)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(STATIC) $(DEPS_LIBS) $(CHECK_LIBS)
+# The unit suites also test the CLI's escaping (tests/check_escape.c).
+CLI_TESTED_OBJ := $(B)/obj/cli/escape.o
+$(CHECK_BIN): $(TEST_OBJ) $(CLI_TESTED_OBJ) $(STATIC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(CLI_TESTED_OBJ) $(STATIC) $(DEPS_LIBS) $(CHECK_LIBS)
 
 $(B)/bench/%: bench/%.c $(STATIC)
 	@mkdir -p $(@D)

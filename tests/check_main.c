@@ -22,6 +22,7 @@ static Suite *(*const suites[])(void) = {
     concurrency_suite,
     iofault_suite,
     topk_suite,
+    escape_suite,
 };
 
 int main(void) {

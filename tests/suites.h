@@ -19,5 +19,6 @@ Suite *fuzz_regress_suite(void);
 Suite *concurrency_suite(void);
 Suite *iofault_suite(void);
 Suite *topk_suite(void);
+Suite *escape_suite(void);
 
 #endif
