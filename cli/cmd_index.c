@@ -165,6 +165,7 @@ static int prune_one(void *ud, const char *path) {
 
 static int open_writer(const cli_opts *o, cs_index_options *opt, cs_index **ix) {
     const char *dir = cli_index_dir_create(o);
+    if (!dir) return CS_EINVAL; /* said why */
     int rc = cs_index_open(ix, dir, opt);
     if (rc) {
         cli_err("%s", *ix ? cs_index_errmsg(*ix) : cs_strerror(rc));

@@ -175,7 +175,7 @@ static int mkdir_p(const char *dir, cs_err *err) {
         if (buf[i] != '/' && buf[i] != '\0') continue;
         char c = buf[i];
         buf[i] = '\0';
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST) return cs__err_sys(err, errno, "%s", buf);
+        if (mkdir(buf, 0700) < 0 && errno != EEXIST) return cs__err_sys(err, errno, "%s", buf);
         buf[i] = c;
     }
     return 0;
@@ -184,7 +184,7 @@ static int mkdir_p(const char *dir, cs_err *err) {
 static int take_lock(cs_index *ix) {
     char path[4096];
     cs__path(path, sizeof path, ix->dir, "LOCK");
-    ix->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    ix->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (ix->lockfd < 0) return cs__err_sys(&ix->err, errno, "%s", path);
     int op = LOCK_EX | (ix->opts.wait ? 0 : LOCK_NB);
     while (flock(ix->lockfd, op) < 0) {
