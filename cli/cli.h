@@ -21,14 +21,17 @@ typedef struct cli_opts {
 } cli_opts;
 
 /* The index directory for reading: -i DIR, else $CSEARCH_INDEX, else the
- * nearest .csearch/ from the current directory upward.  NULL (and a
- * message printed) when there is none.  Static or borrowed string. */
+ * nearest .csearch/ from the current directory upward that the user owns
+ * and only the user can write (others are named on stderr and skipped).
+ * NULL (and a message printed) when there is none.  Static or borrowed
+ * string. */
 const char *cli_index_dir(const cli_opts *o);
 /* A reader on the index of cli_index_dir(); NULL (and a message printed)
  * when there is none or it cannot be opened.  Close with cs_reader_close(). */
 cs_reader *cli_open_reader(const cli_opts *o);
 /* The index directory for writing: as cli_index_dir, but ./.csearch when
- * none is found. */
+ * none is found (made 0700 here).  NULL (and a message printed) when
+ * ./.csearch exists but is not the user's to trust. */
 const char *cli_index_dir_create(const cli_opts *o);
 
 /* Prints "csearch: <message>" on stderr, the message escaped whole as

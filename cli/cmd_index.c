@@ -235,6 +235,7 @@ static void writer_err(cs_index *ix, int rc) {
 
 static int open_writer(const cli_opts *o, cs_index_options *opt, cs_index **ix) {
     const char *dir = cli_index_dir_create(o);
+    if (!dir) return CS_EINVAL; /* said why */
     int rc = cs_index_open(ix, dir, opt);
     if (rc) {
         writer_err(*ix, rc);

@@ -85,9 +85,11 @@ int cs__read_doc(const char *path, cs_buf *out, size_t cap, struct stat *st, uns
     return 0;
 }
 
-/* Creates path (must not exist), writes data and fsyncs it. */
+/* Creates path (must not exist), writes data and fsyncs it.  Mode 0600, as
+ * every index file (directories 0700): an index holds its documents' text,
+ * so it must never be more readable than the most private of them. */
 int cs__write_file(const char *path, const void *data, size_t len, cs_err *err) {
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return cs__err_sys(err, errno, "%s", path);
     const char *p = data;
     int rc = 0;

@@ -182,7 +182,7 @@ static int mkdir_p(const char *dir, cs_err *err) {
         if (buf[i] != '/' && buf[i] != '\0') continue;
         char c = buf[i];
         buf[i] = '\0';
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST) return cs__err_sys(err, errno, "%s", buf);
+        if (mkdir(buf, 0700) < 0 && errno != EEXIST) return cs__err_sys(err, errno, "%s", buf);
         buf[i] = c;
     }
     return 0;

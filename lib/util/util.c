@@ -170,7 +170,7 @@ int cs__open_regular(const char *path, int flags, int notreg, struct stat *st, c
 
 int cs__open_lock(const char *path, cs_err *err) {
     struct stat st;
-    int fd = open(path, O_RDWR | O_CREAT | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0644);
+    int fd = open(path, O_RDWR | O_CREAT | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
     int e = errno;
     if (fd < 0 && e == ENXIO && lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
         return cs__err(err, CS_EIO, "%s: not a regular file (%s)", path, cs__file_kind(st.st_mode));
