@@ -158,7 +158,8 @@ static int run_query(cs_reader *r, const sopts *o, const char *q, size_t line) {
         size_t col = res ? cs_results_error_column(res) : 0;
         char where[64] = "";
         if (line) snprintf(where, sizeof where, "line %zu: ", line);
-        if (rc == CS_EQUERY) cli_err("%squery error at column %zu: %s", where, col, msg);
+        if (rc == CS_EQUERY || (rc == CS_ELIMIT && col)) /* a budget's limit may name an item */
+            cli_err("%squery error at column %zu: %s", where, col, msg);
         else cli_err("%s%s", where, msg);
         cs_results_free(res);
         return EXIT_ERR;

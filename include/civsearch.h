@@ -303,10 +303,19 @@ typedef struct cs_search_options {
     size_t   offset;            /* hits to skip first */
     unsigned flags;             /* CS_SEARCH_* */
     size_t   snippet_tokens;    /* snippet window; 0 = 30 */
+    /* Version 2: the query's budget (docs/query-language.md, "Budget").
+     * Going over either fails the search with CS_ELIMIT and a message
+     * saying which, never a bigger process. */
+    size_t   memory_mb;         /* the evaluator's memory for this search (word
+                                   lists, cursors, per-document arrays); 0 = 256 */
+    size_t   max_expansion;     /* words that all prefixes of the query stand
+                                   for, summed over segments; 0 = 1,000,000 */
 } cs_search_options;
 
-#define CS_SEARCH_OPTIONS_VERSION 1
-#define CS_SEARCH_OPTIONS_INIT {CS_SEARCH_OPTIONS_VERSION, 10, 0, 0, 0}
+/* A version-1 struct (without memory_mb and max_expansion) is still
+ * accepted: the fields it lacks take their defaults. */
+#define CS_SEARCH_OPTIONS_VERSION 2
+#define CS_SEARCH_OPTIONS_INIT {CS_SEARCH_OPTIONS_VERSION, 10, 0, 0, 0, 0, 0}
 
 typedef struct cs_results cs_results;
 
@@ -325,7 +334,12 @@ typedef struct cs_hit {
 /* Runs query (UTF-8, len bytes) on the reader's snapshot (opts may be NULL:
  * the defaults).  *out is owned by the caller, free with cs_results_free();
  * it is set even on failure (but CS_ENOMEM) and then holds the message and,
- * for CS_EQUERY, the column.  Several threads may search one reader at once. */
+ * for CS_EQUERY, the column.  Several threads may search one reader at once.
+ *
+ * CS_ELIMIT: the query needs more than its budget: opts.memory_mb,
+ * opts.max_expansion, or a prefix of more than 4,096 words inside NEAR or
+ * a phrase (which read every word's positions); the column names the
+ * item to blame when there is one. */
 CS_API int cs_search(cs_reader *r, const char *query, size_t len, const cs_search_options *opts,
                      cs_results **out);
 CS_API void cs_results_free(cs_results *res);
@@ -346,8 +360,9 @@ CS_API int cs_results_total_is_exact(const cs_results *res);
 CS_API size_t cs_results_count(const cs_results *res);
 /* Hit i (0-based, in rank order): 0, or CS_EINVAL past the end. */
 CS_API int cs_results_hit(const cs_results *res, size_t i, cs_hit *out);
-/* Why the search failed ("" when it did not), and for CS_EQUERY the
- * 1-based column (in characters) of the problem, else 0. */
+/* Why the search failed ("" when it did not), and for CS_EQUERY (and
+ * CS_ELIMIT when one item is to blame) the 1-based column (in characters)
+ * of the problem, else 0. */
 CS_API const char *cs_results_errmsg(const cs_results *res);
 CS_API size_t cs_results_error_column(const cs_results *res);
 
