@@ -66,6 +66,13 @@ void cs__extract_limits_default(cs__extract_limits *l);
 int cs__extract(cs__doc *out, const char *name, const unsigned char *buf, size_t len,
                 const cs__extract_limits *lim, cs_err *err);
 
+/* Normalises a date as documents write it -- ISO 8601 ("2024-03-15T10:00Z",
+ * "2024-03", "2024"), PDF ("D:20240315103000+01'00'"), compact "20240315"
+ * -- to out = "YYYY", "YYYY-MM" or "YYYY-MM-DD".  Returns 0, or -1 (out
+ * "") when s holds no plausible date (years 1000..9999, months and days in
+ * range). */
+int cs__date_iso(char out[11], const char *s);
+
 void cs__doc_init(cs__doc *d);
 void cs__doc_free(cs__doc *d);
 
