@@ -1801,6 +1801,41 @@ START_TEST(seal_copied_from_another_index) {
 }
 END_TEST
 
+/* An older deletion bitmap of the same segment (same segment, same index,
+ * same size) copied over the live one would bring a deleted document
+ * back: its generation, in its body, gives it away. */
+START_TEST(seal_older_del_refused) {
+    rng_state = 35;
+    char *dir = cs_test_tmpdir("ixtest");
+    model m = {0};
+    two_segments(dir, &m);      /* commit 3: s00000001.3.del */
+    char cur[512], old[512];
+    snprintf(cur, sizeof cur, "%s/s00000001.3.del", dir);
+    snprintf(old, sizeof old, "%s/older.del", dir);
+    size_t len;
+    unsigned char *p = slurp(cur, &len);
+    spill(old, p, len);
+    free(p);
+    cs_index *ix = writer_open(dir);
+    del(ix, &m, "docs/0002.txt");
+    commit_ok(ix);              /* commit 4: s00000001.4.del, the .3.del removed */
+    cs_index_close(ix);
+    snprintf(cur, sizeof cur, "%s/s00000001.4.del", dir);
+    size_t len4;
+    free(slurp(cur, &len4));
+    ck_assert_uint_eq(len4, len);
+    char saved[520];
+    snprintf(saved, sizeof saved, "%s.saved", cur);
+    ck_assert_int_eq(rename(cur, saved), 0);
+    ck_assert_int_eq(rename(old, cur), 0);
+    expect_refused(dir, "s00000001.4.del: written at commit 3");
+    ck_assert_int_eq(rename(saved, cur), 0);
+    check_dir(dir, &m);
+    model_free(&m);
+    cs_test_tmpdir_free(dir);
+}
+END_TEST
+
 /* The index id is drawn once: commits, merges, optimize and a rebuild keep
  * it (every file they write names it, so the index stays sound); another
  * index gets another. */
@@ -2020,6 +2055,7 @@ Suite *index_suite(void) {
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, seal_swapped_between_segments, 0, NSEG_EXTS);
     tcase_add_loop_test(tc, seal_copied_from_another_index, 0, NSEG_EXTS + 1);
+    tcase_add_test(tc, seal_older_del_refused);
     tcase_add_test(tc, seal_index_id_kept);
     tcase_add_test(tc, seal_index_id_sources);
     suite_add_tcase(s, tc);

@@ -7,8 +7,10 @@
  *   u64 generation | u32 next segment id | u16 n + n bytes analysis version
  *   u32 segment count | per segment: u32 id, u32 ndocs, u32 ndeleted,
  *   u64 del_gen | 16 bytes index id
- * s<ID>.<gen>.del body: u32 ndocs | ceil(ndocs / 8) bitmap bytes; its
- * trailer names segment ID and the index id.
+ * s<ID>.<gen>.del body: u32 ndocs | u64 gen | ceil(ndocs / 8) bitmap
+ * bytes; its trailer names segment ID and the index id.  (gen, because the
+ * trailer cannot tell an older bitmap of the same segment copied over the
+ * live one.)
  *
  * The index id is drawn once, when the index is created (cs__ixid_new),
  * and copied into every manifest after: every file's trailer names it, so
@@ -24,6 +26,7 @@
 #include "index.h"
 
 #define MANIFEST_MAX (64u << 20)
+#define DEL_HEAD 12             /* ndocs and gen before a .del bitmap */
 
 int (*cs__commit_fault)(int step);
 
@@ -153,18 +156,21 @@ static int del_load(cs_segref *r, const cs_ixid *ix, const char *dir, cs_err *er
     cs_buf b = {0};
     cs_trailer t;
     uint32_t nbytes = (r->ndocs + 7) / 8;
-    int rc = cs__read_file(path, &b, (size_t)nbytes + 64, err);
+    int rc = cs__read_file(path, &b, (size_t)nbytes + 128, err);
     /* CS_ENOTFOUND passes up as is: a reader retries, a writer may have moved on */
     if (!rc) rc = cs_trailer_check(b.data, b.len, CS_KIND_DEL, path, &t, err);
-    if (!rc && (t.body_len != 4 + (uint64_t)nbytes ||
+    if (!rc && (t.body_len != DEL_HEAD + (uint64_t)nbytes ||
                 cs_crc32c(0, b.data, (size_t)t.body_len) != t.body_crc ||
                 cs_rd_u32le(b.data) != r->ndocs))
         rc = cs__err(err, CS_ECORRUPT, "%s: deletion bitmap is damaged", path);
     if (!rc) rc = cs_trailer_owner(&t, r->id, ix, path, err);
+    if (!rc && cs_rd_u64le(b.data + 4) != r->del_gen)
+        rc = cs__err(err, CS_ECORRUPT, "%s: written at commit %llu", path,
+                     (unsigned long long)cs_rd_u64le(b.data + 4));
     if (!rc) {
         r->del = cs__malloc(nbytes ? nbytes : 1);
         if (!r->del) rc = CS_ENOMEM;
-        else memcpy(r->del, b.data + 4, nbytes);
+        else memcpy(r->del, b.data + DEL_HEAD, nbytes);
     }
     cs_buf_free(&b);
     return rc;
@@ -218,6 +224,7 @@ int cs__del_write(const cs_segref *r, uint64_t gen, const cs_ixid *ix, const cha
     cs_buf b = {0};
     uint32_t nbytes = (r->ndocs + 7) / 8;
     cs_buf_u32le(&b, r->ndocs);
+    cs_buf_u64le(&b, gen);
     cs_buf_put(&b, r->del, nbytes);
     cs_trailer t = {b.len, cs_crc32c(0, b.data, b.len), r->id, *ix};
     cs_trailer_put(&b, &t, CS_KIND_DEL);
