@@ -4,7 +4,8 @@
  *
  * Verified on open: every trailer (magic, version, kind, length, its own
  * CRC, and that it names this segment of this index: a file swapped with
- * another segment's or copied from another index is refused); the .docs offsets and doclens (their own CRC32C, so that
+ * another segment's or copied from another index is refused); the .docs
+ * offsets and doclens (their own CRC32C, so that
  * cs_seg_doclen() on the scoring hot path needs no check; each record has
  * its own CRC, checked when it is read: a query touches the few records it
  * shows, not the table); the footers and sparse indexes
@@ -58,7 +59,7 @@ static int map_file(cs_seg *s, const char *dir, uint32_t id, int i, cs_err *err)
     f->map = m;
     if ((size_t)got != f->ntail)     /* shrank since fstat: a writer's file, not ours */
         return cs__err(err, CS_ECORRUPT, "%s: file changed while opened", f->path);
-    cs_trailer t;
+    cs_trailer t = {0};
     int rc = cs__trailer_parse(f->tail + f->ntail, f->size, cs__seg_kind[i], f->path, &t, err);
     if (!rc) rc = cs_trailer_owner(&t, id, &s->ix, f->path, err);
     f->body_len = t.body_len;
