@@ -5,8 +5,11 @@
 #   make check-all  what CI runs: check, check under ASan+UBSan, the CLI tests
 #                   under valgrind, make fuzz FUZZ_SECONDS=60 (docs/reliability.md)
 #   make demo       build, index corpus/ and search it
+#   make deps       install what make, make demo and make check need (scripts/deps.sh)
+#   make deps-all   the same and what check-all needs too (valgrind, clang)
 #   make install / uninstall   honour PREFIX and DESTDIR
-# Missing dependencies are installed by scripts/deps.sh (see README).
+# demo and the check targets run the deps step first; plain make only builds,
+# and stops with the command to run when a dependency is missing.
 
 VERSION   := 0.1.0
 SOMAJOR   := 0
@@ -46,23 +49,43 @@ SHARED    := $(B)/libcivsearch.so.$(VERSION)
 CSEARCH   := $(B)/csearch
 CHECK_BIN := $(B)/check_all
 
-.PHONY: FORCE all check check-all check-unit check-cli check-valgrind check-concurrency crash-bench hostile check-header demo install uninstall clean bench-analysis
+.PHONY: FORCE all deps deps-all check check-all check-unit check-cli check-valgrind check-concurrency crash-bench hostile check-header demo install uninstall clean bench-analysis
 all: $(STATIC) $(SHARED) $(CSEARCH)
 
-# Dependencies: deps.sh installs what is missing and writes the flags.
-# Make rebuilds this included file first (it is a target), then restarts.
+# Dependencies: build/deps.mk holds their flags, written by scripts/deps.sh.
+# Make remakes an included file before it runs any goal, so that is where the
+# deps step happens: for the goals below deps.sh first installs what its set
+# lacks (test: check and python3 too; all: valgrind and clang too), and the
+# file is re-probed on every such run (rewritten only when the flags change,
+# so nothing recompiles).  Other goals (make, make all, install) only probe,
+# when the file is missing or older than deps.sh, and stop with the command
+# to run if something is missing.
+DEPS_ALL_GOALS  := deps-all check-all check-valgrind fuzz fuzz-build fuzz-replay fuzz-seeds \
+                   $(addprefix fuzz-fuzz_,query analyze segment names)
+DEPS_TEST_GOALS := deps demo check check-unit check-cli check-concurrency hostile
+DEPS_SET := $(if $(filter $(DEPS_ALL_GOALS),$(MAKECMDGOALS)),all,$(if \
+              $(filter $(DEPS_TEST_GOALS),$(MAKECMDGOALS)),test))
 ifeq ($(filter clean uninstall,$(MAKECMDGOALS)),)
--include build/deps.mk
+include build/deps.mk
+endif
+ifneq ($(DEPS_SET),)
+build/deps.mk: FORCE
 endif
 build/deps.mk: scripts/deps.sh
 	@mkdir -p build
-	CC="$(CC)" sh scripts/deps.sh > $@.tmp && mv $@.tmp $@
+	@CC="$(CC)" FUZZ_CC="$(FUZZ_CC)" sh scripts/deps.sh $(if $(DEPS_SET),--install $(DEPS_SET)) \
+	  > $@.tmp || { rm -f $@.tmp; exit 1; }
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+deps deps-all: build/deps.mk
+	@echo "$@: everything is installed"
 
 $(B)/obj/%.o: %.c build/deps.mk
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/obj/tests/%.o: tests/%.c build/deps.mk
+	@$(if $(CHECK_LIBS),:,echo "the unit tests need Check: run 'make deps'" >&2; exit 1)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ilib -c -o $@ $<
 
@@ -91,14 +114,16 @@ endif
 $(CSEARCH): $(CLI_OBJ) $(STATIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC) $(CSEARCH_LINK)
 
-$(CHECK_BIN): $(TEST_OBJ) $(STATIC)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(STATIC) $(DEPS_LIBS) $(CHECK_LIBS)
+# The unit suites also test the CLI's escaping (tests/check_escape.c).
+CLI_TESTED_OBJ := $(B)/obj/cli/escape.o
+$(CHECK_BIN): $(TEST_OBJ) $(CLI_TESTED_OBJ) $(STATIC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(CLI_TESTED_OBJ) $(STATIC) $(DEPS_LIBS) $(CHECK_LIBS)
 
 $(B)/bench/%: bench/%.c $(STATIC)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Ilib $(ALL_LDFLAGS) -o $@ $< $(STATIC) $(DEPS_LIBS)
 
-check: check-header check-unit check-cli
+check: deps check-header check-unit check-cli
 
 # Sanitizer builds run 2-4x slower, and CI machines are shared: their tests
 # get four times Check's per-test timeouts (still a hang detector).
@@ -120,10 +145,7 @@ check-cli: $(CSEARCH)
 # The CLI tests with csearch under valgrind memcheck (tests/cli/valgrind-csearch.sh);
 # test_crash is left out: it times kill -9 against native runs.
 VALGRIND_LOGS := $(abspath $(B))/valgrind
-check-valgrind: $(CSEARCH)
-	@command -v valgrind >/dev/null 2>&1 || { if [ "$$(id -u)" = 0 ]; then \
-	  echo "apt-get install -y valgrind"; DEBIAN_FRONTEND=noninteractive apt-get install -y -q valgrind </dev/null; \
-	  else echo "check-valgrind: install valgrind (sudo apt-get install valgrind)" >&2; exit 1; fi; }
+check-valgrind: build/deps.mk $(CSEARCH)
 	rm -rf $(VALGRIND_LOGS) && mkdir -p $(VALGRIND_LOGS)
 	CSEARCH=$(abspath tests/cli/valgrind-csearch.sh) CSEARCH_REAL=$(abspath $(CSEARCH)) \
 	  VALGRIND_LOG_DIR=$(VALGRIND_LOGS) CLI_SKIP=test_crash sh tests/cli/run.sh || \
@@ -134,7 +156,7 @@ hostile: $(CSEARCH)
 	CSEARCH=$(abspath $(CSEARCH)) sh scripts/hostile.sh $(CRASH_CORPUS)
 
 # Everything CI runs (.ci/run), one after another.
-check-all:
+check-all: deps-all
 	$(MAKE) check
 	$(MAKE) check SANITIZE=address,undefined
 	$(MAKE) check-valgrind
@@ -148,7 +170,7 @@ check-header: build/deps.mk
 	  c++ -Wall -Wextra -Werror -fsyntax-only -x c++ include/civsearch.h; fi
 
 # The main job: index corpus/ into ./.csearch (incrementally) and search it.
-demo: $(CSEARCH)
+demo: deps $(CSEARCH)
 	./$(CSEARCH) index corpus
 	./$(CSEARCH) --color=always "civic space"
 

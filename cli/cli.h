@@ -5,6 +5,7 @@
 #ifndef CSEARCH_CLI_H
 #define CSEARCH_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "civsearch.h"
@@ -20,18 +21,46 @@ typedef struct cli_opts {
 } cli_opts;
 
 /* The index directory for reading: -i DIR, else $CSEARCH_INDEX, else the
- * nearest .csearch/ from the current directory upward.  NULL (and a
- * message printed) when there is none.  Static or borrowed string. */
+ * nearest .csearch/ from the current directory upward that the user owns
+ * and only the user can write (others are named on stderr and skipped).
+ * NULL (and a message printed) when there is none.  Static or borrowed
+ * string. */
 const char *cli_index_dir(const cli_opts *o);
 /* A reader on the index of cli_index_dir(); NULL (and a message printed)
  * when there is none or it cannot be opened.  Close with cs_reader_close(). */
 cs_reader *cli_open_reader(const cli_opts *o);
 /* The index directory for writing: as cli_index_dir, but ./.csearch when
- * none is found. */
+ * none is found (made 0700 here).  NULL (and a message printed) when
+ * ./.csearch exists but is not the user's to trust. */
 const char *cli_index_dir_create(const cli_opts *o);
 
-/* Prints "csearch: <message>" on stderr. */
+/* Prints "csearch: <message>" on stderr, the message escaped whole as
+ * cli_put does (escape.c). */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* escape.c: text from other people (paths, document text, query lines,
+ * words) made safe for a terminal.  A backslash becomes \\; C0 controls,
+ * DEL and bytes that are not valid UTF-8 become \xNN; C1 controls
+ * (U+0080-U+009F) and the bidi controls become \u{NN}; all else is
+ * itself. */
+#define CLI_ESC_MAX 12   /* longest escape of one character, with its NUL */
+/* Writes s[0..n) escaped to f; returns the characters written (for padding). */
+size_t cli_put(FILE *f, const char *s, size_t n);
+/* Escapes s[0..n) into out[0..cap) as snprintf does: returns the length of
+ * the whole escaped text; out is NUL-terminated when cap > 0. */
+size_t cli_escape(char *out, size_t cap, const char *s, size_t n);
+/* The character that starts s[0..n): its length (1-4) with *cp, or 0 when
+ * s does not start a valid UTF-8 sequence (overlong, surrogate, above
+ * U+10FFFF, cut short, a stray continuation byte). */
+size_t cli_utf8_decode(const char *s, size_t n, uint32_t *cp);
+/* 1 for a code point that is a control to a terminal: C0, DEL, C1, and the
+ * Unicode Bidi_Control set (U+061C, U+200E, U+200F, U+202A-U+202E,
+ * U+2066-U+2069). */
+int cli_is_unsafe(uint32_t cp);
+
+/* The longest query line -f reads: the library's query limit
+ * (CS_QUERY_MAX_BYTES, lib/query/query.h; docs/query-language.md). */
+#define CLI_QUERY_MAX 65536u
 
 /* Joins argv[0..argc) with single spaces into a new string (free()). */
 char *cli_join(int argc, char **argv);

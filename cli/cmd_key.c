@@ -32,12 +32,14 @@ static int show(cs_reader *r, const char *prefix, const char *word, const char *
     for (size_t i = 0; i < cs_results_expansions(res); i++) {
         cs_expansion e;
         if (cs_results_expansion(res, i, &e)) continue;
-        printf("  %-6s %s%s\n", label, *e.key ? e.key : "(none)",
-               e.capped ? "  (more words than are searched; the most frequent shown)" : "");
+        printf("  %-6s ", label); /* keys and words escaped: indexed text (escape.c) */
+        if (*e.key) cli_put(stdout, e.key, strlen(e.key));
+        else fputs("(none)", stdout);
+        printf("%s\n", e.capped ? "  (more words than are searched; the most frequent shown)" : "");
         for (size_t k = 0; k < e.nwords; k++) {
-            size_t cps = 0; /* pad by characters, not bytes */
-            for (const char *s = e.words[k]; *s; s++) cps += ((unsigned char)*s & 0xC0) != 0x80;
-            printf("    %s%*s %llu document%s\n", e.words[k], cps < 28 ? (int)(28 - cps) : 0, "",
+            fputs("    ", stdout);
+            size_t cps = cli_put(stdout, e.words[k], strlen(e.words[k])); /* pad by characters */
+            printf("%*s %llu document%s\n", cps < 28 ? (int)(28 - cps) : 0, "",
                    (unsigned long long)e.docs[k], e.docs[k] == 1 ? "" : "s");
         }
         words += e.nwords;
@@ -60,7 +62,8 @@ int cmd_key(const cli_opts *gopt, int argc, char **argv) {
             err = 1;
             continue;
         }
-        printf("%s\n", argv[i]);
+        cli_put(stdout, argv[i], strlen(argv[i]));
+        fputc('\n', stdout);
         int a = show(r, "~", argv[i], "K1"), b = show(r, "~~", argv[i], "loose");
         any |= a == EXIT_HIT || b == EXIT_HIT;
         err |= a == EXIT_ERR || b == EXIT_ERR;

@@ -4,7 +4,8 @@
  *   -n N           hits to show (default 10; 0 = all)
  *   --offset K     skip the first K hits
  *   --json         one JSON object per hit per line
- *   --paths        matching paths, one per line, in rank order
+ *   --paths        matching paths, one per line, in rank order (escaped)
+ *   --null         matching paths, raw, each ended by a NUL (xargs -0)
  *   --count        the number of matching documents
  *   --color WHEN   auto (default: on a terminal, unless NO_COLOR), always, never
  *   -F, --literal  no operators: every word AND-ed (and no ~)
@@ -19,7 +20,7 @@
 
 #include "cli.h"
 
-enum { OUT_HUMAN, OUT_JSON, OUT_PATHS, OUT_COUNT };
+enum { OUT_HUMAN, OUT_JSON, OUT_PATHS, OUT_COUNT, OUT_NULL };
 
 typedef struct sopts {
     int out, color;
@@ -28,12 +29,15 @@ typedef struct sopts {
 } sopts;
 
 /* JSON string: UTF-8 passes through; bytes that are not valid UTF-8 are
- * written as \udcXX (Python's surrogateescape), so any path round-trips. */
+ * written as \udcXX (Python's surrogateescape), so any path round-trips.
+ * C1 and bidi controls are written as \uXXXX: the same string to a JSON
+ * reader, inert when the JSON itself is shown on a terminal. */
 void json_str(FILE *f, const char *s, size_t n) {
     fputc('"', f);
     for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)s[i];
-        size_t bad;
+        uint32_t cp;
+        size_t k;
         if (c == '"' || c == '\\') {
             fputc('\\', f);
             fputc(c, f);
@@ -49,33 +53,32 @@ void json_str(FILE *f, const char *s, size_t n) {
         } else if (c < 0x80) {
             fputc(c, f);
             i++;
+        } else if ((k = cli_utf8_decode(s + i, n - i, &cp)) == 0) {
+            fprintf(f, "\\udc%02x", c);
+            i++;
         } else {
-            size_t k = 1;
-            while (k < 4 && i + k < n && ((unsigned char)s[i + k] & 0xC0) == 0x80) k++;
-            if (cs_utf8_check(s + i, k, &bad) == 0 && ((c >= 0xF0) ? k == 4 : c >= 0xE0 ? k == 3 : k == 2)) {
-                fwrite(s + i, 1, k, f);
-                i += k;
-            } else {
-                fprintf(f, "\\udc%02x", c);
-                i++;
-            }
+            if (cli_is_unsafe(cp)) fprintf(f, "\\u%04x", (unsigned)cp);
+            else fwrite(s + i, 1, k, f);
+            i += k;
         }
     }
     fputc('"', f);
 }
 
+/* The snippet escaped piece by piece (highlights start and end on
+ * character boundaries), our colour codes between the pieces. */
 static void print_snippet(const cs_hit *h, int color) {
     size_t at = 0;
     fputs("    ", stdout);
     for (size_t k = 0; k < h->nhighlights; k++) {
         size_t a = h->highlights[2 * k], b = h->highlights[2 * k + 1];
-        fwrite(h->snippet + at, 1, a - at, stdout);
+        cli_put(stdout, h->snippet + at, a - at);
         if (color) fputs("\033[1;31m", stdout);
-        fwrite(h->snippet + a, 1, b - a, stdout);
+        cli_put(stdout, h->snippet + a, b - a);
         if (color) fputs("\033[0m", stdout);
         at = b;
     }
-    fwrite(h->snippet + at, 1, h->snippet_len - at, stdout);
+    cli_put(stdout, h->snippet + at, h->snippet_len - at);
     fputc('\n', stdout);
 }
 
@@ -114,8 +117,12 @@ static void note_capped(const cs_results *res, size_t line) {
 static void print_hit(const sopts *o, const cs_results *res, const cs_hit *h, size_t rank,
                       const char *query) {
     switch (o->out) {
-    case OUT_PATHS:
-        printf("%s\n", h->path);
+    case OUT_PATHS: /* escaped, so one line is one path */
+        cli_put(stdout, h->path, strlen(h->path));
+        fputc('\n', stdout);
+        break;
+    case OUT_NULL: /* raw, for xargs -0: a program reads it, not a terminal */
+        fwrite(h->path, 1, strlen(h->path) + 1, stdout);
         break;
     case OUT_JSON:
         printf("{\"rank\":%zu,\"path\":", rank);
@@ -134,8 +141,10 @@ static void print_hit(const sopts *o, const cs_results *res, const cs_hit *h, si
         fputs("}\n", stdout);
         break;
     default:
-        if (o->color) printf("\033[1m%zu.\033[0m \033[35m%s\033[0m  (%.3f)\n", rank, h->path, h->score);
-        else printf("%zu. %s  (%.3f)\n", rank, h->path, h->score);
+        if (o->color) printf("\033[1m%zu.\033[0m \033[35m", rank);
+        else printf("%zu. ", rank);
+        cli_put(stdout, h->path, strlen(h->path));
+        printf("%s  (%.3f)\n", o->color ? "\033[0m" : "", h->score);
         if (h->snippet_len) print_snippet(h, o->color);
     }
 }
@@ -149,7 +158,8 @@ static int run_query(cs_reader *r, const sopts *o, const char *q, size_t line) {
         size_t col = res ? cs_results_error_column(res) : 0;
         char where[64] = "";
         if (line) snprintf(where, sizeof where, "line %zu: ", line);
-        if (rc == CS_EQUERY) cli_err("%squery error at column %zu: %s", where, col, msg);
+        if (rc == CS_EQUERY || (rc == CS_ELIMIT && col)) /* a budget's limit may name an item */
+            cli_err("%squery error at column %zu: %s", where, col, msg);
         else cli_err("%s%s", where, msg);
         cs_results_free(res);
         return EXIT_ERR;
@@ -157,8 +167,11 @@ static int run_query(cs_reader *r, const sopts *o, const char *q, size_t line) {
     size_t total = cs_results_total(res);
     note_capped(res, line);
     if (o->out == OUT_COUNT) {
-        if (line) printf("%zu\t%s\n", total, q);
-        else printf("%zu\n", total);
+        printf(line ? "%zu\t" : "%zu\n", total);
+        if (line) {
+            cli_put(stdout, q, strlen(q));
+            fputc('\n', stdout);
+        }
     } else {
         for (size_t i = 0; i < cs_results_count(res); i++) {
             cs_hit h;
@@ -176,26 +189,75 @@ static int run_query(cs_reader *r, const sopts *o, const char *q, size_t line) {
     return total ? EXIT_HIT : EXIT_NONE;
 }
 
+/* How read_line ended. */
+enum { LINE_OK, LINE_EOF, LINE_LONG, LINE_NUL, LINE_ERR };
+
+/* Reads the next line of f into buf (CLI_QUERY_MAX + 2 bytes), without
+ * its line end, NUL-terminated, *len its length.  A line is not grown
+ * without bound: once it passes the query limit the rest of it is read and
+ * dropped (LINE_LONG).  A NUL byte ends the reading (LINE_NUL, *len its
+ * byte column): the file is not text, and /dev/zero has no line end to
+ * skip to.  LINE_ERR: a read error, errno set. */
+static int read_line(FILE *f, char *buf, size_t *len) {
+    size_t n = 0;
+    int c;
+    while ((c = getc_unlocked(f)) != EOF && c != '\n') {
+        if (c == '\0') {
+            *len = n + 1;
+            return LINE_NUL;
+        }
+        if (n < CLI_QUERY_MAX + 1) buf[n] = (char)c; /* room for one '\r' more */
+        if (n <= CLI_QUERY_MAX + 1) n++;
+    }
+    if (c == EOF && ferror(f)) return LINE_ERR;
+    if (c == EOF && n == 0) return LINE_EOF;
+    if (n > CLI_QUERY_MAX + 1) return LINE_LONG;
+    while (n > 0 && buf[n - 1] == '\r') n--;
+    if (n > CLI_QUERY_MAX) return LINE_LONG;
+    buf[n] = '\0';
+    *len = n;
+    return LINE_OK;
+}
+
+/* -f FILE: each line a query.  A query error or an over-long line is an
+ * error for that line (the others run); a NUL byte or a read error ends
+ * the batch.  Messages name the file and the line. */
 static int run_batch(cs_reader *r, const sopts *o) {
-    FILE *f = strcmp(o->batch, "-") ? fopen(o->batch, "r") : stdin;
-    if (!f) {
-        cli_err("%s: %s", o->batch, strerror(errno));
+    int std = !strcmp(o->batch, "-");
+    const char *name = std ? "stdin" : o->batch;
+    FILE *f = std ? stdin : fopen(o->batch, "r");
+    int open_errno = errno;
+    char *line = malloc(CLI_QUERY_MAX + 2);
+    if (!f || !line) {
+        cli_err("%s: %s", name, f ? "out of memory" : strerror(open_errno));
+        if (f && !std) fclose(f);
+        free(line);
         return EXIT_ERR;
     }
-    char *line = NULL;
-    size_t cap = 0, no = 0;
-    ssize_t n;
-    int any = 0, err = 0;
-    while ((n = getline(&line, &cap, f)) >= 0) {
+    size_t no = 0, n;
+    int any = 0, err = 0, st;
+    while ((st = read_line(f, line, &n)) != LINE_EOF) {
         no++;
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
-        if (n == 0) continue;
-        int rc = run_query(r, o, line, no);
-        if (rc == EXIT_HIT) any = 1;
-        if (rc == EXIT_ERR) err = 1;
+        if (st == LINE_OK) {
+            int rc = n ? run_query(r, o, line, no) : EXIT_NONE; /* empty lines skipped */
+            any |= rc == EXIT_HIT;
+            err |= rc == EXIT_ERR;
+            continue;
+        }
+        err = 1;
+        if (st == LINE_LONG) {
+            cli_err("%s: line %zu: query longer than %u bytes", name, no, CLI_QUERY_MAX);
+            continue;
+        }
+        if (st == LINE_NUL)
+            cli_err("%s: line %zu: a NUL byte at byte %zu (not a text file); stopped reading",
+                    name, no, n);
+        else
+            cli_err("%s: %s", name, strerror(errno));
+        break;
     }
     free(line);
-    if (f != stdin) fclose(f);
+    if (!std) fclose(f);
     return err ? EXIT_ERR : any ? EXIT_HIT : EXIT_NONE;
 }
 
@@ -214,7 +276,7 @@ static int parse_size(const char *flag, const char *s, size_t *out) {
 int cmd_search(const cli_opts *gopt, int argc, char **argv) {
     sopts o = {OUT_HUMAN, -1, CS_SEARCH_OPTIONS_INIT, NULL};
     cli_opts g0 = *gopt, *g = &g0;
-    int i = 0;
+    int i = 0, nul = 0;
     for (; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -224,6 +286,7 @@ int cmd_search(const cli_opts *gopt, int argc, char **argv) {
         else if (!strcmp(a, "--offset")) { if (parse_size(a, val, &o.so.offset)) return EXIT_ERR; i++; }
         else if (!strcmp(a, "--json")) o.out = OUT_JSON;
         else if (!strcmp(a, "--paths")) o.out = OUT_PATHS;
+        else if (!strcmp(a, "--null")) nul = 1;
         else if (!strcmp(a, "--count")) o.out = OUT_COUNT;
         else if (!strcmp(a, "-F") || !strcmp(a, "--literal")) o.so.flags |= CS_SEARCH_LITERAL;
         else if (!strcmp(a, "--translit")) o.so.flags |= CS_SEARCH_TRANSLIT;
@@ -251,12 +314,17 @@ int cmd_search(const cli_opts *gopt, int argc, char **argv) {
         cli_err("no query given (see csearch --help)");
         return EXIT_ERR;
     }
+    if (nul && o.out != OUT_HUMAN && o.out != OUT_PATHS) {
+        cli_err("--null prints paths: it goes with --paths, not --json or --count");
+        return EXIT_ERR;
+    }
+    if (nul) o.out = OUT_NULL;
     if (o.color < 0) {
         const char *nc = getenv("NO_COLOR");
         o.color = isatty(1) && !(nc && *nc);
     }
     if (o.out == OUT_COUNT) o.so.flags |= CS_SEARCH_COUNT;
-    if (o.out == OUT_PATHS) o.so.flags |= CS_SEARCH_NOSNIPPET;
+    if (o.out == OUT_PATHS || o.out == OUT_NULL) o.so.flags |= CS_SEARCH_NOSNIPPET;
     cs_reader *r = cli_open_reader(g);
     if (!r) return EXIT_ERR;
     int rc;

@@ -11,8 +11,11 @@
 static int print_token(void *ud, const cs_token *t) {
     int *count = ud;
     (*count)++;
-    printf("%u\t%.*s\t%.*s\t[%zu,%zu)\n", t->pos, (int)t->term_len, t->term, (int)t->word_len,
-           t->word, t->start, t->end);
+    printf("%u\t", t->pos); /* the words escaped: the text is the user's (escape.c) */
+    cli_put(stdout, t->term, t->term_len);
+    fputc('\t', stdout);
+    cli_put(stdout, t->word, t->word_len);
+    printf("\t[%zu,%zu)\n", t->start, t->end);
     return 0;
 }
 

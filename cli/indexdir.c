@@ -2,7 +2,17 @@
  * indexdir.c — where the index is: -i DIR, else $CSEARCH_INDEX, else the
  * nearest .csearch/ found from the current directory upward (as git finds
  * .git), else (for `index`) ./.csearch.
+ *
+ * The upward search must not hand the user an index someone else planted
+ * (another user's /tmp/.csearch would show their results, and `index` would
+ * copy the user's private files into a directory they can read), so, as
+ * git's safe.directory does, a .csearch found on the way is used only when
+ * the user owns it and nobody else can write to it, and the search stays
+ * on the current directory's file system and at or below $HOME when it
+ * starts there.  -i and $CSEARCH_INDEX are trusted as given: the user named
+ * them.  The rules are in csearch(1), INDEX LOCATION.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,24 +23,94 @@
 
 static char found[PATH_MAX];
 
-static const char *search_up(void) {
-    char dir[PATH_MAX];
-    if (!getcwd(dir, sizeof dir)) return NULL;
-    for (;;) {
-        struct stat st;
+/* Is st, the inode at path (what is a prefix for the message), one the user
+ * may trust: owned by the effective user and not writable by group or
+ * others?  Says why not on stderr. */
+static int owned(const char *path, const struct stat *st, const char *what) {
+    if (st->st_uid != geteuid()) {
+        cli_err("ignoring %s: %sowned by uid %lu (not you)", path, what,
+                (unsigned long)st->st_uid);
+        return 0;
+    }
+    if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+        cli_err("ignoring %s: %swritable by %s", path, what,
+                st->st_mode & S_IWOTH ? "others" : "its group");
+        return 0;
+    }
+    return 1;
+}
+
+/* 1: path is a .csearch to use; 0: there is none (absent, or not a
+ * directory: skipped silently, as before); -1: there is one but it is not
+ * to be trusted (said on stderr).  A symbolic link is followed only when
+ * the link itself and the directory it leads to are the user's. */
+static int trusted(const char *path) {
+    struct stat st;
+    if (lstat(path, &st) < 0) return 0;
+    if (S_ISLNK(st.st_mode)) {
+        struct stat link = st;
+        if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) return 0;
+        /* a link's own mode bits mean nothing; its owner does */
+        if (link.st_uid != geteuid()) {
+            cli_err("ignoring %s: a symbolic link owned by uid %lu (not you)", path,
+                    (unsigned long)link.st_uid);
+            return -1;
+        }
+        return owned(path, &st, "its target is ") ? 1 : -1;
+    }
+    if (!S_ISDIR(st.st_mode)) return 0;
+    return owned(path, &st, "") ? 1 : -1;
+}
+
+/* The physical path of $HOME (getcwd's paths have no symbolic links), or
+ * NULL when it is unset or does not resolve. */
+static const char *home_dir(char *buf) {
+    const char *h = getenv("HOME");
+    if (!h || *h != '/') return NULL;
+    return realpath(h, buf);
+}
+
+/* Is dir home or below it? */
+static int under(const char *dir, const char *home) {
+    size_t n = strlen(home);
+    if (n == 1) return 1; /* HOME=/ */
+    return !strncmp(dir, home, n) && (dir[n] == '/' || dir[n] == '\0');
+}
+
+/* Cuts dir to its parent; 0 when dir is / already. */
+static int up(char *dir) {
+    char *slash = strrchr(dir, '/');
+    if (!slash || !strcmp(dir, "/")) return 0;
+    if (slash == dir) slash++;
+    *slash = '\0';
+    return 1;
+}
+
+/* The nearest trusted .csearch from the current directory upward, stopping
+ * at $HOME (its parent is not looked at) when the search starts at or
+ * below it, and before a directory on another file system than the
+ * current one (st_dev changes), as git does without
+ * GIT_DISCOVERY_ACROSS_FILESYSTEM.  *rejected_here is set when the current
+ * directory's own .csearch was there but refused. */
+static const char *search_up(int *rejected_here) {
+    char dir[PATH_MAX], homebuf[PATH_MAX];
+    struct stat st;
+    *rejected_here = 0;
+    if (!getcwd(dir, sizeof dir) || stat(dir, &st) < 0) return NULL;
+    dev_t dev = st.st_dev;
+    const char *home = home_dir(homebuf);
+    if (home && !under(dir, home)) home = NULL;
+    for (int first = 1;; first = 0) {
         size_t n = strlen(dir);
         if (n + sizeof "/.csearch" > sizeof found) return NULL;
         const char *tail = strcmp(dir, "/") ? "/.csearch" : ".csearch";
         memcpy(found, dir, n);
         memcpy(found + n, tail, strlen(tail) + 1);
-        if (stat(found, &st) == 0 && S_ISDIR(st.st_mode)) return found;
-        char *slash = strrchr(dir, '/');
-        if (!slash || slash == dir) {
-            if (strcmp(dir, "/") == 0) return NULL;
-            strcpy(dir, "/");
-            continue;
-        }
-        *slash = '\0';
+        int t = trusted(found);
+        if (t == 1) return found;
+        if (t < 0 && first) *rejected_here = 1;
+        if (home && !strcmp(dir, home)) return NULL;
+        if (!up(dir) || stat(dir, &st) < 0 || st.st_dev != dev) return NULL;
     }
 }
 
@@ -55,13 +135,28 @@ cs_reader *cli_open_reader(const cli_opts *o) {
 
 const char *cli_index_dir(const cli_opts *o) {
     const char *d = configured(o);
-    if (!d) d = search_up();
+    int rejected = 0;
+    if (!d) d = search_up(&rejected);
     if (!d) cli_err("no index found (no .csearch/ here or above; use -i DIR or run 'csearch index PATH')");
     return d;
 }
 
+/* The default ./.csearch is made here, 0700, rather than by the library:
+ * if it already exists it must pass the same test as one found upward, and
+ * making it first leaves no moment in which another user could put theirs
+ * there between the test and the library's mkdir. */
+static const char *default_dir(int rejected) {
+    static const char dflt[] = ".csearch";
+    if (!rejected && (mkdir(dflt, 0700) == 0 || errno != EEXIST || trusted(dflt) >= 0))
+        return dflt; /* made, or the library will say what is wrong */
+    cli_err("refusing to index into ./.csearch, which is not yours to trust; "
+            "remove it or use -i DIR");
+    return NULL;
+}
+
 const char *cli_index_dir_create(const cli_opts *o) {
     const char *d = configured(o);
-    if (!d) d = search_up();
-    return d ? d : ".csearch";
+    int rejected = 0;
+    if (!d) d = search_up(&rejected);
+    return d ? d : default_dir(rejected);
 }

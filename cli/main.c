@@ -1,7 +1,6 @@
 /*
  * main.c — csearch: option parsing and the table of subcommands.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +8,11 @@
 #include "cli.h"
 
 static const char usage[] =
-    "usage: csearch [-i DIR] [-n N] [--offset K] [--json|--paths|--count] [--color WHEN]\n"
+    "usage: csearch [-i DIR] [-n N] [--offset K] [--json|--paths|--null|--count] [--color WHEN]\n"
     "               [-F] [--translit] [-f FILE] QUERY...\n"
     "       csearch [-i DIR] search [options] QUERY...\n"
-    "       csearch [-i DIR] index [--prune] [--rebuild] [--wait] [--memory MB] [--jobs N] PATH...\n"
+    "       csearch [-i DIR] index [--prune] [--rebuild] [--wait] [--memory MB] [--jobs N]\n"
+    "                              [--max-file-mb MB] PATH...\n"
     "       csearch [-i DIR] remove PATH...\n"
     "       csearch [-i DIR] stats | check | optimize\n"
     "       csearch terms TEXT...      print the analysed terms of TEXT\n"
@@ -29,7 +29,8 @@ static const char usage[] =
     "  -n N            hits to show (default 10, 0 = all)\n"
     "  --offset K      skip the first K hits\n"
     "  --json          one JSON object per hit per line\n"
-    "  --paths         matching paths only, in rank order\n"
+    "  --paths         matching paths only, in rank order (escaped, one per line)\n"
+    "  --null          matching paths as stored, each ended by a NUL (for xargs -0)\n"
     "  --count         the number of matching documents\n"
     "  --color WHEN    auto, always or never (NO_COLOR is honoured)\n"
     "  -F, --literal   no operators (and no ~): every word must match\n"
@@ -38,16 +39,10 @@ static const char usage[] =
     "  -h, --help      this help\n"
     "  --version       print versions and exit\n"
     "\n"
+    "Paths, text and messages are escaped for the terminal: \\\\, \\xNN for control\n"
+    "and non-UTF-8 bytes, \\u{NN} for C1 and bidi controls (only --json and --null\n"
+    "are not).\n"
     "exit status: 0 something found, 1 nothing, 2 error\n";
-
-void cli_err(const char *fmt, ...) {
-    va_list ap;
-    fputs("csearch: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
 
 char *cli_join(int argc, char **argv) {
     size_t n = 1;

@@ -32,7 +32,8 @@ FUZZ_HDRS    := $(wildcard include/*.h lib/*/*.h)
 fuzz-build: $(FUZZ_BINS)
 
 # clang with its libFuzzer/ASan/UBSan runtimes (Debian: clang + libclang-rt-dev).
-# Installed when we are root and they are missing; otherwise the command is printed.
+# The fuzz goals run the deps step (scripts/deps.sh --install all, top Makefile)
+# first, which installs them; this probe says what to do when it could not.
 $(FUZZ_OUT)/.clang-ok:
 	@mkdir -p $(@D)
 	@printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
@@ -41,12 +42,8 @@ $(FUZZ_OUT)/.clang-ok:
 	  > $(@D)/clang-check.c
 	@if $(FUZZ_CC) -fsanitize=fuzzer,address,undefined $(@D)/clang-check.c \
 	     -o $(@D)/clang-check 2>/dev/null; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "apt-get install -y clang libclang-rt-dev"; \
-	  apt-get install -y clang libclang-rt-dev && \
-	  $(FUZZ_CC) -fsanitize=fuzzer,address,undefined $(@D)/clang-check.c -o $(@D)/clang-check; \
 	else \
-	  echo "fuzz: '$(FUZZ_CC) -fsanitize=fuzzer' does not work; install clang and its runtime:" >&2; \
+	  echo "fuzz: '$(FUZZ_CC) -fsanitize=fuzzer' does not work; run 'make deps-all', or:" >&2; \
 	  echo "  sudo apt-get install clang libclang-rt-dev    (Debian 12; libclang-rt-14-dev)" >&2; \
 	  exit 1; \
 	fi

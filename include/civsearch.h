@@ -178,10 +178,14 @@ typedef struct cs_index_options {
                                under other analysis rules or in another format
                                version); the old documents disappear at the
                                first commit */
+    size_t   max_file_mb;   /* (version 2) text indexed per file, in MB; 0 = 64.  A
+                               longer file's first max_file_mb MB are indexed,
+                               cut at a UTF-8 boundary, with a warning */
 } cs_index_options;
 
-#define CS_INDEX_OPTIONS_VERSION 1
-#define CS_INDEX_OPTIONS_INIT {CS_INDEX_OPTIONS_VERSION, 0, 0, 0, 1, 0}
+/* Version 1 (without max_file_mb) is still accepted. */
+#define CS_INDEX_OPTIONS_VERSION 2
+#define CS_INDEX_OPTIONS_INIT {CS_INDEX_OPTIONS_VERSION, 0, 0, 0, 1, 0, 0}
 
 /* Opens the index in dir for writing (opts may be NULL: the defaults).
  * On any failure but CS_ENOMEM, *out is still set to a handle that holds
@@ -207,7 +211,9 @@ CS_API int cs_index_add_text(cs_index *ix, const char *path, const char *text, s
                              int64_t mtime_ns);
 
 /* Called once per file by cs_index_add_files, in the order given.  msg
- * (borrowed for the call) says why a file was skipped; bytes is its size.
+ * (borrowed for the call) says why a file was skipped, or for an indexed
+ * one is a warning (only its first max_file_mb MB were indexed), else "";
+ * bytes is its size.
  * Return nonzero to stop. */
 typedef int (*cs_add_fn)(void *ud, const char *path, int status, const char *msg,
                          uint64_t bytes);
@@ -221,7 +227,8 @@ CS_API int cs_index_add_files(cs_index *ix, const char *const *paths, size_t n, 
                               void *ud);
 /* Single-file form of cs_index_add_files; *status (may be NULL) gets the
  * cs_add_status, and for CS_ADD_SKIPPED the return value is CS_EIO,
- * CS_EBINARY or CS_EUTF8. */
+ * CS_EBINARY or CS_EUTF8.  For a file indexed in part (max_file_mb) it
+ * returns 0 and cs_index_errmsg() holds the warning. */
 CS_API int cs_index_add_file(cs_index *ix, const char *path, int *status);
 
 /* Drops document path: 0 or CS_ENOTFOUND. */
@@ -296,10 +303,19 @@ typedef struct cs_search_options {
     size_t   offset;            /* hits to skip first */
     unsigned flags;             /* CS_SEARCH_* */
     size_t   snippet_tokens;    /* snippet window; 0 = 30 */
+    /* Version 2: the query's budget (docs/query-language.md, "Budget").
+     * Going over either fails the search with CS_ELIMIT and a message
+     * saying which, never a bigger process. */
+    size_t   memory_mb;         /* the evaluator's memory for this search (word
+                                   lists, cursors, per-document arrays); 0 = 256 */
+    size_t   max_expansion;     /* words that all prefixes of the query stand
+                                   for, summed over segments; 0 = 1,000,000 */
 } cs_search_options;
 
-#define CS_SEARCH_OPTIONS_VERSION 1
-#define CS_SEARCH_OPTIONS_INIT {CS_SEARCH_OPTIONS_VERSION, 10, 0, 0, 0}
+/* A version-1 struct (without memory_mb and max_expansion) is still
+ * accepted: the fields it lacks take their defaults. */
+#define CS_SEARCH_OPTIONS_VERSION 2
+#define CS_SEARCH_OPTIONS_INIT {CS_SEARCH_OPTIONS_VERSION, 10, 0, 0, 0, 0, 0}
 
 typedef struct cs_results cs_results;
 
@@ -318,7 +334,12 @@ typedef struct cs_hit {
 /* Runs query (UTF-8, len bytes) on the reader's snapshot (opts may be NULL:
  * the defaults).  *out is owned by the caller, free with cs_results_free();
  * it is set even on failure (but CS_ENOMEM) and then holds the message and,
- * for CS_EQUERY, the column.  Several threads may search one reader at once. */
+ * for CS_EQUERY, the column.  Several threads may search one reader at once.
+ *
+ * CS_ELIMIT: the query needs more than its budget: opts.memory_mb,
+ * opts.max_expansion, or a prefix of more than 4,096 words inside NEAR or
+ * a phrase (which read every word's positions); the column names the
+ * item to blame when there is one. */
 CS_API int cs_search(cs_reader *r, const char *query, size_t len, const cs_search_options *opts,
                      cs_results **out);
 CS_API void cs_results_free(cs_results *res);
@@ -339,8 +360,9 @@ CS_API int cs_results_total_is_exact(const cs_results *res);
 CS_API size_t cs_results_count(const cs_results *res);
 /* Hit i (0-based, in rank order): 0, or CS_EINVAL past the end. */
 CS_API int cs_results_hit(const cs_results *res, size_t i, cs_hit *out);
-/* Why the search failed ("" when it did not), and for CS_EQUERY the
- * 1-based column (in characters) of the problem, else 0. */
+/* Why the search failed ("" when it did not), and for CS_EQUERY (and
+ * CS_ELIMIT when one item is to blame) the 1-based column (in characters)
+ * of the problem, else 0. */
 CS_API const char *cs_results_errmsg(const cs_results *res);
 CS_API size_t cs_results_error_column(const cs_results *res);
 

@@ -1,54 +1,110 @@
 #!/bin/sh
-# deps.sh — make sure the build dependencies are installed, then print the
-# compiler and linker flags for them as make variables (to stdout).
+# deps.sh — the Debian packages this project needs, in three sets, each with
+# the probe that says whether it works (a package name alone would not: a
+# pkg-config file or a header can be missing from an installed system):
 #
-#   libutf8proc-dev  (found with pkg-config: libutf8proc)
-#   check            (found with pkg-config: check; unit tests only)
-#   libstemmer-dev   (no .pc file: found by compiling a header probe)
-#   pkg-config
+#   build  libutf8proc-dev libstemmer-dev pkg-config   make, make all, make install
+#   test   build + check python3                       make deps, make demo, make check
+#          (check: the unit suites; python3: the CLI tests read --json with it)
+#   all    test + valgrind clang libclang-rt-dev       make deps-all, make check-all,
+#                                                      check-valgrind, fuzz
 #
-# When something is missing it installs the Debian packages with apt-get, as
-# root or through a password-less sudo; otherwise it prints the exact command
-# and stops with status 1.  Called by the Makefile; safe to run by hand.
+#   sh scripts/deps.sh                probe the build set and print its compiler and
+#                                     linker flags as make variables (stdout).  When
+#                                     something is missing it says what, and how to
+#                                     install it, and exits 1: it never installs.
+#   sh scripts/deps.sh --install SET  first install what SET lacks: with apt-get as
+#                                     root or through a password-less sudo, without
+#                                     reading stdin (CI); otherwise it prints the exact
+#                                     apt-get command and exits 1.  Then as above.
+#
+# The Makefile runs it to make build/deps.mk; `make deps` (the README's
+# commands run it) is the step that installs.
 set -u
-PKGS="libstemmer-dev libutf8proc-dev check pkg-config"
 CC=${CC:-cc}
+FUZZ_CC=${FUZZ_CC:-clang}
 
-missing() {
-    command -v pkg-config >/dev/null 2>&1 || return 0
-    pkg-config --exists libutf8proc || return 0
-    pkg-config --exists check || return 0
+# lacking SET: the packages of SET whose probe fails, on one line
+lacking() {
+    out= pc=
+    pkg-config --version >/dev/null 2>&1 && pc=1 || out="$out pkg-config"
+    { [ -n "$pc" ] && pkg-config --exists libutf8proc; } || out="$out libutf8proc-dev"
     printf '#include <libstemmer.h>\nint main(void){return 0;}\n' |
-        $CC -x c -o /dev/null - -lstemmer >/dev/null 2>&1 || return 0
-    return 1
+        $CC -x c -o /dev/null - -lstemmer >/dev/null 2>&1 || out="$out libstemmer-dev"
+    if [ "$1" != build ]; then
+        { [ -n "$pc" ] && pkg-config --exists check; } || out="$out check"
+        python3 -c 'import json' >/dev/null 2>&1 || out="$out python3"
+    fi
+    if [ "$1" = all ]; then
+        command -v valgrind >/dev/null 2>&1 || out="$out valgrind"
+        fuzz_ok || out="$out clang libclang-rt-dev"
+    fi
+    echo $out
 }
 
-if missing; then
+# clang with its libFuzzer, ASan and UBSan runtimes (fuzz/fuzz.mk)
+fuzz_ok() {
+    d=$(mktemp -d) || return 1
+    printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
+        'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
+        'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' \
+        > "$d/f.c"
+    $FUZZ_CC -fsanitize=fuzzer,address,undefined -o "$d/f" "$d/f.c" >/dev/null 2>&1
+    r=$?
+    rm -rf "$d"
+    return $r
+}
+
+install_set() { # install_set SET
+    pkgs=$(lacking "$1")
+    [ -n "$pkgs" ] || return 0
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "deps.sh: missing: $pkgs (Debian package names; no apt-get here)" >&2
+        return 1
+    fi
     if [ "$(id -u)" = 0 ]; then SUDO=
     elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"
     else
-        echo "deps.sh: missing build dependencies; install them with:" >&2
-        echo "    sudo apt-get install $PKGS" >&2
-        exit 1
+        echo "deps.sh: missing: $pkgs; not root and no password-less sudo, so install them with:" >&2
+        echo "    sudo apt-get install $pkgs" >&2
+        return 1
     fi
-    echo "deps.sh: installing $PKGS" >&2
+    echo "deps.sh: ${SUDO:+$SUDO }apt-get install -y $pkgs" >&2
     export DEBIAN_FRONTEND=noninteractive
     # A fresh machine may have empty package lists: update once if the
     # first attempt fails.
-    if ! $SUDO apt-get install -y -q $PKGS </dev/null >&2; then
+    if ! $SUDO apt-get install -y -q --no-install-recommends $pkgs </dev/null >&2; then
         $SUDO apt-get update -q </dev/null >&2 &&
-            $SUDO apt-get install -y -q $PKGS </dev/null >&2 || {
-            echo "deps.sh: apt-get failed; install by hand: apt-get install $PKGS" >&2
-            exit 1
+            $SUDO apt-get install -y -q --no-install-recommends $pkgs </dev/null >&2 || {
+            echo "deps.sh: apt-get failed; install by hand: apt-get install $pkgs" >&2
+            return 1
         }
     fi
-    if missing; then
-        echo "deps.sh: dependencies still missing after apt-get ($PKGS)" >&2
-        exit 1
+    still=$(lacking "$1")
+    if [ -n "$still" ]; then
+        echo "deps.sh: still missing after apt-get: $still" >&2
+        return 1
     fi
-fi
+}
 
+case ${1:-} in
+--install)
+    case ${2:-} in build|test|all) ;; *) echo "usage: deps.sh [--install build|test|all]" >&2; exit 2 ;; esac
+    install_set "$2" || exit 1 ;;
+"") ;;
+*) echo "usage: deps.sh [--install build|test|all]" >&2; exit 2 ;;
+esac
+
+pkgs=$(lacking build)
+if [ -n "$pkgs" ]; then
+    echo "deps.sh: missing build dependencies: $pkgs" >&2
+    echo "deps.sh: run 'make deps' (installs them), or: sudo apt-get install $pkgs" >&2
+    exit 1
+fi
 echo "DEPS_CFLAGS := $(pkg-config --cflags libutf8proc)"
 echo "DEPS_LIBS := $(pkg-config --libs libutf8proc) -lstemmer -lpthread -lm"
-echo "CHECK_CFLAGS := $(pkg-config --cflags check)"
-echo "CHECK_LIBS := $(pkg-config --libs check)"
+# check is a test dependency: without it only the unit suites cannot build
+if pkg-config --exists check; then
+    echo "CHECK_CFLAGS := $(pkg-config --cflags check)"
+    echo "CHECK_LIBS := $(pkg-config --libs check)"
+fi

@@ -16,11 +16,13 @@ static Suite *(*const suites[])(void) = {
     segment_suite,
     search_suite,
     index_suite,
+    ixdir_suite,
     query_parse_suite,
     fuzz_regress_suite,
     concurrency_suite,
     iofault_suite,
     topk_suite,
+    escape_suite,
 };
 
 int main(void) {

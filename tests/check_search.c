@@ -1113,6 +1113,157 @@ START_TEST(corpus_russian) {
 }
 END_TEST
 
+/* ---- the query's budget ------------------------------------------------------------------ */
+
+/* An index where zq* stands for 5,000 words (over the 4,096 a prefix may
+ * stand for inside NEAR or a phrase), zqb* for 200 and zr* for 100: ten
+ * documents of 500 zq-words and 10 zr-words each. */
+static char *budget_dir;
+static cs_reader *B;
+
+/* pre followed by i written in base 25 with the letters b..z, lowest first */
+static void budget_word(char *out, const char *pre, unsigned i) {
+    size_t k = (size_t)sprintf(out, "%s", pre);
+    do {
+        out[k++] = (char)('b' + i % 25);
+        i /= 25;
+    } while (i);
+    out[k] = '\0';
+}
+
+static void budget_setup(void) {
+    budget_dir = cs_test_tmpdir("searchtest");
+    cs_index *ix = writer(budget_dir);
+    static char text[8192];
+    for (unsigned d = 0; d < 10; d++) {
+        size_t k = 0;
+        for (unsigned i = 0; i < 500; i++) {
+            budget_word(text + k, "zq", 30 + d * 500 + i);
+            k += strlen(text + k);
+            text[k++] = ' ';
+            if (i % 50 == 0) {
+                budget_word(text + k, "zr", 30 + d * 10 + i / 50);
+                k += strlen(text + k);
+                text[k++] = ' ';
+            }
+        }
+        text[k] = '\0';
+        char path[16];
+        snprintf(path, sizeof path, "d%u", d);
+        add(ix, path, text);
+    }
+    commit(ix);
+    cs_index_close(ix);
+    B = reader(budget_dir);
+}
+
+static void budget_teardown(void) {
+    cs_reader_close(B);
+    B = NULL;
+    cs_test_tmpdir_free(budget_dir);
+    budget_dir = NULL;
+}
+
+/* Runs q with the budget's options; returns the code, *col the error column
+ * and msg (cap bytes) the message. */
+static int budget_run(const char *q, size_t memory_mb, size_t max_expansion, unsigned version,
+                      size_t *total, size_t *col, char *msg, size_t cap) {
+    cs_search_options o = CS_SEARCH_OPTIONS_INIT;
+    o.version = version;
+    o.limit = 3;
+    o.memory_mb = memory_mb;
+    o.max_expansion = max_expansion;
+    cs_results *res = NULL;
+    int rc = cs_search(B, q, strlen(q), &o, &res);
+    ck_assert_ptr_nonnull(res);
+    if (total) *total = cs_results_total(res);
+    if (col) *col = cs_results_error_column(res);
+    if (msg) snprintf(msg, cap, "%s", cs_results_errmsg(res));
+    cs_results_free(res);
+    return rc;
+}
+
+START_TEST(budget_prefix_in_near_or_phrase) {
+    size_t total, col;
+    char msg[512];
+    /* the premise: zq* alone stands for 5,000 words and finds every document */
+    ck_assert_int_eq(budget_run("zq*", 0, 0, CS_SEARCH_OPTIONS_VERSION, &total, NULL, NULL, 0), 0);
+    ck_assert_uint_eq(total, 10);
+    /* inside NEAR or a phrase it would need a cursor per term: refused */
+    ck_assert_int_eq(budget_run("zq* NEAR/1 zq*", 0, 0, CS_SEARCH_OPTIONS_VERSION, NULL, &col,
+                                msg, sizeof msg), CS_ELIMIT);
+    ck_assert_uint_eq(col, 1);
+    ck_assert_msg(strstr(msg, "zq* stands for 5000 words") && strstr(msg, "at most 4096"), "%s", msg);
+    ck_assert_int_eq(budget_run("zrb NEAR zq*", 0, 0, CS_SEARCH_OPTIONS_VERSION, NULL, &col,
+                                msg, sizeof msg), CS_ELIMIT);
+    ck_assert_uint_eq(col, 10);
+    ck_assert_int_eq(budget_run("zrb-zq*", 0, 0, CS_SEARCH_OPTIONS_VERSION, NULL, &col, msg,
+                                sizeof msg), CS_ELIMIT);
+    ck_assert_uint_eq(col, 5);
+    ck_assert_int_eq(budget_run("zr* NEAR/1 zq*", 0, 0, CS_SEARCH_OPTIONS_VERSION, NULL, &col,
+                                msg, sizeof msg), CS_ELIMIT);
+    ck_assert_uint_eq(col, 12);
+    /* smaller prefixes still work there; in an AND the big one is one
+     * merged list (no proximity boost from it) */
+    ck_assert_int_eq(budget_run("zqb* NEAR/600 zr*", 0, 0, CS_SEARCH_OPTIONS_VERSION, &total,
+                                NULL, NULL, 0), 0);
+    ck_assert_uint_eq(total, 10);
+    ck_assert_int_eq(budget_run("zq* zr*", 0, 0, CS_SEARCH_OPTIONS_VERSION, &total, NULL, NULL, 0),
+                     0);
+    ck_assert_uint_eq(total, 10);
+}
+END_TEST
+
+START_TEST(budget_expansion_cap) {
+    size_t total, col;
+    char msg[512];
+    ck_assert_int_eq(budget_run("zq* OR zr*", 0, 5100, CS_SEARCH_OPTIONS_VERSION, &total, NULL,
+                                NULL, 0), 0);
+    ck_assert_uint_eq(total, 10);
+    ck_assert_int_eq(budget_run("zq* OR zr*", 0, 5099, CS_SEARCH_OPTIONS_VERSION, NULL, &col, msg,
+                                sizeof msg), CS_ELIMIT);
+    ck_assert_uint_eq(col, 8);
+    ck_assert_msg(strstr(msg, "more than 5099 words") && strstr(msg, "zr* passing it"), "%s", msg);
+    /* the default, 1,000,000: 200 times zq* fits, 201 do not */
+    char q[2048];
+    size_t k = (size_t)sprintf(q, "zq*");
+    for (int i = 1; i < 200; i++) k += (size_t)sprintf(q + k, " OR zq*");
+    ck_assert_int_eq(budget_run(q, 0, 0, CS_SEARCH_OPTIONS_VERSION, &total, NULL, NULL, 0), 0);
+    ck_assert_uint_eq(total, 10);
+    k += (size_t)sprintf(q + k, " OR zq*");
+    ck_assert_int_eq(budget_run(q, 0, 0, CS_SEARCH_OPTIONS_VERSION, NULL, &col, msg, sizeof msg),
+                     CS_ELIMIT);
+    ck_assert_uint_eq(col, k - 2);
+    ck_assert_msg(strstr(msg, "more than 1000000 words"), "%s", msg);
+}
+END_TEST
+
+START_TEST(budget_memory) {
+    size_t total, col;
+    char msg[512];
+    /* zq*'s 5,000 words take about half a megabyte: three do not fit in 1 MB */
+    ck_assert_int_eq(budget_run("zq*", 1, 0, CS_SEARCH_OPTIONS_VERSION, &total, NULL, NULL, 0), 0);
+    ck_assert_uint_eq(total, 10);
+    ck_assert_int_eq(budget_run("zq* OR zq* OR zq*", 1, 0, CS_SEARCH_OPTIONS_VERSION, NULL, &col,
+                                msg, sizeof msg), CS_ELIMIT);
+    ck_assert_msg(strstr(msg, "query needs more than 1 MB of memory"), "%s", msg);
+    ck_assert_int_eq(budget_run("zq* OR zq* OR zq*", 2, 0, CS_SEARCH_OPTIONS_VERSION, &total, NULL,
+                                NULL, 0), 0);
+    ck_assert_uint_eq(total, 10);
+    /* over the budget while building the iterators: a cursor per term of
+     * each prefix that NEAR reads positions of (3 x 400 of about 1.3 KB) */
+    const char *q = "(zqb* NEAR/600 zqc*) (zqd* NEAR/600 zqe*) (zqf* NEAR/600 zqg*)";
+    ck_assert_int_eq(budget_run(q, 0, 0, CS_SEARCH_OPTIONS_VERSION, &total, NULL, NULL, 0), 0);
+    ck_assert_uint_eq(total, 10);
+    ck_assert_int_eq(budget_run(q, 1, 0, CS_SEARCH_OPTIONS_VERSION, NULL, NULL, msg, sizeof msg),
+                     CS_ELIMIT);
+    ck_assert_msg(strstr(msg, "query needs more than 1 MB of memory"), "%s", msg);
+    /* a version-1 struct has no memory_mb: whatever follows it is not read */
+    ck_assert_int_eq(budget_run("zq* OR zq* OR zq*", 1, 1, 1, &total, NULL, NULL, 0), 0);
+    ck_assert_uint_eq(total, 10);
+}
+END_TEST
+
 /* ---- the suite --------------------------------------------------------------------------- */
 
 Suite *search_suite(void) {
@@ -1156,6 +1307,13 @@ Suite *search_suite(void) {
     tcase_add_unchecked_fixture(tc, corpus_setup, corpus_teardown);
     tcase_add_test(tc, corpus_civic_space);
     tcase_add_test(tc, corpus_russian);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("budget");
+    tcase_add_unchecked_fixture(tc, budget_setup, budget_teardown);
+    tcase_add_test(tc, budget_prefix_in_near_or_phrase);
+    tcase_add_test(tc, budget_expansion_cap);
+    tcase_add_test(tc, budget_memory);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -13,10 +13,12 @@ Suite *names_suite(void);
 Suite *segment_suite(void);
 Suite *search_suite(void);
 Suite *index_suite(void);
+Suite *ixdir_suite(void);
 Suite *query_parse_suite(void);
 Suite *fuzz_regress_suite(void);
 Suite *concurrency_suite(void);
 Suite *iofault_suite(void);
 Suite *topk_suite(void);
+Suite *escape_suite(void);
 
 #endif

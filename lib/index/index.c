@@ -40,6 +40,13 @@ struct cs_index {
     cs_manifest man;            /* last commit + flushed, uncommitted segments */
     uint32_t ncommitted;        /* man.segs[0..ncommitted) are in the manifest on disk */
     uint64_t tried_gen;         /* highest generation a commit attempt used */
+    uint64_t open_gen_max;      /* highest generation in the directory at open */
+    /* the journal in LOCK: segment ids and generations a writer began to
+     * write, so that the partial files of a killed writer are known as
+     * ours without a trailer (see "stale files") */
+    uint64_t *jnl;              /* id | JNL_GEN for a generation */
+    uint32_t njnl, cap_jnl;
+    int opened;                 /* index_open succeeded: close may clean up */
     int dirty;
     /* path map */
     cs_buf paths;
@@ -175,7 +182,7 @@ static int mkdir_p(const char *dir, cs_err *err) {
         if (buf[i] != '/' && buf[i] != '\0') continue;
         char c = buf[i];
         buf[i] = '\0';
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST) return cs__err_sys(err, errno, "%s", buf);
+        if (mkdir(buf, 0700) < 0 && errno != EEXIST) return cs__err_sys(err, errno, "%s", buf);
         buf[i] = c;
     }
     return 0;
@@ -184,8 +191,8 @@ static int mkdir_p(const char *dir, cs_err *err) {
 static int take_lock(cs_index *ix) {
     char path[4096];
     cs__path(path, sizeof path, ix->dir, "LOCK");
-    ix->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (ix->lockfd < 0) return cs__err_sys(&ix->err, errno, "%s", path);
+    ix->lockfd = cs__open_lock(path, &ix->err);
+    if (ix->lockfd < 0) return ix->lockfd;
     int op = LOCK_EX | (ix->opts.wait ? 0 : LOCK_NB);
     while (flock(ix->lockfd, op) < 0) {
         if (errno == EINTR) continue;
@@ -197,65 +204,260 @@ static int take_lock(cs_index *ix) {
     return 0;
 }
 
-/* Is name one of ours that the current manifest does not reference? */
-static int is_stale(const cs_index *ix, const char *name) {
-    unsigned id;
-    unsigned long long gen;
-    char kind[16];
-    if (sscanf(name, CS_MANIFEST_PREFIX "%llu", &gen) == 1) return gen != ix->man.gen;
-    if (!strcmp(name, "CURRENT.tmp")) return 1;
-    if (sscanf(name, "s%8x.%llu.de%1[l]", &id, &gen, kind) == 3) {
-        for (uint32_t i = 0; i < ix->man.nsegs; i++)
-            if (ix->man.segs[i].id == id) return ix->man.segs[i].del_gen != gen;
-        return 1;
+/* ---- the journal ----------------------------------------------------------------
+ *
+ * LOCK holds one line per segment ("s<id>\n") and commit generation
+ * ("g<gen>\n") this writer began to write; it is emptied when the files
+ * they name are either committed or removed.  Best effort: a lost line
+ * costs only the space of a killed writer's partial files. */
+
+#define JNL_GEN (1ull << 63)
+
+static void jnl_remember(cs_index *ix, uint64_t v) {
+    if (ix->njnl == ix->cap_jnl) {
+        uint32_t cap = ix->cap_jnl ? ix->cap_jnl * 2 : 16;
+        uint64_t *n = cs__realloc(ix->jnl, cap * sizeof *n);
+        if (!n) return;
+        ix->jnl = n;
+        ix->cap_jnl = cap;
     }
-    if (sscanf(name, "s%8x.%15s", &id, kind) == 2 && strlen(name) > 10 && name[9] == '.') {
-        for (uint32_t i = 0; i < ix->man.nsegs; i++)
-            if (ix->man.segs[i].id == id) return 0;
-        return 1;
+    ix->jnl[ix->njnl++] = v;
+}
+
+/* Notes that segment id (or generation gen, with JNL_GEN) is being written. */
+static void jnl_add(cs_index *ix, uint64_t v) {
+    char line[32];
+    int n = v & JNL_GEN ? snprintf(line, sizeof line, "g%llu\n", (unsigned long long)(v & ~JNL_GEN))
+                        : snprintf(line, sizeof line, "s%08x\n", (unsigned)v);
+    jnl_remember(ix, v);
+    if (lseek(ix->lockfd, 0, SEEK_END) >= 0 && write(ix->lockfd, line, (size_t)n) != n) {
+        /* the line is lost: see above */
+    }
+}
+
+/* Reads a killed writer's journal (after the lock is taken). */
+static void jnl_load(cs_index *ix) {
+    char buf[1 << 16];
+    ssize_t n = pread(ix->lockfd, buf, sizeof buf - 1, 0);
+    if (n <= 0) return;
+    buf[n] = '\0';
+    for (char *p = buf, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+        *nl = '\0';
+        cs_fname f;
+        char name[40];
+        snprintf(name, sizeof name, "%s.dict", p + (*p == 's' ? 0 : 1));
+        if (*p == 's' && cs__fname_parse(&f, name) == CS_FN_SEG) jnl_remember(ix, f.id);
+        snprintf(name, sizeof name, CS_MANIFEST_PREFIX "%s", p + 1);
+        if (*p == 'g' && cs__fname_parse(&f, name) == CS_FN_MANIFEST)
+            jnl_remember(ix, f.gen | JNL_GEN);
+    }
+}
+
+static void jnl_clear(cs_index *ix) {
+    ix->njnl = 0;
+    if (ftruncate(ix->lockfd, 0) < 0) { /* best effort */
+    }
+}
+
+/* Did a writer begin the file f?  (CURRENT.tmp: if it began any commit.) */
+static int jnl_has(const cs_index *ix, const cs_fname *f) {
+    for (uint32_t i = 0; i < ix->njnl; i++) {
+        uint64_t v = ix->jnl[i];
+        if (v & JNL_GEN ? ((f->kind == CS_FN_MANIFEST || f->kind == CS_FN_DEL) &&
+                           f->gen == (v & ~JNL_GEN)) || f->kind == CS_FN_CURRENT_TMP
+                        : f->kind == CS_FN_SEG && f->id == v)
+            return 1;
     }
     return 0;
 }
 
-/* Removes files of failed commits and of merged-away segments.  Readers
- * that still map them keep their data (POSIX unlink semantics). */
-static void remove_stale(cs_index *ix) {
-    DIR *d = opendir(ix->dir);
-    if (!d) return;
-    struct dirent *de;
+/* ---- stale files --------------------------------------------------------------
+ *
+ * A writer removes the files of failed commits and of merged-away segments:
+ * files of our grammar (names.c) that neither the manifest CURRENT names nor
+ * a rolled-back manifest names.  A manifest newer than CURRENT is either an
+ * interrupted commit (CURRENT.tmp names it, or this writer made it) and is
+ * removed, or the commit an older CURRENT was copied back over: that one is
+ * renamed MANIFEST-<gen>.rolled-back and kept, with every file it names, until
+ * the user removes it (docs/commit.md). */
+
+/* The manifests whose files stay. */
+typedef struct keepset {
+    cs_manifest *m;
+    uint32_t n;
+    int all;                    /* one could not be read: keep every segment */
+} keepset;
+
+static void keep_add(keepset *k, const char *dir, const char *name, uint64_t gen) {
+    cs_manifest *m = cs__realloc(k->m, (k->n + 1) * sizeof *m);
+    cs_err e = {{0}};
+    if (!m) {
+        k->all = 1;
+        return;
+    }
+    k->m = m;
+    memset(&m[k->n], 0, sizeof *m);
+    if (cs__manifest_read(&m[k->n], dir, name, gen, &e)) {
+        cs__manifest_clear(&m[k->n]);
+        k->all = 1;
+        return;
+    }
+    k->n++;
+}
+
+static int keep_has(const keepset *k, const cs_fname *f) {
+    if (k->all) return 1;
+    for (uint32_t i = 0; i < k->n; i++)
+        for (uint32_t j = 0; j < k->m[i].nsegs; j++) {
+            const cs_segref *r = &k->m[i].segs[j];
+            if (r->id == f->id && (f->kind == CS_FN_SEG || r->del_gen == f->gen)) return 1;
+        }
+    return 0;
+}
+
+static void keep_free(keepset *k) {
+    for (uint32_t i = 0; i < k->n; i++) cs__manifest_clear(&k->m[i]);
+    cs__free(k->m);
+}
+
+/* The generation CURRENT.tmp names, 0 if none. */
+static uint64_t current_tmp_gen(const char *dir) {
     char path[4096];
+    cs_buf b = {0};
+    cs_err e = {{0}};
+    cs_fname f = {0};
+    cs__path(path, sizeof path, dir, "CURRENT.tmp");
+    if (!cs__read_file(path, &b, 64, &e) && b.len > 1 && b.data[b.len - 1] == '\n') {
+        b.data[b.len - 1] = '\0';
+        if (cs__fname_parse(&f, (const char *)b.data) != CS_FN_MANIFEST) f.gen = 0;
+    }
+    cs_buf_free(&b);
+    return f.gen;
+}
+
+/* Is MANIFEST-<gen>, newer than CURRENT, an interrupted commit? */
+static int interrupted(const cs_index *ix, uint64_t gen, uint64_t tmp_gen) {
+    cs_fname f = {.kind = CS_FN_MANIFEST, .gen = gen};
+    return gen > ix->open_gen_max || gen == tmp_gen || jnl_has(ix, &f);
+}
+
+/* Renames the manifests a rollback left newer than CURRENT and collects
+ * the manifests whose files stay. */
+static void keep_collect(cs_index *ix, uint64_t cur, keepset *k) {
+    uint64_t tmp_gen = current_tmp_gen(ix->dir);
+    char name[64], from[4096], to[4096];
+    int renamed = 0;
+    DIR *d = opendir(ix->dir);
+    if (!d) {
+        k->all = 1;
+        return;
+    }
+    struct dirent *de;
     while ((de = readdir(d))) {
-        if (de->d_name[0] == '.' || !is_stale(ix, de->d_name)) continue;
+        cs_fname f;
+        int kind = cs__fname_parse(&f, de->d_name);
+        if (kind == CS_FN_ROLLED_BACK) keep_add(k, ix->dir, de->d_name, f.gen);
+        if (kind != CS_FN_MANIFEST || f.gen <= cur || interrupted(ix, f.gen, tmp_gen)) continue;
+        cs__fname_rolled_back(name, sizeof name, f.gen);
+        cs__path(from, sizeof from, ix->dir, "%s", de->d_name);
+        cs__path(to, sizeof to, ix->dir, "%s", name);
+        if (!cs__fname_ours(ix->dir, de->d_name, &f, jnl_has(ix, &f))) continue; /* not ours */
+        if (rename(from, to) < 0) {
+            k->all = 1; /* it stays a MANIFEST-<gen>: its files stay too */
+            continue;
+        }
+        renamed = 1;
+        keep_add(k, ix->dir, name, f.gen);
+    }
+    closedir(d);
+    cs_err e = {{0}};
+    if (renamed) cs__fsync_dir(ix->dir, &e);
+}
+
+static int is_stale(const cs_fname *f, uint64_t cur, const keepset *k) {
+    switch (f->kind) {
+    case CS_FN_CURRENT_TMP: return 1; /* no commit is between its steps 3 and 5 */
+    case CS_FN_MANIFEST:
+        /* newer ones left here are interrupted commits (keep_collect) */
+        return f->gen < cur || (f->gen > cur && !k->all);
+    case CS_FN_SEG:
+    case CS_FN_DEL: return !keep_has(k, f);
+    default: return 0;
+    }
+}
+
+/* Removes stale files.  Readers that still map them keep their data (POSIX
+ * unlink semantics).  CURRENT is read again from the disk: the writer's
+ * own view may be of a commit that failed after its rename.  Nothing is
+ * removed when CURRENT or its manifest cannot be read. */
+static void remove_stale(cs_index *ix) {
+    cs_err e = {{0}};
+    uint64_t cur = 0;
+    int rc = cs__current_read(ix->dir, &cur, &e);
+    if (rc && rc != CS_ENOTFOUND) return;
+    keepset k = {0};
+    if (cur) {
+        char name[64];
+        snprintf(name, sizeof name, CS_MANIFEST_PREFIX "%llu", (unsigned long long)cur);
+        keep_add(&k, ix->dir, name, cur);
+        if (k.all) { /* the live manifest unreadable: tell nothing from it */
+            keep_free(&k);
+            return;
+        }
+    }
+    keep_collect(ix, cur, &k);
+    DIR *d = opendir(ix->dir);
+    char path[4096];
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        cs_fname f;
+        cs__fname_parse(&f, de->d_name);
+        if (!is_stale(&f, cur, &k) || !cs__fname_ours(ix->dir, de->d_name, &f, jnl_has(ix, &f)))
+            continue;
         cs__path(path, sizeof path, ix->dir, "%s", de->d_name);
         unlink(path);
     }
-    closedir(d);
+    if (d) closedir(d);
+    keep_free(&k);
+    jnl_clear(ix); /* whatever it named is committed or gone now */
 }
 
-/* --rebuild of an index that another format version wrote: its manifest
- * cannot be read, so the new one continues CURRENT's generation and
- * numbers segments after every segment file present.  The old files stay
- * until the first commit makes them stale, as in any rebuild: until then
- * CURRENT still names the old index. */
+/* The highest generation and segment id named in the directory, so that
+ * no file present is ever overwritten by a new one. */
+static void scan_names(cs_index *ix, uint32_t *max_id) {
+    uint64_t cur = 0;
+    cs_err e = {{0}};
+    cs__current_read(ix->dir, &cur, &e);
+    ix->open_gen_max = CS_MAX(cur, current_tmp_gen(ix->dir));
+    *max_id = 0;
+    DIR *d = opendir(ix->dir);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        cs_fname f;
+        int kind = cs__fname_parse(&f, de->d_name);
+        if (kind == CS_FN_MANIFEST || kind == CS_FN_ROLLED_BACK || kind == CS_FN_DEL)
+            ix->open_gen_max = CS_MAX(ix->open_gen_max, f.gen);
+        if (kind == CS_FN_SEG || kind == CS_FN_DEL) *max_id = CS_MAX(*max_id, f.id);
+    }
+    if (d) closedir(d);
+    ix->tried_gen = ix->open_gen_max;
+}
+
+/* --rebuild of an index that another format version wrote, or of a damaged
+ * one: its manifest cannot be read, so the new one continues the highest
+ * generation that CURRENT or a manifest's name shows, and numbers segments
+ * after every segment file present (no new file takes an old one's name).
+ * The old files stay until the first commit makes them stale, as in any
+ * rebuild: until then CURRENT still names the old index. */
 static int renumber_foreign(cs_index *ix) {
     uint64_t gen;
-    cs__err_clear(&ix->err);
     int rc = cs__current_read(ix->dir, &gen, &ix->err);
-    if (rc) return rc;
-    uint32_t next = 1;
-    DIR *d = opendir(ix->dir);
-    if (!d) return cs__err_sys(&ix->err, errno, "%s", ix->dir);
-    struct dirent *de;
-    unsigned id;
-    while ((de = readdir(d)))
-        if (de->d_name[0] == 's' && strlen(de->d_name) > 10 && de->d_name[9] == '.' &&
-            sscanf(de->d_name, "s%8x.", &id) == 1 && id >= next)
-            next = id + 1;
-    closedir(d);
-    if (next == 0) return cs__err(&ix->err, CS_ELIMIT, "%s: segment numbers used up", ix->dir);
+    if (rc == CS_ECORRUPT) gen = 0; /* generations follow every name present */
+    else if (rc) return rc;
+    cs__err_clear(&ix->err);
     cs__manifest_clear(&ix->man);
     ix->man.gen = gen;
-    ix->man.next_seg = next;
+    ix->man.next_seg = 1; /* raised past every file present by index_open */
     snprintf(ix->man.analysis, sizeof ix->man.analysis, "%s", cs_analysis_version());
     ix->dirty = 1;
     return cs__ixid_new(&ix->man.ixid, &ix->err);  /* a new index, not the old one */
@@ -272,8 +474,12 @@ static int index_open(cs_index *ix, const char *dir) {
     } else if (!S_ISDIR(st.st_mode)) {
         return cs__err(&ix->err, CS_EINVAL, "%s: not a directory", dir);
     }
-    int rc = take_lock(ix);
+    int rc = cs__dir_claim(dir, &ix->err);
+    if (!rc) rc = take_lock(ix);
     if (rc) return rc;
+    uint32_t max_id;
+    jnl_load(ix);
+    scan_names(ix, &max_id);
     rc = cs__manifest_load(&ix->man, dir, &ix->err);
     int fresh = rc == CS_ENOTFOUND;
     if (fresh) { /* a new index (or one whose first commit never finished) */
@@ -282,12 +488,11 @@ static int index_open(cs_index *ix, const char *dir) {
         ix->man.next_seg = 1;
         snprintf(ix->man.analysis, sizeof ix->man.analysis, "%s", cs_analysis_version());
         rc = cs__ixid_new(&ix->man.ixid, &ix->err);
-    } else if (rc == CS_EVERSION && ix->opts.rebuild) {
+    } else if ((rc == CS_EVERSION || rc == CS_ECORRUPT) && ix->opts.rebuild) {
         rc = renumber_foreign(ix);
     } else if (!rc && ix->opts.rebuild) {
-        /* keep the generation and segment numbering so no name is reused;
-         * the old segments become stale at the first commit.  Files of
-         * failed commits go first: the new ones would reuse their names */
+        /* keep the generation; the old segments become stale at the
+         * first commit.  Files of failed commits go first */
         remove_stale(ix);
         for (uint32_t i = 0; i < ix->man.nsegs; i++) cs__free(ix->man.segs[i].del);
         ix->man.nsegs = 0;
@@ -299,12 +504,19 @@ static int index_open(cs_index *ix, const char *dir) {
                        "csearch index --rebuild PATH...",
                        dir, ix->man.analysis);
     }
-    if (!rc) rc = cs__manifest_open_segments(&ix->man, dir, &ix->err);
+    if (rc) return rc;
+    /* new segments are numbered after every segment file present */
+    if (max_id == UINT32_MAX)
+        return cs__err(&ix->err, CS_ELIMIT, "%s: segment numbers used up", dir);
+    ix->man.next_seg = CS_MAX(ix->man.next_seg, max_id + 1);
+    rc = cs__manifest_open_segments(&ix->man, dir, &ix->err);
     if (rc) return rc;
     ix->ncommitted = ix->man.nsegs;
     if (!ix->opts.rebuild || fresh) remove_stale(ix);
     if ((rc = cs_mem_new(&ix->mem)) || (rc = cs_analyzer_new(&ix->an))) return rc;
-    return map_rebuild(ix);
+    rc = map_rebuild(ix);
+    ix->opened = !rc;
+    return rc;
 }
 
 int cs_index_open(cs_index **out, const char *dir, const cs_index_options *opts) {
@@ -315,7 +527,11 @@ int cs_index_open(cs_index **out, const char *dir, const cs_index_options *opts)
     ix->lockfd = -1;
     cs_index_options def = CS_INDEX_OPTIONS_INIT;
     ix->opts = opts && opts->version == CS_INDEX_OPTIONS_VERSION ? *opts : def;
+    if (opts && opts->version == 1) /* before max_file_mb: its fields, the new one's default */
+        memcpy(&ix->opts, opts, offsetof(cs_index_options, max_file_mb));
     if (!ix->opts.memory_mb) ix->opts.memory_mb = 256;
+    if (!ix->opts.max_file_mb) ix->opts.max_file_mb = 64;
+    ix->opts.max_file_mb = CS_MIN(ix->opts.max_file_mb, (SIZE_MAX >> 21) - 1);
     int rc = index_open(ix, dir);
     if (rc == CS_ENOMEM && !ix->err.msg[0]) cs__err(&ix->err, rc, "out of memory");
     return rc;
@@ -323,14 +539,18 @@ int cs_index_open(cs_index **out, const char *dir, const cs_index_options *opts)
 
 void cs_index_close(cs_index *ix) {
     if (!ix) return;
-    /* Flushed but uncommitted segments stay on disk as stale files, which
-     * the next writer removes; closing the descriptor drops the lock. */
+    /* The files of this writer's failed commits and flushed but uncommitted
+     * segments go now, not at the next writer's open; closing the
+     * descriptor drops the lock. */
+    if (ix->opened && (ix->tried_gen > ix->open_gen_max || ix->man.nsegs > ix->ncommitted))
+        remove_stale(ix);
     cs__manifest_clear(&ix->man);
     if (ix->lockfd >= 0) close(ix->lockfd);
     cs_mem_free(ix->mem);
     cs__free(ix->memdel);
     cs_analyzer_free(ix->an);
     cs_docterms_free(&ix->dt);
+    cs__free(ix->jnl);
     cs_buf_free(&ix->paths);
     cs__free(ix->ents);
     cs__free(ix->slots);
@@ -347,6 +567,7 @@ static int flush_batch(cs_index *ix) {
     uint32_t n = cs_mem_ndocs(ix->mem);
     if (n == 0) return 0;
     uint32_t id = ix->man.next_seg++;
+    jnl_add(ix, id);
     int rc = cs_mem_flush(ix->mem, ix->dir, id, &ix->man.ixid, jobs_of(ix), &ix->err);
     if (rc) return rc;
     cs_segref r = {0};
@@ -424,7 +645,8 @@ static int64_t mtime_of(const struct stat *st) {
 /* What reading and analysing one file gave (filled by a worker or inline). */
 typedef struct job {
     int rc;                     /* 0, or the reason the file is skipped */
-    char msg[CS_ERRMSG_MAX];
+    char msg[CS_ERRMSG_MAX];    /* the reason, or with rc 0 a warning (text cut) */
+    size_t cap;                 /* bytes of text indexed at most (max_file_mb) */
     struct stat st;
     uint64_t hash;
     cs_buf text;
@@ -438,16 +660,23 @@ static int unchanged_stat(cs_index *ix, const char *path, const struct stat *st)
            e->mtime_ns == mtime_of(st);
 }
 
-/* Reads, hashes and analyses one file into j (thread-safe: touches only j
- * and the analyser a). */
+/* Reads (at most j->cap bytes: one big file must not blow the memory
+ * budget), hashes and analyses one file into j (thread-safe: touches only j
+ * and the analyser a).  A file that changes while read is read once more. */
 static void run_job(job *j, const char *path, const struct stat *st, cs_analyzer *a) {
     cs_err e = {{0}};
+    unsigned flags = 0;
     j->st = *st;
+    j->msg[0] = '\0';
     if (!j->text.data) { /* the last one was taken: exact size, not cs_buf's doubling */
-        j->text.data = cs__malloc((size_t)st->st_size + 1);
-        j->text.cap = j->text.data ? (size_t)st->st_size + 1 : 0;
+        size_t n = (size_t)CS_MIN((uint64_t)st->st_size, j->cap) + 1;
+        j->text.data = cs__malloc(n);
+        j->text.cap = j->text.data ? n : 0;
     }
-    j->rc = cs__read_file(path, &j->text, (size_t)j->st.st_size + (1u << 20), &e);
+    for (int tries = 0; tries < 2; tries++) {
+        j->rc = cs__read_doc(path, &j->text, j->cap, &j->st, &flags, &e);
+        if (!(flags & CS__READ_CHANGED)) break;
+    }
     if (j->rc) {
         if (j->rc == CS_ENOTFOUND) j->rc = CS_EIO;
         snprintf(j->msg, sizeof j->msg, "%s", e.msg);
@@ -457,7 +686,11 @@ static void run_job(job *j, const char *path, const struct stat *st, cs_analyzer
     j->hash = cs_hash64(text, j->text.len);
     j->rc = cs_docterms_analyze(&j->dt, a, text, j->text.len);
     if (j->rc == CS_EBINARY) snprintf(j->msg, sizeof j->msg, "%s: binary file (NUL byte)", path);
+    else if (j->rc == CS_ENOMEM) snprintf(j->msg, sizeof j->msg, "%s: out of memory", path);
     else if (j->rc) snprintf(j->msg, sizeof j->msg, "%s: %s", path, cs_analyzer_errmsg(a));
+    else if (flags & CS__READ_CUT)
+        snprintf(j->msg, sizeof j->msg, "%s: only the first %zu MB of %.1f MB indexed", path,
+                 j->cap >> 20, (double)j->st.st_size / (1 << 20));
 }
 
 /* The writer's side of a finished job: skip, unchanged (same content), or
@@ -474,8 +707,10 @@ static int apply_job(cs_index *ix, job *j, const char *path, int *status) {
         *status = CS_ADD_UNCHANGED;
         return 0;
     }
-    return add_analysed(ix, &j->dt, path, plen, (const char *)j->text.data, len,
-                        mtime_of(&j->st), j->hash, &j->text, status);
+    int rc = add_analysed(ix, &j->dt, path, plen, (const char *)j->text.data, len,
+                          mtime_of(&j->st), j->hash, &j->text, status);
+    if (!rc && j->msg[0]) cs__err(&ix->err, 0, "%s", j->msg); /* indexed, with a warning */
+    return rc;
 }
 
 static int skippable(int rc) {
@@ -485,7 +720,9 @@ static int skippable(int rc) {
 /* Stat and the unchanged test, done by the writer before any reading. */
 static int pre_check(cs_index *ix, const char *path, struct stat *st, int *status) {
     if (stat(path, st) < 0) return cs__err_sys(&ix->err, errno, "%s", path);
-    if (!S_ISREG(st->st_mode)) return cs__err(&ix->err, CS_EIO, "%s: not a regular file", path);
+    if (!S_ISREG(st->st_mode))
+        return cs__err(&ix->err, CS_EIO, "%s: not a regular file (%s)", path,
+                       cs__file_kind(st->st_mode));
     *status = unchanged_stat(ix, path, st) ? CS_ADD_UNCHANGED : CS_ADD_NEW;
     return 0;
 }
@@ -496,6 +733,7 @@ int cs_index_add_file(cs_index *ix, const char *path, int *status) {
     int st_ = CS_ADD_SKIPPED;
     job j;
     memset(&j, 0, sizeof j);
+    j.cap = ix->opts.max_file_mb << 20;
     int rc = pre_check(ix, path, &j.st, &st_);
     if (!rc && st_ == CS_ADD_NEW) {
         run_job(&j, path, &j.st, ix->an);
@@ -581,7 +819,10 @@ static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const
     p.paths = paths;
     p.sts = sts;
     p.todo = todo;
-    for (size_t s = 0; !rc && s < p.nslots; s++) p.slot_item[s] = s;
+    for (size_t s = 0; !rc && s < p.nslots; s++) {
+        p.slot_item[s] = s;
+        p.slots[s].cap = ix->opts.max_file_mb << 20;
+    }
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.cv, NULL);
     int started = 0;
@@ -610,7 +851,7 @@ static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const
                 run_job(j, paths[i], &sts[i], ix->an);
             }
             rc = apply_job(ix, j, paths[i], &st);
-            if (st == CS_ADD_SKIPPED) msg = ix->err.msg;
+            if (st == CS_ADD_SKIPPED || (!rc && j->msg[0])) msg = ix->err.msg;
             pthread_mutex_lock(&p.mu);
             p.ready[s] = 0;
             p.slot_item[s] = k + p.nslots;
@@ -621,7 +862,7 @@ static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const
             msg = msgs[i] ? msgs[i] : "";
         }
         if (!rc && fn && fn(ud, paths[i], st, msg, bytes)) break;
-        if (st == CS_ADD_SKIPPED) cs__err_clear(&ix->err);
+        if (st == CS_ADD_SKIPPED || *msg) cs__err_clear(&ix->err);
     }
     pthread_mutex_lock(&p.mu);
     p.stop = 1;
@@ -666,6 +907,7 @@ int cs_index_add_files(cs_index *ix, const char *const *paths, size_t n, cs_add_
     cs__free(msgs);
     cs__free(status);
     cs__free(sts);
+    if (rc == CS_ENOMEM && !ix->err.msg[0]) cs__err(&ix->err, rc, "out of memory");
     return rc;
 }
 
@@ -698,7 +940,8 @@ int cs_index_foreach(cs_index *ix, int (*fn)(void *, const char *), void *ud) {
 /* ---- commit ----------------------------------------------------------------- */
 
 /* Steps 1-7 of docs/commit.md.  On failure the previous commit stays the
- * current one; files written so far are removed by the next writer. */
+ * current one; files written so far are removed at the next commit or at
+ * cs_index_close. */
 static int commit(cs_index *ix) {
     int rc;
     if ((rc = cs__commit_step(1, &ix->err)) || (rc = flush_batch(ix))) return rc;
@@ -707,6 +950,7 @@ static int commit(cs_index *ix) {
      * manifest and .del files, which a retry must not rewrite */
     uint64_t gen = CS_MAX(ix->man.gen, ix->tried_gen) + 1;
     ix->tried_gen = gen;
+    jnl_add(ix, gen | JNL_GEN);
     if ((rc = cs__commit_step(2, &ix->err))) return rc;
     for (uint32_t i = 0; i < ix->man.nsegs; i++) {
         cs_segref *r = &ix->man.segs[i];
@@ -717,9 +961,10 @@ static int commit(cs_index *ix) {
     if ((rc = cs__fsync_dir(ix->dir, &ix->err))) return rc;
     cs_manifest next = ix->man; /* shares segs: written, not changed */
     next.gen = gen;
-    if ((rc = cs__commit_step(3, &ix->err)) || (rc = cs__manifest_write(&next, ix->dir, &ix->err)))
+    if ((rc = cs__commit_step(3, &ix->err)) || (rc = cs__current_prepare(ix->dir, gen, &ix->err)) ||
+        (rc = cs__commit_step(4, &ix->err)) || (rc = cs__manifest_write(&next, ix->dir, &ix->err)) ||
+        (rc = cs__current_switch(ix->dir, &ix->err)))
         return rc;
-    if ((rc = cs__current_write(ix->dir, gen, &ix->err))) return rc;
     /* committed */
     ix->man.gen = gen;
     for (uint32_t i = 0; i < ix->man.nsegs; i++) {
@@ -738,6 +983,7 @@ static int commit(cs_index *ix) {
 static int merge_range(cs_index *ix, uint32_t from, uint32_t n) {
     cs_segref merged;
     uint32_t id = ix->man.next_seg++;
+    jnl_add(ix, id);
     int rc = cs__merge(ix->man.segs + from, n, ix->dir, id, &ix->man.ixid, &merged, &ix->err);
     if (rc) return rc;
     for (uint32_t i = from; i < from + n; i++) {

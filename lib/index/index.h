@@ -2,22 +2,44 @@
  * index.h — what the writer (index.c), the reader (reader.c), merging
  * (merge.c) and the commit protocol (manifest.c) share (lib/index/).
  *
- * Index directory:
- *   LOCK                  flock()ed by the one writer
- *   CURRENT               "MANIFEST-<gen>\n": the last commit
- *   MANIFEST-<gen>        the live segments and their deletion files
- *   s<ID>.{dict,post,pos,docs,text,words}   segment files (segment.h)
- *   s<ID>.<gen>.del       deletion bitmap of segment ID as of commit gen
- * Protocol and format: docs/commit.md, docs/format.md.
+ * Index directory: its file grammar is in names.c; protocol and format in
+ * docs/commit.md and docs/format.md.
  */
 #ifndef CS_INDEX_H
 #define CS_INDEX_H
 
 #include <pthread.h>
+#include <sys/stat.h>
 
 #include "../storage/segment.h"
 
 #define CS_MANIFEST_PREFIX "MANIFEST-"
+#define CS_MARKER_NAME ".csearch-index"
+
+/* A name of the index directory's grammar (names.c). */
+enum {
+    CS_FN_OTHER, CS_FN_MARKER, CS_FN_LOCK, CS_FN_CURRENT, CS_FN_CURRENT_TMP, CS_FN_MANIFEST,
+    CS_FN_ROLLED_BACK, CS_FN_SEG, CS_FN_DEL
+};
+typedef struct cs_fname {
+    int kind;                   /* CS_FN_* */
+    uint32_t id;                /* CS_FN_SEG, CS_FN_DEL */
+    int file;                   /* CS_FN_SEG: CS_F_* */
+    uint64_t gen;               /* CS_FN_MANIFEST, CS_FN_ROLLED_BACK, CS_FN_DEL */
+} cs_fname;
+/* Parses name into *out; returns out->kind (CS_FN_OTHER: not ours). */
+int  cs__fname_parse(cs_fname *out, const char *name);
+/* Is dir/name, parsed as f, a regular file of ours: with content of ours,
+ * or any content when begun (a writer's journal names it)? */
+int  cs__fname_ours(const char *dir, const char *name, const cs_fname *f, int begun);
+/* Removes dir/name, a leftover of a failed commit, before it is written
+ * again; a file there that is not ours is an error, not removed. */
+int  cs__unlink_ours(const char *dir, const char *name, cs_err *err);
+/* "MANIFEST-<gen>.rolled-back" */
+void cs__fname_rolled_back(char *buf, size_t cap, uint64_t gen);
+/* Makes dir (existing) an index directory, or refuses: CS_EINVAL for a
+ * directory that holds anything but an index (names.c). */
+int  cs__dir_claim(const char *dir, cs_err *err);
 
 /* One live segment as the manifest lists it, plus what is open of it. */
 typedef struct cs_segref {
@@ -65,6 +87,10 @@ int  cs__current_read(const char *dir, uint64_t *gen, cs_err *err);
  * directory has no CURRENT: a new index -> CS_ENOTFOUND; CS_EVERSION when
  * another format version wrote it). */
 int  cs__manifest_load(cs_manifest *m, const char *dir, cs_err *err);
+/* Reads the manifest file dir/name, which must hold generation gen
+ * (segments not opened). */
+int  cs__manifest_read(cs_manifest *m, const char *dir, const char *name, uint64_t gen,
+                       cs_err *err);
 /* Opens every segment and loads every deletion bitmap of m. */
 int  cs__manifest_open_segments(cs_manifest *m, const char *dir, cs_err *err);
 void cs__manifest_clear(cs_manifest *m);
@@ -78,13 +104,24 @@ int  cs__del_write(const cs_segref *r, uint64_t gen, const cs_ixid *ix, const ch
 /* Draws a new index id (getrandom(2), else /dev/urandom); CS_EIO if
  * neither gives 16 bytes. */
 int  cs__ixid_new(cs_ixid *out, cs_err *err);
-/* Points CURRENT at MANIFEST-<gen>: tmp file, fsync, rename, fsync dir. */
-int  cs__current_write(const char *dir, uint64_t gen, cs_err *err);
+/* Writes CURRENT.tmp naming MANIFEST-<gen> (fsynced): before the manifest,
+ * so that a manifest newer than CURRENT that no CURRENT.tmp names is known
+ * not to be an interrupted commit (docs/commit.md, rollbacks). */
+int  cs__current_prepare(const char *dir, uint64_t gen, cs_err *err);
+/* Renames CURRENT.tmp to CURRENT and fsyncs the directory: the commit. */
+int  cs__current_switch(const char *dir, cs_err *err);
 /* Fails with CS_EIO when the test hook cs__commit_fault says so for step. */
 int  cs__commit_step(int step, cs_err *err);
 
 /* File helpers (fsutil.c). */
 int  cs__read_file(const char *path, cs_buf *out, size_t max, cs_err *err);
+/* Reads at most cap bytes of the document path (a regular file, else
+ * CS_EIO) into out; *st gets its fstat().  In *flags: CS__READ_CUT when the
+ * file holds more (out is then cut at a UTF-8 boundary), CS__READ_CHANGED
+ * (and CS_EIO) when its size or mtime changed while it was read. */
+enum { CS__READ_CUT = 1, CS__READ_CHANGED = 2 };
+int  cs__read_doc(const char *path, cs_buf *out, size_t cap, struct stat *st, unsigned *flags,
+                  cs_err *err);
 int  cs__write_file(const char *path, const void *data, size_t len, cs_err *err);
 int  cs__fsync_dir(const char *dir, cs_err *err);
 void cs__path(char *buf, size_t cap, const char *dir, const char *fmt, ...)

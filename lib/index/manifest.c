@@ -115,6 +115,36 @@ bad:
     return cs__err(err, CS_ECORRUPT, "%s: manifest is damaged", path);
 }
 
+/* Checks and parses a whole manifest file image. */
+static int manifest_parse_file(cs_manifest *m, const cs_buf *b, uint64_t gen, const char *path,
+                               cs_err *err) {
+    cs_trailer t;
+    int rc = cs_trailer_check(b->data, b->len, CS_KIND_MANIFEST, path, &t, err);
+    if (rc == CS_EVERSION) {    /* say what to do about it */
+        char why[sizeof err->msg];
+        snprintf(why, sizeof why, "%s", err->msg);
+        rc = cs__err(err, CS_EVERSION, "%s; the index was written by another version of "
+                     "libcivsearch: rebuild it (csearch index --rebuild PATH...)", why);
+    }
+    if (!rc && cs_crc32c(0, b->data, (size_t)t.body_len) != t.body_crc)
+        rc = cs__err(err, CS_ECORRUPT, "%s: checksum mismatch", path);
+    if (!rc) rc = parse_manifest(m, b->data, (size_t)t.body_len, path, err);
+    if (!rc && m->gen != gen) rc = cs__err(err, CS_ECORRUPT, "%s: wrong generation", path);
+    if (!rc) rc = cs_trailer_owner(&t, 0, &m->ixid, path, err);
+    return rc;
+}
+
+int cs__manifest_read(cs_manifest *m, const char *dir, const char *name, uint64_t gen,
+                      cs_err *err) {
+    char path[4096];
+    cs__path(path, sizeof path, dir, "%s", name);
+    cs_buf b = {0};
+    int rc = cs__read_file(path, &b, MANIFEST_MAX, err);
+    if (!rc) rc = manifest_parse_file(m, &b, gen, path, err);
+    cs_buf_free(&b);
+    return rc;
+}
+
 int cs__manifest_load(cs_manifest *m, const char *dir, cs_err *err) {
     uint64_t gen;
     int rc = cs__current_read(dir, &gen, err);
@@ -122,7 +152,6 @@ int cs__manifest_load(cs_manifest *m, const char *dir, cs_err *err) {
     char path[4096];
     cs__path(path, sizeof path, dir, CS_MANIFEST_PREFIX "%llu", (unsigned long long)gen);
     cs_buf b = {0};
-    cs_trailer t;
     rc = cs__read_file(path, &b, MANIFEST_MAX, err);
     /* A writer may have committed again and removed this manifest since we
      * read CURRENT (a reader takes no lock): follow CURRENT while it moves. */
@@ -134,18 +163,7 @@ int cs__manifest_load(cs_manifest *m, const char *dir, cs_err *err) {
         rc = cs__read_file(path, &b, MANIFEST_MAX, err);
     }
     if (rc == CS_ENOTFOUND) rc = cs__err(err, CS_ECORRUPT, "%s: named by CURRENT but missing", path);
-    if (!rc) rc = cs_trailer_check(b.data, b.len, CS_KIND_MANIFEST, path, &t, err);
-    if (rc == CS_EVERSION) {    /* say what to do about it */
-        char why[sizeof err->msg];
-        snprintf(why, sizeof why, "%s", err->msg);
-        rc = cs__err(err, CS_EVERSION, "%s; the index was written by another version of "
-                     "libcivsearch: rebuild it (csearch index --rebuild PATH...)", why);
-    }
-    if (!rc && cs_crc32c(0, b.data, (size_t)t.body_len) != t.body_crc)
-        rc = cs__err(err, CS_ECORRUPT, "%s: checksum mismatch", path);
-    if (!rc) rc = parse_manifest(m, b.data, (size_t)t.body_len, path, err);
-    if (!rc && m->gen != gen) rc = cs__err(err, CS_ECORRUPT, "%s: wrong generation", path);
-    if (!rc) rc = cs_trailer_owner(&t, 0, &m->ixid, path, err);
+    if (!rc) rc = manifest_parse_file(m, &b, gen, path, err);
     cs_buf_free(&b);
     return rc;
 }
@@ -212,8 +230,9 @@ int cs__manifest_write(const cs_manifest *m, const char *dir, cs_err *err) {
     if (!rc) {
         char path[4096];
         cs__path(path, sizeof path, dir, CS_MANIFEST_PREFIX "%llu", (unsigned long long)m->gen);
-        unlink(path); /* a failed earlier try at this generation; never live */
-        rc = cs__write_file(path, b.data, b.len, err);
+        /* a failed earlier try at this generation; never live */
+        rc = cs__unlink_ours(dir, path + strlen(dir) + 1, err);
+        if (!rc) rc = cs__write_file(path, b.data, b.len, err);
     }
     cs_buf_free(&b);
     return rc;
@@ -232,22 +251,27 @@ int cs__del_write(const cs_segref *r, uint64_t gen, const cs_ixid *ix, const cha
     if (!rc) {
         char path[4096];
         cs__path(path, sizeof path, dir, "s%08x.%llu.del", r->id, (unsigned long long)gen);
-        unlink(path); /* a failed earlier try at this generation; never live */
-        rc = cs__write_file(path, b.data, b.len, err);
+        /* a failed earlier try at this generation; never live */
+        rc = cs__unlink_ours(dir, path + strlen(dir) + 1, err);
+        if (!rc) rc = cs__write_file(path, b.data, b.len, err);
     }
     cs_buf_free(&b);
     return rc;
 }
 
-int cs__current_write(const char *dir, uint64_t gen, cs_err *err) {
-    char tmp[4096], cur[4096], text[64];
+int cs__current_prepare(const char *dir, uint64_t gen, cs_err *err) {
+    char tmp[4096], text[64];
     int n = snprintf(text, sizeof text, CS_MANIFEST_PREFIX "%llu\n", (unsigned long long)gen);
     cs__path(tmp, sizeof tmp, dir, "CURRENT.tmp");
+    int rc = cs__unlink_ours(dir, "CURRENT.tmp", err); /* a failed commit's leftover */
+    return rc ? rc : cs__write_file(tmp, text, (size_t)n, err);
+}
+
+int cs__current_switch(const char *dir, cs_err *err) {
+    char tmp[4096], cur[4096];
+    cs__path(tmp, sizeof tmp, dir, "CURRENT.tmp");
     cs__path(cur, sizeof cur, dir, "CURRENT");
-    unlink(tmp); /* a failed commit's leftover */
-    int rc = fault(4, err);
-    if (!rc) rc = cs__write_file(tmp, text, (size_t)n, err);
-    if (!rc) rc = fault(5, err);
+    int rc = fault(5, err);
     int e = rc ? 0 : cs__io_fault(CS_IO_RENAME, tmp);
     if (!rc && (e ? (errno = e, -1) : rename(tmp, cur)) < 0) rc = cs__err_sys(err, errno, "%s: rename", tmp);
     if (!rc) rc = fault(6, err);

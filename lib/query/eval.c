@@ -52,12 +52,33 @@ static uint32_t finish(qit *it) {
     return CS_DOC_END;
 }
 
-static int grow_u32(uint32_t **p, uint32_t *cap, uint32_t need) {
+int cs__budget_take(qbudget *b, size_t bytes) {
+    if (!b) return 0;
+    if (b->max && bytes > b->max - b->used)
+        return cs__err(b->err, CS_ELIMIT, "query needs more than %zu MB of memory (the search's "
+                       "budget, cs_search_options.memory_mb): use longer prefixes or fewer of them",
+                       b->max >> 20);
+    b->used += bytes;
+    return 0;
+}
+
+void cs__budget_give(qbudget *b, size_t bytes) {
+    if (b) b->used -= CS_MIN(bytes, b->used);
+}
+
+/* Grows *p to hold need entries, the growth taken from the budget (given
+ * back by the owner's free: *cap entries). */
+static int grow_u32(qbudget *b, uint32_t **p, uint32_t *cap, uint32_t need) {
     if (need <= *cap) return 0;
     uint32_t c = *cap ? *cap : 64;
     while (c < need) c *= 2;
+    int rc = cs__budget_take(b, ((size_t)c - *cap) * sizeof **p);
+    if (rc) return rc;
     uint32_t *q = cs__realloc(*p, (size_t)c * sizeof *q);
-    if (!q) return CS_ENOMEM;
+    if (!q) {
+        cs__budget_give(b, ((size_t)c - *cap) * sizeof **p);
+        return CS_ENOMEM;
+    }
     *p = q;
     *cap = c;
     return 0;
@@ -67,8 +88,9 @@ static int grow_u32(uint32_t **p, uint32_t *cap, uint32_t need) {
 
 typedef struct leaf {
     qit base;
-    qmember *m;
+    const qmember *m;           /* borrowed */
     uint32_t n;
+    size_t charged;             /* bytes taken from the budget (but sp, pp) */
     int direct;                 /* one member, every variant: read postings as is */
     int merge;                  /* a few members, every variant (a word's Snowball
                                    and name stems): their cursors walked side by
@@ -105,6 +127,10 @@ static int member_tf(const qmember *m, cs_postings *p, uint32_t *tf) {
 static int materialise(leaf *l) {
     qseg *qs = l->base.qs;
     size_t words = ((size_t)qs->ndocs + 63) / 64;
+    size_t need = ((size_t)qs->ndocs + 1) * sizeof *l->tf + (words + 1) * sizeof *l->bits;
+    int rc = cs__budget_take(qs->budget, need);
+    if (rc) return rc;
+    l->charged += need;
     l->tf = cs__calloc((size_t)qs->ndocs + 1, sizeof *l->tf);
     l->bits = cs__calloc(words + 1, sizeof *l->bits);
     if (!l->tf || !l->bits) return CS_ENOMEM;
@@ -113,7 +139,6 @@ static int materialise(leaf *l) {
     for (uint32_t i = 0; i < l->n; i++) {
         cs_postings p;
         cs_post_init(&p, qs->ref->seg, &l->m[i].ti, qs->err);
-        int rc = 0;
         for (uint32_t d; !rc && (d = cs_post_next(&p)) != CS_DOC_END;) {
             uint32_t tf;
             if (d >= qs->ndocs) { rc = CS_ECORRUPT; break; }
@@ -263,7 +288,8 @@ static int merge_positions(leaf *l, const uint32_t **out) {
             only = i;
         }
     if (k == 1) return cs_post_positions(&l->mc[only], out, NULL);
-    if (grow_u32(&l->pp, &l->ppcap, n)) return CS_ENOMEM;
+    int rc = grow_u32(l->base.qs->budget, &l->pp, &l->ppcap, n);
+    if (rc) return rc;
     n = 0;
     for (uint32_t i = 0; i < l->n; i++) {
         if (l->mc[i].doc != l->base.doc) continue;
@@ -286,6 +312,10 @@ static int leaf_positions(qit *it, const uint32_t **out) {
     if (l->direct) return cs_post_positions(&l->p, out, NULL);
     if (l->merge) return merge_positions(l, out);
     uint32_t n = 0;
+    if (!l->pc) { /* built without positions: a prefix too big to read them */
+        *out = NULL;
+        return 0;
+    }
     for (uint32_t i = 0; i < l->n; i++) {
         cs_postings *p = &l->pc[i];
         if (cs_post_advance(p, it->doc) != it->doc) {
@@ -296,7 +326,8 @@ static int leaf_positions(qit *it, const uint32_t **out) {
         const uint8_t *var;
         int k = cs_post_positions(p, &pos, &var);
         if (k < 0) return k;
-        if (grow_u32(&l->pp, &l->ppcap, n + (uint32_t)k)) return CS_ENOMEM;
+        int rc = grow_u32(it->qs->budget, &l->pp, &l->ppcap, n + (uint32_t)k);
+        if (rc) return rc;
         for (int j = 0; j < k; j++)
             if (has_var(&l->m[i], var ? var[j] : 0)) l->pp[n++] = pos[j];
     }
@@ -310,7 +341,8 @@ static int leaf_spans(qit *it, const uint32_t **out) {
     const uint32_t *pos;
     int n = leaf_positions(it, &pos);
     if (n <= 0) return n;
-    if (grow_u32(&l->sp, &l->spcap, 2 * (uint32_t)n)) return CS_ENOMEM;
+    int rc = grow_u32(it->qs->budget, &l->sp, &l->spcap, 2 * (uint32_t)n);
+    if (rc) return rc;
     for (int j = 0; j < n; j++) l->sp[2 * j] = l->sp[2 * j + 1] = pos[j];
     *out = l->sp;
     return n;
@@ -323,7 +355,7 @@ static void leaf_free(qit *it) {
     cs__free(l->mc);
     for (uint32_t i = 0; l->pc && i < l->n; i++) cs_post_free(&l->pc[i]);
     cs__free(l->pc);
-    cs__free(l->m);
+    cs__budget_give(it->qs->budget, l->charged + ((size_t)l->spcap + l->ppcap) * sizeof *l->sp);
     cs__free(l->tf);
     cs__free(l->bits);
     cs__free(l->sp);
@@ -370,9 +402,11 @@ static double term_max(const qseg *qs, cs_postings *p, uint32_t *tf_sum, uint32_
 
 static qit *merge_init(leaf *l, const qmember *m, uint32_t n) {
     qseg *qs = l->base.qs;
-    l->mc = cs__calloc(n, sizeof *l->mc);
-    if (!l->mc) {
-        set_err(qs, CS_ENOMEM);
+    int rc = cs__budget_take(qs->budget, n * sizeof *l->mc);
+    if (!rc) l->charged += n * sizeof *l->mc;
+    if (!rc && !(l->mc = cs__calloc(n, sizeof *l->mc))) rc = CS_ENOMEM;
+    if (rc) {
+        set_err(qs, rc);
         leaf_free(&l->base);
         return NULL;
     }
@@ -395,9 +429,7 @@ qit *cs__qit_leaf(qseg *qs, const qmember *m, uint32_t n, double idf, int want_s
     leaf *l = cs__calloc(1, sizeof *l);
     if (!l) goto oom;
     l->base = (qit){&leaf_ops, CS_DOC_END, 0, qs, idf, 1, 0, 0, 0, 0};
-    l->m = cs__malloc(((size_t)n + 1) * sizeof *m);
-    if (!l->m) goto oom;
-    if (n) memcpy(l->m, m, n * sizeof *m);
+    l->m = m;
     l->n = n;
     l->direct = n == 1 && m[0].all;
     if (n == 0) {
@@ -414,7 +446,8 @@ qit *cs__qit_leaf(qseg *qs, const qmember *m, uint32_t n, double idf, int want_s
     if (merge_fits(m, n)) return merge_init(l, m, n);
     int rc = materialise(l);
     l->base.maxs = l->gbound;
-    if (!rc && want_spans) {
+    if (!rc && want_spans && !(rc = cs__budget_take(qs->budget, n * sizeof *l->pc))) {
+        l->charged += n * sizeof *l->pc;
         l->pc = cs__calloc(n, sizeof *l->pc);
         if (!l->pc) rc = CS_ENOMEM;
         for (uint32_t i = 0; !rc && i < n; i++) cs_post_init(&l->pc[i], qs->ref->seg, &m[i].ti, qs->err);
@@ -768,7 +801,8 @@ static int phrase_match(phit *ph) {
             if (at[i] >= (uint32_t)cnt[i] || sp[i][at[i]] != want) break;
         }
         if (i < ph->n) continue;
-        if (grow_u32(&ph->sp, &ph->spcap, 2 * (nm + 1))) return CS_ENOMEM;
+        int rc = grow_u32(ph->base.qs->budget, &ph->sp, &ph->spcap, 2 * (nm + 1));
+        if (rc) return rc;
         ph->sp[2 * nm] = start;
         ph->sp[2 * nm + 1] = start + len;
         nm++;
@@ -846,6 +880,7 @@ static void phrase_free(qit *it) {
     qit_free(ph->and);
     cs__free(ph->el);
     cs__free(ph->offs);
+    cs__budget_give(it->qs->budget, (size_t)ph->spcap * sizeof *ph->sp);
     cs__free(ph->sp);
     cs__free(ph);
 }
@@ -1029,6 +1064,7 @@ static double zero_bound(qit *it, uint32_t t, uint32_t *upto) {
 }
 
 static void lang_free(qit *it) {
+    if (((langit *)it)->lang) cs__budget_give(it->qs->budget, (size_t)it->qs->ndocs + 1);
     cs__free(((langit *)it)->lang);
     cs__free(it);
 }
@@ -1037,17 +1073,26 @@ static const qit_ops lang_ops = {gen_next,  lang_advance, zero_score, no_spans,
                                  lang_free, zero_score,   zero_bound};
 
 qit *cs__qit_lang(qseg *qs, int want) {
+    /* a lang: item holds no term, so the term limit does not bound them:
+     * the budget does (a byte per document each) */
+    int rc = cs__budget_take(qs->budget, (size_t)qs->ndocs + 1);
+    if (rc) {
+        set_err(qs, rc);
+        return NULL;
+    }
     langit *l = cs__calloc(1, sizeof *l);
     if (l) l->lang = cs__malloc((size_t)qs->ndocs + 1);
     if (!l || !l->lang) {
         if (l) cs__free(l);
+        cs__budget_give(qs->budget, (size_t)qs->ndocs + 1);
         set_err(qs, CS_ENOMEM);
         return NULL;
     }
+    l->base.qs = qs; /* lang_free() gives the budget back through it */
     uint64_t n = 0;
     for (uint32_t d = 0; d < qs->ndocs; d++) {
         cs_docmeta m;
-        int rc = cs_seg_doc(qs->ref->seg, d, &m, qs->err);
+        rc = cs_seg_doc(qs->ref->seg, d, &m, qs->err);
         if (rc) {
             set_err(qs, rc);
             lang_free(&l->base);

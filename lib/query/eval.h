@@ -13,6 +13,23 @@
 #define CS_BM25_K1 1.2
 #define CS_BM25_B  0.75
 
+/* The memory budget of one search (cs_search_options.memory_mb): the
+ * allocations whose size a query's text drives (word lists of prefixes,
+ * one cursor per term of a prefix, per-document arrays, position buffers)
+ * are taken from it and given back when freed, so that no query can grow
+ * the process past it: it fails with CS_ELIMIT instead.  One per search,
+ * so never shared between threads. */
+typedef struct qbudget {
+    size_t used, max;           /* bytes; max 0 = no bound */
+    cs_err *err;
+} qbudget;
+
+/* Takes bytes from b (NULL: no budget): 0, or CS_ELIMIT with the message
+ * "query needs more than N MB of memory..." in b->err. */
+int cs__budget_take(qbudget *b, size_t bytes);
+/* Gives back bytes taken (NULL: nothing). */
+void cs__budget_give(qbudget *b, size_t bytes);
+
 /* Per-segment evaluation context. */
 typedef struct qseg {
     const cs_segref *ref;
@@ -25,6 +42,7 @@ typedef struct qseg {
                                    count of matches is only a lower bound */
     int count_only;             /* no scores wanted: a phrase may stop at its
                                    first occurrence unless a NEAR needs spans */
+    qbudget *budget;            /* NULL: unbounded (tests building iterators) */
 } qseg;
 
 /* One term of a leaf in one segment, with the variants (surface words) it
@@ -84,8 +102,12 @@ static inline void qit_free(qit *it) { if (it) it->ops->free(it); }
 
 double cs__bm25_idf(uint64_t N, uint64_t df);
 
-/* Constructors: NULL on out of memory (qs->rc set).  Children passed in are
- * owned by the new iterator (freed with it, also on failure). */
+/* Constructors: NULL on out of memory or over the budget (qs->rc set).
+ * Children passed in are owned by the new iterator (freed with it, also on
+ * failure).  A leaf's members m are borrowed until it is freed: a prefix
+ * may have hundreds of thousands, and a copy per segment would double the
+ * search's biggest allocation.  want_spans: 0 none (a leaf of many terms
+ * then reads no position and gives none), else positions for spans. */
 qit *cs__qit_leaf(qseg *qs, const qmember *m, uint32_t n, double idf, int want_spans);
 qit *cs__qit_and(qseg *qs, qit **pos, uint32_t npos, qit **neg, uint32_t nneg, int boost);
 qit *cs__qit_or(qseg *qs, qit **kids, uint32_t n);

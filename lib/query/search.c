@@ -17,6 +17,8 @@
  *      lower bound (cs_results_total_is_exact);
  *   4. the hits, best first (ties: by path), with their snippets.
  */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "civsearch.h"
@@ -55,6 +57,7 @@ typedef struct rleaf {
     qmember **m;                /* per segment */
     uint32_t *nm;
     double idf;
+    size_t maxwords;            /* most words it stands for in one segment */
     int neg;                    /* under a NOT: not highlighted */
     int exp;                    /* a ~ item: its words are res->exp[exp]; else -1 */
 } rleaf;
@@ -78,7 +81,20 @@ typedef struct sctx {
     double floor;               /* once the heap is full: what a hit must reach */
     int have_floor;
     int count_only;             /* CS_SEARCH_COUNT: no score, so no idf (and no df) */
+    qbudget budget;             /* cs_search_options.memory_mb */
+    size_t words, max_words;    /* words the prefixes stand for so far, and the
+                                   cap (cs_search_options.max_expansion) */
 } sctx;
+
+/* Defaults of the budget (cs_search_options, docs/query-language.md). */
+#define CS_SEARCH_MEMORY_MB 256
+#define CS_SEARCH_MAX_EXPANSION 1000000u
+/* Most words a prefix inside NEAR or a phrase may stand for: each term
+ * gets a cursor (about 1.3 KB) that every candidate document moves, so
+ * `a* NEAR/1 a*` over 300,000 words took 22 s and 973 MB.  Elsewhere a
+ * prefix of more words is one merged list of documents: in an AND it then
+ * gives no proximity boost. */
+#define CS_PREFIX_SPAN_MAX 4096u
 
 /* ---- results ----------------------------------------------------------------- */
 
@@ -165,11 +181,14 @@ static int cmp_wref(const void *a, const void *b) {
 typedef struct wrefs {
     wref *v;
     size_t n, cap;
+    qbudget *b;                 /* the growth is taken from it */
 } wrefs;
 
 static int wref_add(wrefs *w, uint64_t ord, uint32_t var) {
     if (w->n == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 64;
+        int rc = cs__budget_take(w->b, (cap - w->cap) * sizeof *w->v);
+        if (rc) return rc;
         wref *n = cs__realloc(w->v, cap * sizeof *n);
         if (!n) return CS_ENOMEM;
         w->v = n;
@@ -180,13 +199,16 @@ static int wref_add(wrefs *w, uint64_t ord, uint32_t var) {
 }
 
 /* The members of a leaf from its words' (term, variant) pairs: one per
- * term, with the variants it stands for.  Takes wr's array. */
+ * term, with the variants it stands for.  Takes wr's array (and gives its
+ * bytes back to the budget); the members' are taken from it for the
+ * whole search. */
 static int wrefs_members(const cs_segref *ref, wrefs *wr, int rc, qmember **out, uint32_t *nout,
                          cs_err *err) {
     wref *w = wr->v;
     size_t nw = wr->n;
     qmember *m = NULL;
     uint32_t nm = 0;
+    if (!rc && nw) rc = cs__budget_take(wr->b, nw * sizeof *m);
     if (!rc && nw) {
         qsort(w, nw, sizeof *w, cmp_wref);
         m = cs__calloc(nw, sizeof *m);
@@ -204,6 +226,7 @@ static int wrefs_members(const cs_segref *ref, wrefs *wr, int rc, qmember **out,
         }
     }
     cs__free(w);
+    cs__budget_give(wr->b, wr->cap * sizeof *w);
     if (rc) {
         cs__free(m);
         return rc;
@@ -213,11 +236,14 @@ static int wrefs_members(const cs_segref *ref, wrefs *wr, int rc, qmember **out,
     return 0;
 }
 
-/* The terms (with variants) of the words of seg that start with prefix. */
+/* The terms (with variants) of the words of seg that start with prefix;
+ * *nwords gets the number of words.  Stops with CS_ELIMIT (no message) past
+ * max words. */
 static int resolve_prefix(const cs_segref *ref, const char *prefix, size_t plen, qmember **out,
-                          uint32_t *nout, cs_err *err) {
+                          uint32_t *nout, size_t *nwords, size_t max, qbudget *b, cs_err *err) {
     cs_seg_iter it;
     wrefs w = {0};
+    w.b = b;
     int rc = cs_seg_words_seek(ref->seg, prefix, plen, &it, err);
     while (!rc) {
         const char *word;
@@ -227,16 +253,19 @@ static int resolve_prefix(const cs_segref *ref, const char *prefix, size_t plen,
         int k = cs_seg_words_next(&it, &word, &len, &ord, &var);
         if (k <= 0) { rc = k; break; }
         if (len < plen || memcmp(word, prefix, plen) != 0) break;
+        if (w.n >= max) { rc = CS_ELIMIT; break; }
         rc = wref_add(&w, ord, var);
     }
+    *nwords = w.n;
     return wrefs_members(ref, &w, rc, out, nout, err);
 }
 
 /* The terms (with variants) of the words of a ~ item's expansion that seg
  * holds. */
 static int resolve_words(const cs_segref *ref, const cs_texp *e, qmember **out, uint32_t *nout,
-                         cs_err *err) {
+                         size_t *nwords, qbudget *b, cs_err *err) {
     wrefs w = {0};
+    w.b = b;
     int rc = 0;
     for (size_t i = 0; i < e->n && !rc; i++) {
         cs_seg_iter it;
@@ -249,6 +278,7 @@ static int resolve_words(const cs_segref *ref, const cs_texp *e, qmember **out, 
         if (k < 0) rc = k;
         else if (k == 1 && len == n && memcmp(word, e->words[i], n) == 0) rc = wref_add(&w, ord, var);
     }
+    *nwords = w.n;
     return wrefs_members(ref, &w, rc, out, nout, err);
 }
 
@@ -463,9 +493,22 @@ static int resolve_leaf(sctx *c, rleaf *l) {
     int rc = qt->tilde ? expand_tilde(c, l) : 0;
     for (uint32_t s = 0; !rc && s < man->nsegs; s++) {
         const cs_segref *ref = &man->segs[s];
-        if (qt->tilde) rc = resolve_words(ref, &c->res->exp[l->exp].e, &l->m[s], &l->nm[s], c->err);
-        else if (qt->prefix) rc = resolve_prefix(ref, qt->word, qt->word_len, &l->m[s], &l->nm[s], c->err);
-        else rc = resolve_word(ref, qt, &l->m[s], &l->nm[s], c->err);
+        size_t nw = 0;
+        if (qt->tilde)
+            rc = resolve_words(ref, &c->res->exp[l->exp].e, &l->m[s], &l->nm[s], &nw, &c->budget,
+                               c->err);
+        else if (qt->prefix)
+            rc = resolve_prefix(ref, qt->word, qt->word_len, &l->m[s], &l->nm[s], &nw,
+                                c->max_words - c->words, &c->budget, c->err);
+        else
+            rc = resolve_word(ref, qt, &l->m[s], &l->nm[s], c->err);
+        if (rc == CS_ELIMIT && !c->err->msg[0])
+            rc = cs__err(c->err, CS_ELIMIT, "the prefixes of the query stand for more than %zu "
+                         "words (cs_search_options.max_expansion), %s* passing it: use longer "
+                         "prefixes or fewer of them", c->max_words, qt->word);
+        if (rc == CS_ELIMIT) c->res->errcol = (size_t)qt->col;
+        c->words += qt->prefix ? nw : 0;
+        l->maxwords = CS_MAX(l->maxwords, nw);
         uint64_t sdf = 0;
         /* a count reads no score, nor a bound: the exact df of a union
          * (pair_union_df) would be a fifth of a Russian count's work */
@@ -519,9 +562,25 @@ static void free_leaves(sctx *c) {
 static qit *build(sctx *c, qseg *qs, uint32_t s, const cs_qnode *n, uint32_t *next_leaf,
                   int spans);
 
+/* spans: 0 none, 1 wanted (an AND's proximity boost), 2 needed (NEAR, a
+ * phrase).  A prefix of more than CS_PREFIX_SPAN_MAX words gives none: an
+ * error where they are needed, no boost where only wanted. */
+enum { SPANS_NO, SPANS_WANT, SPANS_NEED };
+
 static qit *leaf_it(sctx *c, qseg *qs, uint32_t s, uint32_t *next_leaf, int spans) {
     rleaf *l = &c->leaves[(*next_leaf)++];
-    return cs__qit_leaf(qs, l->m[s], l->nm[s], l->idf, spans);
+    if (l->qt->prefix && l->maxwords > CS_PREFIX_SPAN_MAX) {
+        if (spans == SPANS_NEED) {
+            if (qs->rc) return NULL; /* an earlier item failed: keep its message */
+            c->res->errcol = (size_t)l->qt->col;
+            qs->rc = cs__err(qs->err, CS_ELIMIT, "%s* stands for %zu words; inside NEAR or a "
+                             "phrase a prefix may stand for at most %u: make it longer",
+                             l->qt->word, l->maxwords, CS_PREFIX_SPAN_MAX);
+            return NULL;
+        }
+        spans = SPANS_NO;
+    }
+    return cs__qit_leaf(qs, l->m[s], l->nm[s], l->idf, spans != SPANS_NO);
 }
 
 /* The children of an AND or OR (a failure sets qs->rc and ends the search).
@@ -537,7 +596,8 @@ static qit *build_kids(sctx *c, qseg *qs, uint32_t s, const cs_qnode *n, uint32_
     for (size_t i = 0; ok && i < n->nkids; i++) {
         const cs_qnode *k = n->kids[i];
         int is_not = n->kind == CS_Q_AND && k->kind == CS_Q_NOT;
-        qit *it = build(c, qs, s, is_not ? k->kids[0] : k, next_leaf, n->kind == CS_Q_AND);
+        qit *it = build(c, qs, s, is_not ? k->kids[0] : k, next_leaf,
+                        n->kind == CS_Q_AND ? SPANS_WANT : SPANS_NO);
         if (!it) ok = 0; /* qs->rc is set; the search fails */
         else if (is_not) neg[nn++] = it;
         else pos[np++] = it;
@@ -570,7 +630,7 @@ static qit *build(sctx *c, qseg *qs, uint32_t s, const cs_qnode *n, uint32_t *ne
         }
         for (; k < n->nterms; k++) {
             offs[k] = n->terms[k].rel_pos;
-            if (!(el[k] = leaf_it(c, qs, s, next_leaf, 1))) break;
+            if (!(el[k] = leaf_it(c, qs, s, next_leaf, SPANS_NEED))) break;
         }
         if (k < n->nterms) {
             *next_leaf += (uint32_t)(n->nterms - k - 1);
@@ -580,8 +640,8 @@ static qit *build(sctx *c, qseg *qs, uint32_t s, const cs_qnode *n, uint32_t *ne
         return cs__qit_phrase(qs, el, offs, k);
     }
     case CS_Q_NEAR: {
-        qit *a = build(c, qs, s, n->kids[0], next_leaf, 1);
-        qit *b = build(c, qs, s, n->kids[1], next_leaf, 1);
+        qit *a = build(c, qs, s, n->kids[0], next_leaf, SPANS_NEED);
+        qit *b = a ? build(c, qs, s, n->kids[1], next_leaf, SPANS_NEED) : NULL;
         if (!a || !b) {
             qit_free(a);
             qit_free(b);
@@ -709,10 +769,10 @@ static uint32_t skip_blocks(qit *it, uint32_t t, double floor, bcache *bc) {
 static int run_segment(sctx *c, const cs_qnode *tree, uint32_t s, unsigned flags, int prune,
                        size_t *total, int *inexact) {
     const cs_segref *ref = &c->r->man.segs[s];
-    qseg qs = {ref, ref->ndocs, 0, c->err, 0, 0, (flags & CS_SEARCH_COUNT) != 0};
+    qseg qs = {ref, ref->ndocs, 0, c->err, 0, 0, (flags & CS_SEARCH_COUNT) != 0, &c->budget};
     qs.avgdl = c->r->live_docs ? (double)c->r->live_tokens / (double)c->r->live_docs : 1;
     uint32_t next_leaf = 0;
-    qit *it = build(c, &qs, s, tree, &next_leaf, 0);
+    qit *it = build(c, &qs, s, tree, &next_leaf, SPANS_NO);
     int rc = qs.rc;
     if (!it) return rc ? rc : CS_ENOMEM;
     bcache bc = {0, 0, 0};
@@ -855,6 +915,10 @@ static int search(cs_results *res, cs_reader *r, const char *query, size_t len,
     c.err = &res->err;
     c.k = o->limit ? o->offset + o->limit : 0;
     c.count_only = (o->flags & CS_SEARCH_COUNT) != 0;
+    size_t mb = o->memory_mb ? o->memory_mb : CS_SEARCH_MEMORY_MB;
+    c.budget.max = mb > SIZE_MAX >> 20 ? SIZE_MAX : mb << 20;
+    c.budget.err = &res->err;
+    c.max_words = o->max_expansion ? o->max_expansion : CS_SEARCH_MAX_EXPANSION;
     rc = collect(&c, tree, 0);
     int prune = c.k && !(o->flags & (CS_SEARCH_COUNT | CS_SEARCH_EXACT_TOTAL));
     for (uint32_t s = 0; !rc && s < r->man.nsegs; s++)
@@ -873,7 +937,9 @@ int cs_search(cs_reader *r, const char *query, size_t len, const cs_search_optio
     *out = res;
     if (!res) return CS_ENOMEM;
     if (!r || (!query && len)) return cs__err(&res->err, CS_EINVAL, "no reader or no query");
+    /* a version-1 struct ends before memory_mb: its fields, the defaults after */
     cs_search_options def = CS_SEARCH_OPTIONS_INIT;
+    if (opts && opts->version == 1) memcpy(&def, opts, offsetof(cs_search_options, memory_mb));
     const cs_search_options *o = opts && opts->version == CS_SEARCH_OPTIONS_VERSION ? opts : &def;
     cs_analyzer *a = pool_get(r);
     if (!a) return cs__err(&res->err, CS_ENOMEM, "out of memory");

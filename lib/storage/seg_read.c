@@ -32,14 +32,10 @@ static int map_file(cs_seg *s, const char *dir, uint32_t id, int i, cs_err *err)
     cs__file *f = &s->f[i];
     f->path = cs__seg_path(dir, id, i);
     if (!f->path) return cs__err(err, CS_ENOMEM, "out of memory");
-    int fd = open(f->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return cs__err_sys(err, errno, "%s: open", f->path);
+    /* a FIFO in its place must not hang a search: damage, like a bad trailer */
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return cs__err_sys(err, e, "%s: stat", f->path);
-    }
+    int fd = cs__open_regular(f->path, 0, CS_ECORRUPT, &st, err);
+    if (fd < 0) return fd;
     /* A file shorter than any version's trailer cannot be ours (and a
      * zero-length file cannot be mapped): damage, not an I/O error. */
     if (st.st_size < CS_TRAILER_TAIL || (uint64_t)st.st_size > SIZE_MAX) {

@@ -101,3 +101,17 @@ int cs_trailer_owner(const cs_trailer *t, uint32_t seg, const cs_ixid *ix, const
                        (unsigned)t->seg, (unsigned)seg);
     return 0;
 }
+
+int cs__trailer_ours(const unsigned char *end, size_t n) {
+    if (n < CS_TRAILER_TAIL) return 0;
+    const unsigned char *t = end - CS_TRAILER_TAIL;
+    uint32_t crc = cs_rd_u32le(t + 20);
+    int whole = n >= CS_TRAILER_BYTES && crc == cs_crc32c(0, end - CS_TRAILER_BYTES, 40);
+    return (whole || crc == cs_crc32c(0, t, 20)) && cs_rd_u32le(t + 8) == CS_MAGIC;
+}
+
+int cs__seg_ext_find(const char *ext) {
+    for (int f = 0; f < CS_F_COUNT; f++)
+        if (!strcmp(ext, cs__seg_ext[f])) return f;
+    return -1;
+}

@@ -276,7 +276,8 @@ int cs_segw_new(cs_segw **out_w, const char *dir, uint32_t id, const cs_ixid *ix
             w->rc = cs__err(err, CS_ENOMEM, "out of memory");
             break;
         }
-        o->fd = open(o->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        /* 0600: an index is as private as its most private document */
+        o->fd = open(o->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (o->fd < 0) w->rc = cs__err_sys(err, errno, "%s: create", o->path);
         else o->created = 1;
     }

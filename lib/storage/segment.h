@@ -317,5 +317,13 @@ int  cs_trailer_check(const unsigned char *file, size_t size, unsigned kind, con
  * file swapped with another segment's or copied from another index). */
 int  cs_trailer_owner(const cs_trailer *t, uint32_t seg, const cs_ixid *ix, const char *path,
                       cs_err *err);
+/* Do the n bytes before end (the end of a file; n is up to
+ * CS_TRAILER_BYTES, fewer only when the file is shorter) end with an intact
+ * trailer of ours, of this format or an older one, of any kind?  The writer
+ * removes no file that fails this; files of an older format are removed
+ * after --rebuild. */
+int  cs__trailer_ours(const unsigned char *end, size_t n);
+/* Which of a segment's files has extension ext ("dict"...), or -1. */
+int  cs__seg_ext_find(const char *ext);
 
 #endif

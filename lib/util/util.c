@@ -2,8 +2,10 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 /* ---- allocation seam --------------------------------------------------- */
 
@@ -131,4 +133,57 @@ uint64_t cs_hash(const void *p, size_t n) {
     uint64_t h = 0xcbf29ce484222325ull;
     for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 0x100000001b3ull;
     return h ^ (h >> 29);
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+const char *cs__file_kind(unsigned mode) {
+    return S_ISFIFO(mode) ? "a FIFO" : S_ISSOCK(mode) ? "a socket" : S_ISDIR(mode) ? "a directory"
+         : S_ISCHR(mode) ? "a character device" : S_ISBLK(mode) ? "a block device"
+         : S_ISLNK(mode) ? "a symbolic link" : "not a file";
+}
+
+/* The open must not block (a FIFO with no writer would block O_RDONLY for
+ * ever), but reads must: O_NONBLOCK goes once the file is known regular. */
+static int regular_fd(int fd, const char *path, int notreg, struct stat *st, cs_err *err) {
+    int rc = 0, fl;
+    if (fstat(fd, st) < 0) rc = cs__err_sys(err, errno, "%s: stat", path);
+    else if (!S_ISREG(st->st_mode))
+        rc = cs__err(err, notreg, "%s: not a regular file (%s)", path, cs__file_kind(st->st_mode));
+    else if ((fl = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+        rc = cs__err_sys(err, errno, "%s: fcntl", path);
+    if (!rc) return fd;
+    close(fd);
+    return rc;
+}
+
+int cs__open_regular(const char *path, int flags, int notreg, struct stat *st, cs_err *err) {
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | flags);
+    int e = errno;
+    /* a socket cannot be opened at all (ENXIO): say what it is */
+    if (fd < 0 && e == ENXIO && stat(path, st) == 0 && !S_ISREG(st->st_mode))
+        return cs__err(err, notreg, "%s: not a regular file (%s)", path,
+                       cs__file_kind(st->st_mode));
+    if (fd < 0) return cs__err_sys(err, e, "%s", path);
+    return regular_fd(fd, path, notreg, st, err);
+}
+
+int cs__open_lock(const char *path, cs_err *err) {
+    struct stat st;
+    int fd = open(path, O_RDWR | O_CREAT | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+    int e = errno;
+    if (fd < 0 && e == ENXIO && lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return cs__err(err, CS_EIO, "%s: not a regular file (%s)", path, cs__file_kind(st.st_mode));
+    if (fd < 0) return cs__err_sys(err, e, "%s", path);
+    return regular_fd(fd, path, CS_EIO, &st, err);
+}
+
+size_t cs__utf8_prefix(const char *s, size_t len) {
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = len;
+    while (i > 0 && len - i < 4 && (u[i - 1] & 0xc0) == 0x80) i--;
+    if (i == 0 || len - i >= 4) return len;     /* no lead byte: invalid anyway */
+    unsigned c = u[--i];
+    size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    return len - i < need ? i : len;
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "civsearch.h"
 
@@ -92,6 +93,25 @@ static inline int cs_varint(const unsigned char **p, const unsigned char *end, u
     }
     return -1;
 }
+
+/* Opens path for reading (O_RDONLY | flags) without ever blocking: with
+ * O_NONBLOCK, so a FIFO in place of a file cannot hang the open, then
+ * fstat()s it into *st and requires a regular file, then clears O_NONBLOCK.
+ * Returns the descriptor, or a negative code: notreg with the message
+ * "PATH: not a regular file (a FIFO)" (socket, device, directory...), or
+ * the mapped errno (cs__err_sys).  Every file the library reads is opened
+ * through here; LOCK through cs__open_lock. */
+int cs__open_regular(const char *path, int flags, int notreg, struct stat *st, cs_err *err);
+/* Opens (creating it) the writer's LOCK file the same way: read-write,
+ * O_NOFOLLOW, never blocking, a regular file or CS_EIO with a message. */
+int cs__open_lock(const char *path, cs_err *err);
+/* "a FIFO", "a socket", "a directory"... for a non-regular st_mode. */
+const char *cs__file_kind(unsigned mode);
+
+/* The longest prefix of s[0..len) that does not end inside a UTF-8
+ * sequence: len itself, or len less an incomplete sequence's 1-3 bytes.
+ * (Cutting a text at a byte cap must not make it invalid UTF-8.) */
+size_t cs__utf8_prefix(const char *s, size_t len);
 
 /* 64-bit FNV-1a-like mixing hash for short keys. */
 uint64_t cs_hash(const void *p, size_t n);
