@@ -26,8 +26,11 @@
  * "reseal all" ("++") recomputes, for the segment of the file, the CRCs of
  * the .dict/.words blocks and sparse index, the .post skip entries, blocks
  * and positions (from the .dict as it now is), the stored texts' CRCs in
- * .docs, and every trailer: so the fuzzer gets past the checksums to the
- * structure parsers and decoders behind them.
+ * .docs, and every trailer (naming the segment and index the pristine
+ * file named): so the fuzzer gets past the checksums to the structure
+ * parsers and decoders behind them.  The index id is fixed
+ * (cs__ixid_source), so that the index and the seeds made of it are the
+ * same at every start.
  *
  * The damaged files are written, then:
  *   - every segment: cs_seg_open, cs_seg_verify, and a full walk (documents
@@ -59,6 +62,7 @@
 #include <unistd.h>
 
 #include "civsearch.h"
+#include "index/index.h"
 #include "storage/segment.h"
 
 #define FAIL(...) do { fprintf(stderr, "fuzz_segment: " __VA_ARGS__); abort(); } while (0)
@@ -85,6 +89,7 @@ typedef struct ifile {
     size_t len;
     unsigned char *cur;         /* contents under test (malloc'd) or NULL = orig */
     size_t cur_len;
+    cs_trailer tr;              /* the pristine trailer: whose file it is */
 } ifile;
 
 static char dir[256];
@@ -93,6 +98,10 @@ static int nfiles;
 static uint32_t seg_ids[MAX_SEGS];
 static int seg_file[MAX_SEGS][F_NSEG];  /* index into files[] */
 static int nsegs;
+/* The index id of the index built here: fixed, so that the files (and the
+ * seeds made of them) are the same at every start. */
+static const cs_ixid index_id = {{'f', 'u', 'z', 'z', '_', 's', 'e', 'g', 'm', 'e', 'n', 't'}};
+static void fixed_ixid(cs_ixid *out) { *out = index_id; }
 
 /* How far the inputs got (FUZZ_SEGMENT_STATS). */
 static struct {
@@ -163,12 +172,16 @@ static void set_cur(ifile *f, unsigned char *data, size_t len) {
 /* ---- resealing ------------------------------------------------------------------ */
 
 /* Recomputes the trailer of a sealed file from its body (file minus the
- * last 24 bytes; a file shorter than a trailer is left alone). */
+ * last CS_TRAILER_BYTES; a file shorter than a trailer is left alone),
+ * naming the segment and index the pristine file named. */
 static void seal(ifile *f) {
     if (!f->kind || f->cur_len < CS_TRAILER_BYTES) return;
     size_t body = f->cur_len - CS_TRAILER_BYTES;
     cs_buf b = {0};
-    cs_trailer_put(&b, body, cs_crc32c(0, f->cur, body), f->kind);
+    cs_trailer t = f->tr;
+    t.body_len = body;
+    t.body_crc = cs_crc32c(0, f->cur, body);
+    cs_trailer_put(&b, &t, f->kind);
     if (b.rc) FAIL("out of memory\n");
     memcpy(f->cur + body, b.data, CS_TRAILER_BYTES);
     cs_buf_free(&b);
@@ -580,7 +593,7 @@ static void exercise_segments(void) {
         cs_seg *s = NULL;
         cs_err e, *err = &e;
         e.msg[0] = '\0';
-        int rc = cs_seg_open(&s, dir, seg_ids[i], &e);
+        int rc = cs_seg_open(&s, dir, seg_ids[i], &index_id, &e);
         need_msg(rc, e.msg, "cs_seg_open");
         if (rc) {
             if (s) FAIL("cs_seg_open failed but returned a segment\n");
@@ -735,6 +748,9 @@ static void load_files(void) {
             if (!f->kind) FAIL("unexpected file %s\n", nm);
         }
         f->orig = read_file(nm, &f->len);
+        cs_err e;
+        if (f->kind && cs_trailer_check(f->orig, f->len, f->kind, nm, &f->tr, &e))
+            FAIL("%s\n", e.msg);
     }
     closedir(d);
     qsort(files, (size_t)nfiles, sizeof *files, cmp_name);
@@ -844,6 +860,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     remove_stale(tmp);
     snprintf(dir, sizeof dir, "%s/fuzz_segment.%d.XXXXXX", tmp, (int)getpid());
     if (!mkdtemp(dir)) FAIL("mkdtemp %s: %s\n", dir, strerror(errno));
+    cs__ixid_source = fixed_ixid;
     build_index();
     load_files();
     atexit(remove_dir);

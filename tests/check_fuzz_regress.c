@@ -36,11 +36,16 @@ static unsigned char *slurp(const char *path, size_t *n) {
     return b;
 }
 
-/* Writes body[0..n) plus a valid trailer of the given kind to path. */
+/* The index id the segments of these tests are written and opened with. */
+static const cs_ixid test_ix = {{'f', 'u', 'z', 'z', 'r', 'e', 'g'}};
+
+/* Writes body[0..n) plus a valid trailer of the given kind (segment 1 of
+ * test_ix) to path. */
 static void spit_sealed(const char *path, const unsigned char *body, size_t n, unsigned kind) {
     cs_buf b = {0};
     cs_buf_put(&b, body, n);
-    cs_trailer_put(&b, n, cs_crc32c(0, body, n), kind);
+    cs_trailer t = {n, cs_crc32c(0, body, n), 1, test_ix};
+    cs_trailer_put(&b, &t, kind);
     ck_assert_int_eq(b.rc, 0);
     FILE *f = fopen(path, "wb");
     ck_assert_ptr_nonnull(f);
@@ -68,7 +73,7 @@ START_TEST(test_pos_gap_wraps)
     static const char text[] = "a a";
     cs_docmeta d = {"x.txt", 5, 3, 0, cs_hash64(text, 3), 2, CS_LANG_EN};
     const uint32_t pos[2] = {0, 1};
-    ck_assert_int_eq(cs_segw_new(&w, dir, 1, &err), 0);
+    ck_assert_int_eq(cs_segw_new(&w, dir, 1, &test_ix, &err), 0);
     ck_assert_int_eq(cs_segw_add_doc(w, &d, text, 3), 0);
     ck_assert_int_eq(cs_segw_add_doc(w, &d, text, 3), 0);
     ck_assert_int_eq(cs_segw_term_begin(w, "a", 1, 0, 1), 0);
@@ -103,7 +108,7 @@ START_TEST(test_pos_gap_wraps)
 
     cs_seg *s;
     cs_terminfo ti;
-    ck_assert_msg(cs_seg_open(&s, dir, 1, &err) == 0, "%s", err.msg);
+    ck_assert_msg(cs_seg_open(&s, dir, 1, &test_ix, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(cs_seg_term(s, "a", 1, &ti, &err), 0);
     cs_postings p;
     cs_post_init(&p, s, &ti, &err);

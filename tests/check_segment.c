@@ -37,6 +37,9 @@
     } while (0)
 #define QOK(c) do { if (!(c)) ck_abort_msg("%s:%d: %s failed", __FILE__, __LINE__, #c); } while (0)
 
+/* The index id these segments are written and opened with. */
+static const cs_ixid test_ix = {{'s', 'e', 'g', 't', 'e', 's', 't'}};
+
 /* ---- deterministic random numbers ------------------------------------------ */
 
 static uint64_t rng_state;
@@ -243,10 +246,11 @@ static void model_free(model *m) {
 
 /* ---- writing and temporary directories ----------------------------------------- */
 
-static void write_segment(const model *m, const char *dir, uint32_t id, uint64_t *bytes) {
+static void write_segment_as(const model *m, const char *dir, uint32_t id, const cs_ixid *ix,
+                             uint64_t *bytes) {
     cs_err err = {{0}};
     cs_segw *w;
-    ck_assert_msg(cs_segw_new(&w, dir, id, &err) == 0, "%s", err.msg);
+    ck_assert_msg(cs_segw_new(&w, dir, id, ix, &err) == 0, "%s", err.msg);
     for (uint32_t d = 0; d < m->ndocs; d++) {
         const mdoc *x = &m->docs[d];
         cs_docmeta dm = {x->path, x->plen, x->size, x->mtime, x->hash, x->ntokens, x->lang};
@@ -270,6 +274,10 @@ static void write_segment(const model *m, const char *dir, uint32_t id, uint64_t
     }
     ck_assert_msg(cs_segw_finish(w, bytes) == 0, "%s", err.msg);
     cs_segw_free(w);
+}
+
+static void write_segment(const model *m, const char *dir, uint32_t id, uint64_t *bytes) {
+    write_segment_as(m, dir, id, &test_ix, bytes);
 }
 
 static int dir_count(const char *dir) {
@@ -300,12 +308,14 @@ static void big_teardown(void) {
     model_free(&big);
 }
 
-static cs_seg *open_ok(const char *dir, uint32_t id) {
+static cs_seg *open_as_ok(const char *dir, uint32_t id, const cs_ixid *ix) {
     cs_err err = {{0}};
     cs_seg *s;
-    ck_assert_msg(cs_seg_open(&s, dir, id, &err) == 0, "%s", err.msg);
+    ck_assert_msg(cs_seg_open(&s, dir, id, ix, &err) == 0, "%s", err.msg);
     return s;
 }
+
+static cs_seg *open_ok(const char *dir, uint32_t id) { return open_as_ok(dir, id, &test_ix); }
 
 /* ---- checksums and hashes -------------------------------------------------------- */
 
@@ -381,28 +391,77 @@ START_TEST(test_hash64_known)
 }
 END_TEST
 
+/* A trailer of formats 1-3 after body[0..n): 24 bytes, its CRC of the 20
+ * before it. */
+static void old_trailer(cs_buf *b, size_t n, unsigned version, unsigned kind) {
+    unsigned char t[CS_TRAILER_TAIL];
+    cs_wr_u32le(t, (uint32_t)n);
+    cs_wr_u32le(t + 4, 0);
+    cs_wr_u32le(t + 8, 0x58495343u);
+    cs_wr_u32le(t + 12, version | kind << 16);
+    cs_wr_u32le(t + 16, cs_crc32c(0, b->data, n));
+    cs_wr_u32le(t + 20, cs_crc32c(0, t, 20));
+    cs_buf_put(b, t, sizeof t);
+}
+
 START_TEST(test_trailer)
 {
     cs_buf b = {0};
     cs_err err = {{0}};
-    uint64_t len;
-    uint32_t crc;
+    cs_trailer t = {4, cs_crc32c(0, "body", 4), 7, test_ix}, got;
     cs_buf_put(&b, "body", 4);
-    cs_trailer_put(&b, 4, cs_crc32c(0, "body", 4), CS_KIND_POST);
+    cs_trailer_put(&b, &t, CS_KIND_POST);
     ck_assert_uint_eq(b.len, 4 + CS_TRAILER_BYTES);
-    ck_assert_int_eq(cs_trailer_check(b.data, b.len, CS_KIND_POST, "f", &len, &crc, &err), 0);
-    ck_assert_uint_eq(len, 4);
-    ck_assert_uint_eq(crc, cs_crc32c(0, "body", 4));
-    ck_assert_int_eq(cs_trailer_check(b.data, b.len, CS_KIND_POS, "f", &len, &crc, &err),
+    ck_assert_int_eq(cs_trailer_check(b.data, b.len, CS_KIND_POST, "f", &got, &err), 0);
+    ck_assert_uint_eq(got.body_len, 4);
+    ck_assert_uint_eq(got.body_crc, cs_crc32c(0, "body", 4));
+    ck_assert_uint_eq(got.seg, 7);
+    ck_assert(memcmp(got.ix.b, test_ix.b, sizeof test_ix.b) == 0);
+    ck_assert_int_eq(cs_trailer_check(b.data, b.len, CS_KIND_POS, "f", &got, &err),
                      CS_ECORRUPT);
-    ck_assert_int_eq(cs_trailer_check(b.data, 10, CS_KIND_POST, "f", &len, &crc, &err),
+    ck_assert_int_eq(cs_trailer_check(b.data, 10, CS_KIND_POST, "f", &got, &err),
                      CS_ECORRUPT);
+    ck_assert_int_eq(cs_trailer_check(b.data + 4, 30, CS_KIND_POST, "f", &got, &err),
+                     CS_ECORRUPT);
+    /* Whose file it is: this segment of this index, else damage named. */
+    ck_assert_int_eq(cs_trailer_owner(&got, 7, &test_ix, "f", &err), 0);
+    ck_assert_int_eq(cs_trailer_owner(&got, 8, &test_ix, "f", &err), CS_ECORRUPT);
+    ck_assert_str_eq(err.msg, "f: belongs to segment 00000007, not 00000008");
+    cs_ixid other = test_ix;
+    other.b[15] ^= 1;
+    ck_assert_int_eq(cs_trailer_owner(&got, 7, &other, "f", &err), CS_ECORRUPT);
+    ck_assert_str_eq(err.msg, "f: belongs to another index");
+    /* The segment and index ids are under the trailer's CRC. */
+    for (size_t i = 0; i < CS_TRAILER_BYTES - CS_TRAILER_TAIL; i++) {
+        b.data[4 + i] ^= 0x10;
+        ck_assert_int_eq(cs_trailer_check(b.data, b.len, CS_KIND_POST, "f", &got, &err),
+                         CS_ECORRUPT);
+        ck_assert_ptr_nonnull(strstr(err.msg, "trailer checksum"));
+        b.data[4 + i] ^= 0x10;
+    }
     /* Another version with an intact trailer CRC: CS_EVERSION. */
-    b.data[4 + 12] = 99;
-    cs_wr_u32le(b.data + 4 + 20, cs_crc32c(0, b.data + 4, 20));
-    ck_assert_int_eq(cs_trailer_check(b.data, b.len, CS_KIND_POST, "f", &len, &crc, &err),
+    b.data[b.len - CS_TRAILER_TAIL + 12] = 99;
+    cs_wr_u32le(b.data + b.len - 4, cs_crc32c(0, b.data + 4, CS_TRAILER_BYTES - 4));
+    ck_assert_int_eq(cs_trailer_check(b.data, b.len, CS_KIND_POST, "f", &got, &err),
                      CS_EVERSION);
     ck_assert_ptr_nonnull(strstr(err.msg, "version 99"));
+    /* A file of format 3 (or 1, 2): its 24-byte trailer is told from
+     * damage, whatever the length of its body; this version's number under
+     * such a trailer is damage. */
+    for (size_t n = 0; n <= 40; n += 20) {
+        cs_buf_reset(&b);
+        for (size_t i = 0; i < n; i++) cs_buf_byte(&b, (uint8_t)i);
+        old_trailer(&b, n, 3, CS_KIND_POST);
+        ck_assert_int_eq(cs_trailer_check(b.data, b.len, CS_KIND_POST, "f", &got, &err),
+                         CS_EVERSION);
+        ck_assert_ptr_nonnull(strstr(err.msg, "format version 3"));
+        cs_buf_reset(&b);
+        for (size_t i = 0; i < n; i++) cs_buf_byte(&b, (uint8_t)i);
+        old_trailer(&b, n, CS_FORMAT_VERSION, CS_KIND_POST);
+        ck_assert_int_eq(cs_trailer_check(b.data, b.len, CS_KIND_POST, "f", &got, &err),
+                         CS_ECORRUPT);
+        ck_assert_ptr_nonnull(strstr(err.msg, "trailer checksum"));
+    }
     cs_buf_free(&b);
 }
 END_TEST
@@ -696,10 +755,10 @@ START_TEST(test_writer_errors)
     cs_segw *w, *w2;
     cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0};
     uint32_t pos[2] = {0, 1};
-    ck_assert_int_eq(cs_segw_new(&w, dir, 7, &err), 0);
+    ck_assert_int_eq(cs_segw_new(&w, dir, 7, &test_ix, &err), 0);
     ck_assert_int_eq(dir_count(dir), 7);
     /* O_EXCL: the same segment cannot be created twice. */
-    ck_assert_int_eq(cs_segw_new(&w2, dir, 7, &err), CS_EIO);
+    ck_assert_int_eq(cs_segw_new(&w2, dir, 7, &test_ix, &err), CS_EIO);
     ck_assert_ptr_null(w2);
     ck_assert_ptr_nonnull(strstr(err.msg, "s00000007.dict"));
     ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
@@ -715,7 +774,7 @@ START_TEST(test_writer_errors)
     const struct { const char *t1, *t2; uint32_t doc, tf; } bad[] = {
         {"b", "a", 0, 1}, {"b", "b", 0, 1}, {"a", "b", 5, 1}, {"a", "b", 0, 0}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        ck_assert_int_eq(cs_segw_new(&w, dir, 8, &err), 0);
+        ck_assert_int_eq(cs_segw_new(&w, dir, 8, &test_ix, &err), 0);
         ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
         ck_assert_int_eq(cs_segw_term_begin(w, bad[i].t1, 1, 0, 1), 0);
         ck_assert_int_eq(cs_segw_posting(w, 0, 1, pos, NULL), 0);
@@ -728,12 +787,12 @@ START_TEST(test_writer_errors)
     }
     /* A variant that does not fit nvariants, a term with no postings. */
     uint8_t var[1] = {2};
-    ck_assert_int_eq(cs_segw_new(&w, dir, 9, &err), 0);
+    ck_assert_int_eq(cs_segw_new(&w, dir, 9, &test_ix, &err), 0);
     ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
     ck_assert_int_eq(cs_segw_term_begin(w, "a", 1, 0, 2), 0);
     ck_assert_int_eq(cs_segw_posting(w, 0, 1, pos, var), CS_EINVAL);
     cs_segw_free(w);
-    ck_assert_int_eq(cs_segw_new(&w, dir, 9, &err), 0);
+    ck_assert_int_eq(cs_segw_new(&w, dir, 9, &test_ix, &err), 0);
     ck_assert_int_eq(cs_segw_term_begin(w, "a", 1, 0, 1), 0);
     ck_assert_int_eq(cs_segw_term_end(w), CS_EINVAL);
     cs_segw_free(w);
@@ -757,7 +816,7 @@ START_TEST(test_name_keys)
     static const struct { const char *k1; uint64_t word; } keys[] = {
         {"japarov", 0}, {"japarov", 1}, {"japarov", 2}, {"japarovim", 2}, {"tokaev", 1}};
     const size_t nk = sizeof keys / sizeof keys[0];
-    ck_assert_int_eq(cs_segw_new(&w, dir, 1, &err), 0);
+    ck_assert_int_eq(cs_segw_new(&w, dir, 1, &test_ix, &err), 0);
     for (int d = 0; d < 3; d++) ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
     ck_assert_int_eq(cs_segw_term_begin(w, "x", 1, 0, 3), 0);
     ck_assert_int_eq(cs_segw_posting(w, 0, 1, pos, NULL), 0);
@@ -808,7 +867,7 @@ START_TEST(test_name_keys)
         {"z", 0, {2, 1, 0}},            /* fewer occurrences than documents */
         {"z", 0, {1, 1, 2}}};           /* more capitalised than occurrences */
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        ck_assert_int_eq(cs_segw_new(&w, dir, 2, &err), 0);
+        ck_assert_int_eq(cs_segw_new(&w, dir, 2, &test_ix, &err), 0);
         ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
         ck_assert_int_eq(cs_segw_term_begin(w, "x", 1, 0, 1), 0);
         ck_assert_int_eq(cs_segw_posting(w, 0, 1, pos, NULL), 0);
@@ -830,7 +889,7 @@ START_TEST(test_empty_segment)
     cs_err err = {{0}};
     cs_segw *w;
     uint64_t bytes = 0;
-    ck_assert_int_eq(cs_segw_new(&w, dir, 0xabcdef01u, &err), 0);
+    ck_assert_int_eq(cs_segw_new(&w, dir, 0xabcdef01u, &test_ix, &err), 0);
     ck_assert_int_eq(cs_segw_finish(w, &bytes), 0);
     cs_segw_free(w);
     ck_assert_int_eq(dir_count(dir), 7);
@@ -847,7 +906,7 @@ START_TEST(test_empty_segment)
     ck_assert_int_eq(cs_seg_terms_next(&it, &k, &n, &ti), 0);
     ck_assert_int_eq(cs_seg_verify(s, &err), 0);
     cs_seg_close(s);
-    ck_assert_int_eq(cs_seg_open(&s, dir, 2, &err), CS_ENOTFOUND);
+    ck_assert_int_eq(cs_seg_open(&s, dir, 2, &test_ix, &err), CS_ENOTFOUND);
     ck_assert_ptr_nonnull(strstr(err.msg, "s00000002.dict"));
     cs_test_tmpdir_free(dir);
 }
@@ -910,7 +969,7 @@ static int read_all(const cs_seg *s) {
 static void check_damaged(const char *dir, const char *what) {
     cs_err err = {{0}};
     cs_seg *s;
-    int rc = cs_seg_open(&s, dir, 3, &err);
+    int rc = cs_seg_open(&s, dir, 3, &test_ix, &err);
     if (rc) {
         ck_assert_msg(rc == CS_ECORRUPT || rc == CS_EVERSION, "%s: open gave %d", what, rc);
         ck_assert_ptr_nonnull(strstr(err.msg, "s00000003."));
@@ -985,7 +1044,7 @@ static void ptest_write(const char *dir) {
     cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0};
     static uint32_t pos[1000];
     static uint8_t var[1000];
-    ck_assert_int_eq(cs_segw_new(&w, dir, 1, &err), 0);
+    ck_assert_int_eq(cs_segw_new(&w, dir, 1, &test_ix, &err), 0);
     for (int d = 0; d < 300; d++) ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
     for (int t = 0; t < (int)NPTERMS; t++) {
         const pterm *pt = &pterms[t];
@@ -1051,10 +1110,13 @@ START_TEST(test_positions_codec)
 }
 END_TEST
 
+/* Writes body[0..n) and a trailer of the given kind (segment 1 of test_ix)
+ * to path. */
 static void seal(const char *path, const unsigned char *body, size_t n, unsigned kind) {
     cs_buf b = {0};
     cs_buf_put(&b, body, n);
-    cs_trailer_put(&b, n, cs_crc32c(0, body, n), kind);
+    cs_trailer t = {n, cs_crc32c(0, body, n), 1, test_ix};
+    cs_trailer_put(&b, &t, kind);
     ck_assert_int_eq(b.rc, 0);
     FILE *f = fopen(path, "wb");
     ck_assert_ptr_nonnull(f);
@@ -1123,7 +1185,7 @@ START_TEST(test_positions_forged)
     cs_segw *w;
     cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0};
     uint32_t one = 1, got[8];
-    ck_assert_int_eq(cs_segw_new(&w, dir, 1, &err), 0);
+    ck_assert_int_eq(cs_segw_new(&w, dir, 1, &test_ix, &err), 0);
     for (int d = 0; d < 8; d++) ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
     ck_assert_int_eq(cs_segw_term_begin(w, "f", 1, 0, 1), 0);
     for (uint32_t d = 0; d < 8; d++) ck_assert_int_eq(cs_segw_posting(w, d, 1, &one, NULL), 0);
@@ -1182,7 +1244,7 @@ START_TEST(test_one_posting_forged)
     cs_segw *w;
     cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0};
     const uint32_t pos[2] = {0, 2};
-    ck_assert_int_eq(cs_segw_new(&w, dir, 1, &err), 0);
+    ck_assert_int_eq(cs_segw_new(&w, dir, 1, &test_ix, &err), 0);
     for (int d = 0; d < 3; d++) {
         dm.ntokens = 3 + (uint32_t)d;
         ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
@@ -1261,7 +1323,8 @@ START_TEST(test_damage_flip)
     unsigned char *orig = slurp(path, &n), *bad = malloc(n);
     rng_state = 5 + (uint64_t)_i;
     for (int k = 0; k < 200; k++) {
-        size_t off = k < 24 ? n - 1 - (size_t)k : (n - 1) * (size_t)(k - 24) / 175 + rn(7);
+        size_t off = k < CS_TRAILER_BYTES ? n - 1 - (size_t)k
+                                          : (n - 1) * (size_t)(k - CS_TRAILER_BYTES) / 155 + rn(7);
         if (off >= n) off = n - 1;
         memcpy(bad, orig, n);
         bad[off] ^= (unsigned char)(1 + rn(255));
@@ -1285,14 +1348,15 @@ START_TEST(test_damage_truncate)
     snprintf(path, sizeof path, "%s/s00000003.%s", dir, exts[_i]);
     size_t n;
     unsigned char *orig = slurp(path, &n);
-    size_t lens[] = {0, 1, 23, 24, 25, n / 3, n / 2, n - 25, n - 24, n - 1};
+    size_t lens[] = {0, 1, 23, 24, 25, 43, 44, 45, n / 3, n / 2, n - 45, n - 44, n - 25, n - 24,
+                     n - 1};
     for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++) {
         if (lens[k] >= n) continue;
         spit(path, orig, lens[k]);
         snprintf(what, sizeof what, "%s truncated to %zu", exts[_i], lens[k]);
         cs_err err = {{0}};
         cs_seg *s;
-        int rc = cs_seg_open(&s, dir, 3, &err);
+        int rc = cs_seg_open(&s, dir, 3, &test_ix, &err);
         ck_assert_msg(rc == CS_ECORRUPT, "%s: open gave %d", what, rc);
         ck_assert_ptr_nonnull(strstr(err.msg, exts[_i]));
     }
@@ -1341,9 +1405,9 @@ START_TEST(test_damage_docs_lazy)
     /* the last document's length: in the arrays, 36 bytes before the end of
      * the body (4 of it, then the 32-byte footer) */
     memcpy(bad, orig, n);
-    bad[n - 24 - 32 - 4] ^= 1;
+    bad[n - CS_TRAILER_BYTES - 32 - 4] ^= 1;
     spit(path, bad, n);
-    ck_assert_int_eq(cs_seg_open(&s, dir, 3, &err), CS_ECORRUPT);
+    ck_assert_int_eq(cs_seg_open(&s, dir, 3, &test_ix, &err), CS_ECORRUPT);
     ck_assert_ptr_nonnull(strstr(err.msg, "document table"));
     spit(path, orig, n);
     free(orig);
@@ -1365,7 +1429,7 @@ START_TEST(test_damage_words_index_lazy)
     unsigned char *orig = slurp(path, &n);
     unsigned char *bad = malloc(n);
     memcpy(bad, orig, n);
-    bad[n - 24 - 36 - 1] ^= 0x40;   /* last byte of the first keys */
+    bad[n - CS_TRAILER_BYTES - 36 - 1] ^= 0x40;   /* last byte of the first keys */
     spit(path, bad, n);
     cs_err err = {{0}};
     cs_seg *s = open_ok(dir, 3);
@@ -1381,6 +1445,109 @@ START_TEST(test_damage_words_index_lazy)
     spit(path, orig, n);
     free(orig);
     free(bad);
+    cs_test_tmpdir_free(dir);
+    model_free(&m);
+}
+END_TEST
+
+/* ---- whose file: segment and index ids in the trailers ---------------------------------- */
+
+/* Segments 2 and 3 of one index with the same documents and terms, so
+ * that their files are byte for byte alike but for the trailers' segment
+ * id. */
+static void twin_setup(model *m, char **dir) {
+    model_gen(m, 300, 500, 78);
+    *dir = cs_test_tmpdir("segtest");
+    write_segment(m, *dir, 2, NULL);
+    write_segment(m, *dir, 3, NULL);
+}
+
+static void swap_paths(const char *a, const char *b) {
+    char tmp[520];
+    snprintf(tmp, sizeof tmp, "%s.swap", a);
+    ck_assert_int_eq(rename(a, tmp), 0);
+    ck_assert_int_eq(rename(b, a), 0);
+    ck_assert_int_eq(rename(tmp, b), 0);
+}
+
+/* Opening segment id of ix in dir fails with CS_ECORRUPT saying want. */
+static void open_refused(const char *dir, uint32_t id, const cs_ixid *ix, const char *want) {
+    cs_err err = {{0}};
+    cs_seg *s = NULL;
+    ck_assert_int_eq(cs_seg_open(&s, dir, id, ix, &err), CS_ECORRUPT);
+    ck_assert_ptr_null(s);
+    ck_assert_msg(strstr(err.msg, want), "open says: %s (want %s)", err.msg, want);
+}
+
+/* The _i-th kind of file swapped between the twins: refused by open,
+ * naming the file and the segment it belongs to; and by verify on a
+ * segment opened before the swap, whose mapping then shows the other file
+ * (written in place: Linux's private mapping shares the page cache until
+ * written, so the new bytes show through). */
+START_TEST(test_seal_swapped)
+{
+    model m;
+    char *dir, p2[512], p3[512], want[128];
+    twin_setup(&m, &dir);
+    snprintf(p2, sizeof p2, "%s/s00000002.%s", dir, exts[_i]);
+    snprintf(p3, sizeof p3, "%s/s00000003.%s", dir, exts[_i]);
+    swap_paths(p2, p3);
+    snprintf(want, sizeof want, "s00000002.%s: belongs to segment 00000003, not 00000002",
+             exts[_i]);
+    open_refused(dir, 2, &test_ix, want);
+    snprintf(want, sizeof want, "s00000003.%s: belongs to segment 00000002, not 00000003",
+             exts[_i]);
+    open_refused(dir, 3, &test_ix, want);
+    swap_paths(p2, p3);
+
+    cs_seg *s = open_ok(dir, 2);
+    cs_err err = {{0}};
+    ck_assert_int_eq(cs_seg_verify(s, &err), 0);
+    size_t n2, n3;
+    unsigned char *b2 = slurp(p2, &n2), *b3 = slurp(p3, &n3);
+    ck_assert_uint_eq(n2, n3);
+    ck_assert(memcmp(b2, b3, n2 - CS_TRAILER_BYTES) == 0);     /* the twins' bodies */
+    spit(p2, b3, n3);
+    ck_assert_int_eq(cs_seg_verify(s, &err), CS_ECORRUPT);
+    snprintf(want, sizeof want, "s00000002.%s: belongs to segment 00000003", exts[_i]);
+    ck_assert_msg(strstr(err.msg, want), "verify says: %s", err.msg);
+    spit(p2, b2, n2);
+    ck_assert_int_eq(cs_seg_verify(s, &err), 0);
+    cs_seg_close(s);
+    free(b2);
+    free(b3);
+    cs_test_tmpdir_free(dir);
+    model_free(&m);
+}
+END_TEST
+
+/* The same segment written for another index: opening it as this index's
+ * is refused, whole or with one file (the _i-th kind) copied in. */
+START_TEST(test_seal_other_index)
+{
+    model m;
+    char *dir, *other = cs_test_tmpdir("segtest"), path[512], want[128];
+    damage_setup(&m, &dir);
+    cs_ixid ix2 = test_ix;
+    ix2.b[0] ^= 1;
+    write_segment_as(&m, other, 3, &ix2, NULL);
+    open_refused(other, 3, &test_ix, "s00000003.dict: belongs to another index");
+    cs_seg_close(open_as_ok(other, 3, &ix2));
+
+    snprintf(path, sizeof path, "%s/s00000003.%s", other, exts[_i]);
+    size_t n;
+    unsigned char *b = slurp(path, &n);
+    snprintf(path, sizeof path, "%s/s00000003.%s", dir, exts[_i]);
+    size_t on;
+    unsigned char *orig = slurp(path, &on);
+    spit(path, b, n);
+    snprintf(want, sizeof want, "s00000003.%s: belongs to another index", exts[_i]);
+    open_refused(dir, 3, &test_ix, want);
+    spit(path, orig, on);
+    cs_seg_close(open_ok(dir, 3));
+    free(b);
+    free(orig);
+    cs_test_tmpdir_free(other);
     cs_test_tmpdir_free(dir);
     model_free(&m);
 }
@@ -1424,6 +1591,12 @@ Suite *segment_suite(void) {
     tcase_add_loop_test(tc, test_damage_truncate, 0, 7);
     tcase_add_test(tc, test_damage_docs_lazy);
     tcase_add_test(tc, test_damage_words_index_lazy);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("seal");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_seal_swapped, 0, 7);
+    tcase_add_loop_test(tc, test_seal_other_index, 0, 7);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -179,7 +179,7 @@ static uint32_t same_leaf(const cs_segref *ref, const char *t1, const char *t2) 
         v[i].all = 0;
         memset(v[i].vmask, 0xff, sizeof v[i].vmask);
     }
-    qseg qs = {ref, ref->ndocs, 7.5, &err, 0, 0, 0};
+    qseg qs = {ref, ref->ndocs, 7.5, &err, 0, 0, 0, NULL};
     qit *a = cs__qit_leaf(&qs, m, 2, 1.25, 1), *b = cs__qit_leaf(&qs, v, 2, 1.25, 1);
     ck_assert(a && b);
     uint32_t t = 0, n = 0;

@@ -460,7 +460,7 @@ static int renumber_foreign(cs_index *ix) {
     ix->man.next_seg = 1; /* raised past every file present by index_open */
     snprintf(ix->man.analysis, sizeof ix->man.analysis, "%s", cs_analysis_version());
     ix->dirty = 1;
-    return 0;
+    return cs__ixid_new(&ix->man.ixid, &ix->err);  /* a new index, not the old one */
 }
 
 static int index_open(cs_index *ix, const char *dir) {
@@ -487,7 +487,7 @@ static int index_open(cs_index *ix, const char *dir) {
         cs__err_clear(&ix->err);
         ix->man.next_seg = 1;
         snprintf(ix->man.analysis, sizeof ix->man.analysis, "%s", cs_analysis_version());
-        rc = 0;
+        rc = cs__ixid_new(&ix->man.ixid, &ix->err);
     } else if ((rc == CS_EVERSION || rc == CS_ECORRUPT) && ix->opts.rebuild) {
         rc = renumber_foreign(ix);
     } else if (!rc && ix->opts.rebuild) {
@@ -568,12 +568,12 @@ static int flush_batch(cs_index *ix) {
     if (n == 0) return 0;
     uint32_t id = ix->man.next_seg++;
     jnl_add(ix, id);
-    int rc = cs_mem_flush(ix->mem, ix->dir, id, jobs_of(ix), &ix->err);
+    int rc = cs_mem_flush(ix->mem, ix->dir, id, &ix->man.ixid, jobs_of(ix), &ix->err);
     if (rc) return rc;
     cs_segref r = {0};
     r.id = id;
     r.ndocs = n;
-    rc = cs_seg_open(&r.seg, ix->dir, id, &ix->err);
+    rc = cs_seg_open(&r.seg, ix->dir, id, &ix->man.ixid, &ix->err);
     if (rc) return rc;
     for (uint32_t d = 0; d < n; d++) {
         if (!(ix->memdel[d >> 3] >> (d & 7) & 1)) continue;
@@ -955,7 +955,7 @@ static int commit(cs_index *ix) {
     for (uint32_t i = 0; i < ix->man.nsegs; i++) {
         cs_segref *r = &ix->man.segs[i];
         if (!r->del_dirty) continue;
-        if ((rc = cs__del_write(r, gen, ix->dir, &ix->err))) return rc;
+        if ((rc = cs__del_write(r, gen, &ix->man.ixid, ix->dir, &ix->err))) return rc;
     }
     /* the new segments' files must be durable before the manifest names them */
     if ((rc = cs__fsync_dir(ix->dir, &ix->err))) return rc;
@@ -984,7 +984,7 @@ static int merge_range(cs_index *ix, uint32_t from, uint32_t n) {
     cs_segref merged;
     uint32_t id = ix->man.next_seg++;
     jnl_add(ix, id);
-    int rc = cs__merge(ix->man.segs + from, n, ix->dir, id, &merged, &ix->err);
+    int rc = cs__merge(ix->man.segs + from, n, ix->dir, id, &ix->man.ixid, &merged, &ix->err);
     if (rc) return rc;
     for (uint32_t i = from; i < from + n; i++) {
         cs_seg_close(ix->man.segs[i].seg);

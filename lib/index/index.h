@@ -55,6 +55,7 @@ typedef struct cs_segref {
 typedef struct cs_manifest {
     uint64_t gen;
     uint32_t next_seg;
+    cs_ixid ixid;               /* the index's id: drawn at creation, kept */
     char analysis[256];         /* the analysis version string */
     cs_segref *segs;
     uint32_t nsegs, cap;
@@ -97,8 +98,12 @@ int  cs__manifest_add(cs_manifest *m, const cs_segref *r);
 /* Writes MANIFEST-<m->gen> (fsynced); a segment whose deletions are dirty
  * is written with del_gen = m->gen (its new .del file). */
 int  cs__manifest_write(const cs_manifest *m, const char *dir, cs_err *err);
-/* Writes s<ID>.<gen>.del for r (fsynced). */
-int  cs__del_write(const cs_segref *r, uint64_t gen, const char *dir, cs_err *err);
+/* Writes s<ID>.<gen>.del for r, a segment of index ix (fsynced). */
+int  cs__del_write(const cs_segref *r, uint64_t gen, const cs_ixid *ix, const char *dir,
+                   cs_err *err);
+/* Draws a new index id (getrandom(2), else /dev/urandom); CS_EIO if
+ * neither gives 16 bytes. */
+int  cs__ixid_new(cs_ixid *out, cs_err *err);
 /* Writes CURRENT.tmp naming MANIFEST-<gen> (fsynced): before the manifest,
  * so that a manifest newer than CURRENT that no CURRENT.tmp names is known
  * not to be an interrupted commit (docs/commit.md, rollbacks). */
@@ -126,10 +131,14 @@ void cs__path(char *buf, size_t cap, const char *dir, const char *fmt, ...)
  * (1..7, docs/commit.md) and fails with CS_EIO where it returns nonzero. */
 extern int (*cs__commit_fault)(int step);
 
+/* Test hook: when set, cs__ixid_new() takes the new index id from it (the
+ * fuzz target builds the same files at every start, so that its seeds fit). */
+extern void (*cs__ixid_source)(cs_ixid *out);
+
 /* Merges segments src[0..n) (skipping deleted documents) into new segment
- * id in dir.  *out receives the new segment's ref (segment open, no
- * deletions). */
-int  cs__merge(const cs_segref *src, uint32_t n, const char *dir, uint32_t id, cs_segref *out,
-               cs_err *err);
+ * id of index ix in dir.  *out receives the new segment's ref (segment
+ * open, no deletions). */
+int  cs__merge(const cs_segref *src, uint32_t n, const char *dir, uint32_t id,
+               const cs_ixid *ix, cs_segref *out, cs_err *err);
 
 #endif

@@ -2,19 +2,31 @@
  * manifest.c — the commit protocol's small files: CURRENT, MANIFEST-<gen>
  * and the deletion bitmaps.
  *
- * MANIFEST-<gen> body (little-endian), then the common trailer:
+ * MANIFEST-<gen> body (little-endian), then the common trailer (segment
+ * 0, the index id):
  *   u64 generation | u32 next segment id | u16 n + n bytes analysis version
  *   u32 segment count | per segment: u32 id, u32 ndocs, u32 ndeleted,
- *   u64 del_gen
- * s<ID>.<gen>.del body: u32 ndocs | ceil(ndocs / 8) bitmap bytes.
+ *   u64 del_gen | 16 bytes index id
+ * s<ID>.<gen>.del body: u32 ndocs | u64 gen | ceil(ndocs / 8) bitmap
+ * bytes; its trailer names segment ID and the index id.  (gen, because the
+ * trailer cannot tell an older bitmap of the same segment copied over the
+ * live one.)
+ *
+ * The index id is drawn once, when the index is created (cs__ixid_new),
+ * and copied into every manifest after: every file's trailer names it, so
+ * that a file from another index is refused even where its segment
+ * number, kind and checksums would fit.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "index.h"
 
 #define MANIFEST_MAX (64u << 20)
+#define DEL_HEAD 12             /* ndocs and gen before a .del bitmap */
 
 int (*cs__commit_fault)(int step);
 
@@ -93,6 +105,9 @@ static int parse_manifest(cs_manifest *m, const unsigned char *p, size_t len, co
         p += 20;
         if (r.ndeleted > r.ndocs || r.id >= m->next_seg || cs__manifest_add(m, &r)) goto bad;
     }
+    NEED(sizeof m->ixid.b);
+    memcpy(m->ixid.b, p, sizeof m->ixid.b);
+    p += sizeof m->ixid.b;
     if (p != end) goto bad;
     return 0;
 bad:
@@ -103,19 +118,19 @@ bad:
 /* Checks and parses a whole manifest file image. */
 static int manifest_parse_file(cs_manifest *m, const cs_buf *b, uint64_t gen, const char *path,
                                cs_err *err) {
-    uint64_t body;
-    uint32_t crc;
-    int rc = cs_trailer_check(b->data, b->len, CS_KIND_MANIFEST, path, &body, &crc, err);
+    cs_trailer t;
+    int rc = cs_trailer_check(b->data, b->len, CS_KIND_MANIFEST, path, &t, err);
     if (rc == CS_EVERSION) {    /* say what to do about it */
         char why[sizeof err->msg];
         snprintf(why, sizeof why, "%s", err->msg);
         rc = cs__err(err, CS_EVERSION, "%s; the index was written by another version of "
                      "libcivsearch: rebuild it (csearch index --rebuild PATH...)", why);
     }
-    if (!rc && cs_crc32c(0, b->data, body) != crc)
+    if (!rc && cs_crc32c(0, b->data, (size_t)t.body_len) != t.body_crc)
         rc = cs__err(err, CS_ECORRUPT, "%s: checksum mismatch", path);
-    if (!rc) rc = parse_manifest(m, b->data, body, path, err);
+    if (!rc) rc = parse_manifest(m, b->data, (size_t)t.body_len, path, err);
     if (!rc && m->gen != gen) rc = cs__err(err, CS_ECORRUPT, "%s: wrong generation", path);
+    if (!rc) rc = cs_trailer_owner(&t, 0, &m->ixid, path, err);
     return rc;
 }
 
@@ -153,22 +168,27 @@ int cs__manifest_load(cs_manifest *m, const char *dir, cs_err *err) {
     return rc;
 }
 
-static int del_load(cs_segref *r, const char *dir, cs_err *err) {
+static int del_load(cs_segref *r, const cs_ixid *ix, const char *dir, cs_err *err) {
     char path[4096];
     cs__path(path, sizeof path, dir, "s%08x.%llu.del", r->id, (unsigned long long)r->del_gen);
     cs_buf b = {0};
-    uint64_t body;
-    uint32_t crc, nbytes = (r->ndocs + 7) / 8;
-    int rc = cs__read_file(path, &b, (size_t)nbytes + 64, err);
+    cs_trailer t;
+    uint32_t nbytes = (r->ndocs + 7) / 8;
+    int rc = cs__read_file(path, &b, (size_t)nbytes + 128, err);
     /* CS_ENOTFOUND passes up as is: a reader retries, a writer may have moved on */
-    if (!rc) rc = cs_trailer_check(b.data, b.len, CS_KIND_DEL, path, &body, &crc, err);
-    if (!rc && (body != 4 + (uint64_t)nbytes || cs_crc32c(0, b.data, body) != crc ||
+    if (!rc) rc = cs_trailer_check(b.data, b.len, CS_KIND_DEL, path, &t, err);
+    if (!rc && (t.body_len != DEL_HEAD + (uint64_t)nbytes ||
+                cs_crc32c(0, b.data, (size_t)t.body_len) != t.body_crc ||
                 cs_rd_u32le(b.data) != r->ndocs))
         rc = cs__err(err, CS_ECORRUPT, "%s: deletion bitmap is damaged", path);
+    if (!rc) rc = cs_trailer_owner(&t, r->id, ix, path, err);
+    if (!rc && cs_rd_u64le(b.data + 4) != r->del_gen)
+        rc = cs__err(err, CS_ECORRUPT, "%s: written at commit %llu", path,
+                     (unsigned long long)cs_rd_u64le(b.data + 4));
     if (!rc) {
         r->del = cs__malloc(nbytes ? nbytes : 1);
         if (!r->del) rc = CS_ENOMEM;
-        else memcpy(r->del, b.data + 4, nbytes);
+        else memcpy(r->del, b.data + DEL_HEAD, nbytes);
     }
     cs_buf_free(&b);
     return rc;
@@ -177,11 +197,11 @@ static int del_load(cs_segref *r, const char *dir, cs_err *err) {
 int cs__manifest_open_segments(cs_manifest *m, const char *dir, cs_err *err) {
     for (uint32_t i = 0; i < m->nsegs; i++) {
         cs_segref *r = &m->segs[i];
-        int rc = cs_seg_open(&r->seg, dir, r->id, err);
+        int rc = cs_seg_open(&r->seg, dir, r->id, &m->ixid, err);
         if (!rc && cs_seg_ndocs(r->seg) != r->ndocs)
             rc = cs__err(err, CS_ECORRUPT, "%s/s%08x.docs: holds %u documents, manifest says %u",
                          dir, r->id, cs_seg_ndocs(r->seg), r->ndocs);
-        if (!rc && r->del_gen) rc = del_load(r, dir, err);
+        if (!rc && r->del_gen) rc = del_load(r, &m->ixid, dir, err);
         if (rc) return rc;
     }
     return 0;
@@ -203,8 +223,9 @@ int cs__manifest_write(const cs_manifest *m, const char *dir, cs_err *err) {
         cs_buf_u32le(&b, r->ndeleted);
         cs_buf_u64le(&b, r->del_dirty ? m->gen : r->del_gen);
     }
-    size_t body = b.len;
-    cs_trailer_put(&b, body, cs_crc32c(0, b.data, body), CS_KIND_MANIFEST);
+    cs_buf_put(&b, m->ixid.b, sizeof m->ixid.b);
+    cs_trailer t = {b.len, cs_crc32c(0, b.data, b.len), 0, m->ixid};
+    cs_trailer_put(&b, &t, CS_KIND_MANIFEST);
     int rc = b.rc;
     if (!rc) {
         char path[4096];
@@ -217,13 +238,15 @@ int cs__manifest_write(const cs_manifest *m, const char *dir, cs_err *err) {
     return rc;
 }
 
-int cs__del_write(const cs_segref *r, uint64_t gen, const char *dir, cs_err *err) {
+int cs__del_write(const cs_segref *r, uint64_t gen, const cs_ixid *ix, const char *dir,
+                  cs_err *err) {
     cs_buf b = {0};
     uint32_t nbytes = (r->ndocs + 7) / 8;
     cs_buf_u32le(&b, r->ndocs);
+    cs_buf_u64le(&b, gen);
     cs_buf_put(&b, r->del, nbytes);
-    size_t body = b.len;
-    cs_trailer_put(&b, body, cs_crc32c(0, b.data, body), CS_KIND_DEL);
+    cs_trailer t = {b.len, cs_crc32c(0, b.data, b.len), r->id, *ix};
+    cs_trailer_put(&b, &t, CS_KIND_DEL);
     int rc = b.rc;
     if (!rc) {
         char path[4096];
@@ -257,3 +280,36 @@ int cs__current_switch(const char *dir, cs_err *err) {
 }
 
 int cs__commit_step(int step, cs_err *err) { return fault(step, err); }
+
+void (*cs__ixid_source)(cs_ixid *out);
+
+/* 16 bytes from getrandom(2); where the kernel lacks it (ENOSYS, or a
+ * seccomp filter's EPERM), from /dev/urandom. */
+int cs__ixid_new(cs_ixid *out, cs_err *err) {
+    if (cs__ixid_source) {
+        cs__ixid_source(out);
+        return 0;
+    }
+    size_t got = 0;
+    while (got < sizeof out->b) {
+        ssize_t n = getrandom(out->b + got, sizeof out->b - got, 0);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        got += (size_t)n;
+    }
+    if (got == sizeof out->b) return 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return cs__err_sys(err, errno, "/dev/urandom: open");
+    for (got = 0; got < sizeof out->b;) {
+        ssize_t n = read(fd, out->b + got, sizeof out->b - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            int e = n < 0 ? errno : EIO;
+            close(fd);
+            return cs__err_sys(err, e, "/dev/urandom: read");
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    return 0;
+}

@@ -758,7 +758,8 @@ size_t cs_mem_bytes(const cs_memindex *m) {
            ((size_t)m->term_tab.cap + m->word_tab.cap + m->kform_tab.cap) * sizeof(uint64_t);
 }
 
-int cs_mem_flush(cs_memindex *m, const char *dir, uint32_t id, int threads, cs_err *err) {
+int cs_mem_flush(cs_memindex *m, const char *dir, uint32_t id, const cs_ixid *ix, int threads,
+                 cs_err *err) {
     uint32_t *ids = cs__malloc(((size_t)m->nterms + 1) * sizeof *ids);
     uint32_t *ord = cs__malloc(((size_t)m->nterms + 1) * sizeof *ord);
     uint32_t *pos = NULL, cap = 0, vcap = 0;
@@ -769,7 +770,7 @@ int cs_mem_flush(cs_memindex *m, const char *dir, uint32_t id, int threads, cs_e
     int rc = CS_ENOMEM, started = 0;
     if (!ids || !ord || !ws.ids) goto done;
     started = threads > 1 && pthread_create(&thr, NULL, word_side, &ws) == 0;
-    if ((rc = cs_segw_new(&w, dir, id, err))) goto done;
+    if ((rc = cs_segw_new(&w, dir, id, ix, err))) goto done;
     for (uint32_t i = 0; i < m->ndocs && !rc; i++) {
         const mdoc *d = &m->docs[i];
         rc = cs_segw_add_doc(w, cs_mem_doc(m, i), d->text ? d->text : "", d->text_len);

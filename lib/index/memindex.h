@@ -59,10 +59,12 @@ int  cs_mem_add(cs_memindex *m, const cs_docmeta *meta, const char *text, size_t
 uint32_t cs_mem_ndocs(const cs_memindex *m);
 /* Bytes held (postings, terms, texts, tables): compared with the budget. */
 size_t cs_mem_bytes(const cs_memindex *m);
-/* Writes everything as segment id in dir (files fsynced) and empties m.
+/* Writes everything as segment id of index ix in dir (files fsynced) and
+ * empties m.
  * With threads > 1 the words and name keys are sorted in a second thread
  * while the texts and postings are written. */
-int  cs_mem_flush(cs_memindex *m, const char *dir, uint32_t id, int threads, cs_err *err);
+int  cs_mem_flush(cs_memindex *m, const char *dir, uint32_t id, const cs_ixid *ix, int threads,
+                  cs_err *err);
 /* The meta of pending document doc (strings borrowed until flush). */
 const cs_docmeta *cs_mem_doc(const cs_memindex *m, uint32_t doc);
 

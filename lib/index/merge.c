@@ -363,8 +363,8 @@ static int copy_docs(merger *m, uint32_t *ndocs) {
     return 0;
 }
 
-int cs__merge(const cs_segref *src, uint32_t n, const char *dir, uint32_t id, cs_segref *out,
-              cs_err *err) {
+int cs__merge(const cs_segref *src, uint32_t n, const char *dir, uint32_t id,
+              const cs_ixid *ix, cs_segref *out, cs_err *err) {
     merger m = {0};
     uint32_t ndocs = 0;
     m.n = n;
@@ -372,7 +372,7 @@ int cs__merge(const cs_segref *src, uint32_t n, const char *dir, uint32_t id, cs
     m.src = cs__calloc(n, sizeof *m.src);
     int rc = m.src ? 0 : CS_ENOMEM;
     for (uint32_t i = 0; i < n && !rc; i++) m.src[i].ref = &src[i];
-    if (!rc) rc = cs_segw_new(&m.w, dir, id, err);
+    if (!rc) rc = cs_segw_new(&m.w, dir, id, ix, err);
     if (!rc) rc = copy_docs(&m, &ndocs);
     m.ndocs = ndocs;
     uint64_t maxterms = 0;
@@ -388,7 +388,7 @@ int cs__merge(const cs_segref *src, uint32_t n, const char *dir, uint32_t id, cs
         memset(out, 0, sizeof *out);
         out->id = id;
         out->ndocs = ndocs;
-        rc = cs_seg_open(&out->seg, dir, id, err);
+        rc = cs_seg_open(&out->seg, dir, id, ix, err);
     }
     if (rc == CS_ENOMEM && !err->msg[0]) cs__err(err, rc, "out of memory while merging");
     cs_segw_free(m.w);

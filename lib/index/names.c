@@ -111,9 +111,11 @@ int cs__fname_ours(const char *dir, const char *name, const cs_fname *f, int beg
             ours = k >= 0 && current_line((const char *)t, (size_t)k, begun);
         } else if (begun) {
             ours = 1;
-        } else if (st.st_size >= CS_TRAILER_BYTES) {
-            ours = pread(fd, t, CS_TRAILER_BYTES, st.st_size - CS_TRAILER_BYTES) ==
-                       CS_TRAILER_BYTES && cs__trailer_ours(t);
+        } else if (st.st_size >= CS_TRAILER_TAIL) {
+            /* the whole trailer, or as much as an older version's file has */
+            size_t n = st.st_size < CS_TRAILER_BYTES ? (size_t)st.st_size : CS_TRAILER_BYTES;
+            ours = pread(fd, t, n, st.st_size - (off_t)n) == (ssize_t)n &&
+                   cs__trailer_ours(t + n, n);
         }
     }
     close(fd);

@@ -3,7 +3,9 @@
  * what is cheap to check, and serves the document table and stored text.
  *
  * Verified on open: every trailer (magic, version, kind, length, its own
- * CRC); the .docs offsets and doclens (their own CRC32C, so that
+ * CRC, and that it names this segment of this index: a file swapped with
+ * another segment's or copied from another index is refused); the .docs
+ * offsets and doclens (their own CRC32C, so that
  * cs_seg_doclen() on the scoring hot path needs no check; each record has
  * its own CRC, checked when it is read: a query touches the few records it
  * shows, not the table); the footers and sparse indexes
@@ -34,9 +36,9 @@ static int map_file(cs_seg *s, const char *dir, uint32_t id, int i, cs_err *err)
     struct stat st;
     int fd = cs__open_regular(f->path, 0, CS_ECORRUPT, &st, err);
     if (fd < 0) return fd;
-    /* A file shorter than a trailer cannot be ours (and a zero-length file
-     * cannot be mapped): damage, not an I/O error. */
-    if (st.st_size < CS_TRAILER_BYTES || (uint64_t)st.st_size > SIZE_MAX) {
+    /* A file shorter than any version's trailer cannot be ours (and a
+     * zero-length file cannot be mapped): damage, not an I/O error. */
+    if (st.st_size < CS_TRAILER_TAIL || (uint64_t)st.st_size > SIZE_MAX) {
         close(fd);
         return cs__err(err, CS_ECORRUPT, "%s: file too short (%lld bytes)", f->path,
                        (long long)st.st_size);
@@ -53,8 +55,12 @@ static int map_file(cs_seg *s, const char *dir, uint32_t id, int i, cs_err *err)
     f->map = m;
     if ((size_t)got != f->ntail)     /* shrank since fstat: a writer's file, not ours */
         return cs__err(err, CS_ECORRUPT, "%s: file changed while opened", f->path);
-    return cs__trailer_parse(f->tail + f->ntail - CS_TRAILER_BYTES, f->size, cs__seg_kind[i],
-                             f->path, &f->body_len, &f->body_crc, err);
+    cs_trailer t = {0};
+    int rc = cs__trailer_parse(f->tail + f->ntail, f->size, cs__seg_kind[i], f->path, &t, err);
+    if (!rc) rc = cs_trailer_owner(&t, id, &s->ix, f->path, err);
+    f->body_len = t.body_len;
+    f->body_crc = t.body_crc;
+    return rc;
 }
 
 const unsigned char *cs__file_at(const cs__file *f, uint64_t off) {
@@ -99,10 +105,12 @@ static int docs_open(cs_seg *s, cs_err *err) {
     return 0;
 }
 
-int cs_seg_open(cs_seg **out, const char *dir, uint32_t id, cs_err *err) {
+int cs_seg_open(cs_seg **out, const char *dir, uint32_t id, const cs_ixid *ix, cs_err *err) {
     *out = NULL;
     cs_seg *s = cs__calloc(1, sizeof *s);
     if (!s) return cs__err(err, CS_ENOMEM, "out of memory");
+    s->id = id;
+    s->ix = *ix;
     int rc = 0;
     for (int i = 0; i < CS_F_COUNT && !rc; i++) {
         rc = map_file(s, dir, id, i, err);

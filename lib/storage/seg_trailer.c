@@ -1,15 +1,28 @@
 /*
- * seg_trailer.c — the 24-byte trailer every index file ends with, and the
+ * seg_trailer.c — the 44-byte trailer every index file ends with, and the
  * names of a segment's files.
  *
- *   trailer := body_len:u64 magic:u32 version:u16 kind:u16 body_crc:u32
+ *   trailer := seg:u32 index_id:u8{16}
+ *              body_len:u64 magic:u32 version:u16 kind:u16 body_crc:u32
  *              trailer_crc:u32                         (all little-endian)
  *
- * The trailer carries its own CRC so that a damaged trailer is reported as
- * damage (CS_ECORRUPT) and not misread as another version or kind; only an
- * intact trailer with another version gives CS_EVERSION.  The body CRC is
- * not recomputed here: checking the body is the caller's choice (small files
- * on open, big ones block by block and in cs_seg_verify()).
+ * The trailer carries its own CRC (of the 40 bytes before it) so that a
+ * damaged trailer is reported as damage (CS_ECORRUPT) and not misread as
+ * another version or kind; only an intact trailer with another version
+ * gives CS_EVERSION.  The last 24 bytes are laid out as the whole trailer
+ * of formats 1-3 was (whose CRC covered the 20 bytes before it), so that a
+ * file of an older version is told from damage and refused with
+ * CS_EVERSION.
+ *
+ * seg and index_id say whose file it is: the segment it was written for
+ * (0 for a manifest) and the random id of its index.  A file renamed to
+ * another segment's name, or copied in from another index, has an intact
+ * trailer and a matching body CRC; only these fields tell it apart
+ * (cs_trailer_owner).
+ *
+ * The body CRC is not recomputed here: checking the body is the caller's
+ * choice (small files on open, big ones block by block and in
+ * cs_seg_verify()).
  */
 #include <stdio.h>
 
@@ -30,28 +43,32 @@ char *cs__seg_path(const char *dir, uint32_t id, int file) {
     return p;
 }
 
-void cs_trailer_put(cs_buf *b, uint64_t body_len, uint32_t body_crc, unsigned kind) {
+void cs_trailer_put(cs_buf *b, const cs_trailer *tr, unsigned kind) {
     unsigned char t[CS_TRAILER_BYTES];
-    cs_wr_u32le(t, (uint32_t)body_len);
-    cs_wr_u32le(t + 4, (uint32_t)(body_len >> 32));
-    cs_wr_u32le(t + 8, CS_MAGIC);
-    cs_wr_u32le(t + 12, (uint32_t)CS_FORMAT_VERSION | (uint32_t)(kind & 0xffff) << 16);
-    cs_wr_u32le(t + 16, body_crc);
-    cs_wr_u32le(t + 20, cs_crc32c(0, t, 20));
+    cs_wr_u32le(t, tr->seg);
+    memcpy(t + 4, tr->ix.b, sizeof tr->ix.b);
+    cs_wr_u32le(t + 20, (uint32_t)tr->body_len);
+    cs_wr_u32le(t + 24, (uint32_t)(tr->body_len >> 32));
+    cs_wr_u32le(t + 28, CS_MAGIC);
+    cs_wr_u32le(t + 32, (uint32_t)CS_FORMAT_VERSION | (uint32_t)(kind & 0xffff) << 16);
+    cs_wr_u32le(t + 36, tr->body_crc);
+    cs_wr_u32le(t + 40, cs_crc32c(0, t, 40));
     cs_buf_put(b, t, sizeof t);
 }
 
 int cs_trailer_check(const unsigned char *file, size_t size, unsigned kind, const char *path,
-                     uint64_t *body_len, uint32_t *body_crc, cs_err *err) {
-    if (size < CS_TRAILER_BYTES)
-        return cs__err(err, CS_ECORRUPT, "%s: file too short (%zu bytes)", path, size);
-    return cs__trailer_parse(file + size - CS_TRAILER_BYTES, size, kind, path, body_len,
-                             body_crc, err);
+                     cs_trailer *out, cs_err *err) {
+    return cs__trailer_parse(file + size, size, kind, path, out, err);
 }
 
-int cs__trailer_parse(const unsigned char *t, size_t size, unsigned kind, const char *path,
-                      uint64_t *body_len, uint32_t *body_crc, cs_err *err) {
-    if (cs_rd_u32le(t + 20) != cs_crc32c(0, t, 20))
+int cs__trailer_parse(const unsigned char *end, size_t size, unsigned kind, const char *path,
+                      cs_trailer *out, cs_err *err) {
+    if (size < CS_TRAILER_TAIL)
+        return cs__err(err, CS_ECORRUPT, "%s: file too short (%zu bytes)", path, size);
+    const unsigned char *t = end - CS_TRAILER_TAIL;    /* the part every version has */
+    uint32_t crc = cs_rd_u32le(t + 20);
+    int whole = size >= CS_TRAILER_BYTES && crc == cs_crc32c(0, end - CS_TRAILER_BYTES, 40);
+    if (!whole && crc != cs_crc32c(0, t, 20))   /* nor a trailer of formats 1-3 */
         return cs__err(err, CS_ECORRUPT, "%s: trailer checksum mismatch", path);
     if (cs_rd_u32le(t + 8) != CS_MAGIC)
         return cs__err(err, CS_ECORRUPT, "%s: not a civsearch index file (bad magic)", path);
@@ -59,19 +76,38 @@ int cs__trailer_parse(const unsigned char *t, size_t size, unsigned kind, const 
     if (version != CS_FORMAT_VERSION)
         return cs__err(err, CS_EVERSION, "%s: format version %u, this library reads %u", path,
                        version, (unsigned)CS_FORMAT_VERSION);
+    if (!whole)     /* this version's number under an old trailer's CRC */
+        return cs__err(err, CS_ECORRUPT, "%s: trailer checksum mismatch", path);
     if (k != kind)
         return cs__err(err, CS_ECORRUPT, "%s: file kind %u, expected %u", path, k, kind);
     uint64_t len = cs_rd_u64le(t);
     if (len != size - CS_TRAILER_BYTES)
         return cs__err(err, CS_ECORRUPT, "%s: body length %llu in trailer, file has %zu",
                        path, (unsigned long long)len, size - CS_TRAILER_BYTES);
-    *body_len = len;
-    *body_crc = cs_rd_u32le(t + 16);
+    const unsigned char *o = end - CS_TRAILER_BYTES;
+    out->body_len = len;
+    out->body_crc = cs_rd_u32le(t + 16);
+    out->seg = cs_rd_u32le(o);
+    memcpy(out->ix.b, o + 4, sizeof out->ix.b);
     return 0;
 }
 
-int cs__trailer_ours(const unsigned char *t) {
-    return cs_rd_u32le(t + 20) == cs_crc32c(0, t, 20) && cs_rd_u32le(t + 8) == CS_MAGIC;
+int cs_trailer_owner(const cs_trailer *t, uint32_t seg, const cs_ixid *ix, const char *path,
+                     cs_err *err) {
+    if (memcmp(t->ix.b, ix->b, sizeof ix->b) != 0)
+        return cs__err(err, CS_ECORRUPT, "%s: belongs to another index", path);
+    if (t->seg != seg)
+        return cs__err(err, CS_ECORRUPT, "%s: belongs to segment %08x, not %08x", path,
+                       (unsigned)t->seg, (unsigned)seg);
+    return 0;
+}
+
+int cs__trailer_ours(const unsigned char *end, size_t n) {
+    if (n < CS_TRAILER_TAIL) return 0;
+    const unsigned char *t = end - CS_TRAILER_TAIL;
+    uint32_t crc = cs_rd_u32le(t + 20);
+    int whole = n >= CS_TRAILER_BYTES && crc == cs_crc32c(0, end - CS_TRAILER_BYTES, 40);
+    return (whole || crc == cs_crc32c(0, t, 20)) && cs_rd_u32le(t + 8) == CS_MAGIC;
 }
 
 int cs__seg_ext_find(const char *ext) {

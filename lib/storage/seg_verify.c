@@ -4,7 +4,9 @@
  * Reading a segment checks only what it touches; this checks everything,
  * in one pass per file, so that damage anywhere is found without a query
  * having to stumble on it:
- *   1. the CRC32C of every file body against its trailer;
+ *   1. every trailer again, read through the mapping: intact, and naming
+ *      the segment and index the segment was opened as; the CRC32C of
+ *      every file body against it;
  *   2. every document record, and that the stored texts tile .text exactly
  *      with their CRCs right;
  *   3. every dictionary block (CRC, keys strictly increasing, first keys
@@ -27,6 +29,12 @@ static int key_cmp(const void *a, size_t na, const void *b, size_t nb) {
 static int verify_crcs(const cs_seg *s, cs_err *err) {
     for (int i = 0; i < CS_F_COUNT; i++) {
         const cs__file *f = &s->f[i];
+        cs_trailer t;
+        int rc = cs__trailer_parse(f->map + f->size, f->size, cs__seg_kind[i], f->path, &t, err);
+        if (!rc) rc = cs_trailer_owner(&t, s->id, &s->ix, f->path, err);
+        if (rc) return rc;
+        if (t.body_len != f->body_len || t.body_crc != f->body_crc)
+            return cs__err(err, CS_ECORRUPT, "%s: trailer changed since open", f->path);
         if (cs_crc32c(0, f->map, (size_t)f->body_len) != f->body_crc)
             return cs__err(err, CS_ECORRUPT, "%s: checksum mismatch", f->path);
     }

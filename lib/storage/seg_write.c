@@ -67,6 +67,8 @@ struct cs_segw {
     int rc;
     int phase;
     int finished;
+    uint32_t id;                /* segment and index every trailer names */
+    cs_ixid ix;
     outf f[CS_F_COUNT];
     keyw dict, words, keys;
     /* document table */
@@ -145,7 +147,8 @@ static void out_finish(cs_segw *w, int file) {
     unsigned char t[CS_TRAILER_BYTES];
     cs_buf b = {t, 0, sizeof t, 0};     /* fixed-size: never reallocated */
     out_flush(w, o);
-    cs_trailer_put(&b, o->off, o->crc, cs__seg_kind[file]);
+    cs_trailer tr = {o->off, o->crc, w->id, w->ix};
+    cs_trailer_put(&b, &tr, cs__seg_kind[file]);
     out_write(w, o, t, b.len);
     if (w->rc) return;
     int e = cs__io_fault(CS_IO_FSYNC, o->path);
@@ -250,11 +253,14 @@ static void keyw_finish(cs_segw *w, keyw *k) {
 
 /* ---- creation and teardown ------------------------------------------------------ */
 
-int cs_segw_new(cs_segw **out_w, const char *dir, uint32_t id, cs_err *err) {
+int cs_segw_new(cs_segw **out_w, const char *dir, uint32_t id, const cs_ixid *ix,
+                cs_err *err) {
     *out_w = NULL;
     cs_segw *w = cs__calloc(1, sizeof *w);
     if (!w) return cs__err(err, CS_ENOMEM, "out of memory");
     w->err = err;
+    w->id = id;
+    w->ix = *ix;
     w->dict.file = CS_F_DICT;
     w->dict.nvals = CS_TERM_VALS;
     w->words.file = CS_F_WORDS;

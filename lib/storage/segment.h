@@ -26,7 +26,8 @@
  *                capitalised occurrences of the word in that key form
  *                (docs/names.md)
  *
- * Every file ends with the same 24-byte trailer (cs_trailer below).  The
+ * Every file ends with the same 44-byte trailer (cs_trailer below), which
+ * names the segment and the index the file belongs to.  The
  * exact byte layout is written in docs/format.md (and as grammars at the top
  * of seg_write.c, seg_dict.c and seg_post.c).
  *
@@ -52,7 +53,7 @@
 
 #include "../util/util.h"
 
-#define CS_FORMAT_VERSION 3
+#define CS_FORMAT_VERSION 4
 #define CS_BLOCK_DOCS     128
 #define CS_DOC_END        UINT32_MAX
 #define CS_MAX_VARIANTS   256   /* a term with more surface words in one
@@ -89,17 +90,26 @@ typedef struct cs_keystat {
 #define CS_KEY_SEP '\x01'
 #define CS_KEY_ORD_BYTES 4
 
+/* An index's identity: 16 random bytes drawn when the index is created
+ * and kept in its manifest.  Every file's trailer carries it, so that a
+ * file of another index is not taken for one of this one. */
+typedef struct cs_ixid {
+    unsigned char b[16];
+} cs_ixid;
+
 /* ---- writer ------------------------------------------------------------- */
 
 typedef struct cs_segw cs_segw;
 
-/* Starts writing segment id in dir (files created with O_EXCL).  Call order:
+/* Starts writing segment id of index ix in dir (files created with O_EXCL;
+ * every trailer names id and ix).  Call order:
  *   add_doc* (all documents first), then for each term in strictly
  *   increasing memcmp order: term_begin, posting* (docs strictly increasing),
  *   term_end; then word* in strictly increasing order; then finish.
  * Errors are sticky: after a failure every call returns the same code and
  * cs_segw_free() removes the partial files. */
-int  cs_segw_new(cs_segw **out, const char *dir, uint32_t id, cs_err *err);
+int  cs_segw_new(cs_segw **out, const char *dir, uint32_t id, const cs_ixid *ix,
+                 cs_err *err);
 int  cs_segw_add_doc(cs_segw *w, const cs_docmeta *d, const char *text, size_t len);
 /* nvariants: how many surface words (variants) the term has in this
  * segment (1 for most; 0 or 1 means no variant bits). */
@@ -130,15 +140,17 @@ void cs_segw_free(cs_segw *w);
 
 typedef struct cs_seg cs_seg;
 
-/* Opens (mmaps) segment id in dir.  Verifies every file's trailer (magic,
- * kind, version, length) and the CRC32C of the small parts (.docs, the
+/* Opens (mmaps) segment id of index ix in dir.  Verifies every file's
+ * trailer (magic, kind, version, length, and that it names segment id of
+ * index ix) and the CRC32C of the small parts (.docs, the
  * dictionary's sparse index); big parts are verified block by block as they
  * are read, and wholly by cs_seg_verify().  An open segment is read-only and
  * may be used from many threads at once.  Owned by the caller, free with
  * cs_seg_close(). */
-int  cs_seg_open(cs_seg **out, const char *dir, uint32_t id, cs_err *err);
+int  cs_seg_open(cs_seg **out, const char *dir, uint32_t id, const cs_ixid *ix, cs_err *err);
 void cs_seg_close(cs_seg *s);
-/* Checks every byte of every file (CRC32C) and walks every structure.
+/* Checks every byte of every file (CRC32C), that every trailer names the
+ * segment and index it was opened as, and walks every structure.
  * Returns 0 or CS_ECORRUPT with err naming the file and what is wrong. */
 int  cs_seg_verify(const cs_seg *s, cs_err *err);
 
@@ -274,24 +286,43 @@ uint32_t cs_crc32c(uint32_t crc, const void *p, size_t n);
 /* 64-bit content hash of a document's bytes. */
 uint64_t cs_hash64(const void *p, size_t n);
 
-/* The trailer every index file ends with (24 bytes, little-endian):
+/* The trailer every index file ends with (44 bytes, little-endian):
+ *   u32 segment id | 16 bytes index id |
  *   u64 body length | u32 magic "CSIX" | u16 format version | u16 kind |
- *   u32 CRC32C of body | u32 CRC32C of the 20 trailer bytes before it */
-#define CS_TRAILER_BYTES 24
+ *   u32 CRC32C of body | u32 CRC32C of the 40 trailer bytes before it
+ * The last CS_TRAILER_TAIL bytes are laid out as in every older version
+ * (whose trailer was only those, its CRC of the 20 before it), so that an
+ * older file gives CS_EVERSION, not CS_ECORRUPT. */
+#define CS_TRAILER_BYTES 44
+#define CS_TRAILER_TAIL  24
 enum cs_file_kind {
     CS_KIND_DICT = 1, CS_KIND_POST, CS_KIND_POS, CS_KIND_DOCS, CS_KIND_TEXT,
     CS_KIND_WORDS, CS_KIND_DEL, CS_KIND_MANIFEST, CS_KIND_KEYS
 };
-/* Appends a trailer for body[0..len) to b. */
-void cs_trailer_put(cs_buf *b, uint64_t body_len, uint32_t body_crc, unsigned kind);
-/* Checks the trailer of a whole file image; on success *body_len and
- * *body_crc (the stored CRC, not recomputed) are set.  CS_ECORRUPT or
- * CS_EVERSION with err naming path. */
+/* What a trailer says beyond the version and kind. */
+typedef struct cs_trailer {
+    uint64_t body_len;
+    uint32_t body_crc;          /* the stored CRC, not recomputed */
+    uint32_t seg;               /* segment the file belongs to; 0 for a manifest */
+    cs_ixid  ix;                /* index it belongs to */
+} cs_trailer;
+/* Appends a trailer for a body of t->body_len bytes to b. */
+void cs_trailer_put(cs_buf *b, const cs_trailer *t, unsigned kind);
+/* Checks the trailer of a whole file image and fills *out.  CS_ECORRUPT or
+ * CS_EVERSION with err naming path.  Does not check whose file it is. */
 int  cs_trailer_check(const unsigned char *file, size_t size, unsigned kind, const char *path,
-                      uint64_t *body_len, uint32_t *body_crc, cs_err *err);
-/* Is t (the last CS_TRAILER_BYTES of a file) an intact trailer of ours, of
- * any version and kind?  The writer removes no file that fails this. */
-int  cs__trailer_ours(const unsigned char *t);
+                      cs_trailer *out, cs_err *err);
+/* 0 if t names segment seg of index ix, else CS_ECORRUPT: "<path>: belongs
+ * to another index" or "<path>: belongs to segment <id>, not <seg>" (a
+ * file swapped with another segment's or copied from another index). */
+int  cs_trailer_owner(const cs_trailer *t, uint32_t seg, const cs_ixid *ix, const char *path,
+                      cs_err *err);
+/* Do the n bytes before end (the end of a file; n is up to
+ * CS_TRAILER_BYTES, fewer only when the file is shorter) end with an intact
+ * trailer of ours, of this format or an older one, of any kind?  The writer
+ * removes no file that fails this; files of an older format are removed
+ * after --rebuild. */
+int  cs__trailer_ours(const unsigned char *end, size_t n);
 /* Which of a segment's files has extension ext ("dict"...), or -1. */
 int  cs__seg_ext_find(const char *ext);
 

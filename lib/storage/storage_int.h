@@ -6,7 +6,7 @@
  *
  *   seg_crc32c.c   CRC32C, hardware and table
  *   seg_hash64.c   cs_hash64 (XXH64)
- *   seg_trailer.c  the 24-byte trailer of every file
+ *   seg_trailer.c  the 44-byte trailer of every file
  *   seg_write.c    cs_segw_*: streams the seven files of a segment
  *   seg_read.c     cs_seg_open/close, the document table and stored text
  *   seg_dict.c     .dict, .words and .keys: block lookup, iteration, term_at
@@ -49,7 +49,7 @@ char *cs__seg_path(const char *dir, uint32_t id, int file);
  * The last bytes (trailer and footer) are also read into tail with pread:
  * touching the mapping's last page costs a page fault, and a query that
  * does not need .text or .pos should not pay one for their trailers. */
-#define CS_FILE_TAIL 64
+#define CS_FILE_TAIL 128    /* a trailer and a .dict/.docs footer */
 typedef struct cs__file {
     const unsigned char *map;   /* read-only private mapping, NULL if none */
     size_t   size;              /* file size (>= CS_TRAILER_BYTES) */
@@ -78,6 +78,8 @@ struct cs_seg {
     uint32_t ndocs;
     uint64_t ntokens;           /* sum of doclens, recomputed on open */
     uint64_t bytes;             /* all seven files */
+    uint32_t id;                /* the segment and index it was opened as */
+    cs_ixid  ix;
     uint64_t recs_len;          /* bytes of doc records at the start of .docs */
     const unsigned char *doc_offs;  /* ndocs u64le: record offsets */
     const unsigned char *doc_lens;  /* ndocs u32le: ntokens */
@@ -95,9 +97,10 @@ int cs__seg_docrec(const cs_seg *s, uint32_t doc, cs__docrec *r, cs_err *err);
 
 /* ---- Interface to code in seg_trailer.c and seg_read.c -------------------- */
 
-/* cs_trailer_check on the trailer's 24 bytes t of a file of size bytes. */
-int cs__trailer_parse(const unsigned char *t, size_t size, unsigned kind, const char *path,
-                      uint64_t *body_len, uint32_t *body_crc, cs_err *err);
+/* cs_trailer_check on a file of size bytes whose last bytes (at least
+ * CS_TRAILER_BYTES of them, or all) end just before end. */
+int cs__trailer_parse(const unsigned char *end, size_t size, unsigned kind, const char *path,
+                      cs_trailer *out, cs_err *err);
 /* The bytes at offset off of f: from its tail when off lies there (no page
  * fault; the tail runs to the end of the file), else from the mapping. */
 const unsigned char *cs__file_at(const cs__file *f, uint64_t off);
