@@ -161,7 +161,18 @@ END_TEST
 
 START_TEST(sandbox_refuses) {
     int fd = file_with("a.txt", "civic space", 11);
+    /* the program's stderr is a file: the worker and its programs must not
+     * write there (RLIMIT_FSIZE 0 would kill them) */
+    char p[512];
+    snprintf(p, sizeof p, "%s/stderr", dir);
+    int e = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    ck_assert_int_ge(e, 0);
+    int saved = dup(2);
+    dup2(e, 2);
     cs__worker *w = worker(3000, 1);
+    dup2(saved, 2);
+    close(saved);
+    close(e);
     unlink("/tmp/csearch-extract-test-write");
     /* a format program starts and runs under the filter */
     cs__doc d;
@@ -170,6 +181,9 @@ START_TEST(sandbox_refuses) {
     ck_assert_uint_eq(d.text.len, 8);
     ck_assert(memcmp(d.text.data, "exec ok\n", 8) == 0);
     cs__doc_free(&d);
+    struct stat st;
+    ck_assert_int_eq(stat(p, &st), 0);
+    ck_assert_int_eq(st.st_size, 0);
 #ifdef CS_HAVE_SECCOMP
     costs_one(w, fd, CS__WT_WRITE, CS_EIO, "write refused: Permission denied");
     ck_assert_int_eq(access("/tmp/csearch-extract-test-write", F_OK), -1);

@@ -128,6 +128,12 @@ static int spawn_helper(cs__worker *w, int child_fd, cs_err *err) {
     sigfillset(&all);
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, child_fd, 3);
+    /* Not the program's stdio: with RLIMIT_FSIZE 0 a stderr that is a file
+     * would kill the worker (SIGXFSZ) at a format program's first warning,
+     * and nothing of a hostile document reaches the user's terminal. */
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
     posix_spawnattr_init(&at);
     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
                                   POSIX_SPAWN_SETSIGDEF);
