@@ -18,6 +18,7 @@ BINDIR    ?= $(PREFIX)/bin
 LIBDIR    ?= $(PREFIX)/lib
 INCDIR    ?= $(PREFIX)/include
 MANDIR    ?= $(PREFIX)/share/man
+LIBEXECDIR ?= $(PREFIX)/libexec
 PKGDIR    ?= $(LIBDIR)/pkgconfig
 CC        ?= cc
 CFLAGS    ?= -O2 -g
@@ -48,9 +49,10 @@ STATIC    := $(B)/libcivsearch.a
 SHARED    := $(B)/libcivsearch.so.$(VERSION)
 CSEARCH   := $(B)/csearch
 CHECK_BIN := $(B)/check_all
+HELPER    := $(B)/csearch-extract
 
 .PHONY: FORCE all deps deps-all check check-all check-unit check-cli check-valgrind check-concurrency crash-bench hostile check-header demo install uninstall clean bench-analysis
-all: $(STATIC) $(SHARED) $(CSEARCH)
+all: $(STATIC) $(SHARED) $(CSEARCH) $(HELPER)
 
 # Dependencies: build/deps.mk holds their flags, written by scripts/deps.sh.
 # Make remakes an included file before it runs any goal, so that is where the
@@ -111,15 +113,33 @@ else
 CSEARCH_LINK := $(DEPS_LIBS)
 endif
 
+# The extraction helper (docs/sandbox.md): the library finds it at the
+# installed libexec path, compiled into worker.o through a generated header
+# (rewritten only when PREFIX or LIBEXECDIR change, so nothing else rebuilds).
+$(B)/gen/helper_path.h: FORCE
+	@mkdir -p $(@D)
+	@echo '#define CS__HELPER_PATH "$(LIBEXECDIR)/civsearch/csearch-extract"' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+$(B)/obj/lib/extract/worker.o: $(B)/gen/helper_path.h
+$(B)/obj/lib/extract/worker.o: ALL_CFLAGS += -I$(B)/gen
+
+$(HELPER): $(B)/obj/libexec/csearch-extract.o $(STATIC)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATIC) $(DEPS_LIBS) $(SECCOMP_LIBS)
+$(B)/obj/libexec/csearch-extract.o: ALL_CFLAGS += -Ilib $(SECCOMP_CFLAGS)
+
 $(CSEARCH): $(CLI_OBJ) $(STATIC)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(STATIC) $(CSEARCH_LINK)
 
 # The unit suites also test the CLI's escaping (tests/check_escape.c).
 CLI_TESTED_OBJ := $(B)/obj/cli/escape.o
-$(CHECK_BIN): $(TEST_OBJ) $(CLI_TESTED_OBJ) $(STATIC)
+$(B)/obj/tests/check_worker.o: ALL_CFLAGS += $(SECCOMP_CFLAGS)
+$(CHECK_BIN): $(TEST_OBJ) $(CLI_TESTED_OBJ) $(STATIC) $(HELPER)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(CLI_TESTED_OBJ) $(STATIC) $(DEPS_LIBS) $(CHECK_LIBS)
 
-$(B)/bench/%: bench/%.c $(STATIC)
+# The build tree's tests use the build tree's helper.
+export CSEARCH_EXTRACT_HELPER := $(abspath $(HELPER))
+
+$(B)/bench/%: bench/%.c $(STATIC) $(HELPER)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Ilib $(ALL_LDFLAGS) -o $@ $< $(STATIC) $(DEPS_LIBS)
 
@@ -139,7 +159,7 @@ check-concurrency: $(CHECK_BIN)
 crash-bench: $(CSEARCH)
 	CSEARCH=$(abspath $(CSEARCH)) sh scripts/crash-bench.sh $(CRASH_CORPUS)
 
-check-cli: $(CSEARCH)
+check-cli: $(CSEARCH) $(HELPER)
 	CSEARCH=$(abspath $(CSEARCH)) sh tests/cli/run.sh
 
 # The CLI tests with csearch under valgrind memcheck (tests/cli/valgrind-csearch.sh);
@@ -185,6 +205,8 @@ $(B)/civsearch.pc: civsearch.pc.in Makefile FORCE
 install: all $(B)/civsearch.pc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PKGDIR)
 	install -m 755 $(CSEARCH) $(DESTDIR)$(BINDIR)/csearch
+	install -d $(DESTDIR)$(LIBEXECDIR)/civsearch
+	install -m 755 $(HELPER) $(DESTDIR)$(LIBEXECDIR)/civsearch/csearch-extract
 	install -m 644 include/civsearch.h $(DESTDIR)$(INCDIR)/civsearch.h
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/libcivsearch.a
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/libcivsearch.so.$(VERSION)
@@ -195,6 +217,8 @@ install: all $(B)/civsearch.pc
 	  install -m 644 docs/csearch.1 $(DESTDIR)$(MANDIR)/man1/csearch.1; fi
 
 uninstall:
+	rm -f $(DESTDIR)$(LIBEXECDIR)/civsearch/csearch-extract
+	-rmdir $(DESTDIR)$(LIBEXECDIR)/civsearch 2>/dev/null
 	rm -f $(DESTDIR)$(BINDIR)/csearch $(DESTDIR)$(INCDIR)/civsearch.h \
 	  $(DESTDIR)$(LIBDIR)/libcivsearch.a $(DESTDIR)$(LIBDIR)/libcivsearch.so \
 	  $(DESTDIR)$(LIBDIR)/libcivsearch.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libcivsearch.so.$(VERSION) \
@@ -205,7 +229,7 @@ clean:
 
 FORCE:
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(B)/obj/libexec/csearch-extract.d
 
 # Benchmarks (make bench) and fuzzing (make fuzz) keep their rules beside them.
 -include bench/bench.mk fuzz/fuzz.mk

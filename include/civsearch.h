@@ -385,6 +385,57 @@ CS_API size_t cs_results_expansions(const cs_results *res);
 /* Expansion i: 0, or CS_EINVAL past the end. */
 CS_API int cs_results_expansion(const cs_results *res, size_t i, cs_expansion *out);
 
+/* ---------------------------------------------------------------------------
+ * Extraction: one file to text and fields, in a sandboxed worker process
+ *
+ * The file's parsers never run in the calling process: a helper program
+ * (csearch-extract, installed in $(PREFIX)/libexec/civsearch/; the option
+ * helper or the environment variable CSEARCH_EXTRACT_HELPER name another)
+ * runs with rlimits, no new privileges, no network where the kernel allows
+ * it and a seccomp allow-list (docs/sandbox.md).  A file that crashes or
+ * hangs it fails with the reason; the calling process is unharmed.
+ * ------------------------------------------------------------------------- */
+
+typedef struct cs_extract_options {
+    unsigned version;       /* CS_EXTRACT_OPTIONS_VERSION */
+    const char *helper;     /* path of csearch-extract; NULL: the default */
+    unsigned as_mb;         /* the worker's address space in MB; 0 = 512 */
+    unsigned cpu_s;         /* CPU seconds; 0 = 20 */
+    unsigned wall_ms;       /* wall-clock time in ms; 0 = 30,000 */
+    size_t max_text_mb;     /* text kept, in MB; 0 = 64 (the rest is cut, with a warning) */
+    size_t max_file_mb;     /* larger files fail with CS_ELIMIT; 0 = 128 */
+} cs_extract_options;
+
+#define CS_EXTRACT_OPTIONS_VERSION 1
+#define CS_EXTRACT_OPTIONS_INIT {CS_EXTRACT_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0}
+
+/* One extracted file.  Every pointer is borrowed until cs_document_free();
+ * NULL when unknown (text is "" rather than NULL). */
+typedef struct cs_document {
+    const char *text;       /* UTF-8, valid, no NUL (NUL-terminated too) */
+    size_t len;             /* bytes of text */
+    const char *format;     /* "text", "html", "pdf", "docx", "odt", "epub", "rtf", "doc" */
+    const char *encoding;   /* a text file's encoding ("UTF-8", "windows-1251"...) */
+    const char *title, *author;
+    const char *date;       /* the document's own date: YYYY, YYYY-MM or YYYY-MM-DD */
+    const uint32_t *pages;  /* pages[i]: byte offset in text where page i+1 starts */
+    size_t npages;          /* 0 when not paged */
+    const char *warning;    /* "" or what was lost ("text cut at 64 MB") */
+    const char *errmsg;     /* "" or why the extraction failed (without the path) */
+    const char *sandbox;    /* what the worker got ("rlimits, no_new_privs, ...,
+                               seccomp"; "no seccomp" says a weaker sandbox) */
+} cs_document;
+
+/* Extracts the regular file at path (opened without following a FIFO or
+ * blocking).  opts may be NULL.  Returns 0, or a negative CS_E* code:
+ * CS_EBINARY, CS_ECORRUPT, CS_ELIMIT (a limit: time, CPU, memory, size),
+ * CS_EIO, CS_ERROR (the worker crashed or was stopped by the sandbox).
+ * On any failure but CS_ENOMEM, *out is still set to a document whose
+ * errmsg says why (as cs_index_open does).  Owned by the caller, free with
+ * cs_document_free().  Starts one worker process per call; any thread. */
+CS_API int cs_extract_file(cs_document **out, const char *path, const cs_extract_options *opts);
+CS_API void cs_document_free(cs_document *doc);
+
 #ifdef __cplusplus
 }
 #endif

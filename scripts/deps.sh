@@ -4,6 +4,8 @@
 # pkg-config file or a header can be missing from an installed system):
 #
 #   build  libutf8proc-dev libstemmer-dev pkg-config   make, make all, make install
+#          libseccomp-dev (installed with the set, but optional: without it the
+#          extraction worker runs with rlimits only, docs/sandbox.md)
 #   test   build + check python3                       make deps, make demo, make check
 #          (check: the unit suites; python3: the CLI tests read --json with it)
 #   all    test + valgrind clang libclang-rt-dev       make deps-all, make check-all,
@@ -31,6 +33,7 @@ lacking() {
     { [ -n "$pc" ] && pkg-config --exists libutf8proc; } || out="$out libutf8proc-dev"
     printf '#include <libstemmer.h>\nint main(void){return 0;}\n' |
         $CC -x c -o /dev/null - -lstemmer >/dev/null 2>&1 || out="$out libstemmer-dev"
+    [ "${2:-}" = install ] && ! seccomp_ok && out="$out libseccomp-dev"
     if [ "$1" != build ]; then
         { [ -n "$pc" ] && pkg-config --exists check; } || out="$out check"
         python3 -c 'import json' >/dev/null 2>&1 || out="$out python3"
@@ -40,6 +43,12 @@ lacking() {
         fuzz_ok || out="$out clang libclang-rt-dev"
     fi
     echo $out
+}
+
+# libseccomp's header and library link (the extraction helper's seccomp filter)
+seccomp_ok() {
+    printf '#include <seccomp.h>\nint main(void){seccomp_release(seccomp_init(0));return 0;}\n' |
+        $CC -x c -o /dev/null - -lseccomp >/dev/null 2>&1
 }
 
 # clang with its libFuzzer, ASan and UBSan runtimes (fuzz/fuzz.mk)
@@ -56,7 +65,7 @@ fuzz_ok() {
 }
 
 install_set() { # install_set SET
-    pkgs=$(lacking "$1")
+    pkgs=$(lacking "$1" install)
     [ -n "$pkgs" ] || return 0
     if ! command -v apt-get >/dev/null 2>&1; then
         echo "deps.sh: missing: $pkgs (Debian package names; no apt-get here)" >&2
@@ -103,6 +112,12 @@ if [ -n "$pkgs" ]; then
 fi
 echo "DEPS_CFLAGS := $(pkg-config --cflags libutf8proc)"
 echo "DEPS_LIBS := $(pkg-config --libs libutf8proc) -lstemmer -lpthread -lm"
+if seccomp_ok; then
+    echo "SECCOMP_CFLAGS := -DCS_HAVE_SECCOMP"
+    echo "SECCOMP_LIBS := -lseccomp"
+else
+    echo "deps.sh: libseccomp-dev is missing: the extraction worker will run without seccomp" >&2
+fi
 # check is a test dependency: without it only the unit suites cannot build
 if pkg-config --exists check; then
     echo "CHECK_CFLAGS := $(pkg-config --cflags check)"

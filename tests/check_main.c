@@ -23,6 +23,7 @@ static Suite *(*const suites[])(void) = {
     iofault_suite,
     topk_suite,
     escape_suite,
+    worker_suite,
 };
 
 int main(void) {

@@ -20,5 +20,6 @@ Suite *concurrency_suite(void);
 Suite *iofault_suite(void);
 Suite *topk_suite(void);
 Suite *escape_suite(void);
+Suite *worker_suite(void);
 
 #endif

@@ -39,16 +39,18 @@ expect_err_has "run 'make deps' (installs them), or: sudo apt-get install $all"
 expect_status 2 mk 1000 deps
 [ ! -e state/apt.log ] || fail "make deps without root ran apt-get: $(cat state/apt.log)"
 expect_err_has "not root and no password-less sudo"
-expect_err_has "^    sudo apt-get install $all check python3$"
+expect_err_has "^    sudo apt-get install $all libseccomp-dev check python3$"
 
 # make deps as root: one apt-get install of the build and test packages, stdin
 # closed; then the flags are written and make demo's own step has nothing to do
 expect_status 0 mk 0 deps
-[ "$(cat state/apt.log)" = "install -y -q --no-install-recommends $all check python3" ] ||
+[ "$(cat state/apt.log)" = "install -y -q --no-install-recommends $all libseccomp-dev check python3" ] ||
     fail "apt-get calls: $(cat state/apt.log)"
 [ ! -s state/apt.stdin ] || fail "apt-get read stdin"
 expect_out_has "deps: everything is installed"
 grep -q '^DEPS_LIBS := .*-lstemmer' proj/build/deps.mk || fail "deps.mk: $(cat proj/build/deps.mk)"
+# libseccomp (optional, installed with the build set) is probed and linked
+grep -q '^SECCOMP_LIBS := -lseccomp$' proj/build/deps.mk || fail "deps.mk: $(cat proj/build/deps.mk)"
 expect_status 0 mk 0 deps
 [ "$(wc -l < state/apt.log)" -eq 1 ] || fail "apt-get ran again: $(cat state/apt.log)"
 exit 0

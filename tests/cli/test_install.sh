@@ -18,9 +18,16 @@ mk install DESTDIR="$dest" PREFIX=/usr > make.log 2>&1 ||
     fail "make install: $(tail -20 make.log)"
 for f in usr/bin/csearch usr/include/civsearch.h usr/lib/libcivsearch.a \
          usr/lib/libcivsearch.so.0 usr/lib/libcivsearch.so usr/lib/pkgconfig/civsearch.pc \
-         usr/share/man/man1/csearch.1; do
+         usr/share/man/man1/csearch.1 usr/libexec/civsearch/csearch-extract; do
     [ -e "$dest/$f" ] || fail "make install did not install /$f"
 done
+# the library looks for the extraction helper where install put it
+# (docs/sandbox.md), and the helper refuses to run without its socket
+grep -aq '/usr/libexec/civsearch/csearch-extract' "$dest/usr/lib/libcivsearch.so.0" ||
+    fail "libcivsearch.so does not name /usr/libexec/civsearch/csearch-extract"
+"$dest/usr/libexec/civsearch/csearch-extract" > out 2> err 3>&-
+[ $? -eq 2 ] && grep -q 'started by libcivsearch only' err ||
+    fail "the helper run by hand: $(cat err)"
 grep -q '^prefix=/usr$' "$dest/usr/lib/pkgconfig/civsearch.pc" ||
     fail "civsearch.pc: $(cat "$dest/usr/lib/pkgconfig/civsearch.pc")"
 
