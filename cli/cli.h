@@ -62,6 +62,16 @@ int cli_is_unsafe(uint32_t cp);
  * (CS_QUERY_MAX_BYTES, lib/query/query.h; docs/query-language.md). */
 #define CLI_QUERY_MAX 65536u
 
+/* paths.c: a document's path is its canonical one (absolute, links and
+ * dots resolved).  cli_canon: that of arg (a new string, free()), or NULL
+ * with errno; a path that does not exist is resolved as far as it exists
+ * and lexically beyond.  cli_under: 1 if path is dir or below it.
+ * cli_shown: path as the user can open it from the current directory
+ * (relative when below it, else as is); borrowed from path. */
+char *cli_canon(const char *arg);
+int cli_under(const char *path, const char *dir);
+const char *cli_shown(const char *path);
+
 /* Joins argv[0..argc) with single spaces into a new string (free()). */
 char *cli_join(int argc, char **argv);
 

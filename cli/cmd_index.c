@@ -10,9 +10,12 @@
  * it has and stop (a second one abandons at once): a kill -9 or a power cut
  * loses at most one interval, a Ctrl-C nothing.
  *
- * Paths are stored as given, lexically cleaned (no "./" components, no
- * repeated or trailing slashes); they are not made absolute, so run index
- * from the same directory each time (docs/csearch.1).
+ * A document is a file: its path is stored canonical (absolute, links and
+ * dots resolved; paths.c), so one file is one document whichever directory
+ * index runs from and however PATH is spelled.  Documents under a PATH
+ * whose files are gone are removed (--keep-missing keeps them); a PATH that
+ * is missing or unreadable is an error, and then nothing is removed.  The
+ * index's own directory is never walked.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -46,6 +49,9 @@ typedef struct run {
     size_t done, total;
     int tty;
     double start, last_progress;
+    int ix_known;                 /* the index directory exists: ix_dev/ix_ino */
+    dev_t ix_dev;
+    ino_t ix_ino;
 } run;
 
 static double now(void) {
@@ -72,25 +78,6 @@ static void list_free(pathlist *l) {
     free(l->v);
 }
 
-/* Lexical clean-up: "./a//b/" -> "a/b"; "." stays ".". */
-static void clean_path(char *p) {
-    char *out = p, *in = p;
-    int abs = *in == '/';
-    if (abs) *out++ = *in++;
-    while (*in) {
-        while (*in == '/') in++;
-        if (in[0] == '.' && (in[1] == '/' || in[1] == '\0')) {
-            in++;
-            continue;
-        }
-        if (!*in) break;
-        if (out > p + abs) *out++ = '/';
-        while (*in && *in != '/') *out++ = *in++;
-    }
-    if (out == p) *out++ = '.';
-    *out = '\0';
-}
-
 static int cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -103,33 +90,45 @@ static const char *special_kind(mode_t m) {
 }
 
 static void skip_special(const char *path, mode_t m, run *r) {
-    cli_err("warning: skipped %s: not a regular file (%s)", path, special_kind(m));
+    cli_err("warning: skipped %s: not a regular file (%s)", cli_shown(path), special_kind(m));
     r->nskipped++;
 }
 
-/* Collects regular files under path, recursively, in name order; hidden
- * entries and symlinked directories are skipped, special files reported. */
-static int walk(const char *path, pathlist *out, int top, run *r) {
+/* Collects regular files under path (canonical), recursively, in name
+ * order; hidden entries, symlinked directories and the index's own
+ * directory are skipped, special files reported.  A symlinked file is
+ * collected under its canonical path. */
+static int walk(const char *path, pathlist *out, run *r) {
     struct stat st;
-    if ((top ? stat(path, &st) : lstat(path, &st)) < 0) {
-        cli_err("warning: %s: %s", path, strerror(errno));
+    if (lstat(path, &st) < 0) {
+        cli_err("warning: %s: %s", cli_shown(path), strerror(errno));
         r->nskipped++;
         return 0;
     }
-    if (!top && S_ISLNK(st.st_mode)) {
+    if (S_ISLNK(st.st_mode)) {
         if (stat(path, &st) < 0 || S_ISDIR(st.st_mode)) return 0; /* dangling or a directory */
+        if (S_ISREG(st.st_mode)) {
+            char *c = cli_canon(path);
+            if (!c) return 0; /* gone meanwhile */
+            r->total_bytes += (uint64_t)st.st_size;
+            int rc = push(out, c);
+            free(c);
+            return rc;
+        }
     }
     if (S_ISREG(st.st_mode)) { /* its size for the progress line: no second stat */
         r->total_bytes += (uint64_t)st.st_size;
         return push(out, path);
     }
+    if (S_ISDIR(st.st_mode) && r->ix_known && st.st_dev == r->ix_dev && st.st_ino == r->ix_ino)
+        return 0; /* the index itself: its files are not documents */
     if (!S_ISDIR(st.st_mode)) {
         skip_special(path, st.st_mode, r);
         return 0;
     }
     DIR *d = opendir(path);
     if (!d) {
-        cli_err("warning: %s: %s", path, strerror(errno));
+        cli_err("warning: %s: %s", cli_shown(path), strerror(errno));
         r->nskipped++;
         return 0;
     }
@@ -146,9 +145,8 @@ static int walk(const char *path, pathlist *out, int top, run *r) {
         char *child = malloc(n);
         if (!child) { rc = -1; break; }
         if (strcmp(path, "/") == 0) snprintf(child, n, "/%s", names.v[i]);
-        else if (strcmp(path, ".") == 0) snprintf(child, n, "%s", names.v[i]);
         else snprintf(child, n, "%s/%s", path, names.v[i]);
-        rc = walk(child, out, 0, r);
+        rc = walk(child, out, r);
         free(child);
     }
     list_free(&names);
@@ -191,6 +189,15 @@ static void progress(run *r, int final) {
     if (final) fputs("\r\033[K", stderr);
 }
 
+/* The library's message names the canonical path; the user is shown the
+ * path as they can open it from here (paths.c). */
+static void warn_file(const char *what, const char *path, const char *msg, const char *tail) {
+    size_t n = strlen(path);
+    if (!msg || !*msg) msg = path;
+    if (!strncmp(msg, path, n)) cli_err("warning: %s%s%s%s", what, cli_shown(path), msg + n, tail);
+    else cli_err("warning: %s%s%s", what, msg, tail);
+}
+
 static int on_added(void *ud, const char *path, int status, const char *msg, uint64_t bytes) {
     run *r = ud;
     r->done++;
@@ -198,7 +205,7 @@ static int on_added(void *ud, const char *path, int status, const char *msg, uin
     if (status == CS_ADD_NEW || status == CS_ADD_CHANGED) r->since_bytes += bytes;
     if (status != CS_ADD_SKIPPED && msg && *msg) { /* indexed in part */
         if (r->tty) fputs("\r\033[K", stderr);
-        cli_err("warning: %s (--max-file-mb)", msg);
+        warn_file("", path, msg, " (--max-file-mb)");
     }
     switch (status) {
     case CS_ADD_NEW: r->nnew++; r->indexed_bytes += bytes; break;
@@ -206,7 +213,7 @@ static int on_added(void *ud, const char *path, int status, const char *msg, uin
     case CS_ADD_UNCHANGED: r->nunchanged++; break;
     default:
         if (r->tty) fputs("\r\033[K", stderr);
-        cli_err("warning: skipped %s", msg && *msg ? msg : path);
+        warn_file("skipped ", path, msg, "");
         r->nskipped++;
     }
     progress(r, 0);
@@ -216,10 +223,60 @@ static int on_added(void *ud, const char *path, int status, const char *msg, uin
     return r->checkpoint;
 }
 
-static int prune_one(void *ud, const char *path) {
-    pathlist *gone = ud;
+/* The documents under the directories walked whose files are gone.  Only
+ * ENOENT and ENOTDIR say gone: a file behind a directory that cannot be
+ * read (EACCES) or a failing disk (EIO) is kept. */
+typedef struct vanished {
+    const pathlist *dirs;
+    pathlist gone;
+} vanished;
+
+static int vanished_one(void *ud, const char *path) {
+    vanished *v = ud;
+    size_t i = 0;
+    while (i < v->dirs->n && !cli_under(path, v->dirs->v[i])) i++;
+    if (i == v->dirs->n) return 0;
     struct stat st;
-    if (stat(path, &st) < 0 && (errno == ENOENT || errno == ENOTDIR)) return push(gone, path);
+    if (stat(path, &st) < 0 && (errno == ENOENT || errno == ENOTDIR)) return push(&v->gone, path);
+    return 0;
+}
+
+/* The documents under PATH (a document's own path, or a directory's). */
+typedef struct below {
+    const char *dir;
+    pathlist docs;
+} below;
+
+static int below_one(void *ud, const char *path) {
+    below *b = ud;
+    return cli_under(path, b->dir) ? push(&b->docs, path) : 0;
+}
+
+/* Each PATH given to index, canonical; directories also into dirs.  A
+ * PATH that is missing or unreadable is an error (exit 2) before anything
+ * is written: an unmounted disk must not empty an index, and a typo must
+ * not create one. */
+static int resolve_args(int argc, char **argv, pathlist *tops, pathlist *dirs) {
+    for (int i = 0; i < argc; i++) {
+        char *c = realpath(argv[i], NULL);
+        struct stat st;
+        if (!c || stat(c, &st) < 0) {
+            cli_err("%s: %s", argv[i], strerror(errno));
+            free(c);
+            return -1;
+        }
+        if (S_ISDIR(st.st_mode) && access(c, R_OK | X_OK) < 0) {
+            cli_err("%s: %s (nothing indexed or removed under it)", argv[i], strerror(errno));
+            free(c);
+            return -1;
+        }
+        int rc = push(tops, c) || (S_ISDIR(st.st_mode) && push(dirs, c));
+        free(c);
+        if (rc) {
+            cli_err("out of memory");
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -233,9 +290,7 @@ static void writer_err(cs_index *ix, int rc) {
         cli_err("%s", msg);
 }
 
-static int open_writer(const cli_opts *o, cs_index_options *opt, cs_index **ix) {
-    const char *dir = cli_index_dir_create(o);
-    if (!dir) return CS_EINVAL; /* said why */
+static int open_writer(const char *dir, cs_index_options *opt, cs_index **ix) {
     int rc = cs_index_open(ix, dir, opt);
     if (rc) {
         writer_err(*ix, rc);
@@ -279,12 +334,13 @@ static int add_all(run *r, const pathlist *files) {
 
 int cmd_index(const cli_opts *o, int argc, char **argv) {
     cs_index_options opt = CS_INDEX_OPTIONS_INIT;
-    int prune = 0, rebuild = 0, i = 0;
+    int keep_missing = 0, rebuild = 0, i = 0;
     long v, commit_mb = 256, commit_secs = 60;
     for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--")) { i++; break; }
-        if (!strcmp(a, "--prune")) prune = 1;
+        if (!strcmp(a, "--prune")) keep_missing = 0; /* the default now; kept for scripts */
+        else if (!strcmp(a, "--keep-missing")) keep_missing = 1;
         else if (!strcmp(a, "--rebuild")) rebuild = 1;
         else if (!strcmp(a, "--wait")) opt.wait = 1;
         else if (!strcmp(a, "--memory")) {
@@ -317,40 +373,50 @@ int cmd_index(const cli_opts *o, int argc, char **argv) {
     r.start = r.last_progress = r.last_commit = now();
     r.commit_bytes = (uint64_t)commit_mb << 20;
     r.commit_secs = (double)commit_secs;
-    pathlist files = {0};
-    for (; i < argc; i++) {
-        char *p = strdup(argv[i]);
-        if (!p) return EXIT_ERR;
-        clean_path(p);
-        int rc = walk(p, &files, 1, &r);
-        free(p);
-        if (rc) {
-            cli_err("out of memory");
-            list_free(&files);
-            return EXIT_ERR;
-        }
+    pathlist tops = {0}, dirs = {0}, files = {0};
+    const char *dir = NULL;
+    char *ixdir = NULL;
+    int rc = resolve_args(argc - i, argv + i, &tops, &dirs) ? CS_EINVAL : 0;
+    if (!rc && !(dir = cli_index_dir_create(o))) rc = CS_EINVAL; /* said why */
+    if (!rc) rc = open_writer(dir, &opt, &r.ix); /* refuses a folder that is no index */
+    struct stat ist;
+    if (!rc && (ixdir = cli_canon(dir)) && stat(ixdir, &ist) == 0) {
+        r.ix_known = 1, r.ix_dev = ist.st_dev, r.ix_ino = ist.st_ino;
     }
+    for (size_t k = 0; !rc && ixdir && k < tops.n; k++)
+        if (cli_under(tops.v[k], ixdir)) {
+            cli_err("%s: is inside the index's own directory (%s), not documents", tops.v[k],
+                    cli_shown(ixdir));
+            rc = CS_EINVAL;
+        }
+    for (size_t k = 0; !rc && k < tops.n; k++)
+        if (walk(tops.v[k], &files, &r)) {
+            cli_err("out of memory");
+            rc = CS_ENOMEM;
+        }
     r.total = files.n;
-    int rc = open_writer(o, &opt, &r.ix);
     if (rc) {
-        list_free(&files);
+        cs_index_close(r.ix);
+        free(ixdir);
+        list_free(&tops), list_free(&dirs), list_free(&files);
         return EXIT_ERR;
     }
     catch_signals(1);
     rc = add_all(&r, &files);
     progress(&r, 1);
-    if (!rc && prune && !stop_signal) {
-        pathlist gone = {0};
-        rc = cs_index_foreach(r.ix, prune_one, &gone);
-        for (size_t k = 0; k < gone.n && !rc; k++)
-            if ((rc = cs_index_remove(r.ix, gone.v[k])) == 0) r.nremoved++;
-        list_free(&gone);
+    if (!rc && !keep_missing && dirs.n && !stop_signal) {
+        vanished vn = {&dirs, {0}};
+        rc = cs_index_foreach(r.ix, vanished_one, &vn);
+        for (size_t k = 0; k < vn.gone.n && !rc; k++)
+            if ((rc = cs_index_remove(r.ix, vn.gone.v[k])) == 0) r.nremoved++;
+        list_free(&vn.gone);
     }
     if (!rc && !(rc = cs_index_commit(r.ix))) r.ncommits++;
     if (rc) writer_err(r.ix, rc);
     cs_index_close(r.ix);
     catch_signals(0);
-    list_free(&files);
+    free(ixdir);
+    list_free(&tops), list_free(&dirs), list_free(&files);
     if (rc) return EXIT_ERR;
     printf("indexed %zu new, %zu changed, %zu removed, %zu skipped, %zu unchanged; %.1f MB in %.1f s\n",
            r.nnew, r.nchanged, r.nremoved, r.nskipped, r.nunchanged, r.indexed_bytes / 1e6,
@@ -365,6 +431,9 @@ int cmd_index(const cli_opts *o, int argc, char **argv) {
     return r.nskipped ? EXIT_NONE : EXIT_HIT;
 }
 
+/* Removes the documents at or under PATH (canonical: a deleted file is
+ * resolved as far as its folder exists).  A PATH that names nothing in the
+ * index is a warning, exit 1. */
 int cmd_remove(const cli_opts *o, int argc, char **argv) {
     if (argc < 1) {
         cli_err("remove: no PATH given");
@@ -373,19 +442,24 @@ int cmd_remove(const cli_opts *o, int argc, char **argv) {
     cs_index_options opt = CS_INDEX_OPTIONS_INIT;
     opt.create = 0;
     cs_index *ix;
-    if (open_writer(o, &opt, &ix)) return EXIT_ERR;
+    const char *dir = cli_index_dir_create(o);
+    if (!dir || open_writer(dir, &opt, &ix)) return EXIT_ERR;
     int missing = 0, rc = 0;
     for (int i = 0; i < argc && !rc; i++) {
-        char *p = strdup(argv[i]);
-        if (!p) { rc = CS_ENOMEM; break; }
-        clean_path(p);
-        rc = cs_index_remove(ix, p);
-        if (rc == CS_ENOTFOUND) {
-            cli_err("warning: %s", cs_index_errmsg(ix));
+        below b = {cli_canon(argv[i]), {0}};
+        if (!b.dir) {
+            cli_err("warning: %s: %s", argv[i], strerror(errno));
             missing++;
-            rc = 0;
+            continue;
         }
-        free(p);
+        rc = cs_index_foreach(ix, below_one, &b);
+        for (size_t k = 0; k < b.docs.n && !rc; k++) rc = cs_index_remove(ix, b.docs.v[k]);
+        if (!rc && !b.docs.n) {
+            cli_err("warning: %s: not in the index", argv[i]);
+            missing++;
+        }
+        free((char *)b.dir);
+        list_free(&b.docs);
     }
     if (!rc) rc = cs_index_commit(ix);
     if (rc) cli_err("%s", cs_index_errmsg(ix));
@@ -402,7 +476,8 @@ int cmd_optimize(const cli_opts *o, int argc, char **argv) {
     cs_index_options opt = CS_INDEX_OPTIONS_INIT;
     opt.create = 0;
     cs_index *ix;
-    if (open_writer(o, &opt, &ix)) return EXIT_ERR;
+    const char *dir = cli_index_dir_create(o);
+    if (!dir || open_writer(dir, &opt, &ix)) return EXIT_ERR;
     int rc = cs_index_optimize(ix);
     if (rc) cli_err("%s", cs_index_errmsg(ix));
     cs_index_close(ix);

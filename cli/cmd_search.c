@@ -116,16 +116,19 @@ static void note_capped(const cs_results *res, size_t line) {
 
 static void print_hit(const sopts *o, const cs_results *res, const cs_hit *h, size_t rank,
                       const char *query) {
+    const char *shown = cli_shown(h->path);
     switch (o->out) {
     case OUT_PATHS: /* escaped, so one line is one path */
-        cli_put(stdout, h->path, strlen(h->path));
+        cli_put(stdout, shown, strlen(shown));
         fputc('\n', stdout);
         break;
     case OUT_NULL: /* raw, for xargs -0: a program reads it, not a terminal */
-        fwrite(h->path, 1, strlen(h->path) + 1, stdout);
+        fwrite(shown, 1, strlen(shown) + 1, stdout);
         break;
     case OUT_JSON:
         printf("{\"rank\":%zu,\"path\":", rank);
+        json_str(stdout, shown, strlen(shown));
+        fputs(",\"abspath\":", stdout);
         json_str(stdout, h->path, strlen(h->path));
         printf(",\"score\":%.6g,\"lang\":\"%s\",\"snippet\":", h->score, cs_lang_name(h->lang));
         json_str(stdout, h->snippet, h->snippet_len);
@@ -143,7 +146,7 @@ static void print_hit(const sopts *o, const cs_results *res, const cs_hit *h, si
     default:
         if (o->color) printf("\033[1m%zu.\033[0m \033[35m", rank);
         else printf("%zu. ", rank);
-        cli_put(stdout, h->path, strlen(h->path));
+        cli_put(stdout, shown, strlen(shown));
         printf("%s  (%.3f)\n", o->color ? "\033[0m" : "", h->score);
         if (h->snippet_len) print_snippet(h, o->color);
     }

@@ -10,7 +10,8 @@
  * the user owns it and nobody else can write to it, and the search stays
  * on the current directory's file system and at or below $HOME when it
  * starts there.  -i and $CSEARCH_INDEX are trusted as given: the user named
- * them.  The rules are in csearch(1), INDEX LOCATION.
+ * them (a folder that holds .csearch/ and is no index itself means its
+ * .csearch).  The rules are in csearch(1), INDEX LOCATION.
  */
 #include <errno.h>
 #include <limits.h>
@@ -114,10 +115,27 @@ static const char *search_up(int *rejected_here) {
     }
 }
 
+/* -i DIR naming the folder that holds .csearch/ (the documents' folder)
+ * rather than the index itself means DIR/.csearch, as the upward search
+ * would have found from there: DIR is not an index (no marker, no CURRENT)
+ * and DIR/.csearch is a directory. */
+static const char *index_in(const char *dir) {
+    static char sub[PATH_MAX];
+    char p[PATH_MAX];
+    struct stat st;
+    if ((size_t)snprintf(sub, sizeof sub, "%s/.csearch", dir) >= sizeof sub) return dir;
+    if (stat(sub, &st) < 0 || !S_ISDIR(st.st_mode)) return dir;
+    snprintf(p, sizeof p, "%s/.csearch-index", dir);
+    if (access(p, F_OK) == 0) return dir;
+    snprintf(p, sizeof p, "%s/CURRENT", dir);
+    if (access(p, F_OK) == 0) return dir;
+    return sub;
+}
+
 static const char *configured(const cli_opts *o) {
-    if (o->index_dir) return o->index_dir;
+    if (o->index_dir) return index_in(o->index_dir);
     const char *env = getenv("CSEARCH_INDEX");
-    return env && *env ? env : NULL;
+    return env && *env ? index_in(env) : NULL;
 }
 
 cs_reader *cli_open_reader(const cli_opts *o) {

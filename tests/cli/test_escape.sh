@@ -69,10 +69,13 @@ EOF
 mkdir w
 printf 'civic\0binary\n' > "w/$(printf 'bin\033[2J\302\233')"
 printf 'civic \377 bad\n' > "w/$(printf 'bad\r\342\200\256')"
-expect_status 1 "$CSEARCH" index w "$(printf 'gone\033]0;pwn\007')"
+expect_status 1 "$CSEARCH" index w
 printf '%s' "$ERR" > warn
 check warn "$INERT" "$INERT_U" 'rb"warning: skipped w/bin\x1b[2J\u{9b}" in b' \
-    'rb"skipped w/bad\x0d\u{202e}" in b' 'rb"warning: gone\x1b]0;pwn\x07: No such file" in b'
+    'rb"skipped w/bad\x0d\u{202e}" in b'
+expect_status 2 "$CSEARCH" index w "$(printf 'gone\033]0;pwn\007')"
+printf '%s' "$ERR" > warn
+check warn "$INERT" "$INERT_U" 'rb"csearch: gone\x1b]0;pwn\x07: No such file" in b'
 expect_status 1 "$CSEARCH" remove "$(printf 'never\033[31m')"
 printf '%s' "$ERR" > warn
 check warn "$INERT" 'rb"never\x1b[31m" in b'

@@ -61,7 +61,8 @@ import json, sys
 first = int(sys.argv[1]); n = 0
 for line in sys.stdin.buffer:
     o = json.loads(line.decode("utf-8"))  # strict: the output is UTF-8
-    assert set(o) == {"rank", "path", "score", "lang", "snippet", "highlights"}, o
+    assert set(o) == {"rank", "path", "abspath", "score", "lang", "snippet", "highlights"}, o
+    assert o["abspath"].startswith("/") and o["abspath"].endswith("/" + o["path"].lstrip("/")), o
     assert o["rank"] == first + n, (o["rank"], first + n)
     n += 1
     assert isinstance(o["path"], str) and o["path"], o
