@@ -1,7 +1,7 @@
 /*
  * cmd_index.c — `csearch index`, `remove` and `optimize`.
  *
- *   csearch [-i DIR] index [--prune] [--rebuild] [--wait] [--memory MB]
+ *   csearch [-i DIR] index [--keep-missing] [--rebuild] [--wait] [--memory MB]
  *                          [--jobs N] [--max-file-mb MB] [--commit-mb MB]
  *                          [--commit-seconds S] PATH...
  *
@@ -223,33 +223,26 @@ static int on_added(void *ud, const char *path, int status, const char *msg, uin
     return r->checkpoint;
 }
 
-/* The documents under the directories walked whose files are gone.  Only
- * ENOENT and ENOTDIR say gone: a file behind a directory that cannot be
- * read (EACCES) or a failing disk (EIO) is kept. */
-typedef struct vanished {
-    const pathlist *dirs;
-    pathlist gone;
-} vanished;
-
-static int vanished_one(void *ud, const char *path) {
-    vanished *v = ud;
-    size_t i = 0;
-    while (i < v->dirs->n && !cli_under(path, v->dirs->v[i])) i++;
-    if (i == v->dirs->n) return 0;
-    struct stat st;
-    if (stat(path, &st) < 0 && (errno == ENOENT || errno == ENOTDIR)) return push(&v->gone, path);
-    return 0;
-}
-
-/* The documents under PATH (a document's own path, or a directory's). */
+/* The documents at or under any of dirs; with gone_only, only those whose
+ * files are gone.  Only ENOENT and ENOTDIR say gone: a file behind a
+ * directory that cannot be read (EACCES) or on a failing disk (EIO) is
+ * kept. */
 typedef struct below {
-    const char *dir;
+    const char *const *dirs;
+    size_t ndirs;
+    int gone_only;
     pathlist docs;
 } below;
 
 static int below_one(void *ud, const char *path) {
     below *b = ud;
-    return cli_under(path, b->dir) ? push(&b->docs, path) : 0;
+    size_t i = 0;
+    while (i < b->ndirs && !cli_under(path, b->dirs[i])) i++;
+    if (i == b->ndirs) return 0;
+    struct stat st;
+    if (b->gone_only && (stat(path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR)))
+        return 0;
+    return push(&b->docs, path);
 }
 
 /* Each PATH given to index, canonical; directories also into dirs.  A
@@ -405,11 +398,11 @@ int cmd_index(const cli_opts *o, int argc, char **argv) {
     rc = add_all(&r, &files);
     progress(&r, 1);
     if (!rc && !keep_missing && dirs.n && !stop_signal) {
-        vanished vn = {&dirs, {0}};
-        rc = cs_index_foreach(r.ix, vanished_one, &vn);
-        for (size_t k = 0; k < vn.gone.n && !rc; k++)
-            if ((rc = cs_index_remove(r.ix, vn.gone.v[k])) == 0) r.nremoved++;
-        list_free(&vn.gone);
+        below gone = {(const char *const *)dirs.v, dirs.n, 1, {0}};
+        rc = cs_index_foreach(r.ix, below_one, &gone);
+        for (size_t k = 0; k < gone.docs.n && !rc; k++)
+            if ((rc = cs_index_remove(r.ix, gone.docs.v[k])) == 0) r.nremoved++;
+        list_free(&gone.docs);
     }
     if (!rc && !(rc = cs_index_commit(r.ix))) r.ncommits++;
     if (rc) writer_err(r.ix, rc);
@@ -446,8 +439,9 @@ int cmd_remove(const cli_opts *o, int argc, char **argv) {
     if (!dir || open_writer(dir, &opt, &ix)) return EXIT_ERR;
     int missing = 0, rc = 0;
     for (int i = 0; i < argc && !rc; i++) {
-        below b = {cli_canon(argv[i]), {0}};
-        if (!b.dir) {
+        char *p = cli_canon(argv[i]);
+        below b = {(const char *const *)&p, 1, 0, {0}};
+        if (!p) {
             cli_err("warning: %s: %s", argv[i], strerror(errno));
             missing++;
             continue;
@@ -458,7 +452,7 @@ int cmd_remove(const cli_opts *o, int argc, char **argv) {
             cli_err("warning: %s: not in the index", argv[i]);
             missing++;
         }
-        free((char *)b.dir);
+        free(p);
         list_free(&b.docs);
     }
     if (!rc) rc = cs_index_commit(ix);
