@@ -82,6 +82,19 @@ static int cmp_str(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Sorts l and drops repeats: a file reached both directly and through a
+ * symbolic link, or under two overlapping PATHs, is one document. */
+static void unique(pathlist *l) {
+    if (l->n < 2) return;
+    qsort(l->v, l->n, sizeof *l->v, cmp_str);
+    size_t k = 1;
+    for (size_t i = 1; i < l->n; i++) {
+        if (strcmp(l->v[i], l->v[k - 1])) l->v[k++] = l->v[i];
+        else free(l->v[i]);
+    }
+    l->n = k;
+}
+
 /* What a FIFO, socket or device found in the walk is: never read (a FIFO
  * could block for ever), but counted and reported as skipped. */
 static const char *special_kind(mode_t m) {
@@ -387,6 +400,7 @@ int cmd_index(const cli_opts *o, int argc, char **argv) {
             cli_err("out of memory");
             rc = CS_ENOMEM;
         }
+    if (!rc) unique(&files);
     r.total = files.n;
     if (rc) {
         cs_index_close(r.ix);
