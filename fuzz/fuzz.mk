@@ -56,6 +56,10 @@ FUZZ_OBJ := $(LIB_SRC:%.c=$(FUZZ_OUT)/obj/%.o)
 $(FUZZ_OUT)/obj/%.o: %.c $(FUZZ_HDRS) build/deps.mk $(FUZZ_OUT)/.clang-ok
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(DEPS_CFLAGS) -c -o $@ $<
+# worker.c takes the helper's installed path from the generated header
+# (Makefile, $(B)/gen/helper_path.h), as in the library's own build.
+$(FUZZ_OUT)/obj/lib/extract/worker.o: $(B)/gen/helper_path.h
+$(FUZZ_OUT)/obj/lib/extract/worker.o: FUZZ_CFLAGS += -I$(B)/gen
 
 $(FUZZ_BINS): $(FUZZ_OUT)/%: fuzz/%.c $(FUZZ_OBJ) $(FUZZ_HDRS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Wall -Wextra $(DEPS_CFLAGS) $< $(FUZZ_OBJ) \
