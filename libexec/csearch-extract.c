@@ -314,7 +314,7 @@ static void serve(const request *rq, cs_buf *out) {
         cs__extract_limits lim;
         cs__extract_limits_default(&lim);
         lim.max_text = rq->max_text;
-        rc = cs__extract(&d, rq->name, buf, len, &lim, &err);
+        rc = cs__extract_fd(&d, rq->name, rq->fd, buf, len, &lim, &err);
     }
     cs__free(buf);
     if (rc == CS_ENOMEM) {

@@ -65,6 +65,10 @@ void cs__extract_limits_default(cs__extract_limits *l);
  * is extracted as what it is, with a warning saying so. */
 int cs__extract(cs__doc *out, const char *name, const unsigned char *buf, size_t len,
                 const cs__extract_limits *lim, cs_err *err);
+/* The same, with the descriptor buf was read from (the worker's), which the
+ * extractors that run a program (PDF, .doc) hand to it; -1 when none. */
+int cs__extract_fd(cs__doc *out, const char *name, int fd, const unsigned char *buf,
+                   size_t len, const cs__extract_limits *lim, cs_err *err);
 
 /* Normalises a date as documents write it -- ISO 8601 ("2024-03-15T10:00Z",
  * "2024-03", "2024"), PDF ("D:20240315103000+01'00'"), compact "20240315"
