@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -114,6 +115,52 @@ static void note_capped(const cs_results *res, size_t line) {
     }
 }
 
+/* A JSON string or null. */
+static void json_or_null(const char *key, const char *v) {
+    printf(",\"%s\":", key);
+    if (v) json_str(stdout, v, strlen(v));
+    else fputs("null", stdout);
+}
+
+/* The document's fields and the snippet's place, for --json. */
+static void print_fields_json(const cs_hit *h) {
+    json_or_null("title", h->title);
+    json_or_null("author", h->author);
+    json_or_null("date", h->date);
+    if (h->mtime_ns) {
+        time_t t = (time_t)(h->mtime_ns / 1000000000);
+        struct tm tm;
+        char buf[32];
+        gmtime_r(&t, &tm);
+        strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        json_or_null("mtime", buf);
+    } else {
+        json_or_null("mtime", NULL);
+    }
+    json_or_null("format", h->format);
+    json_or_null("encoding", h->encoding);
+    if (h->page) printf(",\"page\":%u", (unsigned)h->page);
+    else fputs(",\"page\":null", stdout);
+    if (h->line) printf(",\"line\":%zu", h->line);
+    else fputs(",\"line\":null", stdout);
+}
+
+/* Human form: where the match is (p. N of a paged document, else :LINE as
+ * grep -n and editors write it), then title and date when known. */
+static void print_place(const cs_hit *h) {
+    if (h->page) printf("  p. %u", (unsigned)h->page);
+    else if (h->line) printf(":%zu", h->line);
+}
+
+static void print_title(const cs_hit *h, int color) {
+    if (!h->title && !h->date) return;
+    fputs(color ? "    \033[1m" : "    ", stdout);
+    if (h->title) cli_put(stdout, h->title, strlen(h->title));
+    if (h->title && h->date) fputs(" \xc2\xb7 ", stdout);
+    if (h->date) cli_put(stdout, h->date, strlen(h->date));
+    fputs(color ? "\033[0m\n" : "\n", stdout);
+}
+
 static void print_hit(const sopts *o, const cs_results *res, const cs_hit *h, size_t rank,
                       const char *query) {
     const char *shown = cli_shown(h->path);
@@ -136,6 +183,7 @@ static void print_hit(const sopts *o, const cs_results *res, const cs_hit *h, si
         for (size_t k = 0; k < h->nhighlights; k++)
             printf("%s[%zu,%zu]", k ? "," : "", h->highlights[2 * k], h->highlights[2 * k + 1]);
         fputc(']', stdout);
+        print_fields_json(h);
         if (query) {
             fputs(",\"query\":", stdout);
             json_str(stdout, query, strlen(query));
@@ -147,7 +195,10 @@ static void print_hit(const sopts *o, const cs_results *res, const cs_hit *h, si
         if (o->color) printf("\033[1m%zu.\033[0m \033[35m", rank);
         else printf("%zu. ", rank);
         cli_put(stdout, shown, strlen(shown));
-        printf("%s  (%.3f)\n", o->color ? "\033[0m" : "", h->score);
+        if (o->color) fputs("\033[0m", stdout);
+        print_place(h);
+        printf("  (%.3f)\n", h->score);
+        print_title(h, o->color);
         if (h->snippet_len) print_snippet(h, o->color);
     }
 }

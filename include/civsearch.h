@@ -181,11 +181,20 @@ typedef struct cs_index_options {
     size_t   max_file_mb;   /* (version 2) text indexed per file, in MB; 0 = 64.  A
                                longer file's first max_file_mb MB are indexed,
                                cut at a UTF-8 boundary, with a warning */
+    /* Version 3: documents other than plain UTF-8 text (PDF, DOCX, ODT,
+     * EPUB, HTML, RTF, legacy encodings) are extracted by sandboxed worker
+     * processes, one per job, as cs_extract_file does; these are their
+     * limits and helper (the fields max_text_mb and max_file_mb of it too).
+     * All zero: the defaults. */
+    const char *extract_helper; /* path of csearch-extract; NULL: the default */
+    unsigned extract_as_mb;     /* a worker's address space in MB; 0 = 512 */
+    unsigned extract_wall_ms;   /* wall-clock time per document; 0 = 30,000 */
 } cs_index_options;
 
-/* Version 1 (without max_file_mb) is still accepted. */
-#define CS_INDEX_OPTIONS_VERSION 2
-#define CS_INDEX_OPTIONS_INIT {CS_INDEX_OPTIONS_VERSION, 0, 0, 0, 1, 0, 0}
+/* Versions 1 (without max_file_mb) and 2 (without the extract_ fields) are
+ * still accepted. */
+#define CS_INDEX_OPTIONS_VERSION 3
+#define CS_INDEX_OPTIONS_INIT {CS_INDEX_OPTIONS_VERSION, 0, 0, 0, 1, 0, 0, NULL, 0, 0}
 
 /* Opens the index in dir for writing (opts may be NULL: the defaults).
  * On any failure but CS_ENOMEM, *out is still set to a handle that holds
@@ -211,8 +220,9 @@ CS_API int cs_index_add_text(cs_index *ix, const char *path, const char *text, s
                              int64_t mtime_ns);
 
 /* Called once per file by cs_index_add_files, in the order given.  msg
- * (borrowed for the call) says why a file was skipped, or for an indexed
- * one is a warning (only its first max_file_mb MB were indexed), else "";
+ * (borrowed for the call) says why a file was skipped (with its path:
+ * "a.pdf: encrypted PDF"), or for an indexed one is a warning (only its
+ * first max_file_mb MB were indexed, bytes replaced, ...), else "";
  * bytes is its size.
  * Return nonzero to stop. */
 typedef int (*cs_add_fn)(void *ud, const char *path, int status, const char *msg,
@@ -329,6 +339,16 @@ typedef struct cs_hit {
     const size_t *highlights;   /* 2 * nhighlights byte offsets into snippet:
                                    [start, end) pairs, in order */
     size_t      nhighlights;
+    /* The document's fields (NULL when unknown) and where the snippet is. */
+    const char *format;         /* "text", "html", "pdf", "docx", "odt", "epub", "rtf", "doc" */
+    const char *encoding;       /* a text file's encoding ("UTF-8", "windows-1251") */
+    const char *title, *author;
+    const char *date;           /* the document's own date: YYYY, YYYY-MM or YYYY-MM-DD */
+    int64_t     mtime_ns;       /* the file's mtime when indexed, ns since the epoch; 0 unknown */
+    uint32_t    npages;         /* pages of a paged document (PDF), else 0 */
+    uint32_t    page;           /* 1-based page of the snippet's first match; 0 not paged */
+    size_t      line;           /* 1-based line of the snippet's first match in the
+                                   extracted text; 0 without a snippet */
 } cs_hit;
 
 /* Runs query (UTF-8, len bytes) on the reader's snapshot (opts may be NULL:

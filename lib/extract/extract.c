@@ -140,6 +140,15 @@ static const char *promised(const char *ext) {
     return NULL;
 }
 
+int cs__extract_plain(const char *name, const unsigned char *buf, size_t len) {
+    char ext[8];
+    extension(ext, name);
+    extractor fn;
+    if (sniff(buf, len, ext, &fn) || promised(ext)) return 0;
+    if (len >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF) return 0;
+    return cs_utf8_check((const char *)buf, len, NULL) == 0;
+}
+
 int cs__extract_fd(cs__doc *out, const char *name, int fd, const unsigned char *buf, size_t len,
                    const cs__extract_limits *lim, cs_err *err) {
     char ext[8];

@@ -77,6 +77,13 @@ int cs__extract_fd(cs__doc *out, const char *name, int fd, const unsigned char *
  * range). */
 int cs__date_iso(char out[11], const char *s);
 
+/* Is buf[0..len) plain UTF-8 text to index as it is -- no NUL, no BOM,
+ * valid UTF-8, and not a format the dispatcher would extract (HTML, RTF,
+ * PDF, ...)?  Called by the indexer in its own process: it looks at magic
+ * bytes and validates UTF-8, it parses nothing, so that plain text does not
+ * pay for the round trip to a worker. */
+int cs__extract_plain(const char *name, const unsigned char *buf, size_t len);
+
 void cs__doc_init(cs__doc *d);
 void cs__doc_free(cs__doc *d);
 

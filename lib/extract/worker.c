@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -39,10 +40,36 @@ struct cs__worker {
     char sandbox[256];    /* the hello's description */
 };
 
+/* Beside the running program: an uninstalled build/csearch finds
+ * build/csearch-extract (the same trust as the program itself). */
+static char beside[4096];
+static pthread_once_t beside_once = PTHREAD_ONCE_INIT;
+
+static void find_beside(void) {
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) return;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash) return;
+    slash[1] = '\0';
+    if ((size_t)snprintf(beside, sizeof beside, "%scsearch-extract", exe) >= sizeof beside ||
+        access(beside, X_OK) != 0)
+        beside[0] = '\0';
+}
+
+static const char *beside_exe(void) {
+    pthread_once(&beside_once, find_beside);
+    return beside[0] ? beside : NULL;
+}
+
 const char *cs__worker_helper_path(const cs__worker_opts *o) {
     if (o && o->helper && *o->helper) return o->helper;
     const char *e = getenv("CSEARCH_EXTRACT_HELPER");
-    return e && *e ? e : CS__HELPER_PATH;
+    if (e && *e) return e;
+    if (access(CS__HELPER_PATH, X_OK) == 0) return CS__HELPER_PATH;
+    const char *b = beside_exe();
+    return b ? b : CS__HELPER_PATH;
 }
 
 static void opts_default(cs__worker_opts *o) {

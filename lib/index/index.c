@@ -21,6 +21,8 @@
 
 #include "index.h"
 #include "memindex.h"
+#include "../extract/worker.h"
+#include "../storage/docfields.h"
 
 #define PENDING UINT32_MAX      /* document lives in the in-memory batch */
 #define DEAD    (UINT32_MAX - 1)/* path known but removed */
@@ -59,6 +61,8 @@ struct cs_index {
     uint32_t cap_memdel;
     cs_analyzer *an;
     cs_docterms dt;
+    cs__worker *wk;             /* extraction worker of the one-job path */
+    cs_buf fields;              /* scratch: cs_index_add_text's fields */
 };
 
 const char *cs_index_errmsg(const cs_index *ix) { return ix ? ix->err.msg : ""; }
@@ -527,8 +531,11 @@ int cs_index_open(cs_index **out, const char *dir, const cs_index_options *opts)
     ix->lockfd = -1;
     cs_index_options def = CS_INDEX_OPTIONS_INIT;
     ix->opts = opts && opts->version == CS_INDEX_OPTIONS_VERSION ? *opts : def;
-    if (opts && opts->version == 1) /* before max_file_mb: its fields, the new one's default */
+    if (opts && opts->version == 1) /* before max_file_mb: its fields, the new ones' defaults */
         memcpy(&ix->opts, opts, offsetof(cs_index_options, max_file_mb));
+    if (opts && opts->version == 2)
+        memcpy(&ix->opts, opts, offsetof(cs_index_options, extract_helper));
+    ix->opts.version = CS_INDEX_OPTIONS_VERSION;
     if (!ix->opts.memory_mb) ix->opts.memory_mb = 256;
     if (!ix->opts.max_file_mb) ix->opts.max_file_mb = 64;
     ix->opts.max_file_mb = CS_MIN(ix->opts.max_file_mb, (SIZE_MAX >> 21) - 1);
@@ -550,6 +557,8 @@ void cs_index_close(cs_index *ix) {
     cs__free(ix->memdel);
     cs_analyzer_free(ix->an);
     cs_docterms_free(&ix->dt);
+    cs__worker_free(ix->wk);
+    cs_buf_free(&ix->fields);
     cs__free(ix->jnl);
     cs_buf_free(&ix->paths);
     cs__free(ix->ents);
@@ -599,9 +608,21 @@ static int flush_batch(cs_index *ix) {
 
 /* ---- adding documents ------------------------------------------------------- */
 
-static int add_analysed(cs_index *ix, const cs_docterms *dt, const char *path, size_t plen,
-                        const char *text, size_t len, int64_t mtime_ns, uint64_t chash,
-                        cs_buf *take, int *status) {
+/* A document: its path, the source's size and mtime (the unchanged test),
+ * the hash of its text and its fields (docfields.h). */
+typedef struct docid {
+    const char *path;
+    size_t plen;
+    uint64_t size;
+    int64_t mtime_ns;
+    uint64_t chash;
+    const cs_buf *fields;
+} docid;
+
+static int add_analysed(cs_index *ix, const cs_docterms *dt, const docid *id, const char *text,
+                        size_t len, cs_buf *take, int *status) {
+    const char *path = id->path;
+    size_t plen = id->plen;
     uint32_t doc = cs_mem_ndocs(ix->mem);
     if (doc / 8 + 1 > ix->cap_memdel) {
         uint32_t cap = ix->cap_memdel ? ix->cap_memdel * 2 : 1024;
@@ -611,7 +632,8 @@ static int add_analysed(cs_index *ix, const cs_docterms *dt, const char *path, s
         ix->memdel = d;
         ix->cap_memdel = cap;
     }
-    cs_docmeta m = {path, plen, len, mtime_ns, chash, dt->ntokens, (uint8_t)dt->lang};
+    cs_docmeta m = {path, plen, id->size, id->mtime_ns, id->chash, dt->ntokens,
+                    (uint8_t)dt->lang, id->fields->data, id->fields->len};
     int rc = cs_mem_add(ix->mem, &m, text, len, dt, take);
     if (rc) return cs__err(&ix->err, rc, "out of memory while indexing %.*s", (int)plen, path);
     pentry *e = map_put(ix, path, plen);
@@ -620,9 +642,9 @@ static int add_analysed(cs_index *ix, const cs_docterms *dt, const char *path, s
     if ((rc = delete_entry(ix, e))) return rc;
     e->seg = PENDING;
     e->doc = doc;
-    e->size = len;
-    e->mtime_ns = mtime_ns;
-    e->chash = chash;
+    e->size = id->size;
+    e->mtime_ns = id->mtime_ns;
+    e->chash = id->chash;
     ix->dirty = 1;
     if (cs_mem_bytes(ix->mem) >= ix->opts.memory_mb << 20) return flush_batch(ix);
     return 0;
@@ -634,22 +656,28 @@ int cs_index_add_text(cs_index *ix, const char *path, const char *text, size_t l
     cs__err_clear(&ix->err);
     int rc = cs_docterms_analyze(&ix->dt, ix->an, text, len);
     if (rc) return cs__err(&ix->err, rc, "%s: %s", path, cs_analyzer_errmsg(ix->an));
-    return add_analysed(ix, &ix->dt, path, strlen(path), text, len, mtime_ns,
-                        cs_hash64(text, len), NULL, NULL);
+    cs_buf_reset(&ix->fields);
+    cs__fields_put(&ix->fields, CS_FMT_TEXT, NULL, NULL, NULL, NULL, NULL, 0);
+    if (ix->fields.rc) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
+    docid id = {path, strlen(path), len, mtime_ns, cs_hash64(text, len), &ix->fields};
+    return add_analysed(ix, &ix->dt, &id, text, len, NULL, NULL);
 }
 
 static int64_t mtime_of(const struct stat *st) {
     return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
 
-/* What reading and analysing one file gave (filled by a worker or inline). */
+/* What reading, extracting and analysing one file gave (filled by an
+ * analysis thread or inline). */
 typedef struct job {
     int rc;                     /* 0, or the reason the file is skipped */
     char msg[CS_ERRMSG_MAX];    /* the reason, or with rc 0 a warning (text cut) */
     size_t cap;                 /* bytes of text indexed at most (max_file_mb) */
     struct stat st;
     uint64_t hash;
-    cs_buf text;
+    cs_buf text;                /* the text, then (for the analyser only) the title */
+    size_t text_len;            /* bytes of text in it: what is stored */
+    cs_buf fields;              /* docfields.h */
     cs_docterms dt;
 } job;
 
@@ -660,14 +688,67 @@ static int unchanged_stat(cs_index *ix, const char *path, const struct stat *st)
            e->mtime_ns == mtime_of(st);
 }
 
+/* The worker options of ix (cs_index_options version 3). */
+static void worker_opts(const cs_index *ix, cs__worker_opts *wo) {
+    memset(wo, 0, sizeof *wo);
+    wo->helper = ix->opts.extract_helper;
+    wo->as_mb = ix->opts.extract_as_mb;
+    wo->wall_ms = ix->opts.extract_wall_ms;
+    wo->max_text = ix->opts.max_file_mb << 20;
+}
+
+/* Extracts path in the sandboxed worker *wk (started on first use) into j:
+ * the text replaces what was read, the fields and the title come with it.
+ * No parser of a document's format runs in this process. */
+static void extract_job(job *j, const char *path, cs__worker **wk, const cs__worker_opts *wo) {
+    cs_err e = {{0}};
+    cs__doc d;
+    cs__doc_init(&d);
+    struct stat st;
+    int fd = -1, rc = *wk ? 0 : cs__worker_new(wk, wo, &e);
+    if (!rc) rc = fd = cs__open_regular(path, O_CLOEXEC, CS_EIO, &st, &e);
+    if (fd >= 0) {
+        rc = cs__worker_extract(*wk, fd, path, &d, &e);
+        close(fd);
+    }
+    if (rc) {
+        j->rc = rc == CS_ENOMEM ? CS_ENOMEM : rc == CS_EIO ? CS_EIO : CS_EBINARY;
+        snprintf(j->msg, sizeof j->msg, "%s: %.300s", path, e.msg);
+        cs__doc_free(&d);
+        return;
+    }
+    cs_buf t = j->text;
+    j->text = d.text;
+    d.text = t;
+    j->text_len = j->text.len;
+    cs__fields_put(&j->fields, d.format, d.encoding, d.title, d.author, d.date, d.pages,
+                   d.npages);
+    if (d.warning[0]) snprintf(j->msg, sizeof j->msg, "%s: %.300s", path, d.warning);
+    /* The title is searched like the text and weighs more: the analyser
+     * sees it twice after the text (Omega gives title terms a within-document
+     * frequency increment too); only the text is stored. */
+    if (d.title) {
+        for (int k = 0; k < 2; k++) {
+            cs_buf_put(&j->text, "\n\n", 2);
+            cs_buf_put(&j->text, d.title, strlen(d.title));
+        }
+    }
+    if (j->text.rc || j->fields.rc) j->rc = CS_ENOMEM;
+    cs__doc_free(&d);
+}
+
 /* Reads (at most j->cap bytes: one big file must not blow the memory
- * budget), hashes and analyses one file into j (thread-safe: touches only j
- * and the analyser a).  A file that changes while read is read once more. */
-static void run_job(job *j, const char *path, const struct stat *st, cs_analyzer *a) {
+ * budget), extracts when it is not plain UTF-8 text, hashes and analyses
+ * one file into j (thread-safe: touches only j, the analyser a and the
+ * worker *wk).  A file that changes while read is read once more. */
+static void run_job(job *j, const char *path, const struct stat *st, cs_analyzer *a,
+                    cs__worker **wk, const cs__worker_opts *wo) {
     cs_err e = {{0}};
     unsigned flags = 0;
     j->st = *st;
     j->msg[0] = '\0';
+    cs_buf_reset(&j->fields);
+    j->fields.rc = 0;
     if (!j->text.data) { /* the last one was taken: exact size, not cs_buf's doubling */
         size_t n = (size_t)CS_MIN((uint64_t)st->st_size, j->cap) + 1;
         j->text.data = cs__malloc(n);
@@ -682,15 +763,22 @@ static void run_job(job *j, const char *path, const struct stat *st, cs_analyzer
         snprintf(j->msg, sizeof j->msg, "%s", e.msg);
         return;
     }
+    j->text_len = j->text.len;
+    if (cs__extract_plain(path, j->text.data, j->text.len)) {
+        cs__fields_put(&j->fields, CS_FMT_TEXT, "UTF-8", NULL, NULL, NULL, NULL, 0);
+        if (flags & CS__READ_CUT)
+            snprintf(j->msg, sizeof j->msg, "%s: only the first %zu MB of %.1f MB indexed", path,
+                     j->cap >> 20, (double)j->st.st_size / (1 << 20));
+    } else {
+        extract_job(j, path, wk, wo);
+        if (j->rc) return;
+    }
     const char *text = (const char *)j->text.data;
-    j->hash = cs_hash64(text, j->text.len);
+    j->hash = cs_hash64(text, j->text_len);
     j->rc = cs_docterms_analyze(&j->dt, a, text, j->text.len);
     if (j->rc == CS_EBINARY) snprintf(j->msg, sizeof j->msg, "%s: binary file (NUL byte)", path);
     else if (j->rc == CS_ENOMEM) snprintf(j->msg, sizeof j->msg, "%s: out of memory", path);
     else if (j->rc) snprintf(j->msg, sizeof j->msg, "%s: %s", path, cs_analyzer_errmsg(a));
-    else if (flags & CS__READ_CUT)
-        snprintf(j->msg, sizeof j->msg, "%s: only the first %zu MB of %.1f MB indexed", path,
-                 j->cap >> 20, (double)j->st.st_size / (1 << 20));
 }
 
 /* The writer's side of a finished job: skip, unchanged (same content), or
@@ -701,14 +789,16 @@ static int apply_job(cs_index *ix, job *j, const char *path, int *status) {
         cs__err(&ix->err, j->rc, "%s", j->msg);
         return 0;
     }
-    size_t plen = strlen(path), len = j->text.len;
+    size_t plen = strlen(path);
+    uint64_t size = (uint64_t)j->st.st_size;
     pentry *e = map_find(ix, path, plen);
-    if (e && e->seg != DEAD && e->size == len && e->chash == j->hash) {
+    if (e && e->seg != DEAD && e->size == size && e->chash == j->hash) {
         *status = CS_ADD_UNCHANGED;
         return 0;
     }
-    int rc = add_analysed(ix, &j->dt, path, plen, (const char *)j->text.data, len,
-                          mtime_of(&j->st), j->hash, &j->text, status);
+    docid id = {path, plen, size, mtime_of(&j->st), j->hash, &j->fields};
+    int rc = add_analysed(ix, &j->dt, &id, (const char *)j->text.data, j->text_len, &j->text,
+                          status);
     if (!rc && j->msg[0]) cs__err(&ix->err, 0, "%s", j->msg); /* indexed, with a warning */
     return rc;
 }
@@ -736,12 +826,15 @@ int cs_index_add_file(cs_index *ix, const char *path, int *status) {
     j.cap = ix->opts.max_file_mb << 20;
     int rc = pre_check(ix, path, &j.st, &st_);
     if (!rc && st_ == CS_ADD_NEW) {
-        run_job(&j, path, &j.st, ix->an);
+        cs__worker_opts wo;
+        worker_opts(ix, &wo);
+        run_job(&j, path, &j.st, ix->an, &ix->wk, &wo);
         rc = apply_job(ix, &j, path, &st_);
         if (!rc && st_ == CS_ADD_SKIPPED) rc = j.rc;
     }
     if (status) *status = rc ? CS_ADD_SKIPPED : st_;
     cs_buf_free(&j.text);
+    cs_buf_free(&j.fields);
     cs_docterms_free(&j.dt);
     return rc;
 }
@@ -765,11 +858,13 @@ typedef struct pool {
     size_t *slot_item;          /* item a slot is for; done when ready */
     int *ready;
     int stop;
+    cs__worker_opts wo;
 } pool;
 
 typedef struct worker {
     pool *p;
     cs_analyzer *a;
+    cs__worker *wk;             /* its extraction worker process, on first use */
     pthread_t t;
 } worker;
 
@@ -784,7 +879,7 @@ static void *worker_main(void *arg) {
         if (p->stop) break;
         pthread_mutex_unlock(&p->mu);
         size_t i = p->todo[k];
-        run_job(&p->slots[s], p->paths[i], &p->sts[i], w->a);
+        run_job(&p->slots[s], p->paths[i], &p->sts[i], w->a, &w->wk, &p->wo);
         pthread_mutex_lock(&p->mu);
         p->ready[s] = 1;
         pthread_cond_broadcast(&p->cv);
@@ -819,6 +914,7 @@ static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const
     p.paths = paths;
     p.sts = sts;
     p.todo = todo;
+    worker_opts(ix, &p.wo);
     for (size_t s = 0; !rc && s < p.nslots; s++) {
         p.slot_item[s] = s;
         p.slots[s].cap = ix->opts.max_file_mb << 20;
@@ -848,7 +944,7 @@ static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const
                 while (!p.ready[s]) pthread_cond_wait(&p.cv, &p.mu);
                 pthread_mutex_unlock(&p.mu);
             } else {
-                run_job(j, paths[i], &sts[i], ix->an);
+                run_job(j, paths[i], &sts[i], ix->an, &ix->wk, &p.wo);
             }
             rc = apply_job(ix, j, paths[i], &st);
             if (st == CS_ADD_SKIPPED || (!rc && j->msg[0])) msg = ix->err.msg;
@@ -869,9 +965,13 @@ static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const
     pthread_cond_broadcast(&p.cv);
     pthread_mutex_unlock(&p.mu);
     for (int i = 0; i < started; i++) pthread_join(ws[i].t, NULL);
-    for (int i = 0; ws && i < nw; i++) cs_analyzer_free(ws[i].a);
+    for (int i = 0; ws && i < nw; i++) {
+        cs_analyzer_free(ws[i].a);
+        cs__worker_free(ws[i].wk);
+    }
     for (size_t s = 0; p.slots && s < p.nslots; s++) {
         cs_buf_free(&p.slots[s].text);
+        cs_buf_free(&p.slots[s].fields);
         cs_docterms_free(&p.slots[s].dt);
     }
     pthread_mutex_destroy(&p.mu);

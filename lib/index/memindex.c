@@ -82,6 +82,7 @@ typedef struct mdoc {
     char *text;                 /* owned: taken from the reader or copied */
     int64_t mtime_ns;
     uint32_t path_len, ntokens;
+    uint32_t fields_len;        /* the fields follow the path in keys */
     uint8_t lang;
 } mdoc;
 
@@ -300,6 +301,8 @@ const cs_docmeta *cs_mem_doc(const cs_memindex *m, uint32_t doc) {
     v->hash = d->hash;
     v->ntokens = d->ntokens;
     v->lang = d->lang;
+    v->fields = m->keys.data + d->path_off + d->path_len;
+    v->fields_len = d->fields_len;
     return v;
 }
 
@@ -542,6 +545,8 @@ static int mem_add(cs_memindex *m, const cs_docmeta *meta, size_t len, const cs_
     x->path_off = m->keys.len;
     x->path_len = (uint32_t)meta->path_len;
     cs_buf_put(&m->keys, meta->path, meta->path_len);
+    x->fields_len = (uint32_t)meta->fields_len;
+    cs_buf_put(&m->keys, meta->fields, meta->fields_len);
     x->text = NULL;
     x->text_len = len;
     if (m->keys.rc) return CS_ENOMEM;

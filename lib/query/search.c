@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "../storage/docfields.h"
 #include "civsearch.h"
 #include "eval.h"
 #include "query.h"
@@ -29,6 +30,11 @@
 
 typedef struct rhit {
     size_t path_off, snip_off, snip_len, hl_off, nhl;
+    size_t fld_off[4];          /* encoding, title, author, date; SIZE_MAX: NULL */
+    const char *format;
+    int64_t mtime_ns;
+    uint32_t npages, page;
+    size_t line;
     double score;
     int lang;
 } rhit;
@@ -127,6 +133,14 @@ int cs_results_hit(const cs_results *res, size_t i, cs_hit *out) {
     out->snippet_len = h->snip_len;
     out->highlights = res->hl.data ? (const size_t *)(void *)(res->hl.data + h->hl_off) : NULL;
     out->nhighlights = h->nhl;
+    const char **f[4] = {&out->encoding, &out->title, &out->author, &out->date};
+    for (int k = 0; k < 4; k++)
+        *f[k] = h->fld_off[k] == SIZE_MAX ? NULL : (const char *)res->strings.data + h->fld_off[k];
+    out->format = h->format;
+    out->mtime_ns = h->mtime_ns;
+    out->npages = h->npages;
+    out->page = h->page;
+    out->line = h->line;
     return 0;
 }
 
@@ -841,6 +855,13 @@ static int snip_items(const sctx *c, cs_snipq *q) {
     return 0;
 }
 
+/* Newlines in text[0..n) (memchr: a long document costs microseconds). */
+static size_t count_lines(const char *text, size_t n) {
+    size_t k = 0;
+    for (const char *p = text, *e = text + n; (p = memchr(p, '\n', (size_t)(e - p))); p++) k++;
+    return k;
+}
+
 static int fill_hit(cs_results *res, cs_reader *r, const hitref *h, cs_analyzer *a,
                     const cs_snipq *q, const cs_search_options *o, cs_snippet *sn) {
     const cs_segref *ref = &r->man.segs[h->seg];
@@ -853,6 +874,22 @@ static int fill_hit(cs_results *res, cs_reader *r, const hitref *h, cs_analyzer 
     x->path_off = res->strings.len;
     cs_buf_put(&res->strings, m.path, m.path_len);
     cs_buf_byte(&res->strings, 0);
+    cs__fields f;
+    if (cs__fields_get(&f, m.fields, m.fields_len))
+        return cs__err(&res->err, CS_ECORRUPT, "%s/s%08x.docs: bad fields in the record of "
+                       "document %u", r->dir, ref->id, h->doc);
+    const cs__fstr *fs[4] = {&f.encoding, &f.title, &f.author, &f.date};
+    for (int k = 0; k < 4; k++) {
+        x->fld_off[k] = fs[k]->len ? res->strings.len : SIZE_MAX;
+        if (!fs[k]->len) continue;
+        cs_buf_put(&res->strings, fs[k]->s, fs[k]->len);
+        cs_buf_byte(&res->strings, 0);
+    }
+    x->format = f.format;
+    x->mtime_ns = m.mtime_ns;
+    x->npages = f.npages;
+    x->page = 0;
+    x->line = 0;
     x->snip_off = res->strings.len;
     x->snip_len = x->nhl = 0;
     x->hl_off = res->hl.len;
@@ -867,6 +904,8 @@ static int fill_hit(cs_results *res, cs_reader *r, const hitref *h, cs_analyzer 
         if (rc) return rc;
         cs_buf_put(&res->strings, sn->text.data, sn->text.len);
         x->snip_len = sn->text.len;
+        x->page = cs__fields_page(&f, sn->at);
+        x->line = 1 + count_lines(text, CS_MIN(sn->at, len));
         cs_buf_put(&res->hl, sn->hl.data, sn->hl.len);
         x->nhl = sn->hl.len / (2 * sizeof(size_t));
     }
@@ -886,7 +925,7 @@ static int make_hits(cs_results *res, sctx *c, cs_analyzer *a,
     res->hits = cs__calloc(n + 1, sizeof *res->hits);
     if (!res->hits) return CS_ENOMEM;
     cs_snipq q = {NULL, 0, 0};
-    cs_snippet sn = {{0}, {0}};
+    cs_snippet sn = {{0}, {0}, 0};
     int rc = snip_items(c, &q);
     for (size_t i = 0; i < n && !rc; i++) rc = fill_hit(res, c->r, &c->heap[from + i], a, &q, o, &sn);
     cs__free((void *)q.items);

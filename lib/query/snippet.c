@@ -114,6 +114,7 @@ int cs__snippet(cs_analyzer *a, const char *text, size_t len, const cs_snipq *q,
     sctx c = {q, NULL, 0, 0, 0};
     cs_buf_reset(&out->text);
     cs_buf_reset(&out->hl);
+    out->at = 0;
     int rc = cs_analyze(a, text, len, on_token, &c, NULL);
     if (!rc) rc = c.rc;
     if (rc || c.n == 0) {
@@ -127,13 +128,16 @@ int cs__snippet(cs_analyzer *a, const char *text, size_t len, const cs_snipq *q,
     static const char ell[] = "\xe2\x80\xa6"; /* … */
     if (w0 > 0) cs_buf_put(&out->text, ell, 3);
     size_t prev = c.t[w0].start;
+    out->at = SIZE_MAX;
     for (size_t i = w0; i < w1; i++) {
+        if (c.t[i].item >= 0 && out->at == SIZE_MAX) out->at = c.t[i].start;
         put_gap(&out->text, text, prev, c.t[i].start);
         size_t at = out->text.len;
         cs_buf_put(&out->text, text + c.t[i].start, c.t[i].end - c.t[i].start);
         if (c.t[i].item >= 0) put_hl(out, at, out->text.len);
         prev = c.t[i].end;
     }
+    if (out->at == SIZE_MAX) out->at = c.t[w0].start;
     if (w1 < c.n) {
         if (out->text.len && out->text.data[out->text.len - 1] != ' ') cs_buf_byte(&out->text, ' ');
         cs_buf_put(&out->text, ell, 3);

@@ -29,6 +29,8 @@ typedef struct cs_snipq {
 typedef struct cs_snippet {
     cs_buf text;                /* NUL-terminated snippet (len excludes the NUL) */
     cs_buf hl;                  /* size_t pairs: [start, end) byte offsets into text */
+    size_t at;                  /* byte offset in the document of the first
+                                   highlighted word (else of the window) */
 } cs_snippet;
 
 /* Builds the snippet of text for the items of q in out (buffers reused). */

@@ -149,7 +149,9 @@ uint32_t cs_seg_doclen(const cs_seg *s, uint32_t doc) {
 }
 
 /* record := path_len:varint path size:varint mtime:varint(zigzag) hash:u64
- *           lang:u8 text_off:varint text_len:varint text_crc:u32 rec_crc:u32
+ *           lang:u8 fields_len:varint fields text_off:varint text_len:varint
+ *           text_crc:u32 rec_crc:u32
+ * (fields: docfields.h, checked by cs__fields_get where they are read).
  * Checked against rec_crc, then parsed within [offset of doc, offset of
  * doc + 1). */
 int cs__seg_docrec(const cs_seg *s, uint32_t doc, cs__docrec *r, cs_err *err) {
@@ -174,6 +176,11 @@ int cs__seg_docrec(const cs_seg *s, uint32_t doc, cs__docrec *r, cs_err *err) {
     r->m.hash = cs_rd_u64le(p);
     r->m.lang = p[8];
     p += 9;
+    uint64_t flen;
+    if (cs_varint(&p, e, &flen) || flen > (uint64_t)(e - p)) goto bad;
+    r->m.fields = p;
+    r->m.fields_len = (size_t)flen;
+    p += flen;
     if (cs_varint(&p, e, &r->text_off) || cs_varint(&p, e, &r->text_len) ||
         cs__rd32(&p, e, &r->text_crc) || p != e)
         goto bad;

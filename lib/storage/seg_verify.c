@@ -19,6 +19,7 @@
  *   5. every name key: order, first keys, sane counts.
  * Errors name the file and what is wrong (CS_ECORRUPT), or CS_ENOMEM.
  */
+#include "docfields.h"
 #include "storage_int.h"
 
 static int key_cmp(const void *a, size_t na, const void *b, size_t nb) {
@@ -41,6 +42,21 @@ static int verify_crcs(const cs_seg *s, cs_err *err) {
     return 0;
 }
 
+/* Every field valid UTF-8 and the pages inside the text, increasing. */
+static int fields_ok(const cs__fields *f, size_t text_len) {
+    const cs__fstr *str[] = {&f->encoding, &f->title, &f->author, &f->date};
+    for (size_t i = 0; i < 4; i++)
+        if (cs_utf8_check(str[i]->s, str[i]->len, NULL)) return 0;
+    const unsigned char *p = f->pages;
+    uint64_t at = 0, gap;
+    for (uint32_t i = 0; i < f->npages; i++) {
+        if (cs_varint(&p, f->pages_end, &gap) || (!i && gap)) return 0;
+        at += gap;
+        if (at > text_len) return 0;
+    }
+    return 1;
+}
+
 static int verify_docs(const cs_seg *s, cs_err *err) {
     uint64_t text = 0;
     for (uint32_t d = 0; d < s->ndocs; d++) {
@@ -56,6 +72,11 @@ static int verify_docs(const cs_seg *s, cs_err *err) {
         if (cs_utf8_check(t, n, &bad))
             return cs__err(err, CS_ECORRUPT, "%s: stored text of document %u is not UTF-8 "
                            "(byte %zu)", s->f[CS_F_TEXT].path, d, bad);
+        cs__fields f;
+        if (cs__fields_get(&f, r.m.fields, r.m.fields_len) ||
+            cs__fields_page(&f, UINT64_MAX) > f.npages || !fields_ok(&f, n))
+            return cs__err(err, CS_ECORRUPT, "%s: bad fields in the record of document %u",
+                           s->f[CS_F_DOCS].path, d);
         if (r.text_off != text)
             return cs__err(err, CS_ECORRUPT, "%s: text of document %u at %llu, expected %llu",
                            s->f[CS_F_DOCS].path, d, (unsigned long long)r.text_off,

@@ -335,8 +335,9 @@ static int doc_grow(cs_segw *w) {
 }
 
 /* record := path_len:varint path size:varint mtime:varint(zigzag) hash:u64
- *           lang:u8 text_off:varint text_len:varint text_crc:u32 rec_crc:u32
- * rec_crc covers the record's bytes before it, so that a reader checks the
+ *           lang:u8 fields_len:varint fields text_off:varint text_len:varint
+ *           text_crc:u32 rec_crc:u32
+ * (fields: docfields.h).  rec_crc covers the record's bytes before it, so that a reader checks the
  * few records it shows instead of the whole table at open. */
 int cs_segw_add_doc(cs_segw *w, const cs_docmeta *d, const char *text, size_t len) {
     if (w->rc) return w->rc;
@@ -354,6 +355,8 @@ int cs_segw_add_doc(cs_segw *w, const cs_docmeta *d, const char *text, size_t le
     cs_buf_varint(b, zz);
     cs_buf_u64le(b, d->hash);
     cs_buf_byte(b, d->lang);
+    cs_buf_varint(b, d->fields_len);
+    cs_buf_put(b, d->fields, d->fields_len);
     cs_buf_varint(b, w->f[CS_F_TEXT].off);
     cs_buf_varint(b, len);
     cs_buf_u32le(b, cs_crc32c(0, text, len));

@@ -53,7 +53,7 @@
 
 #include "../util/util.h"
 
-#define CS_FORMAT_VERSION 4
+#define CS_FORMAT_VERSION 5
 #define CS_BLOCK_DOCS     128
 #define CS_DOC_END        UINT32_MAX
 #define CS_MAX_VARIANTS   256   /* a term with more surface words in one
@@ -74,6 +74,8 @@ typedef struct cs_docmeta {
     uint64_t    hash;           /* 64-bit content hash (cs_hash64) */
     uint32_t    ntokens;        /* token positions used (the BM25 length) */
     uint8_t     lang;           /* CS_LANG_* */
+    const unsigned char *fields; /* the document's fields (docfields.h), */
+    size_t      fields_len;     /* borrowed; 0: a text with nothing known */
 } cs_docmeta;
 
 /* A .keys entry's counts: documents holding the word (in this key form),

@@ -45,7 +45,7 @@ expect_err_has "^csearch: "
 
 # ---- human output ---------------------------------------------------------------
 expect_status 0 "$CSEARCH" --color=never banana smoothie
-printf '%s\n' "$OUT" | head -1 | grep -q '^1\. docs/banana\.txt  ([0-9.]*)$' ||
+printf '%s\n' "$OUT" | head -1 | grep -q '^1\. docs/banana\.txt:1  ([0-9.]*)$' ||
     fail "first line: $OUT"
 printf '%s\n' "$OUT" | sed -n 2p | grep -q '^    banana smoothie recipe$' || fail "snippet: $OUT"
 [ "$ERR" = "1 document matched" ] || fail "count line: $ERR"
@@ -57,11 +57,16 @@ expect_status 0 "$CSEARCH" banana
 # highlights valid byte ranges of the UTF-8 snippet, not splitting a character
 check_json() { # check_json FIRST_RANK < lines
     python3 -c '
-import json, sys
+import json, re, sys
 first = int(sys.argv[1]); n = 0
 for line in sys.stdin.buffer:
     o = json.loads(line.decode("utf-8"))  # strict: the output is UTF-8
-    assert set(o) == {"rank", "path", "abspath", "score", "lang", "snippet", "highlights"}, o
+    assert set(o) == {"rank", "path", "abspath", "score", "lang", "snippet", "highlights",
+                      "title", "author", "date", "mtime", "format", "encoding", "page",
+                      "line"}, o
+    assert o["format"] == "text" and o["encoding"] == "UTF-8" and o["page"] is None, o
+    assert isinstance(o["line"], int) and o["line"] >= 1, o
+    assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", o["mtime"]), o
     assert o["abspath"].startswith("/") and o["abspath"].endswith("/" + o["path"].lstrip("/")), o
     assert o["rank"] == first + n, (o["rank"], first + n)
     n += 1
@@ -92,7 +97,7 @@ expect_status 0 "$CSEARCH" --json --offset 1 -n 2 civic
 # the highlighted words are the matched surface forms
 expect_status 0 "$CSEARCH" --json -n 0 общество
 printf '%s\n' "$OUT" | python3 -c '
-import json, sys
+import json, re, sys
 seen = set()
 for line in sys.stdin:
     o = json.loads(line); s = o["snippet"].encode()
@@ -104,7 +109,7 @@ assert all(w.startswith("обществ") for w in seen), seen
 # escaping: quotes, backslashes, control characters in the text
 expect_status 0 "$CSEARCH" --json quasar
 printf '%s\n' "$OUT" | python3 -c '
-import json, sys
+import json, re, sys
 o = json.loads(sys.stdin.readline())
 assert "quote \" back \\ tab" in o["snippet"], o["snippet"]
 ' || fail "escapes: $OUT"
@@ -224,7 +229,7 @@ printf 'banana\n' | "$CSEARCH" --count -f - > out || fail "-f -"
 [ "$(cat out)" = "$(printf '2\tbanana')" ] || fail "-f -: $(cat out)"
 expect_status 0 "$CSEARCH" --json -f ok
 printf '%s\n' "$OUT" | python3 -c '
-import json, sys
+import json, re, sys
 lines = [json.loads(l) for l in sys.stdin]
 assert [o["query"] for o in lines] == ["banana", "banana"], lines
 ' || fail "-f --json: $OUT"
