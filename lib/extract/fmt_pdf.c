@@ -24,21 +24,6 @@
 #define PDF_MAX_PAGES 100000         /* page starts kept (4 bytes each in the reply) */
 #define PDF_MAX_INFO  ((size_t)64 << 10)   /* pdfinfo output read at most */
 
-/* Makes the text valid for cs__doc: a NUL becomes a space, a byte that
- * breaks UTF-8 a '?' (in place: the length, so the page starts, stay).
- * Returns how many bytes were replaced. */
-static size_t sanitize(cs_buf *t) {
-    size_t fixed = 0, off = 0, bad;
-    for (size_t i = 0; i < t->len; i++)
-        if (!t->data[i]) t->data[i] = ' ', fixed++;
-    while (off < t->len && cs_utf8_check((const char *)t->data + off, t->len - off, &bad)) {
-        t->data[off + bad] = '?';
-        fixed++;
-        off += bad + 1;
-    }
-    return fixed;
-}
-
 /* Form feeds end pages: each becomes a newline, and where a page starts is
  * recorded (the first PDF_MAX_PAGES).  A last page without its form feed
  * (the text was cut) counts too. */
@@ -140,7 +125,7 @@ int cs__extract_pdf(cs__doc *out, const cs__src *src, const cs__extract_limits *
     cs__spawn_kill(&ic);
     cs_buf_free(&info);
     if (rc) return rc;
-    size_t fixed = sanitize(&out->text);
+    size_t fixed = cs__spawn_fix_text(&out->text);
     if (fixed && !out->warning[0])
         snprintf(out->warning, sizeof out->warning, "%zu invalid UTF-8 bytes replaced", fixed);
     return split_pages(out);

@@ -171,3 +171,18 @@ const char *cs__spawn_how(int status, char *buf, size_t n) {
     }
     return buf;
 }
+
+/* Makes the text valid for cs__doc: a NUL becomes a space, a byte that
+ * breaks UTF-8 a '?' (in place: the length, so the page starts, stay).
+ * Returns how many bytes were replaced. */
+size_t cs__spawn_fix_text(cs_buf *t) {
+    size_t fixed = 0, off = 0, bad;
+    for (size_t i = 0; i < t->len; i++)
+        if (!t->data[i]) t->data[i] = ' ', fixed++;
+    while (off < t->len && cs_utf8_check((const char *)t->data + off, t->len - off, &bad)) {
+        t->data[off + bad] = '?';
+        fixed++;
+        off += bad + 1;
+    }
+    return fixed;
+}

@@ -54,4 +54,9 @@ void cs__spawn_kill(cs__child *c);
  * (SIGSEGV)", "hit the CPU limit", "exited with status 3" (into buf). */
 const char *cs__spawn_how(int status, char *buf, size_t n);
 
+/* Makes a program's output valid text for cs__doc, in place (the length,
+ * so page starts, stay): a NUL becomes a space, a byte that breaks UTF-8 a
+ * '?'.  Returns how many bytes were replaced. */
+size_t cs__spawn_fix_text(cs_buf *t);
+
 #endif
