@@ -7,7 +7,11 @@
 #          libseccomp-dev (installed with the set, but optional: without it the
 #          extraction worker runs with rlimits only, docs/sandbox.md)
 #   test   build + check python3                       make deps, make demo, make check
-#          (check: the unit suites; python3: the CLI tests read --json with it)
+#          poppler-utils catdoc qpdf
+#          (check: the unit suites; python3: the CLI tests read --json with it and
+#          writes the test PDFs; poppler-utils and catdoc: the programs that
+#          extract PDF and .doc text at run time, never linked, so not needed to
+#          build; qpdf: the tests encrypt a PDF with it)
 #   all    test + valgrind clang libclang-rt-dev       make deps-all, make check-all,
 #                                                      check-valgrind, fuzz
 #
@@ -37,6 +41,9 @@ lacking() {
     if [ "$1" != build ]; then
         { [ -n "$pc" ] && pkg-config --exists check; } || out="$out check"
         python3 -c 'import json' >/dev/null 2>&1 || out="$out python3"
+        { pdftotext -v && pdfinfo -v; } >/dev/null 2>&1 || out="$out poppler-utils"
+        catdoc -V >/dev/null 2>&1 || out="$out catdoc"
+        qpdf --version >/dev/null 2>&1 || out="$out qpdf"
     fi
     if [ "$1" = all ]; then
         command -v valgrind >/dev/null 2>&1 || out="$out valgrind"

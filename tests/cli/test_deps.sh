@@ -1,5 +1,6 @@
 # The deps step (scripts/deps.sh through the Makefile), on a machine made to
-# lack everything: stubs of pkg-config, cc, python3, apt-get, sudo and id
+# lack everything: stubs of pkg-config, cc, python3, pdftotext, pdfinfo,
+# catdoc, qpdf, apt-get, sudo and id
 # stand in for the real ones, and a copy of the Makefile and deps.sh runs, so
 # the tree's own build/deps.mk is never touched.  Plain make never installs
 # and names the command; make deps installs the build AND test packages as
@@ -9,11 +10,13 @@ repo=$(cd "$CORPUS/.." && pwd)
 real_pc=$(command -v pkg-config) || fail "pkg-config is missing"
 real_cc=$(command -v cc) || fail "cc is missing"
 real_py=$(command -v python3) || fail "python3 is missing"
+# the format programs need not exist here: their stubs only say "installed"
 mkdir -p proj/scripts bin state
 cp "$repo/Makefile" proj/ && cp "$repo/scripts/deps.sh" proj/scripts/
 st=$PWD/state
 # a tool "works" only once the stub apt-get has "installed" the packages
-for t in pkg-config:$real_pc cc:$real_cc python3:$real_py; do
+for t in pkg-config:$real_pc cc:$real_cc python3:$real_py pdftotext:true pdfinfo:true \
+         catdoc:true qpdf:true; do
     printf '#!/bin/sh\n[ -f %s/installed ] && exec %s "$@"\nexit 1\n' "$st" "${t#*:}" > "bin/${t%%:*}"
 done
 printf '#!/bin/sh\necho "$*" >> %s/apt.log\ncat > %s/apt.stdin\n' "$st" "$st" > bin/apt-get
@@ -39,12 +42,12 @@ expect_err_has "run 'make deps' (installs them), or: sudo apt-get install $all"
 expect_status 2 mk 1000 deps
 [ ! -e state/apt.log ] || fail "make deps without root ran apt-get: $(cat state/apt.log)"
 expect_err_has "not root and no password-less sudo"
-expect_err_has "^    sudo apt-get install $all libseccomp-dev check python3$"
+expect_err_has "^    sudo apt-get install $all libseccomp-dev check python3 poppler-utils catdoc qpdf$"
 
 # make deps as root: one apt-get install of the build and test packages, stdin
 # closed; then the flags are written and make demo's own step has nothing to do
 expect_status 0 mk 0 deps
-[ "$(cat state/apt.log)" = "install -y -q --no-install-recommends $all libseccomp-dev check python3" ] ||
+[ "$(cat state/apt.log)" = "install -y -q --no-install-recommends $all libseccomp-dev check python3 poppler-utils catdoc qpdf" ] ||
     fail "apt-get calls: $(cat state/apt.log)"
 [ ! -s state/apt.stdin ] || fail "apt-get read stdin"
 expect_out_has "deps: everything is installed"

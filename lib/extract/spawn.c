@@ -1,0 +1,188 @@
+/*
+ * spawn.c — run a format program on the document (spawn.h).
+ *
+ * Why fork and not posix_spawn: the child must close every descriptor but
+ * its three (the helper's socket on fd 3 has no O_CLOEXEC, it was dup2'ed
+ * there) and report a failed exec exactly; the helper is single-threaded,
+ * so fork is safe and simple here.  The exec status travels back on an
+ * O_CLOEXEC pipe: EOF means the exec succeeded, four bytes are its errno.
+ */
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Closes every descriptor from lo up, except keep. */
+static void close_from(int lo, int keep) {
+    if (keep >= lo) {
+        if (keep > lo && close_range((unsigned)lo, (unsigned)keep - 1, 0) < 0)
+            for (int i = lo; i < keep; i++) close(i);
+        lo = keep + 1;
+    }
+    if (close_range((unsigned)lo, ~0U, 0) < 0)
+        for (int i = lo; i < 1024; i++) close(i);
+}
+
+/* The child's side: never returns. */
+static void child(char *const argv[], int fd, int out, int err, int st) {
+    if (dup2(fd, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) goto fail;
+    close_from(3, st);
+    signal(SIGPIPE, SIG_DFL);   /* the helper ignores it; a program expects the default */
+    execvp(argv[0], argv);
+fail:;
+    int e = errno;
+    ssize_t k = write(st, &e, sizeof e);
+    (void)k;
+    _exit(127);
+}
+
+static void close_fd(int *fd) {
+    if (*fd >= 0) close(*fd);
+    *fd = -1;
+}
+
+int cs__spawn(cs__child *c, char *const argv[], int fd, cs_err *err) {
+    int o[2] = {-1, -1}, e[2] = {-1, -1}, s[2] = {-1, -1};
+    c->pid = 0;
+    c->out = c->err = -1;
+    if (pipe2(o, O_CLOEXEC) || pipe2(e, O_CLOEXEC) || pipe2(s, O_CLOEXEC)) {
+        int en = errno;
+        close_fd(&o[0]); close_fd(&o[1]); close_fd(&e[0]); close_fd(&e[1]);
+        return cs__err_sys(err, en, "pipe");
+    }
+    pid_t pid = fork();
+    if (pid == 0) child(argv, fd, o[1], e[1], s[1]);
+    int en = errno;
+    close_fd(&o[1]); close_fd(&e[1]); close_fd(&s[1]);
+    if (pid < 0) {
+        close_fd(&o[0]); close_fd(&e[0]); close_fd(&s[0]);
+        return cs__err_sys(err, en, "cannot start %s", argv[0]);
+    }
+    int xe = 0;
+    ssize_t k;
+    do k = read(s[0], &xe, sizeof xe);
+    while (k < 0 && errno == EINTR);
+    close_fd(&s[0]);
+    if (k == (ssize_t)sizeof xe) {   /* the exec failed */
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+        close_fd(&o[0]); close_fd(&e[0]);
+        if (xe == ENOENT || xe == EACCES || xe == ENOTDIR) return CS_ENOTFOUND;
+        return cs__err_sys(err, xe, "cannot run %s", argv[0]);
+    }
+    c->pid = pid;
+    c->out = o[0];
+    c->err = e[0];
+    return 0;
+}
+
+void cs__spawn_kill(cs__child *c) {
+    close_fd(&c->out);
+    close_fd(&c->err);
+    if (c->pid > 0) {
+        kill(c->pid, SIGKILL);
+        while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR) {}
+    }
+    c->pid = 0;
+}
+
+/* The line of stderr worth showing: the first saying "Error", else the
+ * first non-empty one; printable bytes only, at most n - 1. */
+static void pick_line(char *dst, size_t n, const char *s, size_t len) {
+    const char *best = NULL, *end = s + len;
+    size_t blen = 0;
+    for (const char *p = s; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t l = (size_t)((nl ? nl : end) - p);
+        if (l && memmem(p, l, "Error", 5)) { best = p, blen = l; break; }
+        if (l && !best) best = p, blen = l;
+        p += l + 1;
+    }
+    size_t k = 0;
+    for (size_t i = 0; best && i < blen && k + 1 < n; i++) {
+        unsigned char ch = (unsigned char)best[i];
+        if (ch >= 0x20 && ch != 0x7f) dst[k++] = (char)ch;
+    }
+    /* a cut at n - 1 must not leave half a UTF-8 sequence */
+    k = cs__utf8_prefix(dst, k);
+    dst[k] = '\0';
+}
+
+int cs__spawn_wait(cs__child *c, cs_buf *out, size_t cap, cs__spawn_result *r, cs_err *err) {
+    char eb[1024], junk[4096];
+    size_t elen = 0, start = out->len;
+    int rc = 0;
+    memset(r, 0, sizeof *r);
+    while (c->out >= 0 || c->err >= 0) {
+        struct pollfd pf[2] = {{c->out, POLLIN, 0}, {c->err, POLLIN, 0}};
+        if (poll(pf, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            rc = cs__err_sys(err, errno, "poll");
+            break;
+        }
+        if (pf[0].revents) {
+            size_t got = out->len - start;
+            size_t want = cap - got + 1;   /* one byte past the cap says "more" */
+            if (want > 65536) want = 65536;
+            if (cs_buf_reserve(out, want)) { rc = CS_ENOMEM; break; }
+            ssize_t k = read(c->out, out->data + out->len, want);
+            if (k < 0 && errno == EINTR) continue;
+            if (k <= 0) close_fd(&c->out);
+            else if ((out->len += (size_t)k) - start > cap) {
+                out->len = start + cap;
+                r->cut = 1;
+                break;
+            }
+        }
+        if (pf[1].revents) {
+            char *dst = elen < sizeof eb ? eb + elen : junk;
+            size_t room = elen < sizeof eb ? sizeof eb - elen : sizeof junk;
+            ssize_t k = read(c->err, dst, room);
+            if (k < 0 && errno == EINTR) continue;
+            if (k <= 0) close_fd(&c->err);
+            else if (dst == eb + elen) elen += (size_t)k;
+        }
+    }
+    if (rc || r->cut) kill(c->pid, SIGKILL);
+    close_fd(&c->out);
+    close_fd(&c->err);
+    while (waitpid(c->pid, &r->status, 0) < 0 && errno == EINTR) {}
+    c->pid = 0;
+    pick_line(r->errline, sizeof r->errline, eb, elen);
+    return rc;
+}
+
+const char *cs__spawn_how(int status, char *buf, size_t n) {
+    if (WIFSIGNALED(status)) {
+        int sig = WTERMSIG(status);
+        const char *abbr = sigabbrev_np(sig);
+        if (sig == SIGXCPU) snprintf(buf, n, "hit the CPU limit");
+        else if (abbr) snprintf(buf, n, "crashed (SIG%s)", abbr);
+        else snprintf(buf, n, "crashed (signal %d)", sig);
+    } else if (WIFEXITED(status)) {
+        snprintf(buf, n, "exited with status %d", WEXITSTATUS(status));
+    } else {
+        snprintf(buf, n, "stopped (status %#x)", (unsigned)status);
+    }
+    return buf;
+}
+
+/* Makes the text valid for cs__doc: a NUL becomes a space, a byte that
+ * breaks UTF-8 a '?' (in place: the length, so the page starts, stay).
+ * Returns how many bytes were replaced. */
+size_t cs__spawn_fix_text(cs_buf *t) {
+    size_t fixed = 0, off = 0, bad;
+    for (size_t i = 0; i < t->len; i++)
+        if (!t->data[i]) t->data[i] = ' ', fixed++;
+    while (off < t->len && cs_utf8_check((const char *)t->data + off, t->len - off, &bad)) {
+        t->data[off + bad] = '?';
+        fixed++;
+        off += bad + 1;
+    }
+    return fixed;
+}
