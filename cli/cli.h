@@ -86,6 +86,7 @@ int cmd_remove(const cli_opts *o, int argc, char **argv);
 int cmd_optimize(const cli_opts *o, int argc, char **argv);
 int cmd_stats(const cli_opts *o, int argc, char **argv);
 int cmd_check(const cli_opts *o, int argc, char **argv);
+int cmd_failed(const cli_opts *o, int argc, char **argv);
 int cmd_key(const cli_opts *o, int argc, char **argv);
 
 #endif

@@ -44,6 +44,7 @@ typedef struct run {
     int checkpoint;               /* on_added asked for a commit */
     size_t ncommits;
     size_t nnew, nchanged, nremoved, nskipped, nunchanged;
+    size_t nfailed_before;      /* failed before, unchanged: not read again */
     uint64_t bytes, total_bytes;  /* walked so far / in all */
     uint64_t indexed_bytes;       /* read and indexed (new + changed) */
     size_t done, total;
@@ -216,14 +217,16 @@ static int on_added(void *ud, const char *path, int status, const char *msg, uin
     r->done++;
     r->bytes += bytes;
     if (status == CS_ADD_NEW || status == CS_ADD_CHANGED) r->since_bytes += bytes;
-    if (status != CS_ADD_SKIPPED && msg && *msg) { /* indexed in part */
+    if (status != CS_ADD_SKIPPED && status != CS_ADD_FAILED_BEFORE && msg && *msg) {
+        /* indexed, with a warning: in part, bytes replaced, a misleading name */
         if (r->tty) fputs("\r\033[K", stderr);
-        warn_file("", path, msg, " (--max-file-mb)");
+        warn_file("", path, msg, strstr(msg, " MB of ") ? " (--max-file-mb)" : "");
     }
     switch (status) {
     case CS_ADD_NEW: r->nnew++; r->indexed_bytes += bytes; break;
     case CS_ADD_CHANGED: r->nchanged++; r->indexed_bytes += bytes; break;
     case CS_ADD_UNCHANGED: r->nunchanged++; break;
+    case CS_ADD_FAILED_BEFORE: r->nfailed_before++; break;
     default:
         if (r->tty) fputs("\r\033[K", stderr);
         warn_file("skipped ", path, msg, "");
@@ -340,7 +343,7 @@ static int add_all(run *r, const pathlist *files) {
 
 int cmd_index(const cli_opts *o, int argc, char **argv) {
     cs_index_options opt = CS_INDEX_OPTIONS_INIT;
-    int keep_missing = 0, rebuild = 0, i = 0;
+    int keep_missing = 0, rebuild = 0, retry_failed = 0, i = 0;
     long v, commit_mb = 256, commit_secs = 60;
     for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
         const char *a = argv[i];
@@ -348,6 +351,7 @@ int cmd_index(const cli_opts *o, int argc, char **argv) {
         if (!strcmp(a, "--prune")) keep_missing = 0; /* the default now; kept for scripts */
         else if (!strcmp(a, "--keep-missing")) keep_missing = 1;
         else if (!strcmp(a, "--rebuild")) rebuild = 1;
+        else if (!strcmp(a, "--retry-failed")) retry_failed = 1;
         else if (!strcmp(a, "--wait")) opt.wait = 1;
         else if (!strcmp(a, "--memory")) {
             if (parse_uint(a, argv[++i < argc ? i : argc - 1], 1 << 20, &v)) return EXIT_ERR;
@@ -374,6 +378,7 @@ int cmd_index(const cli_opts *o, int argc, char **argv) {
         return EXIT_ERR;
     }
     opt.rebuild = rebuild;
+    opt.retry_failed = retry_failed;
     run r = {0};
     r.tty = isatty(2);
     r.start = r.last_progress = r.last_commit = now();
@@ -428,6 +433,9 @@ int cmd_index(const cli_opts *o, int argc, char **argv) {
     printf("indexed %zu new, %zu changed, %zu removed, %zu skipped, %zu unchanged; %.1f MB in %.1f s\n",
            r.nnew, r.nchanged, r.nremoved, r.nskipped, r.nunchanged, r.indexed_bytes / 1e6,
            now() - r.start);
+    if (r.nfailed_before)
+        printf("%zu failed before and unchanged, not read again (csearch failed lists them; "
+               "index --retry-failed tries them again)\n", r.nfailed_before);
     if (r.ncommits > 1) printf("%zu commits (every %ld MB or %ld s)\n", r.ncommits, commit_mb,
                                commit_secs);
     if (stop_signal) {

@@ -12,9 +12,9 @@ static const char usage[] =
     "               [-F] [--translit] [-f FILE] QUERY...\n"
     "       csearch [-i DIR] search [options] QUERY...\n"
     "       csearch [-i DIR] index [--prune] [--rebuild] [--wait] [--memory MB] [--jobs N]\n"
-    "                              [--max-file-mb MB] PATH...\n"
+    "                              [--max-file-mb MB] [--retry-failed] PATH...\n"
     "       csearch [-i DIR] remove PATH...\n"
-    "       csearch [-i DIR] stats | check | optimize\n"
+    "       csearch [-i DIR] stats | check | optimize | failed\n"
     "       csearch terms TEXT...      print the analysed terms of TEXT\n"
     "       csearch [-i DIR] key WORD...  the name keys of WORD and the indexed words they match\n"
     "       csearch --help | --version\n"
@@ -72,6 +72,7 @@ static const subcommand commands[] = {
     {"optimize", cmd_optimize},
     {"stats", cmd_stats},
     {"check", cmd_check},
+    {"failed", cmd_failed},
     {"key", cmd_key},
     {NULL, NULL},
 };

@@ -189,12 +189,14 @@ typedef struct cs_index_options {
     const char *extract_helper; /* path of csearch-extract; NULL: the default */
     unsigned extract_as_mb;     /* a worker's address space in MB; 0 = 512 */
     unsigned extract_wall_ms;   /* wall-clock time per document; 0 = 30,000 */
+    int      retry_failed;      /* nonzero: read again the files that failed before
+                                   though unchanged (CS_ADD_FAILED_BEFORE) */
 } cs_index_options;
 
 /* Versions 1 (without max_file_mb) and 2 (without the extract_ fields) are
  * still accepted. */
 #define CS_INDEX_OPTIONS_VERSION 3
-#define CS_INDEX_OPTIONS_INIT {CS_INDEX_OPTIONS_VERSION, 0, 0, 0, 1, 0, 0, NULL, 0, 0}
+#define CS_INDEX_OPTIONS_INIT {CS_INDEX_OPTIONS_VERSION, 0, 0, 0, 1, 0, 0, NULL, 0, 0, 0}
 
 /* Opens the index in dir for writing (opts may be NULL: the defaults).
  * On any failure but CS_ENOMEM, *out is still set to a handle that holds
@@ -211,7 +213,10 @@ enum cs_add_status {
     CS_ADD_NEW = 0,         /* indexed, was not in the index */
     CS_ADD_CHANGED,         /* indexed, replaced an older version */
     CS_ADD_UNCHANGED,       /* same size, mtime (or content hash): not re-read */
-    CS_ADD_SKIPPED          /* unreadable, binary or invalid UTF-8: see the message */
+    CS_ADD_SKIPPED,         /* could not be indexed: see the message; remembered
+                               with its size, mtime and reason (cs_reader_failed) */
+    CS_ADD_FAILED_BEFORE    /* failed before and unchanged since: not read again
+                               (the message gives the old reason) */
 };
 
 /* Adds or replaces the document path with text[0..len) (copied).
@@ -286,6 +291,20 @@ typedef struct cs_stats {
 } cs_stats;
 
 CS_API int cs_reader_stats(cs_reader *r, cs_stats *out);
+
+/* A file that could not be indexed, as the snapshot's commit remembers it.
+ * Pointers borrowed until cs_reader_close(). */
+typedef struct cs_failed {
+    const char *path;           /* as the writer was given it */
+    const char *reason;         /* "encrypted PDF (a password is needed)" */
+    uint64_t size;              /* the file's size and mtime when it failed */
+    int64_t mtime_ns;
+} cs_failed;
+
+/* Failed files of the snapshot, in path order (strcmp). */
+CS_API size_t cs_reader_failed_count(const cs_reader *r);
+/* Failed file i: 0, or CS_EINVAL past the end. */
+CS_API int cs_reader_failed(const cs_reader *r, size_t i, cs_failed *out);
 /* Reads and checks every byte of every file of the snapshot.  Returns 0 or
  * CS_ECORRUPT with a message naming the file. */
 CS_API int cs_reader_check(cs_reader *r);

@@ -781,14 +781,18 @@ static void run_job(job *j, const char *path, const struct stat *st, cs_analyzer
     else if (j->rc) snprintf(j->msg, sizeof j->msg, "%s: %s", path, cs_analyzer_errmsg(a));
 }
 
+static int remember(cs_index *ix, const job *j, const char *path, int failed);
+
 /* The writer's side of a finished job: skip, unchanged (same content), or
  * add.  Returns an index error; a skipped file is only a status. */
 static int apply_job(cs_index *ix, job *j, const char *path, int *status) {
     *status = CS_ADD_SKIPPED;
     if (j->rc) {
+        int rc = remember(ix, j, path, 1);
         cs__err(&ix->err, j->rc, "%s", j->msg);
-        return 0;
+        return rc;
     }
+    if (remember(ix, j, path, 0)) return CS_ENOMEM;
     size_t plen = strlen(path);
     uint64_t size = (uint64_t)j->st.st_size;
     pentry *e = map_find(ix, path, plen);
@@ -814,7 +818,32 @@ static int pre_check(cs_index *ix, const char *path, struct stat *st, int *statu
         return cs__err(&ix->err, CS_EIO, "%s: not a regular file (%s)", path,
                        cs__file_kind(st->st_mode));
     *status = unchanged_stat(ix, path, st) ? CS_ADD_UNCHANGED : CS_ADD_NEW;
+    const cs_failedrec *f = cs__failed_find(&ix->man, path);
+    if (*status == CS_ADD_NEW && f && !ix->opts.retry_failed && f->size == (uint64_t)st->st_size &&
+        f->mtime_ns == mtime_of(st)) {
+        *status = CS_ADD_FAILED_BEFORE;
+        cs__err(&ix->err, 0, "%s: %s", path, f->reason);
+    }
     return 0;
+}
+
+/* A file that failed is remembered with its reason (without the path), so
+ * that the next run does not read it again while it is unchanged; one that
+ * is indexed is forgotten.  Failures that may pass (a read error, memory)
+ * are not remembered. */
+static int remember(cs_index *ix, const job *j, const char *path, int failed) {
+    if (!failed) {
+        if (cs__failed_drop(&ix->man, path)) ix->dirty = 1;
+        return 0;
+    }
+    if (j->rc == CS_EIO || j->rc == CS_ENOMEM) return 0;
+    size_t n = strlen(path);
+    const char *why = !strncmp(j->msg, path, n) && !strncmp(j->msg + n, ": ", 2) ? j->msg + n + 2
+                                                                                  : j->msg;
+    ix->dirty = 1;
+    return cs__failed_put(&ix->man, path, (uint64_t)j->st.st_size, mtime_of(&j->st), why)
+               ? cs__err(&ix->err, CS_ENOMEM, "out of memory")
+               : 0;
 }
 
 int cs_index_add_file(cs_index *ix, const char *path, int *status) {
@@ -934,7 +963,8 @@ static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const
     size_t k = 0;
     for (size_t i = 0; !rc && i < n; i++) {
         int st = status[i];
-        uint64_t bytes = st == CS_ADD_SKIPPED ? 0 : (uint64_t)sts[i].st_size;
+        uint64_t bytes = st == CS_ADD_SKIPPED || st == CS_ADD_FAILED_BEFORE
+                             ? 0 : (uint64_t)sts[i].st_size;
         const char *msg = "";
         if (st == CS_ADD_NEW) {
             size_t s = k % p.nslots;
@@ -954,7 +984,7 @@ static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const
             pthread_cond_broadcast(&p.cv);
             pthread_mutex_unlock(&p.mu);
             k++;
-        } else if (st == CS_ADD_SKIPPED) {
+        } else if (st == CS_ADD_SKIPPED || st == CS_ADD_FAILED_BEFORE) {
             msg = msgs[i] ? msgs[i] : "";
         }
         if (!rc && fn && fn(ud, paths[i], st, msg, bytes)) break;
@@ -999,8 +1029,11 @@ int cs_index_add_files(cs_index *ix, const char *const *paths, size_t n, cs_add_
         status[i] = CS_ADD_SKIPPED;
         int e = pre_check(ix, paths[i], &sts[i], &status[i]);
         if (e && !skippable(e)) rc = e;
-        else if (e && !(msgs[i] = cs__strndup(ix->err.msg, strlen(ix->err.msg)))) rc = CS_ENOMEM;
+        else if ((e || status[i] == CS_ADD_FAILED_BEFORE) &&
+                 !(msgs[i] = cs__strndup(ix->err.msg, strlen(ix->err.msg))))
+            rc = CS_ENOMEM;
         if (e) status[i] = CS_ADD_SKIPPED;
+        cs__err_clear(&ix->err);
     }
     if (!rc) rc = add_files_run(ix, paths, n, status, sts, msgs, fn, ud);
     for (size_t i = 0; msgs && i < n; i++) cs__free(msgs[i]);
@@ -1015,8 +1048,10 @@ int cs_index_remove(cs_index *ix, const char *path) {
     if (!ix || !path) return CS_EINVAL;
     cs__err_clear(&ix->err);
     pentry *e = map_find(ix, path, strlen(path));
+    int was_failed = cs__failed_drop(&ix->man, path);
+    if (was_failed) ix->dirty = 1;
     if (!e || e->seg == DEAD)
-        return cs__err(&ix->err, CS_ENOTFOUND, "%s: not in the index", path);
+        return was_failed ? 0 : cs__err(&ix->err, CS_ENOTFOUND, "%s: not in the index", path);
     return delete_entry(ix, e);
 }
 
@@ -1039,6 +1074,17 @@ int cs_index_foreach(cs_index *ix, int (*fn)(void *, const char *), void *ud) {
 
 /* ---- commit ----------------------------------------------------------------- */
 
+/* Failed files that are gone are forgotten (a file that is merely
+ * unreadable now stays). */
+static void forget_vanished(cs_index *ix) {
+    struct stat st;
+    for (uint32_t i = 0; i < ix->man.nfailed;) {
+        const char *p = ix->man.failed[i].path;
+        if (lstat(p, &st) < 0 && errno == ENOENT) cs__failed_drop(&ix->man, p);
+        else i++;
+    }
+}
+
 /* Steps 1-7 of docs/commit.md.  On failure the previous commit stays the
  * current one; files written so far are removed at the next commit or at
  * cs_index_close. */
@@ -1059,6 +1105,7 @@ static int commit(cs_index *ix) {
     }
     /* the new segments' files must be durable before the manifest names them */
     if ((rc = cs__fsync_dir(ix->dir, &ix->err))) return rc;
+    forget_vanished(ix);
     cs_manifest next = ix->man; /* shares segs: written, not changed */
     next.gen = gen;
     if ((rc = cs__commit_step(3, &ix->err)) || (rc = cs__current_prepare(ix->dir, gen, &ix->err)) ||

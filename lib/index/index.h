@@ -52,6 +52,15 @@ typedef struct cs_segref {
     int      del_dirty;         /* writer: bitmap changed since the last commit */
 } cs_segref;
 
+/* A file that could not be indexed, as the manifest remembers it: not
+ * re-read (nor re-warned) while its size and mtime stay the same. */
+typedef struct cs_failedrec {
+    char *path;                 /* owned, NUL-terminated */
+    char *reason;               /* owned, without the path */
+    uint64_t size;
+    int64_t mtime_ns;
+} cs_failedrec;
+
 typedef struct cs_manifest {
     uint64_t gen;
     uint32_t next_seg;
@@ -59,6 +68,9 @@ typedef struct cs_manifest {
     char analysis[256];         /* the analysis version string */
     cs_segref *segs;
     uint32_t nsegs, cap;
+    cs_failedrec *failed;       /* sorted by path (strcmp), unique */
+    uint32_t nfailed;
+    size_t cap_failed;
 } cs_manifest;
 
 static inline int cs_is_deleted(const cs_segref *r, uint32_t doc) {
@@ -95,6 +107,13 @@ int  cs__manifest_read(cs_manifest *m, const char *dir, const char *name, uint64
 int  cs__manifest_open_segments(cs_manifest *m, const char *dir, cs_err *err);
 void cs__manifest_clear(cs_manifest *m);
 int  cs__manifest_add(cs_manifest *m, const cs_segref *r);
+/* The failed file path, or NULL. */
+const cs_failedrec *cs__failed_find(const cs_manifest *m, const char *path);
+/* Remembers (or updates) a failed file; CS_ENOMEM. */
+int  cs__failed_put(cs_manifest *m, const char *path, uint64_t size, int64_t mtime_ns,
+                    const char *reason);
+/* Forgets path: 1 if it was there, else 0. */
+int  cs__failed_drop(cs_manifest *m, const char *path);
 /* Writes MANIFEST-<m->gen> (fsynced); a segment whose deletions are dirty
  * is written with del_gen = m->gen (its new .del file). */
 int  cs__manifest_write(const cs_manifest *m, const char *dir, cs_err *err);

@@ -7,6 +7,9 @@
  *   u64 generation | u32 next segment id | u16 n + n bytes analysis version
  *   u32 segment count | per segment: u32 id, u32 ndocs, u32 ndeleted,
  *   u64 del_gen | 16 bytes index id
+ *   | u32 failed count | per failed file, in strcmp order of path: u32 n +
+ *   n bytes path, u64 size, u64 mtime (ns, two's complement), u16 n + n
+ *   bytes reason
  * s<ID>.<gen>.del body: u32 ndocs | u64 gen | ceil(ndocs / 8) bitmap
  * bytes; its trailer names segment ID and the index id.  (gen, because the
  * trailer cannot tell an older bitmap of the same segment copied over the
@@ -42,7 +45,97 @@ void cs__manifest_clear(cs_manifest *m) {
         cs__free(m->segs[i].del);
     }
     cs__free(m->segs);
+    for (uint32_t i = 0; i < m->nfailed; i++) {
+        cs__free(m->failed[i].path);
+        cs__free(m->failed[i].reason);
+    }
+    cs__free(m->failed);
     memset(m, 0, sizeof *m);
+}
+
+/* Index of the first record whose path is >= path. */
+static uint32_t failed_at(const cs_manifest *m, const char *path) {
+    uint32_t lo = 0, hi = m->nfailed;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (strcmp(m->failed[mid].path, path) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+const cs_failedrec *cs__failed_find(const cs_manifest *m, const char *path) {
+    uint32_t i = failed_at(m, path);
+    return i < m->nfailed && !strcmp(m->failed[i].path, path) ? &m->failed[i] : NULL;
+}
+
+int cs__failed_put(cs_manifest *m, const char *path, uint64_t size, int64_t mtime_ns,
+                   const char *reason) {
+    uint32_t i = failed_at(m, path);
+    char *why = cs__strndup(reason, strnlen(reason, 0xffff));
+    if (!why) return CS_ENOMEM;
+    if (i < m->nfailed && !strcmp(m->failed[i].path, path)) {
+        cs__free(m->failed[i].reason);
+    } else {
+        char *p = cs__strndup(path, strlen(path));
+        if (!p || (m->nfailed == m->cap_failed && cs__grow((void **)&m->failed, &m->cap_failed,
+                                                           (size_t)m->nfailed + 1, sizeof *m->failed))) {
+            cs__free(p);
+            cs__free(why);
+            return CS_ENOMEM;
+        }
+        memmove(m->failed + i + 1, m->failed + i, (m->nfailed - i) * sizeof *m->failed);
+        m->nfailed++;
+        m->failed[i].path = p;
+    }
+    m->failed[i].reason = why;
+    m->failed[i].size = size;
+    m->failed[i].mtime_ns = mtime_ns;
+    return 0;
+}
+
+int cs__failed_drop(cs_manifest *m, const char *path) {
+    uint32_t i = failed_at(m, path);
+    if (i >= m->nfailed || strcmp(m->failed[i].path, path)) return 0;
+    cs__free(m->failed[i].path);
+    cs__free(m->failed[i].reason);
+    memmove(m->failed + i, m->failed + i + 1, (m->nfailed - i - 1) * sizeof *m->failed);
+    m->nfailed--;
+    return 1;
+}
+
+/* The failed files' section of a manifest body, at p (strictly increasing
+ * paths without a NUL: a damaged or forged list is refused whole). */
+static int parse_failed(cs_manifest *m, const unsigned char **pp, const unsigned char *end) {
+    const unsigned char *p = *pp;
+    if (end - p < 4) return -1;
+    uint32_t n = cs_rd_u32le(p);
+    p += 4;
+    if (n > (size_t)(end - p) / 22) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        if (end - p < 4) return -1;
+        uint32_t plen = cs_rd_u32le(p);
+        p += 4;
+        if (plen == 0 || plen > (size_t)(end - p) || (size_t)(end - p) - plen < 18) return -1;
+        const unsigned char *path = p, *q = p + plen;
+        uint64_t size = cs_rd_u64le(q), mt = cs_rd_u64le(q + 8);
+        uint32_t rlen = (uint32_t)q[16] | (uint32_t)q[17] << 8;
+        q += 18;
+        if (rlen > (size_t)(end - q) || memchr(path, 0, plen) || memchr(q, 0, rlen)) return -1;
+        char *ps = cs__strndup((const char *)path, plen), *rs = cs__strndup((const char *)q, rlen);
+        int bad = !ps || !rs || (m->nfailed && strcmp(m->failed[m->nfailed - 1].path, ps) >= 0);
+        if (!bad && m->nfailed == m->cap_failed)
+            bad = cs__grow((void **)&m->failed, &m->cap_failed, (size_t)m->nfailed + 1, sizeof *m->failed) != 0;
+        if (bad) {
+            cs__free(ps);
+            cs__free(rs);
+            return -1;
+        }
+        m->failed[m->nfailed++] = (cs_failedrec){ps, rs, size, (int64_t)mt};
+        p = q + rlen;
+    }
+    *pp = p;
+    return 0;
 }
 
 int cs__manifest_add(cs_manifest *m, const cs_segref *r) {
@@ -108,7 +201,7 @@ static int parse_manifest(cs_manifest *m, const unsigned char *p, size_t len, co
     NEED(sizeof m->ixid.b);
     memcpy(m->ixid.b, p, sizeof m->ixid.b);
     p += sizeof m->ixid.b;
-    if (p != end) goto bad;
+    if (parse_failed(m, &p, end) || p != end) goto bad;
     return 0;
 bad:
 #undef NEED
@@ -224,6 +317,18 @@ int cs__manifest_write(const cs_manifest *m, const char *dir, cs_err *err) {
         cs_buf_u64le(&b, r->del_dirty ? m->gen : r->del_gen);
     }
     cs_buf_put(&b, m->ixid.b, sizeof m->ixid.b);
+    cs_buf_u32le(&b, m->nfailed);
+    for (uint32_t i = 0; i < m->nfailed; i++) {
+        const cs_failedrec *f = &m->failed[i];
+        size_t plen = strlen(f->path), rlen = strlen(f->reason);
+        cs_buf_u32le(&b, (uint32_t)plen);
+        cs_buf_put(&b, f->path, plen);
+        cs_buf_u64le(&b, f->size);
+        cs_buf_u64le(&b, (uint64_t)f->mtime_ns);
+        cs_buf_byte(&b, rlen & 0xff);
+        cs_buf_byte(&b, rlen >> 8);
+        cs_buf_put(&b, f->reason, rlen);
+    }
     cs_trailer t = {b.len, cs_crc32c(0, b.data, b.len), 0, m->ixid};
     cs_trailer_put(&b, &t, CS_KIND_MANIFEST);
     int rc = b.rc;

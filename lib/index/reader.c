@@ -119,3 +119,15 @@ int cs_reader_check(cs_reader *r) {
     }
     return 0;
 }
+
+size_t cs_reader_failed_count(const cs_reader *r) { return r ? r->man.nfailed : 0; }
+
+int cs_reader_failed(const cs_reader *r, size_t i, cs_failed *out) {
+    if (!r || !out || i >= r->man.nfailed) return CS_EINVAL;
+    const cs_failedrec *f = &r->man.failed[i];
+    out->path = f->path;
+    out->reason = f->reason;
+    out->size = f->size;
+    out->mtime_ns = f->mtime_ns;
+    return 0;
+}

@@ -187,3 +187,18 @@ size_t cs__utf8_prefix(const char *s, size_t len) {
     size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
     return len - i < need ? i : len;
 }
+
+int cs__grow(void **p, size_t *cap, size_t need, size_t elem) {
+    if (need <= *cap) return 0;
+    size_t c = *cap ? *cap : 16;
+    while (c < need) {
+        if (c > SIZE_MAX / 2) return CS_ENOMEM;
+        c *= 2;
+    }
+    if (elem && c > SIZE_MAX / elem) return CS_ENOMEM;
+    void *q = cs__realloc(*p, c * elem);
+    if (!q) return CS_ENOMEM;
+    *p = q;
+    *cap = c;
+    return 0;
+}

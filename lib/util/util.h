@@ -23,6 +23,9 @@ void *cs__calloc(size_t n, size_t size);
 void *cs__realloc(void *p, size_t n);
 void  cs__free(void *p);
 char *cs__strndup(const char *s, size_t n);
+/* Grows the array *p of elem-byte items so that *cap >= need (doubling,
+ * from 16): 0, or CS_ENOMEM (on overflow too) with *p and *cap unchanged. */
+int cs__grow(void **p, size_t *cap, size_t need, size_t elem);
 /* Test hook: the Nth allocation from now fails (0 = never). */
 void  cs__alloc_fail_after(long n);
 
