@@ -1,7 +1,9 @@
 /*
- * charset.c — legacy code pages: tables, names, detection (charset.h).
+ * charset.c — legacy code pages: tables, names, detection; the decoding
+ * sink (charset.h).
  */
 #include "charset.h"
+#include "formats.h"
 #include "charset_tables.h"
 
 static const struct {
@@ -144,4 +146,22 @@ int cs__cp_detect(const unsigned char *b, size_t n) {
         if (c == 0 || s > best_s) best = cand[c], best_s = s;
     }
     return best_s > 0 ? best : CS_CP_1252;
+}
+
+void cs__sink_flush(cs__sink *k) {
+    if (!k->rc && k->n) k->rc = cs__doc_put(k->out, k->lim, k->buf, k->n);
+    k->n = 0;
+}
+
+void cs__sink_cp(cs__sink *k, uint32_t c) {
+    if (k->n + 4 > sizeof k->buf) cs__sink_flush(k);
+    if (cs__is_ctrl(c)) c = ' ';
+    k->n += cs__utf8_put(k->buf + k->n, c);
+}
+
+void cs__sink_bytes(cs__sink *k, const unsigned char *s, size_t n) {
+    if (n > 4) n = 4;
+    if (k->n + n > sizeof k->buf) cs__sink_flush(k);
+    memcpy(k->buf + k->n, s, n);
+    k->n += n;
 }

@@ -9,6 +9,8 @@
  * modules (open and mmap of files the seccomp filter and rlimits are not
  * meant to allow), and the detector needs a byte -> code point table per
  * candidate anyway.  A 128-entry table per code page is 256 bytes.
+ *
+ * Also here: the sink both extractors decode into on the way to out->text.
  */
 #ifndef CS_CHARSET_H
 #define CS_CHARSET_H
@@ -40,5 +42,33 @@ int cs__cp_detect(const unsigned char *b, size_t n);
 /* Writes code point c (U+FFFD for a surrogate or anything above U+10FFFF)
  * as UTF-8 into o[0..4); returns the byte count. */
 size_t cs__utf8_put(unsigned char *o, uint32_t c);
+
+/* A control character other than tab, newline, CR and form feed? */
+static inline int cs__is_ctrl(unsigned c) {
+    return c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f';
+}
+
+struct cs__doc;
+struct cs__extract_limits;
+
+/* Decoded UTF-8 staged in buf on its way to out->text (cs__doc_put), so
+ * that the only growing allocation is out->text, bounded by lim->max_text.
+ * rc: 0; 1 once the text was cut at the limit (the caller stops decoding);
+ * CS_ENOMEM.  Initialise with (cs__sink){.out = out, .lim = lim}. */
+typedef struct cs__sink {
+    struct cs__doc *out;
+    const struct cs__extract_limits *lim;
+    size_t n;                 /* bytes staged in buf */
+    int rc;
+    unsigned char buf[4096];
+} cs__sink;
+
+/* Hands the staged bytes to cs__doc_put. */
+void cs__sink_flush(cs__sink *k);
+/* Appends code point c as UTF-8; control characters (cs__is_ctrl) become
+ * spaces, surrogates U+FFFD. */
+void cs__sink_cp(cs__sink *k, uint32_t c);
+/* Appends s[0..n) (valid UTF-8, n <= 4). */
+void cs__sink_bytes(cs__sink *k, const unsigned char *s, size_t n);
 
 #endif

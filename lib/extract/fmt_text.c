@@ -24,40 +24,6 @@
 #include "charset.h"
 #include "formats.h"
 
-/* Decoded UTF-8 staged on its way to out->text.  rc: 0, 1 once the text
- * was cut at lim->max_text (decoding stops), or CS_ENOMEM. */
-typedef struct sink {
-    cs__doc *out;
-    const cs__extract_limits *lim;
-    size_t n;
-    int rc;
-    unsigned char buf[4096];
-} sink;
-
-static void sink_flush(sink *k) {
-    if (!k->rc && k->n) k->rc = cs__doc_put(k->out, k->lim, k->buf, k->n);
-    k->n = 0;
-}
-
-/* Control characters other than tab, newline, CR and form feed become
- * spaces in the decoded paths (the valid-UTF-8 path keeps them as they are;
- * it never holds a NUL). */
-static void sink_cp(sink *k, uint32_t c) {
-    if (k->n + 4 > sizeof k->buf) sink_flush(k);
-    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') c = ' ';
-    k->n += cs__utf8_put(k->buf + k->n, c);
-}
-
-static void sink_bytes(sink *k, const unsigned char *s, size_t n) {
-    if (k->n + n > sizeof k->buf) sink_flush(k);
-    if (n > sizeof k->buf) { /* never: callers pass at most 4 bytes */
-        if (!k->rc) k->rc = cs__doc_put(k->out, k->lim, s, n);
-        return;
-    }
-    memcpy(k->buf + k->n, s, n);
-    k->n += n;
-}
-
 /* The length of the valid UTF-8 sequence at s[0..n) (s[0] >= 0x80), or 0:
  * no overlong forms, no surrogates, nothing above U+10FFFF. */
 static size_t utf8_seq(const unsigned char *s, size_t n) {
@@ -84,7 +50,6 @@ typedef struct scan {
     size_t nul, ctrl, bad, mb; /* NUL bytes, other controls, bad bytes, valid sequences */
 } scan;
 
-static int is_ctrl(unsigned c) { return c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f'; }
 
 /* One pass over the bytes counting what the decision needs; ASCII runs
  * without control bytes go eight bytes at a time. */
@@ -104,7 +69,7 @@ static void scan_utf8(const unsigned char *b, size_t n, scan *s) {
         unsigned c = b[i];
         if (c < 0x80) {
             if (c == 0) s->nul++;
-            else if (is_ctrl(c)) s->ctrl++;
+            else if (cs__is_ctrl(c)) s->ctrl++;
             i++;
             continue;
         }
@@ -115,21 +80,21 @@ static void scan_utf8(const unsigned char *b, size_t n, scan *s) {
 }
 
 /* UTF-8 with each bad byte replaced by U+FFFD. */
-static void put_repaired(sink *k, const unsigned char *b, size_t n) {
+static void put_repaired(cs__sink *k, const unsigned char *b, size_t n) {
     static const unsigned char fffd[3] = {0xEF, 0xBF, 0xBD};
     size_t i = 0;
     while (i < n && !k->rc) {
         size_t run = i;
         while (run < n && b[run] < 0x80) run++;
         if (run > i) {
-            sink_flush(k);
+            cs__sink_flush(k);
             if (!k->rc) k->rc = cs__doc_put(k->out, k->lim, b + i, run - i);
             i = run;
             continue;
         }
         size_t len = utf8_seq(b + i, n - i);
-        if (len) sink_bytes(k, b + i, len), i += len;
-        else sink_bytes(k, fffd, 3), i++;
+        if (len) cs__sink_bytes(k, b + i, len), i += len;
+        else cs__sink_bytes(k, fffd, 3), i++;
     }
 }
 
@@ -159,14 +124,14 @@ static int utf16_texty(const unsigned char *b, size_t n, int be) {
     size_t m = n < 4096 ? n : 4096, units = 0, ctrl = 0;
     for (size_t i = 0; i + 1 < m; i += 2, units++) {
         unsigned u = u16(b + i, be);
-        ctrl += u == 0 || is_ctrl(u);
+        ctrl += u == 0 || cs__is_ctrl(u);
     }
     return ctrl * 10 <= units;
 }
 
 /* Decodes UTF-16; returns how many code units were replaced by U+FFFD
  * (lone surrogates, an odd last byte). */
-static size_t put_utf16(sink *k, const unsigned char *b, size_t n, int be) {
+static size_t put_utf16(cs__sink *k, const unsigned char *b, size_t n, int be) {
     size_t bad = 0, i = 0;
     for (; i + 1 < n && !k->rc; i += 2) {
         uint32_t c = u16(b + i, be);
@@ -178,14 +143,14 @@ static size_t put_utf16(sink *k, const unsigned char *b, size_t n, int be) {
             }
         }
         if (c >= 0xD800 && c <= 0xDFFF) c = 0xFFFD, bad++;
-        sink_cp(k, c);
+        cs__sink_cp(k, c);
     }
-    if (i < n && !k->rc) sink_cp(k, 0xFFFD), bad++;
+    if (i < n && !k->rc) cs__sink_cp(k, 0xFFFD), bad++;
     return bad;
 }
 
-static void put_legacy(sink *k, const unsigned char *b, size_t n, int cp) {
-    for (size_t i = 0; i < n && !k->rc; i++) sink_cp(k, cs__cp_char(cp, b[i]));
+static void put_legacy(cs__sink *k, const unsigned char *b, size_t n, int cp) {
+    for (size_t i = 0; i < n && !k->rc; i++) cs__sink_cp(k, cs__cp_char(cp, b[i]));
 }
 
 static int set_encoding(cs__doc *out, const char *name) {
@@ -195,8 +160,8 @@ static int set_encoding(cs__doc *out, const char *name) {
 }
 
 /* Ends a decoding: flushes, maps the sink's state to a return code. */
-static int finish(sink *k, cs_err *err) {
-    sink_flush(k);
+static int finish(cs__sink *k, cs_err *err) {
+    cs__sink_flush(k);
     if (k->rc < 0) return cs__err(err, CS_ENOMEM, "out of memory");
     return 0;
 }
@@ -206,7 +171,7 @@ int cs__extract_text(cs__doc *out, const cs__src *src, const cs__extract_limits 
     const unsigned char *b = src->buf;
     size_t n = src->len;
     int bom8 = 0, be = -1;
-    sink *k = NULL;
+    cs__sink *k = NULL;
     int rc;
     out->format = CS_FMT_TEXT;
     if (n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) bom8 = 1, b += 3, n -= 3;
@@ -218,7 +183,7 @@ int cs__extract_text(cs__doc *out, const cs__src *src, const cs__extract_limits 
     }
     if (be >= 0) {
         if (!(k = cs__malloc(sizeof *k))) return cs__err(err, CS_ENOMEM, "out of memory");
-        *k = (sink){.out = out, .lim = lim};
+        *k = (cs__sink){.out = out, .lim = lim};
         size_t bad = put_utf16(k, b, n, be);
         if ((rc = finish(k, err)) == 0) rc = set_encoding(out, be ? "UTF-16BE" : "UTF-16LE");
         if (!rc && bad && !out->warning[0])
@@ -237,7 +202,7 @@ int cs__extract_text(cs__doc *out, const cs__src *src, const cs__extract_limits 
         return set_encoding(out, "UTF-8");
     }
     if (!(k = cs__malloc(sizeof *k))) return cs__err(err, CS_ENOMEM, "out of memory");
-    *k = (sink){.out = out, .lim = lim};
+    *k = (cs__sink){.out = out, .lim = lim};
     if (bom8 || (s.mb && s.bad * 10 <= s.mb)) {
         snprintf(out->warning, sizeof out->warning, "%zu invalid UTF-8 byte%s replaced", s.bad,
                  s.bad == 1 ? "" : "s");
