@@ -208,6 +208,10 @@ START_TEST(binary_refused) {
     for (size_t i = 0; i < sizeof ints; i += 2) ints[i] = (unsigned char)(i / 2 % 30 + 1), ints[i + 1] = 0;
     ck_assert_int_eq(extract(&d, "i.bin", ints, sizeof ints, 0, &e), CS_EBINARY);
     cs__doc_free(&d);
+    /* nor are they after a UTF-16 BOM */
+    ints[0] = 0xFF, ints[1] = 0xFE;
+    ck_assert_int_eq(extract(&d, "j.bin", ints, sizeof ints, 0, &e), CS_EBINARY);
+    cs__doc_free(&d);
 }
 END_TEST
 

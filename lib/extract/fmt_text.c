@@ -1,7 +1,8 @@
 /*
  * fmt_text.c — plain text in the encodings people have (formats.h):
  *
- *   1. a BOM says UTF-8, UTF-16LE or UTF-16BE (and is dropped);
+ *   1. a BOM says UTF-8, UTF-16LE or UTF-16BE (and is dropped) -- UTF-16
+ *      only if what follows is text (at most 10% control units);
  *   2. without one, UTF-16 when the NUL bytes say so unmistakably: over the
  *      first 4 KB, at least 5% of the bytes of one parity are NUL, at least
  *      90% of them are NUL or one other value (the high byte of a script:
@@ -181,6 +182,8 @@ int cs__extract_text(cs__doc *out, const cs__src *src, const cs__extract_limits 
         int g = utf16_guess(b, n);
         if (g && utf16_texty(b, n, g == 2)) be = g == 2;
     }
+    if (be >= 0 && !utf16_texty(b, n, be)) /* FF FE then binary: not text */
+        b = src->buf, n = src->len, be = -1;
     if (be >= 0) {
         if (!(k = cs__malloc(sizeof *k))) return cs__err(err, CS_ENOMEM, "out of memory");
         *k = (cs__sink){.out = out, .lim = lim};
