@@ -140,8 +140,17 @@ START_TEST(legacy_russian) {
                          "членам человеческой семьи, является основой свободы.\n", "ISO-8859-5");
     /* windows-1251 punctuation */
     legacy("CP1251", "«Ёлки» — сказал он… №5 – «ёж».\n", "windows-1251");
-    /* one sentence is enough too */
+    /* one sentence is enough too, and so are one word and capitals */
     const char *one = "Все люди рождаются свободными и равными в своем достоинстве и правах.";
+    const char *word = "Москва", *caps = "ВСЕОБЩАЯ ДЕКЛАРАЦИЯ ПРАВ ЧЕЛОВЕКА";
+    legacy("CP1251", word, "windows-1251");
+    legacy("KOI8-R", word, "KOI8-R");
+    legacy("CP866", word, "CP866");
+    legacy("ISO-8859-5", word, "ISO-8859-5");
+    legacy("CP1251", caps, "windows-1251");
+    legacy("KOI8-R", caps, "KOI8-R");
+    legacy("CP866", caps, "CP866");
+    legacy("ISO-8859-5", caps, "ISO-8859-5");
     legacy("CP1251", one, "windows-1251");
     legacy("KOI8-R", one, "KOI8-R");
     legacy("CP866", one, "CP866");
@@ -161,6 +170,11 @@ END_TEST
 START_TEST(legacy_western) {
     legacy("CP1252", FR, "windows-1252");
     legacy("CP1252", DE, "windows-1252");
+    legacy("CP1252", "El niño come piña en España. ¿Qué tal? ¡Olé!", "windows-1252");
+    legacy("CP1252", "Smörgåsbord i Göteborg är gött.", "windows-1252");
+    /* only typographic punctuation: windows-1252, not a Cyrillic page */
+    legacy("CP1252", "He said \xE2\x80\x9Chello\xE2\x80\x9D \xE2\x80\x94 it\xE2\x80\x99s 5\xE2\x82\xAC.",
+           "windows-1252");
     legacy("CP1252", "Na\xC3\xAFve \xE2\x80\x9Cquotes\xE2\x80\x9D \xE2\x80\x94 and \xE2\x82\xAC" "5.\n",
            "windows-1252");
 }

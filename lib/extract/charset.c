@@ -58,7 +58,7 @@ size_t cs__utf8_put(unsigned char *o, uint32_t c) {
 }
 
 /* What a decoded character is, for the scorer. */
-enum { K_OTHER, K_ASCII, K_LAT_LO, K_LAT_UP, K_RU_LO, K_RU_UP, K_CYR, K_BAD };
+enum { K_OTHER, K_ASCII, K_LAT_LO, K_LAT_UP, K_RU_LO, K_RU_UP, K_CYR, K_PUNCT, K_BAD };
 
 static int kind(uint32_t u) {
     if (u < 0x80)
@@ -73,6 +73,10 @@ static int kind(uint32_t u) {
     if (u >= 0xDF && u <= 0xFF && u != 0xF7) return K_LAT_LO;
     if (u == 0x152 || u == 0x160 || u == 0x17D || u == 0x178) return K_LAT_UP;
     if (u == 0x153 || u == 0x161 || u == 0x17E) return K_LAT_LO;
+    if ((u >= 0x2013 && u <= 0x201E) || u == 0x2026 || u == 0x20AC || u == 0x2022 ||
+        u == 0xA0 || u == 0xAB || u == 0xBB || u == 0x2116 || u == 0x2122 || u == 0xA9 ||
+        u == 0xAE || u == 0xB0 || u == 0xA7)
+        return K_PUNCT;                                        /* typographic punctuation */
     return K_OTHER;                                            /* punctuation, symbols */
 }
 
@@ -87,7 +91,8 @@ static int ru_index(uint32_t u) {
  * What separates the candidates:
  *  - windows-1252 against Cyrillic: accented Latin letters sit inside ASCII
  *    words ("café"), Cyrillic letters make words of their own; a letter of
- *    one script next to a letter of the other costs;
+ *    one script next to a letter of the other costs; typographic
+ *    punctuation (quotes, dashes, the euro sign) earns a little;
  *  - windows-1251 against KOI8-R: the two hold the same letters with the
  *    cases swapped, and in real text lowercase dominates: an uppercase
  *    letter after a lowercase one costs;
@@ -106,16 +111,21 @@ static long score(int cp, const unsigned char *b, size_t n) {
         switch (k) {
         case K_BAD: s -= 6; break;
         case K_OTHER: break;
+        case K_PUNCT: s += 1; break;
         case K_RU_LO:
         case K_RU_UP:
             if (k == K_RU_LO) s += 2;
-            else s += kp == K_RU_LO ? -3 : kp == K_RU_UP ? 1 : 2;
+            else if (kp == K_RU_LO) s -= 3;            /* a case flip inside a word */
+            else if (kp == K_RU_UP) s += 1;            /* a word in capitals */
+            else s += kq == K_RU_LO || kq == K_RU_UP ? 2 : 1; /* a capital, alone or not */
             if (p_ru) s += ru_bigram[ru_index(p)][ru_index(u)];
             if (kp == K_ASCII || kp == K_LAT_LO || kp == K_LAT_UP) s -= 4;
+            if (kq == K_ASCII) s -= 4;
             break;
         case K_CYR:
             s += 1;
             if (kp == K_ASCII || kp == K_LAT_LO || kp == K_LAT_UP) s -= 4;
+            if (kq == K_ASCII) s -= 4;
             break;
         case K_LAT_LO:
             if (kp == K_ASCII || kq == K_ASCII) s += 2;
@@ -136,7 +146,7 @@ static long score(int cp, const unsigned char *b, size_t n) {
 }
 
 int cs__cp_detect(const unsigned char *b, size_t n) {
-    static const int cand[] = {CS_CP_1251, CS_CP_1252, CS_CP_KOI8R, CS_CP_KOI8U, CS_CP_866,
+    static const int cand[] = {CS_CP_1252, CS_CP_1251, CS_CP_KOI8R, CS_CP_KOI8U, CS_CP_866,
                               CS_CP_ISO5};
     if (n > 65536) n = 65536;
     int best = CS_CP_1252;

@@ -36,7 +36,9 @@ uint32_t cs__cp_char(int cp, unsigned b);
  * bytes b[0..n) most likely are (only the first 64 KB are looked at): the
  * candidate whose decoding scores best as text -- high bytes that decode to
  * letters, in words of one script, lowercase after the first letter of a
- * word, common Russian letter pairs -- ties going to windows-1251. */
+ * word, common Russian letter pairs, typographic punctuation -- ties
+ * going to the first of windows-1252, windows-1251, KOI8-R, KOI8-U, CP866,
+ * ISO-8859-5. */
 int cs__cp_detect(const unsigned char *b, size_t n);
 
 /* Writes code point c (U+FFFD for a surrogate or anything above U+10FFFF)
