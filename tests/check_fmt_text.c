@@ -15,6 +15,7 @@
 
 #include "civsearch.h"
 #include "extract/extract.h"
+#include "util/util.h"
 #include "suites.h"
 
 static const char RU[] =
@@ -340,6 +341,28 @@ START_TEST(rtf_truncated) {
 }
 END_TEST
 
+/* Every allocation of both extractors may fail: CS_ENOMEM with a message,
+ * or success when the failing one was not needed; nothing leaks (ASan). */
+START_TEST(alloc_failures) {
+    size_t n;
+    unsigned char *b = conv("CP1251", RU, &n);
+    struct { const void *p; size_t n; const char *name; } in[] = {
+        {b, n, "a.txt"}, {RU, strlen(RU), "u.txt"}, {RTF, strlen(RTF), "a.rtf"}};
+    for (int i = 0; i < 3; i++)
+        for (long k = 1; k <= 12; k++) {
+            cs__doc d;
+            cs_err e;
+            cs__alloc_fail_after(k);
+            int rc = extract(&d, in[i].name, in[i].p, in[i].n, 0, &e);
+            cs__alloc_fail_after(0);
+            ck_assert_msg(rc == 0 || (rc == CS_ENOMEM && e.msg[0]), "%s, allocation %ld: rc %d",
+                          in[i].name, k, rc);
+            cs__doc_free(&d);
+        }
+    free(b);
+}
+END_TEST
+
 Suite *fmt_text_suite(void) {
     Suite *s = suite_create("fmt_text");
     TCase *t = tcase_create("fmt_text");
@@ -356,6 +379,7 @@ Suite *fmt_text_suite(void) {
     tcase_add_test(t, rtf_font_charsets);
     tcase_add_test(t, rtf_deep_nesting);
     tcase_add_test(t, rtf_truncated);
+    tcase_add_test(t, alloc_failures);
     suite_add_tcase(s, t);
     return s;
 }

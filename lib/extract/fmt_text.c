@@ -154,10 +154,10 @@ static void put_legacy(cs__sink *k, const unsigned char *b, size_t n, int cp) {
     for (size_t i = 0; i < n && !k->rc; i++) cs__sink_cp(k, cs__cp_char(cp, b[i]));
 }
 
-static int set_encoding(cs__doc *out, const char *name) {
+static int set_encoding(cs__doc *out, const char *name, cs_err *err) {
     if (out->encoding) return 0;
     out->encoding = cs__strndup(name, strlen(name));
-    return out->encoding ? 0 : CS_ENOMEM;
+    return out->encoding ? 0 : cs__err(err, CS_ENOMEM, "out of memory");
 }
 
 /* Ends a decoding: flushes, maps the sink's state to a return code. */
@@ -188,7 +188,8 @@ int cs__extract_text(cs__doc *out, const cs__src *src, const cs__extract_limits 
         if (!(k = cs__malloc(sizeof *k))) return cs__err(err, CS_ENOMEM, "out of memory");
         *k = (cs__sink){.out = out, .lim = lim};
         size_t bad = put_utf16(k, b, n, be);
-        if ((rc = finish(k, err)) == 0) rc = set_encoding(out, be ? "UTF-16BE" : "UTF-16LE");
+        if ((rc = finish(k, err)) == 0)
+            rc = set_encoding(out, be ? "UTF-16BE" : "UTF-16LE", err);
         if (!rc && bad && !out->warning[0])
             snprintf(out->warning, sizeof out->warning, "%zu invalid UTF-16 code units replaced",
                      bad);
@@ -202,7 +203,7 @@ int cs__extract_text(cs__doc *out, const cs__src *src, const cs__extract_limits 
     if (!s.bad) {
         rc = cs__doc_put(out, lim, b, n);
         if (rc < 0) return cs__err(err, CS_ENOMEM, "out of memory");
-        return set_encoding(out, "UTF-8");
+        return set_encoding(out, "UTF-8", err);
     }
     if (!(k = cs__malloc(sizeof *k))) return cs__err(err, CS_ENOMEM, "out of memory");
     *k = (cs__sink){.out = out, .lim = lim};
@@ -210,14 +211,13 @@ int cs__extract_text(cs__doc *out, const cs__src *src, const cs__extract_limits 
         snprintf(out->warning, sizeof out->warning, "%zu invalid UTF-8 byte%s replaced", s.bad,
                  s.bad == 1 ? "" : "s");
         put_repaired(k, b, n);
-        if ((rc = finish(k, err)) == 0) rc = set_encoding(out, "UTF-8");
+        if ((rc = finish(k, err)) == 0) rc = set_encoding(out, "UTF-8", err);
     } else {
         int cp = cs__cp_detect(b, n);
         put_legacy(k, b, n, cp);
-        if ((rc = finish(k, err)) == 0) rc = set_encoding(out, cs__cp_name(cp));
+        if ((rc = finish(k, err)) == 0) rc = set_encoding(out, cs__cp_name(cp), err);
     }
 done:
     cs__free(k);
-    if (rc == CS_ENOMEM) cs__err(err, CS_ENOMEM, "out of memory");
     return rc;
 }
