@@ -25,6 +25,7 @@ static Suite *(*const suites[])(void) = {
     escape_suite,
     worker_suite,
     fmt_pdf_suite,
+    fmt_text_suite,
 };
 
 int main(void) {

@@ -22,5 +22,6 @@ Suite *topk_suite(void);
 Suite *escape_suite(void);
 Suite *worker_suite(void);
 Suite *fmt_pdf_suite(void);
+Suite *fmt_text_suite(void);
 
 #endif
