@@ -342,31 +342,35 @@ int cmd_index(const cli_opts *o, int argc, char **argv) {
     cs_index_options opt = CS_INDEX_OPTIONS_INIT;
     int keep_missing = 0, rebuild = 0, i = 0;
     long v, commit_mb = 256, commit_secs = 60;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--")) { i++; break; }
-        if (!strcmp(a, "--prune")) keep_missing = 0; /* the default now; kept for scripts */
-        else if (!strcmp(a, "--keep-missing")) keep_missing = 1;
-        else if (!strcmp(a, "--rebuild")) rebuild = 1;
-        else if (!strcmp(a, "--wait")) opt.wait = 1;
-        else if (!strcmp(a, "--memory")) {
-            if (parse_uint(a, argv[++i < argc ? i : argc - 1], 1 << 20, &v)) return EXIT_ERR;
+    for (int k = 0; k < o->nopt; k++) {
+        const cli_optval *ov = &o->opt[k];
+        const char *a = ov->name, *w = ov->value;
+        switch (ov->id) {
+        case CLI_OPT_PRUNE: keep_missing = 0; break; /* the default now; kept for scripts */
+        case CLI_OPT_KEEP_MISSING: keep_missing = 1; break;
+        case CLI_OPT_REBUILD: rebuild = 1; break;
+        case CLI_OPT_WAIT: opt.wait = 1; break;
+        case CLI_OPT_MEMORY:
+            if (parse_uint(a, w, 1 << 20, &v)) return EXIT_ERR;
             opt.memory_mb = (size_t)v;
-        } else if (!strcmp(a, "--jobs")) {
-            if (parse_uint(a, argv[++i < argc ? i : argc - 1], 256, &v)) return EXIT_ERR;
+            break;
+        case CLI_OPT_JOBS:
+            if (parse_uint(a, w, 256, &v)) return EXIT_ERR;
             opt.jobs = (int)v;
-        } else if (!strcmp(a, "--max-file-mb")) {
-            if (parse_uint(a, argv[++i < argc ? i : argc - 1], 1 << 20, &v)) return EXIT_ERR;
+            break;
+        case CLI_OPT_MAX_FILE_MB:
+            if (parse_uint(a, w, 1 << 20, &v)) return EXIT_ERR;
             opt.max_file_mb = (size_t)v;
-        } else if (!strcmp(a, "--commit-mb")) {
-            if (parse_uint(a, argv[++i < argc ? i : argc - 1], 1 << 20, &v)) return EXIT_ERR;
+            break;
+        case CLI_OPT_COMMIT_MB:
+            if (parse_uint(a, w, 1 << 20, &v)) return EXIT_ERR;
             commit_mb = v;
-        } else if (!strcmp(a, "--commit-seconds")) {
-            if (parse_uint(a, argv[++i < argc ? i : argc - 1], 1 << 30, &v)) return EXIT_ERR;
+            break;
+        case CLI_OPT_COMMIT_SECONDS:
+            if (parse_uint(a, w, 1 << 30, &v)) return EXIT_ERR;
             commit_secs = v;
-        } else {
-            cli_err("index: unknown option '%s'", a);
-            return EXIT_ERR;
+            break;
+        default: break; /* the global ones: main.c */
         }
     }
     if (i >= argc) {
