@@ -5,6 +5,8 @@
  *                          [--jobs N] [--max-file-mb MB] [--commit-mb MB]
  *                          [--commit-seconds S] PATH...
  *
+ * (options anywhere on the line: args.c; main.c hands over the parsed ones)
+ *
  * A long run commits on its own every --commit-mb of text read or
  * --commit-seconds (256 MB, 60 s), and SIGINT or SIGTERM make it commit what
  * it has and stop (a second one abandons at once): a kill -9 or a power cut
@@ -340,7 +342,7 @@ static int add_all(run *r, const pathlist *files) {
 
 int cmd_index(const cli_opts *o, int argc, char **argv) {
     cs_index_options opt = CS_INDEX_OPTIONS_INIT;
-    int keep_missing = 0, rebuild = 0, i = 0;
+    int keep_missing = 0, rebuild = 0;
     long v, commit_mb = 256, commit_secs = 60;
     for (int k = 0; k < o->nopt; k++) {
         const cli_optval *ov = &o->opt[k];
@@ -373,7 +375,7 @@ int cmd_index(const cli_opts *o, int argc, char **argv) {
         default: break; /* the global ones: main.c */
         }
     }
-    if (i >= argc) {
+    if (argc == 0) {
         cli_err("index: no PATH given");
         return EXIT_ERR;
     }
@@ -386,7 +388,7 @@ int cmd_index(const cli_opts *o, int argc, char **argv) {
     pathlist tops = {0}, dirs = {0}, files = {0};
     const char *dir = NULL;
     char *ixdir = NULL;
-    int rc = resolve_args(argc - i, argv + i, &tops, &dirs) ? CS_EINVAL : 0;
+    int rc = resolve_args(argc, argv, &tops, &dirs) ? CS_EINVAL : 0;
     if (!rc && !(dir = cli_index_dir_create(o))) rc = CS_EINVAL; /* said why */
     if (!rc) rc = open_writer(dir, &opt, &r.ix); /* refuses a folder that is no index */
     struct stat ist;

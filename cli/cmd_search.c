@@ -301,7 +301,6 @@ static int set_out(int *out, const char **by, int want, const char *flag) {
 int cmd_search(const cli_opts *g, int argc, char **argv) {
     sopts o = {OUT_HUMAN, -1, CS_SEARCH_OPTIONS_INIT, NULL};
     const char *out_by = NULL, *null_by = NULL;
-    int i = 0;
     for (int k = 0; k < g->nopt; k++) {
         const cli_optval *v = &g->opt[k];
         const char *a = v->name, *w = v->value;
@@ -326,7 +325,7 @@ int cmd_search(const cli_opts *g, int argc, char **argv) {
         }
         if (bad) return EXIT_ERR;
     }
-    if (!o.batch && i >= argc) {
+    if (!o.batch && argc == 0) {
         cli_err("no query given (see csearch --help)");
         return EXIT_ERR;
     }
@@ -346,14 +345,14 @@ int cmd_search(const cli_opts *g, int argc, char **argv) {
     if (!r) return EXIT_ERR;
     int rc;
     if (o.batch) {
-        if (i < argc) {
+        if (argc) {
             cli_err("-f takes the queries from FILE: no QUERY arguments");
             rc = EXIT_ERR;
         } else {
             rc = run_batch(r, &o);
         }
     } else {
-        char *q = cli_join(argc - i, argv + i);
+        char *q = cli_join(argc, argv); /* the operands, in order */
         rc = q ? run_query(r, &o, q, 0) : EXIT_ERR;
         free(q);
     }
