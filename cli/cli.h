@@ -15,9 +15,55 @@
 #define EXIT_NONE  1
 #define EXIT_ERR   2
 
-/* Global options, parsed before the subcommand. */
+/* args.c: the argument scanner every command shares.  An option is any
+ * argument that starts with '-' (not "-" alone), anywhere on the line;
+ * "--" ends them.  A table per command names the options it takes. */
+enum {
+    CLI_OPT_INDEX = 1, CLI_OPT_HELP, CLI_OPT_VERSION,          /* global: in every table */
+    CLI_OPT_LIMIT, CLI_OPT_OFFSET, CLI_OPT_JSON, CLI_OPT_PATHS, CLI_OPT_NULL, CLI_OPT_COUNT,
+    CLI_OPT_COLOR, CLI_OPT_LITERAL, CLI_OPT_TRANSLIT, CLI_OPT_BATCH, /* search */
+    CLI_OPT_PRUNE, CLI_OPT_KEEP_MISSING, CLI_OPT_REBUILD, CLI_OPT_RETRY_FAILED, CLI_OPT_WAIT,
+    CLI_OPT_MEMORY,
+    CLI_OPT_JOBS, CLI_OPT_MAX_FILE_MB, CLI_OPT_COMMIT_MB, CLI_OPT_COMMIT_SECONDS, /* index */
+};
+
+typedef struct cli_optspec {
+    const char *name;        /* "-n", "--offset" */
+    const char *alias;       /* another spelling ("--literal" for -F), or NULL */
+    const char *value;       /* what it takes ("N", "FILE"), NULL for a flag */
+    int id;                  /* CLI_OPT_* */
+} cli_optspec;
+
+typedef struct cli_optval {
+    int id;
+    const char *name;        /* the spec's name, for messages */
+    const char *value;       /* NULL for a flag */
+} cli_optval;
+
+typedef struct cli_args {
+    cli_optval *opt;         /* the options in the order given (room for argc) */
+    int nopt;
+    char **operand;          /* the operands in order (room for argc) */
+    int noperand;
+} cli_args;
+
+extern const cli_optspec cli_search_opts[], cli_index_opts[], cli_global_opts[];
+
+/* Scans argv[0..argc) against spec (ended by a NULL name) into out, whose
+ * arrays have room for argc entries.  0, or -1 with the message printed
+ * ("cmd: unknown option '-x' ...", "option -n needs N", "option --json
+ * takes no value"); cmd may be NULL (the default search). */
+int cli_scan(const char *cmd, const cli_optspec *spec, int argc, char **argv, cli_args *out);
+/* The index in argv[1..argc) of the first operand before any "--" (the
+ * subcommand, if it names one), skipping the values of known options;
+ * -1 when there is none. */
+int cli_first_operand(int argc, char **argv);
+
+/* Global options and the command's own, parsed by main.c. */
 typedef struct cli_opts {
     const char *index_dir;   /* -i DIR, or NULL */
+    const cli_optval *opt;   /* the command's options (the global ones too), in order */
+    int nopt;
 } cli_opts;
 
 /* The index directory for reading: -i DIR, else $CSEARCH_INDEX, else the

@@ -5,6 +5,8 @@
  *                          [--jobs N] [--max-file-mb MB] [--commit-mb MB]
  *                          [--commit-seconds S] PATH...
  *
+ * (options anywhere on the line: args.c; main.c hands over the parsed ones)
+ *
  * A long run commits on its own every --commit-mb of text read or
  * --commit-seconds (256 MB, 60 s), and SIGINT or SIGTERM make it commit what
  * it has and stop (a second one abandons at once): a kill -9 or a power cut
@@ -343,37 +345,41 @@ static int add_all(run *r, const pathlist *files) {
 
 int cmd_index(const cli_opts *o, int argc, char **argv) {
     cs_index_options opt = CS_INDEX_OPTIONS_INIT;
-    int keep_missing = 0, rebuild = 0, retry_failed = 0, i = 0;
+    int keep_missing = 0, rebuild = 0, retry_failed = 0;
     long v, commit_mb = 256, commit_secs = 60;
-    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--")) { i++; break; }
-        if (!strcmp(a, "--prune")) keep_missing = 0; /* the default now; kept for scripts */
-        else if (!strcmp(a, "--keep-missing")) keep_missing = 1;
-        else if (!strcmp(a, "--rebuild")) rebuild = 1;
-        else if (!strcmp(a, "--retry-failed")) retry_failed = 1;
-        else if (!strcmp(a, "--wait")) opt.wait = 1;
-        else if (!strcmp(a, "--memory")) {
-            if (parse_uint(a, argv[++i < argc ? i : argc - 1], 1 << 20, &v)) return EXIT_ERR;
+    for (int k = 0; k < o->nopt; k++) {
+        const cli_optval *ov = &o->opt[k];
+        const char *a = ov->name, *w = ov->value;
+        switch (ov->id) {
+        case CLI_OPT_PRUNE: keep_missing = 0; break; /* the default now; kept for scripts */
+        case CLI_OPT_KEEP_MISSING: keep_missing = 1; break;
+        case CLI_OPT_REBUILD: rebuild = 1; break;
+        case CLI_OPT_RETRY_FAILED: retry_failed = 1; break;
+        case CLI_OPT_WAIT: opt.wait = 1; break;
+        case CLI_OPT_MEMORY:
+            if (parse_uint(a, w, 1 << 20, &v)) return EXIT_ERR;
             opt.memory_mb = (size_t)v;
-        } else if (!strcmp(a, "--jobs")) {
-            if (parse_uint(a, argv[++i < argc ? i : argc - 1], 256, &v)) return EXIT_ERR;
+            break;
+        case CLI_OPT_JOBS:
+            if (parse_uint(a, w, 256, &v)) return EXIT_ERR;
             opt.jobs = (int)v;
-        } else if (!strcmp(a, "--max-file-mb")) {
-            if (parse_uint(a, argv[++i < argc ? i : argc - 1], 1 << 20, &v)) return EXIT_ERR;
+            break;
+        case CLI_OPT_MAX_FILE_MB:
+            if (parse_uint(a, w, 1 << 20, &v)) return EXIT_ERR;
             opt.max_file_mb = (size_t)v;
-        } else if (!strcmp(a, "--commit-mb")) {
-            if (parse_uint(a, argv[++i < argc ? i : argc - 1], 1 << 20, &v)) return EXIT_ERR;
+            break;
+        case CLI_OPT_COMMIT_MB:
+            if (parse_uint(a, w, 1 << 20, &v)) return EXIT_ERR;
             commit_mb = v;
-        } else if (!strcmp(a, "--commit-seconds")) {
-            if (parse_uint(a, argv[++i < argc ? i : argc - 1], 1 << 30, &v)) return EXIT_ERR;
+            break;
+        case CLI_OPT_COMMIT_SECONDS:
+            if (parse_uint(a, w, 1 << 30, &v)) return EXIT_ERR;
             commit_secs = v;
-        } else {
-            cli_err("index: unknown option '%s'", a);
-            return EXIT_ERR;
+            break;
+        default: break; /* the global ones: main.c */
         }
     }
-    if (i >= argc) {
+    if (argc == 0) {
         cli_err("index: no PATH given");
         return EXIT_ERR;
     }
@@ -387,7 +393,7 @@ int cmd_index(const cli_opts *o, int argc, char **argv) {
     pathlist tops = {0}, dirs = {0}, files = {0};
     const char *dir = NULL;
     char *ixdir = NULL;
-    int rc = resolve_args(argc - i, argv + i, &tops, &dirs) ? CS_EINVAL : 0;
+    int rc = resolve_args(argc, argv, &tops, &dirs) ? CS_EINVAL : 0;
     if (!rc && !(dir = cli_index_dir_create(o))) rc = CS_EINVAL; /* said why */
     if (!rc) rc = open_writer(dir, &opt, &r.ix); /* refuses a folder that is no index */
     struct stat ist;

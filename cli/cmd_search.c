@@ -10,7 +10,11 @@
  *   --color WHEN   auto (default: on a terminal, unless NO_COLOR), always, never
  *   -F, --literal  no operators: every word AND-ed (and no ~)
  *   --translit     every bare word is a ~word (a name in any script)
- *   -f FILE        one query per line (- = stdin)
+ *   -f FILE        one query per line (- = stdin); the human output puts
+ *                  "== query: QUERY" (escaped) before each query's hits,
+ *                  --json a "query" field in every line, --count the query
+ *                  after the count; --paths and --null print paths only
+ * Options come anywhere on the line (args.c, parsed by main.c).
  * Exit: 0 something matched, 1 nothing, 2 error.
  */
 #include <errno.h>
@@ -227,6 +231,11 @@ static int run_query(cs_reader *r, const sopts *o, const char *q, size_t line) {
             fputc('\n', stdout);
         }
     } else {
+        if (line && o->out == OUT_HUMAN) { /* -f: which query the hits below are for */
+            fputs("== query: ", stdout);
+            cli_put(stdout, q, strlen(q));
+            fputc('\n', stdout);
+        }
         for (size_t i = 0; i < cs_results_count(res); i++) {
             cs_hit h;
             if (cs_results_hit(res, i, &h) == 0)
@@ -327,52 +336,56 @@ static int parse_size(const char *flag, const char *s, size_t *out) {
     return 0;
 }
 
-int cmd_search(const cli_opts *gopt, int argc, char **argv) {
-    sopts o = {OUT_HUMAN, -1, CS_SEARCH_OPTIONS_INIT, NULL};
-    cli_opts g0 = *gopt, *g = &g0;
-    int i = 0, nul = 0;
-    for (; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--")) { i++; break; }
-        if (a[0] != '-' || !a[1]) break;
-        if (!strcmp(a, "-n")) { if (parse_size(a, val, &o.so.limit)) return EXIT_ERR; i++; }
-        else if (!strcmp(a, "--offset")) { if (parse_size(a, val, &o.so.offset)) return EXIT_ERR; i++; }
-        else if (!strcmp(a, "--json")) o.out = OUT_JSON;
-        else if (!strcmp(a, "--paths")) o.out = OUT_PATHS;
-        else if (!strcmp(a, "--null")) nul = 1;
-        else if (!strcmp(a, "--count")) o.out = OUT_COUNT;
-        else if (!strcmp(a, "-F") || !strcmp(a, "--literal")) o.so.flags |= CS_SEARCH_LITERAL;
-        else if (!strcmp(a, "--translit")) o.so.flags |= CS_SEARCH_TRANSLIT;
-        else if (!strcmp(a, "-f")) {
-            if (!val) { cli_err("-f needs a FILE (or -)"); return EXIT_ERR; }
-            o.batch = val;
-            i++;
-        } else if (!strcmp(a, "--color") || !strncmp(a, "--color=", 8)) {
-            const char *w = a[7] == '=' ? a + 8 : val;
-            if (a[7] != '=') i++;
-            if (w && !strcmp(w, "always")) o.color = 1;
-            else if (w && !strcmp(w, "never")) o.color = 0;
-            else if (w && !strcmp(w, "auto")) o.color = -1;
-            else { cli_err("--color needs auto, always or never"); return EXIT_ERR; }
-        } else if (!strcmp(a, "-i")) {
-            if (!val) { cli_err("option -i needs a directory"); return EXIT_ERR; }
-            g->index_dir = val;
-            i++;
-        } else {
-            cli_err("unknown option '%s' (a query starting with '-' goes after --)", a);
-            return EXIT_ERR;
-        }
+/* The output format: at most one of --json, --paths, --count (--null goes
+ * with --paths or alone); two different ones are an error, not "the last
+ * one wins". */
+static int set_out(int *out, const char **by, int want, const char *flag) {
+    if (*by && *out != want) {
+        cli_err("%s and %s cannot go together: choose one output format", *by, flag);
+        return -1;
     }
-    if (!o.batch && i >= argc) {
+    *out = want;
+    *by = flag;
+    return 0;
+}
+
+int cmd_search(const cli_opts *g, int argc, char **argv) {
+    sopts o = {OUT_HUMAN, -1, CS_SEARCH_OPTIONS_INIT, NULL};
+    const char *out_by = NULL, *null_by = NULL;
+    for (int k = 0; k < g->nopt; k++) {
+        const cli_optval *v = &g->opt[k];
+        const char *a = v->name, *w = v->value;
+        int bad = 0;
+        switch (v->id) {
+        case CLI_OPT_LIMIT: bad = parse_size(a, w, &o.so.limit); break;
+        case CLI_OPT_OFFSET: bad = parse_size(a, w, &o.so.offset); break;
+        case CLI_OPT_JSON: bad = set_out(&o.out, &out_by, OUT_JSON, a); break;
+        case CLI_OPT_PATHS: bad = set_out(&o.out, &out_by, OUT_PATHS, a); break;
+        case CLI_OPT_COUNT: bad = set_out(&o.out, &out_by, OUT_COUNT, a); break;
+        case CLI_OPT_NULL: null_by = a; break;
+        case CLI_OPT_LITERAL: o.so.flags |= CS_SEARCH_LITERAL; break;
+        case CLI_OPT_TRANSLIT: o.so.flags |= CS_SEARCH_TRANSLIT; break;
+        case CLI_OPT_BATCH: o.batch = w; break;
+        case CLI_OPT_COLOR:
+            if (!strcmp(w, "always")) o.color = 1;
+            else if (!strcmp(w, "never")) o.color = 0;
+            else if (!strcmp(w, "auto")) o.color = -1;
+            else { cli_err("--color needs auto, always or never"); bad = 1; }
+            break;
+        default: break; /* the global ones: main.c */
+        }
+        if (bad) return EXIT_ERR;
+    }
+    if (!o.batch && argc == 0) {
         cli_err("no query given (see csearch --help)");
         return EXIT_ERR;
     }
-    if (nul && o.out != OUT_HUMAN && o.out != OUT_PATHS) {
-        cli_err("--null prints paths: it goes with --paths, not --json or --count");
+    if (null_by && o.out != OUT_HUMAN && o.out != OUT_PATHS) {
+        cli_err("%s and --null cannot go together: --null prints paths (alone or with --paths)",
+                out_by);
         return EXIT_ERR;
     }
-    if (nul) o.out = OUT_NULL;
+    if (null_by) o.out = OUT_NULL;
     if (o.color < 0) {
         const char *nc = getenv("NO_COLOR");
         o.color = isatty(1) && !(nc && *nc);
@@ -383,14 +396,14 @@ int cmd_search(const cli_opts *gopt, int argc, char **argv) {
     if (!r) return EXIT_ERR;
     int rc;
     if (o.batch) {
-        if (i < argc) {
+        if (argc) {
             cli_err("-f takes the queries from FILE: no QUERY arguments");
             rc = EXIT_ERR;
         } else {
             rc = run_batch(r, &o);
         }
     } else {
-        char *q = cli_join(argc - i, argv + i);
+        char *q = cli_join(argc, argv); /* the operands, in order */
         rc = q ? run_query(r, &o, q, 0) : EXIT_ERR;
         free(q);
     }

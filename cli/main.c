@@ -9,9 +9,9 @@
 
 static const char usage[] =
     "usage: csearch [-i DIR] [-n N] [--offset K] [--json|--paths|--null|--count] [--color WHEN]\n"
-    "               [-F] [--translit] [-f FILE] QUERY...\n"
+    "               [-F] [--translit] [-f FILE] [--] QUERY...\n"
     "       csearch [-i DIR] search [options] QUERY...\n"
-    "       csearch [-i DIR] index [--prune] [--rebuild] [--wait] [--memory MB] [--jobs N]\n"
+    "       csearch [-i DIR] index [--keep-missing] [--rebuild] [--wait] [--memory MB] [--jobs N]\n"
     "                              [--max-file-mb MB] [--retry-failed] PATH...\n"
     "       csearch [-i DIR] remove PATH...\n"
     "       csearch [-i DIR] stats | check | optimize | failed\n"
@@ -23,6 +23,11 @@ static const char usage[] =
     "Query language: words (all must match), \"a phrase\", AND, OR, NOT, -word,\n"
     "( ), prefix*, a NEAR/N b, lang:en|ru|other, ~name (any script and spelling:\n"
     "~Japarov finds Жапаров and Zhaparov), ~~name (looser).  See man csearch.\n"
+    "\n"
+    "Options may come before or after the query or PATHs (-n5, -n 5, --offset=3,\n"
+    "--offset 3); -- ends them, so a query word that starts with '-' goes after\n"
+    "it (csearch -- -word other).  A command name counts only as the first\n"
+    "argument that is not an option.\n"
     "\n"
     "options:\n"
     "  -i DIR          index directory (else $CSEARCH_INDEX, else the nearest .csearch/)\n"
@@ -62,48 +67,63 @@ char *cli_join(int argc, char **argv) {
 typedef struct subcommand {
     const char *name;
     int (*run)(const cli_opts *, int, char **);
+    const cli_optspec *spec; /* the options it takes (args.c) */
 } subcommand;
 
 static const subcommand commands[] = {
-    {"search", cmd_search},
-    {"terms", cmd_terms},
-    {"index", cmd_index},
-    {"remove", cmd_remove},
-    {"optimize", cmd_optimize},
-    {"stats", cmd_stats},
-    {"check", cmd_check},
-    {"failed", cmd_failed},
-    {"key", cmd_key},
-    {NULL, NULL},
+    {"search", cmd_search, cli_search_opts},
+    {"terms", cmd_terms, cli_global_opts},
+    {"index", cmd_index, cli_index_opts},
+    {"remove", cmd_remove, cli_global_opts},
+    {"optimize", cmd_optimize, cli_global_opts},
+    {"stats", cmd_stats, cli_global_opts},
+    {"check", cmd_check, cli_global_opts},
+    {"failed", cmd_failed, cli_global_opts},
+    {"key", cmd_key, cli_global_opts},
+    {NULL, NULL, NULL},
 };
 
+/* Options anywhere (args.c): the first operand names the command when it
+ * is one (else the whole line is a search); the rest of the line, options
+ * and operands in any order, is scanned against that command's table. */
 int main(int argc, char **argv) {
-    cli_opts o = {0};
-    int i = 1;
-    for (; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(usage, stdout);
-            return 0;
-        } else if (!strcmp(a, "--version")) {
-            printf("csearch %s (libcivsearch %s)\nanalysis: %s\n", CS_VERSION_STRING,
-                   cs_version(), cs_analysis_version());
-            return 0;
-        } else if (!strcmp(a, "-i")) {
-            if (++i >= argc) {
-                cli_err("option -i needs a directory");
-                return EXIT_ERR;
-            }
-            o.index_dir = argv[i];
-        } else {
-            break; /* search options, "--", a subcommand or the query */
-        }
-    }
-    if (i >= argc) {
+    if (argc < 2) {
         fputs(usage, stderr);
         return EXIT_ERR;
     }
-    for (const subcommand *c = commands; c->name; c++)
-        if (!strcmp(argv[i], c->name)) return c->run(&o, argc - i - 1, argv + i + 1);
-    return cmd_search(&o, argc - i, argv + i);
+    int k = cli_first_operand(argc, argv);
+    const subcommand *cmd = NULL;
+    for (const subcommand *c = commands; k > 0 && c->name; c++)
+        if (!strcmp(argv[k], c->name)) cmd = c;
+    char **rest = malloc((size_t)argc * sizeof *rest);
+    char **operands = malloc((size_t)argc * sizeof *operands);
+    cli_optval *opts = malloc((size_t)argc * sizeof *opts);
+    if (!rest || !operands || !opts) {
+        cli_err("out of memory");
+        free(rest), free(operands), free(opts);
+        return EXIT_ERR;
+    }
+    int n = 0, rc = -1;
+    for (int i = 1; i < argc; i++)
+        if (!cmd || i != k) rest[n++] = argv[i];
+    cli_args a = {opts, 0, operands, 0};
+    cli_opts o = {NULL, opts, 0};
+    if (cli_scan(cmd ? cmd->name : NULL, cmd ? cmd->spec : cli_search_opts, n, rest, &a))
+        rc = EXIT_ERR;
+    o.nopt = a.nopt;
+    for (int i = 0; rc < 0 && i < a.nopt; i++) {
+        if (opts[i].id == CLI_OPT_HELP) {
+            fputs(usage, stdout);
+            rc = 0;
+        } else if (opts[i].id == CLI_OPT_VERSION) {
+            printf("csearch %s (libcivsearch %s)\nanalysis: %s\n", CS_VERSION_STRING,
+                   cs_version(), cs_analysis_version());
+            rc = 0;
+        } else if (opts[i].id == CLI_OPT_INDEX) {
+            o.index_dir = opts[i].value;
+        }
+    }
+    if (rc < 0) rc = (cmd ? cmd->run : cmd_search)(&o, a.noperand, a.operand);
+    free(rest), free(operands), free(opts);
+    return rc;
 }

@@ -1035,6 +1035,69 @@ qit *cs__qit_near(qseg *qs, qit *a, qit *b, uint32_t dist) {
     return &n->base;
 }
 
+/* ---- occurrences, for snippets ------------------------------------------------------ */
+
+/* The first of the n spans s (sorted by start) that starts after x. */
+static int first_after(const uint32_t *s, int n, uint32_t x) {
+    int lo = 0, hi = n;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (s[2 * mid] <= x) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static int put_occ(uint32_t **v, size_t *n, size_t *cap, const uint32_t *a, const uint32_t *b) {
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 64;
+        uint32_t *x = cs__realloc(*v, c * 4 * sizeof *x);
+        if (!x) return CS_ENOMEM;
+        *v = x;
+        *cap = c;
+    }
+    uint32_t *q = *v + 4 * (*n)++;
+    q[0] = a[0], q[1] = a[1], q[2] = b[0], q[3] = b[1];
+    return 0;
+}
+
+int cs__qit_occurrences(qit *it, uint32_t **out) {
+    *out = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    if (it->ops == &near_ops) {
+        nearit *nr = (nearit *)it;
+        const uint32_t *sa, *sb;
+        int na = nr->a->ops->spans(nr->a, &sa);
+        int nb = na > 0 ? nr->b->ops->spans(nr->b, &sb) : 0;
+        if (na < 0 || nb < 0) return na < 0 ? na : nb;
+        /* every span of a with the nearest span of b after it within the
+         * distance, and every span of b with the nearest of a after it:
+         * the pairs near_match() looks for */
+        for (int i = 0; !rc && i < na && nb > 0; i++) {
+            int j = first_after(sb, nb, sa[2 * i + 1]);
+            if (j < nb && (uint64_t)sb[2 * j] - sa[2 * i + 1] <= nr->dist)
+                rc = put_occ(out, &n, &cap, sa + 2 * i, sb + 2 * j);
+        }
+        for (int j = 0; !rc && j < nb; j++) {
+            int i = first_after(sa, na, sb[2 * j + 1]);
+            if (i < na && (uint64_t)sa[2 * i] - sb[2 * j + 1] <= nr->dist)
+                rc = put_occ(out, &n, &cap, sa + 2 * i, sb + 2 * j);
+        }
+    } else {
+        const uint32_t *sp;
+        int k = it->ops->spans(it, &sp);
+        if (k < 0) return k;
+        for (int i = 0; !rc && i < k; i++) rc = put_occ(out, &n, &cap, sp + 2 * i, sp + 2 * i);
+    }
+    if (rc) {
+        cs__free(*out);
+        *out = NULL;
+        return rc;
+    }
+    return (int)n;
+}
+
 /* ---- language filter and the empty iterator --------------------------------------- */
 
 typedef struct langit {

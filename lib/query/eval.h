@@ -116,4 +116,13 @@ qit *cs__qit_near(qseg *qs, qit *a, qit *b, uint32_t dist);
 qit *cs__qit_lang(qseg *qs, int lang);
 qit *cs__qit_empty(qseg *qs);
 
+/* For a snippet (search.c; not used by the search itself): the
+ * occurrences of a phrase, NEAR or leaf iterator (built with spans) in its
+ * current document, as quadruples (s1, e1, s2, e2) of inclusive token
+ * positions, the pieces that matched: a phrase's span twice; for NEAR a
+ * span of one side and the nearest span of the other after it within the
+ * distance (the pairs that make the document match).  Returns their number
+ * (*out from cs__malloc, cs__free it; NULL when 0) or < 0 (an error). */
+int cs__qit_occurrences(qit *it, uint32_t **out);
+
 #endif

@@ -65,6 +65,8 @@ typedef struct rleaf {
     double idf;
     size_t maxwords;            /* most words it stands for in one segment */
     int neg;                    /* under a NOT: not highlighted */
+    int in_span;                /* inside a phrase or NEAR: highlighted only
+                                   in its occurrences (snip_nodes) */
     int exp;                    /* a ~ item: its words are res->exp[exp]; else -1 */
 } rleaf;
 
@@ -825,7 +827,66 @@ static int run_segment(sctx *c, const cs_qnode *tree, uint32_t s, unsigned flags
 
 /* ---- snippets and the result list ---------------------------------------------------------- */
 
-/* What to highlight: every positive leaf, one group per leaf. */
+/* A phrase or NEAR of the query (not under a NOT, not inside a NEAR):
+ * the snippet shows and highlights its occurrences, not its words. */
+typedef struct snode {
+    const cs_qnode *n;
+    uint32_t leaf;              /* its first leaf (build() takes them in order) */
+} snode;
+
+static uint32_t count_leaves(const cs_qnode *n) {
+    uint32_t k = (uint32_t)n->nterms;
+    for (size_t i = 0; i < n->nkids; i++) k += count_leaves(n->kids[i]);
+    return k;
+}
+
+/* Finds the phrase and NEAR nodes in tree order (collect()'s), marking
+ * their leaves in_span.  *v has room for every leaf. */
+static void snip_nodes(sctx *c, const cs_qnode *n, int neg, uint32_t *leaf, snode *v,
+                       size_t *nv) {
+    neg |= n->kind == CS_Q_NOT;
+    if (!neg && (n->kind == CS_Q_PHRASE || n->kind == CS_Q_NEAR)) {
+        uint32_t k = count_leaves(n);
+        v[(*nv)++] = (snode){n, *leaf};
+        for (uint32_t i = 0; i < k && *leaf + i < c->nleaves; i++) c->leaves[*leaf + i].in_span = 1;
+        *leaf += k;
+        return;
+    }
+    *leaf += (uint32_t)n->nterms;
+    for (size_t i = 0; i < n->nkids; i++) snip_nodes(c, n->kids[i], neg, leaf, v, nv);
+}
+
+/* The occurrences of the phrase and NEAR nodes in document h (its
+ * segment's iterators, built again for that one document) into q->occ,
+ * group first_group + the node's index.  Only for the hits shown. */
+static int snip_occ(sctx *c, const hitref *h, const snode *v, size_t nv, size_t first_group,
+                    cs_buf *buf, cs_snipq *q) {
+    const cs_segref *ref = &c->r->man.segs[h->seg];
+    qseg qs = {ref, ref->ndocs, 1, c->err, 0, 0, 0, &c->budget};
+    cs_buf_reset(buf);
+    for (size_t j = 0; j < nv; j++) {
+        uint32_t leaf = v[j].leaf, *o = NULL;
+        qit *it = build(c, &qs, h->seg, v[j].n, &leaf, SPANS_NEED);
+        if (!it) return qs.rc ? qs.rc : CS_ENOMEM;
+        int k = qit_advance(it, h->doc) == h->doc ? cs__qit_occurrences(it, &o) : 0;
+        if (k > 0 && qs.rc == 0)
+            for (int i = 0; i < k; i++) {
+                cs_snipocc x = {o[4 * i], o[4 * i + 1], o[4 * i + 2], o[4 * i + 3],
+                                (int)(first_group + j)};
+                cs_buf_put(buf, &x, sizeof x);
+            }
+        cs__free(o);
+        qit_free(it);
+        if (k < 0) return k;
+        if (qs.rc) return qs.rc;
+    }
+    q->occ = (const cs_snipocc *)(void *)buf->data;
+    q->nocc = buf->len / sizeof(cs_snipocc);
+    return buf->rc;
+}
+
+/* What to highlight: every positive leaf outside a phrase or NEAR, one
+ * group per leaf (the phrase and NEAR nodes: a group each, after them). */
 static int snip_items(const sctx *c, cs_snipq *q) {
     size_t n = 0, g = 0;
     for (uint32_t i = 0; i < c->nleaves; i++)
@@ -836,7 +897,7 @@ static int snip_items(const sctx *c, cs_snipq *q) {
     for (uint32_t i = 0; i < c->nleaves; i++) {
         const rleaf *l = &c->leaves[i];
         const cs_qterm *t = l->qt;
-        if (l->neg) continue;
+        if (l->neg || l->in_span) continue;
         if (l->exp >= 0) {
             const cs_texp *e = &c->res->exp[l->exp].e;
             for (size_t k = 0; k < e->n; k++)
@@ -862,8 +923,21 @@ static size_t count_lines(const char *text, size_t n) {
     return k;
 }
 
+typedef struct snip_ud {
+    sctx *c;
+    snode *v;
+    size_t nv, first_group;
+    cs_buf buf;
+    cs_snipq *q;
+} snip_ud;
+
+/* The phrase and NEAR occurrences of hit h into u->q. */
+static int hit_occ(const hitref *h, snip_ud *u) {
+    return snip_occ(u->c, h, u->v, u->nv, u->first_group, &u->buf, u->q);
+}
+
 static int fill_hit(cs_results *res, cs_reader *r, const hitref *h, cs_analyzer *a,
-                    const cs_snipq *q, const cs_search_options *o, cs_snippet *sn) {
+                    const cs_snipq *q, const cs_search_options *o, cs_snippet *sn, snip_ud *u) {
     const cs_segref *ref = &r->man.segs[h->seg];
     cs_docmeta m;
     int rc = cs_seg_doc(ref->seg, h->doc, &m, &res->err);
@@ -897,6 +971,7 @@ static int fill_hit(cs_results *res, cs_reader *r, const hitref *h, cs_analyzer 
         const char *text;
         size_t len;
         rc = cs_seg_text(ref->seg, h->doc, &text, &len, &res->err);
+        if (!rc) rc = hit_occ(h, u);
         if (!rc) rc = cs__snippet(a, text, len, q, o->snippet_tokens, sn);
         if (rc == CS_EUTF8 || rc == CS_EBINARY) /* stored only after validation: damage */
             rc = cs__err(&res->err, CS_ECORRUPT, "%s/s%08x.text: stored text of document %u is "
@@ -914,7 +989,7 @@ static int fill_hit(cs_results *res, cs_reader *r, const hitref *h, cs_analyzer 
     return res->strings.rc || res->hl.rc ? CS_ENOMEM : 0;
 }
 
-static int make_hits(cs_results *res, sctx *c, cs_analyzer *a,
+static int make_hits(cs_results *res, sctx *c, cs_analyzer *a, const cs_qnode *tree,
                      const cs_search_options *o) {
     pthread_mutex_lock(&sort_lock);
     sort_reader = c->r;
@@ -924,11 +999,20 @@ static int make_hits(cs_results *res, sctx *c, cs_analyzer *a,
     if (o->limit && n > o->limit) n = o->limit;
     res->hits = cs__calloc(n + 1, sizeof *res->hits);
     if (!res->hits) return CS_ENOMEM;
-    cs_snipq q = {NULL, 0, 0};
+    cs_snipq q = {NULL, 0, 0, NULL, 0};
     cs_snippet sn = {{0}, {0}, 0};
-    int rc = snip_items(c, &q);
-    for (size_t i = 0; i < n && !rc; i++) rc = fill_hit(res, c->r, &c->heap[from + i], a, &q, o, &sn);
+    snip_ud u = {c, cs__malloc((c->nleaves + 1) * sizeof *u.v), 0, 0, {0}, &q};
+    int rc = u.v ? 0 : CS_ENOMEM;
+    uint32_t leaf = 0;
+    if (!rc && !(o->flags & CS_SEARCH_NOSNIPPET)) snip_nodes(c, tree, 0, &leaf, u.v, &u.nv);
+    if (!rc) rc = snip_items(c, &q);
+    u.first_group = q.ngroups;
+    q.ngroups += u.nv;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = fill_hit(res, c->r, &c->heap[from + i], a, &q, o, &sn, &u);
     cs__free((void *)q.items);
+    cs__free(u.v);
+    cs_buf_free(&u.buf);
     cs_buf_free(&sn.text);
     cs_buf_free(&sn.hl);
     return rc;
@@ -962,7 +1046,7 @@ static int search(cs_results *res, cs_reader *r, const char *query, size_t len,
     int prune = c.k && !(o->flags & (CS_SEARCH_COUNT | CS_SEARCH_EXACT_TOTAL));
     for (uint32_t s = 0; !rc && s < r->man.nsegs; s++)
         rc = run_segment(&c, tree, s, o->flags, prune, &res->total, &res->inexact);
-    if (!rc && !(o->flags & CS_SEARCH_COUNT)) rc = make_hits(res, &c, a, o);
+    if (!rc && !(o->flags & CS_SEARCH_COUNT)) rc = make_hits(res, &c, a, tree, o);
     free_leaves(&c);
     cs__free(c.heap);
     cs_qnode_free(tree);

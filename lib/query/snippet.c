@@ -3,20 +3,35 @@
  *
  * The stored text is analysed again (the same analyser, so every inflected
  * form of a query word is recognised through its stem, and every word that
- * starts with a query prefix through its surface form); the window of
- * about 30 tokens that holds the most DISTINCT query items wins (ties: the
- * earliest).  The snippet is cut on token boundaries, so never inside a
- * UTF-8 sequence; runs of white space become one space; "…" marks a cut.
+ * starts with a query prefix through its surface form).  What can be shown
+ * are occurrences: a query word (not one inside a phrase or NEAR) where it
+ * stands, and each phrase or NEAR occurrence the evaluator found in the
+ * document (search.c, cs__qit_occurrences), whole.  The window of about 30
+ * tokens that holds whole occurrences of the most DISTINCT query items wins
+ * (ties: the earliest); only occurrences are highlighted (a phrase: all its
+ * words, as one highlight; NEAR: its two sides), so a lone "the" of the
+ * phrase "state of the art" is not.  The snippet is cut on token
+ * boundaries, so never inside a UTF-8 sequence; runs of white space become
+ * one space; "…" marks a cut.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "snippet.h"
 #include "../analysis/analysis.h"
 
 typedef struct stok {
     size_t start, end;
-    int item;                   /* index of the query item matched, -1 none */
+    uint32_t pos;               /* token position, as indexed */
+    int item;                   /* group of the query word matched, -1 none */
+    int hl;                     /* inside a piece of a phrase or NEAR occurrence */
+    int join;                   /* ... and not its first token: one highlight */
 } stok;
+
+typedef struct socc {           /* an occurrence in token indexes [s, e] */
+    size_t s, e;
+    int group;
+} socc;
 
 typedef struct sctx {
     const cs_snipq *q;
@@ -53,35 +68,109 @@ static int on_token(void *ud, const cs_token *t) {
         c->t = n;
         c->cap = cap;
     }
-    c->t[c->n++] = (stok){t->start, t->end, match_item(c->q, t)};
+    c->t[c->n++] = (stok){t->start, t->end, t->pos, match_item(c->q, t), 0, 0};
     return 0;
 }
 
-/* First token of the window with the most distinct items. */
-static size_t best_window(const stok *t, size_t n, size_t w, size_t nitems) {
-    if (n <= w || nitems == 0) return 0;
-    uint32_t *cnt = cs__calloc(nitems, sizeof *cnt);
-    if (!cnt) return 0;
-    size_t distinct = 0, best = 0, best_at = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (t[i].item >= 0 && cnt[t[i].item]++ == 0) distinct++;
-        if (i >= w) {
-            const stok *o = &t[i - w];
-            if (o->item >= 0 && --cnt[o->item] == 0) distinct--;
+/* The first token whose position is at least p (n if none). */
+static size_t tok_at(const stok *t, size_t n, uint32_t p) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (t[mid].pos < p) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* Marks the tokens of piece [a, b] (positions) highlighted; widens *o to
+ * them.  0 when no token is there. */
+static int mark_piece(stok *t, size_t n, uint32_t a, uint32_t b, socc *o) {
+    size_t i = tok_at(t, n, a), k = i;
+    for (; k < n && t[k].pos <= b; k++) {
+        t[k].hl = 1;
+        t[k].join = k > i;
+    }
+    if (k == i) return 0;
+    if (i < o->s) o->s = i;
+    if (k - 1 > o->e || o->e == (size_t)-1) o->e = k - 1;
+    return 1;
+}
+
+static int cmp_occ(const void *x, const void *y) {
+    const socc *a = x, *b = y;
+    return a->s != b->s ? (a->s > b->s) - (a->s < b->s) : (a->e > b->e) - (a->e < b->e);
+}
+
+/* The occurrences in the text, sorted: each matched word, each phrase or
+ * NEAR occurrence (its tokens marked).  NULL with *n 0 when none (or out
+ * of memory: the snippet then starts at the beginning). */
+static socc *occurrences(stok *t, size_t n, const cs_snipq *q, size_t *nocc) {
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) k += t[i].item >= 0;
+    socc *v = cs__malloc((k + q->nocc + 1) * sizeof *v);
+    *nocc = 0;
+    if (!v) return NULL;
+    k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (t[i].item >= 0) v[k++] = (socc){i, i, t[i].item};
+    for (size_t j = 0; j < q->nocc; j++) {
+        const cs_snipocc *o = &q->occ[j];
+        socc x = {(size_t)-1, (size_t)-1, o->group};
+        int a = mark_piece(t, n, o->s1, o->e1, &x);
+        int b = (o->s2 != o->s1 || o->e2 != o->e1) && mark_piece(t, n, o->s2, o->e2, &x);
+        if (a || b) v[k++] = x;
+    }
+    qsort(v, k, sizeof *v, cmp_occ);
+    *nocc = k;
+    return v;
+}
+
+/* The first occurrence of v[0..n) that starts at token s or later. */
+static size_t occ_from(const socc *v, size_t n, size_t s) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (v[mid].s < s) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* First token of the window of w tokens that holds whole occurrences of
+ * the most distinct groups.  Only windows that start at an occurrence need
+ * be tried (moving a window right onto its first occurrence loses none). */
+static size_t best_window(const stok *t, size_t n, size_t w, const socc *v, size_t nv,
+                          size_t ngroups) {
+    (void)t;
+    if (n <= w || nv == 0 || ngroups == 0) return 0;
+    size_t *seen = cs__calloc(ngroups, sizeof *seen);
+    if (!seen) return 0;
+    size_t best = 0, best_at = 0;
+    for (size_t j = 0; j < nv; j++) {
+        size_t ws = CS_MIN(v[j].s, n - w), distinct = 0;
+        if (j && ws == CS_MIN(v[j - 1].s, n - w)) continue;
+        for (size_t k = occ_from(v, nv, ws); k < nv && v[k].s < ws + w; k++) {
+            if (v[k].e >= ws + w && v[k].s != ws) continue; /* not whole in it */
+            size_t g = (size_t)v[k].group;
+            if (g < ngroups && seen[g] != j + 1) {
+                seen[g] = j + 1;
+                distinct++;
+            }
         }
-        if (i + 1 >= w && distinct > best) {
+        if (distinct > best) {
             best = distinct;
-            best_at = i + 1 - w;
+            best_at = ws;
         }
     }
-    cs__free(cnt);
-    /* centre the matches of the chosen window, so they are seen in context */
+    cs__free(seen);
+    /* centre the occurrences of the chosen window, so they are seen in context */
     size_t first = n, last = 0;
-    for (size_t i = best_at; i < best_at + w; i++)
-        if (t[i].item >= 0) {
-            if (first == n) first = i;
-            last = i;
-        }
+    for (size_t k = occ_from(v, nv, best_at); k < nv && v[k].s < best_at + w; k++) {
+        if (v[k].e >= best_at + w && v[k].s != best_at) continue;
+        if (first == n) first = v[k].s;
+        if (v[k].e > last) last = v[k].e;
+    }
     if (first == n) return best_at;
     size_t mid = (first + last) / 2, start = mid > w / 2 ? mid - w / 2 : 0;
     if (start + w > n) start = n - w;
@@ -124,17 +213,23 @@ int cs__snippet(cs_analyzer *a, const char *text, size_t len, const cs_snipq *q,
         return rc;
     }
     if (window == 0) window = 30;
-    size_t w0 = best_window(c.t, c.n, window, q->ngroups), w1 = CS_MIN(c.n, w0 + window);
+    size_t nocc;
+    socc *occ = occurrences(c.t, c.n, q, &nocc);
+    size_t w0 = best_window(c.t, c.n, window, occ, nocc, q->ngroups);
+    size_t w1 = CS_MIN(c.n, w0 + window);
+    cs__free(occ);
     static const char ell[] = "\xe2\x80\xa6"; /* … */
     if (w0 > 0) cs_buf_put(&out->text, ell, 3);
     size_t prev = c.t[w0].start;
     out->at = SIZE_MAX;
     for (size_t i = w0; i < w1; i++) {
-        if (c.t[i].item >= 0 && out->at == SIZE_MAX) out->at = c.t[i].start;
+        if ((c.t[i].item >= 0 || c.t[i].hl) && out->at == SIZE_MAX) out->at = c.t[i].start;
         put_gap(&out->text, text, prev, c.t[i].start);
         size_t at = out->text.len;
         cs_buf_put(&out->text, text + c.t[i].start, c.t[i].end - c.t[i].start);
-        if (c.t[i].item >= 0) put_hl(out, at, out->text.len);
+        if (c.t[i].hl && c.t[i].join && i > w0 && out->hl.len) /* the phrase goes on */
+            memcpy(out->hl.data + out->hl.len - sizeof(size_t), &out->text.len, sizeof(size_t));
+        else if (c.t[i].item >= 0 || c.t[i].hl) put_hl(out, at, out->text.len);
         prev = c.t[i].end;
     }
     if (out->at == SIZE_MAX) out->at = c.t[w0].start;

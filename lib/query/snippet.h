@@ -20,10 +20,21 @@ typedef struct cs_snipitem {
     int group;                  /* 0 .. ngroups-1 */
 } cs_snipitem;
 
+/* One occurrence of a phrase or NEAR item in the document, from the
+ * evaluator (cs__qit_occurrences): the pieces [s1, e1] and [s2, e2]
+ * (inclusive token positions; the same twice for a phrase) are
+ * highlighted, the whole of it is what a window should hold. */
+typedef struct cs_snipocc {
+    uint32_t s1, e1, s2, e2;
+    int group;
+} cs_snipocc;
+
 typedef struct cs_snipq {
-    const cs_snipitem *items;
+    const cs_snipitem *items;   /* the words not inside a phrase or NEAR */
     size_t n;
-    size_t ngroups;
+    size_t ngroups;             /* of the items and the occurrences */
+    const cs_snipocc *occ;      /* this document's phrase and NEAR occurrences */
+    size_t nocc;
 } cs_snipq;
 
 typedef struct cs_snippet {

@@ -201,8 +201,12 @@ expect_status 2 "$CSEARCH" -- -x
 expect_err_has "^csearch: query error at column 1: "
 expect_status 2 "$CSEARCH" -x
 expect_err_has "^csearch: unknown option '-x'"
-expect_status 0 "$CSEARCH" --paths banana -apple
-[ "$OUT" = docs/banana.txt ] || fail "banana -apple: $OUT"
+# options come anywhere (test_options.sh): a whole argument "-apple" after
+# the query is an unknown option; inside a query argument it is exclusion
+expect_status 2 "$CSEARCH" --paths banana -apple
+expect_err_has "^csearch: unknown option '-apple' (for a query word that starts with '-'"
+expect_status 0 "$CSEARCH" --paths 'banana -apple'
+[ "$OUT" = docs/banana.txt ] || fail "'banana -apple': $OUT"
 
 # ---- -F ----------------------------------------------------------------------------------
 expect_status 2 "$CSEARCH" '"zorblat OR'
