@@ -68,7 +68,7 @@ EOF
 # ---- warnings and errors ---------------------------------------------------------
 mkdir w
 printf 'civic\0binary\n' > "w/$(printf 'bin\033[2J\302\233')"
-printf 'civic \377 bad\n' > "w/$(printf 'bad\r\342\200\256')"
+printf 'civic\0 bad\n' > "w/$(printf 'bad\r\342\200\256')"
 expect_status 1 "$CSEARCH" index w
 printf '%s' "$ERR" > warn
 check warn "$INERT" "$INERT_U" 'rb"warning: skipped w/bin\x1b[2J\u{9b}" in b' \

@@ -98,5 +98,5 @@ printf 'json\nzzyzzyx\n' > queries
 expect_status 0 "$CSEARCH" --color=never -f queries
 [ "$(printf '%s\n' "$OUT" | grep -c '^== query: ')" -eq 2 ] || fail "-f headers: $OUT"
 printf '%s\n' "$OUT" | head -2 | sed -n 1p | grep -qx '== query: json' || fail "-f first: $OUT"
-printf '%s\n' "$OUT" | sed -n 2p | grep -q '^1\. docs/draft\.txt ' || fail "-f hit: $OUT"
+printf '%s\n' "$OUT" | sed -n 2p | grep -q '^1\. docs/draft\.txt:1 ' || fail "-f hit: $OUT"
 exit 0
