@@ -21,6 +21,7 @@
 
 #include "index.h"
 #include "memindex.h"
+#include "../analysis/analysis.h"
 #include "../extract/worker.h"
 #include "../storage/docfields.h"
 
@@ -737,6 +738,21 @@ static void extract_job(job *j, const char *path, cs__worker **wk, const cs__wor
     cs__doc_free(&d);
 }
 
+static int no_token(void *ud, const cs_token *t) {
+    (void)ud, (void)t;
+    return 0;
+}
+
+/* The positions the title took after the text: they weigh in tf but not in
+ * the document's BM25 length, so that a title makes a match rank higher
+ * rather than the document longer. */
+static uint32_t title_tokens(const job *j, cs_analyzer *a) {
+    const char *t = (const char *)j->text.data + j->text_len;
+    if (cs_analyze(a, t, j->text.len - j->text_len, no_token, NULL, NULL)) return 0;
+    uint32_t n = cs__analyzer_npos(a);
+    return n < j->dt.ntokens ? n : 0;
+}
+
 /* Reads (at most j->cap bytes: one big file must not blow the memory
  * budget), extracts when it is not plain UTF-8 text, hashes and analyses
  * one file into j (thread-safe: touches only j, the analyser a and the
@@ -776,6 +792,7 @@ static void run_job(job *j, const char *path, const struct stat *st, cs_analyzer
     const char *text = (const char *)j->text.data;
     j->hash = cs_hash64(text, j->text_len);
     j->rc = cs_docterms_analyze(&j->dt, a, text, j->text.len);
+    if (!j->rc && j->text.len > j->text_len) j->dt.ntokens -= title_tokens(j, a);
     if (j->rc == CS_EBINARY) snprintf(j->msg, sizeof j->msg, "%s: binary file (NUL byte)", path);
     else if (j->rc == CS_ENOMEM) snprintf(j->msg, sizeof j->msg, "%s: out of memory", path);
     else if (j->rc) snprintf(j->msg, sizeof j->msg, "%s: %s", path, cs_analyzer_errmsg(a));
