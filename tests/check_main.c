@@ -24,6 +24,7 @@ static Suite *(*const suites[])(void) = {
     topk_suite,
     escape_suite,
     worker_suite,
+    fmt_markup_suite,
 };
 
 int main(void) {

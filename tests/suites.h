@@ -21,5 +21,6 @@ Suite *iofault_suite(void);
 Suite *topk_suite(void);
 Suite *escape_suite(void);
 Suite *worker_suite(void);
+Suite *fmt_markup_suite(void);
 
 #endif

@@ -40,25 +40,6 @@ static int in_list(const xmlNode *el, const char *const *l, size_t n) {
     return 0;
 }
 
-/* The value of el's attribute name (case-insensitive), at most cap-1 bytes. */
-static size_t attr(const xmlNode *el, const char *name, char *buf, size_t cap) {
-    for (xmlAttr *a = el->properties; a; a = a->next)
-        if (a->name && !strcasecmp((const char *)a->name, name)) {
-            size_t k = 0;
-            for (xmlNode *t = a->children; t && k + 1 < cap; t = t->next)
-                if (t->type == XML_TEXT_NODE && t->content) {
-                    size_t m = strlen((const char *)t->content);
-                    if (m > cap - 1 - k) m = cap - 1 - k;
-                    memcpy(buf + k, t->content, m);
-                    k += m;
-                }
-            buf[k] = '\0';
-            return k;
-        }
-    buf[0] = '\0';
-    return 0;
-}
-
 static int named(const char *key, const char *const *l, size_t n) {
     for (size_t i = 0; i < n; i++)
         if (!strcasecmp(key, l[i])) return 1;
@@ -78,8 +59,8 @@ static void meta_field(cs__walk *w, const xmlNode *el) {
     static const char *const titles[] = {"og:title", "dc.title", "dcterms.title",
                                          "citation_title"};
     char key[64], val[2048];
-    if (!attr(el, "name", key, sizeof key) && !attr(el, "property", key, sizeof key)) return;
-    size_t n = attr(el, "content", val, sizeof val);
+    if (!cs__el_attr(el, "name", key, sizeof key) && !cs__el_attr(el, "property", key, sizeof key)) return;
+    size_t n = cs__el_attr(el, "content", val, sizeof val);
     if (!n) return;
     int rc = 0;
     if (named(key, authors, sizeof authors / sizeof *authors))

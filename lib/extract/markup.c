@@ -143,6 +143,24 @@ xmlNode *cs__el_find(xmlNode *root, const char *ns, const char *name) {
     return NULL;
 }
 
+size_t cs__el_attr(const xmlNode *el, const char *name, char *buf, size_t cap) {
+    for (xmlAttr *a = el->properties; a; a = a->next)
+        if (a->name && !strcasecmp((const char *)a->name, name)) {
+            size_t k = 0;
+            for (xmlNode *t = a->children; t && k + 1 < cap; t = t->next)
+                if (t->type == XML_TEXT_NODE && t->content) {
+                    size_t m = strlen((const char *)t->content);
+                    if (m > cap - 1 - k) m = cap - 1 - k;
+                    memcpy(buf + k, t->content, m);
+                    k += m;
+                }
+            buf[k] = '\0';
+            return k;
+        }
+    if (cap) buf[0] = '\0';
+    return 0;
+}
+
 int cs__doc_date(cs__doc *out, const char *s) {
     char iso[11];
     if (out->date || !s || cs__date_iso(iso, s)) return 0;

@@ -57,6 +57,10 @@ size_t cs__el_text(const xmlNode *el, char *buf, size_t cap);
 /* The first element below root (root included) with this local name in a
  * namespace whose URI is ns (NULL: any), in document order, or NULL. */
 xmlNode *cs__el_find(xmlNode *root, const char *ns, const char *name);
+/* The value of el's attribute name (ASCII case-insensitive; its text
+ * children only), at most cap-1 bytes, into buf; returns its length (0 and
+ * "" when absent). */
+size_t cs__el_attr(const xmlNode *el, const char *name, char *buf, size_t cap);
 /* Sets out->date from s when it holds a plausible date (cs__date_iso). */
 int cs__doc_date(cs__doc *out, const char *s);
 
