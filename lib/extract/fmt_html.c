@@ -170,7 +170,8 @@ static int known_charset(const char *e) {
     return 1;
 }
 
-xmlDoc *cs__html_parse(const unsigned char *b, size_t n, const char **enc) {
+xmlDoc *cs__html_parse(cs__doc *out, const unsigned char *b, size_t n, const char **enc,
+                       const char *member) {
     static __thread char decl[48];
     const char *e = NULL;
     if (n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF) e = "UTF-8", b += 3, n -= 3;
@@ -186,14 +187,19 @@ xmlDoc *cs__html_parse(const unsigned char *b, size_t n, const char **enc) {
     xmlInitParser();
     /* libxml2 wants at least one byte; an empty page is an empty document */
     if (!n) return (xmlDoc *)htmlNewDocNoDtD(NULL, NULL);
-    return (xmlDoc *)htmlReadMemory((const char *)b, (int)n, NULL, e, HTML_OPTS);
+    htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
+    if (!ctxt) return NULL;
+    xmlDoc *d = (xmlDoc *)htmlCtxtReadMemory(ctxt, (const char *)b, (int)n, NULL, e, HTML_OPTS);
+    if (d) cs__parse_warn(out, ctxt, member);
+    htmlFreeParserCtxt(ctxt);
+    return d;
 }
 
 int cs__extract_html(cs__doc *out, const cs__src *src, const cs__extract_limits *lim,
                      cs_err *err) {
     if (src->len > INT_MAX) return cs__err(err, CS_ELIMIT, "HTML file larger than 2 GB");
     const char *enc = NULL;
-    xmlDoc *d = cs__html_parse(src->buf, src->len, &enc);
+    xmlDoc *d = cs__html_parse(out, src->buf, src->len, &enc, NULL);
     if (!d) return cs__err(err, CS_ECORRUPT, "HTML the parser could not read");
     cs__walk w;
     cs__walk_init(&w, out, lim);

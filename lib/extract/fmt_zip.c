@@ -44,7 +44,9 @@ typedef struct zctx {
 } zctx;
 
 static const char *size_str(char s[32], uint64_t v) {
-    if (v >= (1u << 20)) snprintf(s, 32, "%llu MB", (unsigned long long)(v >> 20));
+    if (v >= (1u << 20) && v % (1u << 20))
+        snprintf(s, 32, "%.1f MB", (double)v / (1u << 20));
+    else if (v >= (1u << 20)) snprintf(s, 32, "%llu MB", (unsigned long long)(v >> 20));
     else if (v >= 1024) snprintf(s, 32, "%llu KB", (unsigned long long)(v >> 10));
     else snprintf(s, 32, "%llu bytes", (unsigned long long)v);
     return s;
@@ -115,15 +117,22 @@ static int member(zctx *c, const char *name, cs_buf *b, uint64_t cap) {
     return rc;
 }
 
-static xmlDoc *xml_parse(const cs_buf *b) {
+/* b as XML (NULL: empty, not XML at all, or out of memory); a parse that
+ * stopped early is said in out->warning, naming the member. */
+static xmlDoc *xml_parse(cs__doc *out, const cs_buf *b, const char *member) {
     if (!b->len) return NULL;
-    return xmlReadMemory((const char *)b->data, (int)b->len, NULL, NULL, XML_OPTS);
+    xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+    if (!ctxt) return NULL;
+    xmlDoc *d = xmlCtxtReadMemory(ctxt, (const char *)b->data, (int)b->len, NULL, NULL, XML_OPTS);
+    if (d) cs__parse_warn(out, ctxt, member);
+    xmlFreeParserCtxt(ctxt);
+    return d;
 }
 
 /* Parses b (member name) and walks its text into w after a break. */
 static int xml_text(zctx *c, cs__walk *w, const cs_buf *b, const cs__walk_rules *r,
                     const char *name) {
-    xmlDoc *d = xml_parse(b);
+    xmlDoc *d = xml_parse(w->out, b, name);
     if (!d) return cs__err(c->err, CS_ECORRUPT, "zip member %s is not XML", name);
     cs__walk_break(w, '\n');
     cs__walk_tree(w, (xmlNode *)d, r);
@@ -151,12 +160,12 @@ static int el_date(cs__doc *out, xmlNode *root, const char *ns, const char *name
 /* An optional member of metadata (docProps/core.xml, meta.xml): parsed
  * when present and XML; 0 and NULL otherwise (a document without its
  * metadata is still a document). */
-static int meta_doc(zctx *c, const char *name, cs_buf *b, xmlDoc **d) {
+static int meta_doc(zctx *c, cs__doc *out, const char *name, cs_buf *b, xmlDoc **d) {
     *d = NULL;
     int rc = member(c, name, b, 0);
     if (rc == CS_ENOTFOUND) return 0;
     if (rc) return rc;
-    *d = xml_parse(b);
+    *d = xml_parse(out, b, name);
     return 0;
 }
 
@@ -198,7 +207,7 @@ static int docx(zctx *c, cs__doc *out, cs__walk *w, cs_buf *b) {
         if (rc || (rc = xml_text(c, w, b, &docx_rules, notes[i]))) return rc;
     }
     xmlDoc *d;
-    if ((rc = meta_doc(c, "docProps/core.xml", b, &d)) || !d) return rc;
+    if ((rc = meta_doc(c, out, "docProps/core.xml", b, &d)) || !d) return rc;
     xmlNode *r = (xmlNode *)d;
     if (!(rc = el_field(&out->title, r, NS_DC, "title")) &&
         !(rc = el_field(&out->author, r, NS_DC, "creator")))
@@ -238,7 +247,7 @@ static int odt(zctx *c, cs__doc *out, cs__walk *w, cs_buf *b) {
     if (rc == CS_ENOTFOUND) return cs__err(c->err, CS_ECORRUPT, "ODT without content.xml");
     if (rc || (rc = xml_text(c, w, b, &odt_rules, "content.xml"))) return rc;
     xmlDoc *d;
-    if ((rc = meta_doc(c, "meta.xml", b, &d)) || !d) return rc;
+    if ((rc = meta_doc(c, out, "meta.xml", b, &d)) || !d) return rc;
     xmlNode *r = (xmlNode *)d;
     if (!(rc = el_field(&out->title, r, NS_DC, "title")) &&
         !(rc = el_field(&out->author, r, NS_DC, "creator")) &&
@@ -310,11 +319,11 @@ static int resolve(char out[1024], const char *opf, const char *href) {
 }
 
 /* The OPF package's path: META-INF/container.xml's first rootfile. */
-static int opf_path(zctx *c, cs_buf *b, char path[1024]) {
+static int opf_path(zctx *c, cs__doc *out, cs_buf *b, char path[1024]) {
     path[0] = '\0';
     int rc = member(c, "META-INF/container.xml", b, 0);
     if (rc && rc != CS_ENOTFOUND) return rc;
-    xmlDoc *d = rc ? NULL : xml_parse(b);
+    xmlDoc *d = rc ? NULL : xml_parse(out, b, "META-INF/container.xml");
     xmlNode *rf = d ? cs__el_find((xmlNode *)d, NULL, "rootfile") : NULL;
     if (rf) cs__el_attr(rf, "full-path", path, 1024);
     xmlFreeDoc(d);
@@ -365,7 +374,7 @@ static int chapter(zctx *c, cs__walk *w, cs_buf *b, const char *path) {
         return 0;
     }
     if (rc) return rc;
-    xmlDoc *d = cs__html_parse(b->data, b->len, NULL);
+    xmlDoc *d = cs__html_parse(w->out, b->data, b->len, NULL, path);
     if (!d) return cs__err(c->err, CS_ECORRUPT, "zip member %s: not HTML", path);
     cs__walk_break(w, '\n');
     cs__walk_tree(w, (xmlNode *)d, &cs__html_rules);
@@ -375,12 +384,12 @@ static int chapter(zctx *c, cs__walk *w, cs_buf *b, const char *path) {
 
 static int epub(zctx *c, cs__doc *out, cs__walk *w, cs_buf *b) {
     char opf[1024], path[1024];
-    int rc = opf_path(c, b, opf);
+    int rc = opf_path(c, out, b, opf);
     if (rc) return rc;
     rc = member(c, opf, b, 0);
     if (rc == CS_ENOTFOUND) return cs__err(c->err, CS_ECORRUPT, "EPUB package %.200s is missing", opf);
     if (rc) return rc;
-    xmlDoc *d = xml_parse(b);
+    xmlDoc *d = xml_parse(out, b, opf);
     if (!d) return cs__err(c->err, CS_ECORRUPT, "EPUB package %.200s is not XML", opf);
     xmlNode *r = (xmlNode *)d;
     size_t n;

@@ -74,7 +74,13 @@ void cs__walk_text(cs__walk *w, const char *s, size_t n) {
 }
 
 void cs__walk_break(cs__walk *w, char c) {
-    if (w->ws) return;
+    cs_buf *t = &w->out->text;
+    if (w->ws) {
+        /* a line break outranks the cell's tab or the space before it */
+        if (c == '\n' && t->len && (t->data[t->len - 1] == '\t' || t->data[t->len - 1] == ' '))
+            t->data[t->len - 1] = '\n';
+        return;
+    }
     put(w, &c, 1);
     w->ws = 1;
 }
@@ -159,6 +165,20 @@ size_t cs__el_attr(const xmlNode *el, const char *name, char *buf, size_t cap) {
         }
     if (cap) buf[0] = '\0';
     return 0;
+}
+
+void cs__parse_warn(cs__doc *out, const xmlParserCtxt *ctxt, const char *member) {
+    const xmlError *e = &ctxt->lastError;
+    if (ctxt->wellFormed || out->warning[0] || !e->message) return;
+    const char *sep = member ? ": " : "";
+    if (strstr(e->message, "xcessive depth"))
+        snprintf(out->warning, sizeof out->warning,
+                 "%.200s%smarkup nested deeper than 256 levels: the text from there on is left out",
+                 member ? member : "", sep);
+    else if (member && e->level == XML_ERR_FATAL)
+        snprintf(out->warning, sizeof out->warning,
+                 "%.200s: damaged XML at line %d: the text from there on is left out", member,
+                 e->line);
 }
 
 int cs__doc_date(cs__doc *out, const char *s) {

@@ -12,6 +12,7 @@
 #ifndef CS_MARKUP_H
 #define CS_MARKUP_H
 
+#include <libxml/parser.h>
 #include <libxml/tree.h>
 
 #include "formats.h"
@@ -61,6 +62,10 @@ xmlNode *cs__el_find(xmlNode *root, const char *ns, const char *name);
  * children only), at most cap-1 bytes, into buf; returns its length (0 and
  * "" when absent). */
 size_t cs__el_attr(const xmlNode *el, const char *name, char *buf, size_t cap);
+/* After a parse with ctxt: when libxml2 stopped early (nesting past its
+ * 256 levels; for XML members any fatal error), says so in out->warning,
+ * naming member (NULL: the file itself). */
+void cs__parse_warn(cs__doc *out, const xmlParserCtxt *ctxt, const char *member);
 /* Sets out->date from s when it holds a plausible date (cs__date_iso). */
 int cs__doc_date(cs__doc *out, const char *s);
 
@@ -70,8 +75,10 @@ int cs__doc_date(cs__doc *out, const char *s);
  * title and meta fields when w->fields). */
 extern const cs__walk_rules cs__html_rules;
 /* Parses HTML or XHTML bytes (charset by BOM, declaration, else guessed)
- * with libxml2's HTML parser; *enc (may be NULL) gets the encoding used.
- * NULL on failure (out of memory, more than INT_MAX bytes). */
-xmlDoc *cs__html_parse(const unsigned char *b, size_t n, const char **enc);
+ * with libxml2's HTML parser; *enc (may be NULL) gets the encoding used; a
+ * parse that stopped early is said in out->warning (cs__parse_warn, naming
+ * member).  NULL on failure (out of memory, more than INT_MAX bytes). */
+xmlDoc *cs__html_parse(cs__doc *out, const unsigned char *b, size_t n, const char **enc,
+                       const char *member);
 
 #endif
