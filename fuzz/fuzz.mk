@@ -3,7 +3,8 @@
 #   make fuzz [FUZZ_SECONDS=60]   build, then run every target FUZZ_SECONDS seconds,
 #                                 one after another; fails if any target crashes
 #   make fuzz-build               build build/fuzz/fuzz_* only
-#   make fuzz-fuzz_query          run one target (also fuzz-fuzz_analyze, fuzz-fuzz_segment)
+#   make fuzz-fuzz_query          run one target (also fuzz-fuzz_analyze, fuzz-fuzz_segment,
+#                                 fuzz-fuzz_names, fuzz-fuzz_html, fuzz-fuzz_zip)
 #   make fuzz-replay              run every committed seed and crash reproducer once
 #                                 (no fuzzing: a quick regression check)
 #   make fuzz-seeds               regenerate the generated seeds of fuzz/corpus/fuzz_segment/
@@ -17,7 +18,7 @@
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := fuzz_query fuzz_analyze fuzz_segment fuzz_names
+FUZZ_TARGETS := fuzz_query fuzz_analyze fuzz_segment fuzz_names fuzz_html fuzz_zip
 FUZZ_OUT     := build/fuzz
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_OUT)/%)
 FUZZ_SAN     := address,undefined
