@@ -131,6 +131,13 @@ START_TEST(html_charsets) {
                                       "</head><body>" UTF8RU "</body></html>"), 0);
     HAS(UTF8RU);
     ck_assert_msg(text[0] != '\xEF', "BOM kept");
+    /* declared UTF-8 but not: the text stays valid UTF-8 (ex() checks) */
+    ck_assert_int_eq(ex_str("g.html", "<html><head><meta charset=\"utf-8\"></head>"
+                                      "<body>caf\xE9 ok\xC3</body></html>"), 0);
+    HAS("caf");
+    /* NUL bytes do not hide a bad byte from the guess */
+    ck_assert_int_eq(ex("h.html", "<html><body>caf\xE9<p>\0x</p></body></html>", 33), 0);
+    STREQ(doc.encoding, "windows-1252");
 }
 END_TEST
 

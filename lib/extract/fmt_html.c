@@ -141,7 +141,13 @@ static int declared_charset(const unsigned char *b, size_t n, char enc[48]) {
  * high; Western European text: a few accents), else windows-1252.  Kept
  * alone so that the text extractor's detector can replace it. */
 static const char *guess_charset(const unsigned char *b, size_t n) {
-    if (cs_utf8_check((const char *)b, n, NULL) != CS_EUTF8) return "UTF-8";
+    /* valid UTF-8 between NUL bytes (which the parser drops) */
+    size_t bad, at = 0;
+    int rc;
+    while ((rc = cs_utf8_check((const char *)b + at, n - at, &bad)) == CS_EBINARY &&
+           !cs_utf8_check((const char *)b + at, bad, NULL))
+        at += bad + 1;
+    if (!rc) return "UTF-8";
     size_t hi = 0, cyr = 0, ascii = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned c = b[i];

@@ -21,6 +21,9 @@ void cs__walk_init(cs__walk *w, cs__doc *out, const cs__extract_limits *lim) {
 }
 
 void cs__walk_done(cs__walk *w) {
+    if (w->replaced && !w->out->warning[0])
+        snprintf(w->out->warning, sizeof w->out->warning, "%lu invalid UTF-8 bytes replaced",
+                 w->replaced);
     if (w->skipped && !w->out->warning[0])
         snprintf(w->out->warning, sizeof w->out->warning,
                  "markup nested deeper than %u levels: the deeper text is left out",
@@ -56,13 +59,27 @@ static void put(cs__walk *w, const void *s, size_t n) {
     if (r) w->rc = r < 0 ? CS_ENOMEM : 1;
 }
 
+/* Puts s[0..n) with each byte that is not part of valid UTF-8 made U+FFFD:
+ * libxml2 hands on some bad bytes of a page that claims to be UTF-8. */
+static void put_utf8(cs__walk *w, const char *s, size_t n) {
+    size_t bad;
+    while (n && !w->rc) {
+        if (!cs_utf8_check(s, n, &bad)) { put(w, s, n); return; }
+        put(w, s, bad);
+        put(w, "\xEF\xBF\xBD", 3);
+        w->replaced++;
+        s += bad + 1;
+        n -= bad + 1;
+    }
+}
+
 void cs__walk_text(cs__walk *w, const char *s, size_t n) {
     size_t i = 0;
     while (i < n && !w->rc) {
         size_t j = i;
         while (j < n && !is_ws((unsigned char)s[j])) j++;
         if (j > i) {
-            put(w, s + i, j - i);
+            put_utf8(w, s + i, j - i);
             w->ws = 0;
         }
         if (j >= n) break;

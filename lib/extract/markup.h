@@ -28,6 +28,7 @@ typedef struct cs__walk {
     int fields;          /* HTML: take title, author and date from the head */
     char *alt_title;     /* HTML: og:title and the like, used when no <title> */
     unsigned long skipped; /* elements deeper than lim->max_depth (not walked) */
+    unsigned long replaced; /* bytes of invalid UTF-8 made U+FFFD */
 } cs__walk;
 
 enum { CS_WALK_IN = 0, CS_WALK_SKIP = 1 };
