@@ -131,6 +131,19 @@ START_TEST(html_charsets) {
                                       "</head><body>" UTF8RU "</body></html>"), 0);
     HAS(UTF8RU);
     ck_assert_msg(text[0] != '\xEF', "BOM kept");
+    /* bytes windows-1252 leaves undefined (0x81, 0x8D, ...) do not stop the parse */
+    ck_assert_int_eq(ex_str("i.html", "<html><body>caf\xE9 \x81\x8D\x90 \x93quoted\x94 "
+                                      "afterword</body></html>"), 0);
+    STREQ(doc.encoding, "windows-1252");
+    HAS("\xE2\x80\x9Cquoted\xE2\x80\x9D afterword");
+    ck_assert_int_eq(ex_str("j.html", "<html><head><meta charset=\"windows-1251\"></head>"
+                                      "<body>" CP1251 " \x98 afterword</body></html>"), 0);
+    HAS(UTF8RU); HAS("afterword");
+    /* a charset that cannot decode the bytes: the loss is said */
+    ck_assert_int_eq(ex_str("k.html", "<html><head><meta charset=\"shift_jis\"></head><body>"
+                                      "beforeword \xFF\xFF afterword</body></html>"), 0);
+    HAS("beforeword");
+    ck_assert_msg(strstr(doc.warning, "charset does not define") != NULL, "[%s]", doc.warning);
     /* declared UTF-8 but not: the text stays valid UTF-8 (ex() checks) */
     ck_assert_int_eq(ex_str("g.html", "<html><head><meta charset=\"utf-8\"></head>"
                                       "<body>caf\xE9 ok\xC3</body></html>"), 0);

@@ -169,6 +169,25 @@ static const char *charset_alias(const char *e) {
     return e;
 }
 
+/* The bytes windows-1252 and windows-1251 leave undefined (iconv refuses
+ * them, and libxml2 then stops the whole parse) made spaces, in a copy to
+ * free; NULL when there are none (or no memory: the parse then stops
+ * there, with a warning). */
+static unsigned char *undefined_bytes(const char *e, const unsigned char *b, size_t n) {
+    const char *bad = !strcasecmp(e, "windows-1252") ? "\x81\x8D\x8F\x90\x9D"
+                      : !strcasecmp(e, "windows-1251") ? "\x98"
+                                                       : NULL;
+    size_t i = 0;
+    while (bad && i < n && !(b[i] >= 0x80 && strchr(bad, b[i]))) i++;
+    if (!bad || i == n) return NULL;
+    unsigned char *c = cs__malloc(n);
+    if (!c) return NULL;
+    memcpy(c, b, n);
+    for (; i < n; i++)
+        if (c[i] >= 0x80 && strchr(bad, c[i])) c[i] = ' ';
+    return c;
+}
+
 static int known_charset(const char *e) {
     xmlCharEncodingHandlerPtr h = xmlFindCharEncodingHandler(e);
     if (!h) return 0;
@@ -190,14 +209,21 @@ xmlDoc *cs__html_parse(cs__doc *out, const unsigned char *b, size_t n, const cha
     if (!e) e = guess_charset(b, n);
     if (enc) *enc = e;
     if (n > INT_MAX) return NULL;
+    unsigned char *clean = undefined_bytes(e, b, n);
+    if (clean) b = clean;
     xmlInitParser();
     /* libxml2 wants at least one byte; an empty page is an empty document */
     if (!n) return (xmlDoc *)htmlNewDocNoDtD(NULL, NULL);
     htmlParserCtxtPtr ctxt = htmlNewParserCtxt();
-    if (!ctxt) return NULL;
+    if (!ctxt) {
+        cs__free(clean);
+        return NULL;
+    }
+    xmlResetLastError();
     xmlDoc *d = (xmlDoc *)htmlCtxtReadMemory(ctxt, (const char *)b, (int)n, NULL, e, HTML_OPTS);
     if (d) cs__parse_warn(out, ctxt, member);
     htmlFreeParserCtxt(ctxt);
+    cs__free(clean);
     return d;
 }
 
@@ -205,8 +231,14 @@ int cs__extract_html(cs__doc *out, const cs__src *src, const cs__extract_limits 
                      cs_err *err) {
     if (src->len > INT_MAX) return cs__err(err, CS_ELIMIT, "HTML file larger than 2 GB");
     const char *enc = NULL;
+    cs__xml_saved saved;
+    xmlInitParser();
+    cs__xml_quiet(&saved);
     xmlDoc *d = cs__html_parse(out, src->buf, src->len, &enc, NULL);
-    if (!d) return cs__err(err, CS_ECORRUPT, "HTML the parser could not read");
+    if (!d) {
+        cs__xml_restore(&saved);
+        return cs__err(err, CS_ECORRUPT, "HTML the parser could not read");
+    }
     cs__walk w;
     cs__walk_init(&w, out, lim);
     w.fields = 1;
@@ -215,6 +247,7 @@ int cs__extract_html(cs__doc *out, const cs__src *src, const cs__extract_limits 
     if (!rc && w.alt_title) rc = cs__doc_field(&out->title, w.alt_title, strlen(w.alt_title));
     cs__walk_done(&w);
     xmlFreeDoc(d);
+    cs__xml_restore(&saved);
     if (!rc && enc && !(out->encoding = cs__strndup(enc, strlen(enc)))) rc = CS_ENOMEM;
     if (rc) return cs__err(err, rc, "out of memory");
     out->format = CS_FMT_HTML;

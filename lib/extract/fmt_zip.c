@@ -123,6 +123,7 @@ static xmlDoc *xml_parse(cs__doc *out, const cs_buf *b, const char *member) {
     if (!b->len) return NULL;
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt) return NULL;
+    xmlResetLastError();
     xmlDoc *d = xmlCtxtReadMemory(ctxt, (const char *)b->data, (int)b->len, NULL, NULL, XML_OPTS);
     if (d) cs__parse_warn(out, ctxt, member);
     xmlFreeParserCtxt(ctxt);
@@ -461,6 +462,8 @@ int cs__extract_zip(cs__doc *out, const cs__src *src, const cs__extract_limits *
     }
     zip_error_fini(&ze);
     xmlInitParser();
+    cs__xml_saved saved;
+    cs__xml_quiet(&saved);
     zctx c = {z, src, lim, err, 0, 0};
     c.total_cap = (uint64_t)src->len * lim->max_ratio;
     if (c.total_cap < (1u << 20)) c.total_cap = 1u << 20;
@@ -481,6 +484,7 @@ int cs__extract_zip(cs__doc *out, const cs__src *src, const cs__extract_limits *
     else
         rc = cs__err(err, CS_EBINARY, "zip archive");
     cs__walk_done(&w);
+    cs__xml_restore(&saved);
     cs_buf_free(&b);
     zip_discard(z);
     if (rc) out->format = CS_FMT_TEXT;

@@ -185,9 +185,17 @@ size_t cs__el_attr(const xmlNode *el, const char *name, char *buf, size_t cap) {
 }
 
 void cs__parse_warn(cs__doc *out, const xmlParserCtxt *ctxt, const char *member) {
-    const xmlError *e = &ctxt->lastError;
-    if (ctxt->wellFormed || out->warning[0] || !e->message) return;
+    const xmlError *e = &ctxt->lastError, *g = xmlGetLastError();
     const char *sep = member ? ": " : "";
+    if (out->warning[0]) return;
+    /* a charset conversion error is raised without the parser's context */
+    if (g && (g->code == XML_I18N_CONV_FAILED || g->code == XML_IO_ENCODER)) {
+        snprintf(out->warning, sizeof out->warning,
+                 "%.200s%sa byte the charset does not define: the text from there on is left out",
+                 member ? member : "", sep);
+        return;
+    }
+    if (ctxt->wellFormed || !e->message) return;
     if (strstr(e->message, "xcessive depth"))
         snprintf(out->warning, sizeof out->warning,
                  "%.200s%smarkup nested deeper than 256 levels: the text from there on is left out",
@@ -196,6 +204,23 @@ void cs__parse_warn(cs__doc *out, const xmlParserCtxt *ctxt, const char *member)
         snprintf(out->warning, sizeof out->warning,
                  "%.200s: damaged XML at line %d: the text from there on is left out", member,
                  e->line);
+}
+
+static void silent(void *ctx, const char *fmt, ...) { (void)ctx; (void)fmt; }
+static void silent_structured(void *ctx, xmlErrorPtr e) { (void)ctx; (void)e; }
+
+void cs__xml_quiet(cs__xml_saved *s) {
+    s->generic = xmlGenericError;
+    s->generic_ctx = xmlGenericErrorContext;
+    s->structured = xmlStructuredError;
+    s->structured_ctx = xmlStructuredErrorContext;
+    xmlSetGenericErrorFunc(NULL, silent);
+    xmlSetStructuredErrorFunc(NULL, silent_structured);
+}
+
+void cs__xml_restore(const cs__xml_saved *s) {
+    xmlSetGenericErrorFunc(s->generic_ctx, s->generic);
+    xmlSetStructuredErrorFunc(s->structured_ctx, s->structured);
 }
 
 int cs__doc_date(cs__doc *out, const char *s) {

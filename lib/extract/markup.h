@@ -14,6 +14,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
 
 #include "formats.h"
 
@@ -63,12 +64,27 @@ xmlNode *cs__el_find(xmlNode *root, const char *ns, const char *name);
  * children only), at most cap-1 bytes, into buf; returns its length (0 and
  * "" when absent). */
 size_t cs__el_attr(const xmlNode *el, const char *name, char *buf, size_t cap);
-/* After a parse with ctxt: when libxml2 stopped early (nesting past its
- * 256 levels; for XML members any fatal error), says so in out->warning,
- * naming member (NULL: the file itself). */
+/* After a parse with ctxt (xmlResetLastError() called before it): when
+ * libxml2 stopped early (nesting past its 256 levels, a byte the charset
+ * does not define; for XML members any fatal error), says so in
+ * out->warning, naming member (NULL: the file itself). */
 void cs__parse_warn(cs__doc *out, const xmlParserCtxt *ctxt, const char *member);
 /* Sets out->date from s when it holds a plausible date (cs__date_iso). */
 int cs__doc_date(cs__doc *out, const char *s);
+
+/* libxml2 reports some errors (a charset conversion failing) to stderr
+ * whatever the parse options say.  cs__xml_quiet silences its generic and
+ * structured error handlers for this thread, saving them into s;
+ * cs__xml_restore puts them back (the library leaves a caller's handlers
+ * as it found them). */
+typedef struct cs__xml_saved {
+    xmlGenericErrorFunc generic;
+    void *generic_ctx;
+    xmlStructuredErrorFunc structured;
+    void *structured_ctx;
+} cs__xml_saved;
+void cs__xml_quiet(cs__xml_saved *s);
+void cs__xml_restore(const cs__xml_saved *s);
 
 /* ---- Interface to code in fmt_html.c -------------------------------- */
 
