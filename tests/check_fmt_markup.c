@@ -444,6 +444,60 @@ START_TEST(zip_bomb) {
 }
 END_TEST
 
+/* A zip whose 3 central directory entries (document, footnotes, endnotes)
+ * all point at the one member of z: each within the ratio, together far
+ * past it. */
+static unsigned char *overlap_zip(const unsigned char *z, size_t zlen, size_t *outlen) {
+    static const char *const names[] = {"word/document.xml", "word/footnotes.xml",
+                                        "word/endnotes.xml"};
+    const unsigned char *eocd = z + zlen - 22;
+    ck_assert(!memcmp(eocd, "PK\5\6", 4));
+    size_t cd = cs_rd_u32le(eocd + 16);
+    ck_assert(!memcmp(z + cd, "PK\1\2", 4));
+    unsigned char *o = malloc(zlen + 3 * (46 + 32) + 22);
+    ck_assert_ptr_nonnull(o);
+    memcpy(o, z, cd);
+    size_t k = cd;
+    for (int i = 0; i < 3; i++) {
+        size_t nl = strlen(names[i]);
+        memcpy(o + k, z + cd, 46);
+        o[k + 28] = (unsigned char)nl, o[k + 29] = 0;   /* name length */
+        memset(o + k + 30, 0, 4);                       /* no extra, no comment */
+        memcpy(o + k + 46, names[i], nl);
+        k += 46 + nl;
+    }
+    memcpy(o + k, eocd, 22);
+    o[k + 8] = o[k + 10] = 3, o[k + 9] = o[k + 11] = 0; /* entries */
+    cs_wr_u32le(o + k + 12, (uint32_t)(k - cd));        /* directory size */
+    k += 22;
+    *outlen = k;
+    return o;
+}
+
+START_TEST(zip_overlapping_members) {
+    /* 2 MB of XML that deflates about 125:1 */
+    size_t big = (size_t)2 << 20;
+    char *xml = malloc(big);
+    ck_assert_ptr_nonnull(xml);
+    memset(xml, ' ', big);
+    srand(5);
+    for (size_t i = 400; i < big - 400; i += 400) xml[i] = (char)('a' + rand() % 26);
+    memcpy(xml, "<w:document><w:body><w:p><w:r><w:t>", 36);
+    memcpy(xml + big - 37, "</w:t></w:r></w:p></w:body></w:document>", 37);
+    zfile f[] = {{"word/document.xml", xml, big}};
+    size_t len, olen;
+    unsigned char *z = mkzip(f, 1, &len);
+    free(xml);
+    ck_assert_msg(big / len > 70 && big / len < 190, "ratio %zu", big / len);
+    ck_assert_int_eq(ex("one.docx", z, len), 0); /* one member: fine */
+    unsigned char *o = overlap_zip(z, len, &olen);
+    int rc = ex("overlap.docx", o, olen);
+    ck_assert_msg(rc == CS_ELIMIT && strstr(err.msg, "in all"), "rc %d: %s", rc, err.msg);
+    free(o);
+    free(z);
+}
+END_TEST
+
 START_TEST(zip_member_limit) {
     /* 2 MB of varied text (compresses less than 200:1) with max_member 1 MB */
     size_t big = (size_t)2 << 20;
@@ -520,6 +574,7 @@ Suite *fmt_markup_suite(void) {
     tcase_add_test(tc, zip_not_a_document);
     tcase_add_test(tc, zip_bomb);
     tcase_add_test(tc, zip_member_limit);
+    tcase_add_test(tc, zip_overlapping_members);
     tcase_add_test(tc, xml_entity_bomb);
     suite_add_tcase(s, tc);
     return s;
