@@ -3,9 +3,10 @@
  * (fmt_zip.c) through the dispatcher cs__extract, so that sniffing is
  * tested too.  Fixtures are made here: HTML strings, and zips built in
  * memory with libzip.  Hostile inputs: a truncated zip, garbage after the
- * zip magic, a zip bomb, a member over max_member, 300,000 nested <div>,
- * an XML entity bomb, a DOCX without its body, an EPUB href that climbs
- * out of the archive.
+ * zip magic, a zip bomb (also with lying header sizes), a member over
+ * max_member, members sharing their compressed data, 300,000 nested
+ * <div>, an XML entity bomb, a DOCX without its body, an EPUB href that
+ * climbs out of the archive, undefined and invalid charset bytes.
  */
 #include <check.h>
 #include <stdio.h>
