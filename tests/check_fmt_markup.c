@@ -84,6 +84,25 @@ START_TEST(html_text_and_fields) {
 }
 END_TEST
 
+static int count_token(void *ud, const cs_token *t) {
+    (void)t;
+    ++*(int *)ud;
+    return 0;
+}
+
+/* The analyser takes the NBSP that &nbsp; becomes for a word break, and an
+ * inline element's two halves for one word. */
+START_TEST(html_words_as_analysed) {
+    ck_assert_int_eq(ex_str("w.html", "<p>Civil&nbsp;society civ<b>il</b> one<p>two"), 0);
+    cs_analyzer *a;
+    ck_assert_int_eq(cs_analyzer_new(&a), 0);
+    int n = 0;
+    ck_assert_int_eq(cs_analyze(a, text, strlen(text), count_token, &n, NULL), 0);
+    cs_analyzer_free(a);
+    ck_assert_int_eq(n, 5); /* civil, society, civil, one, two */
+}
+END_TEST
+
 START_TEST(html_meta_variants) {
     ck_assert_int_eq(ex_str("a.htm", "<html><head><meta name=\"DC.creator\" content=\"Ivan\">"
                                      "<meta name=\"dcterms.date\" content=\"2021-07\">"
@@ -562,6 +581,7 @@ Suite *fmt_markup_suite(void) {
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, html_text_and_fields);
     tcase_add_test(tc, html_meta_variants);
+    tcase_add_test(tc, html_words_as_analysed);
     tcase_add_test(tc, html_charsets);
     tcase_add_test(tc, html_deep_nesting);
     suite_add_tcase(s, tc);
