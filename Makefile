@@ -63,7 +63,7 @@ all: $(STATIC) $(SHARED) $(CSEARCH) $(HELPER)
 # when the file is missing or older than deps.sh, and stop with the command
 # to run if something is missing.
 DEPS_ALL_GOALS  := deps-all check-all check-valgrind fuzz fuzz-build fuzz-replay fuzz-seeds \
-                   $(addprefix fuzz-fuzz_,query analyze segment names text rtf)
+                   $(addprefix fuzz-fuzz_,query analyze segment names text rtf html zip)
 DEPS_TEST_GOALS := deps demo check check-unit check-cli check-concurrency hostile
 DEPS_SET := $(if $(filter $(DEPS_ALL_GOALS),$(MAKECMDGOALS)),all,$(if \
               $(filter $(DEPS_TEST_GOALS),$(MAKECMDGOALS)),test))

@@ -4,7 +4,8 @@
 #                                 one after another; fails if any target crashes
 #   make fuzz-build               build build/fuzz/fuzz_* only
 #   make fuzz-fuzz_query          run one target (also fuzz-fuzz_analyze, fuzz-fuzz_segment,
-#                                 fuzz-fuzz_names, fuzz-fuzz_text, fuzz-fuzz_rtf)
+#                                 fuzz-fuzz_names, fuzz-fuzz_text, fuzz-fuzz_rtf,
+#                                 fuzz-fuzz_html, fuzz-fuzz_zip)
 #   make fuzz-replay              run every committed seed and crash reproducer once
 #                                 (no fuzzing: a quick regression check)
 #   make fuzz-seeds               regenerate the generated seeds of fuzz/corpus/fuzz_segment/
@@ -18,7 +19,7 @@
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := fuzz_query fuzz_analyze fuzz_segment fuzz_names fuzz_text fuzz_rtf
+FUZZ_TARGETS := fuzz_query fuzz_analyze fuzz_segment fuzz_names fuzz_text fuzz_rtf fuzz_html fuzz_zip
 FUZZ_OUT     := build/fuzz
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_OUT)/%)
 FUZZ_SAN     := address,undefined

@@ -4,6 +4,7 @@
 # pkg-config file or a header can be missing from an installed system):
 #
 #   build  libutf8proc-dev libstemmer-dev pkg-config   make, make all, make install
+#          libxml2-dev libzip-dev (HTML, DOCX, ODT, EPUB: lib/extract/)
 #          libseccomp-dev (installed with the set, but optional: without it the
 #          extraction worker runs with rlimits only, docs/sandbox.md)
 #   test   build + check python3                       make deps, make demo, make check
@@ -35,6 +36,8 @@ lacking() {
     out= pc=
     pkg-config --version >/dev/null 2>&1 && pc=1 || out="$out pkg-config"
     { [ -n "$pc" ] && pkg-config --exists libutf8proc; } || out="$out libutf8proc-dev"
+    { [ -n "$pc" ] && pkg-config --exists libxml-2.0; } || out="$out libxml2-dev"
+    { [ -n "$pc" ] && pkg-config --exists libzip; } || out="$out libzip-dev"
     printf '#include <libstemmer.h>\nint main(void){return 0;}\n' |
         $CC -x c -o /dev/null - -lstemmer >/dev/null 2>&1 || out="$out libstemmer-dev"
     [ "${2:-}" = install ] && ! seccomp_ok && out="$out libseccomp-dev"
@@ -117,8 +120,8 @@ if [ -n "$pkgs" ]; then
     echo "deps.sh: run 'make deps' (installs them), or: sudo apt-get install $pkgs" >&2
     exit 1
 fi
-echo "DEPS_CFLAGS := $(pkg-config --cflags libutf8proc)"
-echo "DEPS_LIBS := $(pkg-config --libs libutf8proc) -lstemmer -lpthread -lm"
+echo "DEPS_CFLAGS := $(pkg-config --cflags libutf8proc libxml-2.0 libzip)"
+echo "DEPS_LIBS := $(pkg-config --libs libutf8proc libxml-2.0 libzip) -lstemmer -lpthread -lm"
 if seccomp_ok; then
     echo "SECCOMP_CFLAGS := -DCS_HAVE_SECCOMP"
     echo "SECCOMP_LIBS := -lseccomp"

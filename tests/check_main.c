@@ -26,6 +26,7 @@ static Suite *(*const suites[])(void) = {
     worker_suite,
     fmt_pdf_suite,
     fmt_text_suite,
+    fmt_markup_suite,
 };
 
 int main(void) {

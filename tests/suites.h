@@ -23,5 +23,6 @@ Suite *escape_suite(void);
 Suite *worker_suite(void);
 Suite *fmt_pdf_suite(void);
 Suite *fmt_text_suite(void);
+Suite *fmt_markup_suite(void);
 
 #endif

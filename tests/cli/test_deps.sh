@@ -29,7 +29,7 @@ mk() { # mk UID ARGS...: make in the copy, on the stubbed machine, no stdin
     env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u B -u SANITIZE CI=true FAKE_UID="$uid" \
         PATH="$PWD/bin:$PATH" make -C proj CC="$PWD/bin/cc" "$@" < /dev/null
 }
-all="pkg-config libutf8proc-dev libstemmer-dev"
+all="pkg-config libutf8proc-dev libxml2-dev libzip-dev libstemmer-dev"
 
 # plain make, even as root: no apt-get, a message naming make deps and the packages
 expect_status 2 mk 0
@@ -52,6 +52,8 @@ expect_status 0 mk 0 deps
 [ ! -s state/apt.stdin ] || fail "apt-get read stdin"
 expect_out_has "deps: everything is installed"
 grep -q '^DEPS_LIBS := .*-lstemmer' proj/build/deps.mk || fail "deps.mk: $(cat proj/build/deps.mk)"
+# libxml2 and libzip (HTML, DOCX, ODT, EPUB) are probed and linked
+grep -q '^DEPS_LIBS := .*-lxml2 -lzip' proj/build/deps.mk || fail "deps.mk: $(cat proj/build/deps.mk)"
 # libseccomp (optional, installed with the build set) is probed and linked
 grep -q '^SECCOMP_LIBS := -lseccomp$' proj/build/deps.mk || fail "deps.mk: $(cat proj/build/deps.mk)"
 expect_status 0 mk 0 deps
