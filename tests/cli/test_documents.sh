@@ -1,5 +1,6 @@
 # Documents as researchers have them (issue 14): a mixed folder of PDF, RTF,
-# HTML, DOCX, ODT, EPUB and texts in several encodings is indexed through the
+# HTML, DOCX and texts in several encodings (ODT and EPUB: check_fmt_markup) is
+# indexed through the
 # sandboxed extraction workers; every format's text is found, with its
 # fields (title, author, date, format, encoding) and the page or line of the
 # match in --json and in the human output; a title match ranks higher;
@@ -26,6 +27,25 @@ open("docs/ru-1251.txt", "wb").write(t.replace("собраний", "объеди
 open("docs/ru-koi8.txt", "wb").write(("Право на жизнь. " + t).encode("koi8_r"))
 open("docs/en-utf16.txt", "wb").write(b"\xff\xfe" + "Civic space in Central Asia\n".encode("utf-16-le"))
 open("docs/fake.docx", "wb").write(b"no zip here: civic text\n")
+# a saved web page and a Word document, as a browser and Word write them
+open("docs/page.html", "w").write("""<!DOCTYPE html><html><head><title>Press release</title>
+<meta name="author" content="Bir Duino"><meta property="article:published_time" content="2024-09-23T10:00:00Z">
+<script>var trackingToken = 1;</script><style>.x{color:red}</style></head>
+<body><p>Civil&nbsp;society defends <b>civ</b>ic space.</p><!-- hiddencomment --></body></html>""")
+import zipfile
+W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+with zipfile.ZipFile("docs/memo.docx", "w") as z:
+    z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+    z.writestr("word/document.xml", f'<?xml version="1.0"?><w:document {W}><w:body>'
+               '<w:p><w:r><w:t>Memorandum on detained journalists</w:t></w:r></w:p>'
+               '<w:tbl><w:tr><w:tc><w:p><w:r><w:t>Бишкек</w:t></w:r></w:p></w:tc>'
+               '<w:tc><w:p><w:r><w:t>Ош</w:t></w:r></w:p></w:tc></w:tr></w:tbl>'
+               '</w:body></w:document>')
+    z.writestr("docProps/core.xml", '<?xml version="1.0"?><cp:coreProperties '
+               'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+               'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/">'
+               '<dc:title>Memo 2022</dc:title><dc:creator>Legal Clinic</dc:creator>'
+               '<dcterms:created>2022-11-30T08:00:00Z</dcterms:created></cp:coreProperties>')
 EOF
 
 expect_status 1 "$CSEARCH" index docs
@@ -66,6 +86,15 @@ check_hit 'объединений' 'h["path"] == "docs/ru-1251.txt"' 'h["encodin
 check_hit 'жизнь' 'h["path"] == "docs/ru-koi8.txt"' 'h["encoding"] == "KOI8-R"'
 check_hit '"civic space" central' 'h["path"] == "docs/en-utf16.txt"' 'h["encoding"] == "UTF-16LE"'
 check_hit 'here' 'h["path"] == "docs/fake.docx"' 'h["format"] == "text"'
+check_hit '"civil society" civic' 'h["path"] == "docs/page.html"' 'h["format"] == "html"' \
+    'h["title"] == "Press release"' 'h["author"] == "Bir Duino"' 'h["date"] == "2024-09-23"' \
+    '"<" not in h["snippet"] and "nbsp" not in h["snippet"]'
+json 'trackingToken OR hiddencomment OR nbsp OR color' > markup
+[ ! -s markup ] || fail "HTML markup indexed: $(cat markup)"
+check_hit 'detained journalists' 'h["path"] == "docs/memo.docx"' 'h["format"] == "docx"' \
+    'h["title"] == "Memo 2022"' 'h["author"] == "Legal Clinic"' 'h["date"] == "2022-11-30"'
+check_hit 'Бишкек' 'h["path"] == "docs/memo.docx"'
+json 'БишкекОш' > none; [ ! -s none ] || fail "table cells run together"
 
 # a match in the title ranks higher: the same sentence, with and without one
 json 'assembly peaceful' > rank
