@@ -21,50 +21,13 @@
 
 #include "index.h"
 #include "memindex.h"
+#include "writer.h"
 #include "../analysis/analysis.h"
 #include "../extract/worker.h"
 #include "../storage/docfields.h"
 
-#define PENDING UINT32_MAX      /* document lives in the in-memory batch */
-#define DEAD    (UINT32_MAX - 1)/* path known but removed */
 #define MERGE_FACTOR 8          /* segments of one size tier before a merge */
 
-typedef struct pentry {
-    uint64_t path_off, hash, size, chash;
-    int64_t mtime_ns;
-    uint32_t path_len, seg, doc;
-} pentry;
-
-struct cs_index {
-    cs_err err;
-    char *dir;
-    int lockfd;
-    cs_index_options opts;
-    cs_manifest man;            /* last commit + flushed, uncommitted segments */
-    uint32_t ncommitted;        /* man.segs[0..ncommitted) are in the manifest on disk */
-    uint64_t tried_gen;         /* highest generation a commit attempt used */
-    uint64_t open_gen_max;      /* highest generation in the directory at open */
-    /* the journal in LOCK: segment ids and generations a writer began to
-     * write, so that the partial files of a killed writer are known as
-     * ours without a trailer (see "stale files") */
-    uint64_t *jnl;              /* id | JNL_GEN for a generation */
-    uint32_t njnl, cap_jnl;
-    int opened;                 /* index_open succeeded: close may clean up */
-    int dirty;
-    /* path map */
-    cs_buf paths;
-    pentry *ents;
-    uint32_t nents, cap_ents;
-    uint32_t *slots, nslots;    /* open addressing over ents, id + 1 */
-    /* the batch */
-    cs_memindex *mem;
-    uint8_t *memdel;            /* deletions among the batch's documents */
-    uint32_t cap_memdel;
-    cs_analyzer *an;
-    cs_docterms dt;
-    cs__worker *wk;             /* extraction worker of the one-job path */
-    cs_buf fields;              /* scratch: cs_index_add_text's fields */
-};
 
 const char *cs_index_errmsg(const cs_index *ix) { return ix ? ix->err.msg : ""; }
 
@@ -85,7 +48,7 @@ static int map_grow(cs_index *ix) {
     return 0;
 }
 
-static pentry *map_find(const cs_index *ix, const char *path, size_t len) {
+pentry *cs__ix_find(const cs_index *ix, const char *path, size_t len) {
     if (!ix->nslots) return NULL;
     uint64_t h = cs_hash(path, len);
     for (uint32_t j = (uint32_t)h & (ix->nslots - 1);; j = (j + 1) & (ix->nslots - 1)) {
@@ -99,7 +62,7 @@ static pentry *map_find(const cs_index *ix, const char *path, size_t len) {
 }
 
 static pentry *map_put(cs_index *ix, const char *path, size_t len) {
-    pentry *e = map_find(ix, path, len);
+    pentry *e = cs__ix_find(ix, path, len);
     if (e) return e;
     if ((ix->nents + 1) * 2 > ix->nslots && map_grow(ix)) return NULL;
     if (ix->nents == ix->cap_ents) {
@@ -568,9 +531,13 @@ void cs_index_close(cs_index *ix) {
     cs__free(ix);
 }
 
+int cs__ix_jobs(const cs_index *ix) {
+    long n = ix->opts.jobs > 0 ? ix->opts.jobs : sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
 /* ---- flush ---------------------------------------------------------------- */
 
-static int jobs_of(const cs_index *ix);
 
 /* Writes the batch as a new (uncommitted) segment. */
 static int flush_batch(cs_index *ix) {
@@ -578,7 +545,7 @@ static int flush_batch(cs_index *ix) {
     if (n == 0) return 0;
     uint32_t id = ix->man.next_seg++;
     jnl_add(ix, id);
-    int rc = cs_mem_flush(ix->mem, ix->dir, id, &ix->man.ixid, jobs_of(ix), &ix->err);
+    int rc = cs_mem_flush(ix->mem, ix->dir, id, &ix->man.ixid, cs__ix_jobs(ix), &ix->err);
     if (rc) return rc;
     cs_segref r = {0};
     r.id = id;
@@ -609,19 +576,9 @@ static int flush_batch(cs_index *ix) {
 
 /* ---- adding documents ------------------------------------------------------- */
 
-/* A document: its path, the source's size and mtime (the unchanged test),
- * the hash of its text and its fields (docfields.h). */
-typedef struct docid {
-    const char *path;
-    size_t plen;
-    uint64_t size;
-    int64_t mtime_ns;
-    uint64_t chash;
-    const cs_buf *fields;
-} docid;
 
-static int add_analysed(cs_index *ix, const cs_docterms *dt, const docid *id, const char *text,
-                        size_t len, cs_buf *take, int *status) {
+int cs__ix_add(cs_index *ix, const cs_docterms *dt, const docid *id, const char *text, size_t len,
+               cs_buf *take, int *status) {
     const char *path = id->path;
     size_t plen = id->plen;
     uint32_t doc = cs_mem_ndocs(ix->mem);
@@ -651,420 +608,10 @@ static int add_analysed(cs_index *ix, const cs_docterms *dt, const docid *id, co
     return 0;
 }
 
-int cs_index_add_text(cs_index *ix, const char *path, const char *text, size_t len,
-                      int64_t mtime_ns) {
-    if (!ix || !path || (!text && len)) return CS_EINVAL;
-    cs__err_clear(&ix->err);
-    int rc = cs_docterms_analyze(&ix->dt, ix->an, text, len);
-    if (rc) return cs__err(&ix->err, rc, "%s: %s", path, cs_analyzer_errmsg(ix->an));
-    cs_buf_reset(&ix->fields);
-    cs__fields_put(&ix->fields, CS_FMT_TEXT, NULL, NULL, NULL, NULL, NULL, 0);
-    if (ix->fields.rc) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
-    docid id = {path, strlen(path), len, mtime_ns, cs_hash64(text, len), &ix->fields};
-    return add_analysed(ix, &ix->dt, &id, text, len, NULL, NULL);
-}
-
-static int64_t mtime_of(const struct stat *st) {
-    return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-}
-
-/* What reading, extracting and analysing one file gave (filled by an
- * analysis thread or inline). */
-typedef struct job {
-    int rc;                     /* 0, or the reason the file is skipped */
-    char msg[CS_ERRMSG_MAX];    /* the reason, or with rc 0 a warning (text cut) */
-    size_t cap;                 /* bytes of text indexed at most (max_file_mb) */
-    struct stat st;
-    uint64_t hash;
-    cs_buf text;                /* the text, then (for the analyser only) the title */
-    size_t text_len;            /* bytes of text in it: what is stored */
-    cs_buf fields;              /* docfields.h */
-    cs_docterms dt;
-} job;
-
-/* Is path's indexed version the same size and mtime?  (Then it is not read.) */
-static int unchanged_stat(cs_index *ix, const char *path, const struct stat *st) {
-    pentry *e = map_find(ix, path, strlen(path));
-    return e && e->seg != DEAD && e->size == (uint64_t)st->st_size &&
-           e->mtime_ns == mtime_of(st);
-}
-
-/* The worker options of ix (cs_index_options version 3). */
-static void worker_opts(const cs_index *ix, cs__worker_opts *wo) {
-    memset(wo, 0, sizeof *wo);
-    wo->helper = ix->opts.extract_helper;
-    wo->as_mb = ix->opts.extract_as_mb;
-    wo->wall_ms = ix->opts.extract_wall_ms;
-    wo->max_text = ix->opts.max_file_mb << 20;
-}
-
-/* Extracts path in the sandboxed worker *wk (started on first use) into j:
- * the text replaces what was read, the fields and the title come with it.
- * No parser of a document's format runs in this process. */
-static void extract_job(job *j, const char *path, cs__worker **wk, const cs__worker_opts *wo) {
-    cs_err e = {{0}};
-    cs__doc d;
-    cs__doc_init(&d);
-    struct stat st;
-    int fd = -1, rc = *wk ? 0 : cs__worker_new(wk, wo, &e);
-    if (!rc) rc = fd = cs__open_regular(path, O_CLOEXEC, CS_EIO, &st, &e);
-    if (fd >= 0) {
-        rc = cs__worker_extract(*wk, fd, path, &d, &e);
-        close(fd);
-    }
-    if (rc) {
-        j->rc = rc == CS_ENOMEM ? CS_ENOMEM : rc == CS_EIO ? CS_EIO : CS_EBINARY;
-        snprintf(j->msg, sizeof j->msg, "%s: %.300s", path, e.msg);
-        cs__doc_free(&d);
-        return;
-    }
-    cs_buf t = j->text;
-    j->text = d.text;
-    d.text = t;
-    j->text_len = j->text.len;
-    cs__fields_put(&j->fields, d.format, d.encoding, d.title, d.author, d.date, d.pages,
-                   d.npages);
-    if (d.warning[0]) snprintf(j->msg, sizeof j->msg, "%s: %.300s", path, d.warning);
-    /* The title is searched like the text and weighs more: the analyser
-     * sees it twice after the text (Omega gives title terms a within-document
-     * frequency increment too); only the text is stored. */
-    if (d.title) {
-        for (int k = 0; k < 2; k++) {
-            cs_buf_put(&j->text, "\n\n", 2);
-            cs_buf_put(&j->text, d.title, strlen(d.title));
-        }
-    }
-    if (j->text.rc || j->fields.rc) j->rc = CS_ENOMEM;
-    cs__doc_free(&d);
-}
-
-static int no_token(void *ud, const cs_token *t) {
-    (void)ud, (void)t;
-    return 0;
-}
-
-/* The positions the title took after the text: they weigh in tf but not in
- * the document's BM25 length, so that a title makes a match rank higher
- * rather than the document longer. */
-static uint32_t title_tokens(const job *j, cs_analyzer *a) {
-    const char *t = (const char *)j->text.data + j->text_len;
-    if (cs_analyze(a, t, j->text.len - j->text_len, no_token, NULL, NULL)) return 0;
-    uint32_t n = cs__analyzer_npos(a);
-    return n < j->dt.ntokens ? n : 0;
-}
-
-/* Reads (at most j->cap bytes: one big file must not blow the memory
- * budget), extracts when it is not plain UTF-8 text, hashes and analyses
- * one file into j (thread-safe: touches only j, the analyser a and the
- * worker *wk).  A file that changes while read is read once more. */
-static void run_job(job *j, const char *path, const struct stat *st, cs_analyzer *a,
-                    cs__worker **wk, const cs__worker_opts *wo) {
-    cs_err e = {{0}};
-    unsigned flags = 0;
-    j->st = *st;
-    j->msg[0] = '\0';
-    cs_buf_reset(&j->fields);
-    j->fields.rc = 0;
-    if (!j->text.data) { /* the last one was taken: exact size, not cs_buf's doubling */
-        size_t n = (size_t)CS_MIN((uint64_t)st->st_size, j->cap) + 1;
-        j->text.data = cs__malloc(n);
-        j->text.cap = j->text.data ? n : 0;
-    }
-    for (int tries = 0; tries < 2; tries++) {
-        j->rc = cs__read_doc(path, &j->text, j->cap, &j->st, &flags, &e);
-        if (!(flags & CS__READ_CHANGED)) break;
-    }
-    if (j->rc) {
-        if (j->rc == CS_ENOTFOUND) j->rc = CS_EIO;
-        snprintf(j->msg, sizeof j->msg, "%s", e.msg);
-        return;
-    }
-    j->text_len = j->text.len;
-    if (cs__extract_plain(path, j->text.data, j->text.len)) {
-        cs__fields_put(&j->fields, CS_FMT_TEXT, "UTF-8", NULL, NULL, NULL, NULL, 0);
-        if (flags & CS__READ_CUT)
-            snprintf(j->msg, sizeof j->msg, "%s: only the first %zu MB of %.1f MB indexed", path,
-                     j->cap >> 20, (double)j->st.st_size / (1 << 20));
-    } else {
-        extract_job(j, path, wk, wo);
-        if (j->rc) return;
-    }
-    const char *text = (const char *)j->text.data;
-    j->hash = cs_hash64(text, j->text_len);
-    j->rc = cs_docterms_analyze(&j->dt, a, text, j->text.len);
-    if (!j->rc && j->text.len > j->text_len) j->dt.ntokens -= title_tokens(j, a);
-    if (j->rc == CS_EBINARY) snprintf(j->msg, sizeof j->msg, "%s: binary file (NUL byte)", path);
-    else if (j->rc == CS_ENOMEM) snprintf(j->msg, sizeof j->msg, "%s: out of memory", path);
-    else if (j->rc) snprintf(j->msg, sizeof j->msg, "%s: %s", path, cs_analyzer_errmsg(a));
-}
-
-static int remember(cs_index *ix, const job *j, const char *path, int failed);
-
-/* The writer's side of a finished job: skip, unchanged (same content), or
- * add.  Returns an index error; a skipped file is only a status. */
-static int apply_job(cs_index *ix, job *j, const char *path, int *status) {
-    *status = CS_ADD_SKIPPED;
-    if (j->rc) {
-        int rc = remember(ix, j, path, 1);
-        cs__err(&ix->err, j->rc, "%s", j->msg);
-        return rc;
-    }
-    if (remember(ix, j, path, 0)) return CS_ENOMEM;
-    size_t plen = strlen(path);
-    uint64_t size = (uint64_t)j->st.st_size;
-    pentry *e = map_find(ix, path, plen);
-    if (e && e->seg != DEAD && e->size == size && e->chash == j->hash) {
-        *status = CS_ADD_UNCHANGED;
-        return 0;
-    }
-    docid id = {path, plen, size, mtime_of(&j->st), j->hash, &j->fields};
-    int rc = add_analysed(ix, &j->dt, &id, (const char *)j->text.data, j->text_len, &j->text,
-                          status);
-    if (!rc && j->msg[0]) cs__err(&ix->err, 0, "%s", j->msg); /* indexed, with a warning */
-    return rc;
-}
-
-static int skippable(int rc) {
-    return rc == CS_EIO || rc == CS_EUTF8 || rc == CS_EBINARY || rc == CS_ENOTFOUND;
-}
-
-/* Stat and the unchanged test, done by the writer before any reading. */
-static int pre_check(cs_index *ix, const char *path, struct stat *st, int *status) {
-    if (stat(path, st) < 0) return cs__err_sys(&ix->err, errno, "%s", path);
-    if (!S_ISREG(st->st_mode))
-        return cs__err(&ix->err, CS_EIO, "%s: not a regular file (%s)", path,
-                       cs__file_kind(st->st_mode));
-    *status = unchanged_stat(ix, path, st) ? CS_ADD_UNCHANGED : CS_ADD_NEW;
-    const cs_failedrec *f = cs__failed_find(&ix->man, path);
-    if (*status == CS_ADD_NEW && f && !ix->opts.retry_failed && f->size == (uint64_t)st->st_size &&
-        f->mtime_ns == mtime_of(st)) {
-        *status = CS_ADD_FAILED_BEFORE;
-        cs__err(&ix->err, 0, "%s: %s", path, f->reason);
-    }
-    return 0;
-}
-
-/* A file that failed is remembered with its reason (without the path), so
- * that the next run does not read it again while it is unchanged; one that
- * is indexed is forgotten.  Failures that may pass (a read error, memory)
- * are not remembered. */
-static int remember(cs_index *ix, const job *j, const char *path, int failed) {
-    if (!failed) {
-        if (cs__failed_drop(&ix->man, path)) ix->dirty = 1;
-        return 0;
-    }
-    if (j->rc == CS_EIO || j->rc == CS_ENOMEM) return 0;
-    size_t n = strlen(path);
-    const char *why = !strncmp(j->msg, path, n) && !strncmp(j->msg + n, ": ", 2) ? j->msg + n + 2
-                                                                                  : j->msg;
-    ix->dirty = 1;
-    return cs__failed_put(&ix->man, path, (uint64_t)j->st.st_size, mtime_of(&j->st), why)
-               ? cs__err(&ix->err, CS_ENOMEM, "out of memory")
-               : 0;
-}
-
-int cs_index_add_file(cs_index *ix, const char *path, int *status) {
-    if (!ix || !path) return CS_EINVAL;
-    cs__err_clear(&ix->err);
-    int st_ = CS_ADD_SKIPPED;
-    job j;
-    memset(&j, 0, sizeof j);
-    j.cap = ix->opts.max_file_mb << 20;
-    int rc = pre_check(ix, path, &j.st, &st_);
-    if (!rc && st_ == CS_ADD_NEW) {
-        cs__worker_opts wo;
-        worker_opts(ix, &wo);
-        run_job(&j, path, &j.st, ix->an, &ix->wk, &wo);
-        rc = apply_job(ix, &j, path, &st_);
-        if (!rc && st_ == CS_ADD_SKIPPED) rc = j.rc;
-    }
-    if (status) *status = rc ? CS_ADD_SKIPPED : st_;
-    cs_buf_free(&j.text);
-    cs_buf_free(&j.fields);
-    cs_docterms_free(&j.dt);
-    return rc;
-}
-
-/* ---- several files, read and analysed by worker threads ----------------------
- *
- * The writer first stats every file (no reading: unchanged files are known
- * at once).  Workers take the files that need reading in order, each into
- * slot k % nslots of a ring, and the writer consumes slot after slot in the
- * same order, so documents get the same ids whatever the number of jobs. */
-
-typedef struct pool {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    const char *const *paths;
-    const struct stat *sts;
-    const size_t *todo;         /* indexes into paths of files to read */
-    size_t ntodo, next;         /* next todo item to claim */
-    job *slots;
-    size_t nslots;
-    size_t *slot_item;          /* item a slot is for; done when ready */
-    int *ready;
-    int stop;
-    cs__worker_opts wo;
-} pool;
-
-typedef struct worker {
-    pool *p;
-    cs_analyzer *a;
-    cs__worker *wk;             /* its extraction worker process, on first use */
-    pthread_t t;
-} worker;
-
-static void *worker_main(void *arg) {
-    worker *w = arg;
-    pool *p = w->p;
-    pthread_mutex_lock(&p->mu);
-    for (;;) {
-        if (p->stop || p->next >= p->ntodo) break;
-        size_t k = p->next++, s = k % p->nslots;
-        while (!p->stop && p->slot_item[s] != k) pthread_cond_wait(&p->cv, &p->mu);
-        if (p->stop) break;
-        pthread_mutex_unlock(&p->mu);
-        size_t i = p->todo[k];
-        run_job(&p->slots[s], p->paths[i], &p->sts[i], w->a, &w->wk, &p->wo);
-        pthread_mutex_lock(&p->mu);
-        p->ready[s] = 1;
-        pthread_cond_broadcast(&p->cv);
-    }
-    pthread_mutex_unlock(&p->mu);
-    return NULL;
-}
-
-static int jobs_of(const cs_index *ix) {
-    long n = ix->opts.jobs > 0 ? ix->opts.jobs : sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
-}
-
-/* Runs the pipeline over paths whose pre-check status is in status[]
- * (messages of files skipped by the pre-check in msgs[]).  With one job the
- * writer reads and analyses each file itself. */
-static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const int *status,
-                         const struct stat *sts, char *const *msgs, cs_add_fn fn, void *ud) {
-    int nw = jobs_of(ix), rc = 0;
-    if (nw == 1) nw = 0;
-    pool p;
-    memset(&p, 0, sizeof p);
-    size_t *todo = cs__malloc((n + 1) * sizeof *todo);
-    worker *ws = cs__calloc((size_t)nw, sizeof *ws);
-    p.nslots = nw ? (size_t)nw * 2 : 1;
-    p.slots = cs__calloc(p.nslots, sizeof *p.slots);
-    p.slot_item = cs__calloc(p.nslots, sizeof *p.slot_item);
-    p.ready = cs__calloc(p.nslots, sizeof *p.ready);
-    if (!todo || !ws || !p.slots || !p.slot_item || !p.ready) rc = CS_ENOMEM;
-    for (size_t i = 0; !rc && i < n; i++)
-        if (status[i] == CS_ADD_NEW) todo[p.ntodo++] = i;
-    p.paths = paths;
-    p.sts = sts;
-    p.todo = todo;
-    worker_opts(ix, &p.wo);
-    for (size_t s = 0; !rc && s < p.nslots; s++) {
-        p.slot_item[s] = s;
-        p.slots[s].cap = ix->opts.max_file_mb << 20;
-    }
-    pthread_mutex_init(&p.mu, NULL);
-    pthread_cond_init(&p.cv, NULL);
-    int started = 0;
-    for (int i = 0; !rc && i < nw; i++) {
-        ws[i].p = &p;
-        if ((rc = cs_analyzer_new(&ws[i].a))) break;
-        if (pthread_create(&ws[i].t, NULL, worker_main, &ws[i])) {
-            rc = cs__err(&ix->err, CS_ERROR, "cannot start an analysis thread");
-            break;
-        }
-        started++;
-    }
-    size_t k = 0;
-    for (size_t i = 0; !rc && i < n; i++) {
-        int st = status[i];
-        uint64_t bytes = st == CS_ADD_SKIPPED || st == CS_ADD_FAILED_BEFORE
-                             ? 0 : (uint64_t)sts[i].st_size;
-        const char *msg = "";
-        if (st == CS_ADD_NEW) {
-            size_t s = k % p.nslots;
-            job *j = &p.slots[s];
-            if (nw) {
-                pthread_mutex_lock(&p.mu);
-                while (!p.ready[s]) pthread_cond_wait(&p.cv, &p.mu);
-                pthread_mutex_unlock(&p.mu);
-            } else {
-                run_job(j, paths[i], &sts[i], ix->an, &ix->wk, &p.wo);
-            }
-            rc = apply_job(ix, j, paths[i], &st);
-            if (st == CS_ADD_SKIPPED || (!rc && j->msg[0])) msg = ix->err.msg;
-            pthread_mutex_lock(&p.mu);
-            p.ready[s] = 0;
-            p.slot_item[s] = k + p.nslots;
-            pthread_cond_broadcast(&p.cv);
-            pthread_mutex_unlock(&p.mu);
-            k++;
-        } else if (st == CS_ADD_SKIPPED || st == CS_ADD_FAILED_BEFORE) {
-            msg = msgs[i] ? msgs[i] : "";
-        }
-        if (!rc && fn && fn(ud, paths[i], st, msg, bytes)) break;
-        if (st == CS_ADD_SKIPPED || *msg) cs__err_clear(&ix->err);
-    }
-    pthread_mutex_lock(&p.mu);
-    p.stop = 1;
-    pthread_cond_broadcast(&p.cv);
-    pthread_mutex_unlock(&p.mu);
-    for (int i = 0; i < started; i++) pthread_join(ws[i].t, NULL);
-    for (int i = 0; ws && i < nw; i++) {
-        cs_analyzer_free(ws[i].a);
-        cs__worker_free(ws[i].wk);
-    }
-    for (size_t s = 0; p.slots && s < p.nslots; s++) {
-        cs_buf_free(&p.slots[s].text);
-        cs_buf_free(&p.slots[s].fields);
-        cs_docterms_free(&p.slots[s].dt);
-    }
-    pthread_mutex_destroy(&p.mu);
-    pthread_cond_destroy(&p.cv);
-    cs__free(p.slots);
-    cs__free(p.slot_item);
-    cs__free(p.ready);
-    cs__free(todo);
-    cs__free(ws);
-    if (rc == CS_ENOMEM && !ix->err.msg[0]) cs__err(&ix->err, rc, "out of memory");
-    return rc;
-}
-
-int cs_index_add_files(cs_index *ix, const char *const *paths, size_t n, cs_add_fn fn, void *ud) {
-    if (!ix || (!paths && n)) return CS_EINVAL;
-    cs__err_clear(&ix->err);
-    int *status = cs__malloc((n + 1) * sizeof *status);
-    struct stat *sts = cs__calloc(n + 1, sizeof *sts);
-    int rc = status && sts ? 0 : CS_ENOMEM;
-    /* Pre-check every file; the messages of files that cannot be stat'ed
-     * are reported in order by add_files_run. */
-    char **msgs = rc ? NULL : cs__calloc(n + 1, sizeof *msgs);
-    if (!rc && !msgs) rc = CS_ENOMEM;
-    for (size_t i = 0; !rc && i < n; i++) {
-        status[i] = CS_ADD_SKIPPED;
-        int e = pre_check(ix, paths[i], &sts[i], &status[i]);
-        if (e && !skippable(e)) rc = e;
-        else if ((e || status[i] == CS_ADD_FAILED_BEFORE) &&
-                 !(msgs[i] = cs__strndup(ix->err.msg, strlen(ix->err.msg))))
-            rc = CS_ENOMEM;
-        if (e) status[i] = CS_ADD_SKIPPED;
-        cs__err_clear(&ix->err);
-    }
-    if (!rc) rc = add_files_run(ix, paths, n, status, sts, msgs, fn, ud);
-    for (size_t i = 0; msgs && i < n; i++) cs__free(msgs[i]);
-    cs__free(msgs);
-    cs__free(status);
-    cs__free(sts);
-    if (rc == CS_ENOMEM && !ix->err.msg[0]) cs__err(&ix->err, rc, "out of memory");
-    return rc;
-}
-
 int cs_index_remove(cs_index *ix, const char *path) {
     if (!ix || !path) return CS_EINVAL;
     cs__err_clear(&ix->err);
-    pentry *e = map_find(ix, path, strlen(path));
+    pentry *e = cs__ix_find(ix, path, strlen(path));
     int was_failed = cs__failed_drop(&ix->man, path);
     if (was_failed) ix->dirty = 1;
     if (!e || e->seg == DEAD)

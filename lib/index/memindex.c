@@ -2,8 +2,8 @@
  * memindex.c — accumulate a batch of analysed documents in memory and write
  * it as one segment.
  *
- * Per document, the worker-side cs_docterms holds the distinct words (each
- * with its term) and the token stream; cs_mem_add() maps each distinct word
+ * Per document, the worker-side cs_docterms (docterms.c) holds the distinct
+ * words (each with its term) and the token stream; cs_mem_add() maps each distinct word
  * to a global term id and variant once, then appends the document's postings
  * to each term's byte buffer:
  *
@@ -153,104 +153,6 @@ static uint32_t tab_find(const idtab *t, const cs_buf *keys, const void *items, 
         if (k->hash == hash && k->key_len == len && memcmp(keys->data + k->key_off, key, len) == 0)
             return j;
     }
-}
-
-/* ---- docterms (worker side) ------------------------------------------------ */
-
-void cs_docterms_free(cs_docterms *d) {
-    cs_buf_free(&d->strings);
-    cs__free(d->words);
-    cs__free(d->heads);
-    cs__free(d->toks);
-    memset(d, 0, sizeof *d);
-}
-
-static int dt_token(void *ud, const cs_token *t) {
-    cs_docterms *d = ud;
-    const char *key = t->word;
-    size_t klen = t->word_len;
-    int kind = DT_WORD;
-    if (t->flags & CS_TOKEN_NAME) {
-        key = t->term;
-        klen = t->term_len;
-        kind = DT_NAME;
-    } else {
-        const char *kf = cs__analyzer_keyform(d->a, &klen);
-        if (kf) { key = kf; kind = DT_KEYFORM; }
-        else klen = t->word_len;
-    }
-    uint64_t h = cs_hash(key, klen);
-    uint32_t b = (uint32_t)h & (d->nheads - 1), w;
-    for (w = d->heads[b]; w != UINT32_MAX; w = d->words[w].next) {
-        struct dt_word *x = &d->words[w];
-        if (x->hash == h && x->key_len == klen &&
-            memcmp(d->strings.data + x->key_off, key, klen) == 0)
-            break;
-    }
-    if (w == UINT32_MAX) {
-        if (grow((void **)&d->words, &d->cap_words, d->nwords + 1, sizeof *d->words))
-            return d->rc = CS_ENOMEM;
-        w = d->nwords++;
-        struct dt_word *x = &d->words[w];
-        x->hash = h;
-        x->kind = (uint8_t)kind;
-        x->occ = x->cap = 0;
-        x->word_off = (uint32_t)d->strings.len;
-        x->word_len = (uint32_t)t->word_len;
-        cs_buf_put(&d->strings, t->word, t->word_len);
-        x->term_off = (uint32_t)d->strings.len;
-        x->term_len = (uint32_t)t->term_len;
-        cs_buf_put(&d->strings, t->term, t->term_len);
-        x->key_off = kind == DT_WORD ? x->word_off : kind == DT_NAME ? x->term_off
-                                                                     : (uint32_t)d->strings.len;
-        x->key_len = (uint32_t)klen;
-        if (kind == DT_KEYFORM) cs_buf_put(&d->strings, key, klen);
-        if (d->strings.rc) return d->rc = CS_ENOMEM;
-        x->next = d->heads[b];
-        d->heads[b] = w;
-        /* keep chains short: rehash when words outnumber buckets */
-        if (d->nwords > d->nheads) {
-            uint32_t nh = d->nheads * 4;
-            uint32_t *heads = cs__malloc((size_t)nh * sizeof *heads);
-            if (!heads) return d->rc = CS_ENOMEM;
-            memset(heads, 0xff, (size_t)nh * sizeof *heads);
-            for (uint32_t i = 0; i < d->nwords; i++) {
-                uint32_t bb = (uint32_t)d->words[i].hash & (nh - 1);
-                d->words[i].next = heads[bb];
-                heads[bb] = i;
-            }
-            cs__free(d->heads);
-            d->heads = heads;
-            d->nheads = nh;
-        }
-    }
-    d->words[w].occ++;
-    d->words[w].cap += (t->flags & CS_TOKEN_CAPITAL) != 0;
-    if (grow((void **)&d->toks, &d->cap_toks, d->ntoks + 1, sizeof *d->toks))
-        return d->rc = CS_ENOMEM;
-    d->toks[d->ntoks].word = w;
-    d->toks[d->ntoks].pos = t->pos;
-    d->ntoks++;
-    return 0;
-}
-
-int cs_docterms_analyze(cs_docterms *d, cs_analyzer *a, const char *text, size_t len) {
-    if (!d->heads) {
-        d->nheads = 256;
-        d->heads = cs__malloc(d->nheads * sizeof *d->heads);
-        if (!d->heads) return CS_ENOMEM;
-    }
-    memset(d->heads, 0xff, d->nheads * sizeof *d->heads);
-    cs_buf_reset(&d->strings);
-    d->strings.rc = 0;
-    d->nwords = d->ntoks = 0;
-    d->rc = 0;
-    d->lang = CS_LANG_OTHER;
-    d->a = a;
-    int rc = cs_analyze(a, text, len, dt_token, d, &d->lang);
-    d->a = NULL;
-    d->ntokens = rc == 0 ? cs__analyzer_npos(a) : 0;
-    return rc;
 }
 
 /* ---- memindex ------------------------------------------------------------ */

@@ -28,11 +28,13 @@ typedef struct cs_docterms {
         uint32_t occ, cap;      /* occurrences, capitalised ones */
         uint8_t kind;           /* DT_WORD, DT_KEYFORM or DT_NAME */
     } *words;
-    uint32_t nwords, cap_words;
+    uint32_t nwords;
+    size_t cap_words;
     uint32_t *heads;            /* local hash table: nheads buckets */
     uint32_t nheads;
     struct dt_tok { uint32_t word, pos; } *toks;
-    uint32_t ntoks, cap_toks;
+    uint32_t ntoks;
+    size_t cap_toks;
     uint32_t ntokens;           /* positions used (incl. overlong tokens) */
     int lang;
     int rc;
