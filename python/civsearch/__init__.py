@@ -525,7 +525,26 @@ class _AddState:
         self.strpaths = strpaths
 
 
-@_ffi.def_extern()
+_cb = _threading.local()    # an exception raised in a callback, by thread
+
+
+def _cb_error(exc_type, exc, tb):
+    """onerror of the callbacks: an exception that escaped them (a signal
+    handler's KeyboardInterrupt runs as soon as the callback starts, before
+    its try) is kept for the calling function, which raises it; 1 stops the
+    library."""
+    if getattr(_cb, "exc", None) is None:
+        _cb.exc = exc
+    return 1
+
+
+def _cb_reraise():
+    e, _cb.exc = getattr(_cb, "exc", None), None
+    if e is not None:
+        raise e
+
+
+@_ffi.def_extern(onerror=_cb_error)
 def _cs_py_add_cb(ud, path, status, msg, nbytes):
     """cs_add_fn: runs with the GIL, in the thread that called add_files;
     Python signal handlers run here, so Ctrl-C lands in this function: the
@@ -559,7 +578,7 @@ def _cs_py_add_cb(ud, path, status, msg, nbytes):
         return 1
 
 
-@_ffi.def_extern()
+@_ffi.def_extern(onerror=_cb_error)
 def _cs_py_path_cb(ud, path):
     _ffi.from_handle(ud).append(_ffi.string(path))
     return 0
@@ -653,9 +672,12 @@ class Writer:
         st = _AddState(progress, strpaths)
         h = _ffi.new_handle(st)
         self._pending = True
+        _cb.exc = None
         rc = _lib.cs_index_add_files(self._ix, arr, len(cpaths), _lib._cs_py_add_cb, h)
         if st.exc is not None:
+            _cb.exc = None
             raise st.exc
+        _cb_reraise()
         if rc:
             raise self._fail(rc)
         return st.report
@@ -704,7 +726,9 @@ class Writer:
         """Every document path in the index, committed and pending, sorted."""
         acc = []
         h = _ffi.new_handle(acc)
+        _cb.exc = None
         rc = _lib.cs_index_foreach(self._handle(), _lib._cs_py_path_cb, h)
+        _cb_reraise()
         if rc:
             raise self._fail(rc)
         return sorted(_os.fsdecode(p) for p in acc)
@@ -801,7 +825,7 @@ def _analyzer():
     return a
 
 
-@_ffi.def_extern()
+@_ffi.def_extern(onerror=_cb_error)
 def _cs_py_token_cb(ud, tok):
     acc = _ffi.from_handle(ud)
     try:
@@ -829,9 +853,12 @@ def analyze(text, with_lang=False):
     a = _analyzer()
     acc = _Tokens()
     lang = _ffi.new("int *")
+    _cb.exc = None
     rc = _lib.cs_analyze(a, b, len(b), _lib._cs_py_token_cb, _ffi.new_handle(acc), lang)
     if acc.exc is not None:
+        _cb.exc = None
         raise acc.exc
+    _cb_reraise()
     if rc:
         raise _error(rc, _lib.cs_analyzer_errmsg(a))
     if isinstance(text, str) and len(b) != len(text):
