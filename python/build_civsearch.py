@@ -222,11 +222,29 @@ typedef struct cs_document {
 int cs_extract_file(cs_document **out, const char *path, const cs_extract_options *opts);
 void cs_document_free(cs_document *doc);
 
+/* Ours (SOURCE below): hits [0, n) of res into out[] in one call. */
+size_t cs_py_hits(const cs_results *res, cs_hit *out, size_t n);
+
 /* The callbacks, written in Python (civsearch/__init__.py); cffi takes
  * the GIL around them, and releases it around every call above. */
 extern "Python" int _cs_py_add_cb(void *, const char *, int, const char *, uint64_t);
 extern "Python" int _cs_py_token_cb(void *, const cs_token *);
 extern "Python" int _cs_py_path_cb(void *, const char *);
+"""
+
+
+# The one C function of the module itself: a top-10 search costs one call
+# through cffi for its hits rather than ten (about 0.3 us each).
+SOURCE = r"""
+#include "civsearch.h"
+
+static size_t cs_py_hits(const cs_results *res, cs_hit *out, size_t n)
+{
+    size_t i = 0;
+    while (i < n && cs_results_hit(res, i, &out[i]) == 0)
+        i++;
+    return i;
+}
 """
 
 
@@ -287,7 +305,7 @@ def make_ffi(build_dir=None):
     print("build_civsearch: building against " + kind, file=sys.stderr)
     ffi = FFI()
     ffi.cdef(CDEF)
-    ffi.set_source("civsearch._civsearch", '#include "civsearch.h"', **kwargs)
+    ffi.set_source("civsearch._civsearch", SOURCE, **kwargs)
     return ffi
 
 
