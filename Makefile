@@ -1,6 +1,6 @@
 # libcivsearch and csearch — plain GNU make.
 #   make            build/libcivsearch.a, build/libcivsearch.so(.0), build/csearch
-#   make check      every test (unit suites, CLI tests, header test)
+#   make check      every test (unit suites, CLI tests, header test, Python binding)
 #   make check SANITIZE=address,undefined   the same under ASan+UBSan
 #   make check-all  what CI runs: check, check under ASan+UBSan, the CLI tests
 #                   under valgrind, make fuzz FUZZ_SECONDS=60 (docs/reliability.md)
@@ -21,6 +21,9 @@ MANDIR    ?= $(PREFIX)/share/man
 LIBEXECDIR ?= $(PREFIX)/libexec
 PKGDIR    ?= $(LIBDIR)/pkgconfig
 CC        ?= cc
+# The Python of the Python binding's build and tests: Debian's, whose modules
+# (python3-cffi, python3-pytest) apt installs, before another python3 on PATH.
+PYTHON    ?= $(firstword $(wildcard /usr/bin/python3) python3)
 CFLAGS    ?= -O2 -g
 SANITIZE  ?=
 
@@ -51,7 +54,7 @@ CSEARCH   := $(B)/csearch
 CHECK_BIN := $(B)/check_all
 HELPER    := $(B)/csearch-extract
 
-.PHONY: FORCE all deps deps-all check check-all check-unit check-cli check-valgrind check-concurrency crash-bench hostile check-header demo install uninstall clean bench-analysis
+.PHONY: FORCE all deps deps-all check check-all check-unit check-cli check-python check-valgrind check-concurrency crash-bench hostile check-header demo install uninstall clean bench-analysis
 all: $(STATIC) $(SHARED) $(CSEARCH) $(HELPER)
 
 # Dependencies: build/deps.mk holds their flags, written by scripts/deps.sh.
@@ -64,7 +67,7 @@ all: $(STATIC) $(SHARED) $(CSEARCH) $(HELPER)
 # to run if something is missing.
 DEPS_ALL_GOALS  := deps-all check-all check-valgrind fuzz fuzz-build fuzz-replay fuzz-seeds \
                    $(addprefix fuzz-fuzz_,query analyze segment names text rtf html zip)
-DEPS_TEST_GOALS := deps demo check check-unit check-cli check-concurrency hostile
+DEPS_TEST_GOALS := deps demo check check-unit check-cli check-concurrency hostile check-python
 DEPS_SET := $(if $(filter $(DEPS_ALL_GOALS),$(MAKECMDGOALS)),all,$(if \
               $(filter $(DEPS_TEST_GOALS),$(MAKECMDGOALS)),test))
 ifeq ($(filter clean uninstall,$(MAKECMDGOALS)),)
@@ -75,7 +78,7 @@ build/deps.mk: FORCE
 endif
 build/deps.mk: scripts/deps.sh
 	@mkdir -p build
-	@CC="$(CC)" FUZZ_CC="$(FUZZ_CC)" sh scripts/deps.sh $(if $(DEPS_SET),--install $(DEPS_SET)) \
+	@CC="$(CC)" FUZZ_CC="$(FUZZ_CC)" PYTHON="$(PYTHON)" sh scripts/deps.sh $(if $(DEPS_SET),--install $(DEPS_SET)) \
 	  > $@.tmp || { rm -f $@.tmp; exit 1; }
 	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
 
@@ -136,14 +139,33 @@ $(B)/obj/tests/check_worker.o: ALL_CFLAGS += $(SECCOMP_CFLAGS)
 $(CHECK_BIN): $(TEST_OBJ) $(CLI_TESTED_OBJ) $(STATIC) $(HELPER)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(TEST_OBJ) $(CLI_TESTED_OBJ) $(STATIC) $(DEPS_LIBS) $(CHECK_LIBS)
 
-# The build tree's tests use the build tree's helper.
+# The build tree's tests use the build tree's helper, and the Makefile's Python.
 export CSEARCH_EXTRACT_HELPER := $(abspath $(HELPER))
+export PYTHON
 
 $(B)/bench/%: bench/%.c $(STATIC) $(HELPER)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Ilib $(ALL_LDFLAGS) -o $@ $< $(STATIC) $(DEPS_LIBS)
 
-check: deps check-header check-unit check-cli
+check: deps check-header check-unit check-cli check-python
+
+# The Python binding (python/): the cffi extension compiled against the
+# static library into $(B)/python/civsearch/ beside a copy of the package,
+# then its pytest suite.  Under SANITIZE the library's sanitizer runtimes are
+# preloaded into the (uninstrumented) interpreter; leaks are not checked
+# (CPython's own allocations would drown them).
+PY_B := $(B)/python
+PY_SRC := $(wildcard python/civsearch/*.py python/civsearch/*.pyi python/civsearch/py.typed)
+$(PY_B)/civsearch/.built: python/build_civsearch.py $(PY_SRC) $(STATIC) build/deps.mk
+	@mkdir -p $(@D)
+	cp $(PY_SRC) $(@D)/
+	CIVSEARCH_LDFLAGS="$(SANFLAGS)" $(PYTHON) python/build_civsearch.py --build-dir $(B) $(PY_B)
+	@touch $@
+PY_PRELOAD := $(if $(findstring address,$(SANITIZE)),$(shell $(CC) -print-file-name=libasan.so)) \
+              $(if $(findstring undefined,$(SANITIZE)),$(shell $(CC) -print-file-name=libubsan.so))
+check-python: $(PY_B)/civsearch/.built $(HELPER)
+	PYTHONPATH=$(abspath $(PY_B)) $(if $(SANITIZE),LD_PRELOAD="$(strip $(PY_PRELOAD))" \
+	  ASAN_OPTIONS=detect_leaks=0) $(PYTHON) -m pytest -q -p no:cacheprovider python/tests
 
 # Sanitizer builds run 2-4x slower, and CI machines are shared: their tests
 # get four times Check's per-test timeouts (still a hang detector).

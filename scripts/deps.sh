@@ -8,9 +8,13 @@
 #          libseccomp-dev (installed with the set, but optional: without it the
 #          extraction worker runs with rlimits only, docs/sandbox.md)
 #   test   build + check python3                       make deps, make demo, make check
+#          python3-dev python3-cffi python3-setuptools python3-pytest
 #          poppler-utils catdoc qpdf
 #          (check: the unit suites; python3: the CLI tests read --json with it and
-#          writes the test PDFs; poppler-utils and catdoc: the programs that
+#          writes the test PDFs; python3-dev, -cffi, -setuptools, -pytest: the
+#          Python binding's build and tests (make check-python), probed in
+#          $PYTHON (the Makefile's: Debian's /usr/bin/python3 when there is one);
+#          poppler-utils and catdoc: the programs that
 #          extract PDF and .doc text at run time, never linked, so not needed to
 #          build; qpdf: the tests encrypt a PDF with it)
 #   all    test + valgrind clang libclang-rt-dev       make deps-all, make check-all,
@@ -29,6 +33,7 @@
 # commands run it) is the step that installs.
 set -u
 CC=${CC:-cc}
+PYTHON=${PYTHON:-python3}
 FUZZ_CC=${FUZZ_CC:-clang}
 
 # lacking SET: the packages of SET whose probe fails, on one line
@@ -44,6 +49,12 @@ lacking() {
     if [ "$1" != build ]; then
         { [ -n "$pc" ] && pkg-config --exists check; } || out="$out check"
         python3 -c 'import json' >/dev/null 2>&1 || out="$out python3"
+        # the binding: Python.h, cffi, setuptools (pip install) and pytest
+        $PYTHON -c 'import os, sysconfig; os.stat(sysconfig.get_paths()["include"] + "/Python.h")' \
+            >/dev/null 2>&1 || out="$out python3-dev"
+        $PYTHON -c 'import cffi' >/dev/null 2>&1 || out="$out python3-cffi"
+        $PYTHON -c 'import setuptools' >/dev/null 2>&1 || out="$out python3-setuptools"
+        $PYTHON -c 'import pytest' >/dev/null 2>&1 || out="$out python3-pytest"
         { pdftotext -v && pdfinfo -v; } >/dev/null 2>&1 || out="$out poppler-utils"
         catdoc -V >/dev/null 2>&1 || out="$out catdoc"
         qpdf --version >/dev/null 2>&1 || out="$out qpdf"

@@ -9,7 +9,8 @@
 repo=$(cd "$CORPUS/.." && pwd)
 real_pc=$(command -v pkg-config) || fail "pkg-config is missing"
 real_cc=$(command -v cc) || fail "cc is missing"
-real_py=$(command -v python3) || fail "python3 is missing"
+# the Makefile exports its PYTHON (Debian's, with the binding's modules)
+real_py=$(command -v "${PYTHON:-python3}") || fail "python3 is missing"
 # the format programs need not exist here: their stubs only say "installed"
 mkdir -p proj/scripts bin state
 cp "$repo/Makefile" proj/ && cp "$repo/scripts/deps.sh" proj/scripts/
@@ -26,7 +27,7 @@ printf '#!/bin/sh\nexit 1\n' > bin/sudo
 chmod +x bin/*
 mk() { # mk UID ARGS...: make in the copy, on the stubbed machine, no stdin
     uid=$1; shift
-    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u B -u SANITIZE CI=true FAKE_UID="$uid" \
+    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u B -u SANITIZE CI=true FAKE_UID="$uid" PYTHON=python3 \
         PATH="$PWD/bin:$PATH" make -C proj CC="$PWD/bin/cc" "$@" < /dev/null
 }
 all="pkg-config libutf8proc-dev libxml2-dev libzip-dev libstemmer-dev"
@@ -42,12 +43,12 @@ expect_err_has "run 'make deps' (installs them), or: sudo apt-get install $all"
 expect_status 2 mk 1000 deps
 [ ! -e state/apt.log ] || fail "make deps without root ran apt-get: $(cat state/apt.log)"
 expect_err_has "not root and no password-less sudo"
-expect_err_has "^    sudo apt-get install $all libseccomp-dev check python3 poppler-utils catdoc qpdf$"
+expect_err_has "^    sudo apt-get install $all libseccomp-dev check python3 python3-dev python3-cffi python3-setuptools python3-pytest poppler-utils catdoc qpdf$"
 
 # make deps as root: one apt-get install of the build and test packages, stdin
 # closed; then the flags are written and make demo's own step has nothing to do
 expect_status 0 mk 0 deps
-[ "$(cat state/apt.log)" = "install -y -q --no-install-recommends $all libseccomp-dev check python3 poppler-utils catdoc qpdf" ] ||
+[ "$(cat state/apt.log)" = "install -y -q --no-install-recommends $all libseccomp-dev check python3 python3-dev python3-cffi python3-setuptools python3-pytest poppler-utils catdoc qpdf" ] ||
     fail "apt-get calls: $(cat state/apt.log)"
 [ ! -s state/apt.stdin ] || fail "apt-get read stdin"
 expect_out_has "deps: everything is installed"
