@@ -5,7 +5,7 @@
  * The data's path: bytes (read by the caller from an fd it opened safely)
  * -> cs__extract (sniff the format, decode, strip markup) -> cs__doc -> the
  * analyser.  Everything here runs inside a sandboxed worker process
- * (pool.c); nothing here touches an index.  Every parser is fed hostile
+ * (worker.c, started by lib/index/ingest.c); nothing here touches an index.  Every parser is fed hostile
  * bytes: each bounds its own memory by cs__extract_limits and fails with a
  * message naming the reason, never the process.
  */
