@@ -666,7 +666,8 @@ static qit *build(sctx *c, qseg *qs, uint32_t s, const cs_qnode *n, uint32_t *ne
         return cs__qit_near(qs, a, b, n->near_n);
     }
     case CS_Q_LANG:
-        return cs__qit_lang(qs, n->lang);
+    case CS_Q_FILTER:
+        return cs__qit_filter(qs, n);
     case CS_Q_AND:
     case CS_Q_OR:
         return build_kids(c, qs, s, n, next_leaf);
