@@ -1153,9 +1153,10 @@ static const qit_ops bits_ops = {gen_next,  bits_advance, zero_score, no_spans,
 /* A component run rel (no leading or trailing '/') found in path at '/'
  * boundaries: "/rel/" inside "/" + path + "/". */
 static int has_components(const char *path, size_t n, const char *rel, size_t rn) {
-    for (size_t i = 0; i + rn <= n; i++) {
-        if (i > 0 && path[i - 1] != '/') continue;
-        if (memcmp(path + i, rel, rn) == 0 && (i + rn == n || path[i + rn] == '/')) return 1;
+    const char *p = path, *e = path + n;
+    while ((size_t)(e - p) >= rn && (p = memmem(p, (size_t)(e - p), rel, rn))) {
+        if ((p == path || p[-1] == '/') && (p + rn == e || p[rn] == '/')) return 1;
+        p++;
     }
     return 0;
 }
@@ -1211,6 +1212,12 @@ static void path_bits(const cs_segcols *c, const char *v, size_t vn, uint64_t *b
         }
 }
 
+int cs__qit_filter_all(const qit *it) {
+    return it->ops == &bits_ops && it->cost == (uint64_t)it->qs->ndocs * 8;
+}
+
+int cs__qit_filter_none(const qit *it) { return it->ops == &bits_ops && it->cost == 0; }
+
 qit *cs__qit_filter(qseg *qs, const cs_qnode *n) {
     const cs_segcols *c;
     int rc = cs_seg_cols(qs->ref->seg, &c, qs->err);
@@ -1237,25 +1244,32 @@ qit *cs__qit_filter(qseg *qs, const cs_qnode *n) {
     b->nbytes = nbytes;
     uint64_t count = 0;
     uint32_t nd = CS_MIN(qs->ndocs, c->ndocs);
+    /* branchless, a word of 64 documents at a time: a filter matching
+     * documents at random would mispredict a branch per document */
 #define SCAN(cond)                                                   \
-    for (uint32_t d = 0; d < nd; d++)                                \
-        if (cond) {                                                  \
-            b->bits[d >> 6] |= 1ull << (d & 63);                     \
-            count++;                                                 \
-        }
+    for (uint32_t w0 = 0; w0 < nd; w0 += 64) {                       \
+        uint64_t x = 0;                                              \
+        uint32_t wend = CS_MIN(nd, w0 + 64);                         \
+        for (uint32_t d = w0; d < wend; d++)                         \
+            x |= (uint64_t)(cond) << (d - w0);                       \
+        b->bits[w0 >> 6] = x;                                        \
+        count += (uint64_t)__builtin_popcountll(x);                  \
+    }
     if (n->kind == CS_Q_LANG) {
         SCAN(c->lang[d] == n->lang)
     } else if (n->field == CS_QF_DATE) {
-        SCAN(c->date_lo[d] && c->date_lo[d] >= n->lo && c->date_hi[d] <= n->hi)
+        SCAN((c->date_lo[d] != 0) & (c->date_lo[d] >= n->lo) & (c->date_hi[d] <= n->hi))
     } else if (n->field == CS_QF_MTIME) {
-        SCAN(c->mday[d] && c->mday[d] >= n->lo && c->mday[d] <= n->hi)
+        SCAN((c->mday[d] != 0) & (c->mday[d] >= n->lo) & (c->mday[d] <= n->hi))
     } else if (n->field == CS_QF_TYPE) {
         SCAN(c->format[d] == n->lo)
     } else if (n->field == CS_QF_PATH) {
         path_bits(c, n->value, n->value_len, b->bits, &count);
     }
 #undef SCAN
-    b->base = (qit){&bits_ops, CS_DOC_END, count, qs, 0, 0, 0, 0, 0, 0};
+    /* probing the bitmap is far cheaper than advancing postings: a filter
+     * leads an AND only when it is much rarer than the rarest term */
+    b->base = (qit){&bits_ops, CS_DOC_END, count * 8, qs, 0, 0, 0, 0, 0, 0};
     return &b->base;
 }
 

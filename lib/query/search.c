@@ -618,10 +618,29 @@ static qit *build_kids(sctx *c, qseg *qs, uint32_t s, const cs_qnode *n, uint32_
         else if (is_not) neg[nn++] = it;
         else pos[np++] = it;
     }
+    /* in an AND, a filter that every document of the segment passes tests
+     * nothing (kept if it is the only positive child), and so does an
+     * exclusion that no document meets */
+    for (uint32_t i = 0; ok && n->kind == CS_Q_AND && i < np && np > 1;)
+        if (cs__qit_filter_all(pos[i])) {
+            qit_free(pos[i]);
+            pos[i] = pos[--np];
+        } else {
+            i++;
+        }
+    for (uint32_t i = 0; ok && n->kind == CS_Q_AND && i < nn;)
+        if (cs__qit_filter_none(neg[i])) {
+            qit_free(neg[i]);
+            neg[i] = neg[--nn];
+        } else {
+            i++;
+        }
     qit *it = NULL;
     if (!ok) {
         while (np) qit_free(pos[--np]);
         while (nn) qit_free(neg[--nn]);
+    } else if (n->kind == CS_Q_AND && np == 1 && nn == 0) {
+        it = pos[0]; /* only filters that test nothing were beside it */
     } else {
         it = n->kind == CS_Q_OR ? cs__qit_or(qs, pos, np) : cs__qit_and(qs, pos, np, neg, nn, 1);
     }
@@ -682,6 +701,15 @@ static qit *build(sctx *c, qseg *qs, uint32_t s, const cs_qnode *n, uint32_t *ne
 static int path_cmp(const cs_reader *r, const hitref *a, const hitref *b) {
     cs_docmeta x, y;
     cs_err e;
+    const cs_segcols *ca, *cb;
+    /* the columns hold every path: no record is read (nor its CRC checked) */
+    if (!cs_seg_cols(r->man.segs[a->seg].seg, &ca, &e) &&
+        !cs_seg_cols(r->man.segs[b->seg].seg, &cb, &e) && a->doc < ca->ndocs &&
+        b->doc < cb->ndocs) {
+        size_t la = ca->path_len[a->doc], lb = cb->path_len[b->doc];
+        int k = memcmp(ca->path[a->doc], cb->path[b->doc], CS_MIN(la, lb));
+        return k ? k : (la > lb) - (la < lb);
+    }
     if (cs_seg_doc(r->man.segs[a->seg].seg, a->doc, &x, &e) ||
         cs_seg_doc(r->man.segs[b->seg].seg, b->doc, &y, &e))
         return 0;

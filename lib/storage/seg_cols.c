@@ -129,11 +129,13 @@ static int build(const cs_seg *s, cs_segcols **out, cs_err *err) {
 
 int cs_seg_cols(const cs_seg *cs, const cs_segcols **out, cs_err *err) {
     cs_seg *s = (cs_seg *)cs; /* the cache is the only thing that changes */
-    *out = NULL;
+    /* built once: later calls read the pointer without the lock */
+    if ((*out = __atomic_load_n(&s->cols, __ATOMIC_ACQUIRE))) return 0;
     int rc = 0;
     pthread_mutex_lock(&s->cols_lock);
-    if (!s->cols) rc = build(s, &s->cols, err);
-    *out = s->cols;
+    cs_segcols *c = s->cols;
+    if (!c && !(rc = build(s, &c, err))) __atomic_store_n(&s->cols, c, __ATOMIC_RELEASE);
+    *out = c;
     pthread_mutex_unlock(&s->cols_lock);
     return rc;
 }
