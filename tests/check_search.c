@@ -1450,6 +1450,122 @@ START_TEST(filter_type_and_path) {
 }
 END_TEST
 
+/* The base names of the hits of q in order, with opts sort and limit. */
+static void order_of(const char *q, int sort, size_t limit, size_t offset, char *out, size_t cap) {
+    cs_search_options o = CS_SEARCH_OPTIONS_INIT;
+    o.sort = sort;
+    o.limit = limit;
+    o.offset = offset;
+    o.flags = CS_SEARCH_NOSNIPPET;
+    cs_results *res = NULL;
+    ck_assert_int_eq(cs_search(FR, q, strlen(q), &o, &res), 0);
+    out[0] = '\0';
+    for (size_t i = 0; i < cs_results_count(res); i++) {
+        cs_hit h;
+        ck_assert_int_eq(cs_results_hit(res, i, &h), 0);
+        const char *b = strrchr(h.path, '/');
+        if (!have_pdf || strcmp(b + 1, "report.pdf")) {
+            strncat(out, out[0] ? " " : "", cap - strlen(out) - 1);
+            strncat(out, b + 1, cap - strlen(out) - 1);
+        }
+    }
+    cs_results_free(res);
+}
+
+START_TEST(sort_orders) {
+    char got[1024];
+    /* dates: a 2024-03-15, b 2024-01-05, d none, e 2024-12-31, f 2024-02-02,
+     * report.pdf 2024-03-15 (its own date; a tie with a: by path, /c/ first) */
+    order_of("kernel OR alpha OR path:/", CS_SORT_DATE, 0, 0, got, sizeof got);
+    ck_assert_str_eq(got, "b.txt f.txt a.txt e.txt d.txt");
+    order_of("kernel OR alpha OR path:/", CS_SORT_DATE_DESC, 0, 0, got, sizeof got);
+    ck_assert_str_eq(got, "e.txt a.txt f.txt b.txt d.txt");
+    order_of("kernel OR alpha OR path:/", CS_SORT_PATH, 0, 0, got, sizeof got);
+    ck_assert_str_eq(got, "d.txt b.txt a.txt e.txt f.txt");
+    /* top-k with an offset is a window of the full order (no pruning) */
+    order_of("kernel", CS_SORT_DATE, 2, 1, got, sizeof got);
+    ck_assert_str_eq(got, "f.txt a.txt");
+    order_of("kernel", CS_SORT_DATE_DESC, 1, 0, got, sizeof got);
+    ck_assert_str_eq(got, "e.txt");
+    if (have_pdf) { /* the tie of a.txt and report.pdf: by path */
+        cs_search_options o = CS_SEARCH_OPTIONS_INIT;
+        o.sort = CS_SORT_DATE;
+        o.limit = 0;
+        cs_results *res = NULL;
+        ck_assert_int_eq(cs_search(FR, "date:2024-03-15", 15, &o, &res), 0);
+        cs_hit h0, h1;
+        ck_assert_uint_eq(cs_results_count(res), 2);
+        ck_assert_int_eq(cs_results_hit(res, 0, &h0), 0);
+        ck_assert_int_eq(cs_results_hit(res, 1, &h1), 0);
+        ck_assert_str_eq(h0.path, "/c/reports/2024/a.txt");
+        ck_assert(strcmp(h0.path, h1.path) < 0);
+        cs_results_free(res);
+    }
+    /* a version-2 struct sorts by score */
+    cs_search_options o2 = CS_SEARCH_OPTIONS_INIT;
+    o2.version = 2;
+    o2.sort = CS_SORT_PATH; /* not read */
+    cs_results *res = NULL;
+    ck_assert_int_eq(cs_search(FR, "kernel", 6, &o2, &res), 0);
+    ck_assert_uint_eq(cs_results_count(res), 5);
+    cs_results_free(res);
+}
+END_TEST
+
+/* "name=count ..." of q grouped by by; the counts sum to the count. */
+static void groups_of(const char *q, int by, char *out, size_t cap) {
+    cs_search_options o = CS_SEARCH_OPTIONS_INIT;
+    o.group_by = by;
+    o.flags = CS_SEARCH_COUNT;
+    cs_results *res = NULL;
+    ck_assert_int_eq(cs_search(FR, q, strlen(q), &o, &res), 0);
+    size_t sum = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < cs_results_groups(res); i++) {
+        const char *name;
+        size_t n;
+        ck_assert_int_eq(cs_results_group(res, i, &name, &n), 0);
+        sum += n;
+        char item[512];
+        snprintf(item, sizeof item, "%s%s=%zu", out[0] ? " " : "", name, n);
+        strncat(out, item, cap - strlen(out) - 1);
+    }
+    ck_assert_int_eq(cs_results_group(res, cs_results_groups(res), NULL, NULL), CS_EINVAL);
+    size_t total = cs_results_total(res);
+    cs_results_free(res);
+    ck_assert_uint_eq(sum, total);
+    /* the same groups with a ranked search of 1 hit: exact, not pruned */
+    o.flags = 0;
+    o.limit = 1;
+    ck_assert_int_eq(cs_search(FR, q, strlen(q), &o, &res), 0);
+    ck_assert_uint_eq(cs_results_total(res), total);
+    ck_assert(cs_results_total_is_exact(res));
+    cs_results_free(res);
+}
+
+START_TEST(group_counts) {
+    char got[2048];
+    groups_of("kernel", CS_GROUP_YEAR, got, sizeof got);
+    ck_assert_str_eq(got, "2024=4 unknown=1");
+    groups_of("kernel OR alpha", CS_GROUP_MONTH, got, sizeof got);
+    ck_assert_str_eq(got, "2024-01=1 2024-02=1 2024-03=1 2024-12=1 unknown=1");
+    groups_of("kernel", CS_GROUP_FOLDER, got, sizeof got);
+    ck_assert_str_eq(got, "/c/other=1 /c/reports/2023=1 /c/reports/2024=2 /c/reports/20245=1");
+    groups_of("kernel", CS_GROUP_TYPE, got, sizeof got);
+    ck_assert_str_eq(got, "text=5");
+    groups_of("kernel", CS_GROUP_LANG, got, sizeof got);
+    ck_assert(strstr(got, "=5") != NULL);
+    groups_of("zzzznothing", CS_GROUP_YEAR, got, sizeof got);
+    ck_assert_str_eq(got, "");
+    if (have_pdf) {
+        groups_of("path:/ OR kernel", CS_GROUP_TYPE, got, sizeof got);
+        ck_assert_str_eq(got, "pdf=1 text=5");
+        groups_of("type:pdf", CS_GROUP_MONTH, got, sizeof got);
+        ck_assert_str_eq(got, "2024-03=1");
+    }
+}
+END_TEST
+
 /* ---- the suite --------------------------------------------------------------------------- */
 
 Suite *search_suite(void) {
@@ -1501,6 +1617,8 @@ Suite *search_suite(void) {
     tcase_add_unchecked_fixture(tc, fields_setup, fields_teardown);
     tcase_add_test(tc, filter_dates);
     tcase_add_test(tc, filter_type_and_path);
+    tcase_add_test(tc, sort_orders);
+    tcase_add_test(tc, group_counts);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("budget");
