@@ -71,7 +71,7 @@ START_TEST(test_pos_gap_wraps)
     cs_err err = {{0}};
     cs_segw *w;
     static const char text[] = "a a";
-    cs_docmeta d = {"x.txt", 5, 3, 0, cs_hash64(text, 3), 2, CS_LANG_EN};
+    cs_docmeta d = {"x.txt", 5, 3, 0, cs_hash64(text, 3), 2, CS_LANG_EN, NULL, 0};
     const uint32_t pos[2] = {0, 1};
     ck_assert_int_eq(cs_segw_new(&w, dir, 1, &test_ix, &err), 0);
     ck_assert_int_eq(cs_segw_add_doc(w, &d, text, 3), 0);

@@ -253,7 +253,7 @@ static void write_segment_as(const model *m, const char *dir, uint32_t id, const
     ck_assert_msg(cs_segw_new(&w, dir, id, ix, &err) == 0, "%s", err.msg);
     for (uint32_t d = 0; d < m->ndocs; d++) {
         const mdoc *x = &m->docs[d];
-        cs_docmeta dm = {x->path, x->plen, x->size, x->mtime, x->hash, x->ntokens, x->lang};
+        cs_docmeta dm = {x->path, x->plen, x->size, x->mtime, x->hash, x->ntokens, x->lang, NULL, 0};
         ck_assert_int_eq(cs_segw_add_doc(w, &dm, x->text, x->tlen), 0);
     }
     for (size_t i = 0; i < m->nterms; i++) {
@@ -753,7 +753,7 @@ START_TEST(test_writer_errors)
     char *dir = cs_test_tmpdir("segtest");
     cs_err err = {{0}};
     cs_segw *w, *w2;
-    cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0};
+    cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0, NULL, 0};
     uint32_t pos[2] = {0, 1};
     ck_assert_int_eq(cs_segw_new(&w, dir, 7, &test_ix, &err), 0);
     ck_assert_int_eq(dir_count(dir), 7);
@@ -810,7 +810,7 @@ START_TEST(test_name_keys)
     char *dir = cs_test_tmpdir("segtest");
     cs_err err = {{0}};
     cs_segw *w;
-    cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0};
+    cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0, NULL, 0};
     uint32_t pos[1] = {0};
     static const char *const words[] = {"japarov", "zhaparov", "\xd0\xb6"};
     static const struct { const char *k1; uint64_t word; } keys[] = {
@@ -1041,7 +1041,7 @@ static const pterm pterms[] = {
 static void ptest_write(const char *dir) {
     cs_err err = {{0}};
     cs_segw *w;
-    cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0};
+    cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0, NULL, 0};
     static uint32_t pos[1000];
     static uint8_t var[1000];
     ck_assert_int_eq(cs_segw_new(&w, dir, 1, &test_ix, &err), 0);
@@ -1183,7 +1183,7 @@ START_TEST(test_positions_forged)
     char *dir = cs_test_tmpdir("segtest");
     cs_err err = {{0}};
     cs_segw *w;
-    cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0};
+    cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0, NULL, 0};
     uint32_t one = 1, got[8];
     ck_assert_int_eq(cs_segw_new(&w, dir, 1, &test_ix, &err), 0);
     for (int d = 0; d < 8; d++) ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
@@ -1242,7 +1242,7 @@ START_TEST(test_one_posting_forged)
     char *dir = cs_test_tmpdir("segtest");
     cs_err err = {{0}};
     cs_segw *w;
-    cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0};
+    cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0, NULL, 0};
     const uint32_t pos[2] = {0, 2};
     ck_assert_int_eq(cs_segw_new(&w, dir, 1, &test_ix, &err), 0);
     for (int d = 0; d < 3; d++) {
