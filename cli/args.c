@@ -53,6 +53,8 @@ const cli_optspec cli_search_opts[] = {
     {"-F", "--literal", NULL, CLI_OPT_LITERAL},
     {"--translit", NULL, NULL, CLI_OPT_TRANSLIT},
     {"-f", NULL, "FILE", CLI_OPT_BATCH},
+    {"--sort", NULL, "ORDER", CLI_OPT_SORT},
+    {"--by", NULL, "GROUP", CLI_OPT_BY},
     GLOBAL_OPTS,
     {NULL, NULL, NULL, 0},
 };

@@ -14,6 +14,12 @@
  *                  "== query: QUERY" (escaped) before each query's hits,
  *                  --json a "query" field in every line, --count the query
  *                  after the count; --paths and --null print paths only
+ *   --sort ORDER   score (default), date (oldest first), -date, path; ties
+ *                  by path
+ *   --by GROUP     counts per year, month, type, lang or folder: TSV
+ *                  "group<TAB>count" (--json: one object per group); with
+ *                  -f a table, a header then one row per query (its count
+ *                  in every group of any query, then its total)
  * Options come anywhere on the line (args.c, parsed by main.c).
  * Exit: 0 something matched, 1 nothing, 2 error.
  */
@@ -31,7 +37,23 @@ typedef struct sopts {
     int out, color;
     cs_search_options so;
     const char *batch;
+    int by_json;                /* --by with --json */
+    struct table *table;        /* --by with -f, TSV: the rows, printed at the end */
 } sopts;
+
+/* --by -f: every query's counts, kept until the header (every group of
+ * every query) is known. */
+typedef struct trow {
+    char *query;
+    size_t total;
+    char **names;
+    size_t *counts, n;
+} trow;
+
+typedef struct table {
+    trow *rows;
+    size_t n, cap;
+} table;
 
 /* JSON string: UTF-8 passes through; bytes that are not valid UTF-8 are
  * written as \udcXX (Python's surrogateescape), so any path round-trips.
@@ -207,6 +229,109 @@ static void print_hit(const sopts *o, const cs_results *res, const cs_hit *h, si
     }
 }
 
+/* The name of a group as shown: a folder as its paths are. */
+static const char *group_shown(const sopts *o, const char *name) {
+    return o->so.group_by == CS_GROUP_FOLDER ? cli_shown(name) : name;
+}
+
+/* --by: the query's groups, now or (-f, TSV) into the table. */
+static int print_groups(const sopts *o, const cs_results *res, const char *q, size_t line) {
+    size_t n = cs_results_groups(res);
+    if (o->table) {
+        table *t = o->table;
+        if (t->n == t->cap) {
+            size_t cap = t->cap ? 2 * t->cap : 16;
+            trow *v = realloc(t->rows, cap * sizeof *v);
+            if (!v) return -1;
+            t->rows = v;
+            t->cap = cap;
+        }
+        trow *r = &t->rows[t->n];
+        memset(r, 0, sizeof *r);
+        r->query = strdup(q);
+        r->total = cs_results_total(res);
+        r->names = calloc(n + 1, sizeof *r->names);
+        r->counts = calloc(n + 1, sizeof *r->counts);
+        if (!r->query || !r->names || !r->counts) return -1;
+        t->n++;
+        for (size_t i = 0; i < n; i++) {
+            const char *name;
+            if (cs_results_group(res, i, &name, &r->counts[r->n])) continue;
+            if (!(r->names[r->n++] = strdup(name))) return -1;
+        }
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *name;
+        size_t count;
+        if (cs_results_group(res, i, &name, &count)) continue;
+        const char *shown = group_shown(o, name);
+        if (o->by_json) {
+            fputs("{\"group\":", stdout);
+            json_str(stdout, shown, strlen(shown));
+            printf(",\"count\":%zu", count);
+            if (line) {
+                fputs(",\"query\":", stdout);
+                json_str(stdout, q, strlen(q));
+            }
+            fputs("}\n", stdout);
+        } else {
+            cli_put(stdout, shown, strlen(shown));
+            printf("\t%zu\n", count);
+        }
+    }
+    return 0;
+}
+
+static int cmp_cstr(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* --by -f, TSV: "query", every group in order, "total"; a row per query. */
+static int print_table(const sopts *o) {
+    table *t = o->table;
+    size_t ng = 0;
+    for (size_t i = 0; i < t->n; i++) ng += t->rows[i].n;
+    char **all = calloc(ng + 1, sizeof *all);
+    if (!all) return -1;
+    ng = 0;
+    for (size_t i = 0; i < t->n; i++)
+        for (size_t k = 0; k < t->rows[i].n; k++) all[ng++] = t->rows[i].names[k];
+    qsort(all, ng, sizeof *all, cmp_cstr); /* the library's order: memcmp */
+    size_t u = 0;
+    for (size_t i = 0; i < ng; i++)
+        if (!u || strcmp(all[u - 1], all[i])) all[u++] = all[i];
+    fputs("query", stdout);
+    for (size_t i = 0; i < u; i++) {
+        const char *shown = group_shown(o, all[i]);
+        fputc('\t', stdout);
+        cli_put(stdout, shown, strlen(shown));
+    }
+    fputs("\ttotal\n", stdout);
+    for (size_t i = 0; i < t->n; i++) {
+        const trow *r = &t->rows[i];
+        cli_put(stdout, r->query, strlen(r->query));
+        for (size_t g = 0, k = 0; g < u; g++) { /* both lists in the same order */
+            size_t c = 0;
+            if (k < r->n && !strcmp(r->names[k], all[g])) c = r->counts[k++];
+            printf("\t%zu", c);
+        }
+        printf("\t%zu\n", r->total);
+    }
+    free(all);
+    return 0;
+}
+
+static void free_table(table *t) {
+    for (size_t i = 0; t && i < t->n; i++) {
+        for (size_t k = 0; k < t->rows[i].n; k++) free(t->rows[i].names[k]);
+        free(t->rows[i].names);
+        free(t->rows[i].counts);
+        free(t->rows[i].query);
+    }
+    if (t) free(t->rows);
+}
+
 /* Runs one query; returns 0 matched, 1 none, 2 error.  line > 0 in batch mode. */
 static int run_query(cs_reader *r, const sopts *o, const char *q, size_t line) {
     cs_results *res = NULL;
@@ -224,7 +349,13 @@ static int run_query(cs_reader *r, const sopts *o, const char *q, size_t line) {
     }
     size_t total = cs_results_total(res);
     note_capped(res, line);
-    if (o->out == OUT_COUNT) {
+    if (o->so.group_by) {
+        if (print_groups(o, res, q, line)) {
+            cli_err("out of memory");
+            cs_results_free(res);
+            return EXIT_ERR;
+        }
+    } else if (o->out == OUT_COUNT) {
         printf(line ? "%zu\t" : "%zu\n", total);
         if (line) {
             cli_put(stdout, q, strlen(q));
@@ -350,7 +481,7 @@ static int set_out(int *out, const char **by, int want, const char *flag) {
 }
 
 int cmd_search(const cli_opts *g, int argc, char **argv) {
-    sopts o = {OUT_HUMAN, -1, CS_SEARCH_OPTIONS_INIT, NULL};
+    sopts o = {OUT_HUMAN, -1, CS_SEARCH_OPTIONS_INIT, NULL, 0, NULL};
     const char *out_by = NULL, *null_by = NULL;
     for (int k = 0; k < g->nopt; k++) {
         const cli_optval *v = &g->opt[k];
@@ -366,6 +497,21 @@ int cmd_search(const cli_opts *g, int argc, char **argv) {
         case CLI_OPT_LITERAL: o.so.flags |= CS_SEARCH_LITERAL; break;
         case CLI_OPT_TRANSLIT: o.so.flags |= CS_SEARCH_TRANSLIT; break;
         case CLI_OPT_BATCH: o.batch = w; break;
+        case CLI_OPT_SORT:
+            if (!strcmp(w, "score")) o.so.sort = CS_SORT_SCORE;
+            else if (!strcmp(w, "date")) o.so.sort = CS_SORT_DATE;
+            else if (!strcmp(w, "-date")) o.so.sort = CS_SORT_DATE_DESC;
+            else if (!strcmp(w, "path")) o.so.sort = CS_SORT_PATH;
+            else { cli_err("--sort needs score, date, -date or path"); bad = 1; }
+            break;
+        case CLI_OPT_BY:
+            if (!strcmp(w, "year")) o.so.group_by = CS_GROUP_YEAR;
+            else if (!strcmp(w, "month")) o.so.group_by = CS_GROUP_MONTH;
+            else if (!strcmp(w, "type")) o.so.group_by = CS_GROUP_TYPE;
+            else if (!strcmp(w, "lang")) o.so.group_by = CS_GROUP_LANG;
+            else if (!strcmp(w, "folder")) o.so.group_by = CS_GROUP_FOLDER;
+            else { cli_err("--by needs year, month, type, lang or folder"); bad = 1; }
+            break;
         case CLI_OPT_COLOR:
             if (!strcmp(w, "always")) o.color = 1;
             else if (!strcmp(w, "never")) o.color = 0;
@@ -386,6 +532,17 @@ int cmd_search(const cli_opts *g, int argc, char **argv) {
         return EXIT_ERR;
     }
     if (null_by) o.out = OUT_NULL;
+    table tab = {0};
+    if (o.so.group_by) { /* counts: alone, with --count, or with --json */
+        if (o.out != OUT_HUMAN && o.out != OUT_COUNT && o.out != OUT_JSON) {
+            cli_err("--by prints counts: it goes with --count or --json, not %s",
+                    o.out == OUT_NULL ? "--null" : out_by);
+            return EXIT_ERR;
+        }
+        o.by_json = o.out == OUT_JSON;
+        o.out = OUT_COUNT;
+        if (o.batch && !o.by_json) o.table = &tab;
+    }
     if (o.color < 0) {
         const char *nc = getenv("NO_COLOR");
         o.color = isatty(1) && !(nc && *nc);
@@ -401,12 +558,17 @@ int cmd_search(const cli_opts *g, int argc, char **argv) {
             rc = EXIT_ERR;
         } else {
             rc = run_batch(r, &o);
+            if (o.table && rc != EXIT_ERR && print_table(&o)) {
+                cli_err("out of memory");
+                rc = EXIT_ERR;
+            }
         }
     } else {
         char *q = cli_join(argc, argv); /* the operands, in order */
         rc = q ? run_query(r, &o, q, 0) : EXIT_ERR;
         free(q);
     }
+    free_table(&tab);
     cs_reader_close(r);
     return rc;
 }

@@ -9,7 +9,7 @@
 
 static const char usage[] =
     "usage: csearch [-i DIR] [-n N] [--offset K] [--json|--paths|--null|--count] [--color WHEN]\n"
-    "               [-F] [--translit] [-f FILE] [--] QUERY...\n"
+    "               [-F] [--translit] [--sort ORDER] [--by GROUP] [-f FILE] [--] QUERY...\n"
     "       csearch [-i DIR] search [options] QUERY...\n"
     "       csearch [-i DIR] index [--keep-missing] [--rebuild] [--wait] [--memory MB] [--jobs N]\n"
     "                              [--max-file-mb MB] [--retry-failed] PATH...\n"
@@ -22,7 +22,8 @@ static const char usage[] =
     "Full-text search over English, Russian and other Cyrillic-script texts.\n"
     "Query language: words (all must match), \"a phrase\", AND, OR, NOT, -word,\n"
     "( ), prefix*, a NEAR/N b, lang:en|ru|other, ~name (any script and spelling:\n"
-    "~Japarov finds Жапаров and Zhaparov), ~~name (looser).  See man csearch.\n"
+    "~Japarov finds Жапаров and Zhaparov), ~~name (looser); filters date:2024,\n"
+    "date:2023..2024-06, mtime:2024-03, type:pdf, path:reports/2024.  See man csearch.\n"
     "\n"
     "Options may come before or after the query or PATHs (-n5, -n 5, --offset=3,\n"
     "--offset 3); -- ends them, so a query word that starts with '-' goes after\n"
@@ -40,6 +41,8 @@ static const char usage[] =
     "  --color WHEN    auto, always or never (NO_COLOR is honoured)\n"
     "  -F, --literal   no operators (and no ~): every word must match\n"
     "  --translit      every bare word is a ~word: names in any script and spelling\n"
+    "  --sort ORDER    score (default), date, -date (newest first) or path\n"
+    "  --by GROUP      counts per year, month, type, lang or folder (TSV; -f: a table)\n"
     "  -f FILE         one query per line (- for stdin)\n"
     "  -h, --help      this help\n"
     "  --version       print versions and exit\n"

@@ -339,12 +339,38 @@ typedef struct cs_search_options {
                                    lists, cursors, per-document arrays); 0 = 256 */
     size_t   max_expansion;     /* words that all prefixes of the query stand
                                    for, summed over segments; 0 = 1,000,000 */
+    /* Version 3: the order of the hits and counts by group. */
+    int      sort;              /* CS_SORT_*; 0 = by score */
+    int      group_by;          /* CS_GROUP_*; 0 = none.  Counts every matching
+                                   document into its group (exactly: no
+                                   pruning), read with cs_results_group() */
 } cs_search_options;
 
-/* A version-1 struct (without memory_mb and max_expansion) is still
- * accepted: the fields it lacks take their defaults. */
-#define CS_SEARCH_OPTIONS_VERSION 2
-#define CS_SEARCH_OPTIONS_INIT {CS_SEARCH_OPTIONS_VERSION, 10, 0, 0, 0, 0, 0}
+/* cs_search_options.sort: ties (and equal dates) always by path (memcmp
+ * order).  The date is the document's own date, else its mtime's day
+ * (UTC), as date: in the query language; documents with neither come last. */
+enum {
+    CS_SORT_SCORE = 0,          /* best first */
+    CS_SORT_DATE,               /* oldest first */
+    CS_SORT_DATE_DESC,          /* newest first */
+    CS_SORT_PATH                /* by path */
+};
+
+/* cs_search_options.group_by: the group of a document, as a string. */
+enum {
+    CS_GROUP_NONE = 0,
+    CS_GROUP_YEAR,              /* "2024" (its date, as CS_SORT_DATE), "unknown" */
+    CS_GROUP_MONTH,             /* "2024-03"; a date known to the year only: "2024" */
+    CS_GROUP_TYPE,              /* "pdf", "text", ... */
+    CS_GROUP_LANG,              /* "en", "ru", "other" */
+    CS_GROUP_FOLDER             /* the folder holding it: "/home/me/reports/2024" */
+};
+
+/* Versions 1 and 2 of the struct (without memory_mb and max_expansion, or
+ * without sort and group_by) are still accepted: the fields they lack take
+ * their defaults. */
+#define CS_SEARCH_OPTIONS_VERSION 3
+#define CS_SEARCH_OPTIONS_INIT {CS_SEARCH_OPTIONS_VERSION, 10, 0, 0, 0, 0, 0, 0, 0}
 
 typedef struct cs_results cs_results;
 
@@ -423,6 +449,15 @@ typedef struct cs_expansion {
 CS_API size_t cs_results_expansions(const cs_results *res);
 /* Expansion i: 0, or CS_EINVAL past the end. */
 CS_API int cs_results_expansion(const cs_results *res, size_t i, cs_expansion *out);
+
+/* Counts by group (cs_search_options.group_by): the groups that hold at
+ * least one matching live document, in memcmp order of their names (years
+ * and months in time order; "unknown" after them), each with its exact
+ * count; the counts sum to cs_results_total(). */
+CS_API size_t cs_results_groups(const cs_results *res);
+/* Group i: 0 with *name (NUL-terminated, borrowed until cs_results_free())
+ * and *count, or CS_EINVAL past the end. */
+CS_API int cs_results_group(const cs_results *res, size_t i, const char **name, size_t *count);
 
 /* ---------------------------------------------------------------------------
  * Extraction: one file to text and fields, in a sandboxed worker process

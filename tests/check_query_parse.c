@@ -89,6 +89,11 @@ static void check_tree(const cs_qnode *n, cs_qkind parent, size_t qlen, int dept
     case CS_Q_LANG:
         REQUIRE(n->lang == CS_LANG_EN || n->lang == CS_LANG_RU || n->lang == CS_LANG_OTHER);
         break;
+    case CS_Q_FILTER:
+        REQUIRE(n->field >= CS_QF_DATE && n->field <= CS_QF_PATH);
+        REQUIRE(n->lo <= n->hi);
+        if (n->field == CS_QF_PATH) REQUIRE(n->value && strlen(n->value) == n->value_len);
+        break;
     default:
         ck_abort_msg("unexpected node kind %d", (int)n->kind);
     }
@@ -408,6 +413,49 @@ START_TEST(near) {
     expect_err("a NEAR !!!", CS_EQUERY, 8, "operand of NEAR");
     expect_err("!!! NEAR a", CS_EQUERY, 1, "operand of NEAR");
     expect_err("a NEAR \"\"", CS_EQUERY, 8, "operand of NEAR");
+}
+END_TEST
+
+/* ---- filters: date: mtime: type: path: --------------------------------------------- */
+
+START_TEST(filters) {
+    expect("date:2024", "(date 20240101 20241231)");
+    expect("date:2024-02", "(date 20240201 20240229)");
+    expect("date:2023-02", "(date 20230201 20230228)");
+    expect("date:2024-03-15", "(date 20240315 20240315)");
+    expect("date:2023..2024-06", "(date 20230101 20240630)");
+    expect("date:..2022", "(date 0 20221231)");
+    expect("date:2024..", "(date 20240101 99991231)");
+    expect("date:2024-03-15..2024-03-15", "(date 20240315 20240315)");
+    expect("mtime:2024-03", "(mtime 20240301 20240331)");
+    expect("type:pdf", "(type pdf)");
+    expect("type:PDF", "(type pdf)");
+    expect("type:text", "(type text)");
+    expect("path:reports/2024", "(path \"reports/2024\")");
+    expect("path:/home/a/b", "(path \"/home/a/b\")");
+    expect("path:*.ru.txt", "(path \"*.ru.txt\")");
+    expect("path:\"my reports/2024\"", "(path \"my reports/2024\")");
+    expect("date:2024 type:pdf", "(and (date 20240101 20241231) (type pdf))");
+    expect("kernel date:2024", "(and (term \"kernel\") (date 20240101 20241231))");
+    expect("x -type:html", "(and (term \"x\") (not (type html)))");
+    expect("type:html OR type:pdf", "(or (type html) (type pdf))");
+    expect("(date:2024 OR date:2022) x", "(and (or (date 20240101 20241231) "
+                                         "(date 20220101 20221231)) (term \"x\"))");
+    expect("x NOT path:drafts", "(and (term \"x\") (not (path \"drafts\")))");
+    expect("date: x", "(and (term \"date\") (term \"x\"))"); /* no value: a word */
+    expect("Date:2024", "(phrase \"date\" \"2024\")");       /* lower case only */
+    expect("~date:2024", "(phrase ~\"date\" ~\"2024\")");
+    expect_err("date:2024-13", CS_EQUERY, 6, "bad date \"2024-13\"");
+    expect_err("date:2023-02-29", CS_EQUERY, 6, "bad date");
+    expect_err("x date:24", CS_EQUERY, 8, "bad date \"24\"");
+    expect_err("date:2024..x", CS_EQUERY, 12, "bad date \"x\"");
+    expect_err("date:..", CS_EQUERY, 6, "bad date");
+    expect_err("date:2024-3", CS_EQUERY, 6, "bad date");
+    expect_err("mtime:yesterday", CS_EQUERY, 7, "bad date \"yesterday\"");
+    expect_err("x date:2024..2023", CS_EQUERY, 8, "ends before it starts");
+    expect_err("type:foo", CS_EQUERY, 6, "unknown type \"foo\"");
+    expect_err("-type:pdf", CS_EQUERY, 1, "only negative");
+    expect_err("type:pdf NEAR x", CS_EQUERY, 1, "NEAR joins words, phrases or prefixes, not a filter");
 }
 END_TEST
 
@@ -826,6 +874,7 @@ Suite *query_parse_suite(void) {
     tcase_add_test(tc, prefixes);
     tcase_add_test(tc, near);
     tcase_add_test(tc, lang);
+    tcase_add_test(tc, filters);
     tcase_add_test(tc, tokenless_items);
     tcase_add_test(tc, literal);
     tcase_add_test(tc, names);

@@ -17,10 +17,12 @@
  */
 #include <ftw.h>
 #include <pthread.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "civsearch.h"
@@ -1295,6 +1297,275 @@ START_TEST(budget_memory) {
 }
 END_TEST
 
+/* ---- filters: date:, mtime:, type:, path: ----------------------------------------------- */
+
+static char *fields_dir;
+static cs_reader *FR;
+static int have_pdf;
+
+#define DAY(y, m, d) ((int64_t)days_from_civil(y, m, d) * 86400 * 1000000000LL + 43200LL * 1000000000LL)
+
+/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
+static int64_t days_from_civil(int y, int m, int d) {
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void add_m(cs_index *ix, const char *path, const char *text, int64_t mtime) {
+    int rc = cs_index_add_text(ix, path, text, strlen(text), mtime);
+    ck_assert_msg(rc == 0, "add %s: %s", path, cs_index_errmsg(ix));
+}
+
+/* Segment 1: a (2024-03-15), b (2023-06-01), c (2022-01-01), d (no mtime).
+ * Segment 2: e (2024-12-31), b again (2024-01-05; the old one deleted),
+ * f under reports/20245 (2024-02-02), c removed, and report.pdf (its own
+ * date 2024-03-15, mtime 2020-01-01) under DIR/reports/2024 when
+ * pdftotext is there. */
+static void fields_setup(void) {
+    fields_dir = cs_test_tmpdir("fieldstest");
+    char ixd[4096], pdf[4096], cmd[8192];
+    snprintf(ixd, sizeof ixd, "%s/ix", fields_dir);
+    ck_assert_int_eq(mkdir(ixd, 0700), 0);
+    cs_index *ix = writer(ixd);
+    add_m(ix, "/c/reports/2024/a.txt", "kernel alpha", DAY(2024, 3, 15));
+    add_m(ix, "/c/reports/2023/b.txt", "kernel beta", DAY(2023, 6, 1));
+    add_m(ix, "/c/other/c.txt", "alpha", DAY(2022, 1, 1));
+    add_m(ix, "/c/other/d.txt", "kernel", 0);
+    commit(ix);
+    add_m(ix, "/c/reports/2024/e.txt", "kernel gamma", DAY(2024, 12, 31));
+    add_m(ix, "/c/reports/2023/b.txt", "kernel beta again", DAY(2024, 1, 5));
+    add_m(ix, "/c/reports/20245/f.txt", "kernel", DAY(2024, 2, 2));
+    ck_assert_int_eq(cs_index_remove(ix, "/c/other/c.txt"), 0);
+    const char *gen = access("fixtures/make-pdf.py", R_OK) == 0 ? "fixtures/make-pdf.py"
+                                                                 : "tests/fixtures/make-pdf.py";
+    snprintf(cmd, sizeof cmd, "pdftotext -v >/dev/null 2>&1 && mkdir -p %s/pdf %s/reports/2024 && "
+             "python3 %s %s/pdf >/dev/null && mv %s/pdf/report.pdf %s/reports/2024/",
+             fields_dir, fields_dir, gen, fields_dir, fields_dir, fields_dir);
+    have_pdf = system(cmd) == 0;
+    if (have_pdf) {
+        snprintf(pdf, sizeof pdf, "%s/reports/2024/report.pdf", fields_dir);
+        struct timespec ts[2] = {{(time_t)days_from_civil(2020, 1, 1) * 86400, 0},
+                                 {(time_t)days_from_civil(2020, 1, 1) * 86400, 0}};
+        ck_assert_int_eq(utimensat(AT_FDCWD, pdf, ts, 0), 0);
+        int st = -1;
+        ck_assert_msg(cs_index_add_file(ix, pdf, &st) == 0, "%s", cs_index_errmsg(ix));
+    }
+    commit(ix);
+    cs_index_close(ix);
+    FR = reader(ixd);
+}
+
+static void fields_teardown(void) {
+    cs_reader_close(FR);
+    FR = NULL;
+    cs_test_tmpdir_free(fields_dir);
+    fields_dir = NULL;
+}
+
+/* The sorted base names of every match of q (checked by result_set). */
+static void expect_base_at(const char *q, const char *want, int line) {
+    char got[4096], base[4096] = "", w[1024];
+    result_set(FR, q, 0, got, sizeof got);
+    for (char *t = strtok(got, " "); t; t = strtok(NULL, " ")) {
+        const char *b = strrchr(t, '/');
+        strncat(base, base[0] ? " " : "", sizeof base - strlen(base) - 1);
+        strncat(base, b ? b + 1 : t, sizeof base - strlen(base) - 1);
+    }
+    char sorted[4096];
+    sorted_words(base, sorted, sizeof sorted);
+    char wpdf[1024];
+    /* report.pdf is expected only where the PDF could be made */
+    snprintf(wpdf, sizeof wpdf, "%s", want);
+    if (!have_pdf) {
+        char *p = strstr(wpdf, "report.pdf");
+        if (p) memmove(p, p + 10, strlen(p + 10) + 1);
+    }
+    sorted_words(wpdf, w, sizeof w);
+    ck_assert_msg(strcmp(sorted, w) == 0, "line %d: [%s] found {%s}, want {%s}", line, q, sorted,
+                  w);
+}
+#define EXPECT_F(q, want) expect_base_at(q, want, __LINE__)
+
+START_TEST(filter_dates) {
+    /* the PDF is left out only where pdftotext is missing */
+    ck_assert(have_pdf || system("pdftotext -v >/dev/null 2>&1") != 0);
+    EXPECT_F("date:2024", "a.txt b.txt e.txt f.txt report.pdf");
+    EXPECT_F("date:2023", ""); /* b's 2023 version was replaced */
+    EXPECT_F("date:..2022", ""); /* c removed, d has no date */
+    EXPECT_F("date:2024-03", "a.txt report.pdf");
+    EXPECT_F("date:2024-03-15", "a.txt report.pdf");
+    EXPECT_F("date:2024-03-16..", "e.txt");
+    EXPECT_F("date:2024-01..2024-02", "b.txt f.txt");
+    EXPECT_F("date:2020", ""); /* the PDF's own date wins over its mtime */
+    EXPECT_F("mtime:2020", "report.pdf");
+    EXPECT_F("mtime:2024-03", "a.txt");
+    EXPECT_F("mtime:..2030", "a.txt b.txt e.txt f.txt report.pdf");
+    EXPECT_F("kernel date:2024", "a.txt b.txt e.txt f.txt");
+    EXPECT_F("kernel -date:2024", "d.txt");
+    EXPECT_F("kernel NOT date:..2099", "d.txt");
+    EXPECT_F("date:2024-12 OR alpha", "a.txt e.txt");
+    EXPECT_F("(date:2024-03 OR date:2024-12) kernel", "a.txt e.txt");
+    /* alone, filters list documents with score 0 */
+    cs_results *res = run(FR, "date:2024-12", 0, 10, 0);
+    cs_hit h;
+    ck_assert_uint_eq(cs_results_count(res), 1);
+    ck_assert_int_eq(cs_results_hit(res, 0, &h), 0);
+    ck_assert(h.score == 0);
+    cs_results_free(res);
+    /* a bad date: CS_EQUERY at its column */
+    cs_results *e = NULL;
+    ck_assert_int_eq(cs_search(FR, "kernel date:2024-02-30", 22, NULL, &e), CS_EQUERY);
+    ck_assert_uint_eq(cs_results_error_column(e), 13);
+    cs_results_free(e);
+}
+END_TEST
+
+START_TEST(filter_type_and_path) {
+    EXPECT_F("type:pdf", "report.pdf");
+    EXPECT_F("type:text", "a.txt b.txt d.txt e.txt f.txt");
+    EXPECT_F("type:html", "");
+    EXPECT_F("kernel -type:text", "");
+    EXPECT_F("date:2024 type:pdf", "report.pdf");
+    EXPECT_F("date:2024 -type:pdf", "a.txt b.txt e.txt f.txt");
+    EXPECT_F("path:/c/reports/2024", "a.txt e.txt");
+    EXPECT_F("path:/c/reports/2024/", "a.txt e.txt");
+    EXPECT_F("path:/c/reports", "a.txt b.txt e.txt f.txt");
+    EXPECT_F("path:/c/reports/2024/a.txt", "a.txt");
+    EXPECT_F("path:/c/rep", "");      /* a folder prefix ends at a '/' */
+    EXPECT_F("path:/c/reports/202", "");
+    EXPECT_F("path:/", "a.txt b.txt d.txt e.txt f.txt report.pdf");
+    EXPECT_F("path:reports/2024", "a.txt e.txt report.pdf");
+    EXPECT_F("path:./reports/2024/", "a.txt e.txt report.pdf");
+    EXPECT_F("path:2024", "a.txt e.txt report.pdf");
+    EXPECT_F("path:other", "d.txt");
+    EXPECT_F("path:*.pdf", "report.pdf");
+    EXPECT_F("path:/c/*/2024/*", "a.txt e.txt");
+    EXPECT_F("path:reports/202?/*.txt", "a.txt b.txt e.txt");
+    EXPECT_F("kernel path:reports -path:2023", "a.txt e.txt f.txt");
+    EXPECT_F("path:\"reports/2024\" OR path:other", "a.txt d.txt e.txt report.pdf");
+}
+END_TEST
+
+/* The base names of the hits of q in order, with opts sort and limit. */
+static void order_of(const char *q, int sort, size_t limit, size_t offset, char *out, size_t cap) {
+    cs_search_options o = CS_SEARCH_OPTIONS_INIT;
+    o.sort = sort;
+    o.limit = limit;
+    o.offset = offset;
+    o.flags = CS_SEARCH_NOSNIPPET;
+    cs_results *res = NULL;
+    ck_assert_int_eq(cs_search(FR, q, strlen(q), &o, &res), 0);
+    out[0] = '\0';
+    for (size_t i = 0; i < cs_results_count(res); i++) {
+        cs_hit h;
+        ck_assert_int_eq(cs_results_hit(res, i, &h), 0);
+        const char *b = strrchr(h.path, '/');
+        if (!have_pdf || strcmp(b + 1, "report.pdf")) {
+            strncat(out, out[0] ? " " : "", cap - strlen(out) - 1);
+            strncat(out, b + 1, cap - strlen(out) - 1);
+        }
+    }
+    cs_results_free(res);
+}
+
+START_TEST(sort_orders) {
+    char got[1024];
+    /* dates: a 2024-03-15, b 2024-01-05, d none, e 2024-12-31, f 2024-02-02,
+     * report.pdf 2024-03-15 (its own date; a tie with a: by path, /c/ first) */
+    order_of("kernel OR alpha OR path:/", CS_SORT_DATE, 0, 0, got, sizeof got);
+    ck_assert_str_eq(got, "b.txt f.txt a.txt e.txt d.txt");
+    order_of("kernel OR alpha OR path:/", CS_SORT_DATE_DESC, 0, 0, got, sizeof got);
+    ck_assert_str_eq(got, "e.txt a.txt f.txt b.txt d.txt");
+    order_of("kernel OR alpha OR path:/", CS_SORT_PATH, 0, 0, got, sizeof got);
+    ck_assert_str_eq(got, "d.txt b.txt a.txt e.txt f.txt");
+    /* top-k with an offset is a window of the full order (no pruning) */
+    order_of("kernel", CS_SORT_DATE, 2, 1, got, sizeof got);
+    ck_assert_str_eq(got, "f.txt a.txt");
+    order_of("kernel", CS_SORT_DATE_DESC, 1, 0, got, sizeof got);
+    ck_assert_str_eq(got, "e.txt");
+    if (have_pdf) { /* the tie of a.txt and report.pdf: by path */
+        cs_search_options o = CS_SEARCH_OPTIONS_INIT;
+        o.sort = CS_SORT_DATE;
+        o.limit = 0;
+        cs_results *res = NULL;
+        ck_assert_int_eq(cs_search(FR, "date:2024-03-15", 15, &o, &res), 0);
+        cs_hit h0, h1;
+        ck_assert_uint_eq(cs_results_count(res), 2);
+        ck_assert_int_eq(cs_results_hit(res, 0, &h0), 0);
+        ck_assert_int_eq(cs_results_hit(res, 1, &h1), 0);
+        ck_assert_str_eq(h0.path, "/c/reports/2024/a.txt");
+        ck_assert(strcmp(h0.path, h1.path) < 0);
+        cs_results_free(res);
+    }
+    /* a version-2 struct sorts by score */
+    cs_search_options o2 = CS_SEARCH_OPTIONS_INIT;
+    o2.version = 2;
+    o2.sort = CS_SORT_PATH; /* not read */
+    cs_results *res = NULL;
+    ck_assert_int_eq(cs_search(FR, "kernel", 6, &o2, &res), 0);
+    ck_assert_uint_eq(cs_results_count(res), 5);
+    cs_results_free(res);
+}
+END_TEST
+
+/* "name=count ..." of q grouped by by; the counts sum to the count. */
+static void groups_of(const char *q, int by, char *out, size_t cap) {
+    cs_search_options o = CS_SEARCH_OPTIONS_INIT;
+    o.group_by = by;
+    o.flags = CS_SEARCH_COUNT;
+    cs_results *res = NULL;
+    ck_assert_int_eq(cs_search(FR, q, strlen(q), &o, &res), 0);
+    size_t sum = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < cs_results_groups(res); i++) {
+        const char *name;
+        size_t n;
+        ck_assert_int_eq(cs_results_group(res, i, &name, &n), 0);
+        sum += n;
+        char item[512];
+        snprintf(item, sizeof item, "%s%s=%zu", out[0] ? " " : "", name, n);
+        strncat(out, item, cap - strlen(out) - 1);
+    }
+    ck_assert_int_eq(cs_results_group(res, cs_results_groups(res), NULL, NULL), CS_EINVAL);
+    size_t total = cs_results_total(res);
+    cs_results_free(res);
+    ck_assert_uint_eq(sum, total);
+    /* the same groups with a ranked search of 1 hit: exact, not pruned */
+    o.flags = 0;
+    o.limit = 1;
+    ck_assert_int_eq(cs_search(FR, q, strlen(q), &o, &res), 0);
+    ck_assert_uint_eq(cs_results_total(res), total);
+    ck_assert(cs_results_total_is_exact(res));
+    cs_results_free(res);
+}
+
+START_TEST(group_counts) {
+    char got[2048];
+    groups_of("kernel", CS_GROUP_YEAR, got, sizeof got);
+    ck_assert_str_eq(got, "2024=4 unknown=1");
+    groups_of("kernel OR alpha", CS_GROUP_MONTH, got, sizeof got);
+    ck_assert_str_eq(got, "2024-01=1 2024-02=1 2024-03=1 2024-12=1 unknown=1");
+    groups_of("kernel", CS_GROUP_FOLDER, got, sizeof got);
+    ck_assert_str_eq(got, "/c/other=1 /c/reports/2023=1 /c/reports/2024=2 /c/reports/20245=1");
+    groups_of("kernel", CS_GROUP_TYPE, got, sizeof got);
+    ck_assert_str_eq(got, "text=5");
+    groups_of("kernel", CS_GROUP_LANG, got, sizeof got);
+    ck_assert(strstr(got, "=5") != NULL);
+    groups_of("zzzznothing", CS_GROUP_YEAR, got, sizeof got);
+    ck_assert_str_eq(got, "");
+    if (have_pdf) {
+        groups_of("path:/ OR kernel", CS_GROUP_TYPE, got, sizeof got);
+        ck_assert_str_eq(got, "pdf=1 text=5");
+        groups_of("type:pdf", CS_GROUP_MONTH, got, sizeof got);
+        ck_assert_str_eq(got, "2024-03=1");
+    }
+}
+END_TEST
+
 /* ---- the suite --------------------------------------------------------------------------- */
 
 Suite *search_suite(void) {
@@ -1341,7 +1612,17 @@ Suite *search_suite(void) {
     tcase_add_test(tc, corpus_russian);
     suite_add_tcase(s, tc);
 
+    tc = tcase_create("filters");
+    tcase_set_timeout(tc, 30);
+    tcase_add_unchecked_fixture(tc, fields_setup, fields_teardown);
+    tcase_add_test(tc, filter_dates);
+    tcase_add_test(tc, filter_type_and_path);
+    tcase_add_test(tc, sort_orders);
+    tcase_add_test(tc, group_counts);
+    suite_add_tcase(s, tc);
+
     tc = tcase_create("budget");
+    tcase_set_timeout(tc, 30); /* a second of work each: a loaded machine must not fail it */
     tcase_add_unchecked_fixture(tc, budget_setup, budget_teardown);
     tcase_add_test(tc, budget_prefix_in_near_or_phrase);
     tcase_add_test(tc, budget_expansion_cap);

@@ -7,7 +7,9 @@
  * put when already there; next() is advance(doc + 1).  So a parent can
  * always call advance() on a child without knowing where it stands.
  */
+#include <fnmatch.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "eval.h"
@@ -1098,21 +1100,33 @@ int cs__qit_occurrences(qit *it, uint32_t **out) {
     return (int)n;
 }
 
-/* ---- language filter and the empty iterator --------------------------------------- */
+/* ---- filters (lang:, date:, mtime:, type:, path:) and the empty iterator ------ */
 
-typedef struct langit {
+/* A filter is a bitmap of the segment's matching documents, computed when
+ * the iterator is built from the segment's columns (cs_seg_cols: arrays
+ * decoded once per open segment, never the records on every query); its
+ * cost is the exact number of matches, so that a rare filter drives an
+ * AND and a common one is only probed. */
+typedef struct bitsit {
     qit base;
-    uint8_t *lang;              /* language of every document */
-    int want;
-} langit;
+    uint64_t *bits;
+    size_t nbytes;
+} bitsit;
 
-static uint32_t lang_advance(qit *it, uint32_t t) {
-    langit *l = (langit *)it;
+static uint32_t bits_advance(qit *it, uint32_t t) {
+    bitsit *b = (bitsit *)it;
     if (it->done) return CS_DOC_END;
     if (it->doc != CS_DOC_END && it->doc >= t) return it->doc;
-    for (uint32_t d = t; d < it->qs->ndocs; d++)
-        if (l->lang[d] == l->want) return it->doc = d;
-    return finish(it);
+    uint32_t n = it->qs->ndocs;
+    if (t >= n) return finish(it);
+    size_t w = t >> 6, nw = ((size_t)n + 63) >> 6;
+    uint64_t x = b->bits[w] & (~0ull << (t & 63));
+    while (!x) {
+        if (++w >= nw) return finish(it);
+        x = b->bits[w];
+    }
+    uint32_t d = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(x));
+    return d < n ? (it->doc = d) : finish(it);
 }
 
 static double zero_score(qit *it) {
@@ -1126,47 +1140,137 @@ static double zero_bound(qit *it, uint32_t t, uint32_t *upto) {
     return no_docs(upto);
 }
 
-static void lang_free(qit *it) {
-    if (((langit *)it)->lang) cs__budget_give(it->qs->budget, (size_t)it->qs->ndocs + 1);
-    cs__free(((langit *)it)->lang);
+static void bits_free(qit *it) {
+    bitsit *b = (bitsit *)it;
+    if (b->bits) cs__budget_give(it->qs->budget, b->nbytes);
+    cs__free(b->bits);
     cs__free(it);
 }
 
-static const qit_ops lang_ops = {gen_next,  lang_advance, zero_score, no_spans,
-                                 lang_free, zero_score,   zero_bound};
+static const qit_ops bits_ops = {gen_next,  bits_advance, zero_score, no_spans,
+                                 bits_free, zero_score,   zero_bound};
 
-qit *cs__qit_lang(qseg *qs, int want) {
-    /* a lang: item holds no term, so the term limit does not bound them:
-     * the budget does (a byte per document each) */
-    int rc = cs__budget_take(qs->budget, (size_t)qs->ndocs + 1);
+/* A component run rel (no leading or trailing '/') found in path at '/'
+ * boundaries: "/rel/" inside "/" + path + "/". */
+static int has_components(const char *path, size_t n, const char *rel, size_t rn) {
+    const char *p = path, *e = path + n;
+    while ((size_t)(e - p) >= rn && (p = memmem(p, (size_t)(e - p), rel, rn))) {
+        if ((p == path || p[-1] == '/') && (p + rn == e || p[rn] == '/')) return 1;
+        p++;
+    }
+    return 0;
+}
+
+/* The path of the value v: "/a/b" under folder /a/b (or the file itself);
+ * a relative "a/b" (leading "./" and trailing '/' ignored) as components
+ * anywhere; with * ? or [ a glob (fnmatch) over the whole path, a
+ * relative one after any "/". */
+static void path_bits(const cs_segcols *c, const char *v, size_t vn, uint64_t *bits,
+                      uint64_t *count) {
+    while (vn >= 2 && v[0] == '.' && v[1] == '/') v += 2, vn -= 2;
+    while (vn > 1 && v[vn - 1] == '/') vn--;
+    int glob = memchr(v, '*', vn) || memchr(v, '?', vn) || memchr(v, '[', vn);
+    if (glob) {
+        char pat[4096], path[4096];
+        int n = snprintf(pat, sizeof pat, "%s%.*s", v[0] == '/' ? "" : "*/", (int)vn, v);
+        if (n < 0 || (size_t)n >= sizeof pat) return;
+        for (uint32_t d = 0; d < c->ndocs; d++) {
+            if (c->path_len[d] >= sizeof path) continue;
+            memcpy(path, c->path[d], c->path_len[d]);
+            path[c->path_len[d]] = '\0';
+            if (fnmatch(pat, path, 0) == 0) {
+                bits[d >> 6] |= 1ull << (d & 63);
+                (*count)++;
+            }
+        }
+        return;
+    }
+    if (v[0] == '/') {
+        /* a binary search in the doc ids sorted by path: the documents
+         * whose path starts with v, then those at a '/' boundary */
+        uint32_t lo = 0, hi = c->ndocs;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2, d = c->by_path[mid];
+            size_t n = CS_MIN(c->path_len[d], vn);
+            int k = memcmp(c->path[d], v, n);
+            if (k < 0 || (k == 0 && c->path_len[d] < vn)) lo = mid + 1;
+            else hi = mid;
+        }
+        for (uint32_t i = lo; i < c->ndocs; i++) {
+            uint32_t d = c->by_path[i];
+            if (c->path_len[d] < vn || memcmp(c->path[d], v, vn) != 0) break;
+            if (c->path_len[d] > vn && c->path[d][vn] != '/' && !(vn == 1)) continue;
+            bits[d >> 6] |= 1ull << (d & 63);
+            (*count)++;
+        }
+        return;
+    }
+    for (uint32_t d = 0; d < c->ndocs; d++)
+        if (has_components(c->path[d], c->path_len[d], v, vn)) {
+            bits[d >> 6] |= 1ull << (d & 63);
+            (*count)++;
+        }
+}
+
+int cs__qit_filter_all(const qit *it) {
+    return it->ops == &bits_ops && it->cost == (uint64_t)it->qs->ndocs * 8;
+}
+
+int cs__qit_filter_none(const qit *it) { return it->ops == &bits_ops && it->cost == 0; }
+
+qit *cs__qit_filter(qseg *qs, const cs_qnode *n) {
+    const cs_segcols *c;
+    int rc = cs_seg_cols(qs->ref->seg, &c, qs->err);
     if (rc) {
         set_err(qs, rc);
         return NULL;
     }
-    langit *l = cs__calloc(1, sizeof *l);
-    if (l) l->lang = cs__malloc((size_t)qs->ndocs + 1);
-    if (!l || !l->lang) {
-        if (l) cs__free(l);
-        cs__budget_give(qs->budget, (size_t)qs->ndocs + 1);
+    /* a filter holds no term, so the term limit does not bound them: the
+     * budget does (a bit per document each) */
+    size_t nbytes = (((size_t)qs->ndocs + 63) >> 6) * 8 + 8;
+    rc = cs__budget_take(qs->budget, nbytes);
+    if (rc) {
+        set_err(qs, rc);
+        return NULL;
+    }
+    bitsit *b = cs__calloc(1, sizeof *b);
+    if (b) b->bits = cs__calloc(1, nbytes);
+    if (!b || !b->bits) {
+        cs__free(b);
+        cs__budget_give(qs->budget, nbytes);
         set_err(qs, CS_ENOMEM);
         return NULL;
     }
-    l->base.qs = qs; /* lang_free() gives the budget back through it */
-    uint64_t n = 0;
-    for (uint32_t d = 0; d < qs->ndocs; d++) {
-        cs_docmeta m;
-        rc = cs_seg_doc(qs->ref->seg, d, &m, qs->err);
-        if (rc) {
-            set_err(qs, rc);
-            lang_free(&l->base);
-            return NULL;
-        }
-        l->lang[d] = m.lang;
-        n += m.lang == want;
+    b->nbytes = nbytes;
+    uint64_t count = 0;
+    uint32_t nd = CS_MIN(qs->ndocs, c->ndocs);
+    /* branchless, a word of 64 documents at a time: a filter matching
+     * documents at random would mispredict a branch per document */
+#define SCAN(cond)                                                   \
+    for (uint32_t w0 = 0; w0 < nd; w0 += 64) {                       \
+        uint64_t x = 0;                                              \
+        uint32_t wend = CS_MIN(nd, w0 + 64);                         \
+        for (uint32_t d = w0; d < wend; d++)                         \
+            x |= (uint64_t)(cond) << (d - w0);                       \
+        b->bits[w0 >> 6] = x;                                        \
+        count += (uint64_t)__builtin_popcountll(x);                  \
     }
-    l->want = want;
-    l->base = (qit){&lang_ops, CS_DOC_END, n, qs, 0, 0, 0, 0, 0, 0};
-    return &l->base;
+    if (n->kind == CS_Q_LANG) {
+        SCAN(c->lang[d] == n->lang)
+    } else if (n->field == CS_QF_DATE) {
+        SCAN((c->date_lo[d] != 0) & (c->date_lo[d] >= n->lo) & (c->date_hi[d] <= n->hi))
+    } else if (n->field == CS_QF_MTIME) {
+        SCAN((c->mday[d] != 0) & (c->mday[d] >= n->lo) & (c->mday[d] <= n->hi))
+    } else if (n->field == CS_QF_TYPE) {
+        SCAN(c->format[d] == n->lo)
+    } else if (n->field == CS_QF_PATH) {
+        path_bits(c, n->value, n->value_len, b->bits, &count);
+    }
+#undef SCAN
+    /* probing the bitmap is far cheaper than advancing postings: a filter
+     * leads an AND only when it is much rarer than the rarest term */
+    b->base = (qit){&bits_ops, CS_DOC_END, count * 8, qs, 0, 0, 0, 0, 0, 0};
+    return &b->base;
 }
 
 static uint32_t empty_advance(qit *it, uint32_t t) {

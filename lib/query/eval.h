@@ -9,6 +9,7 @@
 #define CS_EVAL_H
 
 #include "../index/index.h"
+#include "query.h"
 
 #define CS_BM25_K1 1.2
 #define CS_BM25_B  0.75
@@ -113,7 +114,12 @@ qit *cs__qit_and(qseg *qs, qit **pos, uint32_t npos, qit **neg, uint32_t nneg, i
 qit *cs__qit_or(qseg *qs, qit **kids, uint32_t n);
 qit *cs__qit_phrase(qseg *qs, qit **elems, const uint32_t *offs, uint32_t n);
 qit *cs__qit_near(qseg *qs, qit *a, qit *b, uint32_t dist);
-qit *cs__qit_lang(qseg *qs, int lang);
+/* A filter node (CS_Q_LANG or CS_Q_FILTER) from the segment's columns. */
+qit *cs__qit_filter(qseg *qs, const cs_qnode *n);
+/* A filter iterator matching every document of its segment (deleted ones
+ * too) / none: an AND drops it from its positive / negative children. */
+int cs__qit_filter_all(const qit *it);
+int cs__qit_filter_none(const qit *it);
 qit *cs__qit_empty(qseg *qs);
 
 /* For a snippet (search.c; not used by the search itself): the

@@ -48,6 +48,8 @@ typedef enum cs_qkind {
     CS_Q_OR,       /* kids[0..nkids), nkids >= 2, none a NOT */
     CS_Q_NOT,      /* kids[0]; only ever a child of an AND */
     CS_Q_LANG,     /* documents whose language is lang (CS_LANG_*) */
+    CS_Q_FILTER,   /* documents whose field (CS_QF_*) matches: date ranges
+                      [lo, hi], a format, a path (value) */
     CS_Q__EMPTY    /* parser-internal: an item without a token; never in a tree */
 } cs_qkind;
 
@@ -87,7 +89,24 @@ typedef struct cs_qnode {
     uint32_t          near_n; /* NEAR: the N of NEAR/N */
     int               lang;   /* LANG: CS_LANG_EN, CS_LANG_RU or CS_LANG_OTHER */
     int               why;    /* CS_Q__EMPTY only (parser-internal): CS_QE_* */
+    int               field;  /* FILTER: CS_QF_* */
+    uint32_t          lo, hi; /* FILTER date/mtime: inclusive yyyymmdd range
+                                 (0 / 99991231 for an open end); type: lo is
+                                 the index in cs__formats */
+    char             *value;  /* FILTER path: the value, NUL-terminated (owned) */
+    size_t            value_len;
 } cs_qnode;
+
+/* The fields a filter item tests (docs/query-language.md, "Filters"). */
+enum {
+    CS_QF_DATE = 1, /* date:  the document's own date, else its mtime's day */
+    CS_QF_MTIME,    /* mtime: the mtime's day (UTC) */
+    CS_QF_TYPE,     /* type:  the stored format */
+    CS_QF_PATH      /* path:  a folder prefix (absolute), a run of path
+                       components (relative), or a glob (with * ? [) */
+};
+/* The open end of a date range. */
+#define CS_QF_DATE_MAX 99991231u
 
 /* Why an item holds no token (parser-internal, for the messages). */
 enum { CS_QE_NONE = 0, CS_QE_WORD, CS_QE_PREFIX, CS_QE_GROUP };
@@ -150,7 +169,8 @@ typedef enum cs_qtkind {
     CS_QT_OR,       /* the word OR */
     CS_QT_NOT,      /* the word NOT */
     CS_QT_NEAR,     /* the word NEAR or NEAR/N */
-    CS_QT_LANG      /* lang:en, lang:ru, lang:other */
+    CS_QT_LANG,     /* lang:en, lang:ru, lang:other */
+    CS_QT_FILTER    /* date:R mtime:R type:T path:P (path:"P" too) */
 } cs_qtkind;
 /* `~` and `~~` at the start of an item are not tokens of their own: they
  * set `tilde` on the WORD or PHRASE they stand before. */
@@ -167,13 +187,15 @@ typedef struct cs_qtok {
     int       lang;     /* LANG: CS_LANG_* */
     int       tilde;    /* WORD, PHRASE: written ~item (1) or ~~item (2) */
     size_t    src_start;/* start of the whole token (its '~' or '"') */
+    int       field;    /* FILTER: CS_QF_*; its value is [start, end) */
+    uint32_t  lo, hi;   /* FILTER: as in cs_qnode */
 } cs_qtok;
 
 /* Cuts q[0..len) (valid UTF-8, at most CS_QUERY_MAX_BYTES) into tokens,
  * ending with one CS_QT_END.  Literal mode gives only WORD tokens (split on
  * white space).  Returns 0 and *toks (owned by the caller, free with
  * cs__free()) with *ntoks entries, or CS_EQUERY (unbalanced quote or
- * parenthesis, unknown lang:), CS_ELIMIT (NEAR/N over CS_QUERY_MAX_NEAR) or
+ * parenthesis, unknown lang: or type:, a bad date), CS_ELIMIT (NEAR/N over CS_QUERY_MAX_NEAR) or
  * CS_ENOMEM, with err and *err_col set. */
 int cs__qlex(const char *q, size_t len, unsigned flags, cs_qtok **toks, size_t *ntoks,
              cs_err *err, int *err_col);

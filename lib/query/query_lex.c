@@ -13,6 +13,11 @@
  *   AND OR NOT NEAR NEAR/N upper-case keywords; the parser decides from the
  *                          neighbours whether each is an operator or a word
  *   lang:en|ru|other       language filter; lang:<anything else> is an error
+ *   date:R mtime:R         date filters: R is a date (YYYY, YYYY-MM,
+ *                          YYYY-MM-DD) or a range A..B, A.., ..B; a bad
+ *                          date is an error at its column
+ *   type:T                 format filter (a name of cs__formats)
+ *   path:P path:"P"        path filter (the quoted form keeps spaces)
  *   word*                  a word ending in '*' is a prefix
  *   ~item ~~item           a cross-script name search: one or two '~' at
  *                          the start of an item, directly before a word or a
@@ -27,6 +32,8 @@
 #include <stdio.h>
 
 #include "query.h"
+#include "../storage/docfields.h"
+#include "../storage/segment.h"
 
 /* Decodes the (valid) UTF-8 sequence at s[i]; *n gets its length. */
 static int32_t decode(const unsigned char *s, size_t len, size_t i, size_t *n) {
@@ -115,6 +122,91 @@ static int eq_nocase(const char *s, size_t n, const char *lit) {
     return 1;
 }
 
+/* The value of a date: or mtime: item, q[v, e) at column col, into
+ * t->lo, t->hi. */
+static int date_value(lexer *lx, size_t v, size_t e, int col, uint32_t *lo, uint32_t *hi) {
+    const char *w = lx->q;
+    size_t dots = v;
+    while (dots + 1 < e && !(w[dots] == '.' && w[dots + 1] == '.')) dots++;
+    int range = dots + 1 < e;
+    size_t a_end = range ? dots : e, b = range ? dots + 2 : e;
+    uint32_t l1, h1, l2, h2;
+    *lo = 0;
+    *hi = CS_QF_DATE_MAX;
+    const char *bad_at = NULL;
+    size_t bad_len = 0;
+    if (a_end > v || !range) {
+        if (cs__date_range(w + v, a_end - v, &l1, &h1)) bad_at = w + v, bad_len = a_end - v;
+        else *lo = l1, *hi = h1;
+    }
+    if (!bad_at && range) {
+        if (b < e) {
+            if (cs__date_range(w + b, e - b, &l2, &h2)) bad_at = w + b, bad_len = e - b;
+            else *hi = h2;
+        } else {
+            *hi = CS_QF_DATE_MAX;
+        }
+        if (!bad_at && a_end == v && b == e) bad_at = w + v, bad_len = e - v;
+    }
+    if (bad_at) {
+        size_t show = CS_MIN(bad_len, 24);
+        while (show < bad_len && ((unsigned char)bad_at[show] & 0xC0) == 0x80) show--;
+        cs__err(lx->err, CS_EQUERY, "bad date \"%.*s%s\" (use YYYY, YYYY-MM or YYYY-MM-DD, "
+                "or a range A..B, A.. or ..B)", (int)show, bad_at, show < bad_len ? "..." : "");
+        return fail(lx, CS_EQUERY, cs__qcol(lx->q, v, col, (size_t)(bad_at - w)));
+    }
+    if (*lo > *hi) {
+        cs__err(lx->err, CS_EQUERY, "date range ends before it starts");
+        return fail(lx, CS_EQUERY, col);
+    }
+    return 0;
+}
+
+/* The field of a filter item w[0..n) (date: mtime: type: path: with a
+ * value), and the length of its name with the ':'; 0 when it is none. */
+static int filter_field(const char *w, size_t n, size_t *plen) {
+    static const struct { const char *name; int field; } f[] = {
+        {"date:", CS_QF_DATE}, {"mtime:", CS_QF_MTIME}, {"type:", CS_QF_TYPE},
+        {"path:", CS_QF_PATH}};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        size_t k = strlen(f[i].name);
+        if (n >= k && memcmp(w, f[i].name, k) == 0) {
+            *plen = k;
+            return f[i].field;
+        }
+    }
+    return 0;
+}
+
+/* A filter item q[start, end) (its value [start + plen, end)) at column
+ * col. */
+static int push_filter(lexer *lx, int field, size_t start, size_t plen, size_t end, int col) {
+    size_t v = start + plen;
+    int vcol = cs__qcol(lx->q, start, col, v);
+    uint32_t lo = 0, hi = 0;
+    if (field == CS_QF_DATE || field == CS_QF_MTIME) {
+        if (date_value(lx, v, end, vcol, &lo, &hi)) return lx->rc;
+    } else if (field == CS_QF_TYPE) {
+        unsigned k = 0;
+        while (k < cs__nformats && !eq_nocase(lx->q + v, end - v, cs__formats[k])) k++;
+        if (k == cs__nformats) {
+            size_t n = end - v, show = CS_MIN(n, 24);
+            while (show < n && ((unsigned char)lx->q[v + show] & 0xC0) == 0x80) show--;
+            cs__err(lx->err, CS_EQUERY, "unknown type \"%.*s%s\" (use type:text, html, pdf, "
+                    "docx, odt, epub, rtf or doc)", (int)show, lx->q + v, show < n ? "..." : "");
+            return fail(lx, CS_EQUERY, vcol);
+        }
+        lo = hi = k;
+    }
+    cs_qtok *t = push(lx, CS_QT_FILTER, col, v, end);
+    if (!t) return lx->rc;
+    t->src_start = start;
+    t->field = field;
+    t->lo = lo;
+    t->hi = hi;
+    return 0;
+}
+
 /* Classifies the word q[start, end) at column col: keyword, lang:, prefix
  * or plain word, and pushes it. */
 static int push_word(lexer *lx, size_t start, size_t end, int col) {
@@ -147,6 +239,9 @@ static int push_word(lexer *lx, size_t start, size_t end, int col) {
             near_n = v;
         }
     }
+    size_t plen;
+    int field = lx->tilde ? 0 : filter_field(w, n, &plen);
+    if (field && n > plen) return push_filter(lx, field, start, plen, end, col);
     int lang = -1;
     if (!lx->tilde && n > 5 && memcmp(w, "lang:", 5) == 0) {
         if (eq_nocase(w + 5, n - 5, "en")) lang = CS_LANG_EN;
@@ -269,6 +364,21 @@ static int lex_query(lexer *lx) {
             while (i < lx->len && !ends_word(c = decode(s, lx->len, i, &n))) {
                 i += n;
                 col++;
+            }
+            size_t e;
+            if (!lx->tilde && i - start == 5 && memcmp(lx->q + start, "path:", 5) == 0 &&
+                i < lx->len && lx->q[i] == '"' && (e = closing_quote(lx, i)) > i + 2) {
+                /* path:"a folder/with spaces" */
+                cs_qtok *t = push(lx, CS_QT_FILTER, wcol, i + 1, e - 1);
+                if (t) {
+                    t->src_start = start;
+                    t->src_end = e;
+                    t->field = CS_QF_PATH;
+                }
+                col = cs__qcol(lx->q, i, col, e);
+                i = e;
+                item_start = 0;
+                continue;
             }
             push_word(lx, start, i, wcol);
             item_start = 0;

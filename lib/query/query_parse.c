@@ -31,6 +31,7 @@
 
 #include "query.h"
 #include "../analysis/analysis.h"
+#include "../storage/docfields.h"
 
 typedef struct parser {
     cs_analyzer   *a;
@@ -75,6 +76,7 @@ const char *cs_qkind_name(cs_qkind kind) {
     case CS_Q_OR:     return "or";
     case CS_Q_NOT:    return "not";
     case CS_Q_LANG:   return "lang";
+    case CS_Q_FILTER: return "filter";
     default:          return "empty";
     }
 }
@@ -94,6 +96,7 @@ void cs_qnode_free(cs_qnode *n) {
     free_terms(n->terms, n->nterms);
     for (size_t i = 0; i < n->nkids; i++) cs_qnode_free(n->kids[i]);
     cs__free(n->kids);
+    cs__free(n->value);
     cs__free(n);
 }
 
@@ -332,6 +335,25 @@ static cs_qnode *parse_primary(parser *p) {
         p->i++;
         return n;
     }
+    case CS_QT_FILTER: {
+        cs_qnode *n = new_node(p, CS_Q_FILTER, t->col, t->src_start, t->src_end);
+        if (!n) return NULL;
+        n->field = t->field;
+        n->lo = t->lo;
+        n->hi = t->hi;
+        if (t->field == CS_QF_PATH) {
+            n->value_len = t->end - t->start;
+            n->value = cs__malloc(n->value_len + 1);
+            if (!n->value) {
+                cs_qnode_free(n);
+                return nomem(p, t->col);
+            }
+            memcpy(n->value, p->q + t->start, n->value_len);
+            n->value[n->value_len] = '\0';
+        }
+        p->i++;
+        return n;
+    }
     case CS_QT_NEAR:
         if (t->near_explicit)
             return fail(p, CS_EQUERY, t->col,
@@ -357,7 +379,8 @@ static int near_operand(parser *p, const cs_qnode *n) {
         fail(p, CS_EQUERY, n->col, "operand of NEAR holds no word to search for");
     else
         fail(p, CS_EQUERY, n->col, "NEAR joins words, phrases or prefixes, not %s",
-             n->kind == CS_Q_LANG ? "lang:" : "a group in parentheses");
+             n->kind == CS_Q_LANG ? "lang:" : n->kind == CS_Q_FILTER ? "a filter"
+                                                                     : "a group in parentheses");
     return -1;
 }
 
@@ -694,6 +717,19 @@ static void describe(const cs_qnode *n, cs_buf *b) {
     case CS_Q_LANG:
         put_str(b, "lang ");
         put_str(b, cs_lang_name(n->lang));
+        break;
+    case CS_Q_FILTER:
+        if (n->field == CS_QF_TYPE) {
+            put_str(b, "type ");
+            put_str(b, cs__formats[n->lo]);
+        } else if (n->field == CS_QF_PATH) {
+            put_str(b, "path ");
+            put_quoted(b, n->value, n->value_len);
+        } else {
+            snprintf(tmp, sizeof tmp, "%s %u %u", n->field == CS_QF_DATE ? "date" : "mtime",
+                     (unsigned)n->lo, (unsigned)n->hi);
+            put_str(b, tmp);
+        }
         break;
     case CS_Q_NEAR:
         snprintf(tmp, sizeof tmp, "near/%u", (unsigned)n->near_n);

@@ -19,6 +19,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "../storage/docfields.h"
@@ -39,6 +40,12 @@ typedef struct rhit {
     int lang;
 } rhit;
 
+typedef struct rgroup {       /* a group of cs_search_options.group_by */
+    size_t name_off, name_len;  /* in cs_results.gnames */
+    size_t count;
+    uint64_t hash;              /* 0: an empty slot of the table */
+} rgroup;
+
 typedef struct rexp {           /* a ~ item's expansion, for the caller */
     char *item;                 /* as written, "~Japarov" */
     cs_texp e;
@@ -55,6 +62,9 @@ struct cs_results {
     cs_buf hl;                  /* size_t pairs */
     rexp *exp;
     size_t nexp;
+    rgroup *groups;             /* group_by: sorted by name once the search ends */
+    size_t ngroups, cap_groups; /* cap: slots of the open-addressing table */
+    cs_buf gnames;              /* the groups' names, NUL-terminated */
 };
 
 /* A leaf of the tree and what it resolved to in each segment. */
@@ -73,6 +83,7 @@ typedef struct rleaf {
 typedef struct hitref {
     double score;
     uint32_t seg, doc;
+    uint32_t key;               /* CS_SORT_DATE(_DESC): the date, yyyymmdd */
 } hitref;
 
 typedef struct sctx {
@@ -89,6 +100,8 @@ typedef struct sctx {
     double floor;               /* once the heap is full: what a hit must reach */
     int have_floor;
     int count_only;             /* CS_SEARCH_COUNT: no score, so no idf (and no df) */
+    int sort;                   /* CS_SORT_* */
+    int group_by;               /* CS_GROUP_* */
     qbudget budget;             /* cs_search_options.memory_mb */
     size_t words, max_words;    /* words the prefixes stand for so far, and the
                                    cap (cs_search_options.max_expansion) */
@@ -113,6 +126,8 @@ void cs_results_free(cs_results *res) {
         cs__texp_free(&res->exp[i].e);
     }
     cs__free(res->exp);
+    cs__free(res->groups);
+    cs_buf_free(&res->gnames);
     cs__free(res->hits);
     cs_buf_free(&res->strings);
     cs_buf_free(&res->hl);
@@ -147,6 +162,116 @@ int cs_results_hit(const cs_results *res, size_t i, cs_hit *out) {
 }
 
 size_t cs_results_expansions(const cs_results *res) { return res ? res->nexp : 0; }
+
+size_t cs_results_groups(const cs_results *res) { return res ? res->ngroups : 0; }
+
+int cs_results_group(const cs_results *res, size_t i, const char **name, size_t *count) {
+    if (!res || i >= res->ngroups) return CS_EINVAL;
+    if (name) *name = (const char *)res->gnames.data + res->groups[i].name_off;
+    if (count) *count = res->groups[i].count;
+    return 0;
+}
+
+/* ---- groups ------------------------------------------------------------------------- */
+
+/* Adds one document to the group name[0..n) of the open-addressing table
+ * (FNV-1a; grown at half full). */
+static int group_add(cs_results *res, const char *name, size_t n) {
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)name[i]) * 1099511628211ull;
+    h |= 1;
+    if (2 * (res->ngroups + 1) > res->cap_groups) {
+        size_t cap = res->cap_groups ? res->cap_groups * 2 : 64;
+        rgroup *t = cs__calloc(cap, sizeof *t);
+        if (!t) return CS_ENOMEM;
+        for (size_t i = 0; i < res->cap_groups; i++) {
+            if (!res->groups[i].hash) continue;
+            size_t j = res->groups[i].hash & (cap - 1);
+            while (t[j].hash) j = (j + 1) & (cap - 1);
+            t[j] = res->groups[i];
+        }
+        cs__free(res->groups);
+        res->groups = t;
+        res->cap_groups = cap;
+    }
+    size_t j = h & (res->cap_groups - 1);
+    for (;; j = (j + 1) & (res->cap_groups - 1)) {
+        rgroup *g = &res->groups[j];
+        if (!g->hash) break;
+        if (g->hash == h && g->name_len == n &&
+            memcmp(res->gnames.data + g->name_off, name, n) == 0) {
+            g->count++;
+            return 0;
+        }
+    }
+    rgroup *g = &res->groups[j];
+    g->hash = h;
+    g->name_off = res->gnames.len;
+    g->name_len = n;
+    g->count = 1;
+    cs_buf_put(&res->gnames, name, n);
+    cs_buf_byte(&res->gnames, 0);
+    res->ngroups++;
+    return res->gnames.rc ? CS_ENOMEM : 0;
+}
+
+/* The group of document d (columns c) for group_by. */
+static int group_doc(cs_results *res, int by, const cs_segcols *c, uint32_t d) {
+    char buf[16];
+    int n;
+    switch (by) {
+    case CS_GROUP_YEAR:
+    case CS_GROUP_MONTH: {
+        uint32_t lo = c->date_lo[d], hi = c->date_hi[d];
+        if (!lo) return group_add(res, "unknown", 7);
+        if (by == CS_GROUP_YEAR || lo / 100 != hi / 100)
+            n = snprintf(buf, sizeof buf, "%04u", (unsigned)(lo / 10000));
+        else
+            n = snprintf(buf, sizeof buf, "%04u-%02u", (unsigned)(lo / 10000),
+                         (unsigned)(lo / 100 % 100));
+        return group_add(res, buf, (size_t)n);
+    }
+    case CS_GROUP_TYPE: {
+        const char *f = cs__formats[c->format[d] < cs__nformats ? c->format[d] : 0];
+        return group_add(res, f, strlen(f));
+    }
+    case CS_GROUP_LANG: {
+        const char *l = cs_lang_name(c->lang[d]);
+        return group_add(res, l, strlen(l));
+    }
+    default: { /* CS_GROUP_FOLDER */
+        const char *p = c->path[d];
+        size_t k = c->path_len[d];
+        while (k > 0 && p[k - 1] != '/') k--;
+        if (k > 1) k--; /* without the last '/', but "/" stays */
+        return k ? group_add(res, p, k) : group_add(res, ".", 1);
+    }
+    }
+}
+
+static const cs_results *gsort_res;
+
+static int cmp_group(const void *a, const void *b) {
+    const rgroup *x = a, *y = b;
+    const unsigned char *d = gsort_res->gnames.data;
+    size_t n = CS_MIN(x->name_len, y->name_len);
+    int k = memcmp(d + x->name_off, d + y->name_off, n);
+    return k ? k : (x->name_len > y->name_len) - (x->name_len < y->name_len);
+}
+
+static pthread_mutex_t gsort_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The table to a list sorted by name. */
+static void groups_finish(cs_results *res) {
+    size_t k = 0;
+    for (size_t i = 0; i < res->cap_groups; i++)
+        if (res->groups[i].hash) res->groups[k++] = res->groups[i];
+    pthread_mutex_lock(&gsort_lock);
+    gsort_res = res;
+    if (k) qsort(res->groups, k, sizeof *res->groups, cmp_group);
+    pthread_mutex_unlock(&gsort_lock);
+    res->ngroups = k;
+}
 
 int cs_results_expansion(const cs_results *res, size_t i, cs_expansion *out) {
     if (!res || !out || i >= res->nexp) return CS_EINVAL;
@@ -618,10 +743,29 @@ static qit *build_kids(sctx *c, qseg *qs, uint32_t s, const cs_qnode *n, uint32_
         else if (is_not) neg[nn++] = it;
         else pos[np++] = it;
     }
+    /* in an AND, a filter that every document of the segment passes tests
+     * nothing (kept if it is the only positive child), and so does an
+     * exclusion that no document meets */
+    for (uint32_t i = 0; ok && n->kind == CS_Q_AND && i < np && np > 1;)
+        if (cs__qit_filter_all(pos[i])) {
+            qit_free(pos[i]);
+            pos[i] = pos[--np];
+        } else {
+            i++;
+        }
+    for (uint32_t i = 0; ok && n->kind == CS_Q_AND && i < nn;)
+        if (cs__qit_filter_none(neg[i])) {
+            qit_free(neg[i]);
+            neg[i] = neg[--nn];
+        } else {
+            i++;
+        }
     qit *it = NULL;
     if (!ok) {
         while (np) qit_free(pos[--np]);
         while (nn) qit_free(neg[--nn]);
+    } else if (n->kind == CS_Q_AND && np == 1 && nn == 0) {
+        it = pos[0]; /* only filters that test nothing were beside it */
     } else {
         it = n->kind == CS_Q_OR ? cs__qit_or(qs, pos, np) : cs__qit_and(qs, pos, np, neg, nn, 1);
     }
@@ -666,7 +810,8 @@ static qit *build(sctx *c, qseg *qs, uint32_t s, const cs_qnode *n, uint32_t *ne
         return cs__qit_near(qs, a, b, n->near_n);
     }
     case CS_Q_LANG:
-        return cs__qit_lang(qs, n->lang);
+    case CS_Q_FILTER:
+        return cs__qit_filter(qs, n);
     case CS_Q_AND:
     case CS_Q_OR:
         return build_kids(c, qs, s, n, next_leaf);
@@ -681,6 +826,15 @@ static qit *build(sctx *c, qseg *qs, uint32_t s, const cs_qnode *n, uint32_t *ne
 static int path_cmp(const cs_reader *r, const hitref *a, const hitref *b) {
     cs_docmeta x, y;
     cs_err e;
+    const cs_segcols *ca, *cb;
+    /* the columns hold every path: no record is read (nor its CRC checked) */
+    if (!cs_seg_cols(r->man.segs[a->seg].seg, &ca, &e) &&
+        !cs_seg_cols(r->man.segs[b->seg].seg, &cb, &e) && a->doc < ca->ndocs &&
+        b->doc < cb->ndocs) {
+        size_t la = ca->path_len[a->doc], lb = cb->path_len[b->doc];
+        int k = memcmp(ca->path[a->doc], cb->path[b->doc], CS_MIN(la, lb));
+        return k ? k : (la > lb) - (la < lb);
+    }
     if (cs_seg_doc(r->man.segs[a->seg].seg, a->doc, &x, &e) ||
         cs_seg_doc(r->man.segs[b->seg].seg, b->doc, &y, &e))
         return 0;
@@ -688,9 +842,19 @@ static int path_cmp(const cs_reader *r, const hitref *a, const hitref *b) {
     return k ? k : (x.path_len > y.path_len) - (x.path_len < y.path_len);
 }
 
-/* Does a rank before b? */
-static int better(const cs_reader *r, const hitref *a, const hitref *b) {
-    if (a->score != b->score) return a->score > b->score;
+/* Does a rank before b (sort: CS_SORT_*)? */
+static int better(const cs_reader *r, int sort, const hitref *a, const hitref *b) {
+    switch (sort) {
+    case CS_SORT_SCORE:
+        if (a->score != b->score) return a->score > b->score;
+        break;
+    case CS_SORT_DATE:
+    case CS_SORT_DATE_DESC: /* the key puts documents without a date last */
+        if (a->key != b->key) return sort == CS_SORT_DATE ? a->key < b->key : a->key > b->key;
+        break;
+    default:
+        break;
+    }
     return path_cmp(r, a, b) < 0;
 }
 
@@ -698,8 +862,8 @@ static int better(const cs_reader *r, const hitref *a, const hitref *b) {
 static void heap_sift_down(sctx *c, size_t i) {
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, w = i;
-        if (l < c->nheap && better(c->r, &c->heap[w], &c->heap[l])) w = l;
-        if (r < c->nheap && better(c->r, &c->heap[w], &c->heap[r])) w = r;
+        if (l < c->nheap && better(c->r, c->sort, &c->heap[w], &c->heap[l])) w = l;
+        if (r < c->nheap && better(c->r, c->sort, &c->heap[w], &c->heap[r])) w = r;
         if (w == i) return;
         hitref t = c->heap[i];
         c->heap[i] = c->heap[w];
@@ -719,7 +883,7 @@ static void set_floor(sctx *c) {
 
 static int heap_push(sctx *c, const hitref *h) {
     if (c->k && c->nheap == c->k) {
-        if (!better(c->r, h, &c->heap[0])) return 0;
+        if (!better(c->r, c->sort, h, &c->heap[0])) return 0;
         c->heap[0] = *h;
         heap_sift_down(c, 0);
         set_floor(c);
@@ -736,7 +900,7 @@ static int heap_push(sctx *c, const hitref *h) {
     c->heap[i] = *h;
     while (i > 0) {
         size_t p = (i - 1) / 2;
-        if (!better(c->r, &c->heap[p], &c->heap[i])) break;
+        if (!better(c->r, c->sort, &c->heap[p], &c->heap[i])) break;
         hitref t = c->heap[i];
         c->heap[i] = c->heap[p];
         c->heap[p] = t;
@@ -747,11 +911,12 @@ static int heap_push(sctx *c, const hitref *h) {
 }
 
 static const cs_reader *sort_reader;
+static int sort_mode;
 static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int cmp_hits(const void *a, const void *b) {
-    if (better(sort_reader, a, b)) return -1;
-    if (better(sort_reader, b, a)) return 1;
+    if (better(sort_reader, sort_mode, a, b)) return -1;
+    if (better(sort_reader, sort_mode, b, a)) return 1;
     return 0;
 }
 
@@ -793,6 +958,12 @@ static int run_segment(sctx *c, const cs_qnode *tree, uint32_t s, unsigned flags
     if (!it) return rc ? rc : CS_ENOMEM;
     bcache bc = {0, 0, 0};
     uint32_t t = 0, d;
+    const cs_segcols *cols = NULL;
+    if ((c->group_by || c->sort == CS_SORT_DATE || c->sort == CS_SORT_DATE_DESC) &&
+        (rc = cs_seg_cols(ref->seg, &cols, c->err))) {
+        qit_free(it);
+        return rc;
+    }
     while (!rc) {
         int have = prune && c->have_floor;
         double floor = c->floor;
@@ -813,9 +984,13 @@ static int run_segment(sctx *c, const cs_qnode *tree, uint32_t s, unsigned flags
         }
         if (cs_is_deleted(ref, d)) continue;
         (*total)++;
+        if (c->group_by && d < cols->ndocs && (rc = group_doc(c->res, c->group_by, cols, d)))
+            break;
         if (flags & CS_SEARCH_COUNT) continue;
         if (have && it->costly && qit_ub(it) < floor) continue;
-        hitref h = {qit_score(it), s, d};
+        hitref h = {qit_score(it), s, d, 0};
+        if (cols && d < cols->ndocs) /* without a date: last either way */
+            h.key = cols->date_lo[d] ? cols->date_lo[d] : c->sort == CS_SORT_DATE ? UINT32_MAX : 0;
         rc = heap_push(c, &h);
         if (!rc) rc = qs.rc;
     }
@@ -993,6 +1168,7 @@ static int make_hits(cs_results *res, sctx *c, cs_analyzer *a, const cs_qnode *t
                      const cs_search_options *o) {
     pthread_mutex_lock(&sort_lock);
     sort_reader = c->r;
+    sort_mode = c->sort;
     if (c->nheap) qsort(c->heap, c->nheap, sizeof *c->heap, cmp_hits); /* NULL when empty */
     pthread_mutex_unlock(&sort_lock);
     size_t from = CS_MIN(o->offset, c->nheap), n = c->nheap - from;
@@ -1038,14 +1214,20 @@ static int search(cs_results *res, cs_reader *r, const char *query, size_t len,
     c.err = &res->err;
     c.k = o->limit ? o->offset + o->limit : 0;
     c.count_only = (o->flags & CS_SEARCH_COUNT) != 0;
+    c.sort = o->sort >= CS_SORT_SCORE && o->sort <= CS_SORT_PATH ? o->sort : CS_SORT_SCORE;
+    c.group_by = o->group_by >= CS_GROUP_NONE && o->group_by <= CS_GROUP_FOLDER ? o->group_by : 0;
     size_t mb = o->memory_mb ? o->memory_mb : CS_SEARCH_MEMORY_MB;
     c.budget.max = mb > SIZE_MAX >> 20 ? SIZE_MAX : mb << 20;
     c.budget.err = &res->err;
     c.max_words = o->max_expansion ? o->max_expansion : CS_SEARCH_MAX_EXPANSION;
     rc = collect(&c, tree, 0);
-    int prune = c.k && !(o->flags & (CS_SEARCH_COUNT | CS_SEARCH_EXACT_TOTAL));
+    /* pruning skips documents by their score bounds: only for the best
+     * scores, and not when every match is counted into its group */
+    int prune = c.k && !(o->flags & (CS_SEARCH_COUNT | CS_SEARCH_EXACT_TOTAL)) &&
+                c.sort == CS_SORT_SCORE && !c.group_by;
     for (uint32_t s = 0; !rc && s < r->man.nsegs; s++)
         rc = run_segment(&c, tree, s, o->flags, prune, &res->total, &res->inexact);
+    if (!rc && c.group_by) groups_finish(res);
     if (!rc && !(o->flags & CS_SEARCH_COUNT)) rc = make_hits(res, &c, a, tree, o);
     free_leaves(&c);
     cs__free(c.heap);
@@ -1060,9 +1242,11 @@ int cs_search(cs_reader *r, const char *query, size_t len, const cs_search_optio
     *out = res;
     if (!res) return CS_ENOMEM;
     if (!r || (!query && len)) return cs__err(&res->err, CS_EINVAL, "no reader or no query");
-    /* a version-1 struct ends before memory_mb: its fields, the defaults after */
+    /* a version-1 struct ends before memory_mb, a version-2 one before
+     * sort: its fields, the defaults after */
     cs_search_options def = CS_SEARCH_OPTIONS_INIT;
     if (opts && opts->version == 1) memcpy(&def, opts, offsetof(cs_search_options, memory_mb));
+    if (opts && opts->version == 2) memcpy(&def, opts, offsetof(cs_search_options, sort));
     const cs_search_options *o = opts && opts->version == CS_SEARCH_OPTIONS_VERSION ? opts : &def;
     cs_analyzer *a = pool_get(r);
     if (!a) return cs__err(&res->err, CS_ENOMEM, "out of memory");
@@ -1071,6 +1255,7 @@ int cs_search(cs_reader *r, const char *query, size_t len, const cs_search_optio
     if (rc) {
         res->total = 0;
         res->n = 0;
+        res->ngroups = 0;
         if (!res->err.msg[0]) cs__err(&res->err, rc, "%s", cs_strerror(rc));
     }
     return rc;

@@ -111,7 +111,8 @@ int cs_seg_open(cs_seg **out, const char *dir, uint32_t id, const cs_ixid *ix, c
     if (!s) return cs__err(err, CS_ENOMEM, "out of memory");
     s->id = id;
     s->ix = *ix;
-    int rc = 0;
+    if (pthread_mutex_init(&s->cols_lock, NULL) == 0) s->cols_lock_ok = 1;
+    int rc = s->cols_lock_ok ? 0 : cs__err(err, CS_ENOMEM, "out of memory");
     for (int i = 0; i < CS_F_COUNT && !rc; i++) {
         rc = map_file(s, dir, id, i, err);
         s->bytes += s->f[i].size;
@@ -130,6 +131,8 @@ int cs_seg_open(cs_seg **out, const char *dir, uint32_t id, const cs_ixid *ix, c
 
 void cs_seg_close(cs_seg *s) {
     if (!s) return;
+    cs__segcols_free(s->cols);
+    if (s->cols_lock_ok) pthread_mutex_destroy(&s->cols_lock);
     for (int i = 0; i < CS_F_COUNT; i++) {
         if (s->f[i].map) munmap((void *)s->f[i].map, s->f[i].size);
         cs__free(s->f[i].path);

@@ -141,6 +141,7 @@ void cs_segw_free(cs_segw *w);
 /* ---- reader ------------------------------------------------------------- */
 
 typedef struct cs_seg cs_seg;
+typedef struct cs_segcols cs_segcols;
 
 /* Opens (mmaps) segment id of index ix in dir.  Verifies every file's
  * trailer (magic, kind, version, length, and that it names segment id of
@@ -166,6 +167,34 @@ uint64_t cs_seg_text_bytes(const cs_seg *s);/* the .text file */
 /* Document doc's table entry; strings borrowed from the mapping until
  * cs_seg_close().  CS_EINVAL for doc >= ndocs. */
 int  cs_seg_doc(const cs_seg *s, uint32_t doc, cs_docmeta *out, cs_err *err);
+/* Per-document columns (like Lucene's doc values), decoded from the
+ * document table once per open segment, on first use, so that filters
+ * (date:, mtime:, type:, lang:, path:) and groups read arrays instead of
+ * every record on every query.  Dates are yyyymmdd numbers; a date known
+ * only to the year or month is the interval [lo, hi] it stands for; the
+ * mtime's day is taken in UTC (as the CLI prints mtimes). */
+typedef struct cs_segcols {
+    uint32_t  ndocs;
+    uint32_t *date_lo, *date_hi; /* the document's own date, else its mtime's
+                                    day; 0 when neither is known */
+    uint8_t  *own_date;         /* 1: date_lo/hi come from the document */
+    uint32_t *mday;             /* the mtime's day; 0 unknown */
+    uint8_t  *format;           /* index in cs__formats */
+    uint8_t  *lang;             /* CS_LANG_* */
+    const char **path;          /* borrowed from the mapping, not NUL-terminated */
+    uint32_t *path_len;
+    uint32_t *by_path;          /* doc ids in memcmp order of their paths */
+} cs_segcols;
+/* The columns of s: 0 and *out (borrowed until cs_seg_close(); read-only,
+ * shared by every thread), CS_ENOMEM or CS_ECORRUPT (a bad record).
+ * Thread-safe: the first caller builds them under a lock. */
+int  cs_seg_cols(const cs_seg *s, const cs_segcols **out, cs_err *err);
+/* yyyymmdd of a date string "YYYY", "YYYY-MM" or "YYYY-MM-DD" (n bytes)
+ * as the interval it stands for: 0, or -1 when it is not such a date. */
+int  cs__date_range(const char *s, size_t n, uint32_t *lo, uint32_t *hi);
+/* The yyyymmdd (UTC) of an mtime in ns; 0 for 0. */
+uint32_t cs__mtime_day(int64_t mtime_ns);
+
 /* Token count of doc (0 for doc >= ndocs); O(1), used by scoring. */
 uint32_t cs_seg_doclen(const cs_seg *s, uint32_t doc);
 /* Stored text of doc (CRC-checked on every call).  *text is borrowed from

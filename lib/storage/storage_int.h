@@ -9,6 +9,7 @@
  *   seg_trailer.c  the 44-byte trailer of every file
  *   seg_write.c    cs_segw_*: streams the seven files of a segment
  *   seg_read.c     cs_seg_open/close, the document table and stored text
+ *   seg_cols.c     cs_seg_cols: per-document columns (dates, format, paths)
  *   seg_dict.c     .dict, .words and .keys: block lookup, iteration, term_at
  *   seg_post.c     cs_post_*: postings and positions cursor
  *   seg_verify.c   cs_seg_verify: every byte, every structure
@@ -16,6 +17,7 @@
 #ifndef CS_STORAGE_INT_H
 #define CS_STORAGE_INT_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "segment.h"
@@ -83,7 +85,14 @@ struct cs_seg {
     uint64_t recs_len;          /* bytes of doc records at the start of .docs */
     const unsigned char *doc_offs;  /* ndocs u64le: record offsets */
     const unsigned char *doc_lens;  /* ndocs u32le: ntokens */
+    pthread_mutex_t cols_lock;  /* guards the lazy build of cols (seg_cols.c) */
+    int cols_lock_ok;
+    cs_segcols *cols;           /* built on first use, then read-only */
 };
+
+/* ---- Interface to code in seg_cols.c -------------------------------------- */
+
+void cs__segcols_free(cs_segcols *c);
 
 /* ---- Interface to code in seg_read.c -------------------------------------- */
 
