@@ -61,7 +61,9 @@ int cli_first_operand(int argc, char **argv);
 
 /* Global options and the command's own, parsed by main.c. */
 typedef struct cli_opts {
-    const char *index_dir;   /* -i DIR, or NULL */
+    const char *index_dir;   /* the first -i DIR, or NULL */
+    const char *const *index_dirs; /* every -i DIR in order (shards read as one) */
+    int nindex;
     const cli_optval *opt;   /* the command's options (the global ones too), in order */
     int nopt;
 } cli_opts;
@@ -72,12 +74,16 @@ typedef struct cli_opts {
  * NULL (and a message printed) when there is none.  Static or borrowed
  * string. */
 const char *cli_index_dir(const cli_opts *o);
-/* A reader on the index of cli_index_dir(); NULL (and a message printed)
- * when there is none or it cannot be opened.  Close with cs_reader_close(). */
+/* A reader on the index of cli_index_dir(), or on several read as one
+ * (cs_reader_open_many) when -i is given more than once or $CSEARCH_INDEX
+ * lists several directories separated by ':' (a value that is itself a
+ * directory is one index, ':' and all); NULL (and a message printed) when
+ * there is none or it cannot be opened.  Close with cs_reader_close(). */
 cs_reader *cli_open_reader(const cli_opts *o);
 /* The index directory for writing: as cli_index_dir, but ./.csearch when
  * none is found (made 0700 here).  NULL (and a message printed) when
- * ./.csearch exists but is not the user's to trust. */
+ * ./.csearch exists but is not the user's to trust, or when several
+ * indexes are given (a writer writes to one). */
 const char *cli_index_dir_create(const cli_opts *o);
 
 /* Prints "csearch: <message>" on stderr, the message escaped whole as

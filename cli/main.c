@@ -98,16 +98,17 @@ int main(int argc, char **argv) {
     char **rest = malloc((size_t)argc * sizeof *rest);
     char **operands = malloc((size_t)argc * sizeof *operands);
     cli_optval *opts = malloc((size_t)argc * sizeof *opts);
-    if (!rest || !operands || !opts) {
+    const char **ixdirs = malloc((size_t)argc * sizeof *ixdirs);
+    if (!rest || !operands || !opts || !ixdirs) {
         cli_err("out of memory");
-        free(rest), free(operands), free(opts);
+        free(rest), free(operands), free(opts), free(ixdirs);
         return EXIT_ERR;
     }
     int n = 0, rc = -1;
     for (int i = 1; i < argc; i++)
         if (!cmd || i != k) rest[n++] = argv[i];
     cli_args a = {opts, 0, operands, 0};
-    cli_opts o = {NULL, opts, 0};
+    cli_opts o = {NULL, ixdirs, 0, opts, 0};
     if (cli_scan(cmd ? cmd->name : NULL, cmd ? cmd->spec : cli_search_opts, n, rest, &a))
         rc = EXIT_ERR;
     o.nopt = a.nopt;
@@ -120,10 +121,11 @@ int main(int argc, char **argv) {
                    cs_version(), cs_analysis_version());
             rc = 0;
         } else if (opts[i].id == CLI_OPT_INDEX) {
-            o.index_dir = opts[i].value;
+            if (!o.index_dir) o.index_dir = opts[i].value;
+            ixdirs[o.nindex++] = opts[i].value;
         }
     }
     if (rc < 0) rc = (cmd ? cmd->run : cmd_search)(&o, a.noperand, a.operand);
-    free(rest), free(operands), free(opts);
+    free(rest), free(operands), free(opts), free(ixdirs);
     return rc;
 }
