@@ -132,6 +132,8 @@ static const char *index_in(const char *dir) {
     return sub;
 }
 
+const char *cli_index_in(const char *dir) { return index_in(dir); }
+
 static const char *configured(const cli_opts *o) {
     if (o->index_dir) return index_in(o->index_dir);
     const char *env = getenv("CSEARCH_INDEX");

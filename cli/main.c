@@ -15,6 +15,7 @@ static const char usage[] =
     "                              [--max-file-mb MB] [--retry-failed] PATH...\n"
     "       csearch [-i DIR] remove PATH...\n"
     "       csearch [-i DIR] stats | check | optimize | failed\n"
+    "       csearch merge [--prefer first|last] OUT SHARD...  one index of several\n"
     "       csearch terms TEXT...      print the analysed terms of TEXT\n"
     "       csearch [-i DIR] key WORD...  the name keys of WORD and the indexed words they match\n"
     "       csearch --help | --version\n"
@@ -30,7 +31,8 @@ static const char usage[] =
     "argument that is not an option.\n"
     "\n"
     "options:\n"
-    "  -i DIR          index directory (else $CSEARCH_INDEX, else the nearest .csearch/)\n"
+    "  -i DIR          index directory (else $CSEARCH_INDEX, else the nearest .csearch/);\n"
+    "                  several -i (or CSEARCH_INDEX=A:B) search the indexes as one\n"
     "  -n N            hits to show (default 10, 0 = all)\n"
     "  --offset K      skip the first K hits\n"
     "  --json          one JSON object per hit per line\n"
@@ -76,6 +78,7 @@ static const subcommand commands[] = {
     {"index", cmd_index, cli_index_opts},
     {"remove", cmd_remove, cli_global_opts},
     {"optimize", cmd_optimize, cli_global_opts},
+    {"merge", cmd_merge, cli_merge_opts},
     {"stats", cmd_stats, cli_global_opts},
     {"check", cmd_check, cli_global_opts},
     {"failed", cmd_failed, cli_global_opts},

@@ -260,11 +260,28 @@ CS_API int cs_index_commit(cs_index *ix);
 /* Commits, then merges every segment into one. */
 CS_API int cs_index_optimize(cs_index *ix);
 
+typedef struct cs_reader cs_reader;
+
+/* cs_index_add_index flags: which copy of a path live in several shards
+ * of the reader is kept. */
+#define CS_ADD_PREFER_FIRST 0x1u /* the first shard's (cs_reader_open_many's order) */
+#define CS_ADD_PREFER_LAST  0x2u /* the last shard's */
+
+/* Adds every live document of the index or indexes from reads (a snapshot:
+ * cs_reader_open or cs_reader_open_many) to ix, whose documents must all
+ * be gone (a new index: CS_EINVAL otherwise), without reading or analysing
+ * them again: their segments are merged into one new segment of ix, their
+ * failed files remembered too.  Visible, and durable, at the next commit:
+ * the commit protocol makes it all-or-nothing like any other.  A path live
+ * in more than one shard is refused (CS_EINVAL, naming one) unless flags
+ * say which copy wins.  from must stay open until the call returns. */
+CS_API int cs_index_add_index(cs_index *ix, cs_reader *from, unsigned flags);
+
 /* ---------------------------------------------------------------------------
  * Index: reader
  * ------------------------------------------------------------------------- */
 
-typedef struct cs_reader cs_reader;
+/* cs_reader: declared above (cs_index_add_index takes one). */
 
 /* Opens a snapshot of the last commit of the index in dir.  A reader never
  * takes the writer's lock and keeps its snapshot while writers commit and

@@ -54,8 +54,8 @@ static void gen_doc(char *buf, size_t cap) {
     }
 }
 
-static char *one_dir, *shard_dir[NSHARDS];
-static cs_reader *One, *Many;
+static char *one_dir, *shard_dir[NSHARDS], *merged_dir;
+static cs_reader *One, *Many, *Merged;
 
 static void shards_setup(void) {
     one_dir = cs_test_tmpdir("shards1");
@@ -96,11 +96,24 @@ static void shards_setup(void) {
     for (int s = 0; s < NSHARDS; s++) dirs[s] = shard_dir[s];
     int rc = cs_reader_open_many(&Many, dirs, NSHARDS);
     ck_assert_msg(rc == 0, "%s", cs_reader_errmsg(Many));
+    /* the shards merged into a new index: one segment, no analysis */
+    merged_dir = cs_test_tmpdir("shardsM");
+    cs_index *m = NULL;
+    ck_assert_int_eq(cs_index_open(&m, merged_dir, NULL), 0);
+    rc = cs_index_add_index(m, Many, 0);
+    ck_assert_msg(rc == 0, "%s", cs_index_errmsg(m));
+    ck_assert_int_eq(cs_index_commit(m), 0);
+    /* a second time: the index holds documents now */
+    ck_assert_int_eq(cs_index_add_index(m, Many, 0), CS_EINVAL);
+    cs_index_close(m);
+    ck_assert_int_eq(cs_reader_open(&Merged, merged_dir), 0);
 }
 
 static void shards_teardown(void) {
     cs_reader_close(One);
     cs_reader_close(Many);
+    cs_reader_close(Merged);
+    cs_test_tmpdir_free(merged_dir);
     cs_test_tmpdir_free(one_dir);
     for (int s = 0; s < NSHARDS; s++) cs_test_tmpdir_free(shard_dir[s]);
 }
@@ -134,8 +147,8 @@ static cs_results *search(cs_reader *r, const char *q, unsigned flags, size_t li
     return res;
 }
 
-static void compare(const char *q, unsigned flags, size_t limit) {
-    cs_results *a = search(One, q, flags, limit), *b = search(Many, q, flags, limit);
+static void compare_with(cs_reader *other, const char *q, unsigned flags, size_t limit) {
+    cs_results *a = search(One, q, flags, limit), *b = search(other, q, flags, limit);
     ck_assert_msg(cs_results_count(a) == cs_results_count(b), "[%s] limit %zu: %zu hits, %zu",
                   q, limit, cs_results_count(a), cs_results_count(b));
     if (flags & (CS_SEARCH_COUNT | CS_SEARCH_EXACT_TOTAL) || !limit)
@@ -151,6 +164,11 @@ static void compare(const char *q, unsigned flags, size_t limit) {
     }
     cs_results_free(a);
     cs_results_free(b);
+}
+
+static void compare(const char *q, unsigned flags, size_t limit) {
+    compare_with(Many, q, flags, limit);
+    compare_with(Merged, q, flags, limit);
 }
 
 START_TEST(shards_equal_one_index) {
@@ -179,6 +197,12 @@ START_TEST(shards_stats_are_sums) {
     ck_assert_str_eq(cs_reader_shard_dir(Many, 2), shard_dir[2]);
     ck_assert_ptr_null(cs_reader_shard_dir(Many, 3));
     ck_assert_int_eq(cs_reader_check(Many), 0);
+    cs_stats c;
+    ck_assert_int_eq(cs_reader_stats(Merged, &c), 0);
+    ck_assert_uint_eq(c.docs, a.docs);
+    ck_assert_uint_eq(c.segments, 1);
+    ck_assert_uint_eq(c.deleted, 0);
+    ck_assert_int_eq(cs_reader_check(Merged), 0);
     /* a hit says its shard; no path is in two shards here */
     cs_results *res = search(Many, "the", 0, 0);
     int seen[NSHARDS] = {0};
@@ -225,6 +249,33 @@ START_TEST(shards_shared_paths_and_refusals) {
     }
     ck_assert_int_eq(nshared, 2);
     cs_results_free(res);
+    /* merged: refused without a winner; with one, the path once, from it */
+    for (unsigned f = 0; f <= CS_ADD_PREFER_LAST; f++) {
+        char *m = cs_test_tmpdir("shM");
+        cs_index *ix = NULL;
+        ck_assert_int_eq(cs_index_open(&ix, m, NULL), 0);
+        int rc = cs_index_add_index(ix, r, f);
+        if (!f) {
+            ck_assert_int_eq(rc, CS_EINVAL);
+            ck_assert_msg(strstr(cs_index_errmsg(ix), "/same/path"), "%s", cs_index_errmsg(ix));
+        } else {
+            ck_assert_int_eq(rc, 0);
+            ck_assert_int_eq(cs_index_commit(ix), 0);
+        }
+        cs_index_close(ix);
+        if (f) {
+            cs_reader *mr = NULL;
+            ck_assert_int_eq(cs_reader_open(&mr, m), 0);
+            cs_results *x = search(mr, "river", 0, 10);
+            ck_assert_uint_eq(cs_results_count(x), 3);
+            cs_results_free(x);
+            x = search(mr, "stone", 0, 10);
+            ck_assert_uint_eq(cs_results_count(x), 1);
+            cs_results_free(x);
+            cs_reader_close(mr);
+        }
+        cs_test_tmpdir_free(m);
+    }
     cs_reader_close(r);
 
     r = NULL;

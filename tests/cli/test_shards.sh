@@ -42,6 +42,21 @@ cmp -s a.txt b.txt || fail "CSEARCH_INDEX=A:B:C -f: $(diff a.txt b.txt)"
 expect_status 0 "$CSEARCH" -i s1 -i s3 --json civic
 expect_out_has "\"shard\":\"s3\",\"shared\":false"
 
+# merge: one index of the shards, answering as the single index does
+expect_status 0 "$CSEARCH" merge merged s1 s2 s3
+expect_err_has "merged 3 indexes"
+while IFS= read -r q; do
+    "$CSEARCH" -i one --json -n 20 -- "$q" | sed 's/"snippet".*//' > a.json
+    "$CSEARCH" -i merged --json -n 20 -- "$q" | sed 's/"snippet".*//' > m.json
+    cmp -s a.json m.json || fail "[$q]: merged differs: $(diff a.json m.json)"
+done < queries
+expect_status 0 "$CSEARCH" -i merged check
+expect_status 2 "$CSEARCH" merge merged s1
+expect_err_has "is an index already"
+expect_status 2 "$CSEARCH" merge --prefer middle m2 s1 s2
+expect_err_has "first or last"
+expect_status 2 "$CSEARCH" -i s1 merge m2 s2
+
 # the same path in two shards: both hits, each shown with its shard
 "$CSEARCH" -i s1 index extra/vote.txt > /dev/null || fail "index vote into s1"
 expect_status 0 "$CSEARCH" -i s1 -i s3 -n 50 vote
@@ -50,6 +65,14 @@ expect_out_has "extra/vote.txt.*\\[s1\\]"
 expect_out_has "extra/vote.txt.*\\[s3\\]"
 expect_status 0 "$CSEARCH" -i s1 -i s3 --json vote
 expect_out_has '"shared":true'
+# merge refuses the shared path unless told which copy wins
+expect_status 2 "$CSEARCH" merge m3 s1 s3
+expect_err_has "extra/vote.txt in s1.*--prefer"
+expect_status 0 "$CSEARCH" merge --prefer last m4 s1 s3
+[ "$("$CSEARCH" -i m4 --paths -n 0 vote | grep -c extra/vote.txt)" = 1 ] ||
+    fail "merge --prefer: vote.txt not once"
+docs() { "$CSEARCH" -i "$1" stats | sed -n 's/^documents *\([0-9]*\).*/\1/p'; }
+[ "$(docs m4)" -eq $(($(docs s1) + $(docs s3) - 1)) ] || fail "m4: $(docs m4) documents"
 # stats sum the shards
 d1=$("$CSEARCH" -i one stats | sed -n 's/^documents *\([0-9]*\).*/\1/p')
 d3=$("$CSEARCH" -i s1 -i s2 -i s3 stats | sed -n 's/^documents *\([0-9]*\).*/\1/p')
