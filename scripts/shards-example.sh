@@ -7,8 +7,8 @@
 #   scripts/shards-example.sh CORPUS [WORKDIR] [QUERIES]
 #
 # CORPUS: a folder of documents (e.g. the benchmark corpus of
-# ../shared/bench/make-corpus); its top-level folders (and files) are dealt
-# round-robin into 4 shards.  WORKDIR (default: a new temporary folder)
+# ../shared/bench/make-corpus); its folders two levels down (en/gcide,
+# ru/udhr-cyrl, ...) are dealt round-robin into 4 shards.  WORKDIR (default: a new temporary folder)
 # receives one/, shard1..4/ and merged/.  QUERIES: one query per line as in
 # ../shared/bench/queries.txt ("class:<TAB>query"; # comments); default: a
 # few built in.  Needs GNU parallel (Debian: apt-get install parallel) and
@@ -30,18 +30,20 @@ mkdir "$work/lists"
 now() { date +%s.%N; }
 secs() { echo "$1 $2" | awk '{printf "%.1f", $2 - $1}'; }
 
-# 1. the split: top-level entries of CORPUS dealt round-robin, one list per shard
+# 1. the split: the folders (and files) two levels down, e.g. en/gcide,
+# ru/udhr-cyrl, dealt round-robin into 4 lists, one per shard; files at the
+# top go to the lists too
 i=0
-for e in "$corpus"/* "$corpus"/.[!.]*; do
-    [ -e "$e" ] || continue
-    case $(basename "$e") in .manifest.tsv) continue ;; esac
+{ find "$corpus" -mindepth 2 -maxdepth 2 ! -name '.*'
+  find "$corpus" -mindepth 1 -maxdepth 1 -type f ! -name '.*'; } | LC_ALL=C sort |
+while IFS= read -r e; do
     echo "$e" >> "$work/lists/$((i % 4 + 1))"
     i=$((i + 1))
 done
 
 # 2. one index of everything (--jobs $JOBS), then the 4 shards, $JOBS at a time
 t0=$(now)
-"$CSEARCH" -i "$work/one" index --jobs "$JOBS" "$corpus" > /dev/null
+cat "$work"/lists/* | xargs -d '\n' "$CSEARCH" -i "$work/one" index --jobs "$JOBS" > /dev/null
 t1=$(now)
 # each shard indexes its own list with one analysis thread: GNU parallel
 # runs $JOBS of them at once (over ssh: add -S host1,host2 --workdir . and
