@@ -3,6 +3,8 @@
  *
  *   query_bench [-r RUNS] INDEX [QUERIES]
  *
+ * INDEX may name several indexes, A:B:C, searched as one
+ * (cs_reader_open_many: the shards' figures of docs/scale-out.md).
  * QUERIES (default, or "-": standard input) holds one query per line, as in
  * ../shared/bench/queries.txt: "class:<TAB>query" ("class<TAB>query" and a
  * bare query, class "-", are accepted too); empty lines and lines starting
@@ -121,8 +123,16 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: query_bench [-r RUNS (1..%d)] INDEX [QUERIES|-]\n", MAX_RUNS);
         return 2;
     }
+    /* INDEX may be several, A:B:C, searched as one (cs_reader_open_many) */
+    const char *dirs[64];
+    size_t nd = 0;
+    char *list = strdup(argv[i]), *save = NULL;
+    for (char *d = list ? strtok_r(list, ":", &save) : NULL; d && nd < 64;
+         d = strtok_r(NULL, ":", &save))
+        dirs[nd++] = d;
     cs_reader *r = NULL;
-    int rc = cs_reader_open(&r, argv[i]);
+    int rc = nd ? cs_reader_open_many(&r, dirs, nd) : CS_EINVAL;
+    free(list);
     if (rc) {
         fprintf(stderr, "query_bench: %s: %s\n", argv[i], r ? cs_reader_errmsg(r) : cs_strerror(rc));
         cs_reader_close(r);

@@ -74,12 +74,19 @@ const cli_optspec cli_index_opts[] = {
     {NULL, NULL, NULL, 0},
 };
 
+const cli_optspec cli_merge_opts[] = {
+    {"--prefer", NULL, "first|last", CLI_OPT_PREFER},
+    GLOBAL_OPTS,
+    {NULL, NULL, NULL, 0},
+};
+
 const cli_optspec cli_global_opts[] = {
     GLOBAL_OPTS,
     {NULL, NULL, NULL, 0},
 };
 
-static const cli_optspec *const all_tables[] = {cli_search_opts, cli_index_opts, NULL};
+static const cli_optspec *const all_tables[] = {cli_search_opts, cli_index_opts, cli_merge_opts,
+                                                 NULL};
 
 /* The entry of spec named by a (up to its '=' for a long option), or NULL. */
 static const cli_optspec *lookup(const cli_optspec *spec, const char *a, size_t len) {

@@ -25,6 +25,7 @@ enum {
     CLI_OPT_PRUNE, CLI_OPT_KEEP_MISSING, CLI_OPT_REBUILD, CLI_OPT_RETRY_FAILED, CLI_OPT_WAIT,
     CLI_OPT_MEMORY,
     CLI_OPT_JOBS, CLI_OPT_MAX_FILE_MB, CLI_OPT_COMMIT_MB, CLI_OPT_COMMIT_SECONDS, /* index */
+    CLI_OPT_PREFER,                                             /* merge */
 };
 
 typedef struct cli_optspec {
@@ -47,7 +48,8 @@ typedef struct cli_args {
     int noperand;
 } cli_args;
 
-extern const cli_optspec cli_search_opts[], cli_index_opts[], cli_global_opts[];
+extern const cli_optspec cli_search_opts[], cli_index_opts[], cli_merge_opts[],
+    cli_global_opts[];
 
 /* Scans argv[0..argc) against spec (ended by a NULL name) into out, whose
  * arrays have room for argc entries.  0, or -1 with the message printed
@@ -61,7 +63,9 @@ int cli_first_operand(int argc, char **argv);
 
 /* Global options and the command's own, parsed by main.c. */
 typedef struct cli_opts {
-    const char *index_dir;   /* -i DIR, or NULL */
+    const char *index_dir;   /* the first -i DIR, or NULL */
+    const char *const *index_dirs; /* every -i DIR in order (shards read as one) */
+    int nindex;
     const cli_optval *opt;   /* the command's options (the global ones too), in order */
     int nopt;
 } cli_opts;
@@ -72,13 +76,20 @@ typedef struct cli_opts {
  * NULL (and a message printed) when there is none.  Static or borrowed
  * string. */
 const char *cli_index_dir(const cli_opts *o);
-/* A reader on the index of cli_index_dir(); NULL (and a message printed)
- * when there is none or it cannot be opened.  Close with cs_reader_close(). */
+/* A reader on the index of cli_index_dir(), or on several read as one
+ * (cs_reader_open_many) when -i is given more than once or $CSEARCH_INDEX
+ * lists several directories separated by ':' (a value that is itself a
+ * directory is one index, ':' and all); NULL (and a message printed) when
+ * there is none or it cannot be opened.  Close with cs_reader_close(). */
 cs_reader *cli_open_reader(const cli_opts *o);
 /* The index directory for writing: as cli_index_dir, but ./.csearch when
  * none is found (made 0700 here).  NULL (and a message printed) when
- * ./.csearch exists but is not the user's to trust. */
+ * ./.csearch exists but is not the user's to trust, or when several
+ * indexes are given (a writer writes to one). */
 const char *cli_index_dir_create(const cli_opts *o);
+/* DIR as -i takes it: DIR, or DIR/.csearch when DIR holds one and is no
+ * index itself.  Static or borrowed string. */
+const char *cli_index_in(const char *dir);
 
 /* Prints "csearch: <message>" on stderr, the message escaped whole as
  * cli_put does (escape.c). */
@@ -130,6 +141,7 @@ int cmd_search(const cli_opts *o, int argc, char **argv);
 int cmd_index(const cli_opts *o, int argc, char **argv);
 int cmd_remove(const cli_opts *o, int argc, char **argv);
 int cmd_optimize(const cli_opts *o, int argc, char **argv);
+int cmd_merge(const cli_opts *o, int argc, char **argv);
 int cmd_stats(const cli_opts *o, int argc, char **argv);
 int cmd_check(const cli_opts *o, int argc, char **argv);
 int cmd_failed(const cli_opts *o, int argc, char **argv);

@@ -505,3 +505,80 @@ int cmd_optimize(const cli_opts *o, int argc, char **argv) {
     cs_index_close(ix);
     return rc ? EXIT_ERR : EXIT_HIT;
 }
+
+/* csearch merge [--prefer first|last] OUT SHARD...: one new index OUT of
+ * the shards' documents, their segments merged without reading or
+ * analysing the documents again (cs_index_add_index), in one commit. */
+int cmd_merge(const cli_opts *o, int argc, char **argv) {
+    unsigned flags = 0;
+    for (int i = 0; i < o->nopt; i++) {
+        if (o->opt[i].id == CLI_OPT_INDEX) {
+            cli_err("merge: takes OUT and the SHARDs as arguments, not -i");
+            return EXIT_ERR;
+        }
+        if (o->opt[i].id != CLI_OPT_PREFER) continue;
+        const char *v = o->opt[i].value;
+        if (!strcmp(v, "first")) flags = CS_ADD_PREFER_FIRST;
+        else if (!strcmp(v, "last")) flags = CS_ADD_PREFER_LAST;
+        else {
+            cli_err("merge: --prefer takes first or last, not '%s'", v);
+            return EXIT_ERR;
+        }
+    }
+    if (argc < 2) {
+        cli_err("merge: usage: csearch merge [--prefer first|last] OUT SHARD...");
+        return EXIT_ERR;
+    }
+    struct stat st;
+    char cur[4096];
+    snprintf(cur, sizeof cur, "%s/CURRENT", argv[0]);
+    if (stat(cur, &st) == 0) {
+        cli_err("merge: %s is an index already; OUT must be a new one", argv[0]);
+        return EXIT_ERR;
+    }
+    const char **dirs = malloc((size_t)argc * sizeof *dirs);
+    char **owned = calloc((size_t)argc, sizeof *owned);
+    if (!dirs || !owned) {
+        free(dirs);
+        free(owned);
+        cli_err("out of memory");
+        return EXIT_ERR;
+    }
+    int n = 0, rc = 0;
+    for (int i = 1; i < argc && !rc; i++) {
+        if (!(owned[n] = strdup(cli_index_in(argv[i])))) rc = CS_ENOMEM;
+        dirs[n] = owned[n];
+        n++;
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    cs_reader *r = NULL;
+    cs_index *ix = NULL;
+    if (!rc && (rc = cs_reader_open_many(&r, dirs, (size_t)n)))
+        cli_err("merge: %s", r ? cs_reader_errmsg(r) : cs_strerror(rc));
+    cs_index_options opt = CS_INDEX_OPTIONS_INIT;
+    if (!rc) rc = open_writer(argv[0], &opt, &ix);
+    if (!rc && (rc = cs_index_add_index(ix, r, flags)))
+        cli_err("merge: %s", cs_index_errmsg(ix));
+    if (!rc && (rc = cs_index_commit(ix))) cli_err("merge: %s", cs_index_errmsg(ix));
+    cs_stats in = {0}, out = {0};
+    if (!rc) cs_reader_stats(r, &in);
+    cs_index_close(ix);
+    cs_reader_close(r);
+    if (!rc) {
+        cs_reader *m = NULL;
+        if (cs_reader_open(&m, argv[0]) == 0) cs_reader_stats(m, &out);
+        cs_reader_close(m);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        fprintf(stderr, "merged %d index%s (%llu documents, %.1f MB) into %s: %llu documents, "
+                "%.1f MB in %.2f s (%.1f MB/s of index)\n", n, n == 1 ? "" : "es",
+                (unsigned long long)in.docs, (double)in.bytes / 1e6, argv[0],
+                (unsigned long long)out.docs, (double)out.bytes / 1e6, s,
+                s > 0 ? (double)in.bytes / 1e6 / s : 0.0);
+    }
+    for (int i = 0; i < n; i++) free(owned[i]);
+    free(owned);
+    free(dirs);
+    return rc ? EXIT_ERR : EXIT_HIT;
+}

@@ -187,8 +187,11 @@ static void print_title(const cs_hit *h, int color) {
     fputs(color ? "\033[0m\n" : "\n", stdout);
 }
 
+/* shard: the index the hit is from when several are read as one, else
+ * NULL; shared: its path is in another of them too (human output then
+ * names the shard, so that the two hits can be told apart). */
 static void print_hit(const sopts *o, const cs_results *res, const cs_hit *h, size_t rank,
-                      const char *query) {
+                      const char *query, const char *shard, int shared) {
     const char *shown = cli_shown(h->path);
     switch (o->out) {
     case OUT_PATHS: /* escaped, so one line is one path */
@@ -210,6 +213,11 @@ static void print_hit(const sopts *o, const cs_results *res, const cs_hit *h, si
             printf("%s[%zu,%zu]", k ? "," : "", h->highlights[2 * k], h->highlights[2 * k + 1]);
         fputc(']', stdout);
         print_fields_json(h);
+        if (shard) {
+            fputs(",\"shard\":", stdout);
+            json_str(stdout, shard, strlen(shard));
+            printf(",\"shared\":%s", shared ? "true" : "false");
+        }
         if (query) {
             fputs(",\"query\":", stdout);
             json_str(stdout, query, strlen(query));
@@ -223,6 +231,11 @@ static void print_hit(const sopts *o, const cs_results *res, const cs_hit *h, si
         cli_put(stdout, shown, strlen(shown));
         if (o->color) fputs("\033[0m", stdout);
         print_place(h);
+        if (shard && shared) {
+            fputs("  [", stdout);
+            cli_put(stdout, shard, strlen(shard));
+            fputc(']', stdout);
+        }
         printf("  (%.3f)\n", h->score);
         print_title(h, o->color);
         if (h->snippet_len) print_snippet(h, o->color);
@@ -369,8 +382,11 @@ static int run_query(cs_reader *r, const sopts *o, const char *q, size_t line) {
         }
         for (size_t i = 0; i < cs_results_count(res); i++) {
             cs_hit h;
-            if (cs_results_hit(res, i, &h) == 0)
-                print_hit(o, res, &h, o->so.offset + i + 1, line && o->out == OUT_JSON ? q : NULL);
+            size_t sh = 0;
+            int shared = 0;
+            if (cs_results_hit(res, i, &h) == 0 && cs_results_hit_shard(res, i, &sh, &shared) == 0)
+                print_hit(o, res, &h, o->so.offset + i + 1, line && o->out == OUT_JSON ? q : NULL,
+                          cs_reader_shards(r) > 1 ? cs_reader_shard_dir(r, sh) : NULL, shared);
         }
         fflush(stdout);
         /* a ranked search stops counting once pruning starts: say so */

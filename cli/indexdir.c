@@ -132,17 +132,70 @@ static const char *index_in(const char *dir) {
     return sub;
 }
 
+const char *cli_index_in(const char *dir) { return index_in(dir); }
+
 static const char *configured(const cli_opts *o) {
     if (o->index_dir) return index_in(o->index_dir);
     const char *env = getenv("CSEARCH_INDEX");
     return env && *env ? index_in(env) : NULL;
 }
 
+/* The indexes to read as one (shards): every -i DIR when there are
+ * several, else $CSEARCH_INDEX split at ':' when -i is not given and the
+ * value is not itself a directory.  *n = 0 when there are not several;
+ * -1 when out of memory.  The strings are new (free_dirs). */
+static int several(const cli_opts *o, char ***out, size_t *n) {
+    *out = NULL;
+    *n = 0;
+    const char *env = getenv("CSEARCH_INDEX");
+    struct stat st;
+    size_t cap = 0;
+    if (o->nindex > 1) cap = (size_t)o->nindex;
+    else if (!o->nindex && env && strchr(env, ':') && !(stat(env, &st) == 0 && S_ISDIR(st.st_mode)))
+        for (const char *p = env; p; p = strchr(p + 1, ':')) cap++;
+    if (cap < 2) return 0;
+    char **v = calloc(cap, sizeof *v);
+    char *copy = cap && !o->nindex ? strdup(env) : NULL;
+    if (!v || (!o->nindex && !copy)) {
+        free(v);
+        free(copy);
+        cli_err("out of memory");
+        return -1;
+    }
+    size_t k = 0;
+    char *save = NULL;
+    for (size_t i = 0; i < cap; i++) {
+        const char *d = o->nindex ? o->index_dirs[i] : strtok_r(i ? NULL : copy, ":", &save);
+        if (!d) break; /* empty parts (A::B) are skipped */
+        if (!(v[k] = strdup(index_in(d)))) {
+            cli_err("out of memory");
+            for (size_t j = 0; j < k; j++) free(v[j]);
+            free(v);
+            free(copy);
+            return -1;
+        }
+        k++;
+    }
+    free(copy);
+    *out = v;
+    *n = k;
+    return 0;
+}
+
+static void free_dirs(char **v, size_t n) {
+    for (size_t i = 0; i < n; i++) free(v[i]);
+    free(v);
+}
+
 cs_reader *cli_open_reader(const cli_opts *o) {
-    const char *dir = cli_index_dir(o);
+    char **dirs;
+    size_t n;
+    if (several(o, &dirs, &n) < 0) return NULL;
+    const char *dir = n > 1 ? dirs[0] : cli_index_dir(o);
     if (!dir) return NULL;
     cs_reader *r = NULL;
-    int rc = cs_reader_open(&r, dir);
+    int rc = n > 1 ? cs_reader_open_many(&r, (const char *const *)dirs, n) : cs_reader_open(&r, dir);
+    free_dirs(dirs, n);
     if (rc) {
         cli_err("%s", r ? cs_reader_errmsg(r) : cs_strerror(rc));
         cs_reader_close(r);
@@ -173,6 +226,16 @@ static const char *default_dir(int rejected) {
 }
 
 const char *cli_index_dir_create(const cli_opts *o) {
+    char **dirs;
+    size_t n;
+    if (several(o, &dirs, &n) < 0) return NULL;
+    free_dirs(dirs, n);
+    if (n > 1) {
+        cli_err("%zu indexes given (%s); index, remove and optimize write to one: give one -i DIR "
+                "(csearch merge OUT SHARD... makes one index of several)", n,
+                o->nindex > 1 ? "-i given more than once" : "CSEARCH_INDEX lists several");
+        return NULL;
+    }
     const char *d = configured(o);
     int rejected = 0;
     if (!d) d = search_up(&rejected);

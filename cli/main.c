@@ -15,6 +15,7 @@ static const char usage[] =
     "                              [--max-file-mb MB] [--retry-failed] PATH...\n"
     "       csearch [-i DIR] remove PATH...\n"
     "       csearch [-i DIR] stats | check | optimize | failed\n"
+    "       csearch merge [--prefer first|last] OUT SHARD...  one index of several\n"
     "       csearch terms TEXT...      print the analysed terms of TEXT\n"
     "       csearch [-i DIR] key WORD...  the name keys of WORD and the indexed words they match\n"
     "       csearch --help | --version\n"
@@ -31,7 +32,8 @@ static const char usage[] =
     "argument that is not an option.\n"
     "\n"
     "options:\n"
-    "  -i DIR          index directory (else $CSEARCH_INDEX, else the nearest .csearch/)\n"
+    "  -i DIR          index directory (else $CSEARCH_INDEX, else the nearest .csearch/);\n"
+    "                  several -i (or CSEARCH_INDEX=A:B) search the indexes as one\n"
     "  -n N            hits to show (default 10, 0 = all)\n"
     "  --offset K      skip the first K hits\n"
     "  --json          one JSON object per hit per line\n"
@@ -79,6 +81,7 @@ static const subcommand commands[] = {
     {"index", cmd_index, cli_index_opts},
     {"remove", cmd_remove, cli_global_opts},
     {"optimize", cmd_optimize, cli_global_opts},
+    {"merge", cmd_merge, cli_merge_opts},
     {"stats", cmd_stats, cli_global_opts},
     {"check", cmd_check, cli_global_opts},
     {"failed", cmd_failed, cli_global_opts},
@@ -101,16 +104,17 @@ int main(int argc, char **argv) {
     char **rest = malloc((size_t)argc * sizeof *rest);
     char **operands = malloc((size_t)argc * sizeof *operands);
     cli_optval *opts = malloc((size_t)argc * sizeof *opts);
-    if (!rest || !operands || !opts) {
+    const char **ixdirs = malloc((size_t)argc * sizeof *ixdirs);
+    if (!rest || !operands || !opts || !ixdirs) {
         cli_err("out of memory");
-        free(rest), free(operands), free(opts);
+        free(rest), free(operands), free(opts), free(ixdirs);
         return EXIT_ERR;
     }
     int n = 0, rc = -1;
     for (int i = 1; i < argc; i++)
         if (!cmd || i != k) rest[n++] = argv[i];
     cli_args a = {opts, 0, operands, 0};
-    cli_opts o = {NULL, opts, 0};
+    cli_opts o = {NULL, ixdirs, 0, opts, 0};
     if (cli_scan(cmd ? cmd->name : NULL, cmd ? cmd->spec : cli_search_opts, n, rest, &a))
         rc = EXIT_ERR;
     o.nopt = a.nopt;
@@ -123,10 +127,11 @@ int main(int argc, char **argv) {
                    cs_version(), cs_analysis_version());
             rc = 0;
         } else if (opts[i].id == CLI_OPT_INDEX) {
-            o.index_dir = opts[i].value;
+            if (!o.index_dir) o.index_dir = opts[i].value;
+            ixdirs[o.nindex++] = opts[i].value;
         }
     }
     if (rc < 0) rc = (cmd ? cmd->run : cmd_search)(&o, a.noperand, a.operand);
-    free(rest), free(operands), free(opts);
+    free(rest), free(operands), free(opts), free(ixdirs);
     return rc;
 }

@@ -260,11 +260,28 @@ CS_API int cs_index_commit(cs_index *ix);
 /* Commits, then merges every segment into one. */
 CS_API int cs_index_optimize(cs_index *ix);
 
+typedef struct cs_reader cs_reader;
+
+/* cs_index_add_index flags: which copy of a path live in several shards
+ * of the reader is kept. */
+#define CS_ADD_PREFER_FIRST 0x1u /* the first shard's (cs_reader_open_many's order) */
+#define CS_ADD_PREFER_LAST  0x2u /* the last shard's */
+
+/* Adds every live document of the index or indexes from reads (a snapshot:
+ * cs_reader_open or cs_reader_open_many) to ix, whose documents must all
+ * be gone (a new index: CS_EINVAL otherwise), without reading or analysing
+ * them again: their segments are merged into one new segment of ix, their
+ * failed files remembered too.  Visible, and durable, at the next commit:
+ * the commit protocol makes it all-or-nothing like any other.  A path live
+ * in more than one shard is refused (CS_EINVAL, naming one) unless flags
+ * say which copy wins.  from must stay open until the call returns. */
+CS_API int cs_index_add_index(cs_index *ix, cs_reader *from, unsigned flags);
+
 /* ---------------------------------------------------------------------------
  * Index: reader
  * ------------------------------------------------------------------------- */
 
-typedef struct cs_reader cs_reader;
+/* cs_reader: declared above (cs_index_add_index takes one). */
 
 /* Opens a snapshot of the last commit of the index in dir.  A reader never
  * takes the writer's lock and keeps its snapshot while writers commit and
@@ -273,6 +290,25 @@ typedef struct cs_reader cs_reader;
  * by several threads at once for searching (cs_search), each with its own
  * results. */
 CS_API int cs_reader_open(cs_reader **out, const char *dir);
+/* Opens the last commits of n indexes (shards) in dirs[0..n) as one
+ * reader: one ranked list, with BM25's document frequencies and average
+ * document length computed over all of them together, so that scores and
+ * order equal those of one index holding all their documents.  Shards are
+ * numbered by their place in dirs.  A shard that cannot be opened, built
+ * with other analysis rules (CS_EVERSION) or by another format version
+ * (CS_EVERSION), or the same index given twice (CS_EINVAL) fails the open
+ * with a message naming the shard ("shard 2: DIR: ...").  A path live in
+ * several shards is kept in each (cs_results_hit_shard says which shard a
+ * hit is from and whether its path is shared).  Everything else is as for
+ * a reader of one index: stats are sums (generation: the sum of the
+ * shards' generations), failed files of every shard in path order,
+ * cs_reader_check checks every shard, close with cs_reader_close().
+ * n == 1 is cs_reader_open(). */
+CS_API int cs_reader_open_many(cs_reader **out, const char *const *dirs, size_t n);
+/* Indexes the reader reads (1 for cs_reader_open), and shard i's
+ * directory as given (NULL past the end); borrowed until close. */
+CS_API size_t cs_reader_shards(const cs_reader *r);
+CS_API const char *cs_reader_shard_dir(const cs_reader *r, size_t i);
 CS_API void cs_reader_close(cs_reader *r);
 /* The message of the last failure on r.  Borrowed until the next call. */
 CS_API const char *cs_reader_errmsg(const cs_reader *r);
@@ -425,6 +461,10 @@ CS_API int cs_results_total_is_exact(const cs_results *res);
 CS_API size_t cs_results_count(const cs_results *res);
 /* Hit i (0-based, in rank order): 0, or CS_EINVAL past the end. */
 CS_API int cs_results_hit(const cs_results *res, size_t i, cs_hit *out);
+/* Which shard hit i is from (0 with one index; see cs_reader_open_many),
+ * and in *shared (may be NULL) 1 when its path is live in more than one
+ * shard, else 0.  0, or CS_EINVAL past the end. */
+CS_API int cs_results_hit_shard(const cs_results *res, size_t i, size_t *shard, int *shared);
 /* Why the search failed ("" when it did not), and for CS_EQUERY (and
  * CS_ELIMIT when one item is to blame) the 1-based column (in characters)
  * of the problem, else 0. */

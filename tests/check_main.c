@@ -27,6 +27,7 @@ static Suite *(*const suites[])(void) = {
     fmt_pdf_suite,
     fmt_text_suite,
     fmt_markup_suite,
+    shards_suite,
 };
 
 int main(void) {

@@ -24,5 +24,6 @@ Suite *worker_suite(void);
 Suite *fmt_pdf_suite(void);
 Suite *fmt_text_suite(void);
 Suite *fmt_markup_suite(void);
+Suite *shards_suite(void);
 
 #endif

@@ -750,3 +750,115 @@ int cs_index_optimize(cs_index *ix) {
     if (ix->man.nsegs == 0 || fully_live) return 0;
     return merge_range(ix, 0, ix->man.nsegs);
 }
+
+/* ---- indexes in: shards merged -------------------------------------------- */
+
+/* The shard that keeps a path live in several (CS_ADD_PREFER_*): chosen[k]
+ * for r->dups[k], first or last of the shards holding it. */
+static int dup_at(const cs_reader *r, const char *path, size_t len, size_t *k) {
+    uint64_t h = cs_hash(path, len);
+    size_t lo = 0, hi = r->ndups;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->dups[mid] < h) lo = mid + 1;
+        else hi = mid;
+    }
+    *k = lo;
+    return lo < r->ndups && r->dups[lo] == h;
+}
+
+/* src: copies of from's segrefs whose deletion bitmaps (new, owned) also
+ * delete the copies of shared paths that lose. */
+static int drop_losers(cs_index *ix, const cs_reader *from, unsigned flags, cs_segref *src) {
+    uint32_t *chosen = cs__calloc(from->ndups + 1, sizeof *chosen);
+    if (!chosen) return CS_ENOMEM;
+    int last = (flags & CS_ADD_PREFER_LAST) != 0, rc = 0;
+    for (size_t k = 0; k < from->ndups; k++) chosen[k] = last ? 0 : UINT32_MAX;
+    for (int pass = 0; pass < 2 && !rc; pass++)
+        for (uint32_t i = 0; i < from->man.nsegs && !rc; i++) {
+            cs_segref *s = &src[i];
+            for (uint32_t d = 0; d < s->ndocs && !rc; d++) {
+                cs_docmeta m;
+                size_t k;
+                if (cs_is_deleted(s, d)) continue;
+                if ((rc = cs_seg_doc(s->seg, d, &m, &ix->err))) break;
+                if (!dup_at(from, m.path, m.path_len, &k)) continue;
+                if (pass == 0) {
+                    chosen[k] = last ? CS_MAX(chosen[k], s->shard) : CS_MIN(chosen[k], s->shard);
+                    continue;
+                }
+                if (s->shard == chosen[k]) continue;
+                s->del[d >> 3] |= (uint8_t)(1u << (d & 7));
+                s->ndeleted++;
+            }
+        }
+    cs__free(chosen);
+    return rc;
+}
+
+int cs_index_add_index(cs_index *ix, cs_reader *from, unsigned flags) {
+    if (!ix || !from) return CS_EINVAL;
+    cs__err_clear(&ix->err);
+    for (uint32_t i = 0; i < ix->nents; i++)
+        if (ix->ents[i].seg != DEAD)
+            return cs__err(&ix->err, CS_EINVAL, "%s: holds documents already; indexes are "
+                           "added to a new, empty index", ix->dir);
+    if (from->ndups && !(flags & (CS_ADD_PREFER_FIRST | CS_ADD_PREFER_LAST))) {
+        /* name one of them, with its shards */
+        for (uint32_t i = 0; i < from->man.nsegs; i++) {
+            const cs_segref *s = &from->man.segs[i];
+            for (uint32_t d = 0; d < s->ndocs; d++) {
+                cs_docmeta m;
+                size_t k;
+                if (cs_is_deleted(s, d) || cs_seg_doc(s->seg, d, &m, &ix->err)) continue;
+                if (dup_at(from, m.path, m.path_len, &k))
+                    return cs__err(&ix->err, CS_EINVAL,
+                                   "%zu path%s in more than one shard, %.*s in %s among them: "
+                                   "say which copy wins (csearch merge --prefer first|last; "
+                                   "CS_ADD_PREFER_FIRST or _LAST)",
+                                   from->ndups, from->ndups == 1 ? " is" : "s are",
+                                   (int)m.path_len, m.path, from->dirs[s->shard]);
+            }
+        }
+        return cs__err(&ix->err, CS_EINVAL, "paths in more than one shard");
+    }
+    uint32_t n = from->man.nsegs;
+    if (n == 0) return 0;
+    cs_segref *src = cs__calloc(n, sizeof *src);
+    if (!src) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
+    int rc = 0;
+    for (uint32_t i = 0; i < n && !rc; i++) {
+        src[i] = from->man.segs[i];
+        src[i].del = NULL;
+        if (!from->ndups) {
+            src[i].del = from->man.segs[i].del; /* borrowed */
+            continue;
+        }
+        size_t bytes = (src[i].ndocs + 7) / 8 + 1;
+        if (!(src[i].del = cs__calloc(bytes, 1))) rc = CS_ENOMEM;
+        else if (from->man.segs[i].del) memcpy(src[i].del, from->man.segs[i].del, bytes - 1);
+    }
+    if (!rc && from->ndups) rc = drop_losers(ix, from, flags, src);
+    uint32_t id = ix->man.next_seg++;
+    cs_segref merged = {0};
+    if (!rc) {
+        jnl_add(ix, id);
+        rc = cs__merge(src, n, ix->dir, id, &ix->man.ixid, &merged, &ix->err);
+    }
+    for (uint32_t i = 0; from->ndups && i < n; i++) cs__free(src[i].del);
+    cs__free(src);
+    if (!rc && (rc = cs__manifest_add(&ix->man, &merged))) {
+        cs_seg_close(merged.seg);
+        cs__free(merged.del);
+    }
+    if (!rc) rc = map_rebuild(ix);
+    /* the shards' failed files, remembered as they were */
+    for (uint32_t i = 0; !rc && i < from->man.nfailed; i++) {
+        const cs_failedrec *f = &from->man.failed[i];
+        if (!cs__failed_find(&ix->man, f->path))
+            rc = cs__failed_put(&ix->man, f->path, f->size, f->mtime_ns, f->reason);
+    }
+    if (!rc) ix->dirty = 1;
+    if (rc == CS_ENOMEM && !ix->err.msg[0]) cs__err(&ix->err, rc, "out of memory");
+    return rc;
+}

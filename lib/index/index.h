@@ -50,6 +50,7 @@ typedef struct cs_segref {
     cs_seg  *seg;               /* open reader (owned) */
     uint8_t *del;               /* deletion bitmap, ndocs bits; NULL = none (owned) */
     int      del_dirty;         /* writer: bitmap changed since the last commit */
+    uint32_t shard;             /* reader: which of the reader's dirs[] it is from */
 } cs_segref;
 
 /* A file that could not be indexed, as the manifest remembers it: not
@@ -78,10 +79,16 @@ static inline int cs_is_deleted(const cs_segref *r, uint32_t doc) {
 }
 
 /* A reader: one commit's manifest with every segment open (reader.c).
- * Query evaluation walks segs[] directly. */
+ * Query evaluation walks segs[] directly.  A reader over several indexes
+ * (cs_reader_open_many) holds in man.segs every index's segments, each with
+ * its shard, and its totals over all of them: BM25 reads only these. */
 struct cs_reader {
     cs_err err;
-    char *dir;
+    char *dir;                  /* dirs[0] */
+    char **dirs;                /* every index (shard) opened as one, ndirs >= 1 */
+    uint32_t ndirs;
+    uint64_t *dups;             /* sorted cs_hash() of paths live in more than one shard */
+    size_t ndups;
     cs_manifest man;
     uint64_t live_docs;         /* over all segments */
     uint64_t live_tokens;       /* sum of live documents' lengths (BM25 avgdl) */
@@ -92,6 +99,9 @@ struct cs_reader {
     cs_analyzer *pool[8];
     int npool;
 };
+
+/* Is path live in more than one of r's shards (cs_reader_open_many)? */
+int  cs__reader_shared_path(const cs_reader *r, const char *path, size_t len);
 
 /* The generation CURRENT names (CS_ENOTFOUND without CURRENT). */
 int  cs__current_read(const char *dir, uint64_t *gen, cs_err *err);

@@ -38,6 +38,8 @@ typedef struct rhit {
     size_t line;
     double score;
     int lang;
+    uint32_t shard;             /* cs_reader_open_many */
+    int shared;                 /* its path is live in another shard too */
 } rhit;
 
 typedef struct rgroup {       /* a group of cs_search_options.group_by */
@@ -158,6 +160,13 @@ int cs_results_hit(const cs_results *res, size_t i, cs_hit *out) {
     out->npages = h->npages;
     out->page = h->page;
     out->line = h->line;
+    return 0;
+}
+
+int cs_results_hit_shard(const cs_results *res, size_t i, size_t *shard, int *shared) {
+    if (!res || i >= res->n) return CS_EINVAL;
+    if (shard) *shard = res->hits[i].shard;
+    if (shared) *shared = res->hits[i].shared;
     return 0;
 }
 
@@ -1120,13 +1129,15 @@ static int fill_hit(cs_results *res, cs_reader *r, const hitref *h, cs_analyzer 
     rhit *x = &res->hits[res->n];
     x->score = h->score;
     x->lang = m.lang;
+    x->shard = ref->shard;
+    x->shared = cs__reader_shared_path(r, m.path, m.path_len);
     x->path_off = res->strings.len;
     cs_buf_put(&res->strings, m.path, m.path_len);
     cs_buf_byte(&res->strings, 0);
     cs__fields f;
     if (cs__fields_get(&f, m.fields, m.fields_len))
         return cs__err(&res->err, CS_ECORRUPT, "%s/s%08x.docs: bad fields in the record of "
-                       "document %u", r->dir, ref->id, h->doc);
+                       "document %u", r->dirs[ref->shard], ref->id, h->doc);
     const cs__fstr *fs[4] = {&f.encoding, &f.title, &f.author, &f.date};
     for (int k = 0; k < 4; k++) {
         x->fld_off[k] = fs[k]->len ? res->strings.len : SIZE_MAX;
@@ -1150,7 +1161,7 @@ static int fill_hit(cs_results *res, cs_reader *r, const hitref *h, cs_analyzer 
         if (!rc) rc = cs__snippet(a, text, len, q, o->snippet_tokens, sn);
         if (rc == CS_EUTF8 || rc == CS_EBINARY) /* stored only after validation: damage */
             rc = cs__err(&res->err, CS_ECORRUPT, "%s/s%08x.text: stored text of document %u is "
-                         "damaged (%s)", r->dir, ref->id, h->doc, cs_analyzer_errmsg(a));
+                         "damaged (%s)", r->dirs[ref->shard], ref->id, h->doc, cs_analyzer_errmsg(a));
         if (rc) return rc;
         cs_buf_put(&res->strings, sn->text.data, sn->text.len);
         x->snip_len = sn->text.len;
