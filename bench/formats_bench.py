@@ -5,7 +5,7 @@ through the extraction worker, against pdftotext alone (issues 14 and 17).
   formats_bench.py --csearch BIN --bindir DIR --src CORPUS [--dir D] [--count N]
                    [--runs R] [--results DIR]
 
-The format corpus D/formats-nN is made by bench/make-formats from N texts of
+The indexes go to D/run-formats/. The format corpus D/formats-nN is made by bench/make-formats from N texts of
 CORPUS (once; D/formats-nN.done marks a finished build). Then, R rounds, the
 order of the commands rotating from round to round so that none always runs
 on the quieter machine:
