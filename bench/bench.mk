@@ -6,6 +6,8 @@
 #   make bench BENCH_SCALE=4          the same on 4 copies of the corpus
 #   make bench-corpus                 only build (or find) the corpus
 #   make bench-queries                queries + cold start on the indexes of the last run
+#   make bench-formats                documents: PDF, DOCX, HTML through the extraction worker,
+#                                     against pdftotext alone (separate: about 5-8 minutes)
 #   BENCH_RUNS=9 (runs per query, >= 7), BENCH_INDEX_RUNS=3 (csearch and FTS5 indexing
 #   runs; Xapian, ~90 s, runs once), BENCH_COLD=20 (cold-start runs)
 #
@@ -22,11 +24,14 @@ BENCH_SHARED ?= ../shared/bench
 BENCH_PY     := /usr/bin/python3
 BENCH_BINS   := $(B)/bench/query_bench $(B)/bench/analysis_bench $(B)/bench/coldstart \
                 $(B)/bench/query_ir
+BENCH_FORMATS_SRC   ?= $(BENCH_DIR)/corpus-s1
+BENCH_FORMATS_COUNT ?= 900
+BENCH_FORMATS_RUNS  ?= 3
 BENCH_ARGS    = --csearch $(CSEARCH) --bindir $(B)/bench --shared $(BENCH_SHARED) \
                 --dir $(BENCH_DIR) --scale $(BENCH_SCALE) --runs $(BENCH_RUNS) \
                 --cold $(BENCH_COLD) --index-runs $(BENCH_INDEX_RUNS) --results bench/results
 
-.PHONY: bench bench-corpus bench-queries bench-bins
+.PHONY: bench bench-corpus bench-queries bench-bins bench-formats
 
 bench-bins: $(CSEARCH) $(BENCH_BINS)
 
@@ -38,3 +43,11 @@ bench-corpus:
 
 bench-queries: bench-bins
 	$(BENCH_PY) bench/bench.py $(BENCH_ARGS) --only deps,corpus,query,cold
+
+# Documents (issues 14 and 17): bench/make-formats turns BENCH_FORMATS_COUNT texts of
+# BENCH_FORMATS_SRC (a make-corpus tree) into PDF, DOCX and HTML under BENCH_DIR, once;
+# bench/formats_bench.py indexes them and compares with pdftotext. Not part of `make bench`.
+bench-formats: $(CSEARCH) $(HELPER) $(B)/bench/worker_bench
+	$(BENCH_PY) bench/formats_bench.py --csearch $(CSEARCH) --helper $(HELPER) \
+	    --bindir $(B)/bench --src $(BENCH_FORMATS_SRC) --dir $(BENCH_DIR) \
+	    --count $(BENCH_FORMATS_COUNT) --runs $(BENCH_FORMATS_RUNS) --results bench/results
