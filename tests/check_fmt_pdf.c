@@ -1,6 +1,6 @@
 /*
  * check_fmt_pdf.c — PDF and Word 97-2003 extraction (lib/extract/fmt_pdf.c,
- * fmt_doc.c, spawn.c) through the real sandboxed worker: pdftotext, pdfinfo
+ * fmt_doc.c, spawn.c) through the real sandboxed worker: pdftotext
  * and catdoc run under its seccomp filter.  The PDFs are written by
  * tests/fixtures/make-pdf.py (by hand, no binary in the tree) and encrypted
  * with qpdf; both come with `make deps` (scripts/deps.sh, test set).  When
@@ -169,6 +169,23 @@ START_TEST(damaged_and_garbage) {
 }
 END_TEST
 
+/* pdftotext -htmlmeta escapes the head, not the text: both come back as
+ * written, a "</pre>" in the text included */
+START_TEST(escapes) {
+    cs__doc d;
+    int rc = extract("escapes.pdf", "escapes.pdf", 0, &d);
+    ck_assert_msg(rc == 0, "rc %d: %s", rc, err.msg);
+    ck_assert_str_eq(d.title, "Rights & <Freedoms> \"2024\"");
+    ck_assert_str_eq(d.author, "O'Brien & Co");
+    cs_buf_byte(&d.text, 0);
+    ck_assert_msg(strstr((const char *)d.text.data, "a < b & c > d, \"quoted\" </pre>"), "%s",
+                  (const char *)d.text.data);
+    ck_assert_msg(strstr((const char *)d.text.data, "</body>"), "%s", (const char *)d.text.data);
+    ck_assert_msg(!strstr((const char *)d.text.data, "<title>"), "%s", (const char *)d.text.data);
+    cs__doc_free(&d);
+}
+END_TEST
+
 START_TEST(text_cap) {
     cs__doc d;
     int rc = extract("long.pdf", "long.pdf", 10000, &d);
@@ -250,6 +267,7 @@ Suite *fmt_pdf_suite(void) {
     tcase_add_test(t, encrypted);
     tcase_add_test(t, damaged_and_garbage);
     tcase_add_test(t, text_cap);
+    tcase_add_test(t, escapes);
     tcase_add_test(t, no_descriptor);
     tcase_add_test(t, programs_missing);
     suite_add_tcase(s, t);

@@ -1,5 +1,5 @@
 /*
- * spawn.h — running a format program (pdftotext, pdfinfo, catdoc,
+ * spawn.h — running a format program (pdftotext, catdoc,
  * antiword) on the document, inside the extraction helper (docs/sandbox.md).
  *
  * Called by fmt_pdf.c and fmt_doc.c only, and only in the sandboxed helper:
