@@ -459,6 +459,34 @@ START_TEST(filters) {
 }
 END_TEST
 
+/* ---- title: author: ------------------------------------------------------------ */
+
+START_TEST(text_fields) {
+    expect("title:assembly", "(term title:\"assembl\")");
+    expect("author:Centre", "(term author:\"centr\")");
+    expect("title:\"Statement on\"", "(phrase title:\"statement\" title:\"on\")");
+    expect("title:assem*", "(prefix title:\"assem\")");
+    expect("title:assembly author:centre", "(and (term title:\"assembl\") (term author:\"centr\"))");
+    expect("title:assemblies", "(term title:\"assembl\")");
+    expect("detained -title:assembly", "(and (term \"detain\") (not (term title:\"assembl\")))");
+    expect("title:AND", "(term title:\"and\")");            /* never a keyword */
+    expect("title:права", "(term title:\"прав\")");          /* no name stem */
+    expect("x -title:draft", "(and (term \"x\") (not (term title:\"draft\")))");
+    expect("title:a OR author:b", "(or (term title:\"a\") (term author:\"b\"))");
+    expect("title:a NEAR/3 b", "(near/3 (term title:\"a\") (term \"b\"))");
+    expect("title:civic-space", "(phrase title:\"civic\" title:\"space\")");
+    expect("Title:x", "(phrase \"titl\" \"x\")");             /* lower case only */
+    expect("~title:x", "(phrase ~\"title\" ~\"x\")");
+    expect("\"title:x\"", "(phrase \"titl\" \"x\")");
+    expect_err("title:", CS_EQUERY, 1, "title: needs a word");
+    expect_err("x author: y", CS_EQUERY, 3, "author: needs a word");
+    expect_err("(title:)", CS_EQUERY, 2, "title: needs a word");
+    expect_err("title:\"open", CS_EQUERY, 7, "unbalanced quote");
+    expect_err("title:~ivanov", CS_EQUERY, 7, "cannot be limited to title:");
+    expect_err("-title:x", CS_EQUERY, 1, "only negative");
+}
+END_TEST
+
 /* ---- lang: -------------------------------------------------------------------- */
 
 START_TEST(lang) {
@@ -875,6 +903,7 @@ Suite *query_parse_suite(void) {
     tcase_add_test(tc, near);
     tcase_add_test(tc, lang);
     tcase_add_test(tc, filters);
+    tcase_add_test(tc, text_fields);
     tcase_add_test(tc, tokenless_items);
     tcase_add_test(tc, literal);
     tcase_add_test(tc, names);

@@ -19,6 +19,15 @@
  * name terms never collide with Snowball terms, and they sort apart. */
 #define CS_NAME_MARK '#'
 
+/* Field terms (title:, author:): a title or author token is indexed a
+ * second time at the same position as CS_FIELD_MARK, the field's letter,
+ * then its word / term ("\x01tassembl").  No analysed token holds a control
+ * byte, so these never collide with text terms; they sort before them, get
+ * no key form nor name stem and stay out of the name-key table. */
+#define CS_FIELD_MARK '\x01'
+#define CS_FIELD_TITLE 't'
+#define CS_FIELD_AUTHOR 'a'
+
 /* Script of a code point (after normalisation). */
 static inline int cs__is_cyrillic(int32_t c) {
     return (c >= 0x0400 && c <= 0x052F) || (c >= 0x1C80 && c <= 0x1C8F) ||

@@ -18,12 +18,13 @@ void cs_docterms_free(cs_docterms *d) {
     memset(d, 0, sizeof *d);
 }
 
-static int dt_token(void *ud, const cs_token *t) {
-    cs_docterms *d = ud;
+/* Adds token t; field: a field term (a plain word: no key form). */
+static int dt_add(cs_docterms *d, const cs_token *t, int field) {
     const char *key = t->word;
     size_t klen = t->word_len;
     int kind = DT_WORD;
-    if (t->flags & CS_TOKEN_NAME) {
+    if (field) { /* keyed by its word, like a plain word */
+    } else if (t->flags & CS_TOKEN_NAME) {
         key = t->term;
         klen = t->term_len;
         kind = DT_NAME;
@@ -87,7 +88,38 @@ static int dt_token(void *ud, const cs_token *t) {
     return 0;
 }
 
+static int dt_token(void *ud, const cs_token *t) {
+    cs_docterms *d = ud;
+    int rc = dt_add(d, t, 0);
+    if (rc || (t->flags & CS_TOKEN_NAME) || t->word_len > CS_MAX_TERM_BYTES ||
+        t->term_len > CS_MAX_TERM_BYTES)
+        return rc;
+    for (size_t i = 0; i < d->nfields; i++) {
+        const cs_dtfield *f = &d->fields[i];
+        if (t->start < f->start || t->start >= f->end) continue;
+        /* the field term: the same token behind the field's marker */
+        char w[CS_MAX_TERM_BYTES + 2], tm[CS_MAX_TERM_BYTES + 2];
+        w[0] = tm[0] = CS_FIELD_MARK;
+        w[1] = tm[1] = f->mark;
+        memcpy(w + 2, t->word, t->word_len);
+        memcpy(tm + 2, t->term, t->term_len);
+        cs_token ft = *t;
+        ft.word = w;
+        ft.word_len = t->word_len + 2;
+        ft.term = tm;
+        ft.term_len = t->term_len + 2;
+        ft.flags &= ~(uint32_t)CS_TOKEN_CAPITAL;
+        return dt_add(d, &ft, 1);
+    }
+    return 0;
+}
+
 int cs_docterms_analyze(cs_docterms *d, cs_analyzer *a, const char *text, size_t len) {
+    return cs_docterms_analyze_fields(d, a, text, len, NULL, 0);
+}
+
+int cs_docterms_analyze_fields(cs_docterms *d, cs_analyzer *a, const char *text, size_t len,
+                               const cs_dtfield *fields, size_t n) {
     if (!d->heads) {
         d->nheads = 256;
         d->heads = cs__malloc(d->nheads * sizeof *d->heads);
@@ -100,8 +132,12 @@ int cs_docterms_analyze(cs_docterms *d, cs_analyzer *a, const char *text, size_t
     d->rc = 0;
     d->lang = CS_LANG_OTHER;
     d->a = a;
+    d->fields = fields;
+    d->nfields = n;
     int rc = cs_analyze(a, text, len, dt_token, d, &d->lang);
     d->a = NULL;
+    d->fields = NULL;
+    d->nfields = 0;
     d->ntokens = rc == 0 ? cs__analyzer_npos(a) : 0;
     return rc;
 }

@@ -49,8 +49,11 @@ typedef struct job {
     size_t cap;                 /* bytes of text indexed at most (max_file_mb) */
     struct stat st;
     uint64_t hash;
-    cs_buf text;                /* the text, then (for the analyser only) the title */
+    cs_buf text;                /* the text, then (for the analyser only) the title
+                                   twice and the author */
     size_t text_len;            /* bytes of text in it: what is stored */
+    cs_dtfield fld[2];          /* the first title copy and the author in text */
+    size_t nfld;
     cs_buf fields;              /* docfields.h */
     cs_docterms dt;
 } job;
@@ -100,12 +103,21 @@ static void extract_job(job *j, const char *path, cs__worker **wk, const cs__wor
     if (d.warning[0]) snprintf(j->msg, sizeof j->msg, "%s: %.300s", path, d.warning);
     /* The title is searched like the text and weighs more: the analyser
      * sees it twice after the text (Omega gives title terms a within-document
-     * frequency increment too); only the text is stored. */
-    if (d.title) {
-        for (int k = 0; k < 2; k++) {
-            cs_buf_put(&j->text, "\n\n", 2);
-            cs_buf_put(&j->text, d.title, strlen(d.title));
-        }
+     * frequency increment too); only the text is stored.  The author comes
+     * once after the titles: its words are text words too (as in Omega).
+     * The tokens of the first title copy and of the author also get field
+     * terms (title:, author:; docterms.c). */
+    for (int k = 0; d.title && k < 2; k++) {
+        cs_buf_put(&j->text, "\n\n", 2);
+        size_t at = j->text.len, n = strlen(d.title);
+        cs_buf_put(&j->text, d.title, n);
+        if (k == 0) j->fld[j->nfld++] = (cs_dtfield){at, at + n, CS_FIELD_TITLE};
+    }
+    if (d.author) {
+        cs_buf_put(&j->text, "\n\n", 2);
+        size_t at = j->text.len, n = strlen(d.author);
+        cs_buf_put(&j->text, d.author, n);
+        j->fld[j->nfld++] = (cs_dtfield){at, at + n, CS_FIELD_AUTHOR};
     }
     if (j->text.rc || j->fields.rc) j->rc = CS_ENOMEM;
     cs__doc_free(&d);
@@ -116,7 +128,7 @@ static int no_token(void *ud, const cs_token *t) {
     return 0;
 }
 
-/* The positions the title took after the text: they weigh in tf but not in
+/* The positions the title (and author) took after the text: they weigh in tf but not in
  * the document's BM25 length, so that a title makes a match rank higher
  * rather than the document longer. */
 static uint32_t title_tokens(const job *j, cs_analyzer *a) {
@@ -136,6 +148,7 @@ static void run_job(job *j, const char *path, const struct stat *st, cs_analyzer
     unsigned flags = 0;
     j->st = *st;
     j->msg[0] = '\0';
+    j->nfld = 0;
     cs_buf_reset(&j->fields);
     j->fields.rc = 0;
     if (!j->text.data) { /* the last one was taken: exact size, not cs_buf's doubling */
@@ -164,7 +177,7 @@ static void run_job(job *j, const char *path, const struct stat *st, cs_analyzer
     }
     const char *text = (const char *)j->text.data;
     j->hash = cs_hash64(text, j->text_len);
-    j->rc = cs_docterms_analyze(&j->dt, a, text, j->text.len);
+    j->rc = cs_docterms_analyze_fields(&j->dt, a, text, j->text.len, j->fld, j->nfld);
     if (!j->rc && j->text.len > j->text_len) j->dt.ntokens -= title_tokens(j, a);
     if (j->rc == CS_EBINARY) snprintf(j->msg, sizeof j->msg, "%s: binary file (NUL byte)", path);
     else if (j->rc == CS_ENOMEM) snprintf(j->msg, sizeof j->msg, "%s: out of memory", path);

@@ -588,6 +588,7 @@ static int build_keys(const cs_memindex *m, const uint32_t *word_ord, kents *ks)
     int rc = 0;
     for (uint32_t i = 0; i < m->nwords && !rc; i++) {
         const mword *x = &m->words[i];
+        if (x->k.key_len && keys[x->k.key_off] == CS_FIELD_MARK) continue; /* title:, author: */
         rc = kent_add(ks, keys + x->k.key_off, x->k.key_len, x->k.key_len, word_ord[i], &x->st);
     }
     for (uint32_t i = 0; i < m->nkforms && !rc; i++) {

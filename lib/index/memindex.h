@@ -39,7 +39,17 @@ typedef struct cs_docterms {
     int lang;
     int rc;
     cs_analyzer *a;             /* during cs_docterms_analyze() */
+    const struct cs_dtfield *fields; /* during cs_docterms_analyze_fields() */
+    size_t nfields;
 } cs_docterms;
+
+/* A byte range of the analysed text that is a field (the title or the
+ * author appended after the text): its tokens also get field terms
+ * (CS_FIELD_MARK, mark, word; analysis.h) at the same positions. */
+typedef struct cs_dtfield {
+    size_t start, end;
+    char mark;                  /* CS_FIELD_TITLE or CS_FIELD_AUTHOR */
+} cs_dtfield;
 
 enum { DT_WORD, DT_KEYFORM, DT_NAME };
 
@@ -47,6 +57,9 @@ void cs_docterms_free(cs_docterms *d);
 /* Analyses text into d (reset first).  Returns 0 or the analyser's error
  * (CS_EUTF8 / CS_EBINARY with the message in the analyser). */
 int  cs_docterms_analyze(cs_docterms *d, cs_analyzer *a, const char *text, size_t len);
+/* The same, with field terms for the tokens starting in fields[0..n). */
+int  cs_docterms_analyze_fields(cs_docterms *d, cs_analyzer *a, const char *text, size_t len,
+                                const cs_dtfield *fields, size_t n);
 
 typedef struct cs_memindex cs_memindex;
 

@@ -72,6 +72,9 @@ typedef struct cs_qterm {
     char    *keyform;   /* tilde: the form its name key is computed from
                            (Latin marks kept), NUL-terminated (owned) */
     size_t   keyform_len;
+    char     field;     /* 0, or CS_FIELD_TITLE / CS_FIELD_AUTHOR: term and word
+                           are then the field terms (CS_FIELD_MARK, field, ...;
+                           analysis.h), searched only in that field */
     int      col;       /* 1-based column (code points) of the token in the query */
     size_t   start;     /* byte range [start, end) of the token in the query */
     size_t   end;
@@ -160,7 +163,8 @@ const char *cs_qkind_name(cs_qkind kind);
 
 typedef enum cs_qtkind {
     CS_QT_END = 0,
-    CS_QT_WORD,     /* text [start, end); prefix: it ended in '*' (not in [start, end)) */
+    CS_QT_WORD,     /* text [start, end); prefix: it ended in '*' (not in [start, end));
+                       title:word author:word set qfield (never a keyword) */
     CS_QT_PHRASE,   /* "..." : text between the quotes is [start, end) */
     CS_QT_LPAREN,
     CS_QT_RPAREN,
@@ -189,6 +193,9 @@ typedef struct cs_qtok {
     size_t    src_start;/* start of the whole token (its '~' or '"') */
     int       field;    /* FILTER: CS_QF_*; its value is [start, end) */
     uint32_t  lo, hi;   /* FILTER: as in cs_qnode */
+    char      qfield;   /* WORD, PHRASE: written title:item (CS_FIELD_TITLE) or
+                           author:item (CS_FIELD_AUTHOR); src_start is at the
+                           field name */
 } cs_qtok;
 
 /* Cuts q[0..len) (valid UTF-8, at most CS_QUERY_MAX_BYTES) into tokens,

@@ -18,6 +18,9 @@
  *                          date is an error at its column
  *   type:T                 format filter (a name of cs__formats)
  *   path:P path:"P"        path filter (the quoted form keeps spaces)
+ *   title:X author:X       X (a word, word* or "phrase") must match in the
+ *                          document's title / author; nothing after the ':'
+ *                          or a '~' there is an error
  *   word*                  a word ending in '*' is a prefix
  *   ~item ~~item           a cross-script name search: one or two '~' at
  *                          the start of an item, directly before a word or a
@@ -32,6 +35,7 @@
 #include <stdio.h>
 
 #include "query.h"
+#include "../analysis/analysis.h"
 #include "../storage/docfields.h"
 #include "../storage/segment.h"
 
@@ -267,6 +271,58 @@ static int push_word(lexer *lx, size_t start, size_t end, int col) {
     return 0;
 }
 
+static size_t closing_quote(const lexer *lx, size_t i);
+
+/* The field of a title: or author: item starting at q[start] (the run of
+ * the word is q[start, end)), and the length of its name with the ':'. */
+static char text_field(const lexer *lx, size_t start, size_t end, size_t *plen) {
+    const char *w = lx->q + start;
+    size_t n = end - start;
+    if (n >= 6 && memcmp(w, "title:", 6) == 0) return *plen = 6, CS_FIELD_TITLE;
+    if (n >= 7 && memcmp(w, "author:", 7) == 0) return *plen = 7, CS_FIELD_AUTHOR;
+    return 0;
+}
+
+/* A title: or author: item: its name q[start, start + plen) is lexed, the
+ * word run ends at *i (column *col).  Pushes a WORD or PHRASE with qfield. */
+static int push_field_item(lexer *lx, char field, size_t start, size_t plen, size_t *i,
+                           int wcol, int *col) {
+    size_t v = start + plen, e;
+    int vcol = cs__qcol(lx->q, start, wcol, v);
+    const char *name = field == CS_FIELD_TITLE ? "title:" : "author:";
+    if (v == *i && *i < lx->len && lx->q[*i] == '"') { /* title:"a phrase" */
+        if (!(e = closing_quote(lx, *i))) {
+            cs__err(lx->err, CS_EQUERY, "unbalanced quote: this '\"' is never closed");
+            return fail(lx, CS_EQUERY, vcol);
+        }
+        cs_qtok *t = push(lx, CS_QT_PHRASE, wcol, *i + 1, e - 1);
+        if (!t) return lx->rc;
+        t->src_start = start;
+        t->src_end = e;
+        t->qfield = field;
+        *col = cs__qcol(lx->q, *i, *col, e);
+        *i = e;
+        return 0;
+    }
+    if (v == *i) {
+        cs__err(lx->err, CS_EQUERY, "%s needs a word, a prefix or a \"phrase\" right after it",
+                name);
+        return fail(lx, CS_EQUERY, wcol);
+    }
+    if (lx->q[v] == '~') {
+        cs__err(lx->err, CS_EQUERY, "a ~ name search cannot be limited to %s", name);
+        return fail(lx, CS_EQUERY, vcol);
+    }
+    int prefix = lx->q[*i - 1] == '*';
+    cs_qtok *t = push(lx, CS_QT_WORD, wcol, v, *i - (size_t)prefix);
+    if (!t) return lx->rc;
+    t->src_start = start;
+    t->src_end = *i;
+    t->prefix = prefix;
+    t->qfield = field;
+    return 0;
+}
+
 /* Literal mode: words split on white space, nothing else. */
 static int lex_literal(lexer *lx) {
     const unsigned char *s = (const unsigned char *)lx->q;
@@ -380,7 +436,10 @@ static int lex_query(lexer *lx) {
                 item_start = 0;
                 continue;
             }
-            push_word(lx, start, i, wcol);
+            size_t plen;
+            char field = lx->tilde ? 0 : text_field(lx, start, i, &plen);
+            if (field) push_field_item(lx, field, start, plen, &i, wcol, &col);
+            else push_word(lx, start, i, wcol);
             item_start = 0;
             continue;
         }

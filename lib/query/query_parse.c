@@ -250,8 +250,35 @@ oom:
 /* Analyses the text q[start, end) of an item at column col (whose source
  * spans [src_start, src_end)) into a TERM, PHRASE or PREFIX node, or an
  * EMPTY one when it holds no token.  prefix: the item ended in '*'. */
+/* Makes e a field term: CS_FIELD_MARK, field, then its term and word
+ * (analysis.h); the name stem goes (field terms have none). */
+static int to_field(cs_qterm *e, char field) {
+    char *t = cs__malloc(e->term_len + 3), *w = cs__malloc(e->word_len + 3);
+    if (!t || !w) {
+        cs__free(t);
+        cs__free(w);
+        return CS_ENOMEM;
+    }
+    t[0] = w[0] = CS_FIELD_MARK;
+    t[1] = w[1] = field;
+    memcpy(t + 2, e->term, e->term_len + 1);
+    memcpy(w + 2, e->word, e->word_len + 1);
+    cs__free(e->term);
+    cs__free(e->word);
+    cs__free(e->name);
+    e->term = t;
+    e->word = w;
+    e->term_len += 2;
+    e->word_len += 2;
+    e->name = NULL;
+    e->name_len = 0;
+    e->name_only = 0;
+    e->field = field;
+    return 0;
+}
+
 static cs_qnode *analyse(parser *p, size_t start, size_t end, int col, size_t src_start,
-                         size_t src_end, int prefix, int tilde) {
+                         size_t src_end, int prefix, int tilde, char field) {
     if (tilde && prefix)
         return fail(p, CS_EQUERY, col, "a ~ name search cannot end in '*'");
     collect c = {p, NULL, 0, 0, start, cs__qcol(p->q, src_start, col, start), col, 0, 0, tilde};
@@ -272,6 +299,12 @@ static cs_qnode *analyse(parser *p, size_t start, size_t end, int col, size_t sr
         return NULL;
     }
     if (prefix) c.v[c.n - 1].prefix = 1;
+    for (size_t i = 0; field && i < c.n; i++)
+        if (to_field(&c.v[i], field)) {
+            free_terms(c.v, c.n);
+            cs__free(n);
+            return nomem(p, col);
+        }
     n->terms = c.v;
     n->nterms = c.n;
     return n;
@@ -279,14 +312,15 @@ static cs_qnode *analyse(parser *p, size_t start, size_t end, int col, size_t sr
 
 /* A token that is read as a word (a keyword where it cannot act). */
 static cs_qnode *word(parser *p, const cs_qtok *t) {
-    size_t src_start = t->tilde ? t->src_start               /* the '~' */
+    size_t src_start = t->tilde || t->qfield ? t->src_start   /* the '~', the field name */
                        : t->kind == CS_QT_PHRASE ? t->start - 1 /* the '"' */
                                                  : t->start;
     int prefix = t->kind == CS_QT_WORD && t->prefix, tilde = t->tilde;
-    if (!tilde && (p->flags & (CS_QUERY_TRANSLIT | CS_QUERY_LITERAL)) == CS_QUERY_TRANSLIT &&
+    if (!tilde && !t->qfield &&
+        (p->flags & (CS_QUERY_TRANSLIT | CS_QUERY_LITERAL)) == CS_QUERY_TRANSLIT &&
         t->kind != CS_QT_PHRASE && !prefix)
         tilde = 1; /* --translit: every bare word (a keyword read as a word too) */
-    return analyse(p, t->start, t->end, t->col, src_start, t->src_end, prefix, tilde);
+    return analyse(p, t->start, t->end, t->col, src_start, t->src_end, prefix, tilde, t->qfield);
 }
 
 /* ---- the grammar ---------------------------------------------------------- */
@@ -676,9 +710,21 @@ static void put_quoted(cs_buf *b, const char *s, size_t n) {
     cs_buf_byte(b, '"');
 }
 
+/* A term or word, a field term as title:"stem" / author:"stem". */
+static void put_qstr(cs_buf *b, const char *s, size_t n) {
+    if (n >= 2 && s[0] == CS_FIELD_MARK) {
+        put_str(b, s[1] == CS_FIELD_TITLE ? "title:" : "author:");
+        s += 2;
+        n -= 2;
+    }
+    put_quoted(b, s, n);
+}
+
 /* A term as searched: "stem", a name-only "#stem", or ~"word" / ~~"word". */
 static void put_term(cs_buf *b, const cs_qterm *t) {
-    if (t->tilde) {
+    if (t->field) {
+        put_qstr(b, t->term, t->term_len);
+    } else if (t->tilde) {
         put_str(b, t->tilde == 2 ? "~~" : "~");
         put_quoted(b, t->word, t->word_len);
     } else if (t->name_only) {
@@ -698,14 +744,14 @@ static void describe(const cs_qnode *n, cs_buf *b) {
         break;
     case CS_Q_PREFIX:
         put_str(b, "prefix ");
-        put_quoted(b, n->terms[0].word, n->terms[0].word_len);
+        put_qstr(b, n->terms[0].word, n->terms[0].word_len);
         break;
     case CS_Q_PHRASE:
         put_str(b, "phrase");
         for (size_t i = 0; i < n->nterms; i++) {
             const cs_qterm *t = &n->terms[i];
             cs_buf_byte(b, ' ');
-            if (t->prefix) put_quoted(b, t->word, t->word_len);
+            if (t->prefix) put_qstr(b, t->word, t->word_len);
             else put_term(b, t);
             if (t->prefix) cs_buf_byte(b, '*');
             if (t->rel_pos != i) {

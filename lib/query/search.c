@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "../analysis/analysis.h"
 #include "../storage/docfields.h"
 #include "civsearch.h"
 #include "eval.h"
@@ -410,6 +411,12 @@ static int resolve_prefix(const cs_segref *ref, const char *prefix, size_t plen,
     return wrefs_members(ref, &w, rc, out, nout, err);
 }
 
+/* A query word for messages: a field term's word as "title:word". */
+static const char *qword(const cs_qterm *t) {
+    return t->field == CS_FIELD_TITLE ? "title:" : t->field == CS_FIELD_AUTHOR ? "author:" : "";
+}
+static size_t qwskip(const cs_qterm *t) { return t->field ? 2 : 0; }
+
 /* The terms (with variants) of the words of a ~ item's expansion that seg
  * holds. */
 static int resolve_words(const cs_segref *ref, const cs_texp *e, qmember **out, uint32_t *nout,
@@ -654,8 +661,8 @@ static int resolve_leaf(sctx *c, rleaf *l) {
             rc = resolve_word(ref, qt, &l->m[s], &l->nm[s], c->err);
         if (rc == CS_ELIMIT && !c->err->msg[0])
             rc = cs__err(c->err, CS_ELIMIT, "the prefixes of the query stand for more than %zu "
-                         "words (cs_search_options.max_expansion), %s* passing it: use longer "
-                         "prefixes or fewer of them", c->max_words, qt->word);
+                         "words (cs_search_options.max_expansion), %s%s* passing it: use longer "
+                         "prefixes or fewer of them", c->max_words, qword(qt), qt->word + qwskip(qt));
         if (rc == CS_ELIMIT) c->res->errcol = (size_t)qt->col;
         c->words += qt->prefix ? nw : 0;
         l->maxwords = CS_MAX(l->maxwords, nw);
@@ -723,9 +730,10 @@ static qit *leaf_it(sctx *c, qseg *qs, uint32_t s, uint32_t *next_leaf, int span
         if (spans == SPANS_NEED) {
             if (qs->rc) return NULL; /* an earlier item failed: keep its message */
             c->res->errcol = (size_t)l->qt->col;
-            qs->rc = cs__err(qs->err, CS_ELIMIT, "%s* stands for %zu words; inside NEAR or a "
+            qs->rc = cs__err(qs->err, CS_ELIMIT, "%s%s* stands for %zu words; inside NEAR or a "
                              "phrase a prefix may stand for at most %u: make it longer",
-                             l->qt->word, l->maxwords, CS_PREFIX_SPAN_MAX);
+                             qword(l->qt), l->qt->word + qwskip(l->qt), l->maxwords,
+                             CS_PREFIX_SPAN_MAX);
             return NULL;
         }
         spans = SPANS_NO;
@@ -1086,6 +1094,9 @@ static int snip_items(const sctx *c, cs_snipq *q) {
             const cs_texp *e = &c->res->exp[l->exp].e;
             for (size_t k = 0; k < e->n; k++)
                 v[n++] = (cs_snipitem){e->words[k], strlen(e->words[k]), 0, 1, (int)g};
+        } else if (t->field) { /* title:, author: highlight the word in the text too */
+            if (t->prefix) v[n++] = (cs_snipitem){t->word + 2, t->word_len - 2, 1, 0, (int)g};
+            else v[n++] = (cs_snipitem){t->term + 2, t->term_len - 2, 0, 0, (int)g};
         } else if (t->prefix) {
             v[n++] = (cs_snipitem){t->word, t->word_len, 1, 0, (int)g};
         } else {
