@@ -9,6 +9,7 @@
 #          extraction worker runs with rlimits only, docs/sandbox.md)
 #   test   build + check python3                       make deps, make demo, make check
 #          python3-dev python3-cffi python3-setuptools python3-pytest python3-venv
+#          python3-wheel
 #          poppler-utils catdoc qpdf
 #          (check: the unit suites; python3: the CLI tests read --json with it and
 #          writes the test PDFs; python3-dev, -cffi, -setuptools, -pytest: the
@@ -55,8 +56,10 @@ lacking() {
         $PYTHON -c 'import cffi' >/dev/null 2>&1 || out="$out python3-cffi"
         $PYTHON -c 'import setuptools' >/dev/null 2>&1 || out="$out python3-setuptools"
         $PYTHON -c 'import pytest' >/dev/null 2>&1 || out="$out python3-pytest"
-        # pip install ./python into a venv (README): ensurepip's wheels
+        # pip install ./python into a venv (README): ensurepip's wheels, and
+        # setuptools' bdist_wheel, which pip calls to build the package
         $PYTHON -c 'import ensurepip' >/dev/null 2>&1 || out="$out python3-venv"
+        $PYTHON -c 'import wheel' >/dev/null 2>&1 || out="$out python3-wheel"
         { pdftotext -v && pdfinfo -v; } >/dev/null 2>&1 || out="$out poppler-utils"
         catdoc -V >/dev/null 2>&1 || out="$out catdoc"
         qpdf --version >/dev/null 2>&1 || out="$out qpdf"

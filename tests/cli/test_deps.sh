@@ -43,12 +43,12 @@ expect_err_has "run 'make deps' (installs them), or: sudo apt-get install $all"
 expect_status 2 mk 1000 deps
 [ ! -e state/apt.log ] || fail "make deps without root ran apt-get: $(cat state/apt.log)"
 expect_err_has "not root and no password-less sudo"
-expect_err_has "^    sudo apt-get install $all libseccomp-dev check python3 python3-dev python3-cffi python3-setuptools python3-pytest python3-venv poppler-utils catdoc qpdf$"
+expect_err_has "^    sudo apt-get install $all libseccomp-dev check python3 python3-dev python3-cffi python3-setuptools python3-pytest python3-venv python3-wheel poppler-utils catdoc qpdf$"
 
 # make deps as root: one apt-get install of the build and test packages, stdin
 # closed; then the flags are written and make demo's own step has nothing to do
 expect_status 0 mk 0 deps
-[ "$(cat state/apt.log)" = "install -y -q --no-install-recommends $all libseccomp-dev check python3 python3-dev python3-cffi python3-setuptools python3-pytest python3-venv poppler-utils catdoc qpdf" ] ||
+[ "$(cat state/apt.log)" = "install -y -q --no-install-recommends $all libseccomp-dev check python3 python3-dev python3-cffi python3-setuptools python3-pytest python3-venv python3-wheel poppler-utils catdoc qpdf" ] ||
     fail "apt-get calls: $(cat state/apt.log)"
 [ ! -s state/apt.stdin ] || fail "apt-get read stdin"
 expect_out_has "deps: everything is installed"
