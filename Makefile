@@ -11,8 +11,13 @@
 # demo and the check targets run the deps step first; plain make only builds,
 # and stops with the command to run when a dependency is missing.
 
-VERSION   := 0.1.0
-SOMAJOR   := 0
+# The version is written once, in include/civsearch.h; the soname's major
+# is the version's major.
+VERSION   := $(shell sed -n 's/^\#define CS_VERSION_STRING "\(.*\)"$$/\1/p' include/civsearch.h)
+SOMAJOR   := $(shell sed -n 's/^\#define CS_VERSION_MAJOR \([0-9][0-9]*\)$$/\1/p' include/civsearch.h)
+ifeq ($(and $(VERSION),$(SOMAJOR)),)
+$(error cannot read CS_VERSION_STRING and CS_VERSION_MAJOR from include/civsearch.h)
+endif
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 LIBDIR    ?= $(PREFIX)/lib

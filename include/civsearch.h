@@ -35,6 +35,12 @@ extern "C" {
 #define CS_VERSION_MINOR 1
 #define CS_VERSION_PATCH 0
 #define CS_VERSION_STRING "0.1.0"
+/* The version as one comparable number: MAJOR*10000 + MINOR*100 + PATCH
+ * (0.1.0 is 100), for #if CS_VERSION_NUMBER >= ... and run-time checks.
+ * These macros are the one place the version is written: the Makefile
+ * reads CS_VERSION_STRING and CS_VERSION_MAJOR from here. */
+#define CS_VERSION_NUMBER \
+    (CS_VERSION_MAJOR * 10000 + CS_VERSION_MINOR * 100 + CS_VERSION_PATCH)
 
 #if defined(__GNUC__) && !defined(CS_STATIC)
 #define CS_API __attribute__((visibility("default")))
@@ -44,6 +50,9 @@ extern "C" {
 
 /* The library's version at run time, e.g. "0.1.0".  Static string. */
 CS_API const char *cs_version(void);
+/* The library's CS_VERSION_NUMBER at run time (a program built against one
+ * header may run with another library). */
+CS_API int cs_version_number(void);
 
 /* ---------------------------------------------------------------------------
  * Errors

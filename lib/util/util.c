@@ -37,6 +37,7 @@ char *cs__strndup(const char *s, size_t n) {
 /* ---- errors ------------------------------------------------------------ */
 
 const char *cs_version(void) { return CS_VERSION_STRING; }
+int cs_version_number(void) { return CS_VERSION_NUMBER; }
 
 const char *cs_strerror(int code) {
     switch (code) {
