@@ -76,9 +76,6 @@ enum cs_error {
 /* A static English description of a CS_E* code ("invalid UTF-8"). */
 CS_API const char *cs_strerror(int code);
 
-/* Free memory the library returned with "free with cs_free()". */
-CS_API void cs_free(void *p);
-
 /* ---------------------------------------------------------------------------
  * Text analysis
  *
