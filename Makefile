@@ -60,7 +60,7 @@ CHECK_BIN := $(B)/check_all
 HELPER    := $(B)/csearch-extract
 
 .PHONY: FORCE all deps deps-all check check-all check-unit check-cli check-python check-valgrind check-concurrency crash-bench hostile check-header demo install uninstall clean bench-analysis
-all: $(STATIC) $(SHARED) $(CSEARCH) $(HELPER)
+all: $(STATIC) $(SHARED) $(CSEARCH) $(HELPER) $(B)/civsearch-uninstalled.pc
 
 # Dependencies: build/deps.mk holds their flags, written by scripts/deps.sh.
 # Make remakes an included file before it runs any goal, so that is where the
@@ -228,6 +228,17 @@ $(B)/civsearch.pc: civsearch.pc.in Makefile FORCE
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
 	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# The build tree as a pkg-config package: pkg-config prefers
+# civsearch-uninstalled.pc to civsearch.pc in the same search path, so
+#   cc prog.c $$(PKG_CONFIG_PATH=build pkg-config --cflags --libs civsearch)
+# builds against include/ and build/ without installing (an rpath finds
+# build/libcivsearch.so at run time).
+$(B)/civsearch-uninstalled.pc: civsearch.pc.in Makefile include/civsearch.h
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(CURDIR)|' -e 's|@LIBDIR@|$(abspath $(B))|' \
+	    -e 's|@INCDIR@|$(CURDIR)/include|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|^Libs: .*|& -Wl,-rpath,$${libdir}|' $< > $@
 
 install: all $(B)/civsearch.pc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PKGDIR)
