@@ -59,7 +59,7 @@ CSEARCH   := $(B)/csearch
 CHECK_BIN := $(B)/check_all
 HELPER    := $(B)/csearch-extract
 
-.PHONY: FORCE all deps deps-all check check-all check-unit check-cli check-python check-valgrind check-concurrency crash-bench hostile check-header demo install uninstall clean bench-analysis
+.PHONY: FORCE all deps deps-all check check-all check-unit check-cli check-python check-valgrind check-concurrency crash-bench hostile check-header check-generated demo install uninstall clean bench-analysis
 all: $(STATIC) $(SHARED) $(CSEARCH) $(HELPER) $(B)/civsearch-uninstalled.pc
 
 # Dependencies: build/deps.mk holds their flags, written by scripts/deps.sh.
@@ -152,7 +152,11 @@ $(B)/bench/%: bench/%.c $(STATIC) $(HELPER)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Ilib $(ALL_LDFLAGS) -o $@ $< $(STATIC) $(DEPS_LIBS)
 
-check: deps check-header check-unit check-cli check-python
+check: deps check-header check-generated check-unit check-cli check-python
+
+# Generated tables are what their generators make, byte for byte.
+check-generated:
+	$(PYTHON) scripts/gen_crc32c.py --check
 
 # The Python binding (python/): the cffi extension compiled against the
 # static library into $(B)/python/civsearch/ beside a copy of the package,
