@@ -213,12 +213,25 @@ check-all: deps-all
 	$(MAKE) check-valgrind
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
-# The public header compiles alone, as C and as C++.
-check-header: build/deps.mk
-	$(CC) -std=c99 -Wall -Wextra -Werror -fsyntax-only -x c include/civsearch.h
-	@if command -v c++ >/dev/null 2>&1; then \
-	  echo "c++ -Wall -Wextra -Werror -fsyntax-only -x c++ include/civsearch.h"; \
-	  c++ -Wall -Wextra -Werror -fsyntax-only -x c++ include/civsearch.h; fi
+# The public header compiles alone, as C99 and as C++ (C++98 and the
+# compiler's default), pedantically; and a C++ program that includes it
+# links against the library (its declarations are extern "C") and agrees on
+# the version.
+HEADER_WARN := -Wall -Wextra -Wpedantic -Werror
+check-header: build/deps.mk $(STATIC)
+	$(CC) -std=c99 $(HEADER_WARN) -fsyntax-only -x c include/civsearch.h
+	@if command -v c++ >/dev/null 2>&1; then set -e; \
+	  echo "c++ -std=c++98 $(HEADER_WARN) -fsyntax-only -x c++ include/civsearch.h"; \
+	  c++ -std=c++98 $(HEADER_WARN) -fsyntax-only -x c++ include/civsearch.h; \
+	  echo "c++ $(HEADER_WARN) -fsyntax-only -x c++ include/civsearch.h"; \
+	  c++ $(HEADER_WARN) -fsyntax-only -x c++ include/civsearch.h; \
+	  echo "c++ (a program including civsearch.h) -o $(B)/check_header_cxx"; \
+	  printf '%s\n' '#include "civsearch.h"' \
+	    'int main() { return cs_version_number() == CS_VERSION_NUMBER ? 0 : 1; }' | \
+	    c++ $(HEADER_WARN) $(SANFLAGS) -Iinclude -x c++ -o $(B)/check_header_cxx - -x none \
+	      $(STATIC) $(DEPS_LIBS); \
+	  ./$(B)/check_header_cxx; \
+	else echo "check-header: no c++ compiler, the C++ checks are skipped" >&2; fi
 
 # The main job: index corpus/ into ./.csearch (incrementally) and search it.
 demo: deps $(CSEARCH)
