@@ -11,8 +11,13 @@
 # demo and the check targets run the deps step first; plain make only builds,
 # and stops with the command to run when a dependency is missing.
 
-VERSION   := 0.1.0
-SOMAJOR   := 0
+# The version is written once, in include/civsearch.h; the soname's major
+# is the version's major.
+VERSION   := $(shell sed -n 's/^\#define CS_VERSION_STRING "\(.*\)"$$/\1/p' include/civsearch.h)
+SOMAJOR   := $(shell sed -n 's/^\#define CS_VERSION_MAJOR \([0-9][0-9]*\)$$/\1/p' include/civsearch.h)
+ifeq ($(and $(VERSION),$(SOMAJOR)),)
+$(error cannot read CS_VERSION_STRING and CS_VERSION_MAJOR from include/civsearch.h)
+endif
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
 LIBDIR    ?= $(PREFIX)/lib
@@ -54,8 +59,8 @@ CSEARCH   := $(B)/csearch
 CHECK_BIN := $(B)/check_all
 HELPER    := $(B)/csearch-extract
 
-.PHONY: FORCE all deps deps-all check check-all check-unit check-cli check-python check-valgrind check-concurrency crash-bench hostile check-header demo install uninstall clean bench-analysis
-all: $(STATIC) $(SHARED) $(CSEARCH) $(HELPER)
+.PHONY: FORCE all deps deps-all check check-all check-unit check-cli check-python check-valgrind check-concurrency crash-bench hostile check-header check-generated demo install uninstall clean bench-analysis
+all: $(STATIC) $(SHARED) $(CSEARCH) $(HELPER) $(B)/civsearch-uninstalled.pc
 
 # Dependencies: build/deps.mk holds their flags, written by scripts/deps.sh.
 # Make remakes an included file before it runs any goal, so that is where the
@@ -147,7 +152,11 @@ $(B)/bench/%: bench/%.c $(STATIC) $(HELPER)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Ilib $(ALL_LDFLAGS) -o $@ $< $(STATIC) $(DEPS_LIBS)
 
-check: deps check-header check-unit check-cli check-python
+check: deps check-header check-generated check-unit check-cli check-python
+
+# Generated tables are what their generators make, byte for byte.
+check-generated:
+	$(PYTHON) scripts/gen_crc32c.py --check
 
 # The Python binding (python/): the cffi extension compiled against the
 # static library into $(B)/python/civsearch/ beside a copy of the package,
@@ -204,12 +213,25 @@ check-all: deps-all
 	$(MAKE) check-valgrind
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 
-# The public header compiles alone, as C and as C++.
-check-header: build/deps.mk
-	$(CC) -std=c99 -Wall -Wextra -Werror -fsyntax-only -x c include/civsearch.h
-	@if command -v c++ >/dev/null 2>&1; then \
-	  echo "c++ -Wall -Wextra -Werror -fsyntax-only -x c++ include/civsearch.h"; \
-	  c++ -Wall -Wextra -Werror -fsyntax-only -x c++ include/civsearch.h; fi
+# The public header compiles alone, as C99 and as C++ (C++98 and the
+# compiler's default), pedantically; and a C++ program that includes it
+# links against the library (its declarations are extern "C") and agrees on
+# the version.
+HEADER_WARN := -Wall -Wextra -Wpedantic -Werror
+check-header: build/deps.mk $(STATIC)
+	$(CC) -std=c99 $(HEADER_WARN) -fsyntax-only -x c include/civsearch.h
+	@if command -v c++ >/dev/null 2>&1; then set -e; \
+	  echo "c++ -std=c++98 $(HEADER_WARN) -fsyntax-only -x c++ include/civsearch.h"; \
+	  c++ -std=c++98 $(HEADER_WARN) -fsyntax-only -x c++ include/civsearch.h; \
+	  echo "c++ $(HEADER_WARN) -fsyntax-only -x c++ include/civsearch.h"; \
+	  c++ $(HEADER_WARN) -fsyntax-only -x c++ include/civsearch.h; \
+	  echo "c++ (a program including civsearch.h) -o $(B)/check_header_cxx"; \
+	  printf '%s\n' '#include "civsearch.h"' \
+	    'int main() { return cs_version_number() == CS_VERSION_NUMBER ? 0 : 1; }' | \
+	    c++ $(HEADER_WARN) $(SANFLAGS) -Iinclude -x c++ -o $(B)/check_header_cxx - -x none \
+	      $(STATIC) $(DEPS_LIBS); \
+	  ./$(B)/check_header_cxx; \
+	else echo "check-header: no c++ compiler, the C++ checks are skipped" >&2; fi
 
 # The main job: index corpus/ into ./.csearch (incrementally) and search it.
 demo: deps $(CSEARCH)
@@ -223,6 +245,17 @@ $(B)/civsearch.pc: civsearch.pc.in Makefile FORCE
 	@mkdir -p $(@D)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCDIR@|$(INCDIR)|' \
 	    -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# The build tree as a pkg-config package: pkg-config prefers
+# civsearch-uninstalled.pc to civsearch.pc in the same search path, so
+#   cc prog.c $$(PKG_CONFIG_PATH=build pkg-config --cflags --libs civsearch)
+# builds against include/ and build/ without installing (an rpath finds
+# build/libcivsearch.so at run time).
+$(B)/civsearch-uninstalled.pc: civsearch.pc.in Makefile include/civsearch.h
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(CURDIR)|' -e 's|@LIBDIR@|$(abspath $(B))|' \
+	    -e 's|@INCDIR@|$(CURDIR)/include|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|^Libs: .*|& -Wl,-rpath,$${libdir}|' $< > $@
 
 install: all $(B)/civsearch.pc
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PKGDIR)

@@ -7,7 +7,17 @@
  * which threads may call it.
  *
  * Conventions used throughout
- *   - Every public name starts with cs_ (functions, types) or CS_ (macros).
+ *   - Naming: cs_ (functions, types) and CS_ (macros) are public, and every
+ *     public name is in this header; cs__ and CS__ (two underscores) are
+ *     internal to the library (some internal names still have one
+ *     underscore, e.g. cs_seg_*: they are not declared here and are not
+ *     part of the API).
+ *   - Argument order: the handle a function works on comes first.  A
+ *     constructor's output parameter comes first too (cs_X_new(&x, ...),
+ *     cs_X_open(&x, ...), cs_extract_file(&doc, ...)); accessors that fill
+ *     a caller's struct or variables take them last (cs_results_hit(res, i,
+ *     &hit)).  Exception, kept for compatibility: cs_search() takes its
+ *     cs_results **out last.
  *   - Functions that can fail return an int: 0 (CS_OK) on success, a negative
  *     CS_E* code on failure.  cs_strerror() names a code; the handle that
  *     failed keeps a message naming the file, byte offset or query column
@@ -16,8 +26,12 @@
  *   - Opaque handles come in pairs: cs_X_new()/cs_X_free() for memory-only
  *     objects, cs_X_open()/cs_X_close() for file-backed ones.  Destructors
  *     accept NULL.
- *   - Ownership is stated with the same phrases everywhere: "owned by the
- *     caller, free with ...", "borrowed until ...", "copied".
+ *   - Ownership is stated with the same phrases everywhere, for every
+ *     pointer: "owned by the caller, free with ...", "borrowed until ...",
+ *     "static" (valid for the life of the process), "copied" (an input the
+ *     library does not keep).  Nothing the library returns is freed with
+ *     free(): handles have their own destructors, everything else is
+ *     borrowed or static.
  *   - Threads: a handle is used by one thread at a time unless its section
  *     says otherwise.  There is no global state and no global init.
  */
@@ -35,6 +49,12 @@ extern "C" {
 #define CS_VERSION_MINOR 1
 #define CS_VERSION_PATCH 0
 #define CS_VERSION_STRING "0.1.0"
+/* The version as one comparable number: MAJOR*10000 + MINOR*100 + PATCH
+ * (0.1.0 is 100), for #if CS_VERSION_NUMBER >= ... and run-time checks.
+ * These macros are the one place the version is written: the Makefile
+ * reads CS_VERSION_STRING and CS_VERSION_MAJOR from here. */
+#define CS_VERSION_NUMBER \
+    (CS_VERSION_MAJOR * 10000 + CS_VERSION_MINOR * 100 + CS_VERSION_PATCH)
 
 #if defined(__GNUC__) && !defined(CS_STATIC)
 #define CS_API __attribute__((visibility("default")))
@@ -44,6 +64,9 @@ extern "C" {
 
 /* The library's version at run time, e.g. "0.1.0".  Static string. */
 CS_API const char *cs_version(void);
+/* The library's CS_VERSION_NUMBER at run time (a program built against one
+ * header may run with another library). */
+CS_API int cs_version_number(void);
 
 /* ---------------------------------------------------------------------------
  * Errors
@@ -66,9 +89,6 @@ enum cs_error {
 
 /* A static English description of a CS_E* code ("invalid UTF-8"). */
 CS_API const char *cs_strerror(int code);
-
-/* Free memory the library returned with "free with cs_free()". */
-CS_API void cs_free(void *p);
 
 /* ---------------------------------------------------------------------------
  * Text analysis
@@ -186,7 +206,8 @@ typedef struct cs_index_options {
      * processes, one per job, as cs_extract_file does; these are their
      * limits and helper (the fields max_text_mb and max_file_mb of it too).
      * All zero: the defaults. */
-    const char *extract_helper; /* path of csearch-extract; NULL: the default */
+    const char *extract_helper; /* path of csearch-extract; NULL: the default.
+                                   Not copied: valid until cs_index_close() */
     unsigned extract_as_mb;     /* a worker's address space in MB; 0 = 512 */
     unsigned extract_wall_ms;   /* wall-clock time per document; 0 = 30,000 */
     int      retry_failed;      /* nonzero: read again the files that failed before
@@ -205,7 +226,8 @@ typedef struct cs_index_options {
 CS_API int cs_index_open(cs_index **out, const char *dir, const cs_index_options *opts);
 /* Discards uncommitted changes, releases the lock and frees ix. */
 CS_API void cs_index_close(cs_index *ix);
-/* The message of the last failure on ix: borrowed until the next call. */
+/* The message of the last failure on ix (""): borrowed until the next call
+ * on ix or cs_index_close(). */
 CS_API const char *cs_index_errmsg(const cs_index *ix);
 
 /* What happened to one added file. */
@@ -224,8 +246,9 @@ enum cs_add_status {
 CS_API int cs_index_add_text(cs_index *ix, const char *path, const char *text, size_t len,
                              int64_t mtime_ns);
 
-/* Called once per file by cs_index_add_files, in the order given.  msg
- * (borrowed for the call) says why a file was skipped (with its path:
+/* Called once per file by cs_index_add_files, in the order given.  path
+ * (the one given, NUL-terminated) and msg are borrowed for the call; msg
+ * says why a file was skipped (with its path:
  * "a.pdf: encrypted PDF"), or for an indexed one is a warning (only its
  * first max_file_mb MB were indexed, bytes replaced, ...), else "";
  * bytes is its size.
@@ -306,11 +329,13 @@ CS_API int cs_reader_open(cs_reader **out, const char *dir);
  * n == 1 is cs_reader_open(). */
 CS_API int cs_reader_open_many(cs_reader **out, const char *const *dirs, size_t n);
 /* Indexes the reader reads (1 for cs_reader_open), and shard i's
- * directory as given (NULL past the end); borrowed until close. */
+ * directory as given (a copy, NULL past the end); borrowed until
+ * cs_reader_close(). */
 CS_API size_t cs_reader_shards(const cs_reader *r);
 CS_API const char *cs_reader_shard_dir(const cs_reader *r, size_t i);
 CS_API void cs_reader_close(cs_reader *r);
-/* The message of the last failure on r.  Borrowed until the next call. */
+/* The message of the last failure on r (""): borrowed until the next call
+ * on r or cs_reader_close(). */
 CS_API const char *cs_reader_errmsg(const cs_reader *r);
 
 typedef struct cs_stats {
@@ -465,7 +490,8 @@ CS_API int cs_results_hit(const cs_results *res, size_t i, cs_hit *out);
  * and in *shared (may be NULL) 1 when its path is live in more than one
  * shard, else 0.  0, or CS_EINVAL past the end. */
 CS_API int cs_results_hit_shard(const cs_results *res, size_t i, size_t *shard, int *shared);
-/* Why the search failed ("" when it did not), and for CS_EQUERY (and
+/* Why the search failed ("" when it did not; borrowed until
+ * cs_results_free()), and for CS_EQUERY (and
  * CS_ELIMIT when one item is to blame) the 1-based column (in characters)
  * of the problem, else 0. */
 CS_API const char *cs_results_errmsg(const cs_results *res);
@@ -512,7 +538,8 @@ CS_API int cs_results_group(const cs_results *res, size_t i, const char **name, 
 
 typedef struct cs_extract_options {
     unsigned version;       /* CS_EXTRACT_OPTIONS_VERSION */
-    const char *helper;     /* path of csearch-extract; NULL: the default */
+    const char *helper;     /* path of csearch-extract; NULL: the default
+                               (read during the call) */
     unsigned as_mb;         /* the worker's address space in MB; 0 = 512 */
     unsigned cpu_s;         /* CPU seconds; 0 = 20 */
     unsigned wall_ms;       /* wall-clock time in ms; 0 = 30,000 */

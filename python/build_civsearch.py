@@ -41,7 +41,6 @@ enum cs_error {
     ...
 };
 const char *cs_strerror(int code);
-void cs_free(void *p);
 
 #define CS_MAX_TERM_BYTES ...
 const char *cs_analysis_version(void);

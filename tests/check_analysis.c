@@ -760,6 +760,20 @@ START_TEST(version_string) {
 }
 END_TEST
 
+/* The library's version: the number at run time equals the header's, and
+ * both agree with the string. */
+START_TEST(library_version) {
+    ck_assert_int_eq(cs_version_number(), CS_VERSION_NUMBER);
+    ck_assert_int_eq(CS_VERSION_NUMBER,
+                     CS_VERSION_MAJOR * 10000 + CS_VERSION_MINOR * 100 + CS_VERSION_PATCH);
+    ck_assert_str_eq(cs_version(), CS_VERSION_STRING);
+    char buf[32];
+    snprintf(buf, sizeof buf, "%d.%d.%d", cs_version_number() / 10000,
+             cs_version_number() / 100 % 100, cs_version_number() % 100);
+    ck_assert_str_eq(buf, cs_version());
+}
+END_TEST
+
 /* ---- the suite ----------------------------------------------------------- */
 
 Suite *analysis_suite(void) {
@@ -799,6 +813,7 @@ Suite *analysis_suite(void) {
     tcase_add_test(tc, stem_cache_consistent);
     tcase_add_test(tc, stem_cache_prefix);
     tcase_add_test(tc, version_string);
+    tcase_add_test(tc, library_version);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("errors");

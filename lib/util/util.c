@@ -26,7 +26,6 @@ void *cs__calloc(size_t n, size_t size) {
 }
 void *cs__realloc(void *p, size_t n) { return alloc_should_fail() ? NULL : realloc(p, n ? n : 1); }
 void  cs__free(void *p) { free(p); }
-void  cs_free(void *p) { free(p); }
 
 char *cs__strndup(const char *s, size_t n) {
     char *d = cs__malloc(n + 1);
@@ -37,6 +36,7 @@ char *cs__strndup(const char *s, size_t n) {
 /* ---- errors ------------------------------------------------------------ */
 
 const char *cs_version(void) { return CS_VERSION_STRING; }
+int cs_version_number(void) { return CS_VERSION_NUMBER; }
 
 const char *cs_strerror(int code) {
     switch (code) {

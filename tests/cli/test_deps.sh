@@ -12,8 +12,10 @@ real_cc=$(command -v cc) || fail "cc is missing"
 # the Makefile exports its PYTHON (Debian's, with the binding's modules)
 real_py=$(command -v "${PYTHON:-python3}") || fail "python3 is missing"
 # the format programs need not exist here: their stubs only say "installed"
-mkdir -p proj/scripts bin state
+mkdir -p proj/scripts proj/include bin state
 cp "$repo/Makefile" proj/ && cp "$repo/scripts/deps.sh" proj/scripts/
+# the Makefile reads the version from the public header
+cp "$repo/include/civsearch.h" proj/include/
 st=$PWD/state
 # a tool "works" only once the stub apt-get has "installed" the packages
 for t in pkg-config:$real_pc cc:$real_cc python3:$real_py pdftotext:true pdfinfo:true \

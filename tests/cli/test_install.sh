@@ -69,6 +69,29 @@ grep -q '\[[Cc]ivic\] \[[Ss]pace\]' out || fail "no highlighted civic space: $(c
 LD_LIBRARY_PATH="$dest/usr/lib" ./search-static-flags idx '"права человека"' > out 2> err ||
     fail "example (--static flags) exited $?: $(cat err)"
 grep -q 'udhr-rus\.txt' out || fail "\"права человека\": $(cat out)"
+
+# the build tree, uninstalled: make writes civsearch-uninstalled.pc, which
+# pkg-config prefers to civsearch.pc in its search path; the example built
+# through it runs without LD_LIBRARY_PATH (an rpath names the build tree)
+upc=$repo/build/inst
+[ -f "$upc/civsearch-uninstalled.pc" ] || fail "make wrote no $upc/civsearch-uninstalled.pc"
+uflags=" $(env -u PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_PATH="$upc" pkg-config --cflags --libs civsearch) " ||
+    fail "pkg-config civsearch (uninstalled) failed"
+case $uflags in *" -I$repo/include "*) ;; *) fail "uninstalled cflags: $uflags" ;; esac
+case $uflags in *" -L$upc "*) ;; *) fail "uninstalled libs: $uflags" ;; esac
+cc -std=c99 -Wall -Wextra -Werror -o search-uninst search.c $uflags > cc.log 2>&1 ||
+    fail "building the example against the tree: $(cat cc.log)"
+env -u LD_LIBRARY_PATH ./search-uninst idx civic space > out 2> err ||
+    fail "example (uninstalled) exited $?: $(cat err)"
+grep -q '\[[Cc]ivic\] \[[Ss]pace\]' out || fail "uninstalled: no civic space: $(cat out)"
+# the README's static link line is complete (-lm and every private library)
+libs=$(sed -n 's/^ *\(-lutf8proc .*-lm\) .*/\1/p' "$repo/README.md")
+[ -n "$libs" ] || fail "no static link line in README.md"
+cc -std=c99 -I"$repo/include" -o search-static search.c "$upc/libcivsearch.a" $libs > cc.log 2>&1 ||
+    fail "building with the README's static link line ($libs): $(cat cc.log)"
+./search-static idx '"права человека"' > out 2> err || fail "static example exited $?: $(cat err)"
+grep -q 'udhr-rus\.txt' out || fail "static: \"права человека\": $(cat out)"
+
 LD_LIBRARY_PATH="$dest/usr/lib" ./search idx zzyzzyx > out 2> err
 [ $? -eq 1 ] || fail "no match: want exit 1: $(cat out err)"
 LD_LIBRARY_PATH="$dest/usr/lib" ./search idx '"civic' > out 2> err
