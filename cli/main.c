@@ -54,21 +54,6 @@ static const char usage[] =
     "are not).\n"
     "exit status: 0 something found, 1 nothing, 2 error\n";
 
-char *cli_join(int argc, char **argv) {
-    size_t n = 1;
-    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
-    char *s = malloc(n), *p = s;
-    if (!s) return NULL;
-    for (int i = 0; i < argc; i++) {
-        size_t k = strlen(argv[i]);
-        if (i) *p++ = ' ';
-        memcpy(p, argv[i], k);
-        p += k;
-    }
-    *p = '\0';
-    return s;
-}
-
 typedef struct subcommand {
     const char *name;
     int (*run)(const cli_opts *, int, char **);
