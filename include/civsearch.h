@@ -260,7 +260,8 @@ typedef int (*cs_add_fn)(void *ud, const char *path, int status, const char *msg
  * not read; one whose content hash is equal is not re-indexed.  Files are
  * read and analysed by opts.jobs threads; the result does not depend on the
  * number of jobs.  A skipped file is reported, not an error: the call fails
- * only on an index error (I/O, memory). */
+ * only on an index error (I/O, memory).  A nonzero value from fn stops the
+ * call and is returned (the files before it stay added, uncommitted). */
 CS_API int cs_index_add_files(cs_index *ix, const char *const *paths, size_t n, cs_add_fn fn,
                               void *ud);
 /* Single-file form of cs_index_add_files; *status (may be NULL) gets the
