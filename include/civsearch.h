@@ -528,7 +528,8 @@ typedef struct cs_explain_term {
     uint32_t tf;                /* occurrences in the document */
     uint32_t tf_title;          /* of them, in the title and author (each title word
                                    is there twice) */
-    uint64_t df;                /* live documents holding it, whole index; 0: a phrase */
+    uint64_t df;                /* live documents holding it, whole index (a prefix:
+                                   its words' summed, at most docs); 0: a phrase */
     double   idf;
     double   norm;              /* the length normalisation (the same for every item) */
     double   score;             /* its BM25 part */

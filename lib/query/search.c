@@ -693,7 +693,7 @@ static int resolve_leaf(sctx *c, rleaf *l) {
         df += sdf;
     }
     if (rc) return rc;
-    l->df = df;
+    l->df = CS_MIN(df, c->r->live_docs); /* as the idf takes it (a prefix's sum may pass it) */
     l->idf = cs__bm25_idf(c->r->live_docs, df);
     return 0;
 }
