@@ -56,6 +56,7 @@ const cli_optspec cli_search_opts[] = {
     {"-f", NULL, "FILE", CLI_OPT_BATCH},
     {"--sort", NULL, "ORDER", CLI_OPT_SORT},
     {"--by", NULL, "GROUP", CLI_OPT_BY},
+    {"--explain", NULL, NULL, CLI_OPT_EXPLAIN},
     GLOBAL_OPTS,
     {NULL, NULL, NULL, 0},
 };

@@ -9,7 +9,8 @@
 
 static const char usage[] =
     "usage: csearch [-i DIR] [-n N] [--offset K] [--json|--paths|--null|--count] [--color WHEN]\n"
-    "               [-F] [--translit] [--sort ORDER] [--by GROUP] [-f FILE] [--] QUERY...\n"
+    "               [-F] [--translit] [--sort ORDER] [--by GROUP] [--explain] [-f FILE]\n"
+    "               [--] QUERY...\n"
     "       csearch [-i DIR] search [options] QUERY...\n"
     "       csearch [-i DIR] index [--keep-missing] [--rebuild] [--wait] [--memory MB] [--jobs N]\n"
     "                              [--max-file-mb MB] [--retry-failed] PATH...\n"
@@ -45,6 +46,8 @@ static const char usage[] =
     "  --translit      every bare word is a ~word: names in any script and spelling\n"
     "  --sort ORDER    score (default), date, -date (newest first) or path\n"
     "  --by GROUP      counts per year, month, type, lang or folder (TSV; -f: a table)\n"
+    "  --explain       under each hit, how it scored: each word's BM25 part (tf, df,\n"
+    "                  idf, length norm), the proximity boost; --json: \"explain\"\n"
     "  -f FILE         one query per line (- for stdin)\n"
     "  -h, --help      this help\n"
     "  --version       print versions and exit\n"
