@@ -65,13 +65,8 @@ static pentry *map_put(cs_index *ix, const char *path, size_t len) {
     pentry *e = cs__ix_find(ix, path, len);
     if (e) return e;
     if ((ix->nents + 1) * 2 > ix->nslots && map_grow(ix)) return NULL;
-    if (ix->nents == ix->cap_ents) {
-        uint32_t cap = ix->cap_ents ? ix->cap_ents * 2 : 256;
-        pentry *n = cs__realloc(ix->ents, cap * sizeof *n);
-        if (!n) return NULL;
-        ix->ents = n;
-        ix->cap_ents = cap;
-    }
+    if (cs__grow32((void **)&ix->ents, &ix->cap_ents, (uint64_t)ix->nents + 1, sizeof *ix->ents))
+        return NULL;
     e = &ix->ents[ix->nents];
     memset(e, 0, sizeof *e);
     e->hash = cs_hash(path, len);
@@ -182,13 +177,7 @@ static int take_lock(cs_index *ix) {
 #define JNL_GEN (1ull << 63)
 
 static void jnl_remember(cs_index *ix, uint64_t v) {
-    if (ix->njnl == ix->cap_jnl) {
-        uint32_t cap = ix->cap_jnl ? ix->cap_jnl * 2 : 16;
-        uint64_t *n = cs__realloc(ix->jnl, cap * sizeof *n);
-        if (!n) return;
-        ix->jnl = n;
-        ix->cap_jnl = cap;
-    }
+    if (cs__grow32((void **)&ix->jnl, &ix->cap_jnl, (uint64_t)ix->njnl + 1, sizeof *ix->jnl)) return;
     ix->jnl[ix->njnl++] = v;
 }
 
@@ -582,14 +571,10 @@ int cs__ix_add(cs_index *ix, const cs_docterms *dt, const docid *id, const char 
     const char *path = id->path;
     size_t plen = id->plen;
     uint32_t doc = cs_mem_ndocs(ix->mem);
-    if (doc / 8 + 1 > ix->cap_memdel) {
-        uint32_t cap = ix->cap_memdel ? ix->cap_memdel * 2 : 1024;
-        uint8_t *d = cs__realloc(ix->memdel, cap);
-        if (!d) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
-        memset(d + ix->cap_memdel, 0, cap - ix->cap_memdel);
-        ix->memdel = d;
-        ix->cap_memdel = cap;
-    }
+    uint32_t had = ix->cap_memdel;
+    if (cs__grow32((void **)&ix->memdel, &ix->cap_memdel, doc / 8 + 1, 1))
+        return cs__err(&ix->err, CS_ENOMEM, "out of memory");
+    memset(ix->memdel + had, 0, ix->cap_memdel - had);
     cs_docmeta m = {path, plen, id->size, id->mtime_ns, id->chash, dt->ntokens,
                     (uint8_t)dt->lang, id->fields->data, id->fields->len};
     int rc = cs_mem_add(ix->mem, &m, text, len, dt, take);

@@ -139,13 +139,8 @@ static int parse_failed(cs_manifest *m, const unsigned char **pp, const unsigned
 }
 
 int cs__manifest_add(cs_manifest *m, const cs_segref *r) {
-    if (m->nsegs == m->cap) {
-        uint32_t cap = m->cap ? m->cap * 2 : 16;
-        cs_segref *s = cs__realloc(m->segs, cap * sizeof *s);
-        if (!s) return CS_ENOMEM;
-        m->segs = s;
-        m->cap = cap;
-    }
+    if (cs__grow32((void **)&m->segs, &m->cap, (uint64_t)m->nsegs + 1, sizeof *m->segs))
+        return CS_ENOMEM;
     m->segs[m->nsegs++] = *r;
     return 0;
 }

@@ -108,20 +108,6 @@ struct cs_memindex {
     cs_docmeta doc_view;
 };
 
-static int grow(void **p, uint32_t *cap, uint32_t need, size_t elem) {
-    if (need <= *cap) return 0;
-    uint32_t c = *cap ? *cap : 64;
-    while (c < need) {
-        if (c > UINT32_MAX / 2) return CS_ENOMEM;
-        c *= 2;
-    }
-    void *q = cs__realloc(*p, (size_t)c * elem);
-    if (!q) return CS_ENOMEM;
-    *p = q;
-    *cap = c;
-    return 0;
-}
-
 static int tab_grow(idtab *t, const void *items, size_t stride) {
     uint32_t cap = t->cap ? t->cap * 2 : 1024;
     uint64_t *s = cs__calloc(cap, sizeof *s);
@@ -217,7 +203,7 @@ static int term_id(cs_memindex *m, const char *key, uint32_t len, uint64_t h, ui
         *out = SLOT_ID(m->term_tab.slots[j]) - 1;
         return 0;
     }
-    if (grow((void **)&m->terms, &m->cap_terms, m->nterms + 1, sizeof(mterm))) return CS_ENOMEM;
+    if (cs__grow32((void **)&m->terms, &m->cap_terms, m->nterms + 1, sizeof(mterm))) return CS_ENOMEM;
     mterm *t = &m->terms[m->nterms];
     memset(t, 0, sizeof *t);
     t->k.key_off = m->keys.len;
@@ -247,7 +233,7 @@ static int word_id(cs_memindex *m, const char *w, uint32_t wlen, uint64_t h, con
     }
     int rc = term_id(m, t, tlen, cs_hash(t, tlen), term);
     if (rc) return rc;
-    if (grow((void **)&m->words, &m->cap_words, m->nwords + 1, sizeof(mword))) return CS_ENOMEM;
+    if (cs__grow32((void **)&m->words, &m->cap_words, m->nwords + 1, sizeof(mword))) return CS_ENOMEM;
     mterm *tt = &m->terms[*term];
     /* variants beyond the cap share the last number: prefix filtering on
      * such a term is then approximate for them (documented limit) */
@@ -281,7 +267,7 @@ static int kform_add(cs_memindex *m, const char *f, uint32_t flen, uint64_t h, u
         return CS_ENOMEM;
     uint32_t j = tab_find(&m->kform_tab, &m->keys, m->kforms, sizeof(mkform), f, flen, h);
     if (!m->kform_tab.slots[j]) {
-        if (grow((void **)&m->kforms, &m->cap_kforms, m->nkforms + 1, sizeof(mkform)))
+        if (cs__grow32((void **)&m->kforms, &m->cap_kforms, m->nkforms + 1, sizeof(mkform)))
             return CS_ENOMEM;
         mkform *x = &m->kforms[m->nkforms];
         memset(x, 0, sizeof *x);
@@ -378,7 +364,7 @@ static int group_tokens(cs_memindex *m, const cs_docterms *d, uint32_t doc, uint
     for (uint32_t i = 0; i < d->nwords; i++) {
         mterm *t = &m->terms[m->map[i].term];
         if (t->cur_doc != doc) {
-            if (grow((void **)&m->slot_term, &m->cap_slots, n + 2, sizeof *m->slot_term))
+            if (cs__grow32((void **)&m->slot_term, &m->cap_slots, n + 2, sizeof *m->slot_term))
                 return CS_ENOMEM;
             t->cur_doc = doc;
             t->cur_slot = n;
@@ -386,7 +372,7 @@ static int group_tokens(cs_memindex *m, const cs_docterms *d, uint32_t doc, uint
         }
         m->map[i].slot = t->cur_slot;
     }
-    if (grow((void **)&m->slot_at, &m->cap_at, n + 2, sizeof *m->slot_at)) return CS_ENOMEM;
+    if (cs__grow32((void **)&m->slot_at, &m->cap_at, n + 2, sizeof *m->slot_at)) return CS_ENOMEM;
     uint32_t *at = m->slot_at;
     memset(at, 0, ((size_t)n + 1) * sizeof *at);
     for (uint32_t i = 0; i < d->ntoks; i++) at[m->map[d->toks[i].word].slot + 1]++;
@@ -433,9 +419,9 @@ int cs_mem_add(cs_memindex *m, const cs_docmeta *meta, const char *text, size_t 
 }
 
 static int mem_add(cs_memindex *m, const cs_docmeta *meta, size_t len, const cs_docterms *d) {
-    if (grow((void **)&m->docs, &m->cap_docs, m->ndocs + 1, sizeof *m->docs) ||
-        grow((void **)&m->map, &m->cap_map, d->nwords + 1, sizeof *m->map) ||
-        grow((void **)&m->toks, &m->cap_toks, d->ntoks + 1, sizeof *m->toks))
+    if (cs__grow32((void **)&m->docs, &m->cap_docs, m->ndocs + 1, sizeof *m->docs) ||
+        cs__grow32((void **)&m->map, &m->cap_map, d->nwords + 1, sizeof *m->map) ||
+        cs__grow32((void **)&m->toks, &m->cap_toks, d->ntoks + 1, sizeof *m->toks))
         return CS_ENOMEM;
     int rc = map_words(m, d);
     if (rc) return rc;
@@ -511,8 +497,8 @@ static int write_term(cs_segw *w, const mterm *t, uint32_t **pos, uint8_t **var,
         if (cs_varint(&p, end, &delta) || cs_varint(&p, end, &tf)) return CS_ERROR;
         doc = first ? (uint32_t)delta : doc + (uint32_t)delta;
         first = 0;
-        if (tf > UINT32_MAX / 2 || grow((void **)pos, cap, (uint32_t)tf, sizeof **pos) ||
-            grow((void **)var, vcap, (uint32_t)tf, 1))
+        if (tf > UINT32_MAX / 2 || cs__grow32((void **)pos, cap, (uint32_t)tf, sizeof **pos) ||
+            cs__grow32((void **)var, vcap, (uint32_t)tf, 1))
             return CS_ENOMEM;
         uint32_t at = 0;
         for (uint64_t k = 0; k < tf; k++) {
@@ -550,7 +536,7 @@ static int kent_add(kents *ks, const char *form, size_t flen, size_t wlen, uint3
     size_t kl = cs__name_key(form, flen, k, CS_NAMEKEY_K1), i = 0;
     while (i < kl && (k[i] < 'a' || k[i] > 'z')) i++;
     if (i == kl) return 0; /* no key, or digits only */
-    if (grow((void **)&ks->e, &ks->cap, ks->n + 1, sizeof *ks->e)) return CS_ENOMEM;
+    if (cs__grow32((void **)&ks->e, &ks->cap, ks->n + 1, sizeof *ks->e)) return CS_ENOMEM;
     ks->e[ks->n++] =
         (kent){key_prefix((const unsigned char *)k, (uint32_t)kl), (uint32_t)ks->b.len,
                (uint32_t)kl, word, *st};

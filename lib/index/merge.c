@@ -29,7 +29,7 @@ typedef struct msrc {
     uint32_t *termmap;          /* old term ordinal -> merged, UINT32_MAX dead */
     uint64_t nterms;
     vmap_ent *vm;               /* sorted by (src_ord, src_var) */
-    uint64_t nvm, cap_vm, vm_at;
+    size_t nvm, cap_vm, vm_at;
     cs_seg_iter it;
     const char *key;            /* current key of the iterator, NULL at end */
     size_t klen;
@@ -126,13 +126,7 @@ static int pass_terms(merger *m) {
 }
 
 static int vm_push(msrc *s, uint64_t ord, uint32_t sv, uint32_t v) {
-    if (s->nvm == s->cap_vm) {
-        uint64_t cap = s->cap_vm ? s->cap_vm * 2 : 1024;
-        vmap_ent *e = cs__realloc(s->vm, cap * sizeof *e);
-        if (!e) return CS_ENOMEM;
-        s->vm = e;
-        s->cap_vm = cap;
-    }
+    if (cs__grow((void **)&s->vm, &s->cap_vm, s->nvm + 1, sizeof *s->vm)) return CS_ENOMEM;
     s->vm[s->nvm++] = (vmap_ent){ord, sv, v};
     return 0;
 }
@@ -217,13 +211,7 @@ static int copy_postings(merger *m, msrc *s) {
         if (!(s->ti.flags & CS_TERM_NOPOS)) {
             n = cs_post_positions(&p, &pos, &var);
             if (n < 0) { rc = n; break; }
-            if ((uint32_t)n > m->cap) {
-                uint32_t cap = (uint32_t)n * 2;
-                uint8_t *nv = cs__realloc(m->var, cap);
-                if (!nv) { rc = CS_ENOMEM; break; }
-                m->var = nv;
-                m->cap = cap;
-            }
+            if (cs__grow32((void **)&m->var, &m->cap, (uint64_t)n, 1)) { rc = CS_ENOMEM; break; }
             for (int k = 0; k < n; k++) m->var[k] = var ? vmap[var[k]] : vmap[0];
         }
         rc = cs_segw_posting(m->w, s->docmap[d], p.tf, pos, m->var);

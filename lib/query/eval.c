@@ -73,7 +73,10 @@ void cs__budget_give(qbudget *b, size_t bytes) {
 static int grow_u32(qbudget *b, uint32_t **p, uint32_t *cap, uint32_t need) {
     if (need <= *cap) return 0;
     uint32_t c = *cap ? *cap : 64;
-    while (c < need) c *= 2;
+    while (c < need) {
+        if (c > UINT32_MAX / 2) return CS_ENOMEM;
+        c *= 2;
+    }
     int rc = cs__budget_take(b, ((size_t)c - *cap) * sizeof **p);
     if (rc) return rc;
     uint32_t *q = cs__realloc(*p, (size_t)c * sizeof *q);
@@ -1054,13 +1057,7 @@ static int first_after(const uint32_t *s, int n, uint32_t x) {
 }
 
 static int put_occ(uint32_t **v, size_t *n, size_t *cap, const uint32_t *a, const uint32_t *b) {
-    if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : 64;
-        uint32_t *x = cs__realloc(*v, c * 4 * sizeof *x);
-        if (!x) return CS_ENOMEM;
-        *v = x;
-        *cap = c;
-    }
+    if (cs__grow((void **)v, cap, *n + 1, 4 * sizeof **v)) return CS_ENOMEM;
     uint32_t *q = *v + 4 * (*n)++;
     q[0] = a[0], q[1] = a[1], q[2] = b[0], q[3] = b[1];
     return 0;

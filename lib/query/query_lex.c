@@ -82,15 +82,9 @@ typedef struct lexer {
 } lexer;
 
 static cs_qtok *push(lexer *lx, cs_qtkind kind, int col, size_t start, size_t end) {
-    if (lx->n == lx->cap) {
-        size_t cap = lx->cap ? lx->cap * 2 : 64;
-        cs_qtok *t = cs__realloc(lx->t, cap * sizeof *t);
-        if (!t) {
-            lx->rc = cs__err(lx->err, CS_ENOMEM, "out of memory");
-            return NULL;
-        }
-        lx->t = t;
-        lx->cap = cap;
+    if (cs__grow((void **)&lx->t, &lx->cap, lx->n + 1, sizeof *lx->t)) {
+        lx->rc = cs__err(lx->err, CS_ENOMEM, "out of memory");
+        return NULL;
     }
     cs_qtok *t = &lx->t[lx->n++];
     memset(t, 0, sizeof *t);

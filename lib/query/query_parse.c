@@ -218,13 +218,7 @@ static int collect_tok(void *ud, const cs_token *t) {
         fail(p, CS_ELIMIT, col, "more than %d terms in the query", CS_QUERY_MAX_TERMS);
         return CS_ELIMIT;
     }
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 4;
-        cs_qterm *v = cs__realloc(c->v, cap * sizeof *v);
-        if (!v) goto oom;
-        c->v = v;
-        c->cap = cap;
-    }
+    if (cs__grow((void **)&c->v, &c->cap, c->n + 1, sizeof *c->v)) goto oom;
     cs_qterm *e = &c->v[c->n];
     memset(e, 0, sizeof *e);
     e->term = cs__strndup(t->term, t->term_len);

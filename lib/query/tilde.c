@@ -75,13 +75,7 @@ static int cand_add(cands *c, const cs_seg *seg, uint64_t ord, const cs_keystat 
     size_t len;
     int rc = cs_seg_word_at(seg, ord, w, &len, err);
     if (rc) return rc == CS_ENOTFOUND ? cs__err(err, CS_ECORRUPT, "name key of a missing word") : rc;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 32;
-        cand *v = cs__realloc(c->v, cap * sizeof *v);
-        if (!v) return CS_ENOMEM;
-        c->v = v;
-        c->cap = cap;
-    }
+    if (cs__grow((void **)&c->v, &c->cap, c->n + 1, sizeof *c->v)) return CS_ENOMEM;
     char *s = cs__strndup(w, len);
     if (!s) return CS_ENOMEM;
     c->v[c->n++] = (cand){s, len, st->docs, st->occ, st->cap, exact};

@@ -178,7 +178,16 @@ int cs__open_lock(const char *path, cs_err *err) {
     return regular_fd(fd, path, CS_EIO, &st, err);
 }
 
-int cs__grow(void **p, size_t *cap, size_t need, size_t elem) {
+int cs__grow32_slow(void **p, uint32_t *cap, uint64_t need, size_t elem) {
+    if (need <= *cap) return 0;
+    if (need > UINT32_MAX) return CS_ENOMEM;
+    size_t c = *cap;
+    int rc = cs__grow_slow(p, &c, (size_t)need, elem);
+    if (!rc) *cap = c > UINT32_MAX ? UINT32_MAX : (uint32_t)c; /* room beyond is unused */
+    return rc;
+}
+
+int cs__grow_slow(void **p, size_t *cap, size_t need, size_t elem) {
     if (need <= *cap) return 0;
     size_t c = *cap ? *cap : 16;
     while (c < need) {

@@ -24,8 +24,21 @@ void *cs__realloc(void *p, size_t n);
 void  cs__free(void *p);
 char *cs__strndup(const char *s, size_t n);
 /* Grows the array *p of elem-byte items so that *cap >= need (doubling,
- * from 16): 0, or CS_ENOMEM (on overflow too) with *p and *cap unchanged. */
-int cs__grow(void **p, size_t *cap, size_t need, size_t elem);
+ * from 16): 0, or CS_ENOMEM (on overflow too) with *p and *cap unchanged.
+ * cs__grow32 is the same for the uint32_t capacities of the index
+ * structures (counts of documents, terms, positions are 32-bit in the
+ * format): CS_ENOMEM when need exceeds UINT32_MAX.  These two are the only
+ * growth idiom; arrays grown in parallel under one capacity (seg_write's
+ * doc_off and doclen, the postings decoder's positions and variants) keep
+ * their own.  The test for room is inline: they sit on per-token paths. */
+int cs__grow_slow(void **p, size_t *cap, size_t need, size_t elem);
+int cs__grow32_slow(void **p, uint32_t *cap, uint64_t need, size_t elem);
+static inline int cs__grow(void **p, size_t *cap, size_t need, size_t elem) {
+    return need <= *cap ? 0 : cs__grow_slow(p, cap, need, elem);
+}
+static inline int cs__grow32(void **p, uint32_t *cap, uint64_t need, size_t elem) {
+    return need <= *cap ? 0 : cs__grow32_slow(p, cap, need, elem);
+}
 /* Test hook: the Nth allocation from now fails (0 = never). */
 void  cs__alloc_fail_after(long n);
 
