@@ -384,7 +384,9 @@ def threads(a, run):
                             "qps": float(f["qps"]), "cpu": float(f["cpu"])})
     for snip in (0, 1):
         q = {x["threads"]: x["qps"] for x in out["runs"] if x["snip"] == snip}
+        c = {x["threads"]: ratio(x["qps"], x["cpu"]) for x in out["runs"] if x["snip"] == snip}
         out[snip] = ratio(q.get(2), q.get(1))
+        out[("cpu", snip)] = ratio(c.get(2), c.get(1))
     return out
 
 
@@ -667,13 +669,15 @@ def report(a, info, vers, have, fl, irows, qrows, cold, corp, frows=(), thr=None
               "queries.txt round and round for %g s each (bench/thread_bench.c) ==" %
               a.thread_seconds]
         rows = [["with snippets" if x["snip"] else "top-10", x["threads"], x["queries"],
-                 f"{x['seconds']:.2f}", f"{x['qps']:.0f}", f"{x['cpu']:.2f}"]
+                 f"{x['seconds']:.2f}", f"{x['qps']:.0f}", f"{x['cpu']:.2f}",
+                 f"{x['qps'] / x['cpu']:.0f}" if x["cpu"] else "-"]
                 for x in thr["runs"]]
-        L += table(["search", "threads", "queries", "wall s", "queries/s", "CPU s per s"], rows,
-                   ["<", ">", ">", ">", ">", ">"])
+        L += table(["search", "threads", "queries", "wall s", "queries/s", "CPU s per s",
+                    "queries per CPU-s"], rows, ["<"] + [">"] * 6)
         L.append("2 threads ÷ 1 thread, queries/s: top-10 %s, with snippets %s (target ≥ %g; "
                  "'CPU s per s' is how many cores the run got: on a shared machine 2 threads "
-                 "may get less than 2; load average after: %s)" %
+                 "may get less than 2; queries per CPU-s the same with 2 threads as with 1 "
+                 "means the threads do not slow each other down; load average after: %s)" %
                  (rx(thr.get(0)), rx(thr.get(1)), THREAD_TARGET, thr["load"]))
 
     targets = targets_list(a, irows, summ, cold, have, fsumm, thr)
@@ -744,6 +748,10 @@ def targets_list(a, irows, summ, cold, have, fsumm=None, thr=None):
         if x is not None:
             T.append((f"2 threads ÷ 1 thread on one reader, queries/s, {what}", f"{x:.2f}×",
                       f"≥ {THREAD_TARGET:g}×", x >= THREAD_TARGET))
+            y = thr.get(("cpu", snip))
+            if y is not None:  # 1.8x on two free cores needs >= 0.9x per CPU-second
+                T.append(("  the same per CPU-second (what the machine gave aside)", f"{y:.2f}×",
+                          f"≥ {THREAD_TARGET / 2:g}×", y >= THREAD_TARGET / 2))
     if cold:
         T.append(("cold start, whole process", f"{cold['med']:.2f} ms", f"≤ {COLD_TARGET_MS} ms",
                   cold["med"] <= COLD_TARGET_MS))
