@@ -742,7 +742,8 @@ def targets_list(a, irows, summ, cold, have, fsumm=None, thr=None):
     for cls, s in (fsumm or {}).items():
         if s["cs_best"] is not None:
             T.append((f"filtered {cls}: csearch ÷ faster anchor, both filtered",
-                      f"{s['cs_best']:.2f}×", f"≤ {QUERY_TARGET}×", s["cs_best"] <= QUERY_TARGET))
+                      f"{s['cs_best']:.2f}×", f"≤ {QUERY_TARGET}×",
+                      s["cs_best"] <= QUERY_TARGET))
     for snip, what in ((0, "top-10"), (1, "top-10 with snippets")):
         x = (thr or {}).get(snip)
         if x is not None:

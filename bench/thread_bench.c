@@ -137,7 +137,8 @@ int main(int argc, char **argv) {
     cs_reader *r = NULL;
     int rc = cs_reader_open(&r, argv[i]);
     if (rc) {
-        fprintf(stderr, "thread_bench: %s: %s\n", argv[i], r ? cs_reader_errmsg(r) : cs_strerror(rc));
+        fprintf(stderr, "thread_bench: %s: %s\n", argv[i],
+                r ? cs_reader_errmsg(r) : cs_strerror(rc));
         cs_reader_close(r);
         return 2;
     }
