@@ -9,7 +9,10 @@ phase without the index phase reuses the indexes of the last run):
   deps    python3-xapian (apt-get install when root, else the command is printed
           and Xapian is left out) and SQLite FTS5 in Debian's /usr/bin/python3
   corpus  BENCH_DIR/corpus-sN, built by ../shared/bench/make-corpus --scale N
-          unless BENCH_DIR/corpus-sN.done says a build finished
+          unless BENCH_DIR/corpus-sN.done says a build finished; every file's
+          mtime is set to a day in 2015-2025 by a hash of its path
+          (benchlib.doc_mtime), the date `date:` tests in csearch and the year
+          the anchors index
   floor   DIR/analysis_bench over the corpus: reading it into memory, and
           tokenising + stemming it on one core without indexing
   index   csearch --jobs 1 and --jobs 2, Xapian, FTS5, each a fresh index under
@@ -18,9 +21,15 @@ phase without the index phase reuses the indexes of the last run):
   query   every line of queries.txt through the three drivers (query_bench.c,
           xapian_bench.py, fts5_bench.py), interleaved query by query: medians
           of R warm runs for top-10 by rank and for the full count
+  filter  every line of bench/queries-filtered.txt (a query with a date: item)
+          through the three drivers, and the same query without its date:
+          item just before it: csearch filtered against unfiltered, and
+          against Xapian (a boolean filter term) and FTS5 (WHERE on a year)
+  threads DIR/thread_bench: queries/s of one reader searched by 1 and by 2
+          threads for --thread-seconds each, top-10 without and with snippets
   cold    DIR/coldstart: `csearch -i IDX --count kernel` as a whole process
 The report goes to standard output and, with the TSVs, to --results
-(<date>-sN.txt, -index.tsv, -queries.tsv, -summary.tsv).
+(<date>-sN.txt, -index.tsv, -queries.tsv, -filtered.tsv, -summary.tsv).
 """
 import argparse
 import datetime
@@ -43,6 +52,10 @@ LABEL = {"csearch": "csearch", "xapian": "Xapian", "fts5": "FTS5"}
 CLASSES = ("term", "and", "or", "phrase", "not", "prefix", "near")
 QUERY_TARGET = 0.20      # csearch top-10 <= 0.2x the faster anchor, per class
 COLD_TARGET_MS = 5.0
+SNIP_TARGET = 2.0        # top-10 with snippets <= 2x top-10 without, per class (issue 17)
+FILTER_TARGET = 1.0      # a date: filter must not make a query slower (issue 16)
+THREAD_TARGET = 1.8      # 2 threads on one reader >= 1.8x one thread's queries/s (issue 17)
+FILTERED_QUERIES = os.path.join(HERE, "queries-filtered.txt")
 OVERHEAD, ABSENT = "overhead", "qzxjvwq"  # a class of its own: a word in no document
 
 
@@ -136,6 +149,20 @@ def corpus(a):
     subprocess.run(cmd, check=True)
     open(done, "w").close()
     return path
+
+
+def set_mtimes(corp):
+    """Gives every document the mtime benchlib.doc_mtime() chooses by its path
+    (a day in benchlib.YEARS): the corpus has no dates of its own, and csearch's
+    date: falls back to the mtime.  Idempotent; returns the files changed."""
+    n = 0
+    for rel, p in benchlib.corpus_files(corp):
+        t = benchlib.doc_mtime(rel)
+        if os.stat(p).st_mtime != t:
+            os.utime(p, (t, t))
+            n += 1
+    log(f"corpus: {n} mtimes set (a day in {benchlib.YEARS[0]}-{benchlib.YEARS[1]} by path)")
+    return n
 
 
 def tree_bytes(path, skip=None):
@@ -276,9 +303,9 @@ class Driver:
         self.p.wait()
 
 
-def queries_file(a):
+def queries_file(a, path=None):
     out = []
-    with open(os.path.join(a.shared, "queries.txt"), encoding="utf-8") as f:
+    with open(path or os.path.join(a.shared, "queries.txt"), encoding="utf-8") as f:
         for line in f:
             line = line.rstrip("\r\n")
             if line and not line.startswith("#"):
@@ -286,7 +313,7 @@ def queries_file(a):
     return out
 
 
-def query_all(a, run, have):
+def start_drivers(a, run, have):
     cmds = {"csearch": [os.path.join(a.bindir, "query_bench"), "-r", str(a.runs),
                         os.path.join(run, "csearch-j1")],
             "xapian": [PY, os.path.join(HERE, "xapian_bench.py"), "query",
@@ -298,7 +325,11 @@ def query_all(a, run, have):
     missing = [idx[e] for e in have if not os.path.exists(idx[e])]
     if missing:
         raise SystemExit("bench: no index at " + ", ".join(missing) + ": run the index phase")
-    drivers = [Driver(e, cmds[e]) for e in have]
+    return [Driver(e, cmds[e]) for e in have]
+
+
+def query_all(a, run, have):
+    drivers = start_drivers(a, run, have)
     rows = []
     qs = queries_file(a)
     for i, (cls, q) in enumerate(qs):
@@ -314,6 +345,49 @@ def query_all(a, run, have):
     for d in drivers:
         d.close()
     return rows
+
+
+def filter_all(a, run, have):
+    """Each filtered query of FILTERED_QUERIES and, just before it, the same
+    query without its date: item, through every driver (order rotating)."""
+    drivers = start_drivers(a, run, have)
+    rows = []
+    qs = queries_file(a, FILTERED_QUERIES)
+    for i, (cls, fq) in enumerate(qs):
+        base, years = benchlib.split_date(fq)
+        if years is None:
+            raise SystemExit(f"bench: {FILTERED_QUERIES}: no date:YEAR item in {fq!r}")
+        log(f"filtered {i + 1}/{len(qs)}: {fq}")
+        res = {}
+        for which, q in (("base", base), ("filt", fq)):
+            for k in range(len(drivers)):
+                d = drivers[(i + k) % len(drivers)]
+                res[(d.eng, which)] = d.ask(cls, q)
+        rows.append({"class": cls, "query": fq, "base": base, "res": res})
+    for d in drivers:
+        d.close()
+    return rows
+
+
+def threads(a, run):
+    """thread_bench: queries/s with 1 and 2 threads on one reader."""
+    log(f"threads: 1 and 2 threads, {a.thread_seconds:g} s each, without and with snippets ...")
+    r = measured([os.path.join(a.bindir, "thread_bench"), "-s", str(a.thread_seconds),
+                  os.path.join(run, "csearch-j1"), os.path.join(a.shared, "queries.txt")])
+    out = {"runs": [], "load": loadavg()}
+    for line in r["out"].splitlines():
+        if not line.startswith("snippets "):
+            continue
+        f = dict(x.split(" ", 1) for x in line.split("\t"))
+        out["runs"].append({"snip": int(f["snippets"]), "threads": int(f["threads"]),
+                            "queries": int(f["queries"]), "seconds": float(f["seconds"]),
+                            "qps": float(f["qps"]), "cpu": float(f["cpu"])})
+    for snip in (0, 1):
+        q = {x["threads"]: x["qps"] for x in out["runs"] if x["snip"] == snip}
+        c = {x["threads"]: ratio(x["qps"], x["cpu"]) for x in out["runs"] if x["snip"] == snip}
+        out[snip] = ratio(q.get(2), q.get(1))
+        out[("cpu", snip)] = ratio(c.get(2), c.get(1))
+    return out
 
 
 # ---------------------------------------------------------------- why counts differ
@@ -400,7 +474,32 @@ def class_summary(qrows, have):
     return out
 
 
-def report(a, info, vers, have, fl, irows, qrows, cold, corp):
+def filter_summary(frows, have):
+    """Per class: medians of csearch's unfiltered and filtered top-10, of the
+    anchors' filtered top-10, of each query's filtered ÷ unfiltered (csearch),
+    and csearch filtered ÷ the faster anchor's filtered (class medians)."""
+    out = {}
+    for cls in CLASSES:
+        rs = [r for r in frows if r["class"] == cls]
+        if not rs:
+            continue
+        s = {"n": len(rs)}
+        for e in have:
+            for which in ("base", "filt"):
+                v = [(r["res"].get((e, which)) or {}).get("top") for r in rs]
+                s[(e, which)] = benchlib.median(v) if None not in v else None
+        fu = [ratio((r["res"].get(("csearch", "filt")) or {}).get("top"),
+                    (r["res"].get(("csearch", "base")) or {}).get("top")) for r in rs]
+        s["f_u"] = benchlib.median(fu) if None not in fu else None
+        anchors = [s.get((e, "filt")) for e in ("xapian", "fts5") if e in have]
+        anchors = [x for x in anchors if x is not None]
+        s["best"] = min(anchors) if anchors else None
+        s["cs_best"] = ratio(s.get(("csearch", "filt")), s["best"])
+        out[cls] = s
+    return out
+
+
+def report(a, info, vers, have, fl, irows, qrows, cold, corp, frows=(), thr=None):
     L = []
     L.append(f"csearch benchmark — {info['date']}, scale {a.scale}, {a.runs} runs per query")
     L.append(f"machine: {info['cores']} cores ({info['usable_cores']} usable), {info['cpu']}, "
@@ -474,6 +573,10 @@ def report(a, info, vers, have, fl, irows, qrows, cold, corp):
                 row += [us(get("csearch", "snip"))]
                 rows.append(row)
             L += [""] + table(head, rows)
+        L += ["", "cs +snip ÷ cs (top-10 with snippets ÷ without, class medians; target ≤ "
+              f"{SNIP_TARGET:g}×): " + ", ".join(
+                  f"{cls} {rx(ratio(s.get(('csearch', 'snip')), s.get(('csearch', 'top'))))}"
+                  for cls, s in summ.items())]
 
         L += ["", "== Match counts (full count; notes say why an engine differs from csearch) =="]
         head = ["class", "query", "csearch"] + [LABEL[e] for e in have[1:]] + ["notes"]
@@ -516,7 +619,68 @@ def report(a, info, vers, have, fl, irows, qrows, cold, corp):
                                         for e in have[1:]]
                         for r in qrows if r["class"] != OVERHEAD], ["<"] * len(have))
 
-    targets = targets_list(a, irows, summ, cold, have)
+    fsumm = filter_summary(frows, have) if frows else {}
+    if frows:
+        L += ["", "== Filtered queries (bench/queries-filtered.txt): median µs of %d warm "
+              "runs, top-10; unfiltered = the same query without its date: item, run just "
+              "before it; f/u = csearch filtered ÷ unfiltered (target ≤ %g); cs/best = csearch "
+              "filtered ÷ the faster anchor's filtered (target ≤ %.2f) ==" %
+              (a.runs, FILTER_TARGET, QUERY_TARGET)]
+        L.append("(Xapian: Query(OP_FILTER, query, Y<year>); FTS5: JOIN files ... WHERE "
+                 "year BETWEEN; the corpus files' mtimes are set by bench.py, a day in "
+                 f"{benchlib.YEARS[0]}-{benchlib.YEARS[1]} by a hash of the path)")
+        head = ["class", "query", "cs unfilt", "cs filt", "f/u"]
+        for e in have[1:]:
+            head += [f"{LABEL[e]} unfilt", f"{LABEL[e]} filt"]
+        head += ["cs/best", "cs matches"] + [f"{LABEL[e]} matches" for e in have[1:]]
+        rows = []
+        for r in frows:
+            get = lambda e, w, k: (r["res"].get((e, w)) or {}).get(k)  # noqa: E731
+            best = [get(e, "filt", "top") for e in have[1:] if get(e, "filt", "top") is not None]
+            row = [r["class"], r["query"], us(get("csearch", "base", "top")),
+                   us(get("csearch", "filt", "top")),
+                   rx(ratio(get("csearch", "filt", "top"), get("csearch", "base", "top")))]
+            for e in have[1:]:
+                row += [us(get(e, "base", "top")), us(get(e, "filt", "top"))]
+            row += [rx(ratio(get("csearch", "filt", "top"), min(best)) if best else None)]
+            for e in have:
+                n = get(e, "filt", "matches")
+                err = get(e, "filt", "error")
+                row.append("err" if n is None else n)
+                if err:
+                    row[-1] = "err: " + err[:40]
+            rows.append(row)
+        L += [""] + table(head, rows, ["<", "<"] + [">"] * (len(head) - 2))
+        head = ["class (queries)", "cs unfilt", "cs filt", "f/u"]
+        for e in have[1:]:
+            head += [f"{LABEL[e]} filt"]
+        head += ["cs/best"]
+        rows = []
+        for cls, s in fsumm.items():
+            row = [f"{cls} ({s['n']})", us(s.get(("csearch", "base"))),
+                   us(s.get(("csearch", "filt"))), rx(s["f_u"])]
+            row += [us(s.get((e, "filt"))) for e in have[1:]]
+            row += [rx(s["cs_best"])]
+            rows.append(row)
+        L += ["", "per class: medians; f/u is the median of the queries' f/u"] + table(head, rows)
+
+    if thr:
+        L += ["", "== Threads: one reader, 1 and 2 threads searching at once, the queries of "
+              "queries.txt round and round for %g s each (bench/thread_bench.c) ==" %
+              a.thread_seconds]
+        rows = [["with snippets" if x["snip"] else "top-10", x["threads"], x["queries"],
+                 f"{x['seconds']:.2f}", f"{x['qps']:.0f}", f"{x['cpu']:.2f}",
+                 f"{x['qps'] / x['cpu']:.0f}" if x["cpu"] else "-"]
+                for x in thr["runs"]]
+        L += table(["search", "threads", "queries", "wall s", "queries/s", "CPU s per s",
+                    "queries per CPU-s"], rows, ["<"] + [">"] * 6)
+        L.append("2 threads ÷ 1 thread, queries/s: top-10 %s, with snippets %s (target ≥ %g; "
+                 "'CPU s per s' is how many cores the run got: on a shared machine 2 threads "
+                 "may get less than 2; queries per CPU-s the same with 2 threads as with 1 "
+                 "means the threads do not slow each other down; load average after: %s)" %
+                 (rx(thr.get(0)), rx(thr.get(1)), THREAD_TARGET, thr["load"]))
+
+    targets = targets_list(a, irows, summ, cold, have, fsumm, thr)
     if cold:
         L += ["", "== Cold start: `csearch -i IDX --count kernel`, whole process, "
               "median of %d ==" % a.cold]
@@ -524,14 +688,14 @@ def report(a, info, vers, have, fl, irows, qrows, cold, corp):
                  f"/bin/true, run before each, {cold['true_med']:.2f} ms (process start-up "
                  f"alone); csearch minus /bin/true: median {cold['net']:.2f} ms")
     if targets:
-        L += ["", "== Targets of issue 6 (ratios from this run) =="]
+        L += ["", "== Targets of issues 6, 16 and 17 (ratios from this run) =="]
         L += table(["target", "measured", "goal", "met"],
                    [[t[0], t[1], t[2], "yes" if t[3] else "NO"] for t in targets],
                    ["<", ">", "<", "<"])
-    return L, summ, targets
+    return L, summ, fsumm, targets
 
 
-def targets_list(a, irows, summ, cold, have):
+def targets_list(a, irows, summ, cold, have, fsumm=None, thr=None):
     T = []
     by = {(r["engine"], r["jobs"]): r for r in irows}
     fts, xap = by.get(("fts5", 1)), by.get(("xapian", 1))
@@ -566,6 +730,29 @@ def targets_list(a, irows, summ, cold, have):
         if c is not None and t is not None:
             T.append((f"count {cls}: csearch count ÷ its top-10", f"{c / t:.2f}×", "≤ 1×",
                       c <= t))
+    for cls, s in summ.items():
+        x = ratio(s.get(("csearch", "snip")), s.get(("csearch", "top")))
+        if x is not None:
+            T.append((f"top-10 {cls}: cs +snip ÷ cs", f"{x:.2f}×", f"≤ {SNIP_TARGET:g}×",
+                      x <= SNIP_TARGET))
+    for cls, s in (fsumm or {}).items():
+        if s["f_u"] is not None:
+            T.append((f"filtered {cls}: csearch date: ÷ the same unfiltered", f"{s['f_u']:.2f}×",
+                      f"≤ {FILTER_TARGET:g}×", s["f_u"] <= FILTER_TARGET))
+    for cls, s in (fsumm or {}).items():
+        if s["cs_best"] is not None:
+            T.append((f"filtered {cls}: csearch ÷ faster anchor, both filtered",
+                      f"{s['cs_best']:.2f}×", f"≤ {QUERY_TARGET}×",
+                      s["cs_best"] <= QUERY_TARGET))
+    for snip, what in ((0, "top-10"), (1, "top-10 with snippets")):
+        x = (thr or {}).get(snip)
+        if x is not None:
+            T.append((f"2 threads ÷ 1 thread on one reader, queries/s, {what}", f"{x:.2f}×",
+                      f"≥ {THREAD_TARGET:g}×", x >= THREAD_TARGET))
+            y = thr.get(("cpu", snip))
+            if y is not None:  # 1.8x on two free cores needs >= 0.9x per CPU-second
+                T.append(("  the same per CPU-second (what the machine gave aside)", f"{y:.2f}×",
+                          f"≥ {THREAD_TARGET / 2:g}×", y >= THREAD_TARGET / 2))
     if cold:
         T.append(("cold start, whole process", f"{cold['med']:.2f} ms", f"≤ {COLD_TARGET_MS} ms",
                   cold["med"] <= COLD_TARGET_MS))
@@ -604,7 +791,8 @@ def cold_start(a, run):
 
 
 # ---------------------------------------------------------------- TSV
-def write_results(a, info, vers, have, fl, irows, qrows, summ, targets, cold, lines):
+def write_results(a, info, vers, have, fl, irows, qrows, summ, targets, cold, lines,
+                  frows=(), fsumm=None, thr=None):
     os.makedirs(a.results, exist_ok=True)
     stem = os.path.join(a.results, f"{info['stamp']}-s{a.scale}")
     head = [f"# date\t{info['date']}", f"# machine\t{info['cores']} cores ({info['usable_cores']}"
@@ -645,12 +833,32 @@ def write_results(a, info, vers, have, fl, irows, qrows, summ, targets, cold, li
                              x.get("engine_query") or x.get("error") or ""])
         put("queries", ["class", "query", "engine", "top10_us", "count_us", "top10_snippets_us",
                         "matches", "engine_query_or_error"], rows)
+    if frows:
+        rows = []
+        for r in frows:
+            for e in have:
+                for which in ("base", "filt"):
+                    x = r["res"].get((e, which)) or {}
+                    rows.append([r["class"], r["query"] if which == "filt" else r["base"],
+                                 "filtered" if which == "filt" else "unfiltered", e,
+                                 x.get("top"), x.get("count"), x.get("matches"),
+                                 x.get("engine_query") or x.get("error") or ""])
+        put("filtered", ["class", "query", "kind", "engine", "top10_us", "count_us", "matches",
+                         "engine_query_or_error"], rows)
     num = lambda x: re.sub(r"[^0-9.]", "", x)  # noqa: E731  "1.23×" -> 1.23
     rows = [[t[0], num(t[1]), t[2], "yes" if t[3] else "no"] for t in targets]
     for cls, s in summ.items():
         for e in have:
             rows.append([f"median top-10 µs {cls} {e}", us(s.get((e, "top"))), "", ""])
             rows.append([f"median count µs {cls} {e}", us(s.get((e, "count"))), "", ""])
+    for cls, s in (fsumm or {}).items():
+        for e in have:
+            rows.append([f"median filtered top-10 µs {cls} {e}", us(s.get((e, "filt"))), "", ""])
+        rows.append([f"median unfiltered top-10 µs {cls} csearch",
+                     us(s.get(("csearch", "base"))), "", ""])
+    for x in (thr or {}).get("runs", []):
+        rows.append([f"queries/s threads {x['threads']} snippets {x['snip']}", f"{x['qps']:.1f}",
+                     "", ""])
     if cold:
         rows.append(["cold start /bin/true ms", f"{cold['true_med']:.3f}", "", ""])
         rows.append(["cold start csearch minus /bin/true ms", f"{cold['net']:.3f}", "", ""])
@@ -674,7 +882,9 @@ def main():
     ap.add_argument("--index-runs", type=int, default=3,  # BENCH_INDEX_RUNS
                     help="indexing runs of csearch and FTS5 (Xapian: one)")
     ap.add_argument("--results", default=os.path.join(HERE, "results"))
-    ap.add_argument("--only", default="deps,corpus,floor,index,query,cold")
+    ap.add_argument("--thread-seconds", type=float, default=3,  # BENCH_THREAD_SECS
+                    help="seconds of each thread_bench run (1 and 2 threads, x2 kinds)")
+    ap.add_argument("--only", default="deps,corpus,floor,index,query,filter,threads,cold")
     a = ap.parse_args()
     if a.runs < 7:
         ap.error("--runs: at least 7")
@@ -689,18 +899,23 @@ def main():
     vers = versions(a, have)    # now: the tree the binaries were built from
     os.makedirs(a.dir, exist_ok=True)
     corp = corpus(a)
-    if not phases & {"floor", "index", "query", "cold"}:
+    set_mtimes(corp)
+    if not phases & {"floor", "index", "query", "filter", "threads", "cold"}:
         return
     run = os.path.join(a.dir, f"run-s{a.scale}")
     os.makedirs(run, exist_ok=True)
     fl = floor(a, corp) if "floor" in phases else None
     irows = index_all(a, corp, run, have) if "index" in phases else []
     qrows = query_all(a, run, have) if "query" in phases else []
+    frows = filter_all(a, run, have) if "filter" in phases else []
+    thr = threads(a, run) if "threads" in phases else None
     cold = cold_start(a, run) if "cold" in phases else None
     info["load_end"] = loadavg()
-    lines, summ, targets = report(a, info, vers, have, fl, irows, qrows, cold, corp)
+    lines, summ, fsumm, targets = report(a, info, vers, have, fl, irows, qrows, cold, corp,
+                                         frows, thr)
     print("\n".join(lines))
-    write_results(a, info, vers, have, fl, irows, qrows, summ, targets, cold, lines)
+    write_results(a, info, vers, have, fl, irows, qrows, summ, targets, cold, lines,
+                  frows, fsumm, thr)
 
 
 if __name__ == "__main__":

@@ -3,10 +3,13 @@
 Standard library only; run with Debian's /usr/bin/python3 (python3-xapian is
 installed for that interpreter, not for a pyenv one that may come first on PATH).
 """
+import calendar
 import os
+import re
 import statistics
 import sys
 import time
+import zlib
 
 
 def corpus_files(root):
@@ -37,6 +40,48 @@ def doc_lang(rel):
     if parts[0].startswith("copy") and len(parts) > 1:
         parts = parts[1:]
     return "ru" if parts[0] == "ru" else "en"
+
+
+# ---------------------------------------------------------------- document dates
+# The corpus is plain text with no dates of its own, so `date:` (a document's
+# own date, else the day of its mtime) would test only when make-corpus ran.
+# bench.py sets every file's mtime to a day of YEARS chosen by a hash of its
+# relative path, and xapian_bench.py and fts5_bench.py index the same year.
+YEARS = (2015, 2025)
+
+
+def doc_year_day(rel):
+    """(year, day of the year from 0) of a corpus document, from CRC-32 of its
+    relative path: deterministic, and spread evenly over YEARS."""
+    h = zlib.crc32(rel.encode("utf-8"))
+    n = YEARS[1] - YEARS[0] + 1
+    return YEARS[0] + h % n, (h // n) % 365
+
+
+def doc_year(rel):
+    return doc_year_day(rel)[0]
+
+
+def doc_mtime(rel):
+    """The mtime bench.py gives the document: noon UTC of its day."""
+    year, day = doc_year_day(rel)
+    return calendar.timegm((year, 1, 1, 12, 0, 0)) + day * 86400
+
+
+DATE_ITEM = re.compile(r"(?:^|\s)date:(\d{4})?(?:(\.\.)(\d{4})?)?(?=\s|$)")
+
+
+def split_date(q):
+    """'kernel date:2024' -> ('kernel', (2024, 2024)); date:A..B, date:..B and
+    date:A.. give the years A to B (an open end: the end of YEARS).  Only
+    years: the anchors are given a year per document.  No date item: (q, None)."""
+    m = DATE_ITEM.search(q)
+    if not m or not (m.group(1) or m.group(3)):
+        return q, None
+    a = int(m.group(1)) if m.group(1) else YEARS[0]
+    b = int(m.group(3)) if m.group(3) else (YEARS[1] if m.group(2) else a)
+    rest = (q[:m.start()] + " " + q[m.end():]).strip()
+    return rest, (a, b)
 
 
 def has_cyrillic(s):

@@ -7,7 +7,8 @@
 Indexing: a contentless FTS5 table (content='': the text is not stored)
 with tokenize='porter unicode61 remove_diacritics 2' — there is no Russian
 stemmer in FTS5, so Cyrillic words are only case-folded — plus a plain table
-files(id, path) so a rowid names its document; one transaction, default
+files(id, path, year) so a rowid names its document and its year (the year
+bench.py gives its mtime, benchlib.doc_year()); one transaction, default
 pragmas, no 'optimize' afterwards.  Prints "docs N bytes B" on stdout.
 
 Queries, translated from the csearch syntax (translate()): words and
@@ -15,7 +16,12 @@ Queries, translated from the csearch syntax (translate()): words and
 "prefix"*, and a NEAR/N b -> NEAR(a b, N-1), since FTS5 counts the tokens
 BETWEEN the two (csearch: |pos_a - pos_b| <= N).  Timed: execute + fetchall.
 Top-10: ... WHERE fts MATCH ? ORDER BY rank LIMIT 10 (bm25).  Count:
-SELECT count(*) ... WHERE fts MATCH ?.
+SELECT count(*) ... WHERE fts MATCH ?.  A query with a csearch date:YYYY
+(or date:A..B, years) item, the filtered queries of
+bench/queries-filtered.txt: the item is taken out, the rest translated, and
+the years become a WHERE clause on the files table joined by rowid
+(FILTERED_SQL): ... JOIN files ON files.id = fts.rowid WHERE fts MATCH ?
+AND files.year BETWEEN ? AND ?.
 """
 import os
 import re
@@ -29,6 +35,10 @@ import benchlib  # noqa: E402
 TOKENIZE = "porter unicode61 remove_diacritics 2"
 TOP_SQL = "SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rank LIMIT 10"
 COUNT_SQL = "SELECT count(*) FROM fts WHERE fts MATCH ?"
+FILTER = (" JOIN files ON files.id = fts.rowid"
+          " WHERE fts MATCH ? AND files.year BETWEEN ? AND ?")
+TOP_SQL_F = "SELECT fts.rowid FROM fts" + FILTER + " ORDER BY rank LIMIT 10"
+COUNT_SQL_F = "SELECT count(*) FROM fts" + FILTER
 BAREWORD = re.compile(r"^(?:[A-Za-z0-9_]|[^\x00-\x7f])+$")
 NEAR = re.compile(r"^NEAR(?:/(\d+))?$")
 
@@ -37,7 +47,8 @@ def index(corpus, dbfile):
     if os.path.exists(dbfile):
         os.unlink(dbfile)
     con = sqlite3.connect(dbfile, isolation_level=None)
-    con.execute("CREATE TABLE files(id INTEGER PRIMARY KEY, path TEXT NOT NULL)")
+    con.execute("CREATE TABLE files(id INTEGER PRIMARY KEY, path TEXT NOT NULL, "
+                "year INTEGER NOT NULL)")
     con.execute(f"CREATE VIRTUAL TABLE fts USING fts5(body, content='', tokenize='{TOKENIZE}')")
     con.execute("BEGIN")
     docs = nbytes = skipped = 0
@@ -51,7 +62,8 @@ def index(corpus, dbfile):
             continue
         docs += 1
         nbytes += len(raw)
-        con.execute("INSERT INTO files(id, path) VALUES(?, ?)", (docs, rel))
+        con.execute("INSERT INTO files(id, path, year) VALUES(?, ?, ?)",
+                    (docs, rel, benchlib.doc_year(rel)))
         con.execute("INSERT INTO fts(rowid, body) VALUES(?, ?)", (docs, text))
     con.execute("COMMIT")
     con.close()
@@ -93,10 +105,20 @@ def translate(q):
 def query(dbfile, runs):
     con = sqlite3.connect(dbfile)
 
+    has_year = any(c[1] == "year" for c in con.execute("PRAGMA table_info(files)"))
+
     def run(q):
-        fq = translate(q)
-        top_us, _ = benchlib.timed_median(lambda: con.execute(TOP_SQL, (fq,)).fetchall(), runs)
-        count_us, rows = benchlib.timed_median(lambda: con.execute(COUNT_SQL, (fq,)).fetchall(),
+        text, years = benchlib.split_date(q)
+        fq = translate(text)
+        if years:
+            if not has_year:
+                raise RuntimeError("no files.year in this database: run the index phase again")
+            top_sql, count_sql, args = TOP_SQL_F, COUNT_SQL_F, (fq, *years)
+            fq += f" AND year BETWEEN {years[0]} AND {years[1]}"
+        else:
+            top_sql, count_sql, args = TOP_SQL, COUNT_SQL, (fq,)
+        top_us, _ = benchlib.timed_median(lambda: con.execute(top_sql, args).fetchall(), runs)
+        count_us, rows = benchlib.timed_median(lambda: con.execute(count_sql, args).fetchall(),
                                                runs)
         return top_us, count_us, rows[0][0], fq
 

@@ -8,7 +8,9 @@ Indexing: one document per file, a positional TermGenerator with Xapian's
 default strategy STEM_SOME (unstemmed terms with positions, Z-prefixed stems
 without), stemmer `english` for en/ and `russian` for ru/ (by folder: Xapian
 stems a document with one stemmer), the relative path as the document data;
-one commit at the end.  Prints "docs N bytes B" on stdout.
+one commit at the end.  Each document also gets the boolean term Y<year>
+(Y2024) of benchlib.doc_year(), the year bench.py gives its mtime, for the
+filtered queries.  Prints "docs N bytes B" on stdout.
 
 Queries: the csearch query text as it is (Xapian's syntax has the same
 implicit AND, OR, NOT, -x, -( ), "phrases", prefix* and NEAR/N; Xapian's
@@ -19,6 +21,11 @@ query holds a Cyrillic letter, else `english`.  Timed: parse_query +
 set_query + get_mset.  Top-10: get_mset(0, 10) with BM25 (Xapian's default).
 Count: get_mset(0, 0, check_at_least=doccount) with BoolWeight, which makes
 the count exact (checked: lower bound == upper bound).
+A query with a csearch date:YYYY (or date:A..B, years) item, the filtered
+queries of bench/queries-filtered.txt: the item is taken out, the rest parsed
+as above, and the years applied as a boolean filter,
+Query(OP_FILTER, parsed, Y2024), several years OR-ed: Xapian's way of
+restricting a query to a set of documents without changing their weights.
 """
 import os
 import sys
@@ -51,6 +58,7 @@ def index(corpus, dbdir):
         tg.set_document(doc)
         tg.index_text(text)
         doc.set_data(rel)
+        doc.add_boolean_term(f"Y{benchlib.doc_year(rel)}")
         db.add_document(doc)
         docs += 1
         nbytes += len(raw)
@@ -76,13 +84,24 @@ def query(dbdir, runs):
 
     def run(q):
         qp = parsers["ru" if benchlib.has_cyrillic(q) else "en"]
+        text, years = benchlib.split_date(q)
+        if years and not db.term_exists(f"Y{years[0]}") and not db.term_exists(f"Y{years[1]}"):
+            raise RuntimeError("no Y<year> terms in this index: run the index phase again")
+
+        def parse():
+            pq = qp.parse_query(text, FLAGS)
+            if years:
+                ys = [xapian.Query(f"Y{y}") for y in range(years[0], years[1] + 1)]
+                pq = xapian.Query(xapian.Query.OP_FILTER, pq,
+                                  ys[0] if len(ys) == 1 else xapian.Query(xapian.Query.OP_OR, ys))
+            return pq
 
         def top():
-            top_enq.set_query(qp.parse_query(q, FLAGS))
+            top_enq.set_query(parse())
             return top_enq.get_mset(0, 10)
 
         def count():
-            count_enq.set_query(qp.parse_query(q, FLAGS))
+            count_enq.set_query(parse())
             return count_enq.get_mset(0, 0, ndocs)
 
         top_us, _ = benchlib.timed_median(top, runs)
@@ -90,7 +109,7 @@ def query(dbdir, runs):
         lo, hi = m.get_matches_lower_bound(), m.get_matches_upper_bound()
         if lo != hi:
             raise RuntimeError(f"count not exact: {lo}..{hi}")
-        return top_us, count_us, lo, str(qp.parse_query(q, FLAGS))
+        return top_us, count_us, lo, str(parse())
 
     benchlib.serve(run)
 
