@@ -13,6 +13,17 @@
  * phrase "state of the art" is not.  The snippet is cut on token
  * boundaries, so never inside a UTF-8 sequence; runs of white space become
  * one space; "…" marks a cut.
+ *
+ * Analysing the whole text cost 10-50 times the search (issue 17), so a
+ * document with a token table (docfields.h, format 6) takes the window
+ * path instead: search.c reads where each highlighted item matched from
+ * the postings (the same terms and variants the item matches here: a
+ * word's stem and name stem, a prefix's or ~ item's words), the window is
+ * chosen by the same rule over those positions (token indexes through the
+ * table's skipped positions), and only the text from the checkpoint at or
+ * before the window to the one past it is analysed, to cut and highlight
+ * exactly as the whole analysis would.  cs__snippet (the whole text) stays
+ * the fallback and the reference the tests compare against.
  */
 #include <stdlib.h>
 #include <string.h>
