@@ -33,6 +33,7 @@
  * (-i DIR, -n 5) is not taken for it; options that belong to another
  * command are then reported as unknown by the command's own scan.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -55,6 +56,7 @@ const cli_optspec cli_search_opts[] = {
     {"-f", NULL, "FILE", CLI_OPT_BATCH},
     {"--sort", NULL, "ORDER", CLI_OPT_SORT},
     {"--by", NULL, "GROUP", CLI_OPT_BY},
+    {"--explain", NULL, NULL, CLI_OPT_EXPLAIN},
     GLOBAL_OPTS,
     {NULL, NULL, NULL, 0},
 };
@@ -181,4 +183,21 @@ int cli_first_operand(int argc, char **argv) {
         }
     }
     return -1;
+}
+
+/* The operands as one string, separated by single spaces (the query of
+ * `csearch word word`, the text of `csearch terms`). */
+char *cli_join(int argc, char **argv) {
+    size_t n = 1;
+    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
+    char *s = malloc(n), *p = s;
+    if (!s) return NULL;
+    for (int i = 0; i < argc; i++) {
+        size_t k = strlen(argv[i]);
+        if (i) *p++ = ' ';
+        memcpy(p, argv[i], k);
+        p += k;
+    }
+    *p = '\0';
+    return s;
 }

@@ -333,6 +333,7 @@ static int add_all(run *r, const pathlist *files) {
     while (!rc && r->done < files->n && !stop_signal) {
         size_t k = r->done, n = files->n - k < ADD_CHUNK ? files->n - k : ADD_CHUNK;
         rc = cs_index_add_files(r->ix, (const char *const *)files->v + k, n, on_added, r);
+        if (rc > 0) rc = 0; /* on_added's stop: the signal, handled by the caller */
         if (!rc && r->done == k) break; /* nothing taken: never loop */
         if (rc || !r->checkpoint || stop_signal || r->done == files->n) continue;
         r->checkpoint = 0;

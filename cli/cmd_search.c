@@ -20,6 +20,8 @@
  *                  "group<TAB>count" (--json: one object per group); with
  *                  -f a table, a header then one row per query (its count
  *                  in every group of any query, then its total)
+ *   --explain      how each hit scored, indented under it (--json: an
+ *                  "explain" object): cs_results_hit_explain
  * Options come anywhere on the line (args.c, parsed by main.c).
  * Exit: 0 something matched, 1 nothing, 2 error.
  */
@@ -187,12 +189,73 @@ static void print_title(const cs_hit *h, int color) {
     fputs(color ? "\033[0m\n" : "\n", stdout);
 }
 
+/* --explain, human form: the sum, then a line per part, indented under
+ * the hit. */
+static void print_explain(const cs_explain *x) {
+    double bm25 = 0, prox = 0;
+    for (size_t k = 0; k < x->nterms; k++) bm25 += x->terms[k].score;
+    for (size_t k = 0; k < x->nboosts; k++) prox += x->boosts[k].boost;
+    printf("    score %.4f = BM25 %.4f", x->total, bm25);
+    if (x->nboosts) printf(" + proximity %.4f", prox);
+    printf("  (length %u, average %.1f, %llu documents)\n", (unsigned)x->dl, x->avgdl,
+           (unsigned long long)x->docs);
+    for (size_t k = 0; k < x->nterms; k++) {
+        const cs_explain_term *t = &x->terms[k];
+        fputs("      ", stdout);
+        size_t w = cli_put(stdout, t->item, strlen(t->item));
+        printf("%*s", w < 16 ? (int)(16 - w) : 0, "");
+        printf("  %-6s tf %u", t->field, (unsigned)t->tf);
+        if (t->tf_title) printf(" (%u in title/author)", (unsigned)t->tf_title);
+        if (t->phrase) fputs("  phrase", stdout);
+        else printf("  df %llu", (unsigned long long)t->df);
+        printf("  idf %.4f  norm %.4f  = %.4f\n", t->idf, t->norm, t->score);
+    }
+    for (size_t k = 0; k < x->nboosts; k++) {
+        const cs_explain_boost *b = &x->boosts[k];
+        printf("      proximity: %u words", (unsigned)b->words);
+        if (b->span) printf(" within %u positions", (unsigned)b->span);
+        else fputs(", positions not read", stdout);
+        printf(", idf %.4f  = %.4f\n", b->idf, b->boost);
+    }
+}
+
+/* --explain, --json: "explain":{...}, every number as read back exactly. */
+static void print_explain_json(const cs_explain *x) {
+    double bm25 = 0, prox = 0;
+    for (size_t k = 0; k < x->nterms; k++) bm25 += x->terms[k].score;
+    for (size_t k = 0; k < x->nboosts; k++) prox += x->boosts[k].boost;
+    printf(",\"explain\":{\"total\":%.17g,\"bm25\":%.17g,\"proximity\":%.17g,\"dl\":%u,"
+           "\"avgdl\":%.17g,\"docs\":%llu,\"k1\":%.17g,\"b\":%.17g,\"title_weight\":%.17g,"
+           "\"terms\":[", x->total, bm25, prox, (unsigned)x->dl, x->avgdl,
+           (unsigned long long)x->docs, x->k1, x->b, x->title_weight);
+    for (size_t k = 0; k < x->nterms; k++) {
+        const cs_explain_term *t = &x->terms[k];
+        fputs(k ? ",{\"item\":" : "{\"item\":", stdout);
+        json_str(stdout, t->item, strlen(t->item));
+        fputs(",\"term\":", stdout);
+        json_str(stdout, t->term, strlen(t->term));
+        printf(",\"field\":\"%s\",\"phrase\":%s,\"tf\":%u,\"tf_title\":%u,\"df\":%llu,"
+               "\"idf\":%.17g,\"norm\":%.17g,\"score\":%.17g}", t->field,
+               t->phrase ? "true" : "false", (unsigned)t->tf, (unsigned)t->tf_title,
+               (unsigned long long)t->df, t->idf, t->norm, t->score);
+    }
+    fputs("],\"boosts\":[", stdout);
+    for (size_t k = 0; k < x->nboosts; k++) {
+        const cs_explain_boost *b = &x->boosts[k];
+        printf("%s{\"boost\":%.17g,\"span\":%u,\"words\":%u,\"idf\":%.17g}", k ? "," : "",
+               b->boost, (unsigned)b->span, (unsigned)b->words, b->idf);
+    }
+    fputs("]}", stdout);
+}
+
 /* shard: the index the hit is from when several are read as one, else
  * NULL; shared: its path is in another of them too (human output then
  * names the shard, so that the two hits can be told apart). */
 static void print_hit(const sopts *o, const cs_results *res, const cs_hit *h, size_t rank,
-                      const char *query, const char *shard, int shared) {
+                      const char *query, const char *shard, int shared, size_t i) {
     const char *shown = cli_shown(h->path);
+    cs_explain x;
+    int explained = (o->so.flags & CS_SEARCH_EXPLAIN) && cs_results_hit_explain(res, i, &x) == 0;
     switch (o->out) {
     case OUT_PATHS: /* escaped, so one line is one path */
         cli_put(stdout, shown, strlen(shown));
@@ -223,6 +286,7 @@ static void print_hit(const sopts *o, const cs_results *res, const cs_hit *h, si
             json_str(stdout, query, strlen(query));
         }
         print_expanded(res);
+        if (explained) print_explain_json(&x);
         fputs("}\n", stdout);
         break;
     default:
@@ -239,6 +303,7 @@ static void print_hit(const sopts *o, const cs_results *res, const cs_hit *h, si
         printf("  (%.3f)\n", h->score);
         print_title(h, o->color);
         if (h->snippet_len) print_snippet(h, o->color);
+        if (explained) print_explain(&x);
     }
 }
 
@@ -386,7 +451,7 @@ static int run_query(cs_reader *r, const sopts *o, const char *q, size_t line) {
             int shared = 0;
             if (cs_results_hit(res, i, &h) == 0 && cs_results_hit_shard(res, i, &sh, &shared) == 0)
                 print_hit(o, res, &h, o->so.offset + i + 1, line && o->out == OUT_JSON ? q : NULL,
-                          cs_reader_shards(r) > 1 ? cs_reader_shard_dir(r, sh) : NULL, shared);
+                          cs_reader_shards(r) > 1 ? cs_reader_shard_dir(r, sh) : NULL, shared, i);
         }
         fflush(stdout);
         /* a ranked search stops counting once pruning starts: say so */
@@ -513,6 +578,7 @@ int cmd_search(const cli_opts *g, int argc, char **argv) {
         case CLI_OPT_LITERAL: o.so.flags |= CS_SEARCH_LITERAL; break;
         case CLI_OPT_TRANSLIT: o.so.flags |= CS_SEARCH_TRANSLIT; break;
         case CLI_OPT_BATCH: o.batch = w; break;
+        case CLI_OPT_EXPLAIN: o.so.flags |= CS_SEARCH_EXPLAIN; break;
         case CLI_OPT_SORT:
             if (!strcmp(w, "score")) o.so.sort = CS_SORT_SCORE;
             else if (!strcmp(w, "date")) o.so.sort = CS_SORT_DATE;
@@ -548,6 +614,12 @@ int cmd_search(const cli_opts *g, int argc, char **argv) {
         return EXIT_ERR;
     }
     if (null_by) o.out = OUT_NULL;
+    if ((o.so.flags & CS_SEARCH_EXPLAIN) &&
+        ((o.out != OUT_HUMAN && o.out != OUT_JSON) || o.so.group_by)) {
+        cli_err("--explain explains hits: it goes with the human output or --json, not %s",
+                o.so.group_by ? "--by" : o.out == OUT_NULL ? "--null" : out_by);
+        return EXIT_ERR;
+    }
     table tab = {0};
     if (o.so.group_by) { /* counts: alone, with --count, or with --json */
         if (o.out != OUT_HUMAN && o.out != OUT_COUNT && o.out != OUT_JSON) {

@@ -9,7 +9,8 @@
 
 static const char usage[] =
     "usage: csearch [-i DIR] [-n N] [--offset K] [--json|--paths|--null|--count] [--color WHEN]\n"
-    "               [-F] [--translit] [--sort ORDER] [--by GROUP] [-f FILE] [--] QUERY...\n"
+    "               [-F] [--translit] [--sort ORDER] [--by GROUP] [--explain] [-f FILE]\n"
+    "               [--] QUERY...\n"
     "       csearch [-i DIR] search [options] QUERY...\n"
     "       csearch [-i DIR] index [--keep-missing] [--rebuild] [--wait] [--memory MB] [--jobs N]\n"
     "                              [--max-file-mb MB] [--retry-failed] PATH...\n"
@@ -45,6 +46,8 @@ static const char usage[] =
     "  --translit      every bare word is a ~word: names in any script and spelling\n"
     "  --sort ORDER    score (default), date, -date (newest first) or path\n"
     "  --by GROUP      counts per year, month, type, lang or folder (TSV; -f: a table)\n"
+    "  --explain       under each hit, how it scored: each word's BM25 part (tf, df,\n"
+    "                  idf, length norm), the proximity boost; --json: \"explain\"\n"
     "  -f FILE         one query per line (- for stdin)\n"
     "  -h, --help      this help\n"
     "  --version       print versions and exit\n"
@@ -53,21 +56,6 @@ static const char usage[] =
     "and non-UTF-8 bytes, \\u{NN} for C1 and bidi controls (only --json and --null\n"
     "are not).\n"
     "exit status: 0 something found, 1 nothing, 2 error\n";
-
-char *cli_join(int argc, char **argv) {
-    size_t n = 1;
-    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 1;
-    char *s = malloc(n), *p = s;
-    if (!s) return NULL;
-    for (int i = 0; i < argc; i++) {
-        size_t k = strlen(argv[i]);
-        if (i) *p++ = ' ';
-        memcpy(p, argv[i], k);
-        p += k;
-    }
-    *p = '\0';
-    return s;
-}
 
 typedef struct subcommand {
     const char *name;

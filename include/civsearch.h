@@ -260,7 +260,8 @@ typedef int (*cs_add_fn)(void *ud, const char *path, int status, const char *msg
  * not read; one whose content hash is equal is not re-indexed.  Files are
  * read and analysed by opts.jobs threads; the result does not depend on the
  * number of jobs.  A skipped file is reported, not an error: the call fails
- * only on an index error (I/O, memory). */
+ * only on an index error (I/O, memory).  A nonzero value from fn stops the
+ * call and is returned (the files before it stay added, uncommitted). */
 CS_API int cs_index_add_files(cs_index *ix, const char *const *paths, size_t n, cs_add_fn fn,
                               void *ud);
 /* Single-file form of cs_index_add_files; *status (may be NULL) gets the
@@ -386,6 +387,9 @@ CS_API int cs_reader_check(cs_reader *r);
 #define CS_SEARCH_EXACT_TOTAL 0x8u /* ranked search: count every match (slower),
                                      so that cs_results_total() is exact */
 #define CS_SEARCH_TRANSLIT  0x10u /* every bare word is a ~word */
+#define CS_SEARCH_EXPLAIN   0x20u /* each hit returned gets an explanation of its
+                                     score (cs_results_hit_explain), computed
+                                     after the search for those hits only */
 
 typedef struct cs_search_options {
     unsigned version;           /* CS_SEARCH_OPTIONS_VERSION */
@@ -496,6 +500,71 @@ CS_API int cs_results_hit_shard(const cs_results *res, size_t i, size_t *shard, 
  * of the problem, else 0. */
 CS_API const char *cs_results_errmsg(const cs_results *res);
 CS_API size_t cs_results_error_column(const cs_results *res);
+
+/* Why a hit matched and how it scored (CS_SEARCH_EXPLAIN).  The score is
+ * BM25 (k1 1.2, b 0.75) summed over the query's items that the document
+ * holds, plus a proximity boost for each AND of two or more words:
+ *
+ *   item's part = idf * tf * (k1 + 1) / (tf + k1 * norm)
+ *   idf         = log(1 + (docs - df + 0.5) / (df + 0.5))
+ *   norm        = 1 - b + b * dl / avgdl
+ *   boost       = 0.5 * (the AND's words' idf, summed) * words / max(span, words)
+ *
+ * An item is a word, a prefix (its words' tfs and dfs summed), a ~ item (the
+ * words it stands for), title:/author: word, or a phrase (tf: the phrase's
+ * occurrences; idf: its words' summed; df 0).  A NEAR's two sides count as
+ * two items; items under NOT and filters count nothing.  The title's words
+ * count twice in tf (title_weight) and the author's once; neither counts in
+ * dl.  The total is computed by the same code as cs_hit.score, in the same
+ * order: it equals it exactly; the parts sum to it up to rounding. */
+typedef struct cs_explain_term {
+    const char *item;           /* the item as written in the query ("civic",
+                                   "title:assem*", "\"права человека\"", "~Japarov") */
+    const char *term;           /* what was searched: the stemmed term ("прав #прав":
+                                   also the name stem), a prefix "assem*", a phrase's
+                                   terms "прав человек", a ~ item's key "japarov" */
+    const char *field;          /* "text" (words are searched in the text, title and
+                                   author alike), "title" or "author" (title:, author:) */
+    int      phrase;            /* 1 for a phrase */
+    uint32_t tf;                /* occurrences in the document */
+    uint32_t tf_title;          /* of them, in the title and author (each title word
+                                   is there twice) */
+    uint64_t df;                /* live documents holding it, whole index (a prefix:
+                                   its words' summed, at most docs); 0: a phrase */
+    double   idf;
+    double   norm;              /* the length normalisation (the same for every item) */
+    double   score;             /* its BM25 part */
+} cs_explain_term;
+
+/* The proximity boost of one AND (a query such as `civic space` has one). */
+typedef struct cs_explain_boost {
+    double   boost;
+    uint32_t span;              /* positions of the smallest window holding every
+                                   word; 0: none was read (a prefix of too many
+                                   words has no positions), boost 0 */
+    uint32_t words;             /* the AND's words (phrases and groups are not
+                                   words here) */
+    double   idf;               /* their idf, summed */
+} cs_explain_boost;
+
+typedef struct cs_explain {
+    const cs_explain_term *terms;   /* nterms parts, in query order (a NEAR's sides,
+                                       each side of an OR that matched) */
+    size_t   nterms;
+    const cs_explain_boost *boosts; /* nboosts proximity boosts */
+    size_t   nboosts;
+    uint64_t docs;              /* live documents of the index (of every shard) */
+    uint32_t dl;                /* the document's length in tokens (its text's) */
+    double   avgdl;             /* the average over the live documents */
+    double   k1, b;             /* 1.2, 0.75 */
+    double   title_weight;      /* 2: a title word counts as two occurrences */
+    double   total;             /* the score: == cs_hit.score */
+} cs_explain;
+
+/* Hit i's explanation: 0 with *out filled (every pointer borrowed until
+ * cs_results_free()), CS_EINVAL past the end, CS_ENOTFOUND when the search
+ * was run without CS_SEARCH_EXPLAIN. */
+CS_API int cs_results_hit_explain(const cs_results *res, size_t i, cs_explain *out);
 
 /* What a ~ item of the query stood for: the indexed words whose name key
  * matched, most documents first, at most 64 (capped says more matched).

@@ -140,6 +140,7 @@ int cs_reader_check(cs_reader *r);
 #define CS_SEARCH_NOSNIPPET ...
 #define CS_SEARCH_EXACT_TOTAL ...
 #define CS_SEARCH_TRANSLIT ...
+#define CS_SEARCH_EXPLAIN ...
 typedef struct cs_search_options {
     unsigned version;
     size_t   limit;
@@ -189,6 +190,41 @@ typedef struct cs_expansion {
     int capped;
     ...;
 } cs_expansion;
+typedef struct cs_explain_term {
+    const char *item;
+    const char *term;
+    const char *field;
+    int      phrase;
+    uint32_t tf;
+    uint32_t tf_title;
+    uint64_t df;
+    double   idf;
+    double   norm;
+    double   score;
+    ...;
+} cs_explain_term;
+typedef struct cs_explain_boost {
+    double   boost;
+    uint32_t span;
+    uint32_t words;
+    double   idf;
+    ...;
+} cs_explain_boost;
+typedef struct cs_explain {
+    const cs_explain_term *terms;
+    size_t   nterms;
+    const cs_explain_boost *boosts;
+    size_t   nboosts;
+    uint64_t docs;
+    uint32_t dl;
+    double   avgdl;
+    double   k1;
+    double   b;
+    double   title_weight;
+    double   total;
+    ...;
+} cs_explain;
+int cs_results_hit_explain(const cs_results *res, size_t i, cs_explain *out);
 size_t cs_results_expansions(const cs_results *res);
 int cs_results_expansion(const cs_results *res, size_t i, cs_expansion *out);
 

@@ -2234,6 +2234,43 @@ START_TEST(add_files_cap_and_specials) {
 }
 END_TEST
 
+static int on_stop_second(void *ud, const char *path, int status, const char *msg,
+                          uint64_t bytes) {
+    int *n = ud;
+    (void)path, (void)status, (void)msg, (void)bytes;
+    return ++*n == 2 ? 7 : 0;
+}
+
+/* A nonzero value from the callback stops cs_index_add_files and comes back
+ * to the caller (as from cs_analyze and cs_index_foreach); the files before
+ * the stop are added and commit. */
+START_TEST(add_files_stop_value) {
+    char *src = cs_test_tmpdir("ixstop"), *dir = cs_test_tmpdir("ixstop"), p[4][300];
+    const char *paths[4];
+    for (int i = 0; i < 4; i++) {
+        snprintf(p[i], sizeof p[i], "%s/f%d", src, i), paths[i] = p[i];
+        put_bytes(p[i], "civic space", 11);
+    }
+    cs_index_options o = CS_INDEX_OPTIONS_INIT;
+    o.jobs = _i + 1;
+    cs_index *ix = NULL;
+    ck_assert_int_eq(cs_index_open(&ix, dir, &o), 0);
+    int n = 0;
+    ck_assert_int_eq(cs_index_add_files(ix, paths, 4, on_stop_second, &n), 7);
+    ck_assert_int_eq(n, 2);
+    ck_assert_int_eq(cs_index_commit(ix), 0);
+    cs_index_close(ix);
+    cs_reader *r = NULL;
+    ck_assert_int_eq(cs_reader_open(&r, dir), 0);
+    cs_stats st;
+    ck_assert_int_eq(cs_reader_stats(r, &st), 0);
+    ck_assert_uint_eq(st.docs, 2);
+    cs_reader_close(r);
+    cs_test_tmpdir_free(src);
+    cs_test_tmpdir_free(dir);
+}
+END_TEST
+
 /* A FIFO or a directory in place of CURRENT, the manifest or a segment file:
  * readers and writers fail at once with CS_ECORRUPT naming it, and a
  * --rebuild writer starts afresh and commits a sound index. */
@@ -2394,6 +2431,7 @@ Suite *index_suite(void) {
     tcase_add_test(tc, utf8_prefix_cuts);
     tcase_add_test(tc, read_doc_cap);
     tcase_add_loop_test(tc, add_files_cap_and_specials, 0, 2);
+    tcase_add_loop_test(tc, add_files_stop_value, 0, 2);
     tcase_add_loop_test(tc, special_index_files, 0, 8);
     tcase_add_test(tc, add_file_enomem_says_why);
     suite_add_tcase(s, tc);

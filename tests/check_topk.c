@@ -11,6 +11,7 @@
  * drawn at random from every class (term, AND, OR, NOT, phrase, NEAR,
  * prefix and their mixtures) with a fixed seed, so a failure repeats.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,6 +217,84 @@ START_TEST(merged_leaf_equals_materialised) {
 }
 END_TEST
 
+/* Relative closeness for sums taken in another order than the score's. */
+static int close_to(double a, double b) {
+    double m = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
+    return fabs(a - b) <= 1e-9 * (m > 1 ? m : 1);
+}
+
+/* One hit's explanation against its score: the total is the score (the
+ * same computation), the parts sum to it, and each part is what its
+ * numbers give by the formulas of include/civsearch.h. */
+static void check_explain(const char *q, const cs_hit *h, const cs_explain *x) {
+    ck_assert_msg(x->total == h->score, "[%s] %s: explained %.17g, score %.17g", q, h->path,
+                  x->total, h->score);
+    double sum = 0, norm = 1 - x->b + x->b * x->dl / x->avgdl;
+    for (size_t k = 0; k < x->nterms; k++) {
+        const cs_explain_term *t = &x->terms[k];
+        sum += t->score;
+        ck_assert_msg(t->tf > 0 && t->tf_title <= t->tf, "[%s] %s tf %u", q, t->item, t->tf);
+        ck_assert(close_to(t->norm, norm));
+        double want = t->idf * t->tf * (x->k1 + 1) / (t->tf + x->k1 * t->norm);
+        ck_assert_msg(close_to(t->score, want), "[%s] %s: part %.17g, formula %.17g", q,
+                      t->item, t->score, want);
+        if (!t->phrase) {
+            double idf = log(1.0 + ((double)x->docs - (double)t->df + 0.5) / ((double)t->df + 0.5));
+            ck_assert_msg(t->df > 0 && close_to(t->idf, idf), "[%s] %s: idf %.17g, df %llu",
+                          q, t->item, t->idf, (unsigned long long)t->df);
+        }
+        ck_assert(t->item[0] && t->term[0] && !strcmp(t->field, "text"));
+        ck_assert(!strstr(q, "\"") || strstr(q, t->item) || t->phrase == 0);
+    }
+    for (size_t k = 0; k < x->nboosts; k++) {
+        const cs_explain_boost *b = &x->boosts[k];
+        sum += b->boost;
+        uint32_t w = b->span > b->words ? b->span : b->words;
+        ck_assert(b->words >= 2);
+        ck_assert(close_to(b->boost, b->span ? 0.5 * b->idf * b->words / w : 0));
+    }
+    ck_assert_msg(close_to(sum, x->total), "[%s] %s: parts sum to %.17g, score %.17g", q,
+                  h->path, sum, x->total);
+}
+
+/* Issue 16: --explain totals equal scores for 300 random queries, the
+ * same hits come back with and without CS_SEARCH_EXPLAIN, and a search
+ * without it has no explanation. */
+START_TEST(explain_totals_equal_scores) {
+    static const size_t pages[][2] = {{10, 0}, {5, 7}};
+    char q[256];
+    size_t hits = 0, boosts = 0, phrases = 0, several = 0;
+    for (int i = 0; i < 300; i++) {
+        gen_query(q, sizeof q);
+        const size_t *pg = pages[i % 2];
+        cs_results *e = search(q, CS_SEARCH_EXPLAIN, pg[0], pg[1]);
+        cs_results *p = search(q, 0, pg[0], pg[1]);
+        ck_assert_uint_eq(cs_results_count(e), cs_results_count(p));
+        for (size_t j = 0; j < cs_results_count(e); j++) {
+            cs_hit a, b;
+            cs_explain x;
+            ck_assert_int_eq(cs_results_hit(e, j, &a), 0);
+            ck_assert_int_eq(cs_results_hit(p, j, &b), 0);
+            ck_assert(!strcmp(a.path, b.path) && a.score == b.score);
+            ck_assert_int_eq(cs_results_hit_explain(p, j, &x), CS_ENOTFOUND);
+            ck_assert_int_eq(cs_results_hit_explain(e, j, &x), 0);
+            check_explain(q, &a, &x);
+            hits++;
+            boosts += x.nboosts;
+            several += x.nterms > 1;
+            for (size_t k = 0; k < x.nterms; k++) phrases += x.terms[k].phrase;
+        }
+        cs_explain x;
+        ck_assert_int_eq(cs_results_hit_explain(e, cs_results_count(e), &x), CS_EINVAL);
+        cs_results_free(e);
+        cs_results_free(p);
+    }
+    ck_assert_msg(hits > 1500 && boosts > 200 && phrases > 200 && several > 500,
+                  "only %zu hits, %zu boosts, %zu phrases, %zu with several parts", hits, boosts,
+                  phrases, several);
+}
+END_TEST
+
 Suite *topk_suite(void) {
     Suite *s = suite_create("topk");
     TCase *tc = tcase_create("random");
@@ -223,6 +302,7 @@ Suite *topk_suite(void) {
     tcase_add_unchecked_fixture(tc, topk_setup, topk_teardown);
     tcase_add_test(tc, pruned_equals_exhaustive);
     tcase_add_test(tc, merged_leaf_equals_materialised);
+    tcase_add_test(tc, explain_totals_equal_scores);
     suite_add_tcase(s, tc);
     return s;
 }

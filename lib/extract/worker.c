@@ -256,6 +256,7 @@ static int send_request(cs__worker *w, int fd, const char *name) {
     }
     memcpy(h + 22, name, nl);
     union { char b[CMSG_SPACE(sizeof(int))]; struct cmsghdr a; } cb;
+    memset(&cb, 0, sizeof cb); /* CMSG_SPACE pads; padding goes to the kernel */
     struct iovec iov = {h, 4 + len};
     struct msghdr m = {0};
     m.msg_iov = &iov;

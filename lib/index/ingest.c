@@ -390,8 +390,9 @@ static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const
         } else if (st == CS_ADD_SKIPPED || st == CS_ADD_FAILED_BEFORE) {
             msg = msgs[i] ? msgs[i] : "";
         }
-        if (!rc && fn && fn(ud, paths[i], st, msg, bytes)) break;
+        int stop = !rc && fn ? fn(ud, paths[i], st, msg, bytes) : 0;
         if (st == CS_ADD_SKIPPED || *msg) cs__err_clear(&ix->err);
+        if (stop) { rc = stop; break; } /* the caller's value, as cs_analyze */
     }
     pthread_mutex_lock(&p.mu);
     p.stop = 1;

@@ -463,11 +463,6 @@ static int mem_add(cs_memindex *m, const cs_docmeta *meta, size_t len, const cs_
 
 /* ---- flush ----------------------------------------------------------------- */
 
-static int cmp_key(const unsigned char *a, uint32_t al, const unsigned char *b, uint32_t bl) {
-    int c = memcmp(a, b, CS_MIN(al, bl));
-    return c ? c : (al > bl) - (al < bl);
-}
-
 /* A sort key carries the first 8 key bytes as a big-endian number, so most
  * comparisons are one integer compare without touching the key bytes
  * (sorting through ids and memcmp was most of the flush). */
@@ -486,7 +481,7 @@ static uint64_t key_prefix(const unsigned char *k, uint32_t len) {
 static int cmp_skey(const void *a, const void *b) {
     const skey *x = a, *y = b;
     if (x->pfx != y->pfx) return x->pfx < y->pfx ? -1 : 1;
-    return cmp_key(x->key, x->len, y->key, y->len);
+    return cs__key_cmp(x->key, x->len, y->key, y->len);
 }
 
 /* Sorts the n keys (mkey first in items of stride bytes) into ids. */
@@ -504,8 +499,6 @@ static int sort_ids(const cs_memindex *m, const void *items, size_t stride, uint
     cs__free(sk);
     return 0;
 }
-
-static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Decodes one term's in-memory postings and hands them to the writer. */
 static int write_term(cs_segw *w, const mterm *t, uint32_t **pos, uint8_t **var, uint32_t *cap,
@@ -548,15 +541,6 @@ typedef struct kents {
     uint32_t n, cap;
 } kents;
 
-static const kents *kent_ctx;
-
-static int cmp_kent(const void *a, const void *b) {
-    const kent *x = a, *y = b;
-    if (x->pfx != y->pfx) return x->pfx < y->pfx ? -1 : 1;
-    const unsigned char *k = kent_ctx->b.data;
-    int c = cmp_key(k + x->off, x->len, k + y->off, y->len);
-    return c ? c : (x->word > y->word) - (x->word < y->word);
-}
 
 /* Adds (K1(form), word) when the word gets a name key (analysis.h). */
 static int kent_add(kents *ks, const char *form, size_t flen, size_t wlen, uint32_t word,
@@ -577,8 +561,14 @@ static int kent_add(kents *ks, const char *form, size_t flen, size_t wlen, uint3
 static int cmp_kent_in(const kents *ks, const kent *x, const kent *y) {
     if (x->pfx != y->pfx) return x->pfx < y->pfx ? -1 : 1;
     const unsigned char *k = ks->b.data;
-    int c = cmp_key(k + x->off, x->len, k + y->off, y->len);
+    int c = cs__key_cmp(k + x->off, x->len, k + y->off, y->len);
     return c ? c : (x->word > y->word) - (x->word < y->word);
+}
+
+/* qsort_r's comparator (the table rides in the context argument, so
+ * writers in several threads sort at once without a lock). */
+static int cmp_kent(const void *a, const void *b, void *ks) {
+    return cmp_kent_in(ks, a, b);
 }
 
 /* Builds the name-key entries, sorted.  word_ord: each word's ordinal in
@@ -598,10 +588,7 @@ static int build_keys(const cs_memindex *m, const uint32_t *word_ord, kents *ks)
                       &f->st);
     }
     if (!rc && ks->n) {
-        pthread_mutex_lock(&sort_lock);
-        kent_ctx = ks;
-        qsort(ks->e, ks->n, sizeof *ks->e, cmp_kent);
-        pthread_mutex_unlock(&sort_lock);
+        qsort_r(ks->e, ks->n, sizeof *ks->e, cmp_kent, (void *)ks);
     }
     return rc;
 }

@@ -57,18 +57,13 @@ typedef struct merger {
     uint32_t cap;
 } merger;
 
-static int keycmp(const char *a, size_t al, const char *b, size_t bl) {
-    int c = memcmp(a, b, CS_MIN(al, bl));
-    return c ? c : (al > bl) - (al < bl);
-}
-
 /* Index of the source with the smallest current key, or -1. */
 static int min_src(const merger *m) {
     int best = -1;
     for (uint32_t i = 0; i < m->n; i++) {
         const msrc *s = &m->src[i];
         if (!s->key) continue;
-        if (best < 0 || keycmp(s->key, s->klen, m->src[best].key, m->src[best].klen) < 0)
+        if (best < 0 || cs__key_cmp(s->key, s->klen, m->src[best].key, m->src[best].klen) < 0)
             best = (int)i;
     }
     return best;
@@ -104,7 +99,7 @@ static int has_live(const msrc *s, cs_err *err, int *live) {
 }
 
 static int matches(const msrc *s, const char *key, size_t klen) {
-    return s->key && keycmp(s->key, s->klen, key, klen) == 0;
+    return s->key && cs__key_cmp(s->key, s->klen, key, klen) == 0;
 }
 
 /* Pass 1: merged ordinals of live terms. */

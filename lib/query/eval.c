@@ -430,7 +430,7 @@ static qit *merge_init(leaf *l, const qmember *m, uint32_t n) {
 qit *cs__qit_leaf(qseg *qs, const qmember *m, uint32_t n, double idf, int want_spans) {
     leaf *l = cs__calloc(1, sizeof *l);
     if (!l) goto oom;
-    l->base = (qit){&leaf_ops, CS_DOC_END, 0, qs, idf, 1, 0, 0, 0, 0};
+    l->base = (qit){&leaf_ops, CS_DOC_END, 0, qs, idf, 1, 0, 0, 0, 0, 0};
     l->m = m;
     l->n = n;
     l->direct = n == 1 && m[0].all;
@@ -556,21 +556,24 @@ static uint32_t and_leaves(const andit *a, qit **leaves, double *idf) {
 }
 
 /* Proximity: the full bonus (half the leaves' idf) for the words side by
- * side, less as they spread apart. */
-static double and_boost(andit *a) {
+ * side, less as they spread apart.  x (NULL but for an explanation) gets
+ * the window and what the bonus was made of. */
+static double and_boost(andit *a, qxboost *x) {
     qit *leaves[64];
     double idf;
     uint32_t nl = and_leaves(a, leaves, &idf);
     if (nl < 2) return 0;
     uint32_t w = min_window(nl, leaves);
-    return w == UINT32_MAX ? 0 : 0.5 * idf * (double)nl / (double)CS_MAX(w, nl);
+    double b = w == UINT32_MAX ? 0 : 0.5 * idf * (double)nl / (double)CS_MAX(w, nl);
+    if (x) *x = (qxboost){b, idf, w == UINT32_MAX ? 0 : w, nl};
+    return b;
 }
 
 static double and_score(qit *it) {
     andit *a = (andit *)it;
     double s = 0;
     for (uint32_t i = 0; i < a->npos; i++) s += qit_score(a->orig[i]);
-    return a->boost ? s + and_boost(a) : s;
+    return a->boost ? s + and_boost(a, NULL) : s;
 }
 
 /* The children's bounds and the boost's, without reading a position. */
@@ -652,7 +655,7 @@ qit *cs__qit_and(qseg *qs, qit **pos, uint32_t npos, qit **neg, uint32_t nneg, i
     }
     /* the original order of leaves does not matter for the window */
     qsort(a->pos, npos, sizeof *a->pos, cmp_cost);
-    a->base = (qit){&and_ops, CS_DOC_END, a->pos[0]->cost, qs, 0, 0, 0, 0, 0, 0};
+    a->base = (qit){&and_ops, CS_DOC_END, a->pos[0]->cost, qs, 0, 0, 0, 0, 0, 0, 0};
     a->base.maxs = a->boost_bound;
     for (uint32_t i = 0; i < npos; i++) {
         a->base.costly |= a->pos[i]->costly;
@@ -760,7 +763,7 @@ qit *cs__qit_or(qseg *qs, qit **kids, uint32_t n) {
     o->n = n;
     uint64_t cost = 0;
     for (uint32_t i = 0; i < n; i++) cost += kids[i]->cost;
-    o->base = (qit){&or_ops, CS_DOC_END, cost, qs, 0, 0, 0, 0, 0, 0};
+    o->base = (qit){&or_ops, CS_DOC_END, cost, qs, 0, 0, 0, 0, 0, 0, 0};
     qsort(o->kids, n, sizeof *o->kids, cmp_maxs);
     o->pre[0] = 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -908,7 +911,7 @@ qit *cs__qit_phrase(qseg *qs, qit **elems, const uint32_t *offs, uint32_t n) {
         cs__free(ph);
         return NULL;
     }
-    ph->base = (qit){&phrase_ops, CS_DOC_END, ph->and->cost, qs, 0, 0, 0, 0, 0, 0};
+    ph->base = (qit){&phrase_ops, CS_DOC_END, ph->and->cost, qs, 0, 0, 0, 0, 0, 0, 0};
     for (uint32_t i = 0; i < n; i++) ph->base.idf += elems[i]->idf;
     ph->base.maxs = ph->base.idf * (CS_BM25_K1 + 1);
     return &ph->base;
@@ -1032,7 +1035,7 @@ qit *cs__qit_near(qseg *qs, qit *a, qit *b, uint32_t dist) {
         cs__free(n);
         return NULL;
     }
-    n->base = (qit){&near_ops, CS_DOC_END, n->and->cost, qs, 0, 0, 0, 0, 0, 0};
+    n->base = (qit){&near_ops, CS_DOC_END, n->and->cost, qs, 0, 0, 0, 0, 0, 0, 0};
     n->base.maxs = a->maxs + b->maxs;
     return &n->base;
 }
@@ -1269,7 +1272,7 @@ qit *cs__qit_filter(qseg *qs, const cs_qnode *n) {
 #undef SCAN
     /* probing the bitmap is far cheaper than advancing postings: a filter
      * leads an AND only when it is much rarer than the rarest term */
-    b->base = (qit){&bits_ops, CS_DOC_END, count * 8, qs, 0, 0, 0, 0, 0, 0};
+    b->base = (qit){&bits_ops, CS_DOC_END, count * 8, qs, 0, 0, 0, 0, 0, 0, 0};
     return &b->base;
 }
 
@@ -1289,6 +1292,104 @@ qit *cs__qit_empty(qseg *qs) {
         set_err(qs, CS_ENOMEM);
         return NULL;
     }
-    *it = (qit){&empty_ops, CS_DOC_END, 0, qs, 0, 0, 0, 0, 0, 0};
+    *it = (qit){&empty_ops, CS_DOC_END, 0, qs, 0, 0, 0, 0, 0, 0, 0};
     return it;
+}
+
+/* ---- explanations ------------------------------------------------------------------ */
+
+/* Occurrences of the leaf's words at positions >= dl (the title and author
+ * copies after the text) in the current document.  A leaf built without
+ * position cursors (a big prefix) gets them from cursors opened here, one
+ * at a time: this runs for the hits shown only.  A term stored without
+ * positions counts none. */
+static int leaf_title_tf(leaf *l, uint32_t dl, uint32_t *out) {
+    qseg *qs = l->base.qs;
+    uint32_t doc = l->base.doc, k = 0;
+    int rc = 0;
+    *out = 0;
+    for (uint32_t i = 0; i < l->n && !rc; i++) {
+        cs_postings tmp, *p;
+        if (l->direct) p = &l->p;
+        else if (l->merge) p = &l->mc[i];
+        else {
+            p = &tmp;
+            cs_post_init(p, qs->ref->seg, &l->m[i].ti, qs->err);
+        }
+        if (p == &tmp ? cs_post_advance(p, doc) == doc : p->doc == doc) {
+            const uint32_t *pos;
+            const uint8_t *var;
+            int n = cs_post_positions(p, &pos, &var);
+            if (n == CS_EINVAL) n = 0; /* no positions stored */
+            if (n < 0) rc = n;
+            for (int j = 0; j < n; j++)
+                k += pos[j] >= dl && has_var(&l->m[i], var ? var[j] : 0);
+        }
+        if (p == &tmp) {
+            if (!rc) rc = tmp.rc;
+            cs_post_free(&tmp);
+        }
+    }
+    *out = k;
+    return rc;
+}
+
+static void put_term(qexplain *x, const qxterm *t) { cs_buf_put(&x->terms, t, sizeof *t); }
+
+static double explain_leaf(qit *it, qexplain *x, double norm, uint32_t dl) {
+    leaf *l = (leaf *)it;
+    double s = leaf_score(it);
+    qxterm t = {it->tag, 0, leaf_tf(it), 0, it->idf, norm, s};
+    int rc = leaf_title_tf(l, dl, &t.tf_title);
+    if (rc && !x->rc) x->rc = rc;
+    put_term(x, &t);
+    return s;
+}
+
+static double explain_phrase(qit *it, qexplain *x, double norm, uint32_t dl) {
+    phit *ph = (phit *)it;
+    double s = phrase_score(it);
+    qxterm t = {ph->el[0]->tag, 1, ph->freq, 0, it->idf, norm, s};
+    for (uint32_t i = 0; i < ph->freq; i++) t.tf_title += ph->sp[2 * i] >= dl;
+    put_term(x, &t);
+    return s;
+}
+
+/* The walk of cs__qit_explain: each case mirrors the iterator's score(). */
+static double explain(qit *it, qexplain *x, double norm, uint32_t dl) {
+    if (it->ops == &leaf_ops || it->ops == &merge_ops) return explain_leaf(it, x, norm, dl);
+    if (it->ops == &phrase_ops) return explain_phrase(it, x, norm, dl);
+    if (it->ops == &and_ops) { /* and_score */
+        andit *a = (andit *)it;
+        double s = 0;
+        for (uint32_t i = 0; i < a->npos; i++) s += explain(a->orig[i], x, norm, dl);
+        if (!a->boost) return s;
+        qxboost b = {0, 0, 0, 0};
+        double v = and_boost(a, &b);
+        if (b.words) cs_buf_put(&x->boosts, &b, sizeof b);
+        return s + v;
+    }
+    if (it->ops == &or_ops) { /* or_score */
+        orit *o = (orit *)it;
+        double s = 0;
+        for (uint32_t i = 0; i < o->n; i++)
+            if (o->orig[i]->doc == it->doc) s += explain(o->orig[i], x, norm, dl);
+        return s;
+    }
+    if (it->ops == &near_ops) { /* near_score */
+        nearit *n = (nearit *)it;
+        double a = explain(n->a, x, norm, dl);
+        return a + explain(n->b, x, norm, dl);
+    }
+    return qit_score(it); /* filters, the empty iterator: 0 */
+}
+
+double cs__qit_explain(qit *it, qexplain *x) {
+    const qseg *qs = it->qs;
+    uint32_t dl = cs_seg_doclen(qs->ref->seg, it->doc);
+    double avg = qs->avgdl > 0 ? qs->avgdl : 1;
+    double norm = 1 - CS_BM25_B + CS_BM25_B * dl / avg;
+    double s = explain(it, x, norm, dl);
+    if (!x->rc && (x->terms.rc || x->boosts.rc)) x->rc = CS_ENOMEM;
+    return s;
 }

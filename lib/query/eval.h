@@ -90,6 +90,8 @@ struct qit {
     int costly;                 /* score() reads positions (a proximity boost)
                                    that ub() leaves out */
     double maxs;                /* bound of every document's score (MaxScore) */
+    uint32_t tag;               /* leaves: the query leaf's number (search.c sets
+                                   it), named in an explanation */
 };
 
 static inline uint32_t qit_next(qit *it) { return it->ops->next(it); }
@@ -130,5 +132,41 @@ qit *cs__qit_empty(qseg *qs);
  * distance (the pairs that make the document match).  Returns their number
  * (*out from cs__malloc, cs__free it; NULL when 0) or < 0 (an error). */
 int cs__qit_occurrences(qit *it, uint32_t **out);
+
+/* ---- explanations (CS_SEARCH_EXPLAIN) ---- */
+
+/* A part of a document's score, as cs__qit_explain() found it: a leaf
+ * (tag: its leaf number) or a phrase (tag: its first element's). */
+typedef struct qxterm {
+    uint32_t tag;
+    int phrase;
+    uint32_t tf;                /* a phrase: its occurrences */
+    uint32_t tf_title;          /* of them, at positions >= dl: the title and
+                                   author copies after the text */
+    double idf;                 /* a phrase: its elements' summed */
+    double norm;                /* 1 - b + b * dl / avgdl */
+    double score;               /* the part, as score() computed it */
+} qxterm;
+
+/* An AND's proximity boost. */
+typedef struct qxboost {
+    double boost, idf;          /* idf: the AND's words', summed */
+    uint32_t span;              /* the smallest window, in positions; 0: none */
+    uint32_t words;
+} qxboost;
+
+typedef struct qexplain {
+    cs_buf terms;               /* qxterm records */
+    cs_buf boosts;              /* qxboost records */
+    int rc;                     /* first error (reading positions) */
+} qexplain;
+
+/* For the hits returned with CS_SEARCH_EXPLAIN only (search.c): walks the
+ * tree standing on a document as score() does, through the same score
+ * functions and summing in the same order, appending one qxterm per part
+ * (leaf or phrase) and one qxboost per proximity boost to x.  Returns the
+ * score, equal to qit_score(it) bit for bit.  The normal search never
+ * calls it: scoring pays nothing for explanations. */
+double cs__qit_explain(qit *it, qexplain *x);
 
 #endif

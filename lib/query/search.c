@@ -41,6 +41,10 @@ typedef struct rhit {
     int lang;
     uint32_t shard;             /* cs_reader_open_many */
     int shared;                 /* its path is live in another shard too */
+    size_t xt_off, nxt;         /* CS_SEARCH_EXPLAIN: its parts in xterms */
+    size_t xb_off, nxb;         /*   and its boosts in xboosts */
+    uint32_t dl;
+    double xtotal;
 } rhit;
 
 typedef struct rgroup {       /* a group of cs_search_options.group_by */
@@ -68,14 +72,22 @@ struct cs_results {
     rgroup *groups;             /* group_by: sorted by name once the search ends */
     size_t ngroups, cap_groups; /* cap: slots of the open-addressing table */
     cs_buf gnames;              /* the groups' names, NUL-terminated */
+    int explained;              /* CS_SEARCH_EXPLAIN: the fields below are set */
+    cs_explain_term *xterms;    /* the hits' parts; strings in xstr */
+    cs_explain_boost *xboosts;
+    cs_buf xstr;
+    uint64_t xdocs;
+    double xavgdl;
 };
 
 /* A leaf of the tree and what it resolved to in each segment. */
 typedef struct rleaf {
     const cs_qterm *qt;
+    const cs_qnode *node;       /* the item holding it (a TERM, PREFIX or PHRASE) */
     qmember **m;                /* per segment */
     uint32_t *nm;
     double idf;
+    uint64_t df;                /* live documents, whole index (0 when counting) */
     size_t maxwords;            /* most words it stands for in one segment */
     int neg;                    /* under a NOT: not highlighted */
     int in_span;                /* inside a phrase or NEAR: highlighted only
@@ -120,6 +132,11 @@ typedef struct sctx {
  * gives no proximity boost. */
 #define CS_PREFIX_SPAN_MAX 4096u
 
+/* BM25's average document length: over the live documents of every shard. */
+static double avg_doclen(const cs_reader *r) {
+    return r->live_docs ? (double)r->live_tokens / (double)r->live_docs : 1;
+}
+
 /* ---- results ----------------------------------------------------------------- */
 
 void cs_results_free(cs_results *res) {
@@ -132,6 +149,9 @@ void cs_results_free(cs_results *res) {
     cs__free(res->groups);
     cs_buf_free(&res->gnames);
     cs__free(res->hits);
+    cs__free(res->xterms);
+    cs__free(res->xboosts);
+    cs_buf_free(&res->xstr);
     cs_buf_free(&res->strings);
     cs_buf_free(&res->hl);
     cs__free(res);
@@ -673,11 +693,12 @@ static int resolve_leaf(sctx *c, rleaf *l) {
         df += sdf;
     }
     if (rc) return rc;
+    l->df = CS_MIN(df, c->r->live_docs); /* as the idf takes it (a prefix's sum may pass it) */
     l->idf = cs__bm25_idf(c->r->live_docs, df);
     return 0;
 }
 
-static int add_leaf(sctx *c, const cs_qterm *qt, int neg) {
+static int add_leaf(sctx *c, const cs_qterm *qt, const cs_qnode *node, int neg) {
     if (c->nleaves == c->cap_leaves) {
         uint32_t cap = c->cap_leaves ? c->cap_leaves * 2 : 16;
         rleaf *n = cs__realloc(c->leaves, cap * sizeof *n);
@@ -688,6 +709,7 @@ static int add_leaf(sctx *c, const cs_qterm *qt, int neg) {
     rleaf *l = &c->leaves[c->nleaves++];
     memset(l, 0, sizeof *l);
     l->qt = qt;
+    l->node = node;
     l->neg = neg;
     l->exp = -1;
     return resolve_leaf(c, l);
@@ -697,7 +719,7 @@ static int add_leaf(sctx *c, const cs_qterm *qt, int neg) {
 static int collect(sctx *c, const cs_qnode *n, int neg) {
     int rc = 0;
     neg |= n->kind == CS_Q_NOT;
-    for (size_t i = 0; i < n->nterms && !rc; i++) rc = add_leaf(c, &n->terms[i], neg);
+    for (size_t i = 0; i < n->nterms && !rc; i++) rc = add_leaf(c, &n->terms[i], n, neg);
     for (size_t i = 0; i < n->nkids && !rc; i++) rc = collect(c, n->kids[i], neg);
     return rc;
 }
@@ -725,7 +747,8 @@ static qit *build(sctx *c, qseg *qs, uint32_t s, const cs_qnode *n, uint32_t *ne
 enum { SPANS_NO, SPANS_WANT, SPANS_NEED };
 
 static qit *leaf_it(sctx *c, qseg *qs, uint32_t s, uint32_t *next_leaf, int spans) {
-    rleaf *l = &c->leaves[(*next_leaf)++];
+    uint32_t tag = (*next_leaf)++;
+    rleaf *l = &c->leaves[tag];
     if (l->qt->prefix && l->maxwords > CS_PREFIX_SPAN_MAX) {
         if (spans == SPANS_NEED) {
             if (qs->rc) return NULL; /* an earlier item failed: keep its message */
@@ -738,7 +761,9 @@ static qit *leaf_it(sctx *c, qseg *qs, uint32_t s, uint32_t *next_leaf, int span
         }
         spans = SPANS_NO;
     }
-    return cs__qit_leaf(qs, l->m[s], l->nm[s], l->idf, spans != SPANS_NO);
+    qit *it = cs__qit_leaf(qs, l->m[s], l->nm[s], l->idf, spans != SPANS_NO);
+    if (it) it->tag = tag;
+    return it;
 }
 
 /* The children of an AND or OR (a failure sets qs->rc and ends the search).
@@ -967,8 +992,8 @@ static uint32_t skip_blocks(qit *it, uint32_t t, double floor, bcache *bc) {
 static int run_segment(sctx *c, const cs_qnode *tree, uint32_t s, unsigned flags, int prune,
                        size_t *total, int *inexact) {
     const cs_segref *ref = &c->r->man.segs[s];
-    qseg qs = {ref, ref->ndocs, 0, c->err, 0, 0, (flags & CS_SEARCH_COUNT) != 0, &c->budget};
-    qs.avgdl = c->r->live_docs ? (double)c->r->live_tokens / (double)c->r->live_docs : 1;
+    qseg qs = {ref, ref->ndocs, avg_doclen(c->r), c->err, 0, 0, (flags & CS_SEARCH_COUNT) != 0,
+               &c->budget};
     uint32_t next_leaf = 0;
     qit *it = build(c, &qs, s, tree, &next_leaf, SPANS_NO);
     int rc = qs.rc;
@@ -1297,6 +1322,170 @@ static int fill_hit(cs_results *res, cs_reader *r, const hitref *h, cs_analyzer 
     return res->strings.rc || res->hl.rc ? CS_ENOMEM : 0;
 }
 
+/* ---- explanations (CS_SEARCH_EXPLAIN) --------------------------------------------------- */
+
+typedef struct xhit {
+    uint32_t seg, doc;
+    size_t i;                   /* the hit's index in res->hits */
+} xhit;
+
+static int cmp_xhit(const void *a, const void *b) {
+    const xhit *x = a, *y = b;
+    if (x->seg != y->seg) return x->seg < y->seg ? -1 : 1;
+    return (x->doc > y->doc) - (x->doc < y->doc);
+}
+
+/* Explains the hits res->hits[0..n) (heap entries hs[0..n)): per segment,
+ * the iterator tree run_segment() builds (the same leaves, the same
+ * spans), moved to each hit's document in increasing order and walked by
+ * cs__qit_explain(), which scores it as the search did.  Only for the hits
+ * returned: a tree per segment that holds one, none for the others. */
+static int explain_hits(sctx *c, const cs_qnode *tree, const hitref *hs, size_t n, qexplain *x) {
+    xhit *v = cs__malloc((n + 1) * sizeof *v);
+    if (!v) return CS_ENOMEM;
+    for (size_t i = 0; i < n; i++) v[i] = (xhit){hs[i].seg, hs[i].doc, i};
+    qsort(v, n, sizeof *v, cmp_xhit);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc;) {
+        uint32_t s = v[i].seg, next_leaf = 0;
+        const cs_segref *ref = &c->r->man.segs[s];
+        qseg qs = {ref, ref->ndocs, avg_doclen(c->r), c->err, 0, 0, 0, &c->budget};
+        qit *it = build(c, &qs, s, tree, &next_leaf, SPANS_NO);
+        if (!it) {
+            rc = qs.rc ? qs.rc : CS_ENOMEM;
+            break;
+        }
+        for (; i < n && v[i].seg == s && !rc; i++) {
+            rhit *h = &c->res->hits[v[i].i];
+            h->xt_off = x->terms.len / sizeof(qxterm);
+            h->xb_off = x->boosts.len / sizeof(qxboost);
+            if (qit_advance(it, v[i].doc) != v[i].doc) {
+                rc = qs.rc ? qs.rc : cs__err(c->err, CS_ERROR, "internal: document %u of segment "
+                                             "s%08x did not match again", v[i].doc, ref->id);
+                break;
+            }
+            h->xtotal = cs__qit_explain(it, x);
+            h->dl = cs_seg_doclen(ref->seg, v[i].doc);
+            h->nxt = x->terms.len / sizeof(qxterm) - h->xt_off;
+            h->nxb = x->boosts.len / sizeof(qxboost) - h->xb_off;
+            rc = x->rc ? x->rc : qs.rc;
+        }
+        qit_free(it);
+    }
+    cs__free(v);
+    return rc;
+}
+
+/* s[0..n) without a field term's mark (CS_FIELD_MARK and the field). */
+static void put_unmarked(cs_buf *b, const char *s, size_t n) {
+    if (n >= 2 && s[0] == CS_FIELD_MARK) s += 2, n -= 2;
+    cs_buf_put(b, s, n);
+}
+
+/* What leaf l searched: its term (and name stem), prefix* or ~ key. */
+static void put_leaf_term(const sctx *c, const rleaf *l, cs_buf *b) {
+    const cs_qterm *t = l->qt;
+    if (l->exp >= 0) {
+        const char *k = c->res->exp[l->exp].e.key;
+        cs_buf_put(b, k, strlen(k));
+    } else if (t->prefix) {
+        put_unmarked(b, t->word, t->word_len);
+        cs_buf_byte(b, '*');
+    } else {
+        if (!t->name_only) put_unmarked(b, t->term, t->term_len);
+        if (t->name && !t->name_only) cs_buf_byte(b, ' ');
+        if (t->name) put_unmarked(b, t->name, t->name_len);
+    }
+}
+
+/* The item and term strings of a part into res->xstr: *item and *term
+ * their offsets (cached per leaf in off: item, term, phrase item, phrase
+ * term; SIZE_MAX until made). */
+static void part_strings(sctx *c, const qxterm *t, size_t *off, size_t *item, size_t *term) {
+    cs_buf *b = &c->res->xstr;
+    size_t *o = &off[4 * (size_t)t->tag + (t->phrase ? 2 : 0)];
+    const rleaf *l = &c->leaves[t->tag];
+    if (o[0] == SIZE_MAX) {
+        o[0] = b->len;
+        if (l->exp >= 0 && !t->phrase) {
+            const char *w = c->res->exp[l->exp].item;
+            cs_buf_put(b, w, strlen(w));
+        } else {
+            cs_buf_put(b, c->query + l->node->start, l->node->end - l->node->start);
+        }
+        cs_buf_byte(b, 0);
+        o[1] = b->len;
+        size_t k = t->phrase ? l->node->nterms : 1;
+        for (size_t j = 0; j < k && t->tag + j < c->nleaves; j++) {
+            if (j) cs_buf_byte(b, ' ');
+            put_leaf_term(c, &c->leaves[t->tag + j], b);
+        }
+        cs_buf_byte(b, 0);
+    }
+    *item = o[0];
+    *term = o[1];
+}
+
+/* The parts and boosts of every hit into the results' public arrays, the
+ * strings first (xstr does not move once they are made). */
+static int explain_finish(sctx *c, const qexplain *x) {
+    cs_results *res = c->res;
+    size_t nt = x->terms.len / sizeof(qxterm), nb = x->boosts.len / sizeof(qxboost);
+    const qxterm *t = (const qxterm *)(const void *)x->terms.data;
+    const qxboost *bo = (const qxboost *)(const void *)x->boosts.data;
+    size_t *off = cs__malloc((4 * (size_t)c->nleaves + 1) * sizeof *off);
+    size_t *pos = cs__malloc((2 * nt + 1) * sizeof *pos);
+    res->xterms = cs__calloc(nt + 1, sizeof *res->xterms);
+    res->xboosts = cs__calloc(nb + 1, sizeof *res->xboosts);
+    int rc = off && pos && res->xterms && res->xboosts ? 0 : CS_ENOMEM;
+    for (size_t i = 0; !rc && i < 4 * (size_t)c->nleaves; i++) off[i] = SIZE_MAX;
+    for (size_t i = 0; !rc && i < nt; i++) part_strings(c, &t[i], off, &pos[2 * i], &pos[2 * i + 1]);
+    if (!rc && res->xstr.rc) rc = CS_ENOMEM;
+    for (size_t i = 0; !rc && i < nt; i++) {
+        const char *str = (const char *)res->xstr.data;
+        char f = c->leaves[t[i].tag].qt->field;
+        res->xterms[i] = (cs_explain_term){str + pos[2 * i], str + pos[2 * i + 1],
+            f == CS_FIELD_TITLE ? "title" : f == CS_FIELD_AUTHOR ? "author" : "text",
+            t[i].phrase, t[i].tf, t[i].tf_title, t[i].phrase ? 0 : c->leaves[t[i].tag].df,
+            t[i].idf, t[i].norm, t[i].score};
+    }
+    for (size_t i = 0; !rc && i < nb; i++)
+        res->xboosts[i] = (cs_explain_boost){bo[i].boost, bo[i].span, bo[i].words, bo[i].idf};
+    cs__free(off);
+    cs__free(pos);
+    res->explained = !rc;
+    res->xdocs = c->r->live_docs;
+    res->xavgdl = avg_doclen(c->r);
+    return rc;
+}
+
+static int explain_all(sctx *c, const cs_qnode *tree, const hitref *hs, size_t n) {
+    qexplain x = {{0}, {0}, 0};
+    int rc = explain_hits(c, tree, hs, n, &x);
+    if (!rc) rc = explain_finish(c, &x);
+    cs_buf_free(&x.terms);
+    cs_buf_free(&x.boosts);
+    return rc;
+}
+
+int cs_results_hit_explain(const cs_results *res, size_t i, cs_explain *out) {
+    if (!res || !out || i >= res->n) return CS_EINVAL;
+    if (!res->explained) return CS_ENOTFOUND;
+    const rhit *h = &res->hits[i];
+    out->terms = res->xterms + h->xt_off;
+    out->nterms = h->nxt;
+    out->boosts = res->xboosts + h->xb_off;
+    out->nboosts = h->nxb;
+    out->docs = res->xdocs;
+    out->dl = h->dl;
+    out->avgdl = res->xavgdl;
+    out->k1 = CS_BM25_K1;
+    out->b = CS_BM25_B;
+    out->title_weight = 2;
+    out->total = h->xtotal;
+    return 0;
+}
+
 static int make_hits(cs_results *res, sctx *c, cs_analyzer *a, const cs_qnode *tree,
                      const cs_search_options *o) {
     pthread_mutex_lock(&sort_lock);
@@ -1319,6 +1508,7 @@ static int make_hits(cs_results *res, sctx *c, cs_analyzer *a, const cs_qnode *t
     q.ngroups += u.nv;
     for (size_t i = 0; i < n && !rc; i++)
         rc = fill_hit(res, c->r, &c->heap[from + i], a, o, &sn, &u);
+    if (!rc && (o->flags & CS_SEARCH_EXPLAIN)) rc = explain_all(c, tree, c->heap + from, n);
     cs__free((void *)q.items);
     cs__free(u.v);
     cs_buf_free(&u.buf);

@@ -88,14 +88,9 @@ static int cand_add(cands *c, const cs_seg *seg, uint64_t ord, const cs_keystat 
     return 0;
 }
 
-static int cmp_bytes(const char *a, size_t al, const char *b, size_t bl) {
-    int c = memcmp(a, b, CS_MIN(al, bl));
-    return c ? c : (al > bl) - (al < bl);
-}
-
 static int cmp_cand_word(const void *a, const void *b) {
     const cand *x = a, *y = b;
-    return cmp_bytes(x->w, x->len, y->w, y->len);
+    return cs__key_cmp(x->w, x->len, y->w, y->len);
 }
 
 static int cmp_cand_docs(const void *a, const void *b) {
@@ -107,7 +102,7 @@ static int cmp_cand_docs(const void *a, const void *b) {
 /* Sorts ks and drops duplicates and empty keys. */
 static void keys_unique(keyset *ks) {
     for (size_t i = 1; i < ks->n; i++) /* insertion sort: about a hundred keys */
-        for (size_t j = i; j > 0 && cmp_bytes(ks->k[j - 1], ks->len[j - 1], ks->k[j],
+        for (size_t j = i; j > 0 && cs__key_cmp(ks->k[j - 1], ks->len[j - 1], ks->k[j],
                                                ks->len[j]) > 0; j--) {
             char t[KEYSZ];
             memcpy(t, ks->k[j], KEYSZ);
@@ -119,7 +114,7 @@ static void keys_unique(keyset *ks) {
         }
     size_t o = 0;
     for (size_t i = 0; i < ks->n; i++) {
-        if (!ks->len[i] || (o && cmp_bytes(ks->k[o - 1], ks->len[o - 1], ks->k[i], ks->len[i]) == 0))
+        if (!ks->len[i] || (o && cs__key_cmp(ks->k[o - 1], ks->len[o - 1], ks->k[i], ks->len[i]) == 0))
             continue;
         if (o != i) memcpy(ks->k[o], ks->k[i], KEYSZ);
         ks->len[o++] = ks->len[i];
@@ -190,7 +185,7 @@ static int in_keyset(const keyset *ks, const char *k, size_t n) {
     size_t lo = 0, hi = ks->n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        int c = cmp_bytes(ks->k[mid], ks->len[mid], k, n);
+        int c = cs__key_cmp(ks->k[mid], ks->len[mid], k, n);
         if (c == 0) return 1;
         if (c < 0) lo = mid + 1;
         else hi = mid;

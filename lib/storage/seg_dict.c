@@ -113,11 +113,6 @@ static int block_load(const cs__keys *k, uint64_t b, const unsigned char **p,
     return 0;
 }
 
-static int key_cmp(const void *a, size_t na, const void *b, size_t nb) {
-    int c = memcmp(a, b, CS_MIN(na, nb));
-    return c ? c : (na > nb) - (na < nb);
-}
-
 /* The block that may hold t: the last one whose first key is <= t (block 0
  * when t sorts before everything). */
 static uint64_t block_find(const cs__keys *k, const char *t, size_t n) {
@@ -127,7 +122,7 @@ static uint64_t block_find(const cs__keys *k, const char *t, size_t n) {
         const unsigned char *key;
         size_t len;
         cs__keys_first(k, mid, &key, &len);
-        if (key_cmp(key, len, t, n) <= 0) lo = mid + 1;
+        if (cs__key_cmp(key, len, t, n) <= 0) lo = mid + 1;
         else hi = mid;
     }
     return lo ? lo - 1 : 0;

@@ -21,19 +21,6 @@
 
 static inline uint64_t rotl64(uint64_t x, unsigned r) { return (x << r) | (x >> (64 - r)); }
 
-/* 8 bytes at a time via memcpy (one unaligned load); the format is defined
- * little-endian, so big-endian hosts swap. */
-static inline uint64_t rd64(const unsigned char *p) {
-    uint64_t v;
-    memcpy(&v, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    return v;
-}
-
-static inline uint64_t rd32(const unsigned char *p) { return cs_rd_u32le(p); }
-
 static inline uint64_t round64(uint64_t acc, uint64_t in) {
     acc += in * P2;
     acc = rotl64(acc, 31);
@@ -52,10 +39,10 @@ uint64_t cs_hash64(const void *buf, size_t n) {
         uint64_t v1 = P1 + P2, v2 = P2, v3 = 0, v4 = 0 - P1;
         const unsigned char *limit = end - 32;
         do {
-            v1 = round64(v1, rd64(p));
-            v2 = round64(v2, rd64(p + 8));
-            v3 = round64(v3, rd64(p + 16));
-            v4 = round64(v4, rd64(p + 24));
+            v1 = round64(v1, cs_rd_u64le(p));
+            v2 = round64(v2, cs_rd_u64le(p + 8));
+            v3 = round64(v3, cs_rd_u64le(p + 16));
+            v4 = round64(v4, cs_rd_u64le(p + 24));
             p += 32;
         } while (p <= limit);
         h = rotl64(v1, 1) + rotl64(v2, 7) + rotl64(v3, 12) + rotl64(v4, 18);
@@ -68,12 +55,12 @@ uint64_t cs_hash64(const void *buf, size_t n) {
     }
     h += (uint64_t)n;
     while (end - p >= 8) {
-        h ^= round64(0, rd64(p));
+        h ^= round64(0, cs_rd_u64le(p));
         h = rotl64(h, 27) * P1 + P4;
         p += 8;
     }
     if (end - p >= 4) {
-        h ^= rd32(p) * P1;
+        h ^= cs_rd_u32le(p) * P1;
         h = rotl64(h, 23) * P2 + P3;
         p += 4;
     }

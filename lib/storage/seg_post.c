@@ -205,15 +205,6 @@ int cs__post_skip(cs_postings *p, uint32_t b, cs__skip *sk) {
     return 0;
 }
 
-static inline uint64_t ld64le(const unsigned char *q) {
-    uint64_t v;
-    memcpy(&v, q, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    return v;
-}
-
 /* 128 values of b bits (b <= 32): one unaligned load, shift and mask each,
  * no branches; see the note on over-reading at the top. */
 static void unpack128(const unsigned char *q, unsigned b, uint32_t *out) {
@@ -224,7 +215,7 @@ static void unpack128(const unsigned char *q, unsigned b, uint32_t *out) {
     const uint64_t mask = (1ull << b) - 1;
     for (unsigned i = 0; i < CS_BLOCK_DOCS; i++) {
         unsigned bit = i * b;
-        out[i] = (uint32_t)((ld64le(q + (bit >> 3)) >> (bit & 7)) & mask);
+        out[i] = (uint32_t)((cs_rd_u64le(q + (bit >> 3)) >> (bit & 7)) & mask);
     }
 }
 
@@ -495,7 +486,7 @@ static int pos_grow(cs_postings *p, uint32_t tf) {
 /* b-bit values (b <= 32) from bit offset bit on: one unaligned 8-byte load
  * each (see the note on over-reading at the top).  b = 0 gives zeros. */
 static inline uint32_t bits_at(const unsigned char *q, uint64_t bit, uint64_t mask) {
-    return (uint32_t)((ld64le(q + (bit >> 3)) >> (bit & 7)) & mask);
+    return (uint32_t)((cs_rd_u64le(q + (bit >> 3)) >> (bit & 7)) & mask);
 }
 
 /* Positions of the current doc from a packed block: the doc's first

@@ -22,11 +22,6 @@
 #include "docfields.h"
 #include "storage_int.h"
 
-static int key_cmp(const void *a, size_t na, const void *b, size_t nb) {
-    int c = memcmp(a, b, CS_MIN(na, nb));
-    return c ? c : (na > nb) - (na < nb);
-}
-
 static int verify_crcs(const cs_seg *s, cs_err *err) {
     for (int i = 0; i < CS_F_COUNT; i++) {
         const cs__file *f = &s->f[i];
@@ -160,14 +155,14 @@ static int verify_term(const cs_seg *s, const cs_terminfo *ti, uint64_t *post, u
 static int verify_key(const cs__keys *k, const cs_seg_iter *it, char *prev,
                       size_t *prevlen, cs_err *err) {
     uint64_t ord = it->ord - 1;
-    if (ord > 0 && key_cmp(prev, *prevlen, it->key, it->len) >= 0)
+    if (ord > 0 && cs__key_cmp(prev, *prevlen, it->key, it->len) >= 0)
         return cs__err(err, CS_ECORRUPT, "%s: key %llu out of order", k->f->path,
                        (unsigned long long)ord);
     if (ord % CS_KEY_BLOCK == 0) {
         const unsigned char *first;
         size_t n;
         cs__keys_first(k, ord / CS_KEY_BLOCK, &first, &n);
-        if (key_cmp(first, n, it->key, it->len) != 0)
+        if (cs__key_cmp(first, n, it->key, it->len) != 0)
             return cs__err(err, CS_ECORRUPT, "%s: index key of block %llu differs from the block",
                            k->f->path, (unsigned long long)(ord / CS_KEY_BLOCK));
     }

@@ -163,11 +163,6 @@ static void out_finish(cs_segw *w, int file) {
 
 /* ---- keyed files (.dict, .words) ---------------------------------------------- */
 
-static int key_cmp(const char *a, size_t na, const char *b, size_t nb) {
-    int c = memcmp(a, b, CS_MIN(na, nb));
-    return c ? c : (na > nb) - (na < nb);
-}
-
 /* Ends the current block: its CRC32C follows its entries. */
 static void keyw_flush(cs_segw *w, keyw *k) {
     if (k->nin == 0) return;
@@ -565,7 +560,7 @@ int cs_segw_term_begin(cs_segw *w, const char *term, size_t len, unsigned flags,
     if (w->in_term || w->phase > PH_TERMS) return bad_call(w, "term_begin out of order");
     if (len > CS_MAX_KEY) return bad_call(w, "term too long");
     if (flags & ~CS_TERM_NOPOS) return bad_call(w, "unknown term flags");
-    if (w->dict.nkeys && key_cmp(term, len, w->dict.prev, w->dict.prevlen) <= 0)
+    if (w->dict.nkeys && cs__key_cmp(term, len, w->dict.prev, w->dict.prevlen) <= 0)
         return bad_call(w, "terms not in strictly increasing order");
     w->phase = PH_TERMS;
     w->in_term = 1;
@@ -686,7 +681,7 @@ int cs_segw_word(cs_segw *w, const char *word, size_t len, uint64_t term_ord,
     if (len > CS_MAX_KEY) return bad_call(w, "word too long");
     if (term_ord >= w->dict.nkeys || (variant >> w->tvbits.data[term_ord]) != 0)
         return bad_call(w, "word's term ordinal or variant out of range");
-    if (w->words.nkeys && key_cmp(word, len, w->words.prev, w->words.prevlen) <= 0)
+    if (w->words.nkeys && cs__key_cmp(word, len, w->words.prev, w->words.prevlen) <= 0)
         return bad_call(w, "words not in strictly increasing order");
     w->phase = PH_WORDS;
     uint64_t v[CS_WORD_VALS] = {term_ord, variant};
@@ -708,7 +703,7 @@ int cs_segw_key(cs_segw *w, const char *k1, size_t k1len, uint64_t word_ord,
     memcpy(key, k1, k1len);
     key[len++] = CS_KEY_SEP;
     for (int i = CS_KEY_ORD_BYTES - 1; i >= 0; i--) key[len++] = (char)(word_ord >> (8 * i));
-    if (w->keys.nkeys && key_cmp(key, len, w->keys.prev, w->keys.prevlen) <= 0)
+    if (w->keys.nkeys && cs__key_cmp(key, len, w->keys.prev, w->keys.prevlen) <= 0)
         return bad_call(w, "name keys not in strictly increasing order");
     w->phase = PH_KEYS;
     uint64_t v[CS_KEY_VALS] = {st->docs, st->occ - st->docs, st->cap};

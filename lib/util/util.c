@@ -178,16 +178,6 @@ int cs__open_lock(const char *path, cs_err *err) {
     return regular_fd(fd, path, CS_EIO, &st, err);
 }
 
-size_t cs__utf8_prefix(const char *s, size_t len) {
-    const unsigned char *u = (const unsigned char *)s;
-    size_t i = len;
-    while (i > 0 && len - i < 4 && (u[i - 1] & 0xc0) == 0x80) i--;
-    if (i == 0 || len - i >= 4) return len;     /* no lead byte: invalid anyway */
-    unsigned c = u[--i];
-    size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-    return len - i < need ? i : len;
-}
-
 int cs__grow(void **p, size_t *cap, size_t need, size_t elem) {
     if (need <= *cap) return 0;
     size_t c = *cap ? *cap : 16;

@@ -73,11 +73,34 @@ void cs_buf_u32le(cs_buf *b, uint32_t v);
 void cs_buf_u64le(cs_buf *b, uint64_t v);
 void cs_buf_varint(cs_buf *b, uint64_t v);
 
+/* Little-endian loads, the byte order of every file of the format: one
+ * unaligned load through memcpy (the compiler emits a single mov), swapped
+ * on big-endian hosts.  These are the only loaders; the bit-packed
+ * postings decoder reads its words through cs_rd_u64le too. */
 static inline uint32_t cs_rd_u32le(const unsigned char *p) {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    uint32_t v;
+    memcpy(&v, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    return v;
 }
 static inline uint64_t cs_rd_u64le(const unsigned char *p) {
-    return (uint64_t)cs_rd_u32le(p) | (uint64_t)cs_rd_u32le(p + 4) << 32;
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+/* The key order of the whole index: bytes compared unsigned, a key before
+ * every longer key it begins.  The segment writer, the dictionary reader,
+ * verify, the in-memory index and the ~name candidates all sort or search
+ * by it, so it exists once, here. */
+static inline int cs__key_cmp(const void *a, size_t na, const void *b, size_t nb) {
+    int c = memcmp(a, b, na < nb ? na : nb);
+    return c ? c : (na > nb) - (na < nb);
 }
 static inline void cs_wr_u32le(unsigned char *p, uint32_t v) {
     p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8);

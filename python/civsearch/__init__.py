@@ -201,9 +201,13 @@ class Hit:
     page      1-based page of the snippet's first match (paged documents), else 0
     npages    pages of a paged document, else 0
     line      1-based line of the snippet's first match, 0 without a snippet
+    explain   with search(explain=True), how the score was made: a dict as
+              csearch --json --explain prints it (docs/query-language.md),
+              whose "total" equals score; else None
     """
     __slots__ = ("path", "score", "lang", "snippet", "_hl", "_sb", "title", "author",
-                 "date", "format", "encoding", "mtime_ns", "page", "npages", "line")
+                 "date", "format", "encoding", "mtime_ns", "page", "npages", "line",
+                 "explain")
     _FIELDS = ("path", "score", "lang", "snippet", "highlights", "title", "author",
                "date", "format", "encoding", "mtime", "page", "npages", "line")
 
@@ -282,7 +286,25 @@ def _hit(h):
     o.page = h.page
     o.npages = h.npages
     o.line = h.line
+    o.explain = None
     return o
+
+
+def _explain(res, i):
+    """Hit i's explanation (cs_results_hit_explain) as a dict, or None."""
+    x = _ffi.new("cs_explain *")
+    if _lib.cs_results_hit_explain(res, i, x):
+        return None
+    terms = [{"item": _str(t.item), "term": _str(t.term), "field": _str(t.field),
+              "phrase": bool(t.phrase), "tf": t.tf, "tf_title": t.tf_title, "df": t.df,
+              "idf": t.idf, "norm": t.norm, "score": t.score}
+             for t in (x.terms[k] for k in range(x.nterms))]
+    boosts = [{"boost": b.boost, "span": b.span, "words": b.words, "idf": b.idf}
+              for b in (x.boosts[k] for k in range(x.nboosts))]
+    return {"total": x.total, "bm25": sum(t["score"] for t in terms),
+            "proximity": sum(b["boost"] for b in boosts), "dl": x.dl, "avgdl": x.avgdl,
+            "docs": x.docs, "k1": x.k1, "b": x.b, "title_weight": x.title_weight,
+            "terms": terms, "boosts": boosts}
 
 
 Expansion = _namedtuple("Expansion", "item key words docs capped")
@@ -424,14 +446,15 @@ class Reader:
 
     def search(self, query, limit=10, offset=0, snippets=True, *, literal=False,
                translit=False, exact_total=False, snippet_tokens=0, memory_mb=0,
-               max_expansion=0):
+               max_expansion=0, explain=False):
         """Runs query (the query language of docs/query-language.md) and
         returns Results: up to limit hits (0: all) after offset, best first.
 
         snippets=False skips the snippets (faster); literal=True takes every
         word literally, AND-ed (no operators); translit=True makes every bare
         word a ~word; exact_total=True counts every match so that
-        results.total is exact.  Raises QueryError (with .column) for a
+        results.total is exact; explain=True gives each hit .explain, how
+        its score was made.  Raises QueryError (with .column) for a
         malformed query, LimitError when it goes over its budget."""
         flags = 0
         if not snippets:
@@ -442,6 +465,8 @@ class Reader:
             flags |= _lib.CS_SEARCH_TRANSLIT
         if exact_total:
             flags |= _lib.CS_SEARCH_EXACT_TOTAL
+        if explain:
+            flags |= _lib.CS_SEARCH_EXPLAIN
         res = self._search(query, limit, offset, flags, snippet_tokens, memory_mb,
                            max_expansion)
         try:
@@ -450,6 +475,9 @@ class Reader:
                 arr = _ffi.new("cs_hit[]", n)
                 n = _lib.cs_py_hits(res, arr, n)
                 hits = [_hit(arr[i]) for i in range(n)]
+                if explain:
+                    for i in range(n):
+                        hits[i].explain = _explain(res, i)
             else:
                 hits = []
             ne = _lib.cs_results_expansions(res)

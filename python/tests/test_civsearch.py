@@ -97,6 +97,25 @@ def test_expansions(tmp_path):
         assert ex.item == "~Japarov" and ex.words and len(ex.docs) == len(ex.words)
 
 
+def test_explain(tmp_path):
+    with civsearch.writer(str(tmp_path / "ix"), create=True) as w:
+        w.add_text("a", "civic space and civic groups")
+        w.add_text("b", "space for civic groups far away from the civic space")
+        w.add_text("c", "nothing here")
+    with civsearch.open(str(tmp_path / "ix")) as ix:
+        plain = ix.search("civic space")
+        hits = ix.search("civic space", explain=True)
+        assert [h.path for h in hits] == [h.path for h in plain]
+        assert all(h.explain is None for h in plain)
+        for h in hits:
+            x = h.explain
+            assert x["total"] == h.score
+            assert abs(x["bm25"] + x["proximity"] - h.score) <= 1e-9 * h.score
+            assert [t["item"] for t in x["terms"]] == ["civic", "space"]
+            assert x["terms"][0]["tf"] == 2 and x["terms"][0]["df"] == 2
+            assert x["boosts"][0]["words"] == 2
+
+
 def test_to_pandas(corpus_index):
     with civsearch.open(corpus_index) as ix:
         res = ix.search("civic", limit=5)

@@ -1,11 +1,14 @@
 /*
- * utf8.c — strict UTF-8 validation.  Every text the library analyses goes
- * through here first, so that the tokeniser can decode without checks and a
- * bad document is refused whole, before any token reaches the index.
+ * utf8.c — strict UTF-8 validation, and cutting a text without splitting a
+ * sequence.  Every text the library analyses goes through here first, so
+ * that the tokeniser can decode without checks and a bad document is
+ * refused whole, before any token reaches the index.  It lives in util/
+ * because every layer needs it: extraction repairs text with it, storage
+ * verifies stored strings with it, analysis relies on it.
  */
 #include <string.h>
 
-#include "civsearch.h"
+#include "util.h"
 
 /* Length of the valid sequence at s (1..4), 0 if invalid or truncated.
  * Rejects overlong forms, surrogates and code points above U+10FFFF. */
@@ -59,4 +62,14 @@ int cs_utf8_check(const char *text, size_t len, size_t *bad_offset) {
         i += n;
     }
     return CS_OK;
+}
+
+size_t cs__utf8_prefix(const char *s, size_t len) {
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = len;
+    while (i > 0 && len - i < 4 && (u[i - 1] & 0xc0) == 0x80) i--;
+    if (i == 0 || len - i >= 4) return len;     /* no lead byte: invalid anyway */
+    unsigned c = u[--i];
+    size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    return len - i < need ? i : len;
 }
