@@ -199,7 +199,7 @@ VALGRIND_LOGS := $(abspath $(B))/valgrind
 check-valgrind: build/deps.mk $(CSEARCH)
 	rm -rf $(VALGRIND_LOGS) && mkdir -p $(VALGRIND_LOGS)
 	CSEARCH=$(abspath tests/cli/valgrind-csearch.sh) CSEARCH_REAL=$(abspath $(CSEARCH)) \
-	  VALGRIND_LOG_DIR=$(VALGRIND_LOGS) CLI_SKIP=test_crash sh tests/cli/run.sh || \
+	  VALGRIND_LOG_DIR=$(VALGRIND_LOGS) CLI_SKIP=test_crash CLI_TIMEOUT=120 sh tests/cli/run.sh || \
 	  { cat $(VALGRIND_LOGS)/*.log; exit 1; }
 
 # The big hostile inputs (200 MB line, 100,000 files, a* on the benchmark corpus...).

@@ -22,7 +22,7 @@ printf 'duty\0' | "$CSEARCH" --count -f - > out 2> err && fail "NUL on stdin: ex
 grep -q '^csearch: stdin: line 1: a NUL byte at byte 5' err || fail "NUL on stdin: $(cat err)"
 
 # /dev/zero: one NUL and done, quickly and in bounded memory
-expect_status 2 timeout 20 "$CSEARCH" --count -f /dev/zero
+expect_status 2 timeout "${CLI_TIMEOUT:-20}" "$CSEARCH" --count -f /dev/zero
 expect_err_has "^csearch: /dev/zero: line 1: a NUL byte at byte 1"
 
 # a directory, a read error
@@ -47,6 +47,6 @@ expect_status 2 "$CSEARCH" --count -f qlong
 [ "$ERR" = "$(printf 'csearch: qlong: line 1: query longer than 65536 bytes\ncsearch: qlong: line 4: query longer than 65536 bytes')" ] ||
     fail "long lines: $ERR"
 # a line with no end, as long as a pipe cares to make it: the same error
-expect_status 2 sh -c 'head -c 8000000 /dev/zero | tr "\0" x | timeout 20 "$CSEARCH" --count -f -'
+expect_status 2 sh -c 'head -c 8000000 /dev/zero | tr "\0" x | timeout "${CLI_TIMEOUT:-20}" "$CSEARCH" --count -f -'
 [ "$ERR" = "csearch: stdin: line 1: query longer than 65536 bytes" ] || fail "endless line: $ERR"
 exit 0

@@ -3,7 +3,7 @@
 # are named in a message; a file over --max-file-mb is indexed for its
 # first MB, with a warning; a file that grows while read is skipped as such.
 . "$(dirname "$0")/lib.sh"
-T="timeout 20"
+T="timeout ${CLI_TIMEOUT:-20}" # a hang detector; valgrind runs set 120
 mkdir docs
 echo "civic space" > docs/a.txt
 mkfifo docs/pipe
