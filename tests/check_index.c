@@ -1653,13 +1653,48 @@ static void set_format(const char *dir, unsigned version, int new_layout) {
     cs_reader_close(r);
 }
 
+/* An index of format 5 (this one's, every file's trailer set back to 5:
+ * format 6 only added the token table to .docs fields) is read and
+ * checked, and a writer adds format 6 segments to it. */
+START_TEST(format_5_is_read) {
+    char *dir = cs_test_tmpdir("ixtest");
+    model m = {0};
+    cs_index *ix = writer_open(dir);
+    put_n(ix, &m, 0, 20), commit_ok(ix);
+    cs_index_close(ix);
+    cs_reader *r = reader_open(dir);
+    char path[512];
+    static const char *const ext[] = {"dict", "post", "pos", "docs", "text", "words", "keys"};
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        snprintf(path, sizeof path, "%s/s%08x.%s", dir, r->man.segs[0].id, ext[i]);
+        set_file_format(path, 5, 1);
+    }
+    snprintf(path, sizeof path, "%s/MANIFEST-%llu", dir, (unsigned long long)r->man.gen);
+    set_file_format(path, 5, 1);
+    cs_reader_close(r);
+    r = reader_open(dir);
+    ck_assert_int_eq(cs_reader_check(r), 0);
+    cs_reader_close(r);
+    ix = writer_open(dir);
+    put_n(ix, &m, 20, 20), commit_ok(ix);
+    cs_index_close(ix);
+    r = reader_open(dir);
+    ck_assert_uint_eq(r->man.nsegs, 2);
+    ck_assert_int_eq(cs_reader_check(r), 0);
+    cs_reader_close(r);
+    model_free(&m);
+    cs_test_tmpdir_free(dir);
+}
+END_TEST
+
 /* An index that another format version wrote: its manifest's trailer says
- * version 2 or 3 (whose trailer had no segment or index id), 4 (the
- * previous format, whose records had no fields), or 6 (a later one).  Readers and writers refuse it with the
+ * version 2 or 3 (whose trailer had no segment or index id), 4 (whose
+ * records had no fields), or 7 (a later one).  (Format 5, whose records
+ * have no token table, is read: format_5_is_read.)  Readers and writers refuse it with the
  * rebuild hint; a rebuild numbers its segments after the old ones, which
  * stay until its commit and are gone after it, and draws a new index id. */
 START_TEST(format_version_rebuild) {
-    static const struct { unsigned version; int new_layout; } cases[] = {{2, 0}, {3, 0}, {4, 1}, {6, 1}};
+    static const struct { unsigned version; int new_layout; } cases[] = {{2, 0}, {3, 0}, {4, 1}, {7, 1}};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         rng_state = 18;
         char *dir = cs_test_tmpdir("ixtest");
@@ -2385,6 +2420,7 @@ Suite *index_suite(void) {
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, analysis_version_refused);
     tcase_add_test(tc, format_version_rebuild);
+    tcase_add_test(tc, format_5_is_read);
     tcase_add_test(tc, reader_keeps_snapshot);
     tcase_add_test(tc, reader_no_index);
     suite_add_tcase(s, tc);

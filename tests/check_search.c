@@ -1566,6 +1566,125 @@ START_TEST(group_counts) {
 }
 END_TEST
 
+/* ---- snippets: the window path against the whole-text analysis ----------------------------- */
+
+/* search.c's switch to the whole-text snippet (lib/query/snippet.h). */
+extern int cs__snippet_full;
+
+static uint64_t oracle_rng = 88172645463325252ull;
+
+static uint32_t orand(uint32_t n) {
+    oracle_rng ^= oracle_rng << 13;
+    oracle_rng ^= oracle_rng >> 7;
+    oracle_rng ^= oracle_rng << 17;
+    return (uint32_t)(oracle_rng % n);
+}
+
+/* Words of both scripts, inflections, capitals (name stems), apostrophes,
+ * a combining mark, digits; and separators of every kind. */
+static const char *const oracle_words[] = {
+    "civic", "space", "Space", "society", "societies", "organization", "organizations",
+    "organize", "right", "rights", "the", "of", "state", "freedom", "o'neil", "café", "cafe\xcc\x81",
+    "2024", "права", "человека", "Человека", "общество", "обществом", "общества", "Жапаров",
+    "Жапарова", "жапаров", "свобода", "свободы", "Кыргызстан", "Кыргызстане", "и", "в"};
+static const char *const oracle_seps[] = {" ", " ", " ", ", ", ". ", "\n", "\n\n", " - ", "\t",
+                                          "; ", " (", ") "};
+#define NWORDS (sizeof oracle_words / sizeof oracle_words[0])
+
+/* ntok tokens into buf (room for 150 bytes a token); returns the length. */
+static size_t oracle_doc(char *buf, size_t ntok) {
+    size_t n = 0;
+    for (size_t i = 0; i < ntok; i++) {
+        if (orand(97) == 0) { /* an overlong word: a position without a token */
+            memset(buf + n, 'x', 140);
+            n += 140;
+        } else {
+            const char *w = oracle_words[orand(NWORDS)];
+            memcpy(buf + n, w, strlen(w));
+            n += strlen(w);
+        }
+        const char *sp = oracle_seps[orand(sizeof oracle_seps / sizeof oracle_seps[0])];
+        memcpy(buf + n, sp, strlen(sp));
+        n += strlen(sp);
+    }
+    buf[n] = '\0';
+    return n;
+}
+
+static void oracle_query(char *q, size_t cap) {
+    const char *a = oracle_words[orand(NWORDS)], *b = oracle_words[orand(NWORDS)];
+    char pa[16];
+    snprintf(pa, sizeof pa, "%.3s", a); /* 3 bytes: a Latin prefix */
+    switch (orand(9)) {
+    case 0: snprintf(q, cap, "%s", a); break;
+    case 1: snprintf(q, cap, "%s %s", a, b); break;
+    case 2: snprintf(q, cap, "%s OR %s", a, b); break;
+    case 3: snprintf(q, cap, "\"%s %s\"", a, b); break;
+    case 4: snprintf(q, cap, "%s NEAR/3 %s", a, b); break;
+    case 5: snprintf(q, cap, "%s -%s", a, b); break;
+    case 6: snprintf(q, cap, "%s* %s", a[0] & 0x80 ? "общ" : pa, b); break;
+    case 7: snprintf(q, cap, "~%s", a); break;
+    default: snprintf(q, cap, "\"%s %s\" %s", a, b, oracle_words[orand(NWORDS)]); break;
+    }
+}
+
+/* For many random documents (to 3,000 tokens, in two segments) and
+ * queries, every hit's snippet, highlights, line and page through the
+ * token table equal those of the whole-text analysis. */
+START_TEST(snippet_window_equals_full) {
+    char *dir = cs_test_tmpdir("snipwin");
+    cs_index *ix = writer(dir);
+    char *buf = malloc(3001 * 150), path[32];
+    ck_assert_ptr_nonnull(buf);
+    for (int d = 0; d < 120; d++) {
+        size_t len = oracle_doc(buf, 1 + orand(d % 3 ? 3000 : 100));
+        snprintf(path, sizeof path, "d%03d", d);
+        int rc = cs_index_add_text(ix, path, buf, len, 0);
+        ck_assert_msg(rc == 0, "%s", cs_index_errmsg(ix));
+        if (d == 60) commit(ix);
+    }
+    commit(ix);
+    cs_index_close(ix);
+    cs_reader *r = reader(dir);
+    size_t hits = 0;
+    for (int i = 0; i < 400; i++) {
+        char q[256];
+        oracle_query(q, sizeof q);
+        cs_search_options o = CS_SEARCH_OPTIONS_INIT;
+        o.limit = 20;
+        o.snippet_tokens = i % 4 == 0 ? 10 : 0;
+        cs_results *full = NULL, *win = NULL;
+        cs__snippet_full = 1;
+        int ra = cs_search(r, q, strlen(q), &o, &full);
+        cs__snippet_full = 0;
+        int rb = cs_search(r, q, strlen(q), &o, &win);
+        ck_assert_int_eq(ra, rb);
+        ck_assert_uint_eq(cs_results_count(full), cs_results_count(win));
+        for (size_t k = 0; k < cs_results_count(full); k++, hits++) {
+            cs_hit x, y;
+            cs_results_hit(full, k, &x);
+            cs_results_hit(win, k, &y);
+            ck_assert_str_eq(x.path, y.path);
+            ck_assert_msg(strcmp(x.snippet, y.snippet) == 0, "[%s] %s:\n%s\n%s", q, x.path,
+                          x.snippet, y.snippet);
+            ck_assert_uint_eq(x.nhighlights, y.nhighlights);
+            ck_assert_msg(!memcmp(x.highlights, y.highlights,
+                                  2 * x.nhighlights * sizeof *x.highlights),
+                          "[%s] %s: highlights differ in %s", q, x.path, x.snippet);
+            ck_assert_uint_eq(x.line, y.line);
+            ck_assert_uint_eq(x.page, y.page);
+        }
+        cs_results_free(full);
+        cs_results_free(win);
+    }
+    ck_assert_uint_gt(hits, 2000);
+    ck_assert_int_eq(cs_reader_check(r), 0);
+    cs_reader_close(r);
+    free(buf);
+    cs_test_tmpdir_free(dir);
+}
+END_TEST
+
 /* ---- the suite --------------------------------------------------------------------------- */
 
 Suite *search_suite(void) {
@@ -1603,6 +1722,11 @@ Suite *search_suite(void) {
     tcase_add_test(tc, ranking_ties_by_path);
     tcase_add_test(tc, snippet_window_and_cuts);
     tcase_add_test(tc, snippet_shows_the_phrase);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("snippet_window");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, snippet_window_equals_full);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("corpus");

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "storage/docfields.h"
 #include "storage/segment.h"
 #include "suites.h"
 #include "testutil.h"
@@ -1554,6 +1555,72 @@ START_TEST(test_seal_other_index)
 }
 END_TEST
 
+/* ---- the token table of the .docs fields (format 6) ------------------------------------- */
+
+static void fields_with_toks(cs_buf *b, const unsigned char *toks, size_t n) {
+    cs_buf_reset(b);
+    cs__fields_put(b, "text", NULL, NULL, NULL, NULL, NULL, 0);
+    cs_buf_put(b, toks, n);
+}
+
+/* What the writer puts, the reader gets back; no table (format 5) is 1;
+ * every damaged table is -1 (the snippet then analyses the whole text)
+ * while the fields before it still parse. */
+START_TEST(toks_round_trip_and_damage) {
+    cs_buf b = {0};
+    uint32_t skip[] = {3, 4, 70}, ckpos[] = {64, 130, 200};
+    uint64_t ckbyte[] = {400, 800, 1300};
+    cs__fields_put(&b, "pdf", "UTF-8", "T", NULL, NULL, NULL, 0);
+    cs__fields_put_toks(&b, 300, skip, 3, ckpos, ckbyte, 3);
+    cs__fields f;
+    cs__toks t;
+    ck_assert_int_eq(cs__fields_get(&f, b.data, b.len), 0);
+    ck_assert_str_eq(f.format, "pdf");
+    ck_assert_int_eq(cs__toks_get(&t, &f, 2000), 0);
+    ck_assert_uint_eq(t.ntok, 300);
+    ck_assert_uint_eq(t.npos, 303);
+    ck_assert_uint_eq(t.nskip, 3);
+    ck_assert_uint_eq(t.nck, 3);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_uint_eq(t.skip[i], skip[i]);
+        ck_assert_uint_eq(t.ckpos[i], ckpos[i]);
+        ck_assert_uint_eq(t.ckbyte[i], ckbyte[i]);
+    }
+    cs__toks_free(&t);
+    ck_assert_int_eq(cs__toks_get(&t, &f, 1300), -1); /* a checkpoint at the text's end */
+    /* format 5: no table */
+    cs_buf_reset(&b);
+    cs__fields_put(&b, "text", NULL, NULL, NULL, NULL, NULL, 0);
+    ck_assert_int_eq(cs__fields_get(&f, b.data, b.len), 0);
+    ck_assert_int_eq(cs__toks_get(&t, &f, 100), 1);
+    ck_assert_int_eq(cs__fields_get(&f, NULL, 0), 0);
+    ck_assert_int_eq(cs__toks_get(&t, &f, 100), 1);
+    static const struct { unsigned char t[12]; size_t n; const char *why; } bad[] = {
+        {{10, 0, 1, 5, 50}, 5, "checkpoint position 5, byte 50: fine"},
+        {{10, 0, 1, 5}, 4, "truncated checkpoint"},
+        {{10, 0, 1, 0, 50}, 5, "checkpoint at position 0"},
+        {{10, 0, 1, 5, 0}, 5, "checkpoint at byte 0"},
+        {{10, 0, 2, 5, 50, 5, 0}, 7, "bytes not increasing"},
+        {{10, 0, 1, 10, 50}, 5, "checkpoint past the positions"},
+        {{10, 0, 1, 5, 100}, 5, "checkpoint past the text"},
+        {{10, 0, 1, 5, 50, 7}, 6, "bytes after the table"},
+        {{10, 2, 9, 5, 0}, 5, "skip past the positions"},
+        {{10, 9}, 2, "more skips than bytes"},
+        {{10, 0, 9, 1, 1}, 5, "more checkpoints than bytes"},
+        {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}, 11, "varint too long"},
+        {{0xff, 0xff, 0xff, 0xff, 0x7f, 0}, 6, "more than 2^32 tokens"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        fields_with_toks(&b, bad[i].t, bad[i].n);
+        ck_assert_int_eq(cs__fields_get(&f, b.data, b.len), 0);
+        ck_assert_msg(cs__toks_get(&t, &f, 100) == (i == 0 ? 0 : -1), "%s", bad[i].why);
+        ck_assert_msg(i == 0 || (t.ckbyte == NULL && t.nck == 0), "%s", bad[i].why);
+        cs__toks_free(&t);
+    }
+    cs_buf_free(&b);
+}
+END_TEST
+
 Suite *segment_suite(void) {
     Suite *s = suite_create("segment");
     TCase *tc = tcase_create("checksums");
@@ -1562,6 +1629,7 @@ Suite *segment_suite(void) {
     tcase_add_test(tc, test_crc32c_lanes);
     tcase_add_test(tc, test_hash64_known);
     tcase_add_test(tc, test_trailer);
+    tcase_add_test(tc, toks_round_trip_and_damage);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("roundtrip");

@@ -9,12 +9,16 @@
 
 #include "memindex.h"
 #include "../analysis/analysis.h"
+#include "../storage/docfields.h"
 
 void cs_docterms_free(cs_docterms *d) {
     cs_buf_free(&d->strings);
     cs__free(d->words);
     cs__free(d->heads);
     cs__free(d->toks);
+    cs__free(d->tk_skip);
+    cs__free(d->tk_ckpos);
+    cs__free(d->tk_ckbyte);
     memset(d, 0, sizeof *d);
 }
 
@@ -88,8 +92,43 @@ static int dt_add(cs_docterms *d, const cs_token *t, int field) {
     return 0;
 }
 
+/* The token table of the stored text: the positions no token was emitted
+ * for (before t) and a checkpoint every CS_TOKS_EVERY positions. */
+static int dt_table(cs_docterms *d, const cs_token *t) {
+    for (int64_t p = d->tk_last + 1; p < (int64_t)t->pos && !d->tk_over; p++) {
+        if (d->tk_nskip == CS_TOKS_MAX_SKIP) {
+            d->tk_over = 1;
+            break;
+        }
+        if (cs__grow((void **)&d->tk_skip, &d->tk_cap_skip, (size_t)d->tk_nskip + 1,
+                     sizeof *d->tk_skip))
+            return d->rc = CS_ENOMEM;
+        d->tk_skip[d->tk_nskip++] = (uint32_t)p;
+    }
+    d->tk_last = t->pos;
+    d->tk_ntok++;
+    if (t->pos >= d->tk_next && t->start > 0) {
+        if (cs__grow((void **)&d->tk_ckpos, &d->tk_cap_ck, (size_t)d->tk_nck + 1,
+                     sizeof *d->tk_ckpos) ||
+            cs__grow((void **)&d->tk_ckbyte, &d->tk_cap_ckb, (size_t)d->tk_nck + 1,
+                     sizeof *d->tk_ckbyte))
+            return d->rc = CS_ENOMEM;
+        d->tk_ckpos[d->tk_nck] = t->pos;
+        d->tk_ckbyte[d->tk_nck++] = t->start;
+        d->tk_next = t->pos + CS_TOKS_EVERY;
+    }
+    return 0;
+}
+
+void cs_docterms_put_toks(const cs_docterms *d, cs_buf *fields) {
+    if (d->tk_over || d->rc) return;
+    cs__fields_put_toks(fields, d->tk_ntok, d->tk_skip, d->tk_nskip, d->tk_ckpos, d->tk_ckbyte,
+                        d->tk_nck);
+}
+
 static int dt_token(void *ud, const cs_token *t) {
     cs_docterms *d = ud;
+    if (!(t->flags & CS_TOKEN_NAME) && t->start < d->stored && dt_table(d, t)) return d->rc;
     int rc = dt_add(d, t, 0);
     if (rc || (t->flags & CS_TOKEN_NAME) || t->word_len > CS_MAX_TERM_BYTES ||
         t->term_len > CS_MAX_TERM_BYTES)
@@ -134,6 +173,11 @@ int cs_docterms_analyze_fields(cs_docterms *d, cs_analyzer *a, const char *text,
     d->a = a;
     d->fields = fields;
     d->nfields = n;
+    d->stored = n ? fields[0].start : len; /* the fields follow the stored text */
+    d->tk_ntok = d->tk_nskip = d->tk_nck = 0;
+    d->tk_last = -1;
+    d->tk_next = CS_TOKS_EVERY;
+    d->tk_over = 0;
     int rc = cs_analyze(a, text, len, dt_token, d, &d->lang);
     d->a = NULL;
     d->fields = NULL;

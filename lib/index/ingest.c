@@ -32,6 +32,7 @@ int cs_index_add_text(cs_index *ix, const char *path, const char *text, size_t l
     if (rc) return cs__err(&ix->err, rc, "%s: %s", path, cs_analyzer_errmsg(ix->an));
     cs_buf_reset(&ix->fields);
     cs__fields_put(&ix->fields, CS_FMT_TEXT, NULL, NULL, NULL, NULL, NULL, 0);
+    cs_docterms_put_toks(&ix->dt, &ix->fields);
     if (ix->fields.rc) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
     docid id = {path, strlen(path), len, mtime_ns, cs_hash64(text, len), &ix->fields};
     return cs__ix_add(ix, &ix->dt, &id, text, len, NULL, NULL);
@@ -179,6 +180,10 @@ static void run_job(job *j, const char *path, const struct stat *st, cs_analyzer
     j->hash = cs_hash64(text, j->text_len);
     j->rc = cs_docterms_analyze_fields(&j->dt, a, text, j->text.len, j->fld, j->nfld);
     if (!j->rc && j->text.len > j->text_len) j->dt.ntokens -= title_tokens(j, a);
+    if (!j->rc) {
+        cs_docterms_put_toks(&j->dt, &j->fields);
+        if (j->fields.rc) j->rc = CS_ENOMEM;
+    }
     if (j->rc == CS_EBINARY) snprintf(j->msg, sizeof j->msg, "%s: binary file (NUL byte)", path);
     else if (j->rc == CS_ENOMEM) snprintf(j->msg, sizeof j->msg, "%s: out of memory", path);
     else if (j->rc) snprintf(j->msg, sizeof j->msg, "%s: %s", path, cs_analyzer_errmsg(a));

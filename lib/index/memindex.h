@@ -41,6 +41,15 @@ typedef struct cs_docterms {
     cs_analyzer *a;             /* during cs_docterms_analyze() */
     const struct cs_dtfield *fields; /* during cs_docterms_analyze_fields() */
     size_t nfields;
+    /* the stored text's token table (docfields.h), for fast snippets */
+    size_t stored;              /* during analysis: bytes of the stored text */
+    uint32_t tk_ntok;           /* its tokens */
+    int64_t tk_last;            /* position of the last one, -1 before */
+    uint32_t tk_next;           /* next checkpoint at the first token at or past it */
+    int tk_over;                /* too many skips: no table */
+    uint32_t *tk_skip, tk_nskip, *tk_ckpos, tk_nck;
+    uint64_t *tk_ckbyte;
+    size_t tk_cap_skip, tk_cap_ck, tk_cap_ckb;
 } cs_docterms;
 
 /* A byte range of the analysed text that is a field (the title or the
@@ -58,6 +67,9 @@ void cs_docterms_free(cs_docterms *d);
  * (CS_EUTF8 / CS_EBINARY with the message in the analyser). */
 int  cs_docterms_analyze(cs_docterms *d, cs_analyzer *a, const char *text, size_t len);
 /* The same, with field terms for the tokens starting in fields[0..n). */
+/* Appends the token table of the text last analysed (its stored part) to
+ * fields (docfields.h; nothing when it has too many skipped positions). */
+void cs_docterms_put_toks(const cs_docterms *d, cs_buf *fields);
 int  cs_docterms_analyze_fields(cs_docterms *d, cs_analyzer *a, const char *text, size_t len,
                                 const cs_dtfield *fields, size_t n);
 

@@ -1136,6 +1136,97 @@ static int snip_items(const sctx *c, cs_snipq *q) {
     return 0;
 }
 
+/* Most terms one item may stand for in a segment for the window path
+ * (each is a postings cursor moved to the hit): a prefix of more words
+ * is cheaper to find by analysing the text. */
+#define SNIP_MAX_TERMS 64
+
+/* Adds the positions of term ti's variants m in document doc (a match of
+ * group g) to buf.  1 when they cannot say where it matched: no
+ * positions, or variant 255 (shared by a term's 256th and later words). */
+static int snip_term_pos(const cs_seg *seg, const qmember *m, uint32_t doc, int g, int secondary,
+                         cs_buf *buf, cs_err *err) {
+    if (m->ti.flags & CS_TERM_NOPOS) return 1;
+    if (!m->all && (m->vmask[(CS_MAX_VARIANTS - 1) >> 3] >> ((CS_MAX_VARIANTS - 1) & 7) & 1))
+        return 1;
+    cs_postings p;
+    cs_post_init(&p, seg, &m->ti, err);
+    int rc = 0;
+    if (cs_post_advance(&p, doc) == doc) {
+        const uint32_t *pos;
+        const uint8_t *var;
+        int k = cs_post_positions(&p, &pos, &var);
+        if (k < 0) rc = k;
+        /* merged into the sorted matches from the back (cs__snippet_window
+         * then need not sort them) */
+        size_t n = buf->len / sizeof(cs_snipmatch), add = 0;
+        for (int j = 0; j < k; j++) {
+            uint8_t v = var ? var[j] : 0;
+            add += m->all || (m->vmask[v >> 3] >> (v & 7) & 1);
+        }
+        if (add && !cs_buf_reserve(buf, add * sizeof(cs_snipmatch))) {
+            cs_snipmatch *x = (cs_snipmatch *)(void *)buf->data;
+            size_t a = n, w = n + add;
+            for (int j = k - 1; j >= 0; j--) {
+                uint8_t v = var ? var[j] : 0;
+                if (!m->all && !(m->vmask[v >> 3] >> (v & 7) & 1)) continue;
+                cs_snipmatch y = {pos[j], g, secondary};
+                while (a && cs__snipmatch_cmp(&x[a - 1], &y) > 0) x[--w] = x[--a];
+                x[--w] = y;
+            }
+            buf->len += add * sizeof(cs_snipmatch);
+        }
+    }
+    if (!rc) rc = p.rc;
+    cs_post_free(&p);
+    return rc;
+}
+
+/* A word's term (or name stem) in segment ref as a member: 0, 1 when the
+ * segment has none (nothing to add). */
+static int snip_word_term(const cs_segref *ref, const char *t, size_t len, qmember *m,
+                          cs_err *err) {
+    memset(m, 0, sizeof *m);
+    m->all = 1;
+    int rc = cs_seg_term(ref->seg, t, len, &m->ti, err);
+    if (rc == CS_ENOTFOUND) {
+        cs__err_clear(err);
+        return 1;
+    }
+    return rc;
+}
+
+/* Where the highlighted items of the query (snip_items' groups) match in
+ * document h: into buf as cs_snipmatch.  0; 1 when the postings cannot
+ * tell (a title: or author: item, whose text words the leaf does not
+ * hold; a prefix of many terms; a variant shared by several words): the
+ * snippet then analyses the whole text; or an error. */
+static int snip_matches(const sctx *c, const hitref *h, cs_buf *buf) {
+    const cs_segref *ref = &c->r->man.segs[h->seg];
+    cs_buf_reset(buf);
+    int rc = 0, g = 0;
+    for (uint32_t i = 0; i < c->nleaves && !rc; i++) {
+        const rleaf *l = &c->leaves[i];
+        const cs_qterm *t = l->qt;
+        if (l->neg || l->in_span) continue;
+        if (t->field) return 1;
+        if (l->exp >= 0 || t->prefix) {
+            if (l->nm[h->seg] > SNIP_MAX_TERMS) return 1;
+            for (uint32_t k = 0; k < l->nm[h->seg] && !rc; k++)
+                rc = snip_term_pos(ref->seg, &l->m[h->seg][k], h->doc, g, 0, buf, c->err);
+        } else {
+            qmember m;
+            int k = t->name_only ? 1 : snip_word_term(ref, t->term, t->term_len, &m, c->err);
+            if (k == 0) k = snip_term_pos(ref->seg, &m, h->doc, g, 0, buf, c->err);
+            if (k == 0 || k == 1) k = t->name ? snip_word_term(ref, t->name, t->name_len, &m, c->err) : 1;
+            if (k == 0) k = snip_term_pos(ref->seg, &m, h->doc, g, 1, buf, c->err);
+            rc = k == 1 ? 0 : k;
+        }
+        g++;
+    }
+    return rc ? rc : buf->rc;
+}
+
 /* Newlines in text[0..n) (memchr: a long document costs microseconds). */
 static size_t count_lines(const char *text, size_t n) {
     size_t k = 0;
@@ -1148,8 +1239,28 @@ typedef struct snip_ud {
     snode *v;
     size_t nv, first_group;
     cs_buf buf;
+    cs_buf mbuf;                /* snip_matches */
     cs_snipq *q;
 } snip_ud;
+
+/* The snippet of hit h: through its token table and the postings when it
+ * has one (docfields.h), else by analysing the whole text. */
+static int hit_snippet(const hitref *h, snip_ud *u, cs_analyzer *a, const cs__fields *f,
+                       const char *text, size_t len, size_t window, cs_snippet *sn) {
+    cs__toks k;
+    int rc = cs__snippet_full ? 1 : cs__toks_get(&k, f, len);
+    if (rc == CS_ENOMEM) return rc;
+    if (rc == 0) {
+        rc = snip_matches(u->c, h, &u->mbuf);
+        if (rc == 0)
+            rc = cs__snippet_window(a, text, len, u->q, window, &k,
+                                    (cs_snipmatch *)(void *)u->mbuf.data,
+                                    u->mbuf.len / sizeof(cs_snipmatch), sn);
+        cs__toks_free(&k);
+    }
+    if (rc == 1) rc = cs__snippet(a, text, len, u->q, window, sn);
+    return rc;
+}
 
 /* The phrase and NEAR occurrences of hit h into u->q. */
 static int hit_occ(const hitref *h, snip_ud *u) {
@@ -1157,7 +1268,7 @@ static int hit_occ(const hitref *h, snip_ud *u) {
 }
 
 static int fill_hit(cs_results *res, cs_reader *r, const hitref *h, cs_analyzer *a,
-                    const cs_snipq *q, const cs_search_options *o, cs_snippet *sn, snip_ud *u) {
+                    const cs_search_options *o, cs_snippet *sn, snip_ud *u) {
     const cs_segref *ref = &r->man.segs[h->seg];
     cs_docmeta m;
     int rc = cs_seg_doc(ref->seg, h->doc, &m, &res->err);
@@ -1194,7 +1305,7 @@ static int fill_hit(cs_results *res, cs_reader *r, const hitref *h, cs_analyzer 
         size_t len;
         rc = cs_seg_text(ref->seg, h->doc, &text, &len, &res->err);
         if (!rc) rc = hit_occ(h, u);
-        if (!rc) rc = cs__snippet(a, text, len, q, o->snippet_tokens, sn);
+        if (!rc) rc = hit_snippet(h, u, a, &f, text, len, o->snippet_tokens, sn);
         if (rc == CS_EUTF8 || rc == CS_EBINARY) /* stored only after validation: damage */
             rc = cs__err(&res->err, CS_ECORRUPT, "%s/s%08x.text: stored text of document %u is "
                          "damaged (%s)", r->dirs[ref->shard], ref->id, h->doc, cs_analyzer_errmsg(a));
@@ -1388,7 +1499,7 @@ static int make_hits(cs_results *res, sctx *c, cs_analyzer *a, const cs_qnode *t
     if (!res->hits) return CS_ENOMEM;
     cs_snipq q = {NULL, 0, 0, NULL, 0};
     cs_snippet sn = {{0}, {0}, 0};
-    snip_ud u = {c, cs__malloc((c->nleaves + 1) * sizeof *u.v), 0, 0, {0}, &q};
+    snip_ud u = {c, cs__malloc((c->nleaves + 1) * sizeof *u.v), 0, 0, {0}, {0}, &q};
     int rc = u.v ? 0 : CS_ENOMEM;
     uint32_t leaf = 0;
     if (!rc && !(o->flags & CS_SEARCH_NOSNIPPET)) snip_nodes(c, tree, 0, &leaf, u.v, &u.nv);
@@ -1396,11 +1507,12 @@ static int make_hits(cs_results *res, sctx *c, cs_analyzer *a, const cs_qnode *t
     u.first_group = q.ngroups;
     q.ngroups += u.nv;
     for (size_t i = 0; i < n && !rc; i++)
-        rc = fill_hit(res, c->r, &c->heap[from + i], a, &q, o, &sn, &u);
+        rc = fill_hit(res, c->r, &c->heap[from + i], a, o, &sn, &u);
     if (!rc && (o->flags & CS_SEARCH_EXPLAIN)) rc = explain_all(c, tree, c->heap + from, n);
     cs__free((void *)q.items);
     cs__free(u.v);
     cs_buf_free(&u.buf);
+    cs_buf_free(&u.mbuf);
     cs_buf_free(&sn.text);
     cs_buf_free(&sn.hl);
     return rc;

@@ -13,6 +13,17 @@
  * phrase "state of the art" is not.  The snippet is cut on token
  * boundaries, so never inside a UTF-8 sequence; runs of white space become
  * one space; "…" marks a cut.
+ *
+ * Analysing the whole text cost 10-50 times the search (issue 17), so a
+ * document with a token table (docfields.h, format 6) takes the window
+ * path instead: search.c reads where each highlighted item matched from
+ * the postings (the same terms and variants the item matches here: a
+ * word's stem and name stem, a prefix's or ~ item's words), the window is
+ * chosen by the same rule over those positions (token indexes through the
+ * table's skipped positions), and only the text from the checkpoint at or
+ * before the window to the one past it is analysed, to cut and highlight
+ * exactly as the whole analysis would.  cs__snippet (the whole text) stays
+ * the fallback and the reference the tests compare against.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +49,12 @@ typedef struct sctx {
     stok *t;
     size_t n, cap;
     int rc;
+    uint32_t base_pos;          /* a window's slice: where it starts in the text */
+    size_t base_byte;
+    uint64_t stop_past;         /* stop at the first token past this position */
 } sctx;
+
+#define SNIP_STOP 1             /* on_token's return: the window is read */
 
 static int match_item(const cs_snipq *q, const cs_token *t) {
     for (size_t i = 0; i < q->n; i++) {
@@ -58,9 +74,11 @@ static int on_token(void *ud, const cs_token *t) {
     sctx *c = ud;
     if (t->flags & CS_TOKEN_NAME) { /* the name stem of the token before */
         stok *p = c->n ? &c->t[c->n - 1] : NULL;
-        if (p && p->start == t->start && p->item < 0) p->item = match_item(c->q, t);
+        if (p && p->start == t->start + c->base_byte && p->item < 0)
+            p->item = match_item(c->q, t);
         return 0;
     }
+    if ((uint64_t)t->pos + c->base_pos > c->stop_past) return SNIP_STOP;
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 1024;
         stok *n = cs__realloc(c->t, cap * sizeof *n);
@@ -68,7 +86,8 @@ static int on_token(void *ud, const cs_token *t) {
         c->t = n;
         c->cap = cap;
     }
-    c->t[c->n++] = (stok){t->start, t->end, t->pos, match_item(c->q, t), 0, 0};
+    c->t[c->n++] = (stok){t->start + c->base_byte, t->end + c->base_byte, t->pos + c->base_pos,
+                          match_item(c->q, t), 0, 0};
     return 0;
 }
 
@@ -198,12 +217,45 @@ static void put_gap(cs_buf *o, const char *text, size_t a, size_t b) {
     if (space && o->len && o->data[o->len - 1] != ' ') cs_buf_byte(o, ' ');
 }
 
-int cs__snippet(cs_analyzer *a, const char *text, size_t len, const cs_snipq *q, size_t window,
-                cs_snippet *out) {
-    sctx c = {q, NULL, 0, 0, 0};
+/* Writes the window t[0..k) (k >= 1) of text into out: "…" before it
+ * when cut_before, after it when cut_after. */
+static int render(cs_snippet *out, const char *text, const stok *t, size_t k, int cut_before,
+                  int cut_after) {
+    static const char ell[] = "\xe2\x80\xa6"; /* … */
+    if (cut_before) cs_buf_put(&out->text, ell, 3);
+    size_t prev = t[0].start;
+    out->at = SIZE_MAX;
+    for (size_t i = 0; i < k; i++) {
+        if ((t[i].item >= 0 || t[i].hl) && out->at == SIZE_MAX) out->at = t[i].start;
+        put_gap(&out->text, text, prev, t[i].start);
+        size_t at = out->text.len;
+        cs_buf_put(&out->text, text + t[i].start, t[i].end - t[i].start);
+        if (t[i].hl && t[i].join && i > 0 && out->hl.len) /* the phrase goes on */
+            memcpy(out->hl.data + out->hl.len - sizeof(size_t), &out->text.len, sizeof(size_t));
+        else if (t[i].item >= 0 || t[i].hl) put_hl(out, at, out->text.len);
+        prev = t[i].end;
+    }
+    if (out->at == SIZE_MAX) out->at = t[0].start;
+    if (cut_after) {
+        if (out->text.len && out->text.data[out->text.len - 1] != ' ') cs_buf_byte(&out->text, ' ');
+        cs_buf_put(&out->text, ell, 3);
+    }
+    size_t tlen = out->text.len;
+    cs_buf_byte(&out->text, 0);
+    out->text.len = tlen;
+    return out->text.rc || out->hl.rc ? CS_ENOMEM : 0;
+}
+
+static void snippet_reset(cs_snippet *out) {
     cs_buf_reset(&out->text);
     cs_buf_reset(&out->hl);
     out->at = 0;
+}
+
+int cs__snippet(cs_analyzer *a, const char *text, size_t len, const cs_snipq *q, size_t window,
+                cs_snippet *out) {
+    sctx c = {q, NULL, 0, 0, 0, 0, 0, UINT64_MAX};
+    snippet_reset(out);
     int rc = cs_analyze(a, text, len, on_token, &c, NULL);
     if (!rc) rc = c.rc;
     if (rc || c.n == 0) {
@@ -218,28 +270,129 @@ int cs__snippet(cs_analyzer *a, const char *text, size_t len, const cs_snipq *q,
     size_t w0 = best_window(c.t, c.n, window, occ, nocc, q->ngroups);
     size_t w1 = CS_MIN(c.n, w0 + window);
     cs__free(occ);
-    static const char ell[] = "\xe2\x80\xa6"; /* … */
-    if (w0 > 0) cs_buf_put(&out->text, ell, 3);
-    size_t prev = c.t[w0].start;
-    out->at = SIZE_MAX;
-    for (size_t i = w0; i < w1; i++) {
-        if ((c.t[i].item >= 0 || c.t[i].hl) && out->at == SIZE_MAX) out->at = c.t[i].start;
-        put_gap(&out->text, text, prev, c.t[i].start);
-        size_t at = out->text.len;
-        cs_buf_put(&out->text, text + c.t[i].start, c.t[i].end - c.t[i].start);
-        if (c.t[i].hl && c.t[i].join && i > w0 && out->hl.len) /* the phrase goes on */
-            memcpy(out->hl.data + out->hl.len - sizeof(size_t), &out->text.len, sizeof(size_t));
-        else if (c.t[i].item >= 0 || c.t[i].hl) put_hl(out, at, out->text.len);
-        prev = c.t[i].end;
-    }
-    if (out->at == SIZE_MAX) out->at = c.t[w0].start;
-    if (w1 < c.n) {
-        if (out->text.len && out->text.data[out->text.len - 1] != ' ') cs_buf_byte(&out->text, ' ');
-        cs_buf_put(&out->text, ell, 3);
-    }
-    size_t tlen = out->text.len;
-    cs_buf_byte(&out->text, 0);
-    out->text.len = tlen;
+    rc = render(out, text, c.t + w0, w1 - w0, w0 > 0, w1 < c.n);
     cs__free(c.t);
-    return out->text.rc || out->hl.rc ? CS_ENOMEM : 0;
+    return rc;
+}
+
+int cs__snippet_full;
+
+/* ---- the window path: positions from the postings, a slice analysed ---- */
+
+/* Tokens at positions before p (the table's skips have none). */
+static size_t emitted_before(const cs__toks *k, uint64_t p) {
+    if (p >= k->npos) return k->ntok;
+    size_t lo = 0, hi = k->nskip;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (k->skip[mid] < p) lo = mid + 1;
+        else hi = mid;
+    }
+    return (size_t)p - lo;
+}
+
+/* The position of token i (< ntok). */
+static uint32_t pos_of(const cs__toks *k, size_t i) {
+    uint64_t p = i;
+    for (size_t j = 0; j < k->nskip && k->skip[j] <= p; j++) p++;
+    return (uint32_t)p;
+}
+
+int cs__snipmatch_cmp(const cs_snipmatch *a, const cs_snipmatch *b) {
+    if (a->pos != b->pos) return a->pos < b->pos ? -1 : 1;
+    if (a->secondary != b->secondary) return a->secondary - b->secondary;
+    return (a->group > b->group) - (a->group < b->group);
+}
+
+static int cmp_match(const void *x, const void *y) { return cs__snipmatch_cmp(x, y); }
+
+/* occurrences() from positions: a token's group is that of the first item
+ * it matches (groups are numbered in item order), its own term or word
+ * before its name stem (on_token); a phrase or NEAR piece covers the
+ * tokens at its positions (mark_piece). */
+static socc *occ_from_positions(const cs__toks *k, cs_snipmatch *m, size_t nm, const cs_snipq *q,
+                                size_t *nocc) {
+    socc *v = cs__malloc((nm + q->nocc + 1) * sizeof *v);
+    *nocc = 0;
+    if (!v) return NULL;
+    for (size_t i = 1; i < nm; i++) /* search.c gives them sorted */
+        if (cs__snipmatch_cmp(&m[i - 1], &m[i]) > 0) {
+            qsort(m, nm, sizeof *m, cmp_match);
+            break;
+        }
+    size_t n = 0;
+    for (size_t i = 0; i < nm; i++) {
+        if (i && m[i].pos == m[i - 1].pos) continue;
+        size_t t = emitted_before(k, m[i].pos);
+        if (m[i].pos >= k->npos || emitted_before(k, (uint64_t)m[i].pos + 1) == t) continue;
+        v[n++] = (socc){t, t, m[i].group};
+    }
+    for (size_t j = 0; j < q->nocc; j++) {
+        const cs_snipocc *o = &q->occ[j];
+        socc x = {(size_t)-1, (size_t)-1, o->group};
+        uint32_t pa[2] = {o->s1, o->s2}, pb[2] = {o->e1, o->e2};
+        int any = 0;
+        for (int h = 0; h < 2; h++) {
+            if (h && o->s2 == o->s1 && o->e2 == o->e1) break;
+            size_t s = emitted_before(k, pa[h]), e = emitted_before(k, (uint64_t)pb[h] + 1);
+            if (e <= s) continue;
+            any = 1;
+            if (s < x.s) x.s = s;
+            if (e - 1 > x.e || x.e == (size_t)-1) x.e = e - 1;
+        }
+        if (any) v[n++] = x;
+    }
+    if (q->nocc) qsort(v, n, sizeof *v, cmp_occ); /* else in token order already */
+    *nocc = n;
+    return v;
+}
+
+int cs__snippet_window(cs_analyzer *a, const char *text, size_t len, const cs_snipq *q,
+                       size_t window, const cs__toks *k, cs_snipmatch *m, size_t nm,
+                       cs_snippet *out) {
+    if (!k || k->ntok == 0) return 1;
+    if (window == 0) window = 30;
+    size_t nocc;
+    socc *occ = occ_from_positions(k, m, nm, q, &nocc);
+    if (!occ) return CS_ENOMEM;
+    size_t w0 = best_window(NULL, k->ntok, window, occ, nocc, q->ngroups);
+    size_t w1 = CS_MIN(k->ntok, w0 + window);
+    cs__free(occ);
+    /* the slice: from the checkpoint at or before the window's first
+     * token to the one past its last (a token boundary both) */
+    uint32_t p0 = pos_of(k, w0), p1 = pos_of(k, w1 - 1), cp = 0;
+    size_t cb = 0, ce = len;
+    for (uint32_t i = 0; i < k->nck; i++) {
+        if (k->ckpos[i] <= p0) {
+            cp = k->ckpos[i];
+            cb = (size_t)k->ckbyte[i];
+        } else if (k->ckpos[i] > p1) {
+            ce = (size_t)k->ckbyte[i];
+            break;
+        }
+    }
+    if (cb >= ce || ce > len) return 1;
+    size_t base = emitted_before(k, cp); /* the index of the slice's first token */
+    sctx c = {q, NULL, 0, 0, 0, cp, cb, p1};
+    snippet_reset(out);
+    int rc = cs_analyze(a, text + cb, ce - cb, on_token, &c, NULL);
+    if (rc == SNIP_STOP) rc = 0;
+    if (!rc) rc = c.rc;
+    /* the table must agree with what the slice gave, else the full path */
+    if (!rc && (c.n < w1 - base || c.t[0].pos != cp || c.t[w0 - base].pos != p0 ||
+                c.t[w1 - 1 - base].pos != p1))
+        rc = 1;
+    if (rc) {
+        cs__free(c.t);
+        return rc == CS_ENOMEM ? rc : 1;
+    }
+    for (size_t j = 0; j < q->nocc; j++) { /* the pieces' highlights (occurrences()) */
+        const cs_snipocc *o = &q->occ[j];
+        socc x = {(size_t)-1, (size_t)-1, o->group};
+        mark_piece(c.t, c.n, o->s1, o->e1, &x);
+        if (o->s2 != o->s1 || o->e2 != o->e1) mark_piece(c.t, c.n, o->s2, o->e2, &x);
+    }
+    rc = render(out, text, c.t + (w0 - base), w1 - w0, w0 > 0, w1 < k->ntok);
+    cs__free(c.t);
+    return rc;
 }

@@ -5,6 +5,7 @@
 #ifndef CS_SNIPPET_H
 #define CS_SNIPPET_H
 
+#include "../storage/docfields.h"
 #include "../util/util.h"
 
 /* One positive query item to highlight: a term (matched against a token's
@@ -44,8 +45,37 @@ typedef struct cs_snippet {
                                    highlighted word (else of the window) */
 } cs_snippet;
 
-/* Builds the snippet of text for the items of q in out (buffers reused). */
+/* Builds the snippet of text for the items of q in out (buffers reused),
+ * analysing the whole text.  The reference the window path is tested
+ * against, and its fallback. */
 int cs__snippet(cs_analyzer *a, const char *text, size_t len, const cs_snipq *q, size_t window,
                 cs_snippet *out);
+
+/* A position of the document where an item of group matched, read from
+ * the postings (search.c): secondary when through a name stem (a token's
+ * own term or word wins over its name stem). */
+typedef struct cs_snipmatch {
+    uint32_t pos;
+    int group;
+    int secondary;
+} cs_snipmatch;
+
+/* Their order: by position, own term before name stem, by group. */
+int cs__snipmatch_cmp(const cs_snipmatch *a, const cs_snipmatch *b);
+
+/* The same snippet as cs__snippet's, without analysing the whole text:
+ * the window is chosen from the positions m[0..nm) (every token where an
+ * item matches: reordered here) and q's occurrences, mapped to tokens and
+ * bytes by the document's token table k (docfields.h), and only the
+ * stretch of text from the checkpoint before the window to the one after
+ * it is analysed.  Returns 0, 1 when it cannot (no table, or one that
+ * disagrees with the text: call cs__snippet), or CS_ENOMEM. */
+/* Tests and benchmarks: nonzero makes search.c take cs__snippet for every
+ * hit (the whole text analysed), the reference. */
+extern int cs__snippet_full;
+
+int cs__snippet_window(cs_analyzer *a, const char *text, size_t len, const cs_snipq *q,
+                       size_t window, const cs__toks *k, cs_snipmatch *m, size_t nm,
+                       cs_snippet *out);
 
 #endif

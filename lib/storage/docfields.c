@@ -56,7 +56,80 @@ int cs__fields_get(cs__fields *f, const unsigned char *p, size_t n) {
     for (uint64_t i = 0, v; i < np; i++)
         if (cs_varint(&p, e, &v)) return -1;
     f->pages_end = p;
-    return p == e ? 0 : -1;
+    if (p < e) {
+        f->toks = p;
+        f->toks_end = e;
+    }
+    return 0;
+}
+
+void cs__fields_put_toks(cs_buf *b, uint32_t ntok, const uint32_t *skip, uint32_t nskip,
+                         const uint32_t *ckpos, const uint64_t *ckbyte, uint32_t nck) {
+    cs_buf_varint(b, ntok);
+    cs_buf_varint(b, nskip);
+    for (uint32_t i = 0; i < nskip; i++) cs_buf_varint(b, skip[i] - (i ? skip[i - 1] + 1 : 0));
+    cs_buf_varint(b, nck);
+    for (uint32_t i = 0; i < nck; i++) {
+        cs_buf_varint(b, ckpos[i] - (i ? ckpos[i - 1] : 0));
+        cs_buf_varint(b, ckbyte[i] - (i ? ckbyte[i - 1] : 0));
+    }
+}
+
+void cs__toks_free(cs__toks *t) {
+    cs__free(t->ckbyte);
+    memset(t, 0, sizeof *t);
+}
+
+/* Every count is bounded by the bytes left (each entry takes one at
+ * least), every value checked before it is used: a table that passed the
+ * record's crc but was written wrong (or crafted) gives -1, never an
+ * offset outside the text or a position outside the document. */
+int cs__toks_get(cs__toks *t, const cs__fields *f, size_t text_len) {
+    memset(t, 0, sizeof *t);
+    if (!f->toks) return 1;
+    const unsigned char *p = f->toks, *e = f->toks_end;
+    uint64_t ntok, nskip, nck, v = 0, w = 0;
+    if (cs_varint(&p, e, &ntok) || ntok > UINT32_MAX || cs_varint(&p, e, &nskip) ||
+        nskip > (uint64_t)(e - p) || nskip > UINT32_MAX - ntok)
+        return -1;
+    const unsigned char *skips = p;
+    for (uint64_t i = 0; i < nskip; i++)
+        if (cs_varint(&p, e, &v)) return -1;
+    if (cs_varint(&p, e, &nck) || nck > (uint64_t)(e - p) / 2) return -1;
+    t->ntok = (uint32_t)ntok;
+    t->npos = (uint32_t)(ntok + nskip);
+    t->nskip = (uint32_t)nskip;
+    t->nck = (uint32_t)nck;
+    size_t n32 = (size_t)nskip + (size_t)nck;
+    void *mem = cs__malloc((size_t)nck * sizeof(uint64_t) + n32 * sizeof(uint32_t) + 8);
+    if (!mem) {
+        memset(t, 0, sizeof *t);
+        return CS_ENOMEM;
+    }
+    t->ckbyte = mem; /* the block's start, freed through it */
+    t->skip = (uint32_t *)(void *)(t->ckbyte + nck);
+    t->ckpos = t->skip + nskip;
+    uint64_t at = 0;
+    for (uint64_t i = 0; i < nskip; i++) {
+        cs_varint(&skips, e, &v);
+        at = (i ? at + 1 : 0) + v;
+        if (v >= t->npos || at >= t->npos) goto bad;
+        t->skip[i] = (uint32_t)at;
+    }
+    uint64_t pos = 0, byte = 0;
+    for (uint64_t i = 0; i < nck; i++) {
+        if (cs_varint(&p, e, &v) || cs_varint(&p, e, &w) || v == 0 || w == 0) goto bad;
+        pos += v;
+        byte += w;
+        if (v >= t->npos || pos >= t->npos || w >= text_len || byte >= text_len) goto bad;
+        t->ckpos[i] = (uint32_t)pos;
+        t->ckbyte[i] = byte;
+    }
+    if (p != e) goto bad;
+    return 0;
+bad:
+    cs__toks_free(t);
+    return -1;
 }
 
 uint32_t cs__fields_page(const cs__fields *f, uint64_t off) {

@@ -73,9 +73,9 @@ int cs__trailer_parse(const unsigned char *end, size_t size, unsigned kind, cons
     if (cs_rd_u32le(t + 8) != CS_MAGIC)
         return cs__err(err, CS_ECORRUPT, "%s: not a civsearch index file (bad magic)", path);
     unsigned version = t[12] | (unsigned)t[13] << 8, k = t[14] | (unsigned)t[15] << 8;
-    if (version != CS_FORMAT_VERSION)
-        return cs__err(err, CS_EVERSION, "%s: format version %u, this library reads %u", path,
-                       version, (unsigned)CS_FORMAT_VERSION);
+    if (version < CS_FORMAT_OLDEST || version > CS_FORMAT_VERSION)
+        return cs__err(err, CS_EVERSION, "%s: format version %u, this library reads %u to %u",
+                       path, version, (unsigned)CS_FORMAT_OLDEST, (unsigned)CS_FORMAT_VERSION);
     if (!whole)     /* this version's number under an old trailer's CRC */
         return cs__err(err, CS_ECORRUPT, "%s: trailer checksum mismatch", path);
     if (k != kind)

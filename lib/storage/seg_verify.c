@@ -68,8 +68,16 @@ static int verify_docs(const cs_seg *s, cs_err *err) {
             return cs__err(err, CS_ECORRUPT, "%s: stored text of document %u is not UTF-8 "
                            "(byte %zu)", s->f[CS_F_TEXT].path, d, bad);
         cs__fields f;
-        if (cs__fields_get(&f, r.m.fields, r.m.fields_len) ||
-            cs__fields_page(&f, UINT64_MAX) > f.npages || !fields_ok(&f, n))
+        cs__toks tk;
+        int broken = cs__fields_get(&f, r.m.fields, r.m.fields_len) ||
+                  cs__fields_page(&f, UINT64_MAX) > f.npages || !fields_ok(&f, n);
+        if (!broken) { /* the token table too, the snippets' fast path trusts no byte of it */
+            int k = cs__toks_get(&tk, &f, n);
+            if (k == CS_ENOMEM) return cs__err(err, CS_ENOMEM, "out of memory");
+            broken = k < 0;
+            cs__toks_free(&tk);
+        }
+        if (broken)
             return cs__err(err, CS_ECORRUPT, "%s: bad fields in the record of document %u",
                            s->f[CS_F_DOCS].path, d);
         if (r.text_off != text)

@@ -53,7 +53,12 @@
 
 #include "../util/util.h"
 
-#define CS_FORMAT_VERSION 5
+/* Files are written in CS_FORMAT_VERSION and read back to
+ * CS_FORMAT_OLDEST: format 6 only added the token table to the .docs
+ * record's fields (docfields.h), so a format 5 segment is read as one
+ * whose documents have none (their snippets analyse the whole text). */
+#define CS_FORMAT_VERSION 6
+#define CS_FORMAT_OLDEST  5
 #define CS_BLOCK_DOCS     128
 #define CS_DOC_END        UINT32_MAX
 #define CS_MAX_VARIANTS   256   /* a term with more surface words in one
