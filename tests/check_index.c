@@ -1605,7 +1605,9 @@ START_TEST(analysis_version_refused) {
 
     cs_reader *r = NULL;
     ck_assert_int_eq(cs_reader_open(&r, dir), CS_EVERSION);
-    ck_assert_msg(strstr(cs_reader_errmsg(r), "csearch index --rebuild"), "%s",
+    ck_assert_msg(strstr(cs_reader_errmsg(r), "other analysis rules") &&
+                  strstr(cs_reader_errmsg(r), "must be rebuilt") &&
+                  !strstr(cs_reader_errmsg(r), "csearch"), "%s", /* the CLI's advice is its own */
                   cs_reader_errmsg(r));
     cs_reader_close(r);
     ix = NULL;
@@ -1715,7 +1717,7 @@ START_TEST(format_version_rebuild) {
         snprintf(want, sizeof want, "format version %u", cases[c].version);
         ck_assert_int_eq(cs_reader_open(&r, dir), CS_EVERSION);
         ck_assert_msg(strstr(cs_reader_errmsg(r), want) &&
-                      strstr(cs_reader_errmsg(r), "csearch index --rebuild"), "%s",
+                      strstr(cs_reader_errmsg(r), "must be rebuilt"), "%s",
                       cs_reader_errmsg(r));
         cs_reader_close(r);
         ix = NULL;
