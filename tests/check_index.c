@@ -540,7 +540,7 @@ static size_t search_count(cs_reader *r, const char *q) {
     cs_search_options o = CS_SEARCH_OPTIONS_INIT;
     o.flags = CS_SEARCH_COUNT;
     cs_results *res = NULL;
-    int rc = cs_search(r, q, strlen(q), &o, &res);
+    int rc = cs_search(&res, r, q, strlen(q), &o);
     ck_assert_msg(rc == 0, "search %s: %d %s", q, rc, cs_results_errmsg(res));
     size_t n = cs_results_total(res);
     cs_results_free(res);
@@ -1380,7 +1380,7 @@ static void search_damaged(cs_reader *r) {
             o.flags = mode ? CS_SEARCH_COUNT : 0;
             cs_results *res = NULL;
             const char *q = damage_queries[i];
-            int rc = cs_search(r, q, strlen(q), &o, &res);
+            int rc = cs_search(&res, r, q, strlen(q), &o);
             ck_assert_ptr_nonnull(res);
             if (rc) {
                 ck_assert_int_lt(rc, 0);
