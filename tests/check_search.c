@@ -1573,12 +1573,6 @@ extern int cs__snippet_full;
 
 static uint64_t oracle_rng = 88172645463325252ull;
 
-static uint32_t orand(uint32_t n) {
-    oracle_rng ^= oracle_rng << 13;
-    oracle_rng ^= oracle_rng >> 7;
-    oracle_rng ^= oracle_rng << 17;
-    return (uint32_t)(oracle_rng % n);
-}
 
 /* Words of both scripts, inflections, capitals (name stems), apostrophes,
  * a combining mark, digits; and separators of every kind. */
@@ -1595,15 +1589,15 @@ static const char *const oracle_seps[] = {" ", " ", " ", ", ", ". ", "\n", "\n\n
 static size_t oracle_doc(char *buf, size_t ntok) {
     size_t n = 0;
     for (size_t i = 0; i < ntok; i++) {
-        if (orand(97) == 0) { /* an overlong word: a position without a token */
+        if (cs_test_randn(&oracle_rng, 97) == 0) { /* an overlong word: a position without a token */
             memset(buf + n, 'x', 140);
             n += 140;
         } else {
-            const char *w = oracle_words[orand(NWORDS)];
+            const char *w = oracle_words[cs_test_randn(&oracle_rng, NWORDS)];
             memcpy(buf + n, w, strlen(w));
             n += strlen(w);
         }
-        const char *sp = oracle_seps[orand(sizeof oracle_seps / sizeof oracle_seps[0])];
+        const char *sp = oracle_seps[cs_test_randn(&oracle_rng, sizeof oracle_seps / sizeof oracle_seps[0])];
         memcpy(buf + n, sp, strlen(sp));
         n += strlen(sp);
     }
@@ -1612,10 +1606,10 @@ static size_t oracle_doc(char *buf, size_t ntok) {
 }
 
 static void oracle_query(char *q, size_t cap) {
-    const char *a = oracle_words[orand(NWORDS)], *b = oracle_words[orand(NWORDS)];
+    const char *a = oracle_words[cs_test_randn(&oracle_rng, NWORDS)], *b = oracle_words[cs_test_randn(&oracle_rng, NWORDS)];
     char pa[16];
     snprintf(pa, sizeof pa, "%.3s", a); /* 3 bytes: a Latin prefix */
-    switch (orand(9)) {
+    switch (cs_test_randn(&oracle_rng, 9)) {
     case 0: snprintf(q, cap, "%s", a); break;
     case 1: snprintf(q, cap, "%s %s", a, b); break;
     case 2: snprintf(q, cap, "%s OR %s", a, b); break;
@@ -1624,7 +1618,7 @@ static void oracle_query(char *q, size_t cap) {
     case 5: snprintf(q, cap, "%s -%s", a, b); break;
     case 6: snprintf(q, cap, "%s* %s", a[0] & 0x80 ? "общ" : pa, b); break;
     case 7: snprintf(q, cap, "~%s", a); break;
-    default: snprintf(q, cap, "\"%s %s\" %s", a, b, oracle_words[orand(NWORDS)]); break;
+    default: snprintf(q, cap, "\"%s %s\" %s", a, b, oracle_words[cs_test_randn(&oracle_rng, NWORDS)]); break;
     }
 }
 
@@ -1637,7 +1631,7 @@ START_TEST(snippet_window_equals_full) {
     char *buf = malloc(3001 * 150), path[32];
     ck_assert_ptr_nonnull(buf);
     for (int d = 0; d < 120; d++) {
-        size_t len = oracle_doc(buf, 1 + orand(d % 3 ? 3000 : 100));
+        size_t len = oracle_doc(buf, 1 + cs_test_randn(&oracle_rng, d % 3 ? 3000 : 100));
         snprintf(path, sizeof path, "d%03d", d);
         int rc = cs_index_add_text(ix, path, buf, len, 0);
         ck_assert_msg(rc == 0, "%s", cs_index_errmsg(ix));
@@ -1687,6 +1681,42 @@ END_TEST
 
 /* ---- the suite --------------------------------------------------------------------------- */
 
+/* A phrase occurrence counts once where its first word's leaf holds the
+ * position twice (a capitalised word: its stem and its name stem), so
+ * "Право river" and "право river" score alike, and a pruned search never
+ * cuts a document whose phrase tf the bound underestimated (check_topk). */
+START_TEST(phrase_start_counts_once) {
+    char *dir = cs_test_tmpdir("phr1");
+    cs_index *ix = writer(dir);
+    add(ix, "cap", "Право river one two");
+    add(ix, "low", "право river one two");
+    add(ix, "twice", "право river право river");
+    for (int i = 0; i < 8; i++) {
+        char p[16];
+        snprintf(p, sizeof p, "fill%d", i);
+        add(ix, p, i % 2 ? "право alone here now" : "river alone here now");
+    }
+    commit(ix);
+    cs_index_close(ix);
+    cs_reader *r = reader(dir);
+    cs_results *res = run(r, "\"право river\"", CS_SEARCH_NOSNIPPET | CS_SEARCH_EXACT_TOTAL, 0, 0);
+    ck_assert_uint_eq(cs_results_count(res), 3);
+    double cap = 0, low = 0, twice = 0;
+    for (size_t i = 0; i < 3; i++) {
+        cs_hit h;
+        ck_assert_int_eq(cs_results_hit(res, i, &h), 0);
+        if (!strcmp(h.path, "cap")) cap = h.score;
+        if (!strcmp(h.path, "low")) low = h.score;
+        if (!strcmp(h.path, "twice")) twice = h.score;
+    }
+    ck_assert_msg(cap > 0 && cap == low, "Право river %.17g, право river %.17g", cap, low);
+    ck_assert(twice > low);
+    cs_results_free(res);
+    cs_reader_close(r);
+    cs_test_tmpdir_free(dir);
+}
+END_TEST
+
 Suite *search_suite(void) {
     Suite *s = suite_create("search");
     TCase *tc = tcase_create("operators");
@@ -1694,6 +1724,7 @@ Suite *search_suite(void) {
     tcase_add_test(tc, implicit_and);
     tcase_add_test(tc, phrase);
     tcase_add_test(tc, phrase_across_punctuation_and_lines);
+    tcase_add_test(tc, phrase_start_counts_once);
     tcase_add_test(tc, multi_token_words);
     tcase_add_test(tc, or_not_minus);
     tcase_add_test(tc, parentheses_and_precedence);

@@ -37,25 +37,19 @@ static const char *const vocab[NWORDS] = {
 
 static uint64_t rng = 88172645463325252ull;
 
-static uint32_t rnd(uint32_t n) {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng % n);
-}
 
 /* A Zipf-like word: low indexes far more often. */
 static const char *zipf_word(void) {
-    uint32_t a = rnd(NWORDS), b = rnd(NWORDS);
+    uint32_t a = cs_test_randn(&rng, NWORDS), b = cs_test_randn(&rng, NWORDS);
     return vocab[a < b ? a : b];
 }
 
 static void gen_doc(char *buf, size_t cap) {
-    size_t len = 0, ntok = 1 + rnd(8) * rnd(30);
+    size_t len = 0, ntok = 1 + cs_test_randn(&rng, 8) * cs_test_randn(&rng, 30);
     buf[0] = '\0';
     for (size_t i = 0; i < ntok && len + 40 < cap; i++) {
         /* a common phrase now and then, so that phrases and NEAR match */
-        const char *w = rnd(10) == 0 ? "page table" : zipf_word();
+        const char *w = cs_test_randn(&rng, 10) == 0 ? "page table" : zipf_word();
         len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? " " : "", w);
     }
 }
@@ -94,7 +88,7 @@ static void topk_teardown(void) {
 /* A random query of one of the classes. */
 static void gen_query(char *q, size_t cap) {
     const char *a = zipf_word(), *b = zipf_word(), *c = zipf_word();
-    switch (rnd(12)) {
+    switch (cs_test_randn(&rng, 12)) {
     case 0: snprintf(q, cap, "%s", a); break;
     case 1: snprintf(q, cap, "%s %s", a, b); break;
     case 2: snprintf(q, cap, "%s %s %s", a, b, c); break;
@@ -102,7 +96,7 @@ static void gen_query(char *q, size_t cap) {
     case 4: snprintf(q, cap, "(%s %s) OR (%s page)", a, b, c); break;
     case 5: snprintf(q, cap, "%s -%s", a, b); break;
     case 6: snprintf(q, cap, "\"%s %s\"", a, b); break;
-    case 7: snprintf(q, cap, "%s NEAR/%u %s", a, 1 + rnd(5), b); break;
+    case 7: snprintf(q, cap, "%s NEAR/%u %s", a, 1 + cs_test_randn(&rng, 5), b); break;
     case 8: snprintf(q, cap, "%.2s* %s", a, b); break;
     case 9: snprintf(q, cap, "\"page table\" %s", a); break;
     case 10: snprintf(q, cap, "%s NEAR/3 \"page table\" OR %s", a, b); break;
@@ -197,7 +191,7 @@ static uint32_t same_leaf(const cs_segref *ref, const char *t1, const char *t2) 
         ck_assert_int_eq(na, nb);
         ck_assert(na > 0 && !memcmp(sa, sb, 2 * (size_t)na * sizeof *sa));
         n++;
-        t = da + 1 + (n % 3 == 0 ? rnd(40) : 0); /* next, or a skip */
+        t = da + 1 + (n % 3 == 0 ? cs_test_randn(&rng, 40) : 0); /* next, or a skip */
     }
     ck_assert_int_eq(qs.rc, 0);
     qit_free(a);

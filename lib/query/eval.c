@@ -801,7 +801,10 @@ static int phrase_match(phit *ph) {
     uint32_t nm = 0, len = ph->offs[ph->n - 1];
     for (int k = 0; k < cnt[0]; k++) {
         uint32_t p0 = sp[0][k];
-        if (p0 < ph->offs[0]) continue;
+        /* A merged leaf holds a position once per term there (a word and
+         * its name stem): one start is one occurrence, or the phrase's tf
+         * could pass its words' smallest tf, the bound pruning relies on. */
+        if (p0 < ph->offs[0] || (k && p0 == sp[0][k - 1])) continue;
         uint32_t start = p0 - ph->offs[0], i = 1;
         for (; i < ph->n; i++) {
             uint32_t want = start + ph->offs[i];
