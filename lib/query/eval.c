@@ -596,6 +596,15 @@ typedef struct andit {
                                    AND's less what the others can give */
 } andit;
 
+/* d when it passes the AND's tests, else where its next candidate may be:
+ * not before the failed test's next match.  Out of line: an AND without
+ * tests pays one comparison. */
+__attribute__((noinline)) static uint32_t and_checks(const andit *a, uint32_t d) {
+    for (size_t c = 0; c < a->nchk; c++)
+        if (!check_doc(&a->chk[c], d)) return a->scan ? check_skip(&a->chk[c], d + 1) : d + 1;
+    return d;
+}
+
 static uint32_t and_advance(qit *it, uint32_t t) {
     andit *a = (andit *)it;
     if (it->done) return CS_DOC_END;
@@ -609,11 +618,12 @@ static uint32_t and_advance(qit *it, uint32_t t) {
     }
     uint32_t d = qit_advance(a->pos[0], t);
     while (d != CS_DOC_END && !it->qs->rc) {
-        size_t c = 0;
-        while (c < a->nchk && check_doc(&a->chk[c], d)) c++;
-        if (c < a->nchk) { /* the next candidate: not before the test's next match */
-            d = qit_advance(a->pos[0], a->scan ? check_skip(&a->chk[c], d + 1) : d + 1);
-            continue;
+        if (a->nchk) {
+            uint32_t e = and_checks(a, d);
+            if (e != d) {
+                d = qit_advance(a->pos[0], e);
+                continue;
+            }
         }
         uint32_t i = 1;
         for (; i < a->npos; i++) {
