@@ -96,7 +96,7 @@ static void verify_reader(shared *s, cs_reader *r) {
         cs_search_options o = CS_SEARCH_OPTIONS_INIT;
         o.flags = q & 1 ? CS_SEARCH_COUNT : 0;     /* ranked with snippets, or count only */
         cs_results *res = NULL;
-        int rc = cs_search(r, queries[q], strlen(queries[q]), &o, &res);
+        int rc = cs_search(&res, r, queries[q], strlen(queries[q]), &o);
         atomic_fetch_add(&s->searches, 1);
         if (rc) {
             record_error(s, "search '%s': %s", queries[q], res ? cs_results_errmsg(res) : "ENOMEM");

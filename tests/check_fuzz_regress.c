@@ -152,7 +152,7 @@ START_TEST(test_hit_without_highlights)
         cs_search_options so = CS_SEARCH_OPTIONS_INIT;
         if (i == 1) so.flags = CS_SEARCH_NOSNIPPET;
         cs_results *res;
-        ck_assert_int_eq(cs_search(r, queries[i], strlen(queries[i]), &so, &res), 0);
+        ck_assert_int_eq(cs_search(&res, r, queries[i], strlen(queries[i]), &so), 0);
         ck_assert_uint_eq(cs_results_count(res), 1);
         cs_hit h;
         ck_assert_int_eq(cs_results_hit(res, 0, &h), 0);

@@ -142,7 +142,7 @@ static cs_results *search(cs_reader *r, const char *q, unsigned flags, size_t li
     o.flags = flags | CS_SEARCH_NOSNIPPET;
     o.limit = limit;
     cs_results *res = NULL;
-    int rc = cs_search(r, q, strlen(q), &o, &res);
+    int rc = cs_search(&res, r, q, strlen(q), &o);
     ck_assert_msg(rc == 0, "[%s]: %s", q, cs_results_errmsg(res));
     return res;
 }

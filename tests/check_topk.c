@@ -133,7 +133,7 @@ static cs_results *search(const char *q, unsigned flags, size_t limit, size_t of
     o.limit = limit;
     o.offset = offset;
     cs_results *res = NULL;
-    int rc = cs_search(R, q, strlen(q), &o, &res);
+    int rc = cs_search(&res, R, q, strlen(q), &o);
     ck_assert_msg(rc == 0, "[%s]: %s", q, cs_results_errmsg(res));
     return res;
 }
