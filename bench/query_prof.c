@@ -26,7 +26,7 @@ static int once(cs_reader *r, const char *q, size_t *total) {
     cs_results *res = NULL;
     so.flags = CS_SEARCH_NOSNIPPET;
     so.limit = 10;
-    int rc = cs_search(r, q, strlen(q), &so, &res);
+    int rc = cs_search(&res, r, q, strlen(q), &so);
     if (rc) fprintf(stderr, "query_prof: %s: %s\n", q, res ? cs_results_errmsg(res) : cs_strerror(rc));
     else *total = cs_results_total(res);
     cs_results_free(res);
