@@ -1214,7 +1214,15 @@ static int snip_matches(const sctx *c, const hitref *h, cs_buf *buf) {
             if (l->nm[h->seg] > SNIP_MAX_TERMS) return 1;
             for (uint32_t k = 0; k < l->nm[h->seg] && !rc; k++)
                 rc = snip_term_pos(ref->seg, &l->m[h->seg][k], h->doc, g, 0, buf, c->err);
-        } else {
+        } else if (l->nm[h->seg] == (uint32_t)(!t->name_only + (t->name != NULL))) {
+            /* resolve_word found each: the term first, then the name stem */
+            const qmember *lm = l->m[h->seg];
+            for (uint32_t k = 0; k < l->nm[h->seg] && !rc; k++) {
+                int x = snip_term_pos(ref->seg, &lm[k], h->doc, g, t->name_only || k > 0, buf,
+                                      c->err);
+                rc = x == 1 ? 0 : x;
+            }
+        } else { /* one of the two is not in the segment: which one? */
             qmember m;
             int k = t->name_only ? 1 : snip_word_term(ref, t->term, t->term_len, &m, c->err);
             if (k == 0) k = snip_term_pos(ref->seg, &m, h->doc, g, 0, buf, c->err);

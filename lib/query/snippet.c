@@ -180,6 +180,7 @@ static size_t best_window(const stok *t, size_t n, size_t w, const socc *v, size
         if (distinct > best) {
             best = distinct;
             best_at = ws;
+            if (best == ngroups) break; /* no later window has more */
         }
     }
     cs__free(seen);
