@@ -1256,7 +1256,7 @@ typedef struct snip_ud {
 static int hit_snippet(const hitref *h, snip_ud *u, cs_analyzer *a, const cs__fields *f,
                        const char *text, size_t len, size_t window, cs_snippet *sn) {
     cs__toks k;
-    int rc = cs__snippet_full ? 1 : cs__toks_get(&k, f, len);
+    int rc = cs__snippet_full > 0 ? 1 : cs__toks_get(&k, f, len);
     if (rc == CS_ENOMEM) return rc;
     if (rc == 0) {
         rc = snip_matches(u->c, h, &u->mbuf);
@@ -1266,6 +1266,7 @@ static int hit_snippet(const hitref *h, snip_ud *u, cs_analyzer *a, const cs__fi
                                     u->mbuf.len / sizeof(cs_snipmatch), sn);
         cs__toks_free(&k);
     }
+    if (rc == 1 && cs__snippet_full < 0) cs__snippet_fallbacks++;
     if (rc == 1) rc = cs__snippet(a, text, len, u->q, window, sn);
     return rc;
 }
