@@ -1154,8 +1154,8 @@ static int snip_term_pos(const cs_seg *seg, const qmember *m, uint32_t doc, int 
     int rc = 0;
     if (cs_post_advance(&p, doc) == doc) {
         const uint32_t *pos;
-        const uint8_t *var;
-        int k = cs_post_positions(&p, &pos, &var);
+        const uint8_t *var = NULL;
+        int k = cs_post_positions(&p, &pos, m->all ? NULL : &var); /* all: no variant read */
         if (k < 0) rc = k;
         /* merged into the sorted matches from the back (cs__snippet_window
          * then need not sort them) */
@@ -1256,7 +1256,7 @@ typedef struct snip_ud {
 static int hit_snippet(const hitref *h, snip_ud *u, cs_analyzer *a, const cs__fields *f,
                        const char *text, size_t len, size_t window, cs_snippet *sn) {
     cs__toks k;
-    int rc = cs__snippet_full > 0 ? 1 : cs__toks_get(&k, f, len);
+    int rc = cs__snippet_full > 0 ? 1 : cs__toks_open(&k, f, len);
     if (rc == CS_ENOMEM) return rc;
     if (rc == 0) {
         rc = snip_matches(u->c, h, &u->mbuf);

@@ -379,18 +379,9 @@ int cs__snippet_window(cs_analyzer *a, const char *text, size_t len, const cs_sn
     cs__free(occ);
     /* the slice: from the checkpoint at or before the window's first
      * token to the one past its last (a token boundary both) */
-    uint32_t p0 = pos_of(k, w0), p1 = pos_of(k, w1 - 1), cp = 0;
-    size_t cb = 0, ce = len;
-    for (uint32_t i = 0; i < k->nck; i++) {
-        if (k->ckpos[i] <= p0) {
-            cp = k->ckpos[i];
-            cb = (size_t)k->ckbyte[i];
-        } else if (k->ckpos[i] > p1) {
-            ce = (size_t)k->ckbyte[i];
-            break;
-        }
-    }
-    if (cb >= ce || ce > len) return 1;
+    uint32_t p0 = pos_of(k, w0), p1 = pos_of(k, w1 - 1), cp;
+    size_t cb, ce;
+    if (cs__toks_span(k, len, p0, p1, &cp, &cb, &ce) || cb >= ce || ce > len) return 1;
     size_t base = emitted_before(k, cp); /* the index of the slice's first token */
     sctx c = {q, NULL, 0, 0, 0, cp, cb, p1};
     snippet_reset(out);
