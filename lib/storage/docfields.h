@@ -65,7 +65,7 @@ typedef struct cs__toks {
 
 /* Checkpoints every CS_TOKS_EVERY positions (at the first token at or past
  * the mark); at most CS_TOKS_MAX_SKIP skips (more: no table is written). */
-#define CS_TOKS_EVERY 64
+#define CS_TOKS_EVERY 16
 #define CS_TOKS_MAX_SKIP 4096
 
 /* Appends the fields to b (format: a name of cs__formats, unknown ones
