@@ -28,7 +28,7 @@ BENCH_THREAD_SECS ?= 3
 BENCH_SHARED ?= ../shared/bench
 BENCH_PY     := /usr/bin/python3
 BENCH_BINS   := $(B)/bench/query_bench $(B)/bench/analysis_bench $(B)/bench/coldstart \
-                $(B)/bench/query_ir $(B)/bench/thread_bench
+                $(B)/bench/query_ir $(B)/bench/thread_bench $(B)/bench/query_prof
 BENCH_FORMATS_SRC   ?= $(BENCH_DIR)/corpus-s1
 BENCH_FORMATS_COUNT ?= 900
 BENCH_FORMATS_RUNS  ?= 3

@@ -60,7 +60,7 @@ static int timed(cs_reader *r, const char *q, unsigned flags, size_t limit, doub
     so.flags = flags;
     so.limit = limit;
     double t0 = now_us();
-    int rc = cs_search(r, q, strlen(q), &so, &res);
+    int rc = cs_search(&res, r, q, strlen(q), &so);
     *us = now_us() - t0;
     if (rc) snprintf(err, errlen, "%s", res ? cs_results_errmsg(res) : cs_strerror(rc));
     else {

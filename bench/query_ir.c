@@ -28,7 +28,7 @@ __attribute__((noinline)) static size_t search(cs_reader *r, const char *q) {
     cs_results *res = NULL;
     so.flags = flags;
     so.limit = limit;
-    cs_search(r, q, strlen(q), &so, &res);
+    cs_search(&res, r, q, strlen(q), &so);
     size_t n = cs_results_total(res);
     cs_results_free(res);
     return n;

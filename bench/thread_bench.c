@@ -68,7 +68,7 @@ static void *worker(void *arg) {
         /* the clock is read once per search: a search costs microseconds to milliseconds */
         if (now_s(CLOCK_MONOTONIC) >= j->deadline) break;
         cs_results *res = NULL;
-        int rc = cs_search(j->r, j->q[i], strlen(j->q[i]), &so, &res);
+        int rc = cs_search(&res, j->r, j->q[i], strlen(j->q[i]), &so);
         if (rc) {
             fprintf(stderr, "thread_bench: %s: %s\n", j->q[i],
                     res ? cs_results_errmsg(res) : cs_strerror(rc));
@@ -179,7 +179,7 @@ int main(int argc, char **argv) {
             cs_results *res = NULL;
             so.flags = s ? 0 : CS_SEARCH_NOSNIPPET;
             so.limit = 10;
-            if (cs_search(r, q[k], strlen(q[k]), &so, &res)) status = 1;
+            if (cs_search(&res, r, q[k], strlen(q[k]), &so)) status = 1;
             cs_results_free(res);
         }
     double ratio[2];

@@ -133,6 +133,10 @@ const char *cli_shown(const char *path);
 /* Joins argv[0..argc) with single spaces into a new string (free()). */
 char *cli_join(int argc, char **argv);
 
+/* What to run about a library error rc when opening an index (the library
+ * says what is wrong, the CLI what to do): "" or text to append. */
+const char *cli_advice(int rc);
+
 /* Writes s[0..n) as a JSON string; bytes that are not UTF-8 become
  * \udcXX (Python's surrogateescape), so any path round-trips. */
 void json_str(FILE *f, const char *s, size_t n);

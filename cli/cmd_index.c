@@ -295,10 +295,7 @@ static int resolve_args(int argc, char **argv, pathlist *tops, pathlist *dirs) {
 static void writer_err(cs_index *ix, int rc) {
     const char *msg = ix ? cs_index_errmsg(ix) : "";
     if (!*msg) msg = cs_strerror(rc);
-    if (rc == CS_ECORRUPT)
-        cli_err("%s; the index is damaged: rebuild it (csearch index --rebuild PATH...)", msg);
-    else
-        cli_err("%s", msg);
+    cli_err("%s%s", msg, rc == CS_ENOTFOUND ? "" : cli_advice(rc));
 }
 
 static int open_writer(const char *dir, cs_index_options *opt, cs_index **ix) {

@@ -21,7 +21,7 @@ static int show(cs_reader *r, const char *prefix, const char *word, const char *
     cs_search_options so = CS_SEARCH_OPTIONS_INIT;
     so.flags = CS_SEARCH_COUNT;
     cs_results *res = NULL;
-    int rc = cs_search(r, q, strlen(q), &so, &res);
+    int rc = cs_search(&res, r, q, strlen(q), &so);
     free(q);
     if (rc) {
         cli_err("%s: %s", word, res ? cs_results_errmsg(res) : cs_strerror(rc));

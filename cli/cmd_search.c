@@ -413,7 +413,7 @@ static void free_table(table *t) {
 /* Runs one query; returns 0 matched, 1 none, 2 error.  line > 0 in batch mode. */
 static int run_query(cs_reader *r, const sopts *o, const char *q, size_t line) {
     cs_results *res = NULL;
-    int rc = cs_search(r, q, strlen(q), &o->so, &res);
+    int rc = cs_search(&res, r, q, strlen(q), &o->so);
     if (rc) {
         const char *msg = res ? cs_results_errmsg(res) : cs_strerror(rc);
         size_t col = res ? cs_results_error_column(res) : 0;

@@ -187,6 +187,15 @@ static void free_dirs(char **v, size_t n) {
     free(v);
 }
 
+const char *cli_advice(int rc) {
+    switch (rc) {
+    case CS_ENOTFOUND: return " (run csearch index first)";
+    case CS_EVERSION:  return ": rebuild it (csearch index --rebuild PATH...)";
+    case CS_ECORRUPT:  return "; the index is damaged: rebuild it (csearch index --rebuild PATH...)";
+    default:           return "";
+    }
+}
+
 cs_reader *cli_open_reader(const cli_opts *o) {
     char **dirs;
     size_t n;
@@ -197,7 +206,7 @@ cs_reader *cli_open_reader(const cli_opts *o) {
     int rc = n > 1 ? cs_reader_open_many(&r, (const char *const *)dirs, n) : cs_reader_open(&r, dir);
     free_dirs(dirs, n);
     if (rc) {
-        cli_err("%s", r ? cs_reader_errmsg(r) : cs_strerror(rc));
+        cli_err("%s%s", r ? cs_reader_errmsg(r) : cs_strerror(rc), cli_advice(rc));
         cs_reader_close(r);
         return NULL;
     }

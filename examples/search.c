@@ -66,7 +66,7 @@ int main(int argc, char **argv) {
     }
     cs_search_options opts = CS_SEARCH_OPTIONS_INIT; /* 10 hits, with snippets */
     cs_results *res = NULL;
-    rc = cs_search(r, query, strlen(query), &opts, &res);
+    rc = cs_search(&res, r, query, strlen(query), &opts);
     if (rc == CS_EQUERY) {
         fprintf(stderr, "search: query error at column %zu: %s\n", cs_results_error_column(res),
                 cs_results_errmsg(res));

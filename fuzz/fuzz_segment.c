@@ -655,7 +655,7 @@ static void exercise_reader(void) {
         if (i == 3) o.flags |= CS_SEARCH_COUNT;
         if (i == 6) o.limit = 0;
         cs_results *res = NULL;
-        rc = cs_search(r, queries[i], strlen(queries[i]), &o, &res);
+        rc = cs_search(&res, r, queries[i], strlen(queries[i]), &o);
         if (!res) FAIL("cs_search without results\n");
         need_msg(rc, cs_results_errmsg(res), "cs_search");
         if (rc == CS_EQUERY) FAIL("query error on \"%s\": %s\n", queries[i], cs_results_errmsg(res));

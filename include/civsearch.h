@@ -14,10 +14,9 @@
  *     part of the API).
  *   - Argument order: the handle a function works on comes first.  A
  *     constructor's output parameter comes first too (cs_X_new(&x, ...),
- *     cs_X_open(&x, ...), cs_extract_file(&doc, ...)); accessors that fill
- *     a caller's struct or variables take them last (cs_results_hit(res, i,
- *     &hit)).  Exception, kept for compatibility: cs_search() takes its
- *     cs_results **out last.
+ *     cs_X_open(&x, ...), cs_search(&res, reader, ...)); accessors that
+ *     fill a caller's struct or variables take them last (cs_results_hit(res,
+ *     i, &hit)).  (Before 0.1.0's API review cs_search took out last.)
  *   - Functions that can fail return an int: 0 (CS_OK) on success, a negative
  *     CS_E* code on failure.  cs_strerror() names a code; the handle that
  *     failed keeps a message naming the file, byte offset or query column
@@ -470,8 +469,8 @@ typedef struct cs_hit {
  * opts.max_expansion, or a prefix of more than 4,096 words inside NEAR or
  * a phrase (which read every word's positions); the column names the
  * item to blame when there is one. */
-CS_API int cs_search(cs_reader *r, const char *query, size_t len, const cs_search_options *opts,
-                     cs_results **out);
+CS_API int cs_search(cs_results **out, cs_reader *r, const char *query, size_t len,
+                     const cs_search_options *opts);
 CS_API void cs_results_free(cs_results *res);
 /* Documents that matched (all of them, not only the hits returned).
  *

@@ -77,7 +77,7 @@ def main():
                 o.flags = 0 if snippets else lib.CS_SEARCH_NOSNIPPET
 
                 def c_call():
-                    lib.cs_search(r, qb, len(qb), o, out)
+                    lib.cs_search(out, r, qb, len(qb), o)
                     lib.cs_results_free(out[0])
 
                 c, py = medians_us(c_call, lambda: ix.search(q, limit=10, snippets=snippets),

@@ -172,8 +172,8 @@ typedef struct cs_hit {
     size_t      line;
     ...;
 } cs_hit;
-int cs_search(cs_reader *r, const char *query, size_t len, const cs_search_options *opts,
-              cs_results **out);
+int cs_search(cs_results **out, cs_reader *r, const char *query, size_t len,
+              const cs_search_options *opts);
 void cs_results_free(cs_results *res);
 size_t cs_results_total(const cs_results *res);
 int cs_results_total_is_exact(const cs_results *res);

@@ -96,7 +96,7 @@ static void verify_reader(shared *s, cs_reader *r) {
         cs_search_options o = CS_SEARCH_OPTIONS_INIT;
         o.flags = q & 1 ? CS_SEARCH_COUNT : 0;     /* ranked with snippets, or count only */
         cs_results *res = NULL;
-        int rc = cs_search(r, queries[q], strlen(queries[q]), &o, &res);
+        int rc = cs_search(&res, r, queries[q], strlen(queries[q]), &o);
         atomic_fetch_add(&s->searches, 1);
         if (rc) {
             record_error(s, "search '%s': %s", queries[q], res ? cs_results_errmsg(res) : "ENOMEM");
@@ -189,10 +189,6 @@ static void *refresher_thread(void *arg) {
 typedef struct doc { int live, phrase, odd; unsigned version; } doc;
 
 static uint64_t rng = 42;
-static uint32_t rn(uint32_t n) {
-    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-    return (uint32_t)(rng >> 33) % n;
-}
 
 static const char *const filler[] = {
     "civic", "space", "права", "человека", "freedom", "organisation", "report", "law",
@@ -205,11 +201,11 @@ static void put_doc(cs_index *ix, doc *d, unsigned i) {
     char path[32], *text = malloc(8192);
     ck_assert_ptr_nonnull(text);
     d->live = 1, d->version++;
-    d->phrase = rn(3) == 0, d->odd = rn(2) == 0;
+    d->phrase = cs_test_randn(&rng, 3) == 0, d->odd = cs_test_randn(&rng, 2) == 0;
     size_t n = (size_t)snprintf(text, 8192, "common u%uv%u %s %s ", i, d->version,
                                 d->phrase ? "alpha beta" : "beta alpha", d->odd ? "odd" : "even");
     for (int k = 0; k < 300 && n < 8000; k++) {
-        n += (size_t)snprintf(text + n, 8192 - n, "%s ", filler[rn(16)]);
+        n += (size_t)snprintf(text + n, 8192 - n, "%s ", filler[cs_test_randn(&rng, 16)]);
     }
     snprintf(path, sizeof path, "d%u", i);
     int rc = cs_index_add_text(ix, path, text, n, 0);
@@ -240,11 +236,11 @@ static uint64_t current_gen(const char *dir) {
 static void change(cs_index *ix, doc *docs, unsigned *ndocs) {
     for (int k = 0; k < 20 && *ndocs < MAXDOCS; k++, (*ndocs)++) put_doc(ix, &docs[*ndocs], *ndocs);
     for (int k = 0; k < 4 && *ndocs; k++) {
-        unsigned i = rn(*ndocs);
+        unsigned i = cs_test_randn(&rng, *ndocs);
         put_doc(ix, &docs[i], i);
     }
     for (int k = 0; k < 6 && *ndocs; k++) {
-        unsigned i = rn(*ndocs);
+        unsigned i = cs_test_randn(&rng, *ndocs);
         if (!docs[i].live) continue;
         char path[32];
         snprintf(path, sizeof path, "d%u", i);

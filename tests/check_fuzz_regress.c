@@ -39,21 +39,6 @@ static unsigned char *slurp(const char *path, size_t *n) {
 /* The index id the segments of these tests are written and opened with. */
 static const cs_ixid test_ix = {{'f', 'u', 'z', 'z', 'r', 'e', 'g'}};
 
-/* Writes body[0..n) plus a valid trailer of the given kind (segment 1 of
- * test_ix) to path. */
-static void spit_sealed(const char *path, const unsigned char *body, size_t n, unsigned kind) {
-    cs_buf b = {0};
-    cs_buf_put(&b, body, n);
-    cs_trailer t = {n, cs_crc32c(0, body, n), 1, test_ix};
-    cs_trailer_put(&b, &t, kind);
-    ck_assert_int_eq(b.rc, 0);
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(b.data, 1, b.len, f), b.len);
-    fclose(f);
-    cs_buf_free(&b);
-}
-
 /* ---- seg_post.c: position gaps ------------------------------------------------------- */
 
 /*
@@ -90,7 +75,7 @@ START_TEST(test_pos_gap_wraps)
                                                0xff, 0xff, 0xff, 0xff, 0x01, 0x00};
     char path[512];
     snprintf(path, sizeof path, "%s/s00000001.pos", dir);
-    spit_sealed(path, pos_body, sizeof pos_body, CS_KIND_POS);
+    cs_test_seal(path, pos_body, sizeof pos_body, CS_KIND_POS, &test_ix);
 
     /* .post: block (3 bytes) | blocks_len:varint
      *        compact := pos_len last max_tf min_len (one-byte varints) pos_crc:u32 crc:u32 */
@@ -103,7 +88,7 @@ START_TEST(test_pos_gap_wraps)
     post[4] = sizeof pos_body;
     cs_wr_u32le(post + 8, cs_crc32c(0, pos_body, sizeof pos_body));
     cs_wr_u32le(post + 12, cs_crc32c(0, post, 12));
-    spit_sealed(path, post, n - CS_TRAILER_BYTES, CS_KIND_POST);
+    cs_test_seal(path, post, n - CS_TRAILER_BYTES, CS_KIND_POST, &test_ix);
     free(post);
 
     cs_seg *s;
@@ -152,7 +137,7 @@ START_TEST(test_hit_without_highlights)
         cs_search_options so = CS_SEARCH_OPTIONS_INIT;
         if (i == 1) so.flags = CS_SEARCH_NOSNIPPET;
         cs_results *res;
-        ck_assert_int_eq(cs_search(r, queries[i], strlen(queries[i]), &so, &res), 0);
+        ck_assert_int_eq(cs_search(&res, r, queries[i], strlen(queries[i]), &so), 0);
         ck_assert_uint_eq(cs_results_count(res), 1);
         cs_hit h;
         ck_assert_int_eq(cs_results_hit(res, 0, &h), 0);

@@ -91,7 +91,7 @@ static void signature(const char *dir, char *out, size_t cap) {
         cs_search_options o = CS_SEARCH_OPTIONS_INIT;
         o.limit = 0, o.flags = CS_SEARCH_NOSNIPPET;
         cs_results *res = NULL;
-        ck_assert_int_eq(cs_search(r, qs[q], strlen(qs[q]), &o, &res), 0);
+        ck_assert_int_eq(cs_search(&res, r, qs[q], strlen(qs[q]), &o), 0);
         n += (size_t)snprintf(out + n, cap - n, " %s:", qs[q]);
         for (size_t i = 0; i < cs_results_count(res) && n < cap; i++) {
             cs_hit h;

@@ -317,7 +317,7 @@ static cs_results *nrun(cs_reader *r, const char *q, unsigned flags) {
     o.flags = flags;
     o.limit = 0;
     cs_results *res = NULL;
-    int rc = cs_search(r, q, strlen(q), &o, &res);
+    int rc = cs_search(&res, r, q, strlen(q), &o);
     ck_assert_msg(rc == 0, "[%s]: %s", q, cs_results_errmsg(res));
     return res;
 }
@@ -563,7 +563,7 @@ START_TEST(tilde_damaged_keys) {
         cs_search_options o = CS_SEARCH_OPTIONS_INIT;
         for (int again = 0; again < 2; again++) {
             cs_results *res = NULL;
-            ck_assert_int_eq(cs_search(r, "~Japarov", 8, &o, &res), CS_ECORRUPT);
+            ck_assert_int_eq(cs_search(&res, r, "~Japarov", 8, &o), CS_ECORRUPT);
             ck_assert_ptr_nonnull(strstr(cs_results_errmsg(res), ".keys"));
             cs_results_free(res);
         }

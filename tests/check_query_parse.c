@@ -17,6 +17,7 @@
 #include "civsearch.h"
 #include "query/query.h"
 #include "suites.h"
+#include "testutil.h"
 
 static cs_analyzer *an;
 
@@ -763,10 +764,6 @@ static int iters(int n) {
 }
 
 static uint64_t rng_state;
-static uint32_t rnd(void) {
-    rng_state = rng_state * 6364136223846793005ull + 1442695040888963407ull;
-    return (uint32_t)(rng_state >> 33);
-}
 
 static int expected_rc(int rc) {
     return rc == 0 || rc == CS_EQUERY || rc == CS_ELIMIT || rc == CS_EUTF8 || rc == CS_EBINARY;
@@ -779,9 +776,9 @@ START_TEST(fuzz_random_bytes) {
     char q[64];
     rng_state = 42;
     for (int iter = 0, n_iter = iters(20000); iter < n_iter; iter++) {
-        size_t n = rnd() % sizeof q;
+        size_t n = (uint32_t)cs_test_rand64(&rng_state) % sizeof q;
         for (size_t i = 0; i < n; i++)
-            q[i] = rnd() % 4 ? alphabet[rnd() % (sizeof alphabet - 1)] : (char)(rnd() % 256);
+            q[i] = (uint32_t)cs_test_rand64(&rng_state) % 4 ? alphabet[(uint32_t)cs_test_rand64(&rng_state) % (sizeof alphabet - 1)] : (char)((uint32_t)cs_test_rand64(&rng_state) % 256);
         res r;
         for (unsigned fl = 0; fl < 2; fl++) {
             parse_n(q, n, fl, &r);
@@ -804,14 +801,14 @@ START_TEST(fuzz_random_pieces) {
     char q[512];
     rng_state = 7;
     for (int iter = 0, n_iter = iters(20000); iter < n_iter; iter++) {
-        size_t len = 0, k = rnd() % 14;
+        size_t len = 0, k = (uint32_t)cs_test_rand64(&rng_state) % 14;
         for (size_t i = 0; i < k; i++) {
-            const char *p = piece[rnd() % np];
+            const char *p = piece[(uint32_t)cs_test_rand64(&rng_state) % np];
             size_t pl = strlen(p);
             if (len + pl + 1 >= sizeof q) break;
             memcpy(q + len, p, pl);
             len += pl;
-            if (rnd() % 4) q[len++] = ' ';
+            if ((uint32_t)cs_test_rand64(&rng_state) % 4) q[len++] = ' ';
         }
         res r;
         parse_n(q, len, 0, &r);
@@ -835,15 +832,15 @@ START_TEST(fuzz_pasted_prose) {
     char q[512];
     rng_state = 99;
     for (int iter = 0, n_iter = iters(5000); iter < n_iter; iter++) {
-        size_t len = 0, k = 1 + rnd() % 20;
+        size_t len = 0, k = 1 + (uint32_t)cs_test_rand64(&rng_state) % 20;
         memcpy(q, "word ", 5);
         len = 5;
         for (size_t i = 0; i < k; i++) {
-            const char *p = piece[rnd() % np];
+            const char *p = piece[(uint32_t)cs_test_rand64(&rng_state) % np];
             size_t pl = strlen(p);
             memcpy(q + len, p, pl);
             len += pl;
-            q[len++] = rnd() % 8 ? ' ' : '\n';
+            q[len++] = (uint32_t)cs_test_rand64(&rng_state) % 8 ? ' ' : '\n';
         }
         res r;
         parse_n(q, len, 0, &r);

@@ -119,7 +119,7 @@ static cs_results *run(cs_reader *r, const char *q, unsigned flags, size_t limit
     o.limit = limit;
     o.offset = offset;
     cs_results *res = NULL;
-    int rc = cs_search(r, q, strlen(q), &o, &res);
+    int rc = cs_search(&res, r, q, strlen(q), &o);
     ck_assert_ptr_nonnull(res);
     ck_assert_msg(rc == 0, "query [%s]: %s (%s)", q, cs_strerror(rc), cs_results_errmsg(res));
     ck_assert_str_eq(cs_results_errmsg(res), "");
@@ -189,7 +189,7 @@ static void expect_set_at(cs_reader *r, const char *q, unsigned flags, const cha
 
 static void expect_error_at(cs_reader *r, const char *q, size_t len, size_t col, int line) {
     cs_results *res = NULL;
-    int rc = cs_search(r, q, len, NULL, &res);
+    int rc = cs_search(&res, r, q, len, NULL);
     ck_assert_ptr_nonnull(res);
     ck_assert_msg(rc == CS_EQUERY, "line %d: [%s] returned %d (%s), want CS_EQUERY", line, q, rc,
                   cs_strerror(rc));
@@ -504,20 +504,20 @@ START_TEST(query_limits) {
     for (size_t i = 0; i < 5000; i++) q[k++] = ')';
     q[k] = '\0';
     cs_results *res = NULL;
-    ck_assert_int_eq(cs_search(R, q, k, NULL, &res), CS_EQUERY);
+    ck_assert_int_eq(cs_search(&res, R, q, k, NULL), CS_EQUERY);
     ck_assert_uint_gt(cs_results_error_column(res), 0);
     cs_results_free(res);
     /* length */
     memset(q, 'a', n);
     q[n] = '\0';
     for (size_t i = 1; i < n; i += 2) q[i] = ' ';
-    ck_assert_int_eq(cs_search(R, q, n, NULL, &res), CS_EQUERY);
+    ck_assert_int_eq(cs_search(&res, R, q, n, NULL), CS_EQUERY);
     ck_assert_uint_gt(cs_results_error_column(res), 0);
     cs_results_free(res);
     /* number of terms, in a query shorter than the length limit */
     k = 0;
     for (int i = 0; i < 3000; i++) k += (size_t)sprintf(q + k, "w%d ", i);
-    ck_assert_int_eq(cs_search(R, q, k, NULL, &res), CS_EQUERY);
+    ck_assert_int_eq(cs_search(&res, R, q, k, NULL), CS_EQUERY);
     ck_assert_uint_gt(cs_results_error_column(res), 0);
     cs_results_free(res);
     /* many NOTs are a loop, not recursion */
@@ -525,7 +525,7 @@ START_TEST(query_limits) {
     for (int i = 0; i < 10000; i++) k += (size_t)sprintf(q + k, "NOT ");
     k += (size_t)sprintf(q + k, "civic");
     res = NULL;
-    int rc = cs_search(R, q, k, NULL, &res);
+    int rc = cs_search(&res, R, q, k, NULL);
     ck_assert(rc == 0 || rc == CS_EQUERY);
     if (rc == 0) ck_assert_uint_eq(cs_results_total(res), 3); /* an even number: civic */
     cs_results_free(res);
@@ -582,7 +582,7 @@ START_TEST(offset_and_limit) {
     }
     /* NULL options: the defaults, 10 hits */
     cs_results *res = NULL;
-    ck_assert_int_eq(cs_search(R, q, strlen(q), NULL, &res), 0);
+    ck_assert_int_eq(cs_search(&res, R, q, strlen(q), NULL), 0);
     ck_assert_uint_eq(cs_results_count(res), 10);
     ck_assert_uint_ge(cs_results_total(res), 10);
     ck_assert_uint_le(cs_results_total(res), 11);
@@ -640,9 +640,9 @@ START_TEST(hit_fields) {
     ck_assert_uint_eq(h.nhighlights, 0);
     cs_results_free(res);
     /* bad arguments */
-    ck_assert_int_eq(cs_search(R, "x", 1, NULL, NULL), CS_EINVAL);
+    ck_assert_int_eq(cs_search(NULL, R, "x", 1, NULL), CS_EINVAL);
     res = NULL;
-    ck_assert_int_eq(cs_search(NULL, "x", 1, NULL, &res), CS_EINVAL);
+    ck_assert_int_eq(cs_search(&res, NULL, "x", 1, NULL), CS_EINVAL);
     cs_results_free(res);
     cs_results_free(NULL);
     ck_assert_uint_eq(cs_results_total(NULL), 0);
@@ -709,7 +709,7 @@ static void *search_thread(void *arg) {
             cs_results *res = NULL;
             cs_search_options o = CS_SEARCH_OPTIONS_INIT;
             o.limit = 0;
-            if (cs_search(R, opt_queries[i], strlen(opt_queries[i]), &o, &res) != 0 ||
+            if (cs_search(&res, R, opt_queries[i], strlen(opt_queries[i]), &o) != 0 ||
                 cs_results_count(res) != j->nwant[i]) {
                 j->bad++;
             } else {
@@ -1207,7 +1207,7 @@ static int budget_run(const char *q, size_t memory_mb, size_t max_expansion, uns
     o.memory_mb = memory_mb;
     o.max_expansion = max_expansion;
     cs_results *res = NULL;
-    int rc = cs_search(B, q, strlen(q), &o, &res);
+    int rc = cs_search(&res, B, q, strlen(q), &o);
     ck_assert_ptr_nonnull(res);
     if (total) *total = cs_results_total(res);
     if (col) *col = cs_results_error_column(res);
@@ -1418,7 +1418,7 @@ START_TEST(filter_dates) {
     cs_results_free(res);
     /* a bad date: CS_EQUERY at its column */
     cs_results *e = NULL;
-    ck_assert_int_eq(cs_search(FR, "kernel date:2024-02-30", 22, NULL, &e), CS_EQUERY);
+    ck_assert_int_eq(cs_search(&e, FR, "kernel date:2024-02-30", 22, NULL), CS_EQUERY);
     ck_assert_uint_eq(cs_results_error_column(e), 13);
     cs_results_free(e);
 }
@@ -1458,7 +1458,7 @@ static void order_of(const char *q, int sort, size_t limit, size_t offset, char 
     o.offset = offset;
     o.flags = CS_SEARCH_NOSNIPPET;
     cs_results *res = NULL;
-    ck_assert_int_eq(cs_search(FR, q, strlen(q), &o, &res), 0);
+    ck_assert_int_eq(cs_search(&res, FR, q, strlen(q), &o), 0);
     out[0] = '\0';
     for (size_t i = 0; i < cs_results_count(res); i++) {
         cs_hit h;
@@ -1492,7 +1492,7 @@ START_TEST(sort_orders) {
         o.sort = CS_SORT_DATE;
         o.limit = 0;
         cs_results *res = NULL;
-        ck_assert_int_eq(cs_search(FR, "date:2024-03-15", 15, &o, &res), 0);
+        ck_assert_int_eq(cs_search(&res, FR, "date:2024-03-15", 15, &o), 0);
         cs_hit h0, h1;
         ck_assert_uint_eq(cs_results_count(res), 2);
         ck_assert_int_eq(cs_results_hit(res, 0, &h0), 0);
@@ -1506,7 +1506,7 @@ START_TEST(sort_orders) {
     o2.version = 2;
     o2.sort = CS_SORT_PATH; /* not read */
     cs_results *res = NULL;
-    ck_assert_int_eq(cs_search(FR, "kernel", 6, &o2, &res), 0);
+    ck_assert_int_eq(cs_search(&res, FR, "kernel", 6, &o2), 0);
     ck_assert_uint_eq(cs_results_count(res), 5);
     cs_results_free(res);
 }
@@ -1518,7 +1518,7 @@ static void groups_of(const char *q, int by, char *out, size_t cap) {
     o.group_by = by;
     o.flags = CS_SEARCH_COUNT;
     cs_results *res = NULL;
-    ck_assert_int_eq(cs_search(FR, q, strlen(q), &o, &res), 0);
+    ck_assert_int_eq(cs_search(&res, FR, q, strlen(q), &o), 0);
     size_t sum = 0;
     out[0] = '\0';
     for (size_t i = 0; i < cs_results_groups(res); i++) {
@@ -1537,7 +1537,7 @@ static void groups_of(const char *q, int by, char *out, size_t cap) {
     /* the same groups with a ranked search of 1 hit: exact, not pruned */
     o.flags = 0;
     o.limit = 1;
-    ck_assert_int_eq(cs_search(FR, q, strlen(q), &o, &res), 0);
+    ck_assert_int_eq(cs_search(&res, FR, q, strlen(q), &o), 0);
     ck_assert_uint_eq(cs_results_total(res), total);
     ck_assert(cs_results_total_is_exact(res));
     cs_results_free(res);
@@ -1574,12 +1574,6 @@ extern size_t cs__snippet_fallbacks;
 
 static uint64_t oracle_rng = 88172645463325252ull;
 
-static uint32_t orand(uint32_t n) {
-    oracle_rng ^= oracle_rng << 13;
-    oracle_rng ^= oracle_rng >> 7;
-    oracle_rng ^= oracle_rng << 17;
-    return (uint32_t)(oracle_rng % n);
-}
 
 /* Words of both scripts, inflections, capitals (name stems), apostrophes,
  * a combining mark, digits; and separators of every kind. */
@@ -1596,15 +1590,15 @@ static const char *const oracle_seps[] = {" ", " ", " ", ", ", ". ", "\n", "\n\n
 static size_t oracle_doc(char *buf, size_t ntok) {
     size_t n = 0;
     for (size_t i = 0; i < ntok; i++) {
-        if (orand(97) == 0) { /* an overlong word: a position without a token */
+        if (cs_test_randn(&oracle_rng, 97) == 0) { /* an overlong word: a position without a token */
             memset(buf + n, 'x', 140);
             n += 140;
         } else {
-            const char *w = oracle_words[orand(NWORDS)];
+            const char *w = oracle_words[cs_test_randn(&oracle_rng, NWORDS)];
             memcpy(buf + n, w, strlen(w));
             n += strlen(w);
         }
-        const char *sp = oracle_seps[orand(sizeof oracle_seps / sizeof oracle_seps[0])];
+        const char *sp = oracle_seps[cs_test_randn(&oracle_rng, sizeof oracle_seps / sizeof oracle_seps[0])];
         memcpy(buf + n, sp, strlen(sp));
         n += strlen(sp);
     }
@@ -1613,10 +1607,10 @@ static size_t oracle_doc(char *buf, size_t ntok) {
 }
 
 static void oracle_query(char *q, size_t cap) {
-    const char *a = oracle_words[orand(NWORDS)], *b = oracle_words[orand(NWORDS)];
+    const char *a = oracle_words[cs_test_randn(&oracle_rng, NWORDS)], *b = oracle_words[cs_test_randn(&oracle_rng, NWORDS)];
     char pa[16];
     snprintf(pa, sizeof pa, "%.3s", a); /* 3 bytes: a Latin prefix */
-    switch (orand(9)) {
+    switch (cs_test_randn(&oracle_rng, 9)) {
     case 0: snprintf(q, cap, "%s", a); break;
     case 1: snprintf(q, cap, "%s %s", a, b); break;
     case 2: snprintf(q, cap, "%s OR %s", a, b); break;
@@ -1625,7 +1619,7 @@ static void oracle_query(char *q, size_t cap) {
     case 5: snprintf(q, cap, "%s -%s", a, b); break;
     case 6: snprintf(q, cap, "%s* %s", a[0] & 0x80 ? "общ" : pa, b); break;
     case 7: snprintf(q, cap, "~%s", a); break;
-    default: snprintf(q, cap, "\"%s %s\" %s", a, b, oracle_words[orand(NWORDS)]); break;
+    default: snprintf(q, cap, "\"%s %s\" %s", a, b, oracle_words[cs_test_randn(&oracle_rng, NWORDS)]); break;
     }
 }
 
@@ -1638,7 +1632,7 @@ START_TEST(snippet_window_equals_full) {
     char *buf = malloc(3001 * 150), path[32];
     ck_assert_ptr_nonnull(buf);
     for (int d = 0; d < 120; d++) {
-        size_t len = oracle_doc(buf, 1 + orand(d % 3 ? 3000 : 100));
+        size_t len = oracle_doc(buf, 1 + cs_test_randn(&oracle_rng, d % 3 ? 3000 : 100));
         snprintf(path, sizeof path, "d%03d", d);
         int rc = cs_index_add_text(ix, path, buf, len, 0);
         ck_assert_msg(rc == 0, "%s", cs_index_errmsg(ix));
@@ -1656,9 +1650,9 @@ START_TEST(snippet_window_equals_full) {
         o.snippet_tokens = i % 4 == 0 ? 10 : 0;
         cs_results *full = NULL, *win = NULL;
         cs__snippet_full = 1;
-        int ra = cs_search(r, q, strlen(q), &o, &full);
+        int ra = cs_search(&full, r, q, strlen(q), &o);
         cs__snippet_full = -1; /* the window path, its fallbacks counted */
-        int rb = cs_search(r, q, strlen(q), &o, &win);
+        int rb = cs_search(&win, r, q, strlen(q), &o);
         cs__snippet_full = 0;
         ck_assert_int_eq(ra, rb);
         ck_assert_uint_eq(cs_results_count(full), cs_results_count(win));
@@ -1692,6 +1686,42 @@ END_TEST
 
 /* ---- the suite --------------------------------------------------------------------------- */
 
+/* A phrase occurrence counts once where its first word's leaf holds the
+ * position twice (a capitalised word: its stem and its name stem), so
+ * "Право river" and "право river" score alike, and a pruned search never
+ * cuts a document whose phrase tf the bound underestimated (check_topk). */
+START_TEST(phrase_start_counts_once) {
+    char *dir = cs_test_tmpdir("phr1");
+    cs_index *ix = writer(dir);
+    add(ix, "cap", "Право river one two");
+    add(ix, "low", "право river one two");
+    add(ix, "twice", "право river право river");
+    for (int i = 0; i < 8; i++) {
+        char p[16];
+        snprintf(p, sizeof p, "fill%d", i);
+        add(ix, p, i % 2 ? "право alone here now" : "river alone here now");
+    }
+    commit(ix);
+    cs_index_close(ix);
+    cs_reader *r = reader(dir);
+    cs_results *res = run(r, "\"право river\"", CS_SEARCH_NOSNIPPET | CS_SEARCH_EXACT_TOTAL, 0, 0);
+    ck_assert_uint_eq(cs_results_count(res), 3);
+    double cap = 0, low = 0, twice = 0;
+    for (size_t i = 0; i < 3; i++) {
+        cs_hit h;
+        ck_assert_int_eq(cs_results_hit(res, i, &h), 0);
+        if (!strcmp(h.path, "cap")) cap = h.score;
+        if (!strcmp(h.path, "low")) low = h.score;
+        if (!strcmp(h.path, "twice")) twice = h.score;
+    }
+    ck_assert_msg(cap > 0 && cap == low, "Право river %.17g, право river %.17g", cap, low);
+    ck_assert(twice > low);
+    cs_results_free(res);
+    cs_reader_close(r);
+    cs_test_tmpdir_free(dir);
+}
+END_TEST
+
 Suite *search_suite(void) {
     Suite *s = suite_create("search");
     TCase *tc = tcase_create("operators");
@@ -1699,6 +1729,7 @@ Suite *search_suite(void) {
     tcase_add_test(tc, implicit_and);
     tcase_add_test(tc, phrase);
     tcase_add_test(tc, phrase_across_punctuation_and_lines);
+    tcase_add_test(tc, phrase_start_counts_once);
     tcase_add_test(tc, multi_token_words);
     tcase_add_test(tc, or_not_minus);
     tcase_add_test(tc, parentheses_and_precedence);

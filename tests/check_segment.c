@@ -44,13 +44,6 @@ static const cs_ixid test_ix = {{'s', 'e', 'g', 't', 'e', 's', 't'}};
 /* ---- deterministic random numbers ------------------------------------------ */
 
 static uint64_t rng_state;
-static uint64_t rnd(void) {         /* splitmix64 */
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-static uint32_t rn(uint32_t n) { return n ? (uint32_t)(rnd() % n) : 0; }
 
 /* ---- the model ---------------------------------------------------------------- */
 
@@ -118,14 +111,14 @@ static void gen_docs(model *m) {
     for (uint32_t d = 0; d < m->ndocs; d++) {
         mdoc *x = &m->docs[d];
         x->plen = (size_t)snprintf(x->path, sizeof x->path, "dir/sub/doc%05u.txt", d);
-        x->tlen = rn(8) == 0 ? 0 : rn(400);
+        x->tlen = cs_test_randn(&rng_state, 8) == 0 ? 0 : cs_test_randn(&rng_state, 400);
         x->text = malloc(x->tlen + 1);
-        for (size_t i = 0; i < x->tlen; i++) x->text[i] = (char)('a' + rn(26));
-        x->size = x->tlen + rn(3);
-        x->mtime = (int64_t)rnd() >> rn(40);
+        for (size_t i = 0; i < x->tlen; i++) x->text[i] = (char)('a' + cs_test_randn(&rng_state, 26));
+        x->size = x->tlen + cs_test_randn(&rng_state, 3);
+        x->mtime = (int64_t)cs_test_rand64(&rng_state) >> cs_test_randn(&rng_state, 40);
         x->hash = cs_hash64(x->text, x->tlen);
-        x->ntokens = rn(10) == 0 ? 0 : 1 + rn(5000);
-        x->lang = (uint8_t)rn(3);
+        x->ntokens = cs_test_randn(&rng_state, 10) == 0 ? 0 : 1 + cs_test_randn(&rng_state, 5000);
+        x->lang = (uint8_t)cs_test_randn(&rng_state, 3);
         m->ntokens += x->ntokens;
         m->text_bytes += x->tlen;
     }
@@ -138,9 +131,9 @@ static void gen_keys(model *m, size_t want) {
     m->terms = calloc(want, sizeof *m->terms);
     for (size_t i = 0; i < want; i++) {
         mterm *t = &m->terms[i];
-        size_t len = i < 4 ? CS_MAX_KEY - i : 1 + rn(i % 7 == 0 ? 40 : 10);
+        size_t len = i < 4 ? CS_MAX_KEY - i : 1 + cs_test_randn(&rng_state, i % 7 == 0 ? 40 : 10);
         while (t->len < len) {
-            const char *a = i < 4 ? "q" : alpha[rn(8)];
+            const char *a = i < 4 ? "q" : alpha[cs_test_randn(&rng_state, 8)];
             size_t al = strlen(a);
             if (t->len + al > len) a = "e", al = 1;
             memcpy(t->key + t->len, a, al);
@@ -160,8 +153,8 @@ static uint32_t pick_df(size_t i, uint32_t ndocs) {
         uint32_t df = special[i % 97];
         return df == 0 || df > ndocs ? ndocs : df;
     }
-    uint32_t r = rn(100);
-    uint32_t df = r < 55 ? 1 + rn(3) : r < 80 ? 1 + rn(20) : r < 95 ? 1 + rn(200) : 1 + rn(1500);
+    uint32_t r = cs_test_randn(&rng_state, 100);
+    uint32_t df = r < 55 ? 1 + cs_test_randn(&rng_state, 3) : r < 80 ? 1 + cs_test_randn(&rng_state, 20) : r < 95 ? 1 + cs_test_randn(&rng_state, 200) : 1 + cs_test_randn(&rng_state, 1500);
     return df > ndocs ? ndocs : df;
 }
 
@@ -169,18 +162,18 @@ static uint32_t pick_df(size_t i, uint32_t ndocs) {
 static void gen_postings(model *m, mterm *t, size_t i) {
     t->df = pick_df(i, m->ndocs);
     t->flags = i % 11 == 3 ? CS_TERM_NOPOS : 0;
-    t->nvar = i % 13 == 5 ? 300 : rn(10) < 7 ? 1 : 2 + rn(6);
+    t->nvar = i % 13 == 5 ? 300 : cs_test_randn(&rng_state, 10) < 7 ? 1 : 2 + cs_test_randn(&rng_state, 6);
     t->vbits = t->flags ? 0 : vbits_of(t->nvar);
     t->docs = malloc(t->df * sizeof *t->docs);
     t->tfs = malloc(t->df * sizeof *t->tfs);
     t->poff = malloc((t->df + 1) * sizeof *t->poff);
     uint32_t need = t->df, k = 0;
     for (uint32_t d = 0; d < m->ndocs && need; d++)
-        if (rn(m->ndocs - d) < need) { t->docs[k++] = d; need--; }
+        if (cs_test_randn(&rng_state, m->ndocs - d) < need) { t->docs[k++] = d; need--; }
     size_t cap = 0, np = 0;
     for (uint32_t j = 0; j < t->df; j++) {
-        uint32_t r = rn(100);
-        uint32_t tf = r < 70 ? 1 : r < 95 ? 2 + rn(4) : 6 + rn(200);
+        uint32_t r = cs_test_randn(&rng_state, 100);
+        uint32_t tf = r < 70 ? 1 : r < 95 ? 2 + cs_test_randn(&rng_state, 4) : 6 + cs_test_randn(&rng_state, 200);
         if (i % 97 == 1 && j == 0) tf = 3000;   /* a wide tf bit width */
         t->tfs[j] = tf;
         t->cf += tf;
@@ -191,11 +184,11 @@ static void gen_postings(model *m, mterm *t, size_t i) {
             t->pos = realloc(t->pos, cap * sizeof *t->pos);
             t->var = realloc(t->var, cap);
         }
-        uint32_t p = rn(20);
+        uint32_t p = cs_test_randn(&rng_state, 20);
         for (uint32_t q = 0; q < tf; q++) {
             t->pos[np] = p;
-            t->var[np++] = (uint8_t)rn(t->nvar > 256 ? 256 : t->nvar);
-            p += 1 + (rn(50) == 0 ? 100000 + rn(100000) : rn(30));
+            t->var[np++] = (uint8_t)cs_test_randn(&rng_state, t->nvar > 256 ? 256 : t->nvar);
+            p += 1 + (cs_test_randn(&rng_state, 50) == 0 ? 100000 + cs_test_randn(&rng_state, 100000) : cs_test_randn(&rng_state, 30));
         }
     }
     t->poff[t->df] = np;
@@ -329,7 +322,7 @@ START_TEST(test_crc32c_known)
      * length and alignment. */
     unsigned char buf[1100];
     rng_state = 7;
-    for (size_t i = 0; i < sizeof buf; i++) buf[i] = (unsigned char)rnd();
+    for (size_t i = 0; i < sizeof buf; i++) buf[i] = (unsigned char)cs_test_rand64(&rng_state);
     for (size_t off = 0; off < 9; off++)
         for (size_t n = 0; n + off <= sizeof buf; n += 1 + n / 7) {
             uint32_t whole = cs_crc32c(0, buf + off, n);
@@ -347,7 +340,7 @@ START_TEST(test_crc32c_sw_equals_hw)
 {
     unsigned char buf[700];
     rng_state = 9;
-    for (size_t i = 0; i < sizeof buf; i++) buf[i] = (unsigned char)rnd();
+    for (size_t i = 0; i < sizeof buf; i++) buf[i] = (unsigned char)cs_test_rand64(&rng_state);
     ck_assert_uint_eq(cs__crc32c_sw(0, "123456789", 9), 0xE3069283u);
     for (size_t off = 0; off < 8; off++)
         for (size_t n = 0; n + off <= sizeof buf; n++)
@@ -365,7 +358,7 @@ START_TEST(test_crc32c_lanes)
     unsigned char *buf = malloc(MAX + 1);
     ck_assert_ptr_nonnull(buf);
     rng_state = 11;
-    for (size_t i = 0; i <= MAX; i++) buf[i] = (unsigned char)rnd();
+    for (size_t i = 0; i <= MAX; i++) buf[i] = (unsigned char)cs_test_rand64(&rng_state);
     static const size_t base[] = {3 * 256, 2 * 3 * 256, 3 * 4096, 3 * 4096 + 3 * 256,
                                   2 * 3 * 4096, MAX - 16};
     for (size_t b = 0; b < sizeof base / sizeof *base; b++)
@@ -578,8 +571,8 @@ static void check_postings_advance(const cs_seg *s, const mterm *t, const cs_ter
     uint32_t i = 0, target = 0, gap = 2 * big.ndocs / t->df + 2;
     int started = 0;
     for (;;) {
-        target += rn(gap * (rn(4) == 0 ? 40 : 1));
-        uint32_t op = rn(8);
+        target += cs_test_randn(&rng_state, gap * (cs_test_randn(&rng_state, 4) == 0 ? 40 : 1));
+        uint32_t op = cs_test_randn(&rng_state, 8);
         if (!started || target > p.doc) {
             uint32_t mt = 0, ml = 0, et = 0, el = 0;
             uint32_t got = cs_post_block_bound(&p, target, &mt, &ml);
@@ -683,12 +676,12 @@ START_TEST(test_iterate_terms)
     QEQ(cs_seg_terms_next(&it, &k, &n, &ti), 0);
     rng_state = 99;
     for (int r = 0; r < 3000; r++) {
-        const mterm *t = &big.terms[rn((uint32_t)big.nterms)];
+        const mterm *t = &big.terms[cs_test_randn(&rng_state, (uint32_t)big.nterms)];
         char q[CS_MAX_KEY + 1];
         size_t qn = t->len;
         memcpy(q, t->key, qn);
         switch (r % 4) {
-        case 1: qn = rn((uint32_t)qn + 1); break;          /* a prefix */
+        case 1: qn = cs_test_randn(&rng_state, (uint32_t)qn + 1); break;          /* a prefix */
         case 2: if (qn < CS_MAX_KEY) q[qn++] = '\x01'; break;
         case 3: q[qn - 1] = (char)(q[qn - 1] + 1); break;
         }
@@ -948,7 +941,7 @@ static int read_all(const cs_seg *s) {
         bad += p.rc != 0;
         cs_post_free(&p);
         cs_post_init(&p, s, &ti, &err);
-        for (uint32_t t = 0; cs_post_advance(&p, t) != CS_DOC_END; t = p.doc + 1 + rn(300))
+        for (uint32_t t = 0; cs_post_advance(&p, t) != CS_DOC_END; t = p.doc + 1 + cs_test_randn(&rng_state, 300))
             (void)cs_post_block_bound(&p, t + 200, NULL, NULL);
         cs_post_free(&p);
         char buf[CS_MAX_KEY];
@@ -1112,21 +1105,6 @@ START_TEST(test_positions_codec)
 }
 END_TEST
 
-/* Writes body[0..n) and a trailer of the given kind (segment 1 of test_ix)
- * to path. */
-static void seal(const char *path, const unsigned char *body, size_t n, unsigned kind) {
-    cs_buf b = {0};
-    cs_buf_put(&b, body, n);
-    cs_trailer t = {n, cs_crc32c(0, body, n), 1, test_ix};
-    cs_trailer_put(&b, &t, kind);
-    ck_assert_int_eq(b.rc, 0);
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(b.data, 1, b.len, f), b.len);
-    fclose(f);
-    cs_buf_free(&b);
-}
-
 /* Replaces the positions of the one-term segment in dir (term "f": 8 docs,
  * one block) by body, with the CRCs and the length in its compact skip
  * entry made to match, so that only the codec can object. */
@@ -1134,7 +1112,7 @@ static void ptest_forge(const char *dir, const unsigned char *body, size_t n) {
     char path[512];
     size_t len;
     snprintf(path, sizeof path, "%s/s00000001.pos", dir);
-    seal(path, body, n, CS_KIND_POS);
+    cs_test_seal(path, body, n, CS_KIND_POS, &test_ix);
     snprintf(path, sizeof path, "%s/s00000001.post", dir);
     unsigned char *post = slurp(path, &len);
     const unsigned char *q = post, *e = post + len - CS_TRAILER_BYTES;
@@ -1151,7 +1129,7 @@ static void ptest_forge(const char *dir, const unsigned char *body, size_t n) {
     cs_buf_u32le(&b, cs_crc32c(0, body, n));
     ck_assert_int_eq(b.rc, 0);
     cs_buf_u32le(&b, cs_crc32c(0, b.data, b.len));
-    seal(path, b.data, b.len, CS_KIND_POST);
+    cs_test_seal(path, b.data, b.len, CS_KIND_POST, &test_ix);
     cs_buf_free(&b);
     free(post);
 }
@@ -1272,7 +1250,7 @@ START_TEST(test_one_posting_forged)
         post[0] = cases[i].d;
         post[1] = cases[i].tf;
         cs_wr_u32le(post + 5, cs_crc32c(0, post, 5));
-        seal(path, post, 9, CS_KIND_POST);
+        cs_test_seal(path, post, 9, CS_KIND_POST, &test_ix);
         cs_seg *s = open_ok(dir, 1);
         cs_terminfo ti;
         cs_postings p;
@@ -1326,10 +1304,10 @@ START_TEST(test_damage_flip)
     rng_state = 5 + (uint64_t)_i;
     for (int k = 0; k < 200; k++) {
         size_t off = k < CS_TRAILER_BYTES ? n - 1 - (size_t)k
-                                          : (n - 1) * (size_t)(k - CS_TRAILER_BYTES) / 155 + rn(7);
+                                          : (n - 1) * (size_t)(k - CS_TRAILER_BYTES) / 155 + cs_test_randn(&rng_state, 7);
         if (off >= n) off = n - 1;
         memcpy(bad, orig, n);
-        bad[off] ^= (unsigned char)(1 + rn(255));
+        bad[off] ^= (unsigned char)(1 + cs_test_randn(&rng_state, 255));
         spit(path, bad, n);
         snprintf(what, sizeof what, "%s flipped at %zu", exts[_i], off);
         check_damaged(dir, what);

@@ -33,23 +33,17 @@ static const char *const vocab[NWORDS] = {
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
-static uint32_t rnd(uint32_t n) {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng % n);
-}
 
 static const char *zipf_word(void) {
-    uint32_t a = rnd(NWORDS), b = rnd(NWORDS);
+    uint32_t a = cs_test_randn(&rng, NWORDS), b = cs_test_randn(&rng, NWORDS);
     return vocab[a < b ? a : b];
 }
 
 static void gen_doc(char *buf, size_t cap) {
-    size_t len = 0, ntok = 1 + rnd(8) * rnd(30);
+    size_t len = 0, ntok = 1 + cs_test_randn(&rng, 8) * cs_test_randn(&rng, 30);
     buf[0] = '\0';
     for (size_t i = 0; i < ntok && len + 40 < cap; i++) {
-        const char *w = rnd(10) == 0 ? "page table" : zipf_word();
+        const char *w = cs_test_randn(&rng, 10) == 0 ? "page table" : zipf_word();
         len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? " " : "", w);
     }
 }
@@ -120,7 +114,7 @@ static void shards_teardown(void) {
 
 static void gen_query(char *q, size_t cap) {
     const char *a = zipf_word(), *b = zipf_word(), *c = zipf_word();
-    switch (rnd(13)) {
+    switch (cs_test_randn(&rng, 13)) {
     case 0: snprintf(q, cap, "%s", a); break;
     case 1: snprintf(q, cap, "%s %s", a, b); break;
     case 2: snprintf(q, cap, "%s %s %s", a, b, c); break;
@@ -128,7 +122,7 @@ static void gen_query(char *q, size_t cap) {
     case 4: snprintf(q, cap, "(%s %s) OR (%s page)", a, b, c); break;
     case 5: snprintf(q, cap, "%s NOT %s", a, b); break;
     case 6: snprintf(q, cap, "\"%s %s\"", a, b); break;
-    case 7: snprintf(q, cap, "%s NEAR/%u %s", a, 1 + rnd(5), b); break;
+    case 7: snprintf(q, cap, "%s NEAR/%u %s", a, 1 + cs_test_randn(&rng, 5), b); break;
     case 8: snprintf(q, cap, "%.2s* %s", a, b); break;
     case 9: snprintf(q, cap, "\"page table\" %s", a); break;
     case 10: snprintf(q, cap, "~Japarov %s", a); break;
@@ -142,7 +136,7 @@ static cs_results *search(cs_reader *r, const char *q, unsigned flags, size_t li
     o.flags = flags | CS_SEARCH_NOSNIPPET;
     o.limit = limit;
     cs_results *res = NULL;
-    int rc = cs_search(r, q, strlen(q), &o, &res);
+    int rc = cs_search(&res, r, q, strlen(q), &o);
     ck_assert_msg(rc == 0, "[%s]: %s", q, cs_results_errmsg(res));
     return res;
 }

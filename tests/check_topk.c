@@ -11,11 +11,13 @@
  * drawn at random from every class (term, AND, OR, NOT, phrase, NEAR,
  * prefix and their mixtures) with a fixed seed, so a failure repeats.
  */
+#include <fnmatch.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "civsearch.h"
 #include "index/index.h"
@@ -37,31 +39,39 @@ static const char *const vocab[NWORDS] = {
 
 static uint64_t rng = 88172645463325252ull;
 
-static uint32_t rnd(uint32_t n) {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng % n);
-}
 
 /* A Zipf-like word: low indexes far more often. */
 static const char *zipf_word(void) {
-    uint32_t a = rnd(NWORDS), b = rnd(NWORDS);
+    uint32_t a = cs_test_randn(&rng, NWORDS), b = cs_test_randn(&rng, NWORDS);
     return vocab[a < b ? a : b];
 }
 
 static void gen_doc(char *buf, size_t cap) {
-    size_t len = 0, ntok = 1 + rnd(8) * rnd(30);
+    size_t len = 0, ntok = 1 + cs_test_randn(&rng, 8) * cs_test_randn(&rng, 30);
     buf[0] = '\0';
     for (size_t i = 0; i < ntok && len + 40 < cap; i++) {
         /* a common phrase now and then, so that phrases and NEAR match */
-        const char *w = rnd(10) == 0 ? "page table" : zipf_word();
+        const char *w = cs_test_randn(&rng, 10) == 0 ? "page table" : zipf_word();
         len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? " " : "", w);
     }
 }
 
 static char *dir;
 static cs_reader *R;
+
+/* Document n's path: three folders, ids not in path order. */
+static void doc_path(char *buf, size_t cap, int n) {
+    snprintf(buf, cap, "/f%d/d%05d", n % 3, n);
+}
+
+/* Document n's mtime: noon of a day in 2015-2025 by a hash of n, none for
+ * one in 17 (the filters of filtered_equals_postfiltered). */
+static int64_t doc_mtime(int n) {
+    if (n % 17 == 5) return 0;
+    uint32_t h = (uint32_t)n * 2654435761u;
+    int64_t day = (int64_t)(h >> 8) % (11 * 365);
+    return ((int64_t)1420070400 + day * 86400 + 43200) * 1000000000LL;
+}
 
 static void topk_setup(void) {
     dir = cs_test_tmpdir("topk");
@@ -72,13 +82,14 @@ static void topk_setup(void) {
         if (d % 7 == 3) snprintf(text, sizeof text, "%s", prev); /* a duplicate: a tie */
         else gen_doc(text, sizeof text);
         snprintf(prev, sizeof prev, "%s", text);
-        snprintf(path, sizeof path, "d%05d", (d * 7919) % NDOCS); /* paths not in id order */
-        ck_assert_int_eq(cs_index_add_text(ix, path, text, strlen(text), 0), 0);
+        int n = (d * 7919) % NDOCS; /* paths not in id order */
+        doc_path(path, sizeof path, n);
+        ck_assert_int_eq(cs_index_add_text(ix, path, text, strlen(text), doc_mtime(n)), 0);
         if (d == NDOCS / 2 || d == NDOCS * 3 / 4) ck_assert_int_eq(cs_index_commit(ix), 0);
     }
     ck_assert_int_eq(cs_index_commit(ix), 0);
     for (int d = 0; d < NDOCS; d += 13) {
-        snprintf(path, sizeof path, "d%05d", d);
+        doc_path(path, sizeof path, d);
         ck_assert_int_eq(cs_index_remove(ix, path), 0);
     }
     ck_assert_int_eq(cs_index_commit(ix), 0);
@@ -94,7 +105,7 @@ static void topk_teardown(void) {
 /* A random query of one of the classes. */
 static void gen_query(char *q, size_t cap) {
     const char *a = zipf_word(), *b = zipf_word(), *c = zipf_word();
-    switch (rnd(12)) {
+    switch (cs_test_randn(&rng, 12)) {
     case 0: snprintf(q, cap, "%s", a); break;
     case 1: snprintf(q, cap, "%s %s", a, b); break;
     case 2: snprintf(q, cap, "%s %s %s", a, b, c); break;
@@ -102,7 +113,7 @@ static void gen_query(char *q, size_t cap) {
     case 4: snprintf(q, cap, "(%s %s) OR (%s page)", a, b, c); break;
     case 5: snprintf(q, cap, "%s -%s", a, b); break;
     case 6: snprintf(q, cap, "\"%s %s\"", a, b); break;
-    case 7: snprintf(q, cap, "%s NEAR/%u %s", a, 1 + rnd(5), b); break;
+    case 7: snprintf(q, cap, "%s NEAR/%u %s", a, 1 + cs_test_randn(&rng, 5), b); break;
     case 8: snprintf(q, cap, "%.2s* %s", a, b); break;
     case 9: snprintf(q, cap, "\"page table\" %s", a); break;
     case 10: snprintf(q, cap, "%s NEAR/3 \"page table\" OR %s", a, b); break;
@@ -116,7 +127,7 @@ static cs_results *search(const char *q, unsigned flags, size_t limit, size_t of
     o.limit = limit;
     o.offset = offset;
     cs_results *res = NULL;
-    int rc = cs_search(R, q, strlen(q), &o, &res);
+    int rc = cs_search(&res, R, q, strlen(q), &o);
     ck_assert_msg(rc == 0, "[%s]: %s", q, cs_results_errmsg(res));
     return res;
 }
@@ -197,7 +208,7 @@ static uint32_t same_leaf(const cs_segref *ref, const char *t1, const char *t2) 
         ck_assert_int_eq(na, nb);
         ck_assert(na > 0 && !memcmp(sa, sb, 2 * (size_t)na * sizeof *sa));
         n++;
-        t = da + 1 + (n % 3 == 0 ? rnd(40) : 0); /* next, or a skip */
+        t = da + 1 + (n % 3 == 0 ? cs_test_randn(&rng, 40) : 0); /* next, or a skip */
     }
     ck_assert_int_eq(qs.rc, 0);
     qit_free(a);
@@ -295,6 +306,99 @@ START_TEST(explain_totals_equal_scores) {
 }
 END_TEST
 
+/* ---- filters (issue 16) ---- */
+
+/* yyyymmdd (UTC) of an mtime; 0 for none. */
+static uint32_t ymd(int64_t mtime_ns) {
+    if (!mtime_ns) return 0;
+    time_t t = (time_t)(mtime_ns / 1000000000);
+    struct tm tm;
+    ck_assert(gmtime_r(&t, &tm));
+    return (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
+}
+
+/* A filter and its test of a hit, written independently of the library. */
+typedef struct filt {
+    const char *item;
+    uint32_t lo, hi;            /* the mtime's day in [lo, hi] (hi 0: no date test) */
+    int neg;                    /* the date test inverted */
+    const char *glob;           /* the path matches it (fnmatch), NULL: any */
+} filt;
+
+static const filt filters[] = {
+    {"date:2024", 20240101, 20241231, 0, NULL},
+    {"date:2019..2020", 20190101, 20201231, 0, NULL},
+    {"date:..2016", 1, 20161231, 0, NULL},
+    {"date:2022-06..", 20220601, 99991231, 0, NULL},
+    {"mtime:2018-03", 20180301, 20180331, 0, NULL},
+    {"date:2015-01-01..2025-12-31", 20150101, 20251231, 0, NULL},
+    {"-date:2024", 20240101, 20241231, 1, NULL},
+    {"path:/f1", 0, 0, 0, "/f1/*"},
+    {"path:f2", 0, 0, 0, "/f2/*"},
+    {"path:/f0/d01*", 0, 0, 0, "/f0/d01*"},
+    {"type:text", 0, 0, 0, NULL},
+    {"date:2021 path:/f2", 20210101, 20211231, 0, "/f2/*"},
+    {"date:2017..2023 -path:f0", 20170101, 20231231, 0, "/f[12]/*"},
+};
+
+static int passes(const filt *f, const cs_hit *h) {
+    if (f->hi) {
+        uint32_t d = ymd(h->mtime_ns);
+        if ((d && d >= f->lo && d <= f->hi) == f->neg) return 0;
+    }
+    return !f->glob || fnmatch(f->glob, h->path, 0) == 0;
+}
+
+/* Issue 16: a filter (tested on the columns, pushed into phrases and NEAR,
+ * leading or probed) keeps exactly the hits of the query without it that
+ * pass it, with the same scores in the same order: every hit (limit 0),
+ * the pruned top 10 and the count. */
+START_TEST(filtered_equals_postfiltered) {
+    char q[256], fq[512];
+    size_t kept = 0, dropped = 0;
+    for (int i = 0; i < 400; i++) {
+        gen_query(q, sizeof q);
+        const filt *f = &filters[rnd(sizeof filters / sizeof filters[0])];
+        snprintf(fq, sizeof fq, i % 2 ? "(%s) %s" : "%s (%s)", i % 2 ? q : f->item,
+                 i % 2 ? f->item : q);
+        cs_results *all = search(q, 0, 0, 0);
+        cs_results *fall = search(fq, 0, 0, 0);
+        cs_results *ftop = search(fq, 0, 10, 0);
+        cs_results *fcnt = search(fq, CS_SEARCH_COUNT, 0, 0);
+        size_t k = 0;
+        for (size_t j = 0; j < cs_results_count(all); j++) {
+            cs_hit a, b;
+            ck_assert_int_eq(cs_results_hit(all, j, &a), 0);
+            if (!passes(f, &a)) {
+                dropped++;
+                continue;
+            }
+            ck_assert_msg(k < cs_results_count(fall), "[%s] misses %s", fq, a.path);
+            ck_assert_int_eq(cs_results_hit(fall, k, &b), 0);
+            ck_assert_msg(!strcmp(a.path, b.path) && a.score == b.score,
+                          "[%s] hit %zu: %s %.17g, unfiltered then tested: %s %.17g", fq, k,
+                          b.path, b.score, a.path, a.score);
+            if (k < 10) {
+                ck_assert_int_eq(cs_results_hit(ftop, k, &b), 0);
+                ck_assert_msg(!strcmp(a.path, b.path) && a.score == b.score,
+                              "[%s] top-10 hit %zu: %s, want %s", fq, k, b.path, a.path);
+            }
+            k++;
+            kept++;
+        }
+        ck_assert_msg(k == cs_results_count(fall), "[%s] %zu hits, want %zu", fq,
+                      cs_results_count(fall), k);
+        ck_assert_uint_eq(cs_results_count(ftop), k < 10 ? k : 10);
+        ck_assert_uint_eq(cs_results_total(fcnt), k);
+        cs_results_free(all);
+        cs_results_free(fall);
+        cs_results_free(ftop);
+        cs_results_free(fcnt);
+    }
+    ck_assert_msg(kept > 5000 && dropped > 5000, "only %zu hits kept, %zu dropped", kept, dropped);
+}
+END_TEST
+
 Suite *topk_suite(void) {
     Suite *s = suite_create("topk");
     TCase *tc = tcase_create("random");
@@ -303,6 +407,7 @@ Suite *topk_suite(void) {
     tcase_add_test(tc, pruned_equals_exhaustive);
     tcase_add_test(tc, merged_leaf_equals_materialised);
     tcase_add_test(tc, explain_totals_equal_scores);
+    tcase_add_test(tc, filtered_equals_postfiltered);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,6 +1,6 @@
 /*
  * check_util.c — helpers shared by the Check suites (not a suite itself):
- * temporary directories that tests create and remove.
+ * temporary directories that tests create and remove, sealed files.
  */
 #include <check.h>
 #include <ftw.h>
@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "storage/segment.h"
 #include "testutil.h"
 
 char *cs_test_tmpdir(const char *tag) {
@@ -28,4 +29,18 @@ void cs_test_tmpdir_free(char *dir) {
     if (!dir) return;
     nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
     free(dir);
+}
+
+void cs_test_seal(const char *path, const void *body, size_t n, unsigned kind,
+                  const cs_ixid *ixid) {
+    cs_buf b = {0};
+    cs_buf_put(&b, body, n);
+    cs_trailer t = {n, cs_crc32c(0, body, n), 1, *ixid};
+    cs_trailer_put(&b, &t, kind);
+    ck_assert_int_eq(b.rc, 0);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(b.data, 1, b.len, f), b.len);
+    fclose(f);
+    cs_buf_free(&b);
 }

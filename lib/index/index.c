@@ -457,8 +457,8 @@ static int index_open(cs_index *ix, const char *dir) {
         ix->dirty = 1;
     } else if (!rc && strcmp(ix->man.analysis, cs_analysis_version()) != 0) {
         return cs__err(&ix->err, CS_EVERSION,
-                       "%s: index was built with other analysis rules (%s); rebuild it: "
-                       "csearch index --rebuild PATH...",
+                       "%s: index was built with other analysis rules (%s) and must be "
+                       "rebuilt",
                        dir, ix->man.analysis);
     }
     if (rc) return rc;

@@ -212,7 +212,7 @@ static int manifest_parse_file(cs_manifest *m, const cs_buf *b, uint64_t gen, co
         char why[sizeof err->msg];
         snprintf(why, sizeof why, "%s", err->msg);
         rc = cs__err(err, CS_EVERSION, "%s; the index was written by another version of "
-                     "libcivsearch: rebuild it (csearch index --rebuild PATH...)", why);
+                     "libcivsearch and must be rebuilt", why);
     }
     if (!rc && cs_crc32c(0, b->data, (size_t)t.body_len) != t.body_crc)
         rc = cs__err(err, CS_ECORRUPT, "%s: checksum mismatch", path);

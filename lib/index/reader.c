@@ -24,13 +24,13 @@ static int reader_load(cs_reader *r) {
         rc = cs__manifest_load(&r->man, r->dir, &r->err);
         if (rc == CS_ENOTFOUND && attempt == 0) {
             /* no CURRENT: not an index (or not yet one) */
-            return cs__err(&r->err, CS_ENOTFOUND, "%s: no index here (run csearch index first)",
+            return cs__err(&r->err, CS_ENOTFOUND, "%s: no index here",
                            r->dir);
         }
         if (!rc && strcmp(r->man.analysis, cs_analysis_version()) != 0)
             return cs__err(&r->err, CS_EVERSION,
-                           "%s: index was built with other analysis rules (%s); rebuild it: "
-                           "csearch index --rebuild PATH...",
+                           "%s: index was built with other analysis rules (%s) and must be "
+                           "rebuilt",
                            r->dir, r->man.analysis);
         if (!rc) rc = cs__manifest_open_segments(&r->man, r->dir, &r->err);
         if (rc != CS_ENOTFOUND) break; /* ENOTFOUND: a writer moved on; retry */

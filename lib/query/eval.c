@@ -469,6 +469,112 @@ oom:
     return NULL;
 }
 
+/* ---- filter tests ------------------------------------------------------------ */
+
+/* A filter's test of one document, on the segment's columns: O(1) for a
+ * date, mtime, type or language, a comparison of the path for path:.
+ * Borrows the columns (the segment's) and the path value (the query's), so
+ * that ANDs copy it freely (push_checks). */
+enum { QK_NONE, QK_LANG, QK_DATE, QK_MTIME, QK_TYPE, QK_PATH_ABS, QK_PATH_REL, QK_PATH_GLOB };
+
+#define CS_PATH_PAT_MAX 4096    /* a glob's pattern and a path, NUL included */
+
+typedef struct qcheck {
+    const cs_segcols *c;
+    uint32_t nd;                /* documents with columns: none from nd on matches */
+    int kind;                   /* QK_* */
+    int neg;                    /* an exclusion: the test inverted */
+    uint32_t lo, hi;            /* date, mtime: the yyyymmdd range; lang, type: lo */
+    const char *v;              /* path: the value, normalised (no "./", no '/' at the end) */
+    size_t vn;
+} qcheck;
+
+/* A component run rel (no leading or trailing '/') found in path at '/'
+ * boundaries: "/rel/" inside "/" + path + "/". */
+static int has_components(const char *path, size_t n, const char *rel, size_t rn) {
+    const char *p = path, *e = path + n;
+    while ((size_t)(e - p) >= rn && (p = memmem(p, (size_t)(e - p), rel, rn))) {
+        if ((p == path || p[-1] == '/') && (p + rn == e || p[rn] == '/')) return 1;
+        p++;
+    }
+    return 0;
+}
+
+/* path: with * ? or [: a glob (fnmatch) over the whole path, a relative one
+ * after any "/". */
+static int glob_match(const qcheck *k, uint32_t d) {
+    const cs_segcols *c = k->c;
+    char pat[CS_PATH_PAT_MAX], path[CS_PATH_PAT_MAX];
+    if (c->path_len[d] >= sizeof path) return 0;
+    int n = snprintf(pat, sizeof pat, "%s%.*s", k->v[0] == '/' ? "" : "*/", (int)k->vn, k->v);
+    if (n < 0 || (size_t)n >= sizeof pat) return 0;
+    memcpy(path, c->path[d], c->path_len[d]);
+    path[c->path_len[d]] = '\0';
+    return fnmatch(pat, path, 0) == 0;
+}
+
+/* path: "/a/b" is the folder /a/b (or the file itself); a relative "a/b",
+ * components anywhere; a glob. */
+__attribute__((noinline)) static int path_match(const qcheck *k, uint32_t d) {
+    const cs_segcols *c = k->c;
+    switch (k->kind) {
+    case QK_PATH_ABS:
+        return c->path_len[d] >= k->vn && memcmp(c->path[d], k->v, k->vn) == 0 &&
+               (c->path_len[d] == k->vn || c->path[d][k->vn] == '/' || k->vn == 1);
+    case QK_PATH_REL: return has_components(c->path[d], c->path_len[d], k->v, k->vn);
+    case QK_PATH_GLOB: return glob_match(k, d);
+    default: return 0;
+    }
+}
+
+/* Does document d pass the test? */
+static inline int check_doc(const qcheck *k, uint32_t d) {
+    const cs_segcols *c = k->c;
+    int m = 0;
+    if (d < k->nd) switch (k->kind) {
+    case QK_LANG: m = c->lang[d] == k->lo; break;
+    case QK_DATE: m = c->date_lo[d] && c->date_lo[d] >= k->lo && c->date_hi[d] <= k->hi; break;
+    case QK_MTIME: m = c->mday[d] && c->mday[d] >= k->lo && c->mday[d] <= k->hi; break;
+    case QK_TYPE: m = c->format[d] == k->lo; break;
+    case QK_NONE: break;
+    default: m = path_match(k, d); break;
+    }
+    return m != k->neg;
+}
+
+typedef struct filtit {
+    qit base;
+    qcheck k;
+    uint64_t ub;                /* its matches are at most ub */
+    int all;                    /* every document of the segment matches */
+    uint64_t *bits;             /* built on the first advance() */
+    size_t nbytes;
+} filtit;
+
+/* Defined with the filter iterators, below. */
+static const qit_ops filt_ops;
+
+/* A test's first match in [d, d + CS_CHECK_SCAN), or the end of that
+ * window: where an AND's next candidate may be.  A short look along the
+ * column lets a leader skip the documents between a filter's matches
+ * without a bitmap (and without a long scan where the filter is sparse). */
+#define CS_CHECK_SCAN 32
+
+static uint32_t check_skip(const qcheck *k, uint32_t d) {
+    uint32_t end = d < CS_DOC_END - CS_CHECK_SCAN ? d + CS_CHECK_SCAN : CS_DOC_END - 1;
+    const cs_segcols *c = k->c;
+    if (!k->neg && (k->kind == QK_DATE || k->kind == QK_MTIME)) { /* the common case, lean */
+        const uint32_t *lo = k->kind == QK_DATE ? c->date_lo : c->mday;
+        const uint32_t *hi = k->kind == QK_DATE ? c->date_hi : c->mday;
+        uint32_t e = CS_MIN(end, k->nd);
+        for (; d < e; d++)
+            if (lo[d] && lo[d] >= k->lo && hi[d] <= k->hi) return d;
+        return d < k->nd ? d : end; /* past nd nothing matches */
+    }
+    while (d < end && !check_doc(k, d)) d++;
+    return d;
+}
+
 /* ---- AND --------------------------------------------------------------------- */
 
 typedef struct andit {
@@ -479,14 +585,46 @@ typedef struct andit {
     uint32_t npos, nneg;
     int boost;
     double boost_bound;         /* the largest boost: half the leaves' idf */
+    qcheck *chk;                /* filters tested on each candidate of pos[0]
+                                   before the other children move */
+    size_t nchk, chkcap;
+    int scan;                   /* pos[0] is dense: where a test fails, look
+                                   along its column for the next candidate */
+    double kids_floor;          /* the floor last passed to the children: a
+                                   document's score is at most the sum of its
+                                   children's maxs, so a child's floor is the
+                                   AND's less what the others can give */
 } andit;
+
+/* d when it passes the AND's tests, else where its next candidate may be:
+ * not before the failed test's next match.  Out of line: an AND without
+ * tests pays one comparison. */
+__attribute__((noinline)) static uint32_t and_checks(const andit *a, uint32_t d) {
+    for (size_t c = 0; c < a->nchk; c++)
+        if (!check_doc(&a->chk[c], d)) return a->scan ? check_skip(&a->chk[c], d + 1) : d + 1;
+    return d;
+}
 
 static uint32_t and_advance(qit *it, uint32_t t) {
     andit *a = (andit *)it;
     if (it->done) return CS_DOC_END;
     if (it->doc != CS_DOC_END && it->doc >= t) return it->doc;
+    if (it->floor != a->kids_floor) { /* a child needs at least what the others cannot give */
+        a->kids_floor = it->floor;
+        for (uint32_t i = 0; i < a->npos; i++) {
+            double f = it->floor - (it->maxs - a->pos[i]->maxs);
+            a->pos[i]->floor = f > 0 ? f : 0;
+        }
+    }
     uint32_t d = qit_advance(a->pos[0], t);
     while (d != CS_DOC_END && !it->qs->rc) {
+        if (a->nchk) {
+            uint32_t e = and_checks(a, d);
+            if (e != d) {
+                d = qit_advance(a->pos[0], e);
+                continue;
+            }
+        }
         uint32_t i = 1;
         for (; i < a->npos; i++) {
             uint32_t e = qit_advance(a->pos[i], d);
@@ -616,6 +754,7 @@ static void and_free(qit *it) {
     cs__free(a->pos);
     cs__free(a->orig);
     cs__free(a->neg);
+    cs__free(a->chk);
     cs__free(a);
 }
 
@@ -637,6 +776,24 @@ static void free_all(qit **v, uint32_t n) {
     for (uint32_t i = 0; i < n; i++) qit_free(v[i]);
 }
 
+static int add_checks(andit *a, const qcheck *k, size_t n) {
+    if (!n) return 0;
+    if (cs__grow((void **)&a->chk, &a->chkcap, a->nchk + n, sizeof *a->chk)) return CS_ENOMEM;
+    memcpy(a->chk + a->nchk, k, n * sizeof *k);
+    a->nchk += n;
+    return 0;
+}
+
+static int push_checks(qit *it, const qcheck *k, size_t n);
+
+/* The filters among an AND's children (positive or excluded) become tests
+ * of the candidates (chk), which also go down to the phrases, NEARs and
+ * ANDs below (push_checks): a filter costs an array lookup per candidate,
+ * taken before any other child moves and before a phrase or NEAR reads a
+ * position.  A filter much rarer than every other child still leads (its
+ * cost: the bound of its matches, times 8); with only filters, the rarest
+ * leads.  When one child is left and it has taken the tests, it is the
+ * AND: a phrase or NEAR at the root keeps its two-phase pruning. */
 qit *cs__qit_and(qseg *qs, qit **pos, uint32_t npos, qit **neg, uint32_t nneg, int boost) {
     andit *a = cs__calloc(1, sizeof *a);
     if (!a || !npos || !(a->pos = take(pos, npos)) || !(a->neg = take(neg, nneg)) ||
@@ -647,8 +804,53 @@ qit *cs__qit_and(qseg *qs, qit **pos, uint32_t npos, qit **neg, uint32_t nneg, i
         set_err(qs, npos ? CS_ENOMEM : CS_EINVAL);
         return NULL;
     }
-    a->npos = npos;
-    a->nneg = nneg;
+    int rc = 0;
+    uint32_t lead = UINT32_MAX, others = 0;
+    uint64_t mincost = UINT64_MAX;
+    for (uint32_t i = 0; i < npos; i++) {
+        if (pos[i]->ops != &filt_ops) {
+            others++;
+            mincost = CS_MIN(mincost, pos[i]->cost);
+            continue;
+        }
+        if (!rc) rc = add_checks(a, &((filtit *)pos[i])->k, 1);
+        if (lead == UINT32_MAX || pos[i]->cost < pos[lead]->cost) lead = i;
+    }
+    if (lead != UINT32_MAX && others && pos[lead]->cost >= mincost) lead = UINT32_MAX;
+    uint32_t np = 0, nn = 0;
+    for (uint32_t i = 0; i < npos; i++)
+        if (pos[i]->ops == &filt_ops && i != lead) qit_free(pos[i]);
+        else a->pos[np] = a->orig[np] = pos[i], np++;
+    for (uint32_t i = 0; i < nneg; i++) {
+        if (neg[i]->ops != &filt_ops) {
+            a->neg[nn++] = neg[i];
+            continue;
+        }
+        qcheck k = ((filtit *)neg[i])->k;
+        k.neg = !k.neg;
+        if (!rc) rc = add_checks(a, &k, 1);
+        qit_free(neg[i]);
+    }
+    a->npos = npos = np;
+    a->nneg = nneg = nn;
+    int taken = 0;
+    for (uint32_t i = 0; !rc && a->nchk && i < npos; i++) {
+        int r = a->pos[i]->ops == &filt_ops ? 0 : push_checks(a->pos[i], a->chk, a->nchk);
+        if (r < 0) rc = r;
+        else taken |= r;
+    }
+    if (rc) {
+        a->base.qs = qs;
+        and_free(&a->base);
+        set_err(qs, rc);
+        return NULL;
+    }
+    if (npos == 1 && nneg == 0 && taken) {
+        qit *only = a->pos[0];
+        a->npos = 0;
+        and_free(&a->base);
+        return only;
+    }
     a->boost = boost;
     if (boost) {
         qit *leaves[64];
@@ -659,6 +861,7 @@ qit *cs__qit_and(qseg *qs, qit **pos, uint32_t npos, qit **neg, uint32_t nneg, i
     /* the original order of leaves does not matter for the window */
     qsort(a->pos, npos, sizeof *a->pos, cmp_cost);
     a->base = (qit){&and_ops, CS_DOC_END, a->pos[0]->cost, qs, 0, 0, 0, 0, 0, 0, 0};
+    a->scan = a->pos[0]->cost * 8 >= qs->ndocs;
     a->base.maxs = a->boost_bound;
     for (uint32_t i = 0; i < npos; i++) {
         a->base.costly |= a->pos[i]->costly;
@@ -801,7 +1004,10 @@ static int phrase_match(phit *ph) {
     uint32_t nm = 0, len = ph->offs[ph->n - 1];
     for (int k = 0; k < cnt[0]; k++) {
         uint32_t p0 = sp[0][k];
-        if (p0 < ph->offs[0]) continue;
+        /* A merged leaf holds a position once per term there (a word and
+         * its name stem): one start is one occurrence, or the phrase's tf
+         * could pass its words' smallest tf, the bound pruning relies on. */
+        if (p0 < ph->offs[0] || (k && p0 == sp[0][k - 1])) continue;
         uint32_t start = p0 - ph->offs[0], i = 1;
         for (; i < ph->n; i++) {
             uint32_t want = start + ph->offs[i];
@@ -1043,6 +1249,37 @@ qit *cs__qit_near(qseg *qs, qit *a, qit *b, uint32_t dist) {
     return &n->base;
 }
 
+/* ---- filters pushed down ------------------------------------------------------ */
+
+/* Gives the n tests k to it and to the ANDs inside it (the element ANDs of
+ * its phrases and NEARs, an OR's children), which then test them on their
+ * candidates first: only documents passing them can match an AND that has
+ * them, so restricting any of its children to them changes no result.
+ * Returns 1 when it matches only documents passing them (the tests are
+ * taken), 0 when not (a leaf), or an error. */
+static int push_checks(qit *it, const qcheck *k, size_t n) {
+    if (it->ops == &and_ops) {
+        andit *a = (andit *)it;
+        int rc = add_checks(a, k, n);
+        for (uint32_t i = 0; !rc && i < a->npos; i++)
+            if ((rc = push_checks(a->pos[i], k, n)) > 0) rc = 0;
+        return rc ? rc : 1;
+    }
+    if (it->ops == &phrase_ops) return push_checks(((phit *)it)->and, k, n);
+    if (it->ops == &near_ops) return push_checks(((nearit *)it)->and, k, n);
+    if (it->ops == &or_ops) {
+        orit *o = (orit *)it;
+        int all = 1;
+        for (uint32_t i = 0; i < o->n; i++) {
+            int rc = push_checks(o->kids[i], k, n);
+            if (rc < 0) return rc;
+            all &= rc;
+        }
+        return all;
+    }
+    return 0;
+}
+
 /* ---- occurrences, for snippets ------------------------------------------------------ */
 
 /* The first of the n spans s (sorted by start) that starts after x. */
@@ -1102,28 +1339,101 @@ int cs__qit_occurrences(qit *it, uint32_t **out) {
 
 /* ---- filters (lang:, date:, mtime:, type:, path:) and the empty iterator ------ */
 
-/* A filter is a bitmap of the segment's matching documents, computed when
- * the iterator is built from the segment's columns (cs_seg_cols: arrays
- * decoded once per open segment, never the records on every query); its
- * cost is the exact number of matches, so that a rare filter drives an
- * AND and a common one is only probed. */
-typedef struct bitsit {
-    qit base;
-    uint64_t *bits;
-    size_t nbytes;
-} bitsit;
+/* A filter iterator: the filter's test (a qcheck) and a bound of its
+ * matches, from the segment's columns (cs_seg_cols: arrays decoded once
+ * per open segment, never the records) in O(log n), with no pass over the
+ * documents.  Inside an AND beside other children it is never advanced:
+ * the AND tests it on each candidate (check_doc, O(1)) and gives it to
+ * the phrases, NEARs and ANDs below (push_checks).  Only where it must
+ * give documents itself (alone, under an OR, or much rarer than every
+ * other child of an AND: cost) does its first advance() build a bitmap of
+ * its matches, from an index of the columns where there is one (dates,
+ * mtimes, absolute paths: a range of doc ids) or a pass over a column. */
 
-static uint32_t bits_advance(qit *it, uint32_t t) {
-    bitsit *b = (bitsit *)it;
+/* The first i in [0, n) with v[by[i]] >= x (n when none). */
+static uint32_t lower(const uint32_t *by, const uint32_t *v, uint32_t n, uint32_t x) {
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (v[by[mid]] < x) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+/* The range [*a, *b) of c->by_path whose paths start with v. */
+static void path_range(const cs_segcols *c, const char *v, size_t vn, uint32_t *a, uint32_t *b) {
+    uint32_t lo = 0, hi = c->ndocs;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2, d = c->by_path[mid];
+        size_t n = CS_MIN(c->path_len[d], vn);
+        int k = memcmp(c->path[d], v, n);
+        if (k < 0 || (k == 0 && c->path_len[d] < vn)) lo = mid + 1;
+        else hi = mid;
+    }
+    *a = lo;
+    hi = c->ndocs;
+    while (lo < hi) { /* the first path past the prefix */
+        uint32_t mid = lo + (hi - lo) / 2, d = c->by_path[mid];
+        if (c->path_len[d] >= vn && memcmp(c->path[d], v, vn) == 0) lo = mid + 1;
+        else hi = mid;
+    }
+    *b = lo;
+}
+
+static int filt_build(filtit *f) {
+    qseg *qs = f->base.qs;
+    const qcheck *k = &f->k;
+    const cs_segcols *c = k->c;
+    size_t nbytes = (((size_t)qs->ndocs + 63) >> 6) * 8 + 8;
+    int rc = cs__budget_take(qs->budget, nbytes);
+    if (rc) return rc;
+    f->bits = cs__calloc(1, nbytes);
+    if (!f->bits) {
+        cs__budget_give(qs->budget, nbytes);
+        return CS_ENOMEM;
+    }
+    f->nbytes = nbytes;
+#define SET(d) (f->bits[(d) >> 6] |= 1ull << ((d) & 63))
+    if (k->kind == QK_DATE || k->kind == QK_MTIME) { /* a range of the index by date */
+        const uint32_t *by = k->kind == QK_DATE ? c->by_date : c->by_mday;
+        const uint32_t *v = k->kind == QK_DATE ? c->date_lo : c->mday;
+        for (uint32_t i = lower(by, v, c->ndocs, CS_MAX(k->lo, 1)); i < c->ndocs; i++) {
+            uint32_t d = by[i];
+            if (v[d] > k->hi) break;
+            if (check_doc(k, d)) SET(d);
+        }
+    } else if (k->kind == QK_PATH_ABS) { /* a range of the index by path */
+        uint32_t a, b;
+        path_range(c, k->v, k->vn, &a, &b);
+        for (uint32_t i = a; i < b; i++)
+            if (check_doc(k, c->by_path[i])) SET(c->by_path[i]);
+    } else if (k->kind != QK_NONE) {
+        for (uint32_t d = 0; d < k->nd; d++)
+            if (check_doc(k, d)) SET(d);
+    }
+#undef SET
+    return 0;
+}
+
+static uint32_t filt_advance(qit *it, uint32_t t) {
+    filtit *f = (filtit *)it;
     if (it->done) return CS_DOC_END;
     if (it->doc != CS_DOC_END && it->doc >= t) return it->doc;
+    if (!f->bits) {
+        int rc = filt_build(f);
+        if (rc) {
+            set_err(it->qs, rc);
+            return finish(it);
+        }
+    }
     uint32_t n = it->qs->ndocs;
     if (t >= n) return finish(it);
     size_t w = t >> 6, nw = ((size_t)n + 63) >> 6;
-    uint64_t x = b->bits[w] & (~0ull << (t & 63));
+    uint64_t x = f->bits[w] & (~0ull << (t & 63));
     while (!x) {
         if (++w >= nw) return finish(it);
-        x = b->bits[w];
+        x = f->bits[w];
     }
     uint32_t d = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(x));
     return d < n ? (it->doc = d) : finish(it);
@@ -1140,83 +1450,84 @@ static double zero_bound(qit *it, uint32_t t, uint32_t *upto) {
     return no_docs(upto);
 }
 
-static void bits_free(qit *it) {
-    bitsit *b = (bitsit *)it;
-    if (b->bits) cs__budget_give(it->qs->budget, b->nbytes);
-    cs__free(b->bits);
+static void filt_free(qit *it) {
+    filtit *f = (filtit *)it;
+    if (f->bits) cs__budget_give(it->qs->budget, f->nbytes);
+    cs__free(f->bits);
     cs__free(it);
 }
 
-static const qit_ops bits_ops = {gen_next,  bits_advance, zero_score, no_spans,
-                                 bits_free, zero_score,   zero_bound};
-
-/* A component run rel (no leading or trailing '/') found in path at '/'
- * boundaries: "/rel/" inside "/" + path + "/". */
-static int has_components(const char *path, size_t n, const char *rel, size_t rn) {
-    const char *p = path, *e = path + n;
-    while ((size_t)(e - p) >= rn && (p = memmem(p, (size_t)(e - p), rel, rn))) {
-        if ((p == path || p[-1] == '/') && (p + rn == e || p[rn] == '/')) return 1;
-        p++;
-    }
-    return 0;
-}
-
-/* The path of the value v: "/a/b" under folder /a/b (or the file itself);
- * a relative "a/b" (leading "./" and trailing '/' ignored) as components
- * anywhere; with * ? or [ a glob (fnmatch) over the whole path, a
- * relative one after any "/". */
-static void path_bits(const cs_segcols *c, const char *v, size_t vn, uint64_t *bits,
-                      uint64_t *count) {
-    while (vn >= 2 && v[0] == '.' && v[1] == '/') v += 2, vn -= 2;
-    while (vn > 1 && v[vn - 1] == '/') vn--;
-    int glob = memchr(v, '*', vn) || memchr(v, '?', vn) || memchr(v, '[', vn);
-    if (glob) {
-        char pat[4096], path[4096];
-        int n = snprintf(pat, sizeof pat, "%s%.*s", v[0] == '/' ? "" : "*/", (int)vn, v);
-        if (n < 0 || (size_t)n >= sizeof pat) return;
-        for (uint32_t d = 0; d < c->ndocs; d++) {
-            if (c->path_len[d] >= sizeof path) continue;
-            memcpy(path, c->path[d], c->path_len[d]);
-            path[c->path_len[d]] = '\0';
-            if (fnmatch(pat, path, 0) == 0) {
-                bits[d >> 6] |= 1ull << (d & 63);
-                (*count)++;
-            }
-        }
-        return;
-    }
-    if (v[0] == '/') {
-        /* a binary search in the doc ids sorted by path: the documents
-         * whose path starts with v, then those at a '/' boundary */
-        uint32_t lo = 0, hi = c->ndocs;
-        while (lo < hi) {
-            uint32_t mid = lo + (hi - lo) / 2, d = c->by_path[mid];
-            size_t n = CS_MIN(c->path_len[d], vn);
-            int k = memcmp(c->path[d], v, n);
-            if (k < 0 || (k == 0 && c->path_len[d] < vn)) lo = mid + 1;
-            else hi = mid;
-        }
-        for (uint32_t i = lo; i < c->ndocs; i++) {
-            uint32_t d = c->by_path[i];
-            if (c->path_len[d] < vn || memcmp(c->path[d], v, vn) != 0) break;
-            if (c->path_len[d] > vn && c->path[d][vn] != '/' && !(vn == 1)) continue;
-            bits[d >> 6] |= 1ull << (d & 63);
-            (*count)++;
-        }
-        return;
-    }
-    for (uint32_t d = 0; d < c->ndocs; d++)
-        if (has_components(c->path[d], c->path_len[d], v, vn)) {
-            bits[d >> 6] |= 1ull << (d & 63);
-            (*count)++;
-        }
-}
+static const qit_ops filt_ops = {gen_next,  filt_advance, zero_score, no_spans,
+                                 filt_free, zero_score,   zero_bound};
 
 int cs__qit_filter_all(const qit *it) {
-    return it->ops == &bits_ops && it->cost == (uint64_t)it->qs->ndocs * 8;
+    return it->ops == &filt_ops && ((const filtit *)it)->all;
 }
 
-int cs__qit_filter_none(const qit *it) { return it->ops == &bits_ops && it->cost == 0; }
+int cs__qit_filter_none(const qit *it) {
+    return it->ops == &filt_ops && ((const filtit *)it)->ub == 0;
+}
+
+/* The test of node n on the columns c, the bound of its matches and
+ * whether every document matches. */
+static void filt_init(filtit *f, const cs_segcols *c, const cs_qnode *n) {
+    uint32_t nd = CS_MIN(f->base.qs->ndocs, c->ndocs);
+    int whole = nd == f->base.qs->ndocs; /* counts over c are over the segment */
+    qcheck *k = &f->k;
+    *k = (qcheck){c, nd, QK_NONE, 0, 0, 0, NULL, 0};
+    f->ub = 0;
+    f->all = 0;
+    if (n->kind == CS_Q_LANG) {
+        k->kind = QK_LANG;
+        k->lo = (uint32_t)n->lang;
+        f->ub = k->lo < 256 ? c->lang_count[k->lo] : 0;
+        f->all = whole && f->ub == nd;
+        if (k->lo >= 256) k->kind = QK_NONE;
+    } else if (n->field == CS_QF_TYPE) {
+        k->kind = QK_TYPE;
+        k->lo = n->lo;
+        f->ub = k->lo < 256 ? c->format_count[k->lo] : 0;
+        f->all = whole && f->ub == nd;
+        if (k->lo >= 256) k->kind = QK_NONE;
+    } else if (n->field == CS_QF_DATE || n->field == CS_QF_MTIME) {
+        int date = n->field == CS_QF_DATE;
+        const uint32_t *by = date ? c->by_date : c->by_mday, *v = date ? c->date_lo : c->mday;
+        k->kind = date ? QK_DATE : QK_MTIME;
+        k->lo = n->lo;
+        k->hi = n->hi;
+        /* the matches have their first day in [lo, hi] */
+        uint32_t a = lower(by, v, c->ndocs, CS_MAX(n->lo, 1));
+        uint32_t b = n->hi == UINT32_MAX ? c->ndocs : lower(by, v, c->ndocs, n->hi + 1);
+        f->ub = b > a ? b - a : 0;
+        uint32_t none = date ? c->date_none : c->mday_none;
+        uint32_t mn = date ? c->date_min : c->mday_min, mx = date ? c->date_max : c->mday_max;
+        f->all = whole && (nd == 0 || (none == 0 && mn >= n->lo && mx <= n->hi));
+    } else if (n->field == CS_QF_PATH) {
+        const char *v = n->value;
+        size_t vn = n->value_len;
+        while (vn >= 2 && v[0] == '.' && v[1] == '/') v += 2, vn -= 2;
+        while (vn > 1 && v[vn - 1] == '/') vn--;
+        k->v = v;
+        k->vn = vn;
+        if (memchr(v, '*', vn) || memchr(v, '?', vn) || memchr(v, '[', vn)) {
+            /* fnmatch over the whole path: the pattern (v, or "*" "/" + v
+             * when v is relative) and its NUL must fit */
+            k->kind = (v[0] == '/' ? vn : vn + 2) < CS_PATH_PAT_MAX ? QK_PATH_GLOB : QK_NONE;
+            f->ub = k->kind == QK_NONE ? 0 : nd;
+        } else if (vn && v[0] == '/') {
+            uint32_t a, b;
+            k->kind = QK_PATH_ABS;
+            path_range(c, v, vn, &a, &b);
+            f->ub = b - a;
+            f->all = whole && (nd == 0 || (vn == 1 && f->ub == nd)); /* "/": every path */
+        } else {
+            k->kind = QK_PATH_REL;
+            f->ub = nd;
+        }
+    }
+    if (f->ub > nd) f->ub = nd;
+    if (nd == 0) f->all = whole;
+}
 
 qit *cs__qit_filter(qseg *qs, const cs_qnode *n) {
     const cs_segcols *c;
@@ -1225,52 +1536,17 @@ qit *cs__qit_filter(qseg *qs, const cs_qnode *n) {
         set_err(qs, rc);
         return NULL;
     }
-    /* a filter holds no term, so the term limit does not bound them: the
-     * budget does (a bit per document each) */
-    size_t nbytes = (((size_t)qs->ndocs + 63) >> 6) * 8 + 8;
-    rc = cs__budget_take(qs->budget, nbytes);
-    if (rc) {
-        set_err(qs, rc);
-        return NULL;
-    }
-    bitsit *b = cs__calloc(1, sizeof *b);
-    if (b) b->bits = cs__calloc(1, nbytes);
-    if (!b || !b->bits) {
-        cs__free(b);
-        cs__budget_give(qs->budget, nbytes);
+    filtit *f = cs__calloc(1, sizeof *f);
+    if (!f) {
         set_err(qs, CS_ENOMEM);
         return NULL;
     }
-    b->nbytes = nbytes;
-    uint64_t count = 0;
-    uint32_t nd = CS_MIN(qs->ndocs, c->ndocs);
-    /* branchless, a word of 64 documents at a time: a filter matching
-     * documents at random would mispredict a branch per document */
-#define SCAN(cond)                                                   \
-    for (uint32_t w0 = 0; w0 < nd; w0 += 64) {                       \
-        uint64_t x = 0;                                              \
-        uint32_t wend = CS_MIN(nd, w0 + 64);                         \
-        for (uint32_t d = w0; d < wend; d++)                         \
-            x |= (uint64_t)(cond) << (d - w0);                       \
-        b->bits[w0 >> 6] = x;                                        \
-        count += (uint64_t)__builtin_popcountll(x);                  \
-    }
-    if (n->kind == CS_Q_LANG) {
-        SCAN(c->lang[d] == n->lang)
-    } else if (n->field == CS_QF_DATE) {
-        SCAN((c->date_lo[d] != 0) & (c->date_lo[d] >= n->lo) & (c->date_hi[d] <= n->hi))
-    } else if (n->field == CS_QF_MTIME) {
-        SCAN((c->mday[d] != 0) & (c->mday[d] >= n->lo) & (c->mday[d] <= n->hi))
-    } else if (n->field == CS_QF_TYPE) {
-        SCAN(c->format[d] == n->lo)
-    } else if (n->field == CS_QF_PATH) {
-        path_bits(c, n->value, n->value_len, b->bits, &count);
-    }
-#undef SCAN
+    f->base = (qit){&filt_ops, CS_DOC_END, 0, qs, 0, 0, 0, 0, 0, 0, 0};
+    filt_init(f, c, n);
     /* probing the bitmap is far cheaper than advancing postings: a filter
      * leads an AND only when it is much rarer than the rarest term */
-    b->base = (qit){&bits_ops, CS_DOC_END, count * 8, qs, 0, 0, 0, 0, 0, 0, 0};
-    return &b->base;
+    f->base.cost = f->ub * 8;
+    return &f->base;
 }
 
 static uint32_t empty_advance(qit *it, uint32_t t) {

@@ -1568,8 +1568,8 @@ static int search(cs_results *res, cs_reader *r, const char *query, size_t len,
     return rc;
 }
 
-int cs_search(cs_reader *r, const char *query, size_t len, const cs_search_options *opts,
-              cs_results **out) {
+int cs_search(cs_results **out, cs_reader *r, const char *query, size_t len,
+              const cs_search_options *opts) {
     if (!out) return CS_EINVAL;
     cs_results *res = cs__calloc(1, sizeof *res);
     *out = res;

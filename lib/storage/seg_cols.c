@@ -4,8 +4,11 @@
  * the segment's lock, then shared read-only by every search and thread.
  *
  * A filter of the query language (date:, mtime:, type:, lang:, path:) is
- * then a scan of an array, not of every record: Lucene's doc values, kept
- * in memory (about 40 bytes a document) instead of on disk.
+ * then a test of a document's entry in an array, not a read of its record:
+ * Lucene's doc values, kept in memory (about 50 bytes a document) instead
+ * of on disk.  The indexes (doc ids sorted by path, date, mtime) and the
+ * counts per value tell a filter how many documents it may match, and
+ * give them, without a pass over every document.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -59,14 +62,14 @@ void cs__segcols_free(cs_segcols *c) {
     cs__free(c->path);
     cs__free(c->path_len);
     cs__free(c->by_path);
+    cs__free(c->by_date);
+    cs__free(c->by_mday);
     cs__free(c);
 }
 
-static const cs_segcols *sort_cols;
-
-static int cmp_path(const void *a, const void *b) {
+static int cmp_path(const void *a, const void *b, void *arg) {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    const cs_segcols *c = sort_cols;
+    const cs_segcols *c = arg;
     size_t n = CS_MIN(c->path_len[x], c->path_len[y]);
     int k = memcmp(c->path[x], c->path[y], n);
     if (k) return k;
@@ -74,7 +77,13 @@ static int cmp_path(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Doc ids by the values of a column (arg), ties by id. */
+static int cmp_col(const void *a, const void *b, void *arg) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    const uint32_t *v = arg;
+    if (v[x] != v[y]) return v[x] < v[y] ? -1 : 1;
+    return (x > y) - (x < y);
+}
 
 static int build(const cs_seg *s, cs_segcols **out, cs_err *err) {
     uint32_t n = s->ndocs;
@@ -91,8 +100,10 @@ static int build(const cs_seg *s, cs_segcols **out, cs_err *err) {
     c->path = cs__malloc(k * sizeof *c->path);
     c->path_len = cs__malloc(k * sizeof *c->path_len);
     c->by_path = cs__malloc(k * sizeof *c->by_path);
+    c->by_date = cs__malloc(k * sizeof *c->by_date);
+    c->by_mday = cs__malloc(k * sizeof *c->by_mday);
     if (!c->date_lo || !c->date_hi || !c->own_date || !c->mday || !c->format || !c->lang ||
-        !c->path || !c->path_len || !c->by_path) {
+        !c->path || !c->path_len || !c->by_path || !c->by_date || !c->by_mday) {
         cs__segcols_free(c);
         return cs__err(err, CS_ENOMEM, "out of memory");
     }
@@ -117,12 +128,27 @@ static int build(const cs_seg *s, cs_segcols **out, cs_err *err) {
         c->lang[d] = r.m.lang;
         c->path[d] = r.m.path;
         c->path_len[d] = (uint32_t)CS_MIN(r.m.path_len, UINT32_MAX);
-        c->by_path[d] = d;
+        c->by_path[d] = c->by_date[d] = c->by_mday[d] = d;
+        c->format_count[c->format[d]]++;
+        c->lang_count[c->lang[d]]++;
+        if (!c->date_lo[d]) c->date_none++;
+        else {
+            if (!c->date_min || c->date_lo[d] < c->date_min) c->date_min = c->date_lo[d];
+            c->date_max = CS_MAX(c->date_max, c->date_hi[d]);
+        }
+        if (!c->mday[d]) c->mday_none++;
+        else {
+            if (!c->mday_min || c->mday[d] < c->mday_min) c->mday_min = c->mday[d];
+            c->mday_max = CS_MAX(c->mday_max, c->mday[d]);
+        }
     }
-    pthread_mutex_lock(&sort_lock);
-    sort_cols = c;
-    if (n) qsort(c->by_path, n, sizeof *c->by_path, cmp_path);
-    pthread_mutex_unlock(&sort_lock);
+    /* qsort_r: the columns go to the comparison as its argument, no
+     * process-wide state (and no lock) */
+    if (n) {
+        qsort_r(c->by_path, n, sizeof *c->by_path, cmp_path, c);
+        qsort_r(c->by_date, n, sizeof *c->by_date, cmp_col, c->date_lo);
+        qsort_r(c->by_mday, n, sizeof *c->by_mday, cmp_col, c->mday);
+    }
     *out = c;
     return 0;
 }

@@ -189,6 +189,18 @@ typedef struct cs_segcols {
     const char **path;          /* borrowed from the mapping, not NUL-terminated */
     uint32_t *path_len;
     uint32_t *by_path;          /* doc ids in memcmp order of their paths */
+    /* For the filters of a query (lib/query/eval.c): the size of a filter's
+     * match set, or a bound of it, without a pass over the documents, and
+     * its documents from a range of an index when it is rare enough to
+     * lead an AND. */
+    uint32_t *by_date;          /* doc ids by date_lo (0, unknown, first) */
+    uint32_t *by_mday;          /* doc ids by mday (0, unknown, first) */
+    uint32_t  date_min, date_max; /* smallest date_lo, largest date_hi of the
+                                     documents with a date (0, 0: none) */
+    uint32_t  date_none;        /* documents without a date (date_lo 0) */
+    uint32_t  mday_min, mday_max, mday_none; /* the same for mday */
+    uint32_t  format_count[256]; /* documents per format index */
+    uint32_t  lang_count[256];  /* documents per CS_LANG_* */
 } cs_segcols;
 /* The columns of s: 0 and *out (borrowed until cs_seg_close(); read-only,
  * shared by every thread), CS_ENOMEM or CS_ECORRUPT (a bad record).

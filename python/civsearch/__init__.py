@@ -433,7 +433,7 @@ class Reader:
         opts.memory_mb = memory_mb
         opts.max_expansion = max_expansion
         out = _ffi.new("cs_results **")
-        rc = _lib.cs_search(r, q, len(q), opts, out)
+        rc = _lib.cs_search(out, r, q, len(q), opts)
         res = out[0]
         if rc:
             if res == _ffi.NULL:
@@ -736,7 +736,7 @@ class Writer:
             _cb.exc = None
             raise st.exc
         _cb_reraise()
-        if rc:
+        if rc < 0:              # > 0: the callback's stop (progress returned true)
             raise self._fail(rc)
         return st.report
 
