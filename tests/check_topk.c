@@ -358,7 +358,7 @@ START_TEST(filtered_equals_postfiltered) {
     size_t kept = 0, dropped = 0;
     for (int i = 0; i < 400; i++) {
         gen_query(q, sizeof q);
-        const filt *f = &filters[rnd(sizeof filters / sizeof filters[0])];
+        const filt *f = &filters[cs_test_randn(&rng, sizeof filters / sizeof filters[0])];
         snprintf(fq, sizeof fq, i % 2 ? "(%s) %s" : "%s (%s)", i % 2 ? q : f->item,
                  i % 2 ? f->item : q);
         cs_results *all = search(q, 0, 0, 0);
