@@ -787,18 +787,20 @@ static qit *build_kids(sctx *c, qseg *qs, uint32_t s, const cs_qnode *n, uint32_
     }
     /* in an AND, a filter that every document of the segment passes tests
      * nothing (kept if it is the only positive child), and so does an
-     * exclusion that no document meets */
+     * exclusion that no document meets.  Removed in place, order kept: the
+     * AND sums its children's scores in query order, so a query scores to
+     * the last bit as it does without the filter. */
     for (uint32_t i = 0; ok && n->kind == CS_Q_AND && i < np && np > 1;)
         if (cs__qit_filter_all(pos[i])) {
             qit_free(pos[i]);
-            pos[i] = pos[--np];
+            memmove(pos + i, pos + i + 1, (--np - i) * sizeof *pos);
         } else {
             i++;
         }
     for (uint32_t i = 0; ok && n->kind == CS_Q_AND && i < nn;)
         if (cs__qit_filter_none(neg[i])) {
             qit_free(neg[i]);
-            neg[i] = neg[--nn];
+            memmove(neg + i, neg + i + 1, (--nn - i) * sizeof *neg);
         } else {
             i++;
         }
