@@ -1,6 +1,7 @@
 #!/bin/sh
-# query_ir.sh BINDIR INDEX QUERIES [-c] — instructions (callgrind Ir) of one
-# top-10 search (-c: one count) per query line: "class TAB query TAB Ir".
+# query_ir.sh BINDIR INDEX QUERIES [-c | -s] — instructions (callgrind Ir) of
+# one top-10 search (-c: one count; -s: top-10 with snippets) per query line:
+# "class TAB query TAB Ir".
 # See bench/query_ir.c; docs/performance.md uses it to measure each change.
 set -eu
 bindir=$1 idx=$2 queries=$3 mode=${4:-}

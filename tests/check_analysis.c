@@ -774,6 +774,96 @@ START_TEST(library_version) {
 }
 END_TEST
 
+/* ---- the bounds mode (snippets) -------------------------------------------- */
+
+/* A token stream kept whole: what the bounds mode must reproduce. */
+typedef struct btok {
+    uint32_t pos, flags;
+    size_t start, end;
+    char word[CS_MAX_TERM_BYTES + 1];
+    int term_is_word;
+} btok;
+
+typedef struct bstream {
+    btok *t;
+    size_t n, cap;
+} bstream;
+
+static int keep_bounds(void *ud, const cs_token *t) {
+    bstream *b = ud;
+    if (t->flags & CS_TOKEN_NAME) return 0; /* the bounds mode gives none */
+    if (b->n == b->cap) {
+        b->cap = b->cap ? 2 * b->cap : 1024;
+        b->t = realloc(b->t, b->cap * sizeof *b->t);
+        ck_assert_ptr_nonnull(b->t);
+    }
+    btok *k = &b->t[b->n++];
+    k->pos = t->pos;
+    k->flags = t->flags & ~(uint32_t)CS_TOKEN_STEMMED;
+    k->start = t->start;
+    k->end = t->end;
+    memcpy(k->word, t->word, t->word_len);
+    k->word[t->word_len] = '\0';
+    k->term_is_word = t->term_len == t->word_len && !memcmp(t->term, t->word, t->word_len);
+    return 0;
+}
+
+/* cs__analyze_bounds gives cs_analyze's tokens (less the name stems) at
+ * the same positions and byte ranges, each term its word; on the corpus
+ * files and on texts made for the edges: overlong words (positions
+ * without a token), capitals (name stems), marks, apostrophes, soft
+ * hyphens, a ligature, digits. */
+static void bounds_equal(const char *text, size_t len, const char *what) {
+    bstream full = {0}, bnd = {0};
+    ck_assert_int_eq(cs_analyze(an, text, len, keep_bounds, &full, NULL), CS_OK);
+    uint32_t npos = cs__analyzer_npos(an);
+    ck_assert_int_eq(cs__analyze_bounds(an, text, len, keep_bounds, &bnd), CS_OK);
+    ck_assert_uint_eq(cs__analyzer_npos(an), npos);
+    ck_assert_msg(full.n == bnd.n, "%s: %zu tokens, bounds %zu", what, full.n, bnd.n);
+    for (size_t i = 0; i < full.n; i++) {
+        const btok *x = &full.t[i], *y = &bnd.t[i];
+        ck_assert_msg(x->pos == y->pos && x->start == y->start && x->end == y->end &&
+                          x->flags == y->flags && !strcmp(x->word, y->word) && y->term_is_word,
+                      "%s: token %zu (%s at %u [%zu,%zu)) differs: %s at %u [%zu,%zu)", what, i,
+                      x->word, x->pos, x->start, x->end, y->word, y->pos, y->start, y->end);
+    }
+    free(full.t);
+    free(bnd.t);
+}
+
+START_TEST(bounds_mode_same_tokens) {
+    static const char *const texts[] = {
+        "Права Человека и Кыргызстане: Жапаров, O'Neil's café cafe\xcc\x81 ﬁle 2024-й",
+        "е\xc2\xad\xcc\x86 soft\xc2\xadhyphen Ärger Straße ＦＵＬＬ ёлка Ёлка о\xcc\x81браз",
+        "x O‘zbekiston O`zbekiston rock'n'roll ''quoted'' Москва-Сити x86_64 Ⅻ ²³",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        bounds_equal(texts[i], strlen(texts[i]), texts[i]);
+    /* overlong words between short ones, Latin and Cyrillic */
+    static char buf[4 * CS_MAX_TERM_BYTES + 64];
+    size_t n = 0;
+    n += (size_t)sprintf(buf + n, "Один ");
+    for (int k = 0; k < CS_MAX_TERM_BYTES + 5; k++) buf[n++] = 'a';
+    n += (size_t)sprintf(buf + n, " Два ");
+    for (int k = 0; k < CS_MAX_TERM_BYTES / 2 + 3; k++) n += (size_t)sprintf(buf + n, "ж");
+    n += (size_t)sprintf(buf + n, " three");
+    bounds_equal(buf, n, "overlong words");
+    static const char *const files[] = {"../corpus/README.md", "../corpus/udhr/udhr-rus.txt",
+                                        "../corpus/udhr/udhr-kaz.txt",
+                                        "../corpus/udhr/udhr-uzn_latn.txt",
+                                        "../corpus/seeds/000_3dfc2131f3c7ab72.txt"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        size_t len;
+        char *text = slurp(files[i], &len);
+        ck_assert_msg(text != NULL, "cannot read %s", files[i]);
+        bounds_equal(text, len, files[i]);
+        free(text);
+    }
+    /* the bounds mode leaves no trace: a full analysis after it stems again */
+    ck_assert_str_eq(term_of("organizations"), "organ");
+}
+END_TEST
+
 /* ---- the suite ----------------------------------------------------------- */
 
 Suite *analysis_suite(void) {
@@ -833,6 +923,7 @@ Suite *analysis_suite(void) {
     tcase_add_test(tc, document_language);
     tcase_add_test(tc, language_one_percent);
     tcase_add_test(tc, whole_corpus);
+    tcase_add_test(tc, bounds_mode_same_tokens);
     suite_add_tcase(s, tc);
     return s;
 }

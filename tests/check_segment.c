@@ -1565,7 +1565,37 @@ START_TEST(toks_round_trip_and_damage) {
         ck_assert_uint_eq(t.ckbyte[i], ckbyte[i]);
     }
     cs__toks_free(&t);
-    ck_assert_int_eq(cs__toks_get(&t, &f, 1300), -1); /* a checkpoint at the text's end */
+    /* the snippet's reading: skips decoded, checkpoints read to the window */
+    ck_assert_int_eq(cs__toks_open(&t, &f, 2000), 0);
+    ck_assert_uint_eq(t.npos, 303);
+    ck_assert_uint_eq(t.nck, 3);
+    ck_assert_ptr_null(t.ckpos);
+    ck_assert_ptr_null(t.ckbyte);
+    for (int i = 0; i < 3; i++) ck_assert_uint_eq(t.skip[i], skip[i]);
+    static const struct { uint32_t p0, p1, cp; size_t cb, ce; } span[] = {
+        {10, 20, 0, 0, 400},    {64, 129, 64, 400, 800}, {100, 150, 64, 400, 1300},
+        {130, 199, 130, 800, 1300}, {250, 260, 200, 1300, 2000}, {0, 302, 0, 0, 2000},
+    };
+    for (size_t i = 0; i < sizeof span / sizeof span[0]; i++) {
+        uint32_t cp;
+        size_t cb, ce;
+        ck_assert_int_eq(cs__toks_span(&t, 2000, span[i].p0, span[i].p1, &cp, &cb, &ce), 0);
+        ck_assert_msg(cp == span[i].cp && cb == span[i].cb && ce == span[i].ce,
+                      "span %zu: (%u, %zu, %zu)", i, cp, cb, ce);
+    }
+    cs__toks_free(&t);
+    /* a checkpoint at the text's end: refused by the full decoding, and by
+     * the span once it reads that far */
+    ck_assert_int_eq(cs__toks_get(&t, &f, 1300), -1);
+    ck_assert_int_eq(cs__toks_open(&t, &f, 1300), 0);
+    {
+        uint32_t cp;
+        size_t cb, ce;
+        ck_assert_int_eq(cs__toks_span(&t, 1300, 10, 100, &cp, &cb, &ce), 0);
+        ck_assert_uint_eq(ce, 800);
+        ck_assert_int_eq(cs__toks_span(&t, 1300, 150, 180, &cp, &cb, &ce), -1);
+    }
+    cs__toks_free(&t);
     /* format 5: no table */
     cs_buf_reset(&b);
     cs__fields_put(&b, "text", NULL, NULL, NULL, NULL, NULL, 0);
@@ -1593,6 +1623,15 @@ START_TEST(toks_round_trip_and_damage) {
         ck_assert_int_eq(cs__fields_get(&f, b.data, b.len), 0);
         ck_assert_msg(cs__toks_get(&t, &f, 100) == (i == 0 ? 0 : -1), "%s", bad[i].why);
         ck_assert_msg(i == 0 || (t.ckbyte == NULL && t.nck == 0), "%s", bad[i].why);
+        cs__toks_free(&t);
+        /* open and a span over every checkpoint: refused too, but for the
+         * bytes after the table, which only cs__toks_get (verify) reads */
+        uint32_t cp;
+        size_t cb, ce;
+        int k = cs__toks_open(&t, &f, 100);
+        if (k == 0) k = cs__toks_span(&t, 100, 0, UINT32_MAX, &cp, &cb, &ce);
+        ck_assert_msg(k == (i == 0 || strstr(bad[i].why, "after the table") ? 0 : -1), "%s",
+                      bad[i].why);
         cs__toks_free(&t);
     }
     cs_buf_free(&b);

@@ -80,6 +80,13 @@ size_t cs__name_key_loose(const char *key, size_t len, char *out, size_t cap);
  * the word itself.  Borrowed until the callback returns. */
 const char *cs__analyzer_keyform(const cs_analyzer *a, size_t *len);
 
+/* cs_analyze() without stemming, for a snippet's slice of stored text
+ * (lib/query/snippet.c): the same tokens at the same positions and byte
+ * ranges, each with term == word (not stemmed, no CS_TOKEN_STEMMED), and
+ * no name-stem tokens (CS_TOKEN_NAME: they share a position, so leaving
+ * them out moves none).  lang is not computed. */
+int cs__analyze_bounds(cs_analyzer *a, const char *text, size_t len, cs_token_fn fn, void *ud);
+
 /* Positions used by the last cs_analyze() call (tokens, including ones too
  * long to emit): a document's length for ranking. */
 uint32_t cs__analyzer_npos(const cs_analyzer *a);

@@ -55,6 +55,7 @@ struct cs_analyzer {
     cs_token_fn fn;
     void *ud;
     int rc;                     /* a callback's nonzero return stops us */
+    int bounds;                 /* cs__analyze_bounds: no stems, no name stems */
     uint32_t pos;               /* next token position */
     size_t latin, cyr, nonru;   /* letter counts for the language rule */
 
@@ -297,14 +298,21 @@ static void end_token(cs_analyzer *a, size_t end) {
     uint32_t pos = a->pos++;
     if (a->overlong || a->len == 0 || a->rc) return;
     cs_token t;
-    int which = stemmer_for(a->flags, a->nonru_tok);
     t.word = a->buf;
     t.word_len = a->len;
-    t.term = stem_word(a, which, a->buf, a->len, &t.term_len);
     t.pos = pos;
-    t.flags = a->flags | (which != STEM_NONE ? CS_TOKEN_STEMMED : 0);
     t.start = a->start;
     t.end = end;
+    if (a->bounds) {
+        t.term = a->buf;
+        t.term_len = a->len;
+        t.flags = a->flags;
+        a->rc = a->fn(a->ud, &t);
+        return;
+    }
+    int which = stemmer_for(a->flags, a->nonru_tok);
+    t.term = stem_word(a, which, a->buf, a->len, &t.term_len);
+    t.flags = a->flags | (which != STEM_NONE ? CS_TOKEN_STEMMED : 0);
     a->rc = a->fn(a->ud, &t);
     if (!a->rc) emit_name(a, &t);
 }
@@ -542,8 +550,8 @@ static void run(cs_analyzer *a, const unsigned char *s, size_t len) {
     if (!a->rc) feed(a, 0, CL_SEP, len, len, 0);
 }
 
-int cs_analyze(cs_analyzer *a, const char *text, size_t len, cs_token_fn fn, void *ud,
-               int *lang) {
+static int analyze(cs_analyzer *a, const char *text, size_t len, cs_token_fn fn, void *ud,
+                   int *lang, int bounds) {
     if (!a || (!text && len) || !fn) return CS_EINVAL;
     cs__err_clear(&a->err);
     size_t bad;
@@ -555,6 +563,7 @@ int cs_analyze(cs_analyzer *a, const char *text, size_t len, cs_token_fn fn, voi
     a->fn = fn;
     a->ud = ud;
     a->rc = 0;
+    a->bounds = bounds;
     a->pos = 0;
     a->latin = a->cyr = a->nonru = 0;
     a->open = a->apos = 0;
@@ -567,6 +576,15 @@ int cs_analyze(cs_analyzer *a, const char *text, size_t len, cs_token_fn fn, voi
         else *lang = CS_LANG_OTHER;
     }
     return a->rc;
+}
+
+int cs_analyze(cs_analyzer *a, const char *text, size_t len, cs_token_fn fn, void *ud,
+               int *lang) {
+    return analyze(a, text, len, fn, ud, lang, 0);
+}
+
+int cs__analyze_bounds(cs_analyzer *a, const char *text, size_t len, cs_token_fn fn, void *ud) {
+    return analyze(a, text, len, fn, ud, NULL, 1);
 }
 
 uint32_t cs__analyzer_npos(const cs_analyzer *a) { return a->pos; }

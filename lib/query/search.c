@@ -1156,8 +1156,8 @@ static int snip_term_pos(const cs_seg *seg, const qmember *m, uint32_t doc, int 
     int rc = 0;
     if (cs_post_advance(&p, doc) == doc) {
         const uint32_t *pos;
-        const uint8_t *var;
-        int k = cs_post_positions(&p, &pos, &var);
+        const uint8_t *var = NULL;
+        int k = cs_post_positions(&p, &pos, m->all ? NULL : &var); /* all: no variant read */
         if (k < 0) rc = k;
         /* merged into the sorted matches from the back (cs__snippet_window
          * then need not sort them) */
@@ -1216,7 +1216,15 @@ static int snip_matches(const sctx *c, const hitref *h, cs_buf *buf) {
             if (l->nm[h->seg] > SNIP_MAX_TERMS) return 1;
             for (uint32_t k = 0; k < l->nm[h->seg] && !rc; k++)
                 rc = snip_term_pos(ref->seg, &l->m[h->seg][k], h->doc, g, 0, buf, c->err);
-        } else {
+        } else if (l->nm[h->seg] == (uint32_t)(!t->name_only + (t->name != NULL))) {
+            /* resolve_word found each: the term first, then the name stem */
+            const qmember *lm = l->m[h->seg];
+            for (uint32_t k = 0; k < l->nm[h->seg] && !rc; k++) {
+                int x = snip_term_pos(ref->seg, &lm[k], h->doc, g, t->name_only || k > 0, buf,
+                                      c->err);
+                rc = x == 1 ? 0 : x;
+            }
+        } else { /* one of the two is not in the segment: which one? */
             qmember m;
             int k = t->name_only ? 1 : snip_word_term(ref, t->term, t->term_len, &m, c->err);
             if (k == 0) k = snip_term_pos(ref->seg, &m, h->doc, g, 0, buf, c->err);
@@ -1250,7 +1258,7 @@ typedef struct snip_ud {
 static int hit_snippet(const hitref *h, snip_ud *u, cs_analyzer *a, const cs__fields *f,
                        const char *text, size_t len, size_t window, cs_snippet *sn) {
     cs__toks k;
-    int rc = cs__snippet_full ? 1 : cs__toks_get(&k, f, len);
+    int rc = cs__snippet_full > 0 ? 1 : cs__toks_open(&k, f, len);
     if (rc == CS_ENOMEM) return rc;
     if (rc == 0) {
         rc = snip_matches(u->c, h, &u->mbuf);
@@ -1260,6 +1268,7 @@ static int hit_snippet(const hitref *h, snip_ud *u, cs_analyzer *a, const cs__fi
                                     u->mbuf.len / sizeof(cs_snipmatch), sn);
         cs__toks_free(&k);
     }
+    if (rc == 1 && cs__snippet_full < 0) cs__snippet_fallbacks++;
     if (rc == 1) rc = cs__snippet(a, text, len, u->q, window, sn);
     return rc;
 }

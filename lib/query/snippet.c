@@ -91,6 +91,23 @@ static int on_token(void *ud, const cs_token *t) {
     return 0;
 }
 
+/* The window path's callback (cs__analyze_bounds: no name stems): where
+ * each token is; which item it matches comes from the positions. */
+static int on_bound(void *ud, const cs_token *t) {
+    sctx *c = ud;
+    if ((uint64_t)t->pos + c->base_pos > c->stop_past) return SNIP_STOP;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 256;
+        stok *n = cs__realloc(c->t, cap * sizeof *n);
+        if (!n) return c->rc = CS_ENOMEM;
+        c->t = n;
+        c->cap = cap;
+    }
+    c->t[c->n++] = (stok){t->start + c->base_byte, t->end + c->base_byte, t->pos + c->base_pos,
+                          -1, 0, 0};
+    return 0;
+}
+
 /* The first token whose position is at least p (n if none). */
 static size_t tok_at(const stok *t, size_t n, uint32_t p) {
     size_t lo = 0, hi = n;
@@ -180,6 +197,7 @@ static size_t best_window(const stok *t, size_t n, size_t w, const socc *v, size
         if (distinct > best) {
             best = distinct;
             best_at = ws;
+            if (best == ngroups) break; /* no later window has more */
         }
     }
     cs__free(seen);
@@ -276,6 +294,7 @@ int cs__snippet(cs_analyzer *a, const char *text, size_t len, const cs_snipq *q,
 }
 
 int cs__snippet_full;
+size_t cs__snippet_fallbacks;
 
 /* ---- the window path: positions from the postings, a slice analysed ---- */
 
@@ -360,22 +379,13 @@ int cs__snippet_window(cs_analyzer *a, const char *text, size_t len, const cs_sn
     cs__free(occ);
     /* the slice: from the checkpoint at or before the window's first
      * token to the one past its last (a token boundary both) */
-    uint32_t p0 = pos_of(k, w0), p1 = pos_of(k, w1 - 1), cp = 0;
-    size_t cb = 0, ce = len;
-    for (uint32_t i = 0; i < k->nck; i++) {
-        if (k->ckpos[i] <= p0) {
-            cp = k->ckpos[i];
-            cb = (size_t)k->ckbyte[i];
-        } else if (k->ckpos[i] > p1) {
-            ce = (size_t)k->ckbyte[i];
-            break;
-        }
-    }
-    if (cb >= ce || ce > len) return 1;
+    uint32_t p0 = pos_of(k, w0), p1 = pos_of(k, w1 - 1), cp;
+    size_t cb, ce;
+    if (cs__toks_span(k, len, p0, p1, &cp, &cb, &ce) || cb >= ce || ce > len) return 1;
     size_t base = emitted_before(k, cp); /* the index of the slice's first token */
     sctx c = {q, NULL, 0, 0, 0, cp, cb, p1};
     snippet_reset(out);
-    int rc = cs_analyze(a, text + cb, ce - cb, on_token, &c, NULL);
+    int rc = cs__analyze_bounds(a, text + cb, ce - cb, on_bound, &c);
     if (rc == SNIP_STOP) rc = 0;
     if (!rc) rc = c.rc;
     /* the table must agree with what the slice gave, else the full path */
@@ -385,6 +395,12 @@ int cs__snippet_window(cs_analyzer *a, const char *text, size_t len, const cs_sn
     if (rc) {
         cs__free(c.t);
         return rc == CS_ENOMEM ? rc : 1;
+    }
+    /* each token's item: that of the first match at its position (m is
+     * sorted now: occ_from_positions), as on_token would have matched it */
+    for (size_t i = 0, j = 0; i < c.n && j < nm; i++) {
+        while (j < nm && m[j].pos < c.t[i].pos) j++;
+        if (j < nm && m[j].pos == c.t[i].pos) c.t[i].item = m[j].group;
     }
     for (size_t j = 0; j < q->nocc; j++) { /* the pieces' highlights (occurrences()) */
         const cs_snipocc *o = &q->occ[j];

@@ -70,9 +70,12 @@ int cs__snipmatch_cmp(const cs_snipmatch *a, const cs_snipmatch *b);
  * stretch of text from the checkpoint before the window to the one after
  * it is analysed.  Returns 0, 1 when it cannot (no table, or one that
  * disagrees with the text: call cs__snippet), or CS_ENOMEM. */
-/* Tests and benchmarks: nonzero makes search.c take cs__snippet for every
- * hit (the whole text analysed), the reference. */
+/* Tests and benchmarks: positive makes search.c take cs__snippet for every
+ * hit (the whole text analysed), the reference; negative counts in
+ * cs__snippet_fallbacks the hits that take it (no table, a title: item...)
+ * rather than the window path (one thread: not atomic). */
 extern int cs__snippet_full;
+extern size_t cs__snippet_fallbacks;
 
 int cs__snippet_window(cs_analyzer *a, const char *text, size_t len, const cs_snipq *q,
                        size_t window, const cs__toks *k, cs_snipmatch *m, size_t nm,

@@ -76,15 +76,16 @@ void cs__fields_put_toks(cs_buf *b, uint32_t ntok, const uint32_t *skip, uint32_
 }
 
 void cs__toks_free(cs__toks *t) {
-    cs__free(t->ckbyte);
+    cs__free(t->mem);
     memset(t, 0, sizeof *t);
 }
 
 /* Every count is bounded by the bytes left (each entry takes one at
  * least), every value checked before it is used: a table that passed the
  * record's crc but was written wrong (or crafted) gives -1, never an
- * offset outside the text or a position outside the document. */
-int cs__toks_get(cs__toks *t, const cs__fields *f, size_t text_len) {
+ * offset outside the text or a position outside the document.  all: the
+ * checkpoints decoded too (cs__toks_get), else only found (cs__toks_open). */
+static int toks_decode(cs__toks *t, const cs__fields *f, size_t text_len, int all) {
     memset(t, 0, sizeof *t);
     if (!f->toks) return 1;
     const unsigned char *p = f->toks, *e = f->toks_end;
@@ -100,15 +101,18 @@ int cs__toks_get(cs__toks *t, const cs__fields *f, size_t text_len) {
     t->npos = (uint32_t)(ntok + nskip);
     t->nskip = (uint32_t)nskip;
     t->nck = (uint32_t)nck;
-    size_t n32 = (size_t)nskip + (size_t)nck;
-    void *mem = cs__malloc((size_t)nck * sizeof(uint64_t) + n32 * sizeof(uint32_t) + 8);
+    t->ck = p;
+    t->ck_end = e;
+    size_t n64 = all ? (size_t)nck : 0, n32 = (size_t)nskip + n64;
+    void *mem = cs__malloc(n64 * sizeof(uint64_t) + n32 * sizeof(uint32_t) + 8);
     if (!mem) {
         memset(t, 0, sizeof *t);
         return CS_ENOMEM;
     }
-    t->ckbyte = mem; /* the block's start, freed through it */
-    t->skip = (uint32_t *)(void *)(t->ckbyte + nck);
-    t->ckpos = t->skip + nskip;
+    t->mem = mem;
+    t->ckbyte = all ? mem : NULL;
+    t->skip = (uint32_t *)(void *)((uint64_t *)mem + n64);
+    t->ckpos = all ? t->skip + nskip : NULL;
     uint64_t at = 0;
     for (uint64_t i = 0; i < nskip; i++) {
         cs_varint(&skips, e, &v);
@@ -116,6 +120,7 @@ int cs__toks_get(cs__toks *t, const cs__fields *f, size_t text_len) {
         if (v >= t->npos || at >= t->npos) goto bad;
         t->skip[i] = (uint32_t)at;
     }
+    if (!all) return 0;
     uint64_t pos = 0, byte = 0;
     for (uint64_t i = 0; i < nck; i++) {
         if (cs_varint(&p, e, &v) || cs_varint(&p, e, &w) || v == 0 || w == 0) goto bad;
@@ -130,6 +135,38 @@ int cs__toks_get(cs__toks *t, const cs__fields *f, size_t text_len) {
 bad:
     cs__toks_free(t);
     return -1;
+}
+
+int cs__toks_get(cs__toks *t, const cs__fields *f, size_t text_len) {
+    return toks_decode(t, f, text_len, 1);
+}
+
+int cs__toks_open(cs__toks *t, const cs__fields *f, size_t text_len) {
+    return toks_decode(t, f, text_len, 0);
+}
+
+/* The same checks as toks_decode's, on the checkpoints read. */
+int cs__toks_span(const cs__toks *t, size_t text_len, uint32_t p0, uint32_t p1, uint32_t *cp,
+                  size_t *cb, size_t *ce) {
+    const unsigned char *p = t->ck, *e = t->ck_end;
+    uint64_t pos = 0, byte = 0, v, w;
+    *cp = 0;
+    *cb = 0;
+    *ce = text_len;
+    for (uint32_t i = 0; i < t->nck; i++) {
+        if (cs_varint(&p, e, &v) || cs_varint(&p, e, &w) || v == 0 || w == 0) return -1;
+        pos += v;
+        byte += w;
+        if (v >= t->npos || pos >= t->npos || w >= text_len || byte >= text_len) return -1;
+        if (pos <= p0) {
+            *cp = (uint32_t)pos;
+            *cb = (size_t)byte;
+        } else if (pos > p1) {
+            *ce = (size_t)byte;
+            break;
+        }
+    }
+    return 0;
 }
 
 uint32_t cs__fields_page(const cs__fields *f, uint64_t off) {

@@ -57,12 +57,15 @@ typedef struct cs__toks {
     uint32_t nskip, nck;
     uint32_t *skip;                /* [nskip] positions without a token, increasing */
     uint32_t *ckpos;               /* [nck] checkpoints: the token at position ckpos[k] */
-    uint64_t *ckbyte;              /*        starts at byte ckbyte[k] (both increasing) */
+    uint64_t *ckbyte;              /*        starts at byte ckbyte[k] (both increasing);
+                                      NULL after cs__toks_open */
+    const unsigned char *ck, *ck_end; /* the checkpoints, coded (cs__toks_span) */
+    void *mem;                     /* what cs__toks_free frees */
 } cs__toks;
 
 /* Checkpoints every CS_TOKS_EVERY positions (at the first token at or past
  * the mark); at most CS_TOKS_MAX_SKIP skips (more: no table is written). */
-#define CS_TOKS_EVERY 64
+#define CS_TOKS_EVERY 16
 #define CS_TOKS_MAX_SKIP 4096
 
 /* Appends the fields to b (format: a name of cs__formats, unknown ones
@@ -79,6 +82,19 @@ void cs__fields_put_toks(cs_buf *b, uint32_t ntok, const uint32_t *skip, uint32_
  * when it breaks the grammar or is not increasing and inside the text and
  * its positions (t is then empty); CS_ENOMEM. */
 int cs__toks_get(cs__toks *t, const cs__fields *f, size_t text_len);
+/* The same, decoding only the counts and the skips (what a snippet needs
+ * to map positions to tokens): ckpos and ckbyte stay NULL, the
+ * checkpoints are read by cs__toks_span.  The checkpoints a snippet does
+ * not read are not checked (cs__toks_get, which cs_seg_verify calls,
+ * checks them all). */
+int cs__toks_open(cs__toks *t, const cs__fields *f, size_t text_len);
+/* Reads t's checkpoints (t from cs__toks_open or cs__toks_get) up to the
+ * first past position p1: *cp and *cb the last one at or before position
+ * p0 ((0, 0) when none), *ce the byte of the first past p1 (text_len when
+ * none).  0, or -1 when the checkpoints read break the grammar or are not
+ * increasing and inside the text and its positions. */
+int cs__toks_span(const cs__toks *t, size_t text_len, uint32_t p0, uint32_t p1, uint32_t *cp,
+                  size_t *cb, size_t *ce);
 void cs__toks_free(cs__toks *t);
 
 /* Parses p[0..n) into f: 0, or -1 when the bytes break the grammar.  An
