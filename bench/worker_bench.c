@@ -25,7 +25,7 @@ int main(int argc, char **argv) {
     int n = argc > 2 ? atoi(argv[2]) : 2000;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) { perror(path); return 2; }
-    cs_err err;
+    cs__error err;
     cs__worker *w;
     double t0 = now_us();
     if (cs__worker_new(&w, NULL, &err)) { fprintf(stderr, "%s\n", err.msg); return 2; }

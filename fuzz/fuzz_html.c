@@ -24,8 +24,8 @@ static void check_field(const char *f, const char *what, const char *who) {
     if (!n || n > 1000 || cs_utf8_check(f, n, NULL)) FAIL("%s: bad %s field\n", who, what);
 }
 
-static void fuzz_check_doc(const cs__doc *d, const cs__extract_limits *lim, int rc, const cs_err *err,
-                    const char *who) {
+static void fuzz_check_doc(const cs__doc *d, const cs__extract_limits *lim, int rc,
+                           const cs__error *err, const char *who) {
     if (rc) {
         if (rc != CS_EBINARY && rc != CS_ECORRUPT && rc != CS_ELIMIT && rc != CS_ENOMEM)
             FAIL("%s: undocumented result %d\n", who, rc);
@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size && (data[0] & 0x38) == 0x38) lim.max_text = 64;
     cs__doc d;
     cs__doc_init(&d);
-    cs_err err = {{0}};
+    cs__error err = {{0}};
     cs__src src = {"fuzz.html", data, size, -1};
     int rc = cs__extract_html(&d, &src, &lim, &err);
     fuzz_check_doc(&d, &lim, rc, &err, "html");

@@ -1,12 +1,12 @@
 /*
  * fuzz_query.c — libFuzzer target: arbitrary bytes as a query through
- * cs_query_parse(), in normal or literal mode (bit 0 of the first byte; the
+ * cs__query_parse(), in normal or literal mode (bit 0 of the first byte; the
  * rest of the input is the query).
  *
  * The parser must return a tree or a clean error.  An error must be one of
  * the documented codes with a message and a column and no tree; a tree must
  * hold the shape query.h promises (it is what evaluation relies on), and is
- * described (cs_qnode_describe) and freed.  A violation abort()s:
+ * described (cs__qnode_describe) and freed.  A violation abort()s:
  *   - no CS_Q__EMPTY node; TERM and PREFIX one term, PHRASE 2..64 terms at
  *     increasing relative positions starting at 0, a prefix only last;
  *   - AND and OR at least two children and none of their own kind; OR no
@@ -36,7 +36,7 @@ typedef struct walk {
     size_t nterms;
 } walk;
 
-static void check_term(const walk *w, const cs_qterm *t) {
+static void check_term(const walk *w, const cs__qterm *t) {
     if (!t->term || !t->word || strlen(t->term) != t->term_len ||
         strlen(t->word) != t->word_len)
         FAIL("term not NUL-terminated at its length\n");
@@ -48,23 +48,23 @@ static void check_term(const walk *w, const cs_qterm *t) {
         FAIL("term is not valid UTF-8\n");
 }
 
-static void check_node(walk *w, const cs_qnode *n, const cs_qnode *parent, int depth) {
+static void check_node(walk *w, const cs__qnode *n, const cs__qnode *parent, int depth) {
     if (depth > 4 * CS_QUERY_MAX_DEPTH + 16) FAIL("tree deeper than %d\n", depth);
     if (n->start > n->end || n->end > w->qlen)
-        FAIL("%s node range [%zu, %zu) outside the query (%zu)\n", cs_qkind_name(n->kind),
+        FAIL("%s node range [%zu, %zu) outside the query (%zu)\n", cs__qkind_name(n->kind),
              n->start, n->end, w->qlen);
-    if (n->col < 1) FAIL("%s node column %d\n", cs_qkind_name(n->kind), n->col);
+    if (n->col < 1) FAIL("%s node column %d\n", cs__qkind_name(n->kind), n->col);
     if ((n->nterms && !n->terms) || (n->nkids && !n->kids)) FAIL("NULL arrays\n");
     if ((w->flags & CS_QUERY_LITERAL) && n->kind != CS_Q_TERM && n->kind != CS_Q_PHRASE &&
         n->kind != CS_Q_AND)
-        FAIL("literal mode gave a %s node\n", cs_qkind_name(n->kind));
+        FAIL("literal mode gave a %s node\n", cs__qkind_name(n->kind));
     switch (n->kind) {
     case CS_Q_TERM:
     case CS_Q_PREFIX:
         if (n->nterms != 1 || n->nkids) FAIL("%s with %zu terms, %zu kids\n",
-                                             cs_qkind_name(n->kind), n->nterms, n->nkids);
+                                             cs__qkind_name(n->kind), n->nterms, n->nkids);
         if (!n->terms[0].prefix != (n->kind == CS_Q_TERM)) FAIL("prefix flag on a %s\n",
-                                                               cs_qkind_name(n->kind));
+                                                               cs__qkind_name(n->kind));
         break;
     case CS_Q_PHRASE:
         if (n->nterms < 2 || n->nterms > CS_QUERY_MAX_PHRASE || n->nkids)
@@ -80,19 +80,19 @@ static void check_node(walk *w, const cs_qnode *n, const cs_qnode *parent, int d
         if (n->nkids != 2 || n->nterms) FAIL("near with %zu kids\n", n->nkids);
         if (n->near_n > CS_QUERY_MAX_NEAR) FAIL("near/%u\n", n->near_n);
         for (size_t i = 0; i < 2; i++) {
-            cs_qkind k = n->kids[i]->kind;
+            cs__qkind k = n->kids[i]->kind;
             if (k != CS_Q_TERM && k != CS_Q_PHRASE && k != CS_Q_PREFIX)
-                FAIL("near operand is a %s\n", cs_qkind_name(k));
+                FAIL("near operand is a %s\n", cs__qkind_name(k));
         }
         break;
     case CS_Q_AND:
     case CS_Q_OR: {
         size_t pos = 0;
-        if (n->nkids < 2 || n->nterms) FAIL("%s with %zu kids\n", cs_qkind_name(n->kind),
+        if (n->nkids < 2 || n->nterms) FAIL("%s with %zu kids\n", cs__qkind_name(n->kind),
                                             n->nkids);
         for (size_t i = 0; i < n->nkids; i++) {
-            cs_qkind k = n->kids[i]->kind;
-            if (k == n->kind) FAIL("%s under %s\n", cs_qkind_name(k), cs_qkind_name(k));
+            cs__qkind k = n->kids[i]->kind;
+            if (k == n->kind) FAIL("%s under %s\n", cs__qkind_name(k), cs__qkind_name(k));
             if (k == CS_Q_NOT && n->kind == CS_Q_OR) FAIL("not under or\n");
             pos += k != CS_Q_NOT;
         }
@@ -109,8 +109,17 @@ static void check_node(walk *w, const cs_qnode *n, const cs_qnode *parent, int d
         if (n->lang != CS_LANG_EN && n->lang != CS_LANG_RU && n->lang != CS_LANG_OTHER)
             FAIL("lang %d\n", n->lang);
         break;
+    case CS_Q_FILTER:
+        if (n->nkids || n->nterms) FAIL("filter with children\n");
+        if (n->field < CS_QF_DATE || n->field > CS_QF_PATH) FAIL("filter field %d\n", n->field);
+        if ((n->field == CS_QF_DATE || n->field == CS_QF_MTIME) &&
+            (n->lo > n->hi || n->hi > CS_QF_DATE_MAX))
+            FAIL("date range %u..%u\n", n->lo, n->hi);
+        if (n->field == CS_QF_PATH && (!n->value || strlen(n->value) != n->value_len))
+            FAIL("path filter without its value\n");
+        break;
     default:
-        FAIL("node kind %d (%s) in a tree\n", (int)n->kind, cs_qkind_name(n->kind));
+        FAIL("node kind %d (%s) in a tree\n", (int)n->kind, cs__qkind_name(n->kind));
     }
     for (size_t i = 0; i < n->nterms; i++) {
         check_term(w, &n->terms[i]);
@@ -162,23 +171,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!q) return 0;
     memcpy(q, data + 1, len);
 
-    cs_qnode *tree = (cs_qnode *)(uintptr_t)1; /* must be overwritten */
-    cs_err err;
+    cs__qnode *tree = (cs__qnode *)(uintptr_t)1; /* must be overwritten */
+    cs__error err;
     memset(&err, 0x55, sizeof err);
     err.msg[sizeof err.msg - 1] = '\0';
     int col = -1;
-    int rc = cs_query_parse(&tree, an, q, len, flags, &err, &col);
+    int rc = cs__query_parse(&tree, an, q, len, flags, &err, &col);
     if (rc == 0) {
         if (!tree) FAIL("success without a tree\n");
         if (col != 0) FAIL("success with column %d\n", col);
         walk w = {len, flags, 0};
         check_node(&w, tree, NULL, 0);
-        cs_buf b = {0};
-        if (cs_qnode_describe(tree, &b) != 0) FAIL("describe failed\n");
+        cs__buf b = {0};
+        if (cs__qnode_describe(tree, &b) != 0) FAIL("describe failed\n");
         if (!b.data || b.data[b.len] != '\0' || strlen((const char *)b.data) != b.len)
             FAIL("description not NUL-terminated\n");
-        cs_buf_free(&b);
-        cs_qnode_free(tree);
+        cs__buf_free(&b);
+        cs__qnode_free(tree);
     } else {
         if (tree) FAIL("error %d with a tree\n", rc);
         if (rc != CS_EQUERY && rc != CS_ELIMIT && rc != CS_EUTF8 && rc != CS_EBINARY)

@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     l.max_text = 64 << 10;
     cs__src src = {"fuzz.rtf", data, size, -1};
     cs__doc d;
-    cs_err e = {{0}};
+    cs__error e = {{0}};
     cs__doc_init(&d);
     int rc = cs__extract_rtf(&d, &src, &l, &e);
     if (rc) {

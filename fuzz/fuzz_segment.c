@@ -33,7 +33,7 @@
  * same at every start.
  *
  * The damaged files are written, then:
- *   - every segment: cs_seg_open, cs_seg_verify, and a full walk (documents
+ *   - every segment: cs__seg_open, cs__seg_verify, and a full walk (documents
  *     and texts, every term with every posting and its positions, advance()
  *     and block bounds, term lookups by key and ordinal, every word, prefix
  *     seeks);
@@ -41,7 +41,7 @@
  *     prefixes, OR, NOT, NEAR, lang:) with snippets, and one count.
  * Each must give results or a clean error (a negative code with a message);
  * a crash, a sanitizer report, a hang (-timeout) or a huge allocation
- * (-malloc_limit_mb) is a finding.  Where a segment passes cs_seg_verify,
+ * (-malloc_limit_mb) is a finding.  Where a segment passes cs__seg_verify,
  * the walk must meet no error at all (what verify accepts, readers can
  * read), and positions must be strictly increasing: violations abort().
  * The original files are written back after each input.
@@ -89,7 +89,7 @@ typedef struct ifile {
     size_t len;
     unsigned char *cur;         /* contents under test (malloc'd) or NULL = orig */
     size_t cur_len;
-    cs_trailer tr;              /* the pristine trailer: whose file it is */
+    cs__trailer tr;              /* the pristine trailer: whose file it is */
 } ifile;
 
 static char dir[256];
@@ -100,8 +100,8 @@ static int seg_file[MAX_SEGS][F_NSEG];  /* index into files[] */
 static int nsegs;
 /* The index id of the index built here: fixed, so that the files (and the
  * seeds made of them) are the same at every start. */
-static const cs_ixid index_id = {{'f', 'u', 'z', 'z', '_', 's', 'e', 'g', 'm', 'e', 'n', 't'}};
-static void fixed_ixid(cs_ixid *out) { *out = index_id; }
+static const cs__ixid index_id = {{'f', 'u', 'z', 'z', '_', 's', 'e', 'g', 'm', 'e', 'n', 't'}};
+static void fixed_ixid(cs__ixid *out) { *out = index_id; }
 
 /* How far the inputs got (FUZZ_SEGMENT_STATS). */
 static struct {
@@ -177,14 +177,14 @@ static void set_cur(ifile *f, unsigned char *data, size_t len) {
 static void seal(ifile *f) {
     if (!f->kind || f->cur_len < CS_TRAILER_BYTES) return;
     size_t body = f->cur_len - CS_TRAILER_BYTES;
-    cs_buf b = {0};
-    cs_trailer t = f->tr;
+    cs__buf b = {0};
+    cs__trailer t = f->tr;
     t.body_len = body;
-    t.body_crc = cs_crc32c(0, f->cur, body);
-    cs_trailer_put(&b, &t, f->kind);
+    t.body_crc = cs__crc32c(0, f->cur, body);
+    cs__trailer_put(&b, &t, f->kind);
     if (b.rc) FAIL("out of memory\n");
     memcpy(f->cur + body, b.data, CS_TRAILER_BYTES);
-    cs_buf_free(&b);
+    cs__buf_free(&b);
 }
 
 static uint64_t body_of(const ifile *f) {
@@ -205,9 +205,9 @@ static void reseal_keys(ifile *f) {
         const unsigned char *e = m + index_off + b * 16;
         uint64_t off = rd64(e), end = b + 1 < nblocks ? rd64(e + 16) : index_off;
         if (off < end && end <= index_off && end - off >= 4)
-            wr32(m + end - 4, cs_crc32c(0, m + off, (size_t)(end - off - 4)));
+            wr32(m + end - 4, cs__crc32c(0, m + off, (size_t)(end - off - 4)));
     }
-    wr32(m + body - 4, cs_crc32c(0, m + index_off, (size_t)(body - 4 - index_off)));
+    wr32(m + body - 4, cs__crc32c(0, m + index_off, (size_t)(body - 4 - index_off)));
 }
 
 /* One term of a .dict as written: what the .post resealing needs. */
@@ -239,12 +239,12 @@ static size_t dict_terms(const ifile *f, dterm **out) {
         uint64_t pv[2] = {0, 0};
         for (int k = 0; k < 32 && n < nkeys && p < pe; k++) {
             uint64_t v[8];
-            if (cs_varint(&p, pe, &v[0]) || cs_varint(&p, pe, &v[1]) ||
+            if (cs__varint(&p, pe, &v[0]) || cs__varint(&p, pe, &v[1]) ||
                 v[1] > (uint64_t)(pe - p))
                 goto done;
             p += v[1];
             for (int i = 0; i < 5; i++)     /* df cf-df vbits|flags post_off pos_off */
-                if (cs_varint(&p, pe, &v[2 + i])) goto done;
+                if (cs__varint(&p, pe, &v[2 + i])) goto done;
             pv[0] += v[5];
             pv[1] += v[6];
             t[n++] = (dterm){v[2], pv[0], pv[1]};
@@ -263,21 +263,21 @@ static void reseal_post(ifile *post, const ifile *pos, const dterm *t, size_t nt
         if (t[i].post_off >= body || t[i].pos_off > pos_body || t[i].df == 0) continue;
         const unsigned char *q = m + t[i].post_off, *e = m + body;
         uint64_t blocks_len, nblocks = (t[i].df + 127) / 128;
-        if (cs_varint(&q, e, &blocks_len) || blocks_len > t[i].post_off) continue;
+        if (cs__varint(&q, e, &blocks_len) || blocks_len > t[i].post_off) continue;
         const unsigned char *blocks = m + t[i].post_off - blocks_len;
         uint64_t pos_room = pos_body - t[i].pos_off;
         const unsigned char *pm = pos->cur + t[i].pos_off;
         if (nblocks == 1) {     /* compact := [pos_len last max_tf min_len pos_crc] crc */
             uint64_t v[4];
             int bad = 0, nv = t[i].df > 1 ? 4 : 0;
-            for (int k = 0; k < nv && !bad; k++) bad = cs_varint(&q, e, &v[k]);
+            for (int k = 0; k < nv && !bad; k++) bad = cs__varint(&q, e, &v[k]);
             if (bad || e - q < (nv ? 8 : 4)) continue;
             unsigned char *c = (unsigned char *)q;
             if (nv) {
-                if (v[0] <= pos_room) wr32(c, cs_crc32c(0, pm, (size_t)v[0]));
+                if (v[0] <= pos_room) wr32(c, cs__crc32c(0, pm, (size_t)v[0]));
                 c += 4;
             }
-            wr32(c, cs_crc32c(0, blocks, (size_t)(c - blocks)));
+            wr32(c, cs__crc32c(0, blocks, (size_t)(c - blocks)));
             continue;
         }
         if (e - q < 4) continue;
@@ -289,14 +289,14 @@ static void reseal_post(ifile *post, const ifile *pos, const dterm *t, size_t nt
             unsigned char *en = (unsigned char *)q + b * 32;
             uint64_t pe = rd32(en + 20), xe = rd64(en + 24);
             if (ps <= pe && pe <= blocks_len)
-                wr32(en + 12, cs_crc32c(0, blocks + ps, (size_t)(pe - ps)));
+                wr32(en + 12, cs__crc32c(0, blocks + ps, (size_t)(pe - ps)));
             if (xs <= xe && xe <= pos_room)
-                wr32(en + 16, cs_crc32c(0, pm + xs, (size_t)(xe - xs)));
+                wr32(en + 16, cs__crc32c(0, pm + xs, (size_t)(xe - xs)));
             ps = pe;
             xs = xe;
         }
         q += nblocks * 32;
-        wr32(crcp, cs_crc32c(0, table, (size_t)(q - table)));
+        wr32(crcp, cs__crc32c(0, table, (size_t)(q - table)));
     }
 }
 
@@ -314,13 +314,13 @@ static void reseal_docs(ifile *docs, const ifile *text) {
         if (off > end || end > recs || end - off < 4) continue;
         const unsigned char *p = m + off, *e = m + end;
         uint64_t plen, x, toff, tlen;
-        if (cs_varint(&p, e, &plen) || plen > (uint64_t)(e - p)) continue;
+        if (cs__varint(&p, e, &plen) || plen > (uint64_t)(e - p)) continue;
         p += plen;
-        if (cs_varint(&p, e, &x) || cs_varint(&p, e, &x) || e - p < 9) continue;
+        if (cs__varint(&p, e, &x) || cs__varint(&p, e, &x) || e - p < 9) continue;
         p += 9;
-        if (cs_varint(&p, e, &toff) || cs_varint(&p, e, &tlen) || e - p != 4) continue;
+        if (cs__varint(&p, e, &toff) || cs__varint(&p, e, &tlen) || e - p != 4) continue;
         if (toff <= tbody && tlen <= tbody - toff)
-            wr32((unsigned char *)p, cs_crc32c(0, text->cur + toff, (size_t)tlen));
+            wr32((unsigned char *)p, cs__crc32c(0, text->cur + toff, (size_t)tlen));
     }
 }
 
@@ -430,17 +430,17 @@ static void need_msg(int rc, const char *msg, const char *what) {
         FAIL("%s: error %d (%s) without a message\n", what, rc, cs_strerror(rc));
 }
 
-/* verified: cs_seg_verify() passed, so any error below is a finding. */
+/* verified: cs__seg_verify() passed, so any error below is a finding. */
 #define WALK_ERR(rc, what) do { need_msg((rc), err->msg, (what)); \
     if ((rc) < 0 && verified) FAIL("%s failed on a verified segment: %s\n", (what), err->msg); \
 } while (0)
 
-static void walk_postings(const cs_seg *s, const cs_terminfo *ti, cs_err *err, int verified) {
-    uint32_t ndocs = cs_seg_ndocs(s);
-    cs_postings p;
-    cs_post_init(&p, s, ti, err);
+static void walk_postings(const cs__seg *s, const cs__terminfo *ti, cs__error *err, int verified) {
+    uint32_t ndocs = cs__seg_ndocs(s);
+    cs__postings p;
+    cs__post_init(&p, s, ti, err);
     uint32_t prev = 0, n = 0;
-    for (uint32_t d; (d = cs_post_next(&p)) != CS_DOC_END;) {
+    for (uint32_t d; (d = cs__post_next(&p)) != CS_DOC_END;) {
         if (d >= ndocs || (n && d <= prev)) FAIL("posting %u after %u (%u docs)\n", d, prev, ndocs);
         if (p.tf == 0) FAIL("tf 0\n");
         prev = d;
@@ -448,9 +448,9 @@ static void walk_postings(const cs_seg *s, const cs_terminfo *ti, cs_err *err, i
         if (ti->flags & CS_TERM_NOPOS) continue;
         const uint32_t *pos;
         const uint8_t *var;
-        int k = cs_post_positions(&p, &pos, &var);
+        int k = cs__post_positions(&p, &pos, &var);
         if (k < 0) {
-            WALK_ERR(k, "cs_post_positions");
+            WALK_ERR(k, "cs__post_positions");
             break;
         }
         if ((uint32_t)k != p.tf) FAIL("%d positions for tf %u\n", k, p.tf);
@@ -461,52 +461,52 @@ static void walk_postings(const cs_seg *s, const cs_terminfo *ti, cs_err *err, i
         for (int i = 0; i < k; i++)
             if (var[i] >> ti->vbits) FAIL("variant %u for %u variant bits\n", var[i], ti->vbits);
     }
-    if (p.rc) WALK_ERR(p.rc, "cs_post_next");
+    if (p.rc) WALK_ERR(p.rc, "cs__post_next");
     else if (n != ti->df && verified) FAIL("%u postings, df %u\n", n, ti->df);
-    cs_post_free(&p);
+    cs__post_free(&p);
 
     /* advance() and block bounds by jumps: a different path through the skips */
-    cs_post_init(&p, s, ti, err);
+    cs__post_init(&p, s, ti, err);
     uint32_t t = 0, maxtf, minlen;
     while (!p.rc) {
-        uint32_t bound = cs_post_block_bound(&p, t, &maxtf, &minlen);
-        uint32_t d = cs_post_advance(&p, t);
+        uint32_t bound = cs__post_block_bound(&p, t, &maxtf, &minlen);
+        uint32_t d = cs__post_advance(&p, t);
         if (d == CS_DOC_END) break;
         if (d < t || d >= ndocs) FAIL("advance(%u) gave %u\n", t, d);
         if (bound != CS_DOC_END && bound < d && verified) FAIL("block bound %u < doc %u\n", bound, d);
         if (!(ti->flags & CS_TERM_NOPOS) && (d & 1)) {
             const uint32_t *pos;
-            int k = cs_post_positions(&p, &pos, NULL);
-            if (k < 0) WALK_ERR(k, "cs_post_positions after advance");
+            int k = cs__post_positions(&p, &pos, NULL);
+            if (k < 0) WALK_ERR(k, "cs__post_positions after advance");
         }
         t = d + 1 + (d & 3) * 37;
     }
-    if (p.rc) WALK_ERR(p.rc, "cs_post_advance");
-    cs_post_free(&p);
+    if (p.rc) WALK_ERR(p.rc, "cs__post_advance");
+    cs__post_free(&p);
 }
 
-static void walk_segment(const cs_seg *s, cs_err *err, int verified) {
+static void walk_segment(const cs__seg *s, cs__error *err, int verified) {
     int rc;
-    uint32_t ndocs = cs_seg_ndocs(s);
+    uint32_t ndocs = cs__seg_ndocs(s);
     for (uint32_t d = 0; d < ndocs; d++) {
-        cs_docmeta m;
+        cs__docmeta m;
         const char *text;
         size_t len;
-        rc = cs_seg_doc(s, d, &m, err);
-        WALK_ERR(rc, "cs_seg_doc");
-        rc = cs_seg_text(s, d, &text, &len, err);
-        WALK_ERR(rc, "cs_seg_text");
-        (void)cs_seg_doclen(s, d);
+        rc = cs__seg_doc(s, d, &m, err);
+        WALK_ERR(rc, "cs__seg_doc");
+        rc = cs__seg_text(s, d, &text, &len, err);
+        WALK_ERR(rc, "cs__seg_text");
+        (void)cs__seg_doclen(s, d);
     }
-    cs_seg_iter it;
+    cs__seg_iter it;
     const char *t;
     size_t n;
-    cs_terminfo ti;
+    cs__terminfo ti;
     uint64_t nterms = 0;
-    rc = cs_seg_terms_seek(s, "", 0, &it, err);
-    WALK_ERR(rc, "cs_seg_terms_seek");
+    rc = cs__seg_terms_seek(s, "", 0, &it, err);
+    WALK_ERR(rc, "cs__seg_terms_seek");
     while (rc == 0) {
-        if ((rc = cs_seg_terms_next(&it, &t, &n, &ti)) != 1) break;
+        if ((rc = cs__seg_terms_next(&it, &t, &n, &ti)) != 1) break;
         rc = 0;
         if (n > CS_MAX_KEY) FAIL("key of %zu bytes\n", n);
         if (ti.df == 0 || ti.df > ndocs || ti.vbits > 8) FAIL("terminfo df %u vbits %u\n",
@@ -515,96 +515,96 @@ static void walk_segment(const cs_seg *s, cs_err *err, int verified) {
         if (nterms % 7 == 0) {
             char key[CS_MAX_KEY];
             memcpy(key, t, n);
-            cs_terminfo t2;
-            int r2 = cs_seg_term(s, key, n, &t2, err);
+            cs__terminfo t2;
+            int r2 = cs__seg_term(s, key, n, &t2, err);
             if (r2 == CS_ENOTFOUND && verified) FAIL("term %llu not found by key\n",
                                                      (unsigned long long)ti.ord);
-            if (r2 != CS_ENOTFOUND) WALK_ERR(r2, "cs_seg_term");
+            if (r2 != CS_ENOTFOUND) WALK_ERR(r2, "cs__seg_term");
             char buf[CS_MAX_KEY];
             size_t bl;
-            r2 = cs_seg_term_at(s, ti.ord, buf, &bl, &t2, err);
-            WALK_ERR(r2, "cs_seg_term_at");
+            r2 = cs__seg_term_at(s, ti.ord, buf, &bl, &t2, err);
+            WALK_ERR(r2, "cs__seg_term_at");
         }
         nterms++;
     }
-    if (rc < 0) WALK_ERR(rc, "cs_seg_terms_next");
-    if (verified && nterms != cs_seg_nterms(s)) FAIL("%llu terms walked of %llu\n",
+    if (rc < 0) WALK_ERR(rc, "cs__seg_terms_next");
+    if (verified && nterms != cs__seg_nterms(s)) FAIL("%llu terms walked of %llu\n",
                                                     (unsigned long long)nterms,
-                                                    (unsigned long long)cs_seg_nterms(s));
+                                                    (unsigned long long)cs__seg_nterms(s));
     const char *w;
     uint64_t ord;
     uint32_t var;
     uint64_t nw = 0;
-    rc = cs_seg_words_seek(s, "", 0, &it, err);
-    WALK_ERR(rc, "cs_seg_words_seek");
+    rc = cs__seg_words_seek(s, "", 0, &it, err);
+    WALK_ERR(rc, "cs__seg_words_seek");
     while (rc == 0) {
-        if ((rc = cs_seg_words_next(&it, &w, &n, &ord, &var)) != 1) break;
+        if ((rc = cs__seg_words_next(&it, &w, &n, &ord, &var)) != 1) break;
         rc = 0;
-        if (ord >= cs_seg_nterms(s) || var >= CS_MAX_VARIANTS) FAIL("word -> %llu/%u\n",
+        if (ord >= cs__seg_nterms(s) || var >= CS_MAX_VARIANTS) FAIL("word -> %llu/%u\n",
                                                                    (unsigned long long)ord, var);
         if (nw++ % 5 == 0 && n > 0) { /* a prefix seek on this word's first bytes */
             char key[CS_MAX_KEY];
             size_t kn = n > 2 ? 2 : n;
             memcpy(key, w, kn);
-            cs_seg_iter it2;
-            int r2 = cs_seg_words_seek(s, key, kn, &it2, err);
-            WALK_ERR(r2, "cs_seg_words_seek (prefix)");
+            cs__seg_iter it2;
+            int r2 = cs__seg_words_seek(s, key, kn, &it2, err);
+            WALK_ERR(r2, "cs__seg_words_seek (prefix)");
             if (!r2) {
                 const char *w2;
                 size_t n2;
-                r2 = cs_seg_words_next(&it2, &w2, &n2, &ord, &var);
-                if (r2 < 0) WALK_ERR(r2, "cs_seg_words_next (prefix)");
+                r2 = cs__seg_words_next(&it2, &w2, &n2, &ord, &var);
+                if (r2 < 0) WALK_ERR(r2, "cs__seg_words_next (prefix)");
             }
         }
     }
-    if (rc < 0) WALK_ERR(rc, "cs_seg_words_next");
+    if (rc < 0) WALK_ERR(rc, "cs__seg_words_next");
     /* the name keys, each with its word */
-    cs_keystat kst;
+    cs__keystat kst;
     uint64_t nk = 0;
-    rc = cs_seg_keys_seek(s, "", 0, &it, err);
-    WALK_ERR(rc, "cs_seg_keys_seek");
+    rc = cs__seg_keys_seek(s, "", 0, &it, err);
+    WALK_ERR(rc, "cs__seg_keys_seek");
     while (rc == 0) {
-        if ((rc = cs_seg_keys_next(&it, &w, &n, &ord, &kst)) != 1) break;
+        if ((rc = cs__seg_keys_next(&it, &w, &n, &ord, &kst)) != 1) break;
         rc = 0;
         nk++;
         char buf[CS_MAX_KEY];
         size_t bl;
-        int r2 = cs_seg_word_at(s, ord, buf, &bl, err);
-        WALK_ERR(r2, "cs_seg_word_at");
+        int r2 = cs__seg_word_at(s, ord, buf, &bl, err);
+        WALK_ERR(r2, "cs__seg_word_at");
     }
-    if (rc < 0) WALK_ERR(rc, "cs_seg_keys_next");
-    if (verified && nk != cs_seg_nkeys(s)) FAIL("%llu name keys walked of %llu\n",
+    if (rc < 0) WALK_ERR(rc, "cs__seg_keys_next");
+    if (verified && nk != cs__seg_nkeys(s)) FAIL("%llu name keys walked of %llu\n",
                                                (unsigned long long)nk,
-                                               (unsigned long long)cs_seg_nkeys(s));
+                                               (unsigned long long)cs__seg_nkeys(s));
     /* lookups of keys that are or are not there */
     static const char *const probe[] = {"", "a", "common", "human", "organ", "прав", "zzzz",
                                         "\xff\xff"};
     for (size_t i = 0; i < sizeof probe / sizeof *probe; i++) {
-        int r2 = cs_seg_term(s, probe[i], strlen(probe[i]), &ti, err);
-        if (r2 != CS_ENOTFOUND) WALK_ERR(r2, "cs_seg_term (probe)");
+        int r2 = cs__seg_term(s, probe[i], strlen(probe[i]), &ti, err);
+        if (r2 != CS_ENOTFOUND) WALK_ERR(r2, "cs__seg_term (probe)");
         if (!r2) walk_postings(s, &ti, err, verified);
-        r2 = cs_seg_terms_seek(s, probe[i], strlen(probe[i]), &it, err);
-        WALK_ERR(r2, "cs_seg_terms_seek (probe)");
+        r2 = cs__seg_terms_seek(s, probe[i], strlen(probe[i]), &it, err);
+        WALK_ERR(r2, "cs__seg_terms_seek (probe)");
     }
 }
 
 static void exercise_segments(void) {
     for (int i = 0; i < nsegs; i++) {
-        cs_seg *s = NULL;
-        cs_err e, *err = &e;
+        cs__seg *s = NULL;
+        cs__error e, *err = &e;
         e.msg[0] = '\0';
-        int rc = cs_seg_open(&s, dir, seg_ids[i], &index_id, &e);
-        need_msg(rc, e.msg, "cs_seg_open");
+        int rc = cs__seg_open(&s, dir, seg_ids[i], &index_id, &e);
+        need_msg(rc, e.msg, "cs__seg_open");
         if (rc) {
-            if (s) FAIL("cs_seg_open failed but returned a segment\n");
+            if (s) FAIL("cs__seg_open failed but returned a segment\n");
             continue;
         }
         st.seg_open_ok++;
-        rc = cs_seg_verify(s, &e);
-        need_msg(rc, e.msg, "cs_seg_verify");
+        rc = cs__seg_verify(s, &e);
+        need_msg(rc, e.msg, "cs__seg_verify");
         if (rc == 0) st.seg_verify_ok++;
         walk_segment(s, err, rc == 0);
-        cs_seg_close(s);
+        cs__seg_close(s);
     }
 }
 
@@ -748,8 +748,8 @@ static void load_files(void) {
             if (!f->kind) FAIL("unexpected file %s\n", nm);
         }
         f->orig = read_file(nm, &f->len);
-        cs_err e;
-        if (f->kind && cs_trailer_check(f->orig, f->len, f->kind, nm, &f->tr, &e))
+        cs__error e;
+        if (f->kind && cs__trailer_check(f->orig, f->len, f->kind, nm, &f->tr, &e))
             FAIL("%s\n", e.msg);
     }
     closedir(d);

@@ -20,7 +20,7 @@
 
 #define FAIL(...) do { fprintf(stderr, "fuzz_text: " __VA_ARGS__); abort(); } while (0)
 
-static int run(cs__doc *d, const uint8_t *b, size_t n, size_t cap, cs_err *e) {
+static int run(cs__doc *d, const uint8_t *b, size_t n, size_t cap, cs__error *e) {
     cs__extract_limits l;
     cs__extract_limits_default(&l);
     l.max_text = cap;
@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const uint8_t *b = data + 1;
     size_t n = size - 1;
     cs__doc d, d2;
-    cs_err e;
+    cs__error e;
     int rc = run(&d, b, n, cap, &e);
     if (rc) {
         if (rc != CS_EBINARY && rc != CS_ENOMEM) FAIL("rc %d\n", rc);

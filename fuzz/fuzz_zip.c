@@ -26,7 +26,8 @@ static void check_field(const char *f, const char *what) {
     if (!n || n > 1000 || cs_utf8_check(f, n, NULL)) FAIL("bad %s field\n", what);
 }
 
-static void check_doc(const cs__doc *d, const cs__extract_limits *lim, int rc, const cs_err *err) {
+static void check_doc(const cs__doc *d, const cs__extract_limits *lim, int rc,
+                      const cs__error *err) {
     if (rc) {
         if (rc != CS_EBINARY && rc != CS_ECORRUPT && rc != CS_ELIMIT && rc != CS_ENOMEM)
             FAIL("undocumented result %d\n", rc);
@@ -108,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     cs__doc d;
     cs__doc_init(&d);
-    cs_err err = {{0}};
+    cs__error err = {{0}};
     cs__src src = {"fuzz.zip", buf, len, -1};
     int rc = cs__extract_zip(&d, &src, &lim, &err);
     check_doc(&d, &lim, rc, &err);

@@ -8,10 +8,10 @@
  *
  * Conventions used throughout
  *   - Naming: cs_ (functions, types) and CS_ (macros) are public, and every
- *     public name is in this header; cs__ and CS__ (two underscores) are
- *     internal to the library (some internal names still have one
- *     underscore, e.g. cs_seg_*: they are not declared here and are not
- *     part of the API).
+ *     public name is in this header; every internal function and type is
+ *     cs__ (two underscores).  Internal macros are only in the library's
+ *     own headers under lib/ (most keep CS_; they are not part of the API
+ *     because this header does not declare them).
  *   - Argument order: the handle a function works on comes first.  A
  *     constructor's output parameter comes first too (cs_X_new(&x, ...),
  *     cs_X_open(&x, ...), cs_search(&res, reader, ...)); accessors that

@@ -156,7 +156,7 @@ static unsigned sandbox(char *desc, size_t n) {
     return f;
 }
 
-static int send_all(const cs_buf *b) {
+static int send_all(const cs__buf *b) {
     size_t off = 0;
     while (off < b->len) {
         ssize_t k = send(SOCK, b->data + off, b->len - off, MSG_NOSIGNAL);
@@ -203,19 +203,19 @@ static int recv_request(request *rq) {
     rq->fd = -1;
     if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
         memcpy(&rq->fd, CMSG_DATA(c), sizeof(int));
-    uint32_t len = cs_rd_u32le(h);
+    uint32_t len = cs__rd_u32le(h);
     if (len < 18 || len > 18 + 4000 || recv_all(h + 4, 18) || h[4] != 'R' ||
         recv_all(rq->name, len - 18)) return -1;
     rq->name[len - 18] = '\0';
     rq->test = test_hooks ? h[5] : 0;
-    rq->max_file = cs_rd_u64le(h + 6);
-    rq->max_text = cs_rd_u64le(h + 14);
+    rq->max_file = cs__rd_u64le(h + 6);
+    rq->max_text = cs__rd_u64le(h + 14);
     return rq->fd >= 0 ? 0 : -1;
 }
 
 /* Reads the whole file with pread (the descriptor's offset is shared with
  * the parent), at most max_file bytes. */
-static int read_file(const request *rq, unsigned char **buf, size_t *len, cs_err *err) {
+static int read_file(const request *rq, unsigned char **buf, size_t *len, cs__error *err) {
     struct stat st;
     if (fstat(rq->fd, &st)) return cs__err_sys(err, errno, "fstat");
     if (!S_ISREG(st.st_mode)) return cs__err(err, CS_EIO, "not a regular file");
@@ -238,7 +238,7 @@ static int read_file(const request *rq, unsigned char **buf, size_t *len, cs_err
 }
 
 /* Runs argv with its stdout into text (the way format programs run). */
-static int run_program(char *const argv[], cs__doc *d, cs_err *err) {
+static int run_program(char *const argv[], cs__doc *d, cs__error *err) {
     int p[2];
     if (pipe2(p, O_CLOEXEC)) return cs__err_sys(err, errno, "pipe");
     posix_spawn_file_actions_t fa;
@@ -251,7 +251,7 @@ static int run_program(char *const argv[], cs__doc *d, cs_err *err) {
     if (rc) { close(p[0]); return cs__err_sys(err, rc, "cannot run %s", argv[0]); }
     char b[4096];
     ssize_t k;
-    while ((k = read(p[0], b, sizeof b)) > 0) cs_buf_put(&d->text, b, (size_t)k);
+    while ((k = read(p[0], b, sizeof b)) > 0) cs__buf_put(&d->text, b, (size_t)k);
     close(p[0]);
     int st;
     waitpid(pid, &st, 0);
@@ -259,7 +259,7 @@ static int run_program(char *const argv[], cs__doc *d, cs_err *err) {
 }
 
 /* The misbehaviours the tests ask for (only with --test-hooks). */
-static int misbehave(int mode, cs__doc *d, cs_buf *out, cs_err *err) {
+static int misbehave(int mode, cs__doc *d, cs__buf *out, cs__error *err) {
     switch (mode) {
     case CS__WT_CRASH: raise(SIGSEGV); break;   /* not *NULL: UBSan would exit(1) */
     case CS__WT_HANG: {
@@ -276,8 +276,8 @@ static int misbehave(int mode, cs__doc *d, cs_buf *out, cs_err *err) {
                                    "extraction ran out of memory (limit %u MB)", as_mb);
             memset(p, 1, (size_t)16 << 20);
         }
-    case CS__WT_GARBAGE: cs_buf_put(out, "\x09\0\0\0Dgarbage!", 13); return 1;
-    case CS__WT_BIGREPLY: cs_buf_put(out, "\xf0\xff\xff\xff" "D", 5); return 1;
+    case CS__WT_GARBAGE: cs__buf_put(out, "\x09\0\0\0Dgarbage!", 13); return 1;
+    case CS__WT_BIGREPLY: cs__buf_put(out, "\xf0\xff\xff\xff" "D", 5); return 1;
     case CS__WT_WRITE: {
         int fd = open("/tmp/csearch-extract-test-write", O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (fd < 0) return cs__err_sys(err, errno, "write refused");
@@ -299,8 +299,8 @@ static int misbehave(int mode, cs__doc *d, cs_buf *out, cs_err *err) {
 }
 
 /* One document: the reply frame in out. */
-static void serve(const request *rq, cs_buf *out) {
-    cs_err err;
+static void serve(const request *rq, cs__buf *out) {
+    cs__error err;
     cs__err_clear(&err);
     cs__doc d;
     cs__doc_init(&d);
@@ -341,21 +341,21 @@ int main(int argc, char **argv) {
     close_range(SOCK + 1, ~0U, 0);           /* whatever the parent leaked */
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
     signal(SIGPIPE, SIG_IGN);
-    cs_buf out = {0};
+    cs__buf out = {0};
     char desc[200];
     unsigned f = sandbox(desc, sizeof desc);
-    cs_buf_u32le(&out, (uint32_t)(2 + strlen(desc)));
-    cs_buf_byte(&out, 'H');
-    cs_buf_byte(&out, f);
-    cs_buf_put(&out, desc, strlen(desc));
+    cs__buf_u32le(&out, (uint32_t)(2 + strlen(desc)));
+    cs__buf_byte(&out, 'H');
+    cs__buf_byte(&out, f);
+    cs__buf_put(&out, desc, strlen(desc));
     if (out.rc || send_all(&out)) _exit(1);
     request rq;
     while (recv_request(&rq) == 0) {
         serve(&rq, &out);
         close(rq.fd);
         if (send_all(&out)) break;
-        if (out.cap > ((size_t)1 << 20)) { cs_buf_free(&out); }
-        else cs_buf_reset(&out);
+        if (out.cap > ((size_t)1 << 20)) { cs__buf_free(&out); }
+        else cs__buf_reset(&out);
     }
     _exit(0);   /* not exit(): nothing to flush, and no sanitizer at-exit work */
 }

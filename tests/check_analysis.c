@@ -359,7 +359,7 @@ START_TEST(stem_cache_consistent) {
 END_TEST
 
 START_TEST(stem_cache_prefix) {
-    /* White box: a word and its prefix whose cs_hash() agree in the low 16
+    /* White box: a word and its prefix whose cs__hash() agree in the low 16
      * bits share a slot in any cache of up to 65536 slots.  The prefix must
      * not be served the longer word's stem. */
     char w[32], p[32];
@@ -367,7 +367,7 @@ START_TEST(stem_cache_prefix) {
     for (i = 0; i < 10000000; i++) {
         snprintf(p, sizeof p, "q%d", i);
         snprintf(w, sizeof w, "q%dx", i);
-        if (((cs_hash(p, strlen(p)) ^ cs_hash(w, strlen(w))) & 0xFFFF) == 0) break;
+        if (((cs__hash(p, strlen(p)) ^ cs__hash(w, strlen(w))) & 0xFFFF) == 0) break;
     }
     ck_assert_int_lt(i, 10000000);
     char text[80];

@@ -221,21 +221,21 @@ static void set_analysis(const char *dir, const char *analysis) {
     ck_assert_uint_gt(len, 14 + CS_TRAILER_BYTES);
     size_t body = len - CS_TRAILER_BYTES, alen = (size_t)p[12] | (size_t)p[13] << 8;
     size_t nlen = strlen(analysis);
-    cs_buf b = {0};
-    cs_buf_put(&b, p, 12);
-    cs_buf_byte(&b, nlen & 0xff);
-    cs_buf_byte(&b, nlen >> 8);
-    cs_buf_put(&b, analysis, nlen);
-    cs_buf_put(&b, p + 14 + alen, body - 14 - alen);
-    cs_trailer t;
-    cs_err err = {{0}};
-    ck_assert_msg(cs_trailer_check(p, len, CS_KIND_MANIFEST, path, &t, &err) == 0, "%s", err.msg);
+    cs__buf b = {0};
+    cs__buf_put(&b, p, 12);
+    cs__buf_byte(&b, nlen & 0xff);
+    cs__buf_byte(&b, nlen >> 8);
+    cs__buf_put(&b, analysis, nlen);
+    cs__buf_put(&b, p + 14 + alen, body - 14 - alen);
+    cs__trailer t;
+    cs__error err = {{0}};
+    ck_assert_msg(cs__trailer_check(p, len, CS_KIND_MANIFEST, path, &t, &err) == 0, "%s", err.msg);
     t.body_len = b.len;
-    t.body_crc = cs_crc32c(0, b.data, b.len);
-    cs_trailer_put(&b, &t, CS_KIND_MANIFEST);
+    t.body_crc = cs__crc32c(0, b.data, b.len);
+    cs__trailer_put(&b, &t, CS_KIND_MANIFEST);
     ck_assert_int_eq(b.rc, 0);
     spill(path, b.data, b.len);
-    cs_buf_free(&b);
+    cs__buf_free(&b);
     free(p);
 }
 
@@ -291,12 +291,12 @@ static void set_file_format(const char *path, unsigned version, int new_layout) 
     unsigned char *t = p + len - CS_TRAILER_TAIL;
     t[12] = (unsigned char)version, t[13] = 0;
     if (new_layout) {
-        cs_wr_u32le(t + 20, cs_crc32c(0, p + len - CS_TRAILER_BYTES, CS_TRAILER_BYTES - 4));
+        cs__wr_u32le(t + 20, cs__crc32c(0, p + len - CS_TRAILER_BYTES, CS_TRAILER_BYTES - 4));
     } else {
         size_t body = len - CS_TRAILER_BYTES;
         memmove(p + body, t, CS_TRAILER_TAIL);
         t = p + body;
-        cs_wr_u32le(t + 20, cs_crc32c(0, t, 20));
+        cs__wr_u32le(t + 20, cs__crc32c(0, t, 20));
         len = body + CS_TRAILER_TAIL;
     }
     spill(path, p, len);
@@ -369,7 +369,7 @@ START_TEST(format_version_rebuild) {
         cs_reader *r = reader_open(dir);
         uint64_t gen = r->man.gen;
         uint32_t next = r->man.next_seg;
-        cs_ixid old = r->man.ixid;
+        cs__ixid old = r->man.ixid;
         cs_reader_close(r);
         set_format(dir, cases[c].version, cases[c].new_layout);
 
@@ -557,9 +557,9 @@ START_TEST(seal_index_id_kept) {
     cs_index *ix = writer_open(dir);
     put_n(ix, &m, 0, 5), commit_ok(ix);
     cs_reader *r = reader_open(dir);
-    cs_ixid first = r->man.ixid;
+    cs__ixid first = r->man.ixid;
     cs_reader_close(r);
-    static const cs_ixid zero;
+    static const cs__ixid zero;
     ck_assert(memcmp(first.b, zero.b, sizeof zero.b) != 0);
     for (unsigned i = 5; i < 60; i += 5) put_n(ix, &m, i, 5), commit_ok(ix);  /* merges */
     del(ix, &m, "docs/0003.txt");
@@ -610,13 +610,13 @@ ssize_t getrandom(void *buf, size_t n, unsigned flags) {
     return (ssize_t)syscall(SYS_getrandom, buf, n, flags);
 }
 
-static cs_ixid new_index_id(const char *dir) {
+static cs__ixid new_index_id(const char *dir) {
     model m = {0};
     cs_index *ix = writer_open(dir);
     put_n(ix, &m, 0, 2), commit_ok(ix);
     cs_index_close(ix);
     cs_reader *r = reader_open(dir);
-    cs_ixid id = r->man.ixid;
+    cs__ixid id = r->man.ixid;
     ck_assert_int_eq(cs_reader_check(r), 0);
     cs_reader_close(r);
     model_free(&m);
@@ -629,15 +629,15 @@ START_TEST(seal_index_id_sources) {
     rng_state = 34;
     char *d1 = cs_test_tmpdir("ixtest"), *d2 = cs_test_tmpdir("ixtest");
     char *d3 = cs_test_tmpdir("ixtest");
-    static const cs_ixid zero;
+    static const cs__ixid zero;
     rand_mode = 1;
     rand_calls = 0;
-    cs_ixid a = new_index_id(d1), b = new_index_id(d2);
+    cs__ixid a = new_index_id(d1), b = new_index_id(d2);
     ck_assert_int_ge(rand_calls, 2);
     ck_assert(memcmp(a.b, zero.b, sizeof a.b) != 0 && memcmp(a.b, b.b, sizeof a.b) != 0);
     rand_mode = 2;
     rand_calls = 0;
-    cs_ixid c = new_index_id(d3);
+    cs__ixid c = new_index_id(d3);
     rand_mode = 0;
     ck_assert_int_eq(rand_calls, 6);
     for (int i = 0; i < 16; i++) ck_assert_uint_eq(c.b[i], 0xa0 + i);

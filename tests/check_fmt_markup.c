@@ -20,7 +20,7 @@
 #include "suites.h"
 
 static cs__doc doc;
-static cs_err err;
+static cs__error err;
 static cs__extract_limits lim;
 static char *text; /* doc.text, NUL-terminated */
 
@@ -454,8 +454,8 @@ START_TEST(zip_bomb) {
                   "msg [%s]", err.msg);
     /* the header's sizes lie (small): still refused, by what was read */
     for (size_t i = 0; i + 30 < len; i++) {
-        if (!memcmp(z + i, "PK\3\4", 4)) cs_wr_u32le(z + i + 22, 100);
-        if (!memcmp(z + i, "PK\1\2", 4)) cs_wr_u32le(z + i + 24, 100);
+        if (!memcmp(z + i, "PK\3\4", 4)) cs__wr_u32le(z + i + 22, 100);
+        if (!memcmp(z + i, "PK\1\2", 4)) cs__wr_u32le(z + i + 24, 100);
     }
     rc = ex("bomb.docx", z, len);
     ck_assert_msg(rc == CS_ELIMIT || rc == CS_ECORRUPT, "rc %d", rc);
@@ -472,7 +472,7 @@ static unsigned char *overlap_zip(const unsigned char *z, size_t zlen, size_t *o
                                         "word/endnotes.xml"};
     const unsigned char *eocd = z + zlen - 22;
     ck_assert(!memcmp(eocd, "PK\5\6", 4));
-    size_t cd = cs_rd_u32le(eocd + 16);
+    size_t cd = cs__rd_u32le(eocd + 16);
     ck_assert(!memcmp(z + cd, "PK\1\2", 4));
     unsigned char *o = malloc(zlen + 3 * (46 + 32) + 22);
     ck_assert_ptr_nonnull(o);
@@ -488,7 +488,7 @@ static unsigned char *overlap_zip(const unsigned char *z, size_t zlen, size_t *o
     }
     memcpy(o + k, eocd, 22);
     o[k + 8] = o[k + 10] = 3, o[k + 9] = o[k + 11] = 0; /* entries */
-    cs_wr_u32le(o + k + 12, (uint32_t)(k - cd));        /* directory size */
+    cs__wr_u32le(o + k + 12, (uint32_t)(k - cd));        /* directory size */
     k += 22;
     *outlen = k;
     return o;

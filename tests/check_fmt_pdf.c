@@ -18,7 +18,7 @@
 #include "testutil.h"
 
 static char *dir;
-static cs_err err;
+static cs__error err;
 
 static void sh(const char *what, const char *fmt, const char *a, const char *b) {
     char cmd[2048];
@@ -177,7 +177,7 @@ START_TEST(escapes) {
     ck_assert_msg(rc == 0, "rc %d: %s", rc, err.msg);
     ck_assert_str_eq(d.title, "Rights & <Freedoms> \"2024\"");
     ck_assert_str_eq(d.author, "O'Brien & Co");
-    cs_buf_byte(&d.text, 0);
+    cs__buf_byte(&d.text, 0);
     ck_assert_msg(strstr((const char *)d.text.data, "a < b & c > d, \"quoted\" </pre>"), "%s",
                   (const char *)d.text.data);
     ck_assert_msg(strstr((const char *)d.text.data, "</body>"), "%s", (const char *)d.text.data);

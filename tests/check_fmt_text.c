@@ -50,7 +50,7 @@ static unsigned char *conv(const char *to, const char *s, size_t *n) {
 }
 
 static int extract(cs__doc *d, const char *name, const void *b, size_t n, size_t max_text,
-                   cs_err *e) {
+                   cs__error *e) {
     cs__extract_limits l;
     cs__extract_limits_default(&l);
     if (max_text) l.max_text = max_text;
@@ -62,7 +62,7 @@ static int extract(cs__doc *d, const char *name, const void *b, size_t n, size_t
 /* b[0..n) extracts to exactly want, in encoding enc, with no warning. */
 static void decodes_to(const char *what, const void *b, size_t n, const char *want, const char *enc) {
     cs__doc d;
-    cs_err e;
+    cs__error e;
     int rc = extract(&d, "f.txt", b, n, 0, &e);
     ck_assert_msg(rc == 0, "%s: rc %d (%s)", what, rc, e.msg);
     ck_assert_msg(d.encoding && !strcmp(d.encoding, enc), "%s: encoding %s, want %s", what,
@@ -122,7 +122,7 @@ START_TEST(utf16_surrogates) {
     const unsigned char le[] = {0xFF, 0xFE, 'a', 0, 0x3D, 0xD8, 0x00, 0xDE, 0x3D, 0xD8,
                                 'b',  0,    0x00, 0xDC, 'c', 0, 'd'};
     cs__doc d;
-    cs_err e;
+    cs__error e;
     ck_assert_int_eq(extract(&d, "s.txt", le, sizeof le, 0, &e), 0);
     const char *want = "a\xF0\x9F\x98\x80\xEF\xBF\xBD" "b\xEF\xBF\xBD" "c\xEF\xBF\xBD";
     ck_assert_msg(d.text.len == strlen(want) && !memcmp(d.text.data, want, d.text.len),
@@ -192,7 +192,7 @@ START_TEST(utf8_repair) {
     b[c + 1] = (char)0xFF;
     memcpy(b + c + 2, RU + c, n - c);
     cs__doc d;
-    cs_err e;
+    cs__error e;
     ck_assert_int_eq(extract(&d, "r.txt", b, n + 2, 0, &e), 0);
     ck_assert_str_eq(d.encoding, "UTF-8");
     ck_assert_str_eq(d.warning, "2 invalid UTF-8 bytes replaced");
@@ -209,7 +209,7 @@ END_TEST
 
 START_TEST(binary_refused) {
     cs__doc d;
-    cs_err e;
+    cs__error e;
     const char nul[] = "hello\0world, this is text with a NUL";
     ck_assert_int_eq(extract(&d, "b.txt", nul, sizeof nul - 1, 0, &e), CS_EBINARY);
     ck_assert_str_eq(e.msg, "binary file (NUL byte)");
@@ -237,7 +237,7 @@ START_TEST(text_cap) {
         size_t n;
         unsigned char *b = conv(encs[i], RU, &n);
         cs__doc d;
-        cs_err e;
+        cs__error e;
         ck_assert_int_eq(extract(&d, "cap.txt", b, n, 101, &e), 0);
         ck_assert_msg(d.text.len <= 101 && d.text.len >= 97, "%s: %zu bytes", encs[i], d.text.len);
         ck_assert(!memcmp(d.text.data, RU, d.text.len));
@@ -263,7 +263,7 @@ static const char RTF[] =
 
 START_TEST(rtf_basic) {
     cs__doc d;
-    cs_err e;
+    cs__error e;
     ck_assert_int_eq(extract(&d, "a.rtf", RTF, strlen(RTF), 0, &e), 0);
     ck_assert_str_eq(d.format, CS_FMT_RTF);
     const char *want = "Hello world, bold text.\nПривет, мир!\nUni: Прив emoji \xF0\x9F\x98\x80 end\n"
@@ -274,7 +274,7 @@ START_TEST(rtf_basic) {
     ck_assert_str_eq(d.author, "Ivan Petrov");
     ck_assert_str_eq(d.date, "2024-03-15");
     ck_assert_str_eq(d.warning, "");
-    cs_buf_byte(&d.text, 0);
+    cs__buf_byte(&d.text, 0);
     const char *absent[] = {"Helvetica", "rtf1", "ansicpg1251", "Riched20", "wmetafile",
                             "0123", "junk", "nobody", "Ivan", "Report", "header", "red255",
                             "trailing", NULL};
@@ -290,7 +290,7 @@ START_TEST(rtf_font_charsets) {
                     "{\\f2\\cpg866 Terminal;}}"
                     "\\f0 caf\\'e9 {\\f1 \\'e4\\'e0} \\f2 \\'a4\\'a0 \\f0\\'e9}";
     cs__doc d;
-    cs_err e;
+    cs__error e;
     ck_assert_int_eq(extract(&d, "f.rtf", r, strlen(r), 0, &e), 0);
     const char *want = "café да да é";
     ck_assert_msg(d.text.len == strlen(want) && !memcmp(d.text.data, want, d.text.len),
@@ -308,7 +308,7 @@ START_TEST(rtf_deep_nesting) {
     memset(b + k + depth + 1, '}', depth);
     b[k + 2 * depth + 1] = '}';
     cs__doc d;
-    cs_err e;
+    cs__error e;
     ck_assert_int_eq(extract(&d, "deep.rtf", b, k + 2 * depth + 2, 0, &e), CS_ECORRUPT);
     ck_assert_msg(strstr(e.msg, "nested deeper than 256"), "%s", e.msg);
     cs__doc_free(&d);
@@ -330,7 +330,7 @@ START_TEST(rtf_truncated) {
                           "{\\rtf1 Hello \\u-10179", "{\\rtf1 Hello \\bin999999 abc", NULL};
     for (int i = 0; cuts[i]; i++) {
         cs__doc d;
-        cs_err e;
+        cs__error e;
         ck_assert_int_eq(extract(&d, "t.rtf", cuts[i], strlen(cuts[i]), 0, &e), 0);
         ck_assert_msg(d.text.len >= 5 && !memcmp(d.text.data, "Hello", 5), "%s: %.*s", cuts[i],
                       (int)d.text.len, (char *)d.text.data);
@@ -351,7 +351,7 @@ START_TEST(alloc_failures) {
     for (int i = 0; i < 3; i++)
         for (long k = 1; k <= 12; k++) {
             cs__doc d;
-            cs_err e;
+            cs__error e;
             cs__alloc_fail_after(k);
             int rc = extract(&d, in[i].name, in[i].p, in[i].n, 0, &e);
             cs__alloc_fail_after(0);

@@ -37,14 +37,14 @@ static unsigned char *slurp(const char *path, size_t *n) {
 }
 
 /* The index id the segments of these tests are written and opened with. */
-static const cs_ixid test_ix = {{'f', 'u', 'z', 'z', 'r', 'e', 'g'}};
+static const cs__ixid test_ix = {{'f', 'u', 'z', 'z', 'r', 'e', 'g'}};
 
 /* ---- seg_post.c: position gaps ------------------------------------------------------- */
 
 /*
  * fuzz_segment, mode "splice++" on a .pos file: a position gap written as a
  * 10-byte varint (2^64 - 1) made the 64-bit running position wrap around
- * instead of exceeding UINT32_MAX, so cs_post_positions() returned the
+ * instead of exceeding UINT32_MAX, so cs__post_positions() returned the
  * positions {0, 0} — not strictly increasing, which phrase and NEAR
  * matching rely on — instead of CS_ECORRUPT.  Every checksum is made right
  * (the .post compact header gets the new positions length and CRC), so
@@ -53,22 +53,22 @@ static const cs_ixid test_ix = {{'f', 'u', 'z', 'z', 'r', 'e', 'g'}};
 START_TEST(test_pos_gap_wraps)
 {
     char *dir = cs_test_tmpdir("fuzzreg");
-    cs_err err = {{0}};
-    cs_segw *w;
+    cs__error err = {{0}};
+    cs__segw *w;
     static const char text[] = "a a";
-    cs_docmeta d = {"x.txt", 5, 3, 0, cs_hash64(text, 3), 2, CS_LANG_EN, NULL, 0};
+    cs__docmeta d = {"x.txt", 5, 3, 0, cs__hash64(text, 3), 2, CS_LANG_EN, NULL, 0};
     const uint32_t pos[2] = {0, 1};
-    ck_assert_int_eq(cs_segw_new(&w, dir, 1, &test_ix, &err), 0);
-    ck_assert_int_eq(cs_segw_add_doc(w, &d, text, 3), 0);
-    ck_assert_int_eq(cs_segw_add_doc(w, &d, text, 3), 0);
-    ck_assert_int_eq(cs_segw_term_begin(w, "a", 1, 0, 1), 0);
-    ck_assert_int_eq(cs_segw_posting(w, 0, 2, pos, NULL), 0);
+    ck_assert_int_eq(cs__segw_new(&w, dir, 1, &test_ix, &err), 0);
+    ck_assert_int_eq(cs__segw_add_doc(w, &d, text, 3), 0);
+    ck_assert_int_eq(cs__segw_add_doc(w, &d, text, 3), 0);
+    ck_assert_int_eq(cs__segw_term_begin(w, "a", 1, 0, 1), 0);
+    ck_assert_int_eq(cs__segw_posting(w, 0, 2, pos, NULL), 0);
     /* a second posting: a one-posting term keeps its positions in .post */
-    ck_assert_int_eq(cs_segw_posting(w, 1, 1, pos, NULL), 0);
-    ck_assert_int_eq(cs_segw_term_end(w), 0);
-    ck_assert_int_eq(cs_segw_word(w, "a", 1, 0, 0), 0);
-    ck_assert_msg(cs_segw_finish(w, NULL) == 0, "%s", err.msg);
-    cs_segw_free(w);
+    ck_assert_int_eq(cs__segw_posting(w, 1, 1, pos, NULL), 0);
+    ck_assert_int_eq(cs__segw_term_end(w), 0);
+    ck_assert_int_eq(cs__segw_word(w, "a", 1, 0, 0), 0);
+    ck_assert_msg(cs__segw_finish(w, NULL) == 0, "%s", err.msg);
+    cs__segw_free(w);
 
     /* .pos: doc 0's two gaps (0, 0) become 0 and 2^64 - 1; doc 1's stays 0 */
     static const unsigned char pos_body[12] = {0x00, 0xff, 0xff, 0xff, 0xff, 0xff,
@@ -86,26 +86,26 @@ START_TEST(test_pos_gap_wraps)
     ck_assert_uint_eq(post[3], 3);      /* blocks_len */
     ck_assert_uint_eq(post[4], 3);      /* pos_len */
     post[4] = sizeof pos_body;
-    cs_wr_u32le(post + 8, cs_crc32c(0, pos_body, sizeof pos_body));
-    cs_wr_u32le(post + 12, cs_crc32c(0, post, 12));
+    cs__wr_u32le(post + 8, cs__crc32c(0, pos_body, sizeof pos_body));
+    cs__wr_u32le(post + 12, cs__crc32c(0, post, 12));
     cs_test_seal(path, post, n - CS_TRAILER_BYTES, CS_KIND_POST, &test_ix);
     free(post);
 
-    cs_seg *s;
-    cs_terminfo ti;
-    ck_assert_msg(cs_seg_open(&s, dir, 1, &test_ix, &err) == 0, "%s", err.msg);
-    ck_assert_int_eq(cs_seg_term(s, "a", 1, &ti, &err), 0);
-    cs_postings p;
-    cs_post_init(&p, s, &ti, &err);
-    ck_assert_uint_eq(cs_post_next(&p), 0);
+    cs__seg *s;
+    cs__terminfo ti;
+    ck_assert_msg(cs__seg_open(&s, dir, 1, &test_ix, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(cs__seg_term(s, "a", 1, &ti, &err), 0);
+    cs__postings p;
+    cs__post_init(&p, s, &ti, &err);
+    ck_assert_uint_eq(cs__post_next(&p), 0);
     const uint32_t *got;
-    int k = cs_post_positions(&p, &got, NULL);
+    int k = cs__post_positions(&p, &got, NULL);
     ck_assert_msg(k == CS_ECORRUPT, "positions of a wrapped gap: %d (%u, %u)", k,
                   k > 1 ? got[0] : 0, k > 1 ? got[1] : 0);
     ck_assert_ptr_nonnull(strstr(err.msg, "s00000001.pos"));
-    cs_post_free(&p);
-    ck_assert_int_eq(cs_seg_verify(s, &err), CS_ECORRUPT);
-    cs_seg_close(s);
+    cs__post_free(&p);
+    ck_assert_int_eq(cs__seg_verify(s, &err), CS_ECORRUPT);
+    cs__seg_close(s);
     cs_test_tmpdir_free(dir);
 }
 END_TEST

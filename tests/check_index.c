@@ -90,7 +90,7 @@ END_TEST
 
 /* cs_index_add_files with 1 and 2 jobs and a 1 MB budget (a flush every
  * few dozen files): the reader's buffer of each file becomes the stored
- * text (cs_mem_add takes it), so every text must come back intact and in
+ * text (cs__mem_add takes it), so every text must come back intact and in
  * file order, also after a third of the files change and are added again.
  * With 2 jobs each flush sorts the words and name keys in a second thread. */
 static void write_src(const char *path, model *m, char **paths, unsigned i, size_t old_len) {
@@ -431,7 +431,7 @@ static void make_socket(const char *path) {
 
 START_TEST(open_regular_kinds) {
     char *dir = cs_test_tmpdir("ixfile"), p[300];
-    cs_err e = {{0}};
+    cs__error e = {{0}};
     struct stat st;
     static const char *const kinds[] = {"fifo", "sock", "dir"};
     static const char *const says[] = {"(a FIFO)", "(a socket)", "(a directory)"};
@@ -491,10 +491,10 @@ START_TEST(read_doc_cap) {
     char *dir = cs_test_tmpdir("ixfile"), p[300];
     snprintf(p, sizeof p, "%s/doc", dir);
     put_bytes(p, "ab\xc3\xa9\xc3\xa9z", 7);
-    cs_buf b = {0};
+    cs__buf b = {0};
     struct stat st;
     unsigned flags;
-    cs_err e = {{0}};
+    cs__error e = {{0}};
     ck_assert_int_eq(cs__read_doc(p, &b, 7, &st, &flags, &e), 0);
     ck_assert_uint_eq(b.len, 7);
     ck_assert_uint_eq(flags, 0);
@@ -507,7 +507,7 @@ START_TEST(read_doc_cap) {
     ck_assert_int_eq(mkfifo(p, 0644), 0);
     ck_assert_int_eq(cs__read_doc(p, &b, 5, &st, &flags, &e), CS_EIO);
     ck_assert_msg(strstr(e.msg, "not a regular file (a FIFO)"), "%s", e.msg);
-    cs_buf_free(&b);
+    cs__buf_free(&b);
     cs_test_tmpdir_free(dir);
 }
 END_TEST

@@ -58,24 +58,24 @@ static const char *const seps[] = {
 /* A random text, owned by the caller (free()).  Some are empty, some only
  * punctuation, some long; a few hold a word too long to be a term. */
 char *gen_text(size_t *len) {
-    cs_buf b = {0};
+    cs__buf b = {0};
     uint32_t kind = cs_test_randn(&rng_state, 25);
     uint32_t ntok = kind < 2 ? 0 : kind == 2 ? 300 : 3 + cs_test_randn(&rng_state, 60);
-    if (kind == 1) cs_buf_put(&b, "!!! ... \u2014 ,, ?", strlen("!!! ... \u2014 ,, ?"));
+    if (kind == 1) cs__buf_put(&b, "!!! ... \u2014 ,, ?", strlen("!!! ... \u2014 ,, ?"));
     for (uint32_t i = 0; i < ntok; i++) {
         if (i) {
             const char *sep = seps[cs_test_randn(&rng_state, NSEPS)];
-            cs_buf_put(&b, sep, strlen(sep));
+            cs__buf_put(&b, sep, strlen(sep));
         }
         if (cs_test_randn(&rng_state, 200) == 0) {
-            for (int k = 0; k < 150; k++) cs_buf_byte(&b, 'a' + k % 3);
+            for (int k = 0; k < 150; k++) cs__buf_byte(&b, 'a' + k % 3);
             continue;
         }
         uint32_t common = cs_test_randn(&rng_state, 10) < 4;
         const char *w = vocab[cs_test_randn(&rng_state, common ? COMMON : (uint32_t)NVOCAB)];
-        cs_buf_put(&b, w, strlen(w));
+        cs__buf_put(&b, w, strlen(w));
     }
-    cs_buf_byte(&b, 0);
+    cs__buf_byte(&b, 0);
     ck_assert_int_eq(b.rc, 0);
     *len = b.len - 1;
     return (char *)b.data;
@@ -262,19 +262,19 @@ static int cmp_wvar(const void *pa, const void *pb) {
     return (a->var > b->var) - (a->var < b->var);
 }
 
-static wvar *seg_words(const cs_seg *seg, size_t *n) {
-    cs_err err = {{0}};
-    cs_seg_iter it;
+static wvar *seg_words(const cs__seg *seg, size_t *n) {
+    cs__error err = {{0}};
+    cs__seg_iter it;
     size_t cap = 256;
     wvar *v = malloc(cap * sizeof *v);
     *n = 0;
-    ck_assert_int_eq(cs_seg_words_seek(seg, "", 0, &it, &err), 0);
+    ck_assert_int_eq(cs__seg_words_seek(seg, "", 0, &it, &err), 0);
     const char *w;
     size_t wl;
     uint64_t ord;
     uint32_t var;
     int rc;
-    while ((rc = cs_seg_words_next(&it, &w, &wl, &ord, &var)) == 1) {
+    while ((rc = cs__seg_words_next(&it, &w, &wl, &ord, &var)) == 1) {
         if (*n == cap) v = realloc(v, (cap *= 2) * sizeof *v);
         ck_assert_uint_le(wl, CS_MAX_TERM_BYTES);
         v[*n].ord = ord;
@@ -294,38 +294,38 @@ static wvar *seg_words(const cs_seg *seg, size_t *n) {
 /* Every posting of every segment of r, live documents only, with their
  * global live ordinals (ord[i][doc]). */
 static void reader_recs(cs_reader *r, uint32_t *const *ord, recs *out) {
-    cs_err err = {{0}};
+    cs__error err = {{0}};
     for (uint32_t i = 0; i < r->man.nsegs; i++) {
-        const cs_segref *s = &r->man.segs[i];
+        const cs__segref *s = &r->man.segs[i];
         size_t nw;
         wvar *words = seg_words(s->seg, &nw);
-        cs_seg_iter it;
-        ck_assert_int_eq(cs_seg_terms_seek(s->seg, "", 0, &it, &err), 0);
+        cs__seg_iter it;
+        ck_assert_int_eq(cs__seg_terms_seek(s->seg, "", 0, &it, &err), 0);
         const char *t;
         size_t tl;
-        cs_terminfo ti;
+        cs__terminfo ti;
         int rc;
         uint64_t nterms = 0;
-        while ((rc = cs_seg_terms_next(&it, &t, &tl, &ti)) == 1) {
+        while ((rc = cs__seg_terms_next(&it, &t, &tl, &ti)) == 1) {
             char term[CS_MAX_KEY];
             memcpy(term, t, tl);
             ck_assert_uint_eq(ti.ord, nterms++);
             ck_assert_uint_eq(ti.flags & CS_TERM_NOPOS, 0);
-            cs_postings p;
-            cs_post_init(&p, s->seg, &ti, &err);
+            cs__postings p;
+            cs__post_init(&p, s->seg, &ti, &err);
             uint32_t df = 0, prev = 0;
             uint64_t cf = 0;
-            for (uint32_t d; (d = cs_post_next(&p)) != CS_DOC_END;) {
+            for (uint32_t d; (d = cs__post_next(&p)) != CS_DOC_END;) {
                 ck_assert_uint_lt(d, s->ndocs);
                 ck_assert(df == 0 || d > prev);
                 prev = d;
                 df++;
                 cf += p.tf;
                 ck_assert_uint_gt(p.tf, 0);
-                if (cs_is_deleted(s, d)) continue;
+                if (cs__is_deleted(s, d)) continue;
                 const uint32_t *pos;
                 const uint8_t *var;
-                int n = cs_post_positions(&p, &pos, &var);
+                int n = cs__post_positions(&p, &pos, &var);
                 ck_assert_msg(n == (int)p.tf, "%.*s doc %u: %d positions, tf %u: %s", (int)tl,
                               term, d, n, p.tf, err.msg);
                 for (int k = 0; k < n; k++) {
@@ -341,20 +341,20 @@ static void reader_recs(cs_reader *r, uint32_t *const *ord, recs *out) {
                 }
             }
             ck_assert_msg(p.rc == 0, "postings of %.*s: %s", (int)tl, term, err.msg);
-            cs_post_free(&p);
+            cs__post_free(&p);
             ck_assert_uint_eq(df, ti.df);
             ck_assert_uint_eq(cf, ti.cf);
         }
         ck_assert_msg(rc == 0, "terms: %s", err.msg);
-        ck_assert_uint_eq(nterms, cs_seg_nterms(s->seg));
-        ck_assert_uint_eq(nw, cs_seg_nwords(s->seg));
+        ck_assert_uint_eq(nterms, cs__seg_nterms(s->seg));
+        ck_assert_uint_eq(nw, cs__seg_nwords(s->seg));
         free(words);
     }
 }
 
 /* The whole comparison of r with m (see the top of the file). */
 void check_reader(cs_reader *r, const model *m) {
-    cs_err err = {{0}};
+    cs__error err = {{0}};
     uint32_t *ntokens = calloc(m->n + 1, sizeof *ntokens);
     int *lang = calloc(m->n + 1, sizeof *lang);
     recs want = {0}, got = {0};
@@ -364,35 +364,35 @@ void check_reader(cs_reader *r, const model *m) {
     uint32_t **ord = calloc(r->man.nsegs + 1, sizeof *ord);
     uint32_t k = 0, total = 0;
     for (uint32_t i = 0; i < r->man.nsegs; i++) {
-        const cs_segref *s = &r->man.segs[i];
+        const cs__segref *s = &r->man.segs[i];
         ck_assert_uint_eq(r->base[i], total);
-        ck_assert_uint_eq(cs_seg_ndocs(s->seg), s->ndocs);
+        ck_assert_uint_eq(cs__seg_ndocs(s->seg), s->ndocs);
         total += s->ndocs;
         ord[i] = malloc(((size_t)s->ndocs + 1) * sizeof **ord);
         uint32_t ndel = 0;
         for (uint32_t d = 0; d < s->ndocs; d++) {
             ord[i][d] = UINT32_MAX;
-            if (cs_is_deleted(s, d)) {
+            if (cs__is_deleted(s, d)) {
                 ndel++;
                 continue;
             }
             ck_assert_msg(k < m->n, "more live documents than the model's %zu", m->n);
             const mdoc *want_doc = &m->docs[k];
-            cs_docmeta meta;
+            cs__docmeta meta;
             const char *text;
             size_t len;
-            ck_assert_int_eq(cs_seg_doc(s->seg, d, &meta, &err), 0);
+            ck_assert_int_eq(cs__seg_doc(s->seg, d, &meta, &err), 0);
             ck_assert_msg(meta.path_len == strlen(want_doc->path) &&
                               memcmp(meta.path, want_doc->path, meta.path_len) == 0,
                           "live doc %u is %.*s, want %s", k, (int)meta.path_len, meta.path,
                           want_doc->path);
-            ck_assert_int_eq(cs_seg_text(s->seg, d, &text, &len, &err), 0);
+            ck_assert_int_eq(cs__seg_text(s->seg, d, &text, &len, &err), 0);
             ck_assert_uint_eq(len, want_doc->len);
             ck_assert(memcmp(text, want_doc->text, len) == 0);
             ck_assert_uint_eq(meta.size, want_doc->size ? want_doc->size : want_doc->len);
-            ck_assert_uint_eq(meta.hash, cs_hash64(want_doc->text, want_doc->len));
+            ck_assert_uint_eq(meta.hash, cs__hash64(want_doc->text, want_doc->len));
             ck_assert_uint_eq(meta.ntokens, ntokens[k]);
-            ck_assert_uint_eq(cs_seg_doclen(s->seg, d), ntokens[k]);
+            ck_assert_uint_eq(cs__seg_doclen(s->seg, d), ntokens[k]);
             ck_assert_int_eq(meta.lang, lang[k]);
             ord[i][d] = k++;
         }
@@ -452,7 +452,7 @@ void committed_names(const char *dir, names *s) {
     snprintf(s->v[s->n++], 40, "CURRENT");
     snprintf(s->v[s->n++], 40, "MANIFEST-%llu", (unsigned long long)r->man.gen);
     for (uint32_t i = 0; i < r->man.nsegs; i++) {
-        const cs_segref *g = &r->man.segs[i];
+        const cs__segref *g = &r->man.segs[i];
         ck_assert_int_lt(s->n, 256 - 8);
         for (int k = 0; k < 7; k++) snprintf(s->v[s->n++], 40, "s%08x.%s", g->id, kinds[k]);
         if (g->del_gen)

@@ -71,7 +71,7 @@ static uint64_t live_docs(const char *dir) {
 
 static uint64_t current_gen(const char *dir) {
     uint64_t gen = 0;
-    cs_err e = {{0}};
+    cs__error e = {{0}};
     ck_assert_int_eq(cs__current_read(dir, &gen, &e), 0);
     return gen;
 }
@@ -96,11 +96,11 @@ START_TEST(fname_grammar) {
         {".csearch-index", CS_FN_MARKER},      {"current", CS_FN_OTHER},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        cs_fname f;
+        cs__fname f;
         ck_assert_msg(cs__fname_parse(&f, cases[i].name) == cases[i].kind, "%s: kind %d",
                       cases[i].name, f.kind);
     }
-    cs_fname f;
+    cs__fname f;
     cs__fname_parse(&f, "s0000001a.12.del");
     ck_assert_uint_eq(f.id, 0x1a);
     ck_assert_uint_eq(f.gen, 12);

@@ -3,7 +3,7 @@
  * query_parse.c; the language is docs/query-language.md).
  *
  * Most cases parse a query and compare the canonical description of the
- * whole tree (cs_qnode_describe), so a case fails on any change in what
+ * whole tree (cs__qnode_describe), so a case fails on any change in what
  * would be searched, not only in the property it is named after.  Errors are
  * checked with their code, their exact column and a piece of the message.
  * Every tree a case produces is also checked against the shape the evaluator
@@ -36,11 +36,11 @@ static void teardown(void) {
         if (!(c)) ck_abort_msg("%s:%d: %s", __FILE__, __LINE__, #c); \
     } while (0)
 
-static int is_leafish(const cs_qnode *n) {
+static int is_leafish(const cs__qnode *n) {
     return n->kind == CS_Q_TERM || n->kind == CS_Q_PHRASE || n->kind == CS_Q_PREFIX;
 }
 
-static int is_negative(const cs_qnode *n) {
+static int is_negative(const cs__qnode *n) {
     if (n->kind == CS_Q_NOT) return 1;
     if (n->kind != CS_Q_AND) return 0;
     for (size_t i = 0; i < n->nkids; i++)
@@ -48,7 +48,7 @@ static int is_negative(const cs_qnode *n) {
     return 1;
 }
 
-static void check_tree(const cs_qnode *n, cs_qkind parent, size_t qlen, int depth) {
+static void check_tree(const cs__qnode *n, cs__qkind parent, size_t qlen, int depth) {
     REQUIRE(depth < 3 * CS_QUERY_MAX_DEPTH + 10);
     REQUIRE(n->col >= 1);
     REQUIRE(n->start <= n->end);
@@ -99,7 +99,7 @@ static void check_tree(const cs_qnode *n, cs_qkind parent, size_t qlen, int dept
         ck_abort_msg("unexpected node kind %d", (int)n->kind);
     }
     for (size_t i = 0; i < n->nterms; i++) {
-        const cs_qterm *t = &n->terms[i];
+        const cs__qterm *t = &n->terms[i];
         REQUIRE(t->term_len > 0);
         REQUIRE(strlen(t->term) == t->term_len);
         REQUIRE(strlen(t->word) == t->word_len);
@@ -115,15 +115,15 @@ static void check_tree(const cs_qnode *n, cs_qkind parent, size_t qlen, int dept
 
 typedef struct res {
     int rc, col;
-    cs_err err;
+    cs__error err;
     char desc[4096];
 } res;
 
 static int parse_n(const char *q, size_t len, unsigned flags, res *r) {
-    cs_qnode *n = (cs_qnode *)1;
+    cs__qnode *n = (cs__qnode *)1;
     memset(r, 0, sizeof *r);
     r->col = -1;
-    r->rc = cs_query_parse(&n, an, q, len, flags, &r->err, &r->col);
+    r->rc = cs__query_parse(&n, an, q, len, flags, &r->err, &r->col);
     if (r->rc) {
         REQUIRE(n == NULL);
         REQUIRE(r->col >= 1);
@@ -134,11 +134,11 @@ static int parse_n(const char *q, size_t len, unsigned flags, res *r) {
     REQUIRE(r->col == 0);
     check_tree(n, CS_Q_AND, len, 0);
     REQUIRE(n->kind != CS_Q_NOT);
-    cs_buf b = {0};
-    REQUIRE(cs_qnode_describe(n, &b) == 0);
+    cs__buf b = {0};
+    REQUIRE(cs__qnode_describe(n, &b) == 0);
     snprintf(r->desc, sizeof r->desc, "%s", (const char *)b.data);
-    cs_buf_free(&b);
-    cs_qnode_free(n);
+    cs__buf_free(&b);
+    cs__qnode_free(n);
     return 0;
 }
 
@@ -180,12 +180,12 @@ END_TEST
 
 START_TEST(term_node_fields) {
     const char *q = "прав ORGANIZATIONS";
-    cs_qnode *n;
-    cs_err e;
+    cs__qnode *n;
+    cs__error e;
     int col;
-    ck_assert_int_eq(cs_query_parse(&n, an, q, strlen(q), 0, &e, &col), 0);
+    ck_assert_int_eq(cs__query_parse(&n, an, q, strlen(q), 0, &e, &col), 0);
     ck_assert_int_eq(n->kind, CS_Q_AND);
-    const cs_qnode *t = n->kids[1];
+    const cs__qnode *t = n->kids[1];
     ck_assert_int_eq(t->kind, CS_Q_TERM);
     ck_assert_str_eq(t->terms[0].term, "organ");
     ck_assert_str_eq(t->terms[0].word, "organizations");
@@ -197,8 +197,8 @@ START_TEST(term_node_fields) {
     ck_assert_uint_eq(t->end, strlen(q));
     ck_assert_int_eq(n->kids[0]->col, 1);
     ck_assert(n->kids[0]->terms[0].flags & CS_TOKEN_CYRILLIC);
-    cs_qnode_free(n);
-    cs_qnode_free(NULL);
+    cs__qnode_free(n);
+    cs__qnode_free(NULL);
 }
 END_TEST
 
@@ -372,14 +372,14 @@ START_TEST(prefixes) {
     expect_err("a OR *", CS_EQUERY, 6, "operand of OR");
 
     const char *q = "x Обществ*";
-    cs_qnode *n;
-    ck_assert_int_eq(cs_query_parse(&n, an, q, strlen(q), 0, NULL, NULL), 0);
-    const cs_qnode *p = n->kids[1];
+    cs__qnode *n;
+    ck_assert_int_eq(cs__query_parse(&n, an, q, strlen(q), 0, NULL, NULL), 0);
+    const cs__qnode *p = n->kids[1];
     ck_assert_int_eq(p->kind, CS_Q_PREFIX);
     ck_assert_int_eq(p->col, 3);
     ck_assert_str_eq(p->terms[0].word, "обществ");
     ck_assert_uint_eq(p->end, strlen(q)); /* the span takes in the '*' */
-    cs_qnode_free(n);
+    cs__qnode_free(n);
 }
 END_TEST
 
@@ -569,11 +569,11 @@ START_TEST(errors_bytes) {
     expect_err_n("ab\xff", 3, CS_EUTF8, 3, "invalid UTF-8");
     expect_err_n("пр\xd0", 5, CS_EUTF8, 3, "invalid UTF-8");
     expect_err_n("a\0b", 3, CS_EBINARY, 2, "NUL");
-    cs_qnode *n = NULL;
-    ck_assert_int_eq(cs_query_parse(&n, NULL, "a", 1, 0, NULL, NULL), CS_EINVAL);
-    ck_assert_int_eq(cs_query_parse(&n, an, NULL, 1, 0, NULL, NULL), CS_EINVAL);
+    cs__qnode *n = NULL;
+    ck_assert_int_eq(cs__query_parse(&n, NULL, "a", 1, 0, NULL, NULL), CS_EINVAL);
+    ck_assert_int_eq(cs__query_parse(&n, an, NULL, 1, 0, NULL, NULL), CS_EINVAL);
     int col = -1;
-    ck_assert_int_eq(cs_query_parse(&n, an, NULL, 0, 0, NULL, &col), CS_EQUERY); /* empty */
+    ck_assert_int_eq(cs__query_parse(&n, an, NULL, 0, 0, NULL, &col), CS_EQUERY); /* empty */
     ck_assert_int_eq(col, 1);
 }
 END_TEST
@@ -713,11 +713,11 @@ START_TEST(names) {
 
     /* the fields: name stem, name only, key form */
     const char *q = "Иванов ~Žaparov";
-    cs_qnode *n;
-    cs_err e;
+    cs__qnode *n;
+    cs__error e;
     int col;
-    ck_assert_int_eq(cs_query_parse(&n, an, q, strlen(q), 0, &e, &col), 0);
-    const cs_qterm *t = &n->kids[0]->terms[0];
+    ck_assert_int_eq(cs__query_parse(&n, an, q, strlen(q), 0, &e, &col), 0);
+    const cs__qterm *t = &n->kids[0]->terms[0];
     ck_assert_str_eq(t->name, "#иванов");
     ck_assert_int_eq(t->name_only, 1);
     ck_assert_int_eq(t->tilde, 0);
@@ -727,7 +727,7 @@ START_TEST(names) {
     ck_assert_str_eq(t->keyform, "\xc5\xbe" "aparov");
     ck_assert_ptr_null(t->name);
     ck_assert_int_eq(n->kids[1]->col, 8);
-    cs_qnode_free(n);
+    cs__qnode_free(n);
 }
 END_TEST
 
@@ -855,27 +855,27 @@ START_TEST(allocation_failures) {
     const char *q = "(a OR \"b c\") -d organiz* x NEAR/3 \"y z\" lang:ru state-of* (e OR (f g))";
     int ok = 0;
     for (long n = 1; n < 400 && !ok; n++) {
-        cs_qnode *t = NULL;
+        cs__qnode *t = NULL;
         int col = 0;
         cs__alloc_fail_after(n);
-        int rc = cs_query_parse(&t, an, q, strlen(q), 0, NULL, &col);
+        int rc = cs__query_parse(&t, an, q, strlen(q), 0, NULL, &col);
         cs__alloc_fail_after(0);
         ck_assert_msg(rc == 0 || rc == CS_ENOMEM, "allocation %ld: rc %d", n, rc);
         if (rc == 0) {
             ok = 1;
-            cs_buf b = {0};
-            ck_assert_int_eq(cs_qnode_describe(t, &b), 0);
+            cs__buf b = {0};
+            ck_assert_int_eq(cs__qnode_describe(t, &b), 0);
             ck_assert_str_eq((char *)b.data,
                              "(and (or (term \"a\") (phrase \"b\" \"c\")) (not (term \"d\")) "
                              "(prefix \"organiz\") (near/3 (term \"x\") (phrase \"y\" \"z\")) "
                              "(lang ru) (phrase \"state\" \"of\"*) (or (term \"e\") "
                              "(and (term \"f\") (term \"g\"))))");
-            cs_buf_free(&b);
+            cs__buf_free(&b);
         } else {
             ck_assert_ptr_null(t);
             ck_assert_int_ge(col, 1);
         }
-        cs_qnode_free(t);
+        cs__qnode_free(t);
     }
     ck_assert(ok);
 }

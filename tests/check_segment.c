@@ -8,7 +8,7 @@
  * compares EVERYTHING the reader can say with the model: every terminfo,
  * posting, tf, position and variant through next(), advance() to random
  * targets, block bounds, ordered iteration and seeks over terms and words,
- * term_at, the document table and the texts; then cs_seg_verify().
+ * term_at, the document table and the texts; then cs__seg_verify().
  *
  * The damage cases flip bytes at 200 offsets of each of the six files and
  * truncate them: open must fail or verify must report CS_ECORRUPT (every
@@ -39,7 +39,7 @@
 #define QOK(c) do { if (!(c)) ck_abort_msg("%s:%d: %s failed", __FILE__, __LINE__, #c); } while (0)
 
 /* The index id these segments are written and opened with. */
-static const cs_ixid test_ix = {{'s', 'e', 'g', 't', 'e', 's', 't'}};
+static const cs__ixid test_ix = {{'s', 'e', 'g', 't', 'e', 's', 't'}};
 
 /* ---- deterministic random numbers ------------------------------------------ */
 
@@ -116,7 +116,7 @@ static void gen_docs(model *m) {
         for (size_t i = 0; i < x->tlen; i++) x->text[i] = (char)('a' + cs_test_randn(&rng_state, 26));
         x->size = x->tlen + cs_test_randn(&rng_state, 3);
         x->mtime = (int64_t)cs_test_rand64(&rng_state) >> cs_test_randn(&rng_state, 40);
-        x->hash = cs_hash64(x->text, x->tlen);
+        x->hash = cs__hash64(x->text, x->tlen);
         x->ntokens = cs_test_randn(&rng_state, 10) == 0 ? 0 : 1 + cs_test_randn(&rng_state, 5000);
         x->lang = (uint8_t)cs_test_randn(&rng_state, 3);
         m->ntokens += x->ntokens;
@@ -240,35 +240,35 @@ static void model_free(model *m) {
 
 /* ---- writing and temporary directories ----------------------------------------- */
 
-static void write_segment_as(const model *m, const char *dir, uint32_t id, const cs_ixid *ix,
+static void write_segment_as(const model *m, const char *dir, uint32_t id, const cs__ixid *ix,
                              uint64_t *bytes) {
-    cs_err err = {{0}};
-    cs_segw *w;
-    ck_assert_msg(cs_segw_new(&w, dir, id, ix, &err) == 0, "%s", err.msg);
+    cs__error err = {{0}};
+    cs__segw *w;
+    ck_assert_msg(cs__segw_new(&w, dir, id, ix, &err) == 0, "%s", err.msg);
     for (uint32_t d = 0; d < m->ndocs; d++) {
         const mdoc *x = &m->docs[d];
-        cs_docmeta dm = {x->path, x->plen, x->size, x->mtime, x->hash, x->ntokens, x->lang,
+        cs__docmeta dm = {x->path, x->plen, x->size, x->mtime, x->hash, x->ntokens, x->lang,
                          NULL, 0};
-        ck_assert_int_eq(cs_segw_add_doc(w, &dm, x->text, x->tlen), 0);
+        ck_assert_int_eq(cs__segw_add_doc(w, &dm, x->text, x->tlen), 0);
     }
     for (size_t i = 0; i < m->nterms; i++) {
         const mterm *t = &m->terms[i];
-        ck_assert_msg(cs_segw_term_begin(w, t->key, t->len, t->flags, t->nvar) == 0, "%s",
+        ck_assert_msg(cs__segw_term_begin(w, t->key, t->len, t->flags, t->nvar) == 0, "%s",
                       err.msg);
         for (uint32_t j = 0; j < t->df; j++) {
             const uint32_t *pos = t->flags ? NULL : t->pos + t->poff[j];
             const uint8_t *var = t->flags ? NULL : t->var + t->poff[j];
-            ck_assert_msg(cs_segw_posting(w, t->docs[j], t->tfs[j], pos, var) == 0, "%s",
+            ck_assert_msg(cs__segw_posting(w, t->docs[j], t->tfs[j], pos, var) == 0, "%s",
                           err.msg);
         }
-        ck_assert_int_eq(cs_segw_term_end(w), 0);
+        ck_assert_int_eq(cs__segw_term_end(w), 0);
     }
     for (size_t i = 0; i < m->nwords; i++) {
         const mword *x = &m->words[i];
-        ck_assert_msg(cs_segw_word(w, x->key, x->len, x->ord, x->var) == 0, "%s", err.msg);
+        ck_assert_msg(cs__segw_word(w, x->key, x->len, x->ord, x->var) == 0, "%s", err.msg);
     }
-    ck_assert_msg(cs_segw_finish(w, bytes) == 0, "%s", err.msg);
-    cs_segw_free(w);
+    ck_assert_msg(cs__segw_finish(w, bytes) == 0, "%s", err.msg);
+    cs__segw_free(w);
 }
 
 static void write_segment(const model *m, const char *dir, uint32_t id, uint64_t *bytes) {
@@ -303,21 +303,21 @@ static void big_teardown(void) {
     model_free(&big);
 }
 
-static cs_seg *open_as_ok(const char *dir, uint32_t id, const cs_ixid *ix) {
-    cs_err err = {{0}};
-    cs_seg *s;
-    ck_assert_msg(cs_seg_open(&s, dir, id, ix, &err) == 0, "%s", err.msg);
+static cs__seg *open_as_ok(const char *dir, uint32_t id, const cs__ixid *ix) {
+    cs__error err = {{0}};
+    cs__seg *s;
+    ck_assert_msg(cs__seg_open(&s, dir, id, ix, &err) == 0, "%s", err.msg);
     return s;
 }
 
-static cs_seg *open_ok(const char *dir, uint32_t id) { return open_as_ok(dir, id, &test_ix); }
+static cs__seg *open_ok(const char *dir, uint32_t id) { return open_as_ok(dir, id, &test_ix); }
 
 /* ---- checksums and hashes -------------------------------------------------------- */
 
 START_TEST(test_crc32c_known)
 {
-    ck_assert_uint_eq(cs_crc32c(0, "123456789", 9), 0xE3069283u);
-    ck_assert_uint_eq(cs_crc32c(0, "", 0), 0);
+    ck_assert_uint_eq(cs__crc32c(0, "123456789", 9), 0xE3069283u);
+    ck_assert_uint_eq(cs__crc32c(0, "", 0), 0);
     /* Incremental use equals one call; hardware and table agree at every
      * length and alignment. */
     unsigned char buf[1100];
@@ -325,9 +325,9 @@ START_TEST(test_crc32c_known)
     for (size_t i = 0; i < sizeof buf; i++) buf[i] = (unsigned char)cs_test_rand64(&rng_state);
     for (size_t off = 0; off < 9; off++)
         for (size_t n = 0; n + off <= sizeof buf; n += 1 + n / 7) {
-            uint32_t whole = cs_crc32c(0, buf + off, n);
-            ck_assert_uint_eq(whole, cs_crc32c(cs_crc32c(0, buf + off, n / 3), buf + off + n / 3,
-                                               n - n / 3));
+            uint32_t whole = cs__crc32c(0, buf + off, n);
+            ck_assert_uint_eq(whole, cs__crc32c(cs__crc32c(0, buf + off, n / 3), buf + off + n / 3,
+                                                n - n / 3));
         }
 }
 END_TEST
@@ -345,7 +345,7 @@ START_TEST(test_crc32c_sw_equals_hw)
     for (size_t off = 0; off < 8; off++)
         for (size_t n = 0; n + off <= sizeof buf; n++)
             ck_assert_uint_eq(cs__crc32c_sw(0x12345678u, buf + off, n),
-                              cs_crc32c(0x12345678u, buf + off, n));
+                              cs__crc32c(0x12345678u, buf + off, n));
 }
 END_TEST
 
@@ -366,7 +366,7 @@ START_TEST(test_crc32c_lanes)
             for (size_t off = 0; off < 2; off++) {
                 size_t n = base[b] - 12 + d;
                 ck_assert_uint_eq(cs__crc32c_sw(0xdeadbeefu, buf + off, n),
-                                  cs_crc32c(0xdeadbeefu, buf + off, n));
+                                  cs__crc32c(0xdeadbeefu, buf + off, n));
             }
     free(buf);
 }
@@ -375,89 +375,89 @@ END_TEST
 START_TEST(test_hash64_known)
 {
     /* XXH64, seed 0: reference values. */
-    ck_assert_uint_eq(cs_hash64("", 0), 0xEF46DB3751D8E999ull);
-    ck_assert_uint_eq(cs_hash64("a", 1), 0xD24EC4F1A98C6E5Bull);
-    ck_assert_uint_eq(cs_hash64("abc", 3), 0x44BC2CF5AD770999ull);
-    ck_assert_uint_eq(cs_hash64("Hello, World!", 13), 0xC49AACF8080FE47Full);
+    ck_assert_uint_eq(cs__hash64("", 0), 0xEF46DB3751D8E999ull);
+    ck_assert_uint_eq(cs__hash64("a", 1), 0xD24EC4F1A98C6E5Bull);
+    ck_assert_uint_eq(cs__hash64("abc", 3), 0x44BC2CF5AD770999ull);
+    ck_assert_uint_eq(cs__hash64("Hello, World!", 13), 0xC49AACF8080FE47Full);
     const char *s = "Nobody inspects the spammish repetition";
-    ck_assert_uint_eq(cs_hash64(s, strlen(s)), 0xFBCEA83C8A378BF1ull);
+    ck_assert_uint_eq(cs__hash64(s, strlen(s)), 0xFBCEA83C8A378BF1ull);
     s = "The quick brown fox jumps over the lazy dog";
-    ck_assert_uint_eq(cs_hash64(s, strlen(s)), 0x0B242D361FDA71BCull);
+    ck_assert_uint_eq(cs__hash64(s, strlen(s)), 0x0B242D361FDA71BCull);
 }
 END_TEST
 
 /* A trailer of formats 1-3 after body[0..n): 24 bytes, its CRC of the 20
  * before it. */
-static void old_trailer(cs_buf *b, size_t n, unsigned version, unsigned kind) {
+static void old_trailer(cs__buf *b, size_t n, unsigned version, unsigned kind) {
     unsigned char t[CS_TRAILER_TAIL];
-    cs_wr_u32le(t, (uint32_t)n);
-    cs_wr_u32le(t + 4, 0);
-    cs_wr_u32le(t + 8, 0x58495343u);
-    cs_wr_u32le(t + 12, version | kind << 16);
-    cs_wr_u32le(t + 16, cs_crc32c(0, b->data, n));
-    cs_wr_u32le(t + 20, cs_crc32c(0, t, 20));
-    cs_buf_put(b, t, sizeof t);
+    cs__wr_u32le(t, (uint32_t)n);
+    cs__wr_u32le(t + 4, 0);
+    cs__wr_u32le(t + 8, 0x58495343u);
+    cs__wr_u32le(t + 12, version | kind << 16);
+    cs__wr_u32le(t + 16, cs__crc32c(0, b->data, n));
+    cs__wr_u32le(t + 20, cs__crc32c(0, t, 20));
+    cs__buf_put(b, t, sizeof t);
 }
 
 START_TEST(test_trailer)
 {
-    cs_buf b = {0};
-    cs_err err = {{0}};
-    cs_trailer t = {4, cs_crc32c(0, "body", 4), 7, test_ix}, got;
-    cs_buf_put(&b, "body", 4);
-    cs_trailer_put(&b, &t, CS_KIND_POST);
+    cs__buf b = {0};
+    cs__error err = {{0}};
+    cs__trailer t = {4, cs__crc32c(0, "body", 4), 7, test_ix}, got;
+    cs__buf_put(&b, "body", 4);
+    cs__trailer_put(&b, &t, CS_KIND_POST);
     ck_assert_uint_eq(b.len, 4 + CS_TRAILER_BYTES);
-    ck_assert_int_eq(cs_trailer_check(b.data, b.len, CS_KIND_POST, "f", &got, &err), 0);
+    ck_assert_int_eq(cs__trailer_check(b.data, b.len, CS_KIND_POST, "f", &got, &err), 0);
     ck_assert_uint_eq(got.body_len, 4);
-    ck_assert_uint_eq(got.body_crc, cs_crc32c(0, "body", 4));
+    ck_assert_uint_eq(got.body_crc, cs__crc32c(0, "body", 4));
     ck_assert_uint_eq(got.seg, 7);
     ck_assert(memcmp(got.ix.b, test_ix.b, sizeof test_ix.b) == 0);
-    ck_assert_int_eq(cs_trailer_check(b.data, b.len, CS_KIND_POS, "f", &got, &err),
+    ck_assert_int_eq(cs__trailer_check(b.data, b.len, CS_KIND_POS, "f", &got, &err),
                      CS_ECORRUPT);
-    ck_assert_int_eq(cs_trailer_check(b.data, 10, CS_KIND_POST, "f", &got, &err),
+    ck_assert_int_eq(cs__trailer_check(b.data, 10, CS_KIND_POST, "f", &got, &err),
                      CS_ECORRUPT);
-    ck_assert_int_eq(cs_trailer_check(b.data + 4, 30, CS_KIND_POST, "f", &got, &err),
+    ck_assert_int_eq(cs__trailer_check(b.data + 4, 30, CS_KIND_POST, "f", &got, &err),
                      CS_ECORRUPT);
     /* Whose file it is: this segment of this index, else damage named. */
-    ck_assert_int_eq(cs_trailer_owner(&got, 7, &test_ix, "f", &err), 0);
-    ck_assert_int_eq(cs_trailer_owner(&got, 8, &test_ix, "f", &err), CS_ECORRUPT);
+    ck_assert_int_eq(cs__trailer_owner(&got, 7, &test_ix, "f", &err), 0);
+    ck_assert_int_eq(cs__trailer_owner(&got, 8, &test_ix, "f", &err), CS_ECORRUPT);
     ck_assert_str_eq(err.msg, "f: belongs to segment 00000007, not 00000008");
-    cs_ixid other = test_ix;
+    cs__ixid other = test_ix;
     other.b[15] ^= 1;
-    ck_assert_int_eq(cs_trailer_owner(&got, 7, &other, "f", &err), CS_ECORRUPT);
+    ck_assert_int_eq(cs__trailer_owner(&got, 7, &other, "f", &err), CS_ECORRUPT);
     ck_assert_str_eq(err.msg, "f: belongs to another index");
     /* The segment and index ids are under the trailer's CRC. */
     for (size_t i = 0; i < CS_TRAILER_BYTES - CS_TRAILER_TAIL; i++) {
         b.data[4 + i] ^= 0x10;
-        ck_assert_int_eq(cs_trailer_check(b.data, b.len, CS_KIND_POST, "f", &got, &err),
+        ck_assert_int_eq(cs__trailer_check(b.data, b.len, CS_KIND_POST, "f", &got, &err),
                          CS_ECORRUPT);
         ck_assert_ptr_nonnull(strstr(err.msg, "trailer checksum"));
         b.data[4 + i] ^= 0x10;
     }
     /* Another version with an intact trailer CRC: CS_EVERSION. */
     b.data[b.len - CS_TRAILER_TAIL + 12] = 99;
-    cs_wr_u32le(b.data + b.len - 4, cs_crc32c(0, b.data + 4, CS_TRAILER_BYTES - 4));
-    ck_assert_int_eq(cs_trailer_check(b.data, b.len, CS_KIND_POST, "f", &got, &err),
+    cs__wr_u32le(b.data + b.len - 4, cs__crc32c(0, b.data + 4, CS_TRAILER_BYTES - 4));
+    ck_assert_int_eq(cs__trailer_check(b.data, b.len, CS_KIND_POST, "f", &got, &err),
                      CS_EVERSION);
     ck_assert_ptr_nonnull(strstr(err.msg, "version 99"));
     /* A file of format 3 (or 1, 2): its 24-byte trailer is told from
      * damage, whatever the length of its body; this version's number under
      * such a trailer is damage. */
     for (size_t n = 0; n <= 40; n += 20) {
-        cs_buf_reset(&b);
-        for (size_t i = 0; i < n; i++) cs_buf_byte(&b, (uint8_t)i);
+        cs__buf_reset(&b);
+        for (size_t i = 0; i < n; i++) cs__buf_byte(&b, (uint8_t)i);
         old_trailer(&b, n, 3, CS_KIND_POST);
-        ck_assert_int_eq(cs_trailer_check(b.data, b.len, CS_KIND_POST, "f", &got, &err),
+        ck_assert_int_eq(cs__trailer_check(b.data, b.len, CS_KIND_POST, "f", &got, &err),
                          CS_EVERSION);
         ck_assert_ptr_nonnull(strstr(err.msg, "format version 3"));
-        cs_buf_reset(&b);
-        for (size_t i = 0; i < n; i++) cs_buf_byte(&b, (uint8_t)i);
+        cs__buf_reset(&b);
+        for (size_t i = 0; i < n; i++) cs__buf_byte(&b, (uint8_t)i);
         old_trailer(&b, n, CS_FORMAT_VERSION, CS_KIND_POST);
-        ck_assert_int_eq(cs_trailer_check(b.data, b.len, CS_KIND_POST, "f", &got, &err),
+        ck_assert_int_eq(cs__trailer_check(b.data, b.len, CS_KIND_POST, "f", &got, &err),
                          CS_ECORRUPT);
         ck_assert_ptr_nonnull(strstr(err.msg, "trailer checksum"));
     }
-    cs_buf_free(&b);
+    cs__buf_free(&b);
 }
 END_TEST
 
@@ -465,20 +465,20 @@ END_TEST
 
 START_TEST(test_roundtrip_docs)
 {
-    cs_seg *s = open_ok(big_dir, 1);
-    cs_err err = {{0}};
-    QEQ(cs_seg_ndocs(s), big.ndocs);
-    QEQ(cs_seg_nterms(s), big.nterms);
-    QEQ(cs_seg_nwords(s), big.nwords);
-    QEQ(cs_seg_ntokens(s), big.ntokens);
-    QEQ(cs_seg_text_bytes(s), big.text_bytes);
-    QEQ(cs_seg_bytes(s), big_bytes);
+    cs__seg *s = open_ok(big_dir, 1);
+    cs__error err = {{0}};
+    QEQ(cs__seg_ndocs(s), big.ndocs);
+    QEQ(cs__seg_nterms(s), big.nterms);
+    QEQ(cs__seg_nwords(s), big.nwords);
+    QEQ(cs__seg_ntokens(s), big.ntokens);
+    QEQ(cs__seg_text_bytes(s), big.text_bytes);
+    QEQ(cs__seg_bytes(s), big_bytes);
     for (uint32_t d = 0; d < big.ndocs; d++) {
         const mdoc *x = &big.docs[d];
-        cs_docmeta dm;
+        cs__docmeta dm;
         const char *text;
         size_t len;
-        QEQ(cs_seg_doc(s, d, &dm, &err), 0);
+        QEQ(cs__seg_doc(s, d, &dm, &err), 0);
         QEQ(dm.path_len, x->plen);
         QOK(memcmp(dm.path, x->path, x->plen) == 0);
         QEQ(dm.size, x->size);
@@ -486,20 +486,20 @@ START_TEST(test_roundtrip_docs)
         QEQ(dm.hash, x->hash);
         QEQ(dm.ntokens, x->ntokens);
         QEQ(dm.lang, x->lang);
-        QEQ(cs_seg_doclen(s, d), x->ntokens);
-        QEQ(cs_seg_text(s, d, &text, &len, &err), 0);
+        QEQ(cs__seg_doclen(s, d), x->ntokens);
+        QEQ(cs__seg_text(s, d, &text, &len, &err), 0);
         QEQ(len, x->tlen);
         QOK(len == 0 || memcmp(text, x->text, len) == 0);
     }
-    cs_docmeta dm;
-    QEQ(cs_seg_doc(s, big.ndocs, &dm, &err), CS_EINVAL);
-    QEQ(cs_seg_doclen(s, big.ndocs), 0);
-    ck_assert_msg(cs_seg_verify(s, &err) == 0, "%s", err.msg);
-    cs_seg_close(s);
+    cs__docmeta dm;
+    QEQ(cs__seg_doc(s, big.ndocs, &dm, &err), CS_EINVAL);
+    QEQ(cs__seg_doclen(s, big.ndocs), 0);
+    ck_assert_msg(cs__seg_verify(s, &err) == 0, "%s", err.msg);
+    cs__seg_close(s);
 }
 END_TEST
 
-static void check_ti(const mterm *t, uint64_t ord, const cs_terminfo *ti) {
+static void check_ti(const mterm *t, uint64_t ord, const cs__terminfo *ti) {
     QEQ(ti->ord, ord);
     QEQ(ti->df, t->df);
     QEQ(ti->cf, t->cf);
@@ -509,36 +509,36 @@ static void check_ti(const mterm *t, uint64_t ord, const cs_terminfo *ti) {
 
 /* Every posting through next(); positions of two docs in three, so that the
  * lazy skipping over a block's earlier docs is exercised too. */
-static void check_postings_next(const cs_seg *s, const mterm *t, const cs_terminfo *ti) {
-    cs_err err = {{0}};
-    cs_postings p;
-    cs_post_init(&p, s, ti, &err);
+static void check_postings_next(const cs__seg *s, const mterm *t, const cs__terminfo *ti) {
+    cs__error err = {{0}};
+    cs__postings p;
+    cs__post_init(&p, s, ti, &err);
     QEQ(p.doc, CS_DOC_END);
     for (uint32_t j = 0; j < t->df; j++) {
-        QEQ(cs_post_next(&p), t->docs[j]);
+        QEQ(cs__post_next(&p), t->docs[j]);
         QEQ(p.doc, t->docs[j]);
         QEQ(p.tf, t->tfs[j]);
         const uint32_t *pos;
         const uint8_t *var;
         if (t->flags) {
-            QEQ(cs_post_positions(&p, &pos, &var), CS_EINVAL);
+            QEQ(cs__post_positions(&p, &pos, &var), CS_EINVAL);
             continue;
         }
         if ((j + ti->ord) % 3 == 0) continue;
         /* every other doc: positions alone first (variants are decoded
          * only when asked for), then both */
         if ((j + ti->ord) % 3 == 1) {
-            QEQ(cs_post_positions(&p, &pos, NULL), (int)t->tfs[j]);
+            QEQ(cs__post_positions(&p, &pos, NULL), (int)t->tfs[j]);
             QOK(memcmp(pos, t->pos + t->poff[j], t->tfs[j] * sizeof *pos) == 0);
         }
-        QEQ(cs_post_positions(&p, &pos, &var), (int)t->tfs[j]);
+        QEQ(cs__post_positions(&p, &pos, &var), (int)t->tfs[j]);
         QOK(memcmp(pos, t->pos + t->poff[j], t->tfs[j] * sizeof *pos) == 0);
         QOK(memcmp(var, t->var + t->poff[j], t->tfs[j]) == 0);
     }
-    QEQ(cs_post_next(&p), CS_DOC_END);
-    QEQ(cs_post_next(&p), CS_DOC_END);
+    QEQ(cs__post_next(&p), CS_DOC_END);
+    QEQ(cs__post_next(&p), CS_DOC_END);
     ck_assert_msg(p.rc == 0, "%s", err.msg);
-    cs_post_free(&p);
+    cs__post_free(&p);
 }
 
 static uint32_t lower_bound(const mterm *t, uint32_t from, uint32_t target) {
@@ -564,10 +564,10 @@ static uint32_t model_bound(const mterm *t, uint32_t target, uint32_t *max_tf, u
 
 /* advance() to random increasing targets mixed with next(), positions and
  * block bounds; all compared with the model. */
-static void check_postings_advance(const cs_seg *s, const mterm *t, const cs_terminfo *ti) {
-    cs_err err = {{0}};
-    cs_postings p;
-    cs_post_init(&p, s, ti, &err);
+static void check_postings_advance(const cs__seg *s, const mterm *t, const cs__terminfo *ti) {
+    cs__error err = {{0}};
+    cs__postings p;
+    cs__post_init(&p, s, ti, &err);
     uint32_t i = 0, target = 0, gap = 2 * big.ndocs / t->df + 2;
     int started = 0;
     for (;;) {
@@ -575,7 +575,7 @@ static void check_postings_advance(const cs_seg *s, const mterm *t, const cs_ter
         uint32_t op = cs_test_randn(&rng_state, 8);
         if (!started || target > p.doc) {
             uint32_t mt = 0, ml = 0, et = 0, el = 0;
-            uint32_t got = cs_post_block_bound(&p, target, &mt, &ml);
+            uint32_t got = cs__post_block_bound(&p, target, &mt, &ml);
             uint32_t want = model_bound(t, target, &et, &el);
             QEQ(got, want);
             if (want != CS_DOC_END) {
@@ -585,11 +585,11 @@ static void check_postings_advance(const cs_seg *s, const mterm *t, const cs_ter
         }
         if (op == 0 && started) {
             i++;
-            QEQ(cs_post_next(&p), i < t->df ? t->docs[i] : CS_DOC_END);
+            QEQ(cs__post_next(&p), i < t->df ? t->docs[i] : CS_DOC_END);
         } else {
             uint32_t before = started ? p.doc : 0;
             i = lower_bound(t, i, target);
-            QEQ(cs_post_advance(&p, target), i < t->df ? t->docs[i] : CS_DOC_END);
+            QEQ(cs__post_advance(&p, target), i < t->df ? t->docs[i] : CS_DOC_END);
             if (started && target <= before) QEQ(p.doc, before);
         }
         started = 1;
@@ -598,28 +598,28 @@ static void check_postings_advance(const cs_seg *s, const mterm *t, const cs_ter
         if (!t->flags && op < 3) {
             const uint32_t *pos;
             const uint8_t *var;
-            QEQ(cs_post_positions(&p, &pos, &var), (int)t->tfs[i]);
+            QEQ(cs__post_positions(&p, &pos, &var), (int)t->tfs[i]);
             QOK(memcmp(pos, t->pos + t->poff[i], t->tfs[i] * sizeof *pos) == 0);
             QOK(memcmp(var, t->var + t->poff[i], t->tfs[i]) == 0);
         }
         target = p.doc;
     }
-    QEQ(cs_post_advance(&p, 0), CS_DOC_END);
-    QEQ(cs_post_block_bound(&p, 0, NULL, NULL), CS_DOC_END);
+    QEQ(cs__post_advance(&p, 0), CS_DOC_END);
+    QEQ(cs__post_block_bound(&p, 0, NULL, NULL), CS_DOC_END);
     ck_assert_msg(p.rc == 0, "%s", err.msg);
-    cs_post_free(&p);
+    cs__post_free(&p);
 }
 
 START_TEST(test_roundtrip_terms)
 {
-    cs_seg *s = open_ok(big_dir, 1);
-    cs_err err = {{0}};
+    cs__seg *s = open_ok(big_dir, 1);
+    cs__error err = {{0}};
     rng_state = 1234;
     int seen_multi = 0, seen_full = 0;
     for (size_t i = 0; i < big.nterms; i++) {
         const mterm *t = &big.terms[i];
-        cs_terminfo ti;
-        ck_assert_msg(cs_seg_term(s, t->key, t->len, &ti, &err) == 0, "term %zu: %s", i, err.msg);
+        cs__terminfo ti;
+        ck_assert_msg(cs__seg_term(s, t->key, t->len, &ti, &err) == 0, "term %zu: %s", i, err.msg);
         check_ti(t, i, &ti);
         check_postings_next(s, t, &ti);
         check_postings_advance(s, t, &ti);
@@ -629,31 +629,31 @@ START_TEST(test_roundtrip_terms)
     }
     ck_assert_int_gt(seen_multi, 20);
     ck_assert_int_gt(seen_full, 0);
-    cs_seg_close(s);
+    cs__seg_close(s);
 }
 END_TEST
 
 START_TEST(test_lookup_absent)
 {
-    cs_seg *s = open_ok(big_dir, 1);
-    cs_err err = {{0}};
-    cs_terminfo ti;
+    cs__seg *s = open_ok(big_dir, 1);
+    cs__error err = {{0}};
+    cs__terminfo ti;
     char k[CS_MAX_KEY + 2];
-    QEQ(cs_seg_term(s, "", 0, &ti, &err), CS_ENOTFOUND);
-    QEQ(cs_seg_term(s, "\xff\xff", 2, &ti, &err), CS_ENOTFOUND);
+    QEQ(cs__seg_term(s, "", 0, &ti, &err), CS_ENOTFOUND);
+    QEQ(cs__seg_term(s, "\xff\xff", 2, &ti, &err), CS_ENOTFOUND);
     memset(k, 'q', sizeof k);
-    QEQ(cs_seg_term(s, k, CS_MAX_KEY + 1, &ti, &err), CS_ENOTFOUND);
+    QEQ(cs__seg_term(s, k, CS_MAX_KEY + 1, &ti, &err), CS_ENOTFOUND);
     for (size_t i = 0; i < big.nterms; i++) {
         const mterm *t = &big.terms[i];
         if (t->len >= CS_MAX_KEY) continue;
         memcpy(k, t->key, t->len);
         k[t->len] = '\0';               /* key + NUL sorts right after key */
-        int rc = cs_seg_term(s, k, t->len + 1, &ti, &err);
+        int rc = cs__seg_term(s, k, t->len + 1, &ti, &err);
         int present = i + 1 < big.nterms && key_cmp(big.terms[i + 1].key, big.terms[i + 1].len,
                                                      k, t->len + 1) == 0;
         QEQ(rc, present ? 0 : CS_ENOTFOUND);
     }
-    cs_seg_close(s);
+    cs__seg_close(s);
 }
 END_TEST
 
@@ -661,19 +661,19 @@ END_TEST
  * before-everything and after-everything keys. */
 START_TEST(test_iterate_terms)
 {
-    cs_seg *s = open_ok(big_dir, 1);
-    cs_err err = {{0}};
-    cs_seg_iter it;
+    cs__seg *s = open_ok(big_dir, 1);
+    cs__error err = {{0}};
+    cs__seg_iter it;
     const char *k;
     size_t n;
-    cs_terminfo ti;
-    QEQ(cs_seg_terms_seek(s, "", 0, &it, &err), 0);
+    cs__terminfo ti;
+    QEQ(cs__seg_terms_seek(s, "", 0, &it, &err), 0);
     for (size_t i = 0; i < big.nterms; i++) {
-        QEQ(cs_seg_terms_next(&it, &k, &n, &ti), 1);
+        QEQ(cs__seg_terms_next(&it, &k, &n, &ti), 1);
         QOK(key_cmp(k, n, big.terms[i].key, big.terms[i].len) == 0);
         check_ti(&big.terms[i], i, &ti);
     }
-    QEQ(cs_seg_terms_next(&it, &k, &n, &ti), 0);
+    QEQ(cs__seg_terms_next(&it, &k, &n, &ti), 0);
     rng_state = 99;
     for (int r = 0; r < 3000; r++) {
         const mterm *t = &big.terms[cs_test_randn(&rng_state, (uint32_t)big.nterms)];
@@ -688,56 +688,56 @@ START_TEST(test_iterate_terms)
         size_t want = 0;
         while (want < big.nterms && key_cmp(big.terms[want].key, big.terms[want].len, q, qn) < 0)
             want++;
-        QEQ(cs_seg_terms_seek(s, q, qn, &it, &err), 0);
+        QEQ(cs__seg_terms_seek(s, q, qn, &it, &err), 0);
         for (size_t j = want; j < want + 40 && j <= big.nterms; j++) {
-            int rc = cs_seg_terms_next(&it, &k, &n, &ti);
+            int rc = cs__seg_terms_next(&it, &k, &n, &ti);
             if (j == big.nterms) { QEQ(rc, 0); break; }
             QEQ(rc, 1);
             QOK(key_cmp(k, n, big.terms[j].key, big.terms[j].len) == 0);
             QEQ(ti.ord, j);
         }
     }
-    QEQ(cs_seg_terms_seek(s, "\xff", 1, &it, &err), 0);
-    QEQ(cs_seg_terms_next(&it, &k, &n, &ti), 0);
+    QEQ(cs__seg_terms_seek(s, "\xff", 1, &it, &err), 0);
+    QEQ(cs__seg_terms_next(&it, &k, &n, &ti), 0);
     char buf[CS_MAX_KEY];
     for (size_t i = 0; i < big.nterms; i++) {
-        QEQ(cs_seg_term_at(s, i, buf, &n, &ti, &err), 0);
+        QEQ(cs__seg_term_at(s, i, buf, &n, &ti, &err), 0);
         QOK(key_cmp(buf, n, big.terms[i].key, big.terms[i].len) == 0);
         check_ti(&big.terms[i], i, &ti);
     }
-    QEQ(cs_seg_term_at(s, big.nterms, buf, &n, &ti, &err), CS_ENOTFOUND);
-    cs_seg_close(s);
+    QEQ(cs__seg_term_at(s, big.nterms, buf, &n, &ti, &err), CS_ENOTFOUND);
+    cs__seg_close(s);
 }
 END_TEST
 
 START_TEST(test_iterate_words)
 {
-    cs_seg *s = open_ok(big_dir, 1);
-    cs_err err = {{0}};
-    cs_seg_iter it;
+    cs__seg *s = open_ok(big_dir, 1);
+    cs__error err = {{0}};
+    cs__seg_iter it;
     const char *k;
     size_t n;
     uint64_t ord;
     uint32_t var;
-    QEQ(cs_seg_words_seek(s, "", 0, &it, &err), 0);
+    QEQ(cs__seg_words_seek(s, "", 0, &it, &err), 0);
     for (size_t i = 0; i < big.nwords; i++) {
-        QEQ(cs_seg_words_next(&it, &k, &n, &ord, &var), 1);
+        QEQ(cs__seg_words_next(&it, &k, &n, &ord, &var), 1);
         QOK(key_cmp(k, n, big.words[i].key, big.words[i].len) == 0);
         QEQ(ord, big.words[i].ord);
         QEQ(var, big.words[i].var);
     }
-    QEQ(cs_seg_words_next(&it, &k, &n, &ord, &var), 0);
+    QEQ(cs__seg_words_next(&it, &k, &n, &ord, &var), 0);
     for (size_t i = 0; i < big.nwords; i += 7) {
         const mword *w = &big.words[i];
-        QEQ(cs_seg_words_seek(s, w->key, w->len - 1, &it, &err), 0);
+        QEQ(cs__seg_words_seek(s, w->key, w->len - 1, &it, &err), 0);
         size_t want = i;
         while (want > 0 && key_cmp(big.words[want - 1].key, big.words[want - 1].len, w->key,
                                    w->len - 1) >= 0)
             want--;
-        QEQ(cs_seg_words_next(&it, &k, &n, &ord, &var), 1);
+        QEQ(cs__seg_words_next(&it, &k, &n, &ord, &var), 1);
         QOK(key_cmp(k, n, big.words[want].key, big.words[want].len) == 0);
     }
-    cs_seg_close(s);
+    cs__seg_close(s);
 }
 END_TEST
 
@@ -746,51 +746,51 @@ END_TEST
 START_TEST(test_writer_errors)
 {
     char *dir = cs_test_tmpdir("segtest");
-    cs_err err = {{0}};
-    cs_segw *w, *w2;
-    cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0, NULL, 0};
+    cs__error err = {{0}};
+    cs__segw *w, *w2;
+    cs__docmeta dm = {"p", 1, 1, 0, 0, 3, 0, NULL, 0};
     uint32_t pos[2] = {0, 1};
-    ck_assert_int_eq(cs_segw_new(&w, dir, 7, &test_ix, &err), 0);
+    ck_assert_int_eq(cs__segw_new(&w, dir, 7, &test_ix, &err), 0);
     ck_assert_int_eq(dir_count(dir), 7);
     /* O_EXCL: the same segment cannot be created twice. */
-    ck_assert_int_eq(cs_segw_new(&w2, dir, 7, &test_ix, &err), CS_EIO);
+    ck_assert_int_eq(cs__segw_new(&w2, dir, 7, &test_ix, &err), CS_EIO);
     ck_assert_ptr_null(w2);
     ck_assert_ptr_nonnull(strstr(err.msg, "s00000007.dict"));
-    ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
-    ck_assert_int_eq(cs_segw_add_doc(w, &dm, "y", 1), 0);
-    ck_assert_int_eq(cs_segw_term_begin(w, "b", 1, 0, 1), 0);
-    ck_assert_int_eq(cs_segw_posting(w, 1, 2, pos, NULL), 0);
-    ck_assert_int_eq(cs_segw_posting(w, 1, 2, pos, NULL), CS_EINVAL);   /* not increasing */
-    ck_assert_int_eq(cs_segw_term_end(w), CS_EINVAL);                   /* sticky */
-    ck_assert_int_eq(cs_segw_finish(w, NULL), CS_EINVAL);
-    cs_segw_free(w);
+    ck_assert_int_eq(cs__segw_add_doc(w, &dm, "x", 1), 0);
+    ck_assert_int_eq(cs__segw_add_doc(w, &dm, "y", 1), 0);
+    ck_assert_int_eq(cs__segw_term_begin(w, "b", 1, 0, 1), 0);
+    ck_assert_int_eq(cs__segw_posting(w, 1, 2, pos, NULL), 0);
+    ck_assert_int_eq(cs__segw_posting(w, 1, 2, pos, NULL), CS_EINVAL);   /* not increasing */
+    ck_assert_int_eq(cs__segw_term_end(w), CS_EINVAL);                   /* sticky */
+    ck_assert_int_eq(cs__segw_finish(w, NULL), CS_EINVAL);
+    cs__segw_free(w);
     ck_assert_int_eq(dir_count(dir), 0);                                /* partial files gone */
 
     const struct { const char *t1, *t2; uint32_t doc, tf; } bad[] = {
         {"b", "a", 0, 1}, {"b", "b", 0, 1}, {"a", "b", 5, 1}, {"a", "b", 0, 0}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        ck_assert_int_eq(cs_segw_new(&w, dir, 8, &test_ix, &err), 0);
-        ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
-        ck_assert_int_eq(cs_segw_term_begin(w, bad[i].t1, 1, 0, 1), 0);
-        ck_assert_int_eq(cs_segw_posting(w, 0, 1, pos, NULL), 0);
-        ck_assert_int_eq(cs_segw_term_end(w), 0);
-        int rc = cs_segw_term_begin(w, bad[i].t2, 1, 0, 1);
-        if (!rc) rc = cs_segw_posting(w, bad[i].doc, bad[i].tf, pos, NULL);
+        ck_assert_int_eq(cs__segw_new(&w, dir, 8, &test_ix, &err), 0);
+        ck_assert_int_eq(cs__segw_add_doc(w, &dm, "x", 1), 0);
+        ck_assert_int_eq(cs__segw_term_begin(w, bad[i].t1, 1, 0, 1), 0);
+        ck_assert_int_eq(cs__segw_posting(w, 0, 1, pos, NULL), 0);
+        ck_assert_int_eq(cs__segw_term_end(w), 0);
+        int rc = cs__segw_term_begin(w, bad[i].t2, 1, 0, 1);
+        if (!rc) rc = cs__segw_posting(w, bad[i].doc, bad[i].tf, pos, NULL);
         ck_assert_int_eq(rc, CS_EINVAL);
-        cs_segw_free(w);
+        cs__segw_free(w);
         ck_assert_int_eq(dir_count(dir), 0);
     }
     /* A variant that does not fit nvariants, a term with no postings. */
     uint8_t var[1] = {2};
-    ck_assert_int_eq(cs_segw_new(&w, dir, 9, &test_ix, &err), 0);
-    ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
-    ck_assert_int_eq(cs_segw_term_begin(w, "a", 1, 0, 2), 0);
-    ck_assert_int_eq(cs_segw_posting(w, 0, 1, pos, var), CS_EINVAL);
-    cs_segw_free(w);
-    ck_assert_int_eq(cs_segw_new(&w, dir, 9, &test_ix, &err), 0);
-    ck_assert_int_eq(cs_segw_term_begin(w, "a", 1, 0, 1), 0);
-    ck_assert_int_eq(cs_segw_term_end(w), CS_EINVAL);
-    cs_segw_free(w);
+    ck_assert_int_eq(cs__segw_new(&w, dir, 9, &test_ix, &err), 0);
+    ck_assert_int_eq(cs__segw_add_doc(w, &dm, "x", 1), 0);
+    ck_assert_int_eq(cs__segw_term_begin(w, "a", 1, 0, 2), 0);
+    ck_assert_int_eq(cs__segw_posting(w, 0, 1, pos, var), CS_EINVAL);
+    cs__segw_free(w);
+    ck_assert_int_eq(cs__segw_new(&w, dir, 9, &test_ix, &err), 0);
+    ck_assert_int_eq(cs__segw_term_begin(w, "a", 1, 0, 1), 0);
+    ck_assert_int_eq(cs__segw_term_end(w), CS_EINVAL);
+    cs__segw_free(w);
     ck_assert_int_eq(dir_count(dir), 0);
     cs_test_tmpdir_free(dir);
 }
@@ -803,38 +803,38 @@ END_TEST
 START_TEST(test_name_keys)
 {
     char *dir = cs_test_tmpdir("segtest");
-    cs_err err = {{0}};
-    cs_segw *w;
-    cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0, NULL, 0};
+    cs__error err = {{0}};
+    cs__segw *w;
+    cs__docmeta dm = {"p", 1, 1, 0, 0, 3, 0, NULL, 0};
     uint32_t pos[1] = {0};
     static const char *const words[] = {"japarov", "zhaparov", "\xd0\xb6"};
     static const struct { const char *k1; uint64_t word; } keys[] = {
         {"japarov", 0}, {"japarov", 1}, {"japarov", 2}, {"japarovim", 2}, {"tokaev", 1}};
     const size_t nk = sizeof keys / sizeof keys[0];
-    ck_assert_int_eq(cs_segw_new(&w, dir, 1, &test_ix, &err), 0);
-    for (int d = 0; d < 3; d++) ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
-    ck_assert_int_eq(cs_segw_term_begin(w, "x", 1, 0, 3), 0);
-    ck_assert_int_eq(cs_segw_posting(w, 0, 1, pos, NULL), 0);
-    ck_assert_int_eq(cs_segw_term_end(w), 0);
+    ck_assert_int_eq(cs__segw_new(&w, dir, 1, &test_ix, &err), 0);
+    for (int d = 0; d < 3; d++) ck_assert_int_eq(cs__segw_add_doc(w, &dm, "x", 1), 0);
+    ck_assert_int_eq(cs__segw_term_begin(w, "x", 1, 0, 3), 0);
+    ck_assert_int_eq(cs__segw_posting(w, 0, 1, pos, NULL), 0);
+    ck_assert_int_eq(cs__segw_term_end(w), 0);
     for (uint32_t i = 0; i < 3; i++)
-        ck_assert_int_eq(cs_segw_word(w, words[i], strlen(words[i]), 0, i), 0);
+        ck_assert_int_eq(cs__segw_word(w, words[i], strlen(words[i]), 0, i), 0);
     for (size_t i = 0; i < nk; i++) {
-        cs_keystat st = {1 + i % 3, 5 + i, i};
-        ck_assert_int_eq(cs_segw_key(w, keys[i].k1, strlen(keys[i].k1), keys[i].word, &st), 0);
+        cs__keystat st = {1 + i % 3, 5 + i, i};
+        ck_assert_int_eq(cs__segw_key(w, keys[i].k1, strlen(keys[i].k1), keys[i].word, &st), 0);
     }
-    ck_assert_int_eq(cs_segw_finish(w, NULL), 0);
-    cs_segw_free(w);
-    cs_seg *s = open_ok(dir, 1);
-    ck_assert_uint_eq(cs_seg_nkeys(s), nk);
-    ck_assert_int_eq(cs_seg_verify(s, &err), 0);
-    cs_seg_iter it;
+    ck_assert_int_eq(cs__segw_finish(w, NULL), 0);
+    cs__segw_free(w);
+    cs__seg *s = open_ok(dir, 1);
+    ck_assert_uint_eq(cs__seg_nkeys(s), nk);
+    ck_assert_int_eq(cs__seg_verify(s, &err), 0);
+    cs__seg_iter it;
     const char *k;
     size_t n;
     uint64_t word;
-    cs_keystat st;
-    ck_assert_int_eq(cs_seg_keys_seek(s, "japarov\001", 8, &it, &err), 0);
+    cs__keystat st;
+    ck_assert_int_eq(cs__seg_keys_seek(s, "japarov\001", 8, &it, &err), 0);
     for (size_t i = 0; i < nk; i++) {
-        ck_assert_int_eq(cs_seg_keys_next(&it, &k, &n, &word, &st), 1);
+        ck_assert_int_eq(cs__seg_keys_next(&it, &k, &n, &word, &st), 1);
         ck_assert(n == strlen(keys[i].k1) && memcmp(k, keys[i].k1, n) == 0);
         ck_assert_uint_eq(word, keys[i].word);
         ck_assert_uint_eq(st.docs, 1 + i % 3);
@@ -842,18 +842,18 @@ START_TEST(test_name_keys)
         ck_assert_uint_eq(st.cap, i);
         char buf[CS_MAX_KEY];
         size_t bl;
-        ck_assert_int_eq(cs_seg_word_at(s, word, buf, &bl, &err), 0);
+        ck_assert_int_eq(cs__seg_word_at(s, word, buf, &bl, &err), 0);
         ck_assert(bl == strlen(words[word]) && memcmp(buf, words[word], bl) == 0);
     }
-    ck_assert_int_eq(cs_seg_keys_next(&it, &k, &n, &word, &st), 0);
-    ck_assert_int_eq(cs_seg_keys_seek(s, "tokaev\001", 7, &it, &err), 0);
-    ck_assert_int_eq(cs_seg_keys_next(&it, &k, &n, &word, &st), 1);
+    ck_assert_int_eq(cs__seg_keys_next(&it, &k, &n, &word, &st), 0);
+    ck_assert_int_eq(cs__seg_keys_seek(s, "tokaev\001", 7, &it, &err), 0);
+    ck_assert_int_eq(cs__seg_keys_next(&it, &k, &n, &word, &st), 1);
     ck_assert(n == 6 && memcmp(k, "tokaev", 6) == 0 && word == 1);
     char buf[CS_MAX_KEY];
-    ck_assert_int_eq(cs_seg_word_at(s, 3, buf, &n, &err), CS_ENOTFOUND);
-    cs_seg_close(s);
+    ck_assert_int_eq(cs__seg_word_at(s, 3, buf, &n, &err), CS_ENOTFOUND);
+    cs__seg_close(s);
 
-    const struct { const char *k1; uint64_t word; cs_keystat st; } bad[] = {
+    const struct { const char *k1; uint64_t word; cs__keystat st; } bad[] = {
         {"tokaev", 0, {1, 1, 0}},       /* not after the first */
         {"zz\001b", 0, {1, 1, 0}},      /* a separator in K1 */
         {"", 0, {1, 1, 0}},             /* no K1 */
@@ -862,17 +862,17 @@ START_TEST(test_name_keys)
         {"z", 0, {2, 1, 0}},            /* fewer occurrences than documents */
         {"z", 0, {1, 1, 2}}};           /* more capitalised than occurrences */
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        ck_assert_int_eq(cs_segw_new(&w, dir, 2, &test_ix, &err), 0);
-        ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
-        ck_assert_int_eq(cs_segw_term_begin(w, "x", 1, 0, 1), 0);
-        ck_assert_int_eq(cs_segw_posting(w, 0, 1, pos, NULL), 0);
-        ck_assert_int_eq(cs_segw_term_end(w), 0);
-        ck_assert_int_eq(cs_segw_word(w, "x", 1, 0, 0), 0);
-        cs_keystat one = {1, 1, 1};
-        ck_assert_int_eq(cs_segw_key(w, "tokaev", 6, 0, &one), 0);
-        ck_assert_int_eq(cs_segw_key(w, bad[i].k1, strlen(bad[i].k1), bad[i].word, &bad[i].st),
+        ck_assert_int_eq(cs__segw_new(&w, dir, 2, &test_ix, &err), 0);
+        ck_assert_int_eq(cs__segw_add_doc(w, &dm, "x", 1), 0);
+        ck_assert_int_eq(cs__segw_term_begin(w, "x", 1, 0, 1), 0);
+        ck_assert_int_eq(cs__segw_posting(w, 0, 1, pos, NULL), 0);
+        ck_assert_int_eq(cs__segw_term_end(w), 0);
+        ck_assert_int_eq(cs__segw_word(w, "x", 1, 0, 0), 0);
+        cs__keystat one = {1, 1, 1};
+        ck_assert_int_eq(cs__segw_key(w, "tokaev", 6, 0, &one), 0);
+        ck_assert_int_eq(cs__segw_key(w, bad[i].k1, strlen(bad[i].k1), bad[i].word, &bad[i].st),
                          CS_EINVAL);
-        cs_segw_free(w);
+        cs__segw_free(w);
     }
     cs_test_tmpdir_free(dir);
 }
@@ -881,27 +881,27 @@ END_TEST
 START_TEST(test_empty_segment)
 {
     char *dir = cs_test_tmpdir("segtest");
-    cs_err err = {{0}};
-    cs_segw *w;
+    cs__error err = {{0}};
+    cs__segw *w;
     uint64_t bytes = 0;
-    ck_assert_int_eq(cs_segw_new(&w, dir, 0xabcdef01u, &test_ix, &err), 0);
-    ck_assert_int_eq(cs_segw_finish(w, &bytes), 0);
-    cs_segw_free(w);
+    ck_assert_int_eq(cs__segw_new(&w, dir, 0xabcdef01u, &test_ix, &err), 0);
+    ck_assert_int_eq(cs__segw_finish(w, &bytes), 0);
+    cs__segw_free(w);
     ck_assert_int_eq(dir_count(dir), 7);
-    cs_seg *s = open_ok(dir, 0xabcdef01u);
-    ck_assert_uint_eq(cs_seg_bytes(s), bytes);
-    ck_assert_uint_eq(cs_seg_ndocs(s), 0);
-    ck_assert_uint_eq(cs_seg_nterms(s), 0);
-    cs_terminfo ti;
-    cs_seg_iter it;
+    cs__seg *s = open_ok(dir, 0xabcdef01u);
+    ck_assert_uint_eq(cs__seg_bytes(s), bytes);
+    ck_assert_uint_eq(cs__seg_ndocs(s), 0);
+    ck_assert_uint_eq(cs__seg_nterms(s), 0);
+    cs__terminfo ti;
+    cs__seg_iter it;
     const char *k;
     size_t n;
-    ck_assert_int_eq(cs_seg_term(s, "a", 1, &ti, &err), CS_ENOTFOUND);
-    ck_assert_int_eq(cs_seg_terms_seek(s, "", 0, &it, &err), 0);
-    ck_assert_int_eq(cs_seg_terms_next(&it, &k, &n, &ti), 0);
-    ck_assert_int_eq(cs_seg_verify(s, &err), 0);
-    cs_seg_close(s);
-    ck_assert_int_eq(cs_seg_open(&s, dir, 2, &test_ix, &err), CS_ENOTFOUND);
+    ck_assert_int_eq(cs__seg_term(s, "a", 1, &ti, &err), CS_ENOTFOUND);
+    ck_assert_int_eq(cs__seg_terms_seek(s, "", 0, &it, &err), 0);
+    ck_assert_int_eq(cs__seg_terms_next(&it, &k, &n, &ti), 0);
+    ck_assert_int_eq(cs__seg_verify(s, &err), 0);
+    cs__seg_close(s);
+    ck_assert_int_eq(cs__seg_open(&s, dir, 2, &test_ix, &err), CS_ENOTFOUND);
     ck_assert_ptr_nonnull(strstr(err.msg, "s00000002.dict"));
     cs_test_tmpdir_free(dir);
 }
@@ -911,70 +911,71 @@ END_TEST
 
 /* Reads everything a query or `check` could read; must not crash, and
  * errors must be CS_ECORRUPT.  Returns how many errors it met. */
-static int read_all(const cs_seg *s) {
-    cs_err err = {{0}};
+static int read_all(const cs__seg *s) {
+    cs__error err = {{0}};
     int bad = 0;
-    for (uint32_t d = 0; d < cs_seg_ndocs(s); d++) {
-        cs_docmeta dm;
+    for (uint32_t d = 0; d < cs__seg_ndocs(s); d++) {
+        cs__docmeta dm;
         const char *t;
         size_t n;
-        int rc = cs_seg_doc(s, d, &dm, &err);
-        if (!rc) rc = cs_seg_text(s, d, &t, &n, &err);
+        int rc = cs__seg_doc(s, d, &dm, &err);
+        if (!rc) rc = cs__seg_text(s, d, &t, &n, &err);
         if (rc) { QEQ(rc, CS_ECORRUPT); bad++; }
-        (void)cs_seg_doclen(s, d);
+        (void)cs__seg_doclen(s, d);
     }
-    cs_seg_iter it;
+    cs__seg_iter it;
     const char *k;
     size_t n;
-    cs_terminfo ti;
-    int rc = cs_seg_terms_seek(s, "", 0, &it, &err);
+    cs__terminfo ti;
+    int rc = cs__seg_terms_seek(s, "", 0, &it, &err);
     uint64_t ord = 0;
-    while (!rc && (rc = cs_seg_terms_next(&it, &k, &n, &ti)) == 1) {
-        cs_postings p;
-        cs_post_init(&p, s, &ti, &err);
-        while (cs_post_next(&p) != CS_DOC_END) {
+    while (!rc && (rc = cs__seg_terms_next(&it, &k, &n, &ti)) == 1) {
+        cs__postings p;
+        cs__post_init(&p, s, &ti, &err);
+        while (cs__post_next(&p) != CS_DOC_END) {
             const uint32_t *pos;
             const uint8_t *var;
-            int r = cs_post_positions(&p, &pos, &var);
+            int r = cs__post_positions(&p, &pos, &var);
             QOK(r > 0 || r == CS_ECORRUPT || (r == CS_EINVAL && (ti.flags & CS_TERM_NOPOS)));
         }
         bad += p.rc != 0;
-        cs_post_free(&p);
-        cs_post_init(&p, s, &ti, &err);
-        for (uint32_t t = 0; cs_post_advance(&p, t) != CS_DOC_END; t = p.doc + 1 + cs_test_randn(&rng_state, 300))
-            (void)cs_post_block_bound(&p, t + 200, NULL, NULL);
-        cs_post_free(&p);
+        cs__post_free(&p);
+        cs__post_init(&p, s, &ti, &err);
+        for (uint32_t t = 0; cs__post_advance(&p, t) != CS_DOC_END;
+             t = p.doc + 1 + cs_test_randn(&rng_state, 300))
+            (void)cs__post_block_bound(&p, t + 200, NULL, NULL);
+        cs__post_free(&p);
         char buf[CS_MAX_KEY];
         size_t bn;
-        cs_terminfo t2;
-        (void)cs_seg_term_at(s, ord++, buf, &bn, &t2, &err);
-        (void)cs_seg_term(s, k, n, &t2, &err);
+        cs__terminfo t2;
+        (void)cs__seg_term_at(s, ord++, buf, &bn, &t2, &err);
+        (void)cs__seg_term(s, k, n, &t2, &err);
         rc = 0;
     }
     if (rc) { QEQ(rc, CS_ECORRUPT); bad++; }
     uint64_t to;
     uint32_t var;
-    rc = cs_seg_words_seek(s, "", 0, &it, &err);
-    while (!rc && (rc = cs_seg_words_next(&it, &k, &n, &to, &var)) == 1) rc = 0;
+    rc = cs__seg_words_seek(s, "", 0, &it, &err);
+    while (!rc && (rc = cs__seg_words_next(&it, &k, &n, &to, &var)) == 1) rc = 0;
     if (rc) { QEQ(rc, CS_ECORRUPT); bad++; }
     return bad;
 }
 
 /* Open (may fail: must be damage, not a crash), verify (must fail), read. */
 static void check_damaged(const char *dir, const char *what) {
-    cs_err err = {{0}};
-    cs_seg *s;
-    int rc = cs_seg_open(&s, dir, 3, &test_ix, &err);
+    cs__error err = {{0}};
+    cs__seg *s;
+    int rc = cs__seg_open(&s, dir, 3, &test_ix, &err);
     if (rc) {
         ck_assert_msg(rc == CS_ECORRUPT || rc == CS_EVERSION, "%s: open gave %d", what, rc);
         ck_assert_ptr_nonnull(strstr(err.msg, "s00000003."));
         return;
     }
-    rc = cs_seg_verify(s, &err);
+    rc = cs__seg_verify(s, &err);
     ck_assert_msg(rc == CS_ECORRUPT, "%s: verify gave %d (%s)", what, rc, err.msg);
     ck_assert_ptr_nonnull(strstr(err.msg, "s00000003."));
     read_all(s);
-    cs_seg_close(s);
+    cs__seg_close(s);
 }
 
 static unsigned char *slurp(const char *path, size_t *n) {
@@ -1034,33 +1035,33 @@ static const pterm pterms[] = {
 #define NPTERMS (sizeof pterms / sizeof pterms[0])
 
 static void ptest_write(const char *dir) {
-    cs_err err = {{0}};
-    cs_segw *w;
-    cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0, NULL, 0};
+    cs__error err = {{0}};
+    cs__segw *w;
+    cs__docmeta dm = {"p", 1, 1, 0, 0, 3, 0, NULL, 0};
     static uint32_t pos[1000];
     static uint8_t var[1000];
-    ck_assert_int_eq(cs_segw_new(&w, dir, 1, &test_ix, &err), 0);
-    for (int d = 0; d < 300; d++) ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
+    ck_assert_int_eq(cs__segw_new(&w, dir, 1, &test_ix, &err), 0);
+    for (int d = 0; d < 300; d++) ck_assert_int_eq(cs__segw_add_doc(w, &dm, "x", 1), 0);
     for (int t = 0; t < (int)NPTERMS; t++) {
         const pterm *pt = &pterms[t];
-        ck_assert_int_eq(cs_segw_term_begin(w, pt->key, 1, pt->flags, pt->nvar), 0);
+        ck_assert_int_eq(cs__segw_term_begin(w, pt->key, 1, pt->flags, pt->nvar), 0);
         for (uint32_t j = 0; j < pt->df; j++) {
             uint32_t tf = ptf(t, j);
             for (uint32_t k = 0; k < tf; k++) pos[k] = ppos(t, j, k), var[k] = pvar(t, j);
-            ck_assert_msg(cs_segw_posting(w, j * pt->step, tf, pos, var) == 0, "%s", err.msg);
+            ck_assert_msg(cs__segw_posting(w, j * pt->step, tf, pos, var) == 0, "%s", err.msg);
         }
-        ck_assert_int_eq(cs_segw_term_end(w), 0);
+        ck_assert_int_eq(cs__segw_term_end(w), 0);
     }
-    ck_assert_msg(cs_segw_finish(w, NULL) == 0, "%s", err.msg);
-    cs_segw_free(w);
+    ck_assert_msg(cs__segw_finish(w, NULL) == 0, "%s", err.msg);
+    cs__segw_free(w);
 }
 
 /* The positions of doc j of term t through p, against the generator. */
-static void ptest_doc(cs_postings *p, int t, uint32_t j) {
+static void ptest_doc(cs__postings *p, int t, uint32_t j) {
     const uint32_t *pos;
     const uint8_t *var;
     QEQ(p->doc, j * pterms[t].step);
-    int n = cs_post_positions(p, &pos, &var);
+    int n = cs__post_positions(p, &pos, &var);
     if (pterms[t].flags) {
         QEQ(n, CS_EINVAL);
         return;
@@ -1077,30 +1078,30 @@ static void ptest_doc(cs_postings *p, int t, uint32_t j) {
 START_TEST(test_positions_codec)
 {
     char *dir = cs_test_tmpdir("segtest");
-    cs_err err = {{0}};
+    cs__error err = {{0}};
     ptest_write(dir);
-    cs_seg *s = open_ok(dir, 1);
-    ck_assert_msg(cs_seg_verify(s, &err) == 0, "%s", err.msg);
+    cs__seg *s = open_ok(dir, 1);
+    ck_assert_msg(cs__seg_verify(s, &err) == 0, "%s", err.msg);
     for (int t = 0; t < (int)NPTERMS; t++) {
-        cs_terminfo ti;
-        ck_assert_int_eq(cs_seg_term(s, pterms[t].key, 1, &ti, &err), 0);
-        cs_postings p;
-        cs_post_init(&p, s, &ti, &err);
+        cs__terminfo ti;
+        ck_assert_int_eq(cs__seg_term(s, pterms[t].key, 1, &ti, &err), 0);
+        cs__postings p;
+        cs__post_init(&p, s, &ti, &err);
         for (uint32_t j = 0; j < pterms[t].df; j++) {
-            cs_post_next(&p);
+            cs__post_next(&p);
             ptest_doc(&p, t, j);
         }
-        QEQ(cs_post_next(&p), CS_DOC_END);
-        cs_post_free(&p);
-        cs_post_init(&p, s, &ti, &err);
+        QEQ(cs__post_next(&p), CS_DOC_END);
+        cs__post_free(&p);
+        cs__post_init(&p, s, &ti, &err);
         for (uint32_t j = 2; j < pterms[t].df; j += 3) {
-            cs_post_advance(&p, j * pterms[t].step);
+            cs__post_advance(&p, j * pterms[t].step);
             ptest_doc(&p, t, j);
         }
         ck_assert_int_eq(p.rc, 0);
-        cs_post_free(&p);
+        cs__post_free(&p);
     }
-    cs_seg_close(s);
+    cs__seg_close(s);
     cs_test_tmpdir_free(dir);
 }
 END_TEST
@@ -1118,41 +1119,41 @@ static void ptest_forge(const char *dir, const unsigned char *body, size_t n) {
     const unsigned char *q = post, *e = post + len - CS_TRAILER_BYTES;
     uint64_t blocks_len, v[4];
     q += 8;             /* the block: 8 one-byte varints (delta 0, tf 1), then the header */
-    ck_assert_int_eq(cs_varint(&q, e, &blocks_len), 0);
+    ck_assert_int_eq(cs__varint(&q, e, &blocks_len), 0);
     ck_assert_uint_eq(blocks_len, 8);
     /* compact := pos_len last max_tf min_len pos_crc crc (block and header) */
-    for (int i = 0; i < 4; i++) ck_assert_int_eq(cs_varint(&q, e, &v[i]), 0);
-    cs_buf b = {0};
-    cs_buf_put(&b, post, 9);
+    for (int i = 0; i < 4; i++) ck_assert_int_eq(cs__varint(&q, e, &v[i]), 0);
+    cs__buf b = {0};
+    cs__buf_put(&b, post, 9);
     v[0] = n;
-    for (int i = 0; i < 4; i++) cs_buf_varint(&b, v[i]);
-    cs_buf_u32le(&b, cs_crc32c(0, body, n));
+    for (int i = 0; i < 4; i++) cs__buf_varint(&b, v[i]);
+    cs__buf_u32le(&b, cs__crc32c(0, body, n));
     ck_assert_int_eq(b.rc, 0);
-    cs_buf_u32le(&b, cs_crc32c(0, b.data, b.len));
+    cs__buf_u32le(&b, cs__crc32c(0, b.data, b.len));
     cs_test_seal(path, b.data, b.len, CS_KIND_POST, &test_ix);
-    cs_buf_free(&b);
+    cs__buf_free(&b);
     free(post);
 }
 
 /* The positions of term "f" after forging: tf of each doc, or <0. */
-static int ptest_read(const char *dir, uint32_t *got, cs_err *err) {
-    cs_seg *s = open_ok(dir, 1);
-    cs_terminfo ti;
-    cs_postings p;
-    ck_assert_int_eq(cs_seg_term(s, "f", 1, &ti, err), 0);
-    cs_post_init(&p, s, &ti, err);
+static int ptest_read(const char *dir, uint32_t *got, cs__error *err) {
+    cs__seg *s = open_ok(dir, 1);
+    cs__terminfo ti;
+    cs__postings p;
+    ck_assert_int_eq(cs__seg_term(s, "f", 1, &ti, err), 0);
+    cs__post_init(&p, s, &ti, err);
     int rc = 0;
     for (uint32_t j = 0; j < 8 && !rc; j++) {
         const uint32_t *pos;
-        QEQ(cs_post_next(&p), j);
-        int n = cs_post_positions(&p, &pos, NULL);
+        QEQ(cs__post_next(&p), j);
+        int n = cs__post_positions(&p, &pos, NULL);
         if (n < 0) rc = n;
         else got[j] = pos[0];
     }
-    cs_post_free(&p);
-    int vrc = cs_seg_verify(s, err);
+    cs__post_free(&p);
+    int vrc = cs__seg_verify(s, err);
     ck_assert_int_eq(vrc, rc ? CS_ECORRUPT : 0);
-    cs_seg_close(s);
+    cs__seg_close(s);
     return rc;
 }
 
@@ -1161,17 +1162,17 @@ static int ptest_read(const char *dir, uint32_t *got, cs_err *err) {
 START_TEST(test_positions_forged)
 {
     char *dir = cs_test_tmpdir("segtest");
-    cs_err err = {{0}};
-    cs_segw *w;
-    cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0, NULL, 0};
+    cs__error err = {{0}};
+    cs__segw *w;
+    cs__docmeta dm = {"p", 1, 1, 0, 0, 3, 0, NULL, 0};
     uint32_t one = 1, got[8];
-    ck_assert_int_eq(cs_segw_new(&w, dir, 1, &test_ix, &err), 0);
-    for (int d = 0; d < 8; d++) ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
-    ck_assert_int_eq(cs_segw_term_begin(w, "f", 1, 0, 1), 0);
-    for (uint32_t d = 0; d < 8; d++) ck_assert_int_eq(cs_segw_posting(w, d, 1, &one, NULL), 0);
-    ck_assert_int_eq(cs_segw_term_end(w), 0);
-    ck_assert_int_eq(cs_segw_finish(w, NULL), 0);
-    cs_segw_free(w);
+    ck_assert_int_eq(cs__segw_new(&w, dir, 1, &test_ix, &err), 0);
+    for (int d = 0; d < 8; d++) ck_assert_int_eq(cs__segw_add_doc(w, &dm, "x", 1), 0);
+    ck_assert_int_eq(cs__segw_term_begin(w, "f", 1, 0, 1), 0);
+    for (uint32_t d = 0; d < 8; d++) ck_assert_int_eq(cs__segw_posting(w, d, 1, &one, NULL), 0);
+    ck_assert_int_eq(cs__segw_term_end(w), 0);
+    ck_assert_int_eq(cs__segw_finish(w, NULL), 0);
+    cs__segw_free(w);
     ck_assert_int_eq(ptest_read(dir, got, &err), 0);
     for (int j = 0; j < 8; j++) QEQ(got[j], 1);
 
@@ -1220,20 +1221,20 @@ END_TEST
 START_TEST(test_one_posting_forged)
 {
     char *dir = cs_test_tmpdir("segtest");
-    cs_err err = {{0}};
-    cs_segw *w;
-    cs_docmeta dm = {"p", 1, 1, 0, 0, 3, 0, NULL, 0};
+    cs__error err = {{0}};
+    cs__segw *w;
+    cs__docmeta dm = {"p", 1, 1, 0, 0, 3, 0, NULL, 0};
     const uint32_t pos[2] = {0, 2};
-    ck_assert_int_eq(cs_segw_new(&w, dir, 1, &test_ix, &err), 0);
+    ck_assert_int_eq(cs__segw_new(&w, dir, 1, &test_ix, &err), 0);
     for (int d = 0; d < 3; d++) {
         dm.ntokens = 3 + (uint32_t)d;
-        ck_assert_int_eq(cs_segw_add_doc(w, &dm, "x", 1), 0);
+        ck_assert_int_eq(cs__segw_add_doc(w, &dm, "x", 1), 0);
     }
-    ck_assert_int_eq(cs_segw_term_begin(w, "a", 1, 0, 1), 0);
-    ck_assert_int_eq(cs_segw_posting(w, 1, 2, pos, NULL), 0);
-    ck_assert_int_eq(cs_segw_term_end(w), 0);
-    ck_assert_int_eq(cs_segw_finish(w, NULL), 0);
-    cs_segw_free(w);
+    ck_assert_int_eq(cs__segw_term_begin(w, "a", 1, 0, 1), 0);
+    ck_assert_int_eq(cs__segw_posting(w, 1, 2, pos, NULL), 0);
+    ck_assert_int_eq(cs__segw_term_end(w), 0);
+    ck_assert_int_eq(cs__segw_finish(w, NULL), 0);
+    cs__segw_free(w);
     char path[512];
     size_t len;
     snprintf(path, sizeof path, "%s/s00000001.post", dir);
@@ -1249,31 +1250,31 @@ START_TEST(test_one_posting_forged)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         post[0] = cases[i].d;
         post[1] = cases[i].tf;
-        cs_wr_u32le(post + 5, cs_crc32c(0, post, 5));
+        cs__wr_u32le(post + 5, cs__crc32c(0, post, 5));
         cs_test_seal(path, post, 9, CS_KIND_POST, &test_ix);
-        cs_seg *s = open_ok(dir, 1);
-        cs_terminfo ti;
-        cs_postings p;
-        ck_assert_int_eq(cs_seg_term(s, "a", 1, &ti, &err), 0);
-        cs_post_init(&p, s, &ti, &err);
+        cs__seg *s = open_ok(dir, 1);
+        cs__terminfo ti;
+        cs__postings p;
+        ck_assert_int_eq(cs__seg_term(s, "a", 1, &ti, &err), 0);
+        cs__post_init(&p, s, &ti, &err);
         ck_assert_int_eq(p.rc, cases[i].rc);
         uint32_t max_tf = 0, min_len = 0;
         if (!cases[i].rc) {
-            ck_assert_uint_eq(cs_post_block_bound(&p, 0, &max_tf, &min_len), 2);
+            ck_assert_uint_eq(cs__post_block_bound(&p, 0, &max_tf, &min_len), 2);
             ck_assert_uint_eq(max_tf, 2);
             ck_assert_uint_eq(min_len, 5);
-            ck_assert_uint_eq(cs_post_next(&p), 2);
+            ck_assert_uint_eq(cs__post_next(&p), 2);
             ck_assert_uint_eq(p.tf, 2);
             const uint32_t *got;
-            ck_assert_int_eq(cs_post_positions(&p, &got, NULL), 2);
+            ck_assert_int_eq(cs__post_positions(&p, &got, NULL), 2);
             ck_assert(got[0] == 0 && got[1] == 2);
         } else {
-            ck_assert_uint_eq(cs_post_next(&p), CS_DOC_END);
+            ck_assert_uint_eq(cs__post_next(&p), CS_DOC_END);
             ck_assert_ptr_nonnull(strstr(err.msg, "s00000001.post"));
         }
-        ck_assert_int_eq(cs_seg_verify(s, &err), cases[i].rc);
-        cs_post_free(&p);
-        cs_seg_close(s);
+        ck_assert_int_eq(cs__seg_verify(s, &err), cases[i].rc);
+        cs__post_free(&p);
+        cs__seg_close(s);
     }
     free(post);
     cs_test_tmpdir_free(dir);
@@ -1286,11 +1287,11 @@ static void damage_setup(model *m, char **dir) {
     model_gen(m, 300, 500, 77);
     *dir = cs_test_tmpdir("segtest");
     write_segment(m, *dir, 3, NULL);
-    cs_seg *s = open_ok(*dir, 3);
-    cs_err err = {{0}};
-    ck_assert_int_eq(cs_seg_verify(s, &err), 0);
+    cs__seg *s = open_ok(*dir, 3);
+    cs__error err = {{0}};
+    ck_assert_int_eq(cs__seg_verify(s, &err), 0);
     ck_assert_int_eq(read_all(s), 0);
-    cs_seg_close(s);
+    cs__seg_close(s);
 }
 
 START_TEST(test_damage_flip)
@@ -1334,9 +1335,9 @@ START_TEST(test_damage_truncate)
         if (lens[k] >= n) continue;
         spit(path, orig, lens[k]);
         snprintf(what, sizeof what, "%s truncated to %zu", exts[_i], lens[k]);
-        cs_err err = {{0}};
-        cs_seg *s;
-        int rc = cs_seg_open(&s, dir, 3, &test_ix, &err);
+        cs__error err = {{0}};
+        cs__seg *s;
+        int rc = cs__seg_open(&s, dir, 3, &test_ix, &err);
         ck_assert_msg(rc == CS_ECORRUPT, "%s: open gave %d", what, rc);
         ck_assert_ptr_nonnull(strstr(err.msg, exts[_i]));
     }
@@ -1370,24 +1371,24 @@ START_TEST(test_damage_docs_lazy)
     memcpy(bad, orig, n);
     bad[at - orig + 1] ^= 0x20;
     spit(path, bad, n);
-    cs_err err = {{0}};
-    cs_seg *s = open_ok(dir, 3);
-    cs_docmeta dm;
-    ck_assert_int_eq(cs_seg_doc(s, 6, &dm, &err), 0);
-    ck_assert_int_eq(cs_seg_doc(s, 8, &dm, &err), 0);
-    ck_assert_int_eq(cs_seg_doc(s, 7, &dm, &err), CS_ECORRUPT);
+    cs__error err = {{0}};
+    cs__seg *s = open_ok(dir, 3);
+    cs__docmeta dm;
+    ck_assert_int_eq(cs__seg_doc(s, 6, &dm, &err), 0);
+    ck_assert_int_eq(cs__seg_doc(s, 8, &dm, &err), 0);
+    ck_assert_int_eq(cs__seg_doc(s, 7, &dm, &err), CS_ECORRUPT);
     ck_assert_ptr_nonnull(strstr(err.msg, "record of document 7"));
     const char *t;
     size_t tn;
-    ck_assert_int_eq(cs_seg_text(s, 7, &t, &tn, &err), CS_ECORRUPT);
-    ck_assert_int_eq(cs_seg_verify(s, &err), CS_ECORRUPT);
-    cs_seg_close(s);
+    ck_assert_int_eq(cs__seg_text(s, 7, &t, &tn, &err), CS_ECORRUPT);
+    ck_assert_int_eq(cs__seg_verify(s, &err), CS_ECORRUPT);
+    cs__seg_close(s);
     /* the last document's length: in the arrays, 36 bytes before the end of
      * the body (4 of it, then the 32-byte footer) */
     memcpy(bad, orig, n);
     bad[n - CS_TRAILER_BYTES - 32 - 4] ^= 1;
     spit(path, bad, n);
-    ck_assert_int_eq(cs_seg_open(&s, dir, 3, &test_ix, &err), CS_ECORRUPT);
+    ck_assert_int_eq(cs__seg_open(&s, dir, 3, &test_ix, &err), CS_ECORRUPT);
     ck_assert_ptr_nonnull(strstr(err.msg, "document table"));
     spit(path, orig, n);
     free(orig);
@@ -1411,17 +1412,17 @@ START_TEST(test_damage_words_index_lazy)
     memcpy(bad, orig, n);
     bad[n - CS_TRAILER_BYTES - 36 - 1] ^= 0x40;   /* last byte of the first keys */
     spit(path, bad, n);
-    cs_err err = {{0}};
-    cs_seg *s = open_ok(dir, 3);
-    cs_terminfo ti;
-    ck_assert_int_eq(cs_seg_term(s, m.terms[0].key, m.terms[0].len, &ti, &err), 0);
-    cs_seg_iter it;
+    cs__error err = {{0}};
+    cs__seg *s = open_ok(dir, 3);
+    cs__terminfo ti;
+    ck_assert_int_eq(cs__seg_term(s, m.terms[0].key, m.terms[0].len, &ti, &err), 0);
+    cs__seg_iter it;
     for (int k = 0; k < 2; k++) {
-        ck_assert_int_eq(cs_seg_words_seek(s, "", 0, &it, &err), CS_ECORRUPT);
+        ck_assert_int_eq(cs__seg_words_seek(s, "", 0, &it, &err), CS_ECORRUPT);
         ck_assert_ptr_nonnull(strstr(err.msg, "index checksum"));
     }
-    ck_assert_int_eq(cs_seg_verify(s, &err), CS_ECORRUPT);
-    cs_seg_close(s);
+    ck_assert_int_eq(cs__seg_verify(s, &err), CS_ECORRUPT);
+    cs__seg_close(s);
     spit(path, orig, n);
     free(orig);
     free(bad);
@@ -1451,10 +1452,10 @@ static void swap_paths(const char *a, const char *b) {
 }
 
 /* Opening segment id of ix in dir fails with CS_ECORRUPT saying want. */
-static void open_refused(const char *dir, uint32_t id, const cs_ixid *ix, const char *want) {
-    cs_err err = {{0}};
-    cs_seg *s = NULL;
-    ck_assert_int_eq(cs_seg_open(&s, dir, id, ix, &err), CS_ECORRUPT);
+static void open_refused(const char *dir, uint32_t id, const cs__ixid *ix, const char *want) {
+    cs__error err = {{0}};
+    cs__seg *s = NULL;
+    ck_assert_int_eq(cs__seg_open(&s, dir, id, ix, &err), CS_ECORRUPT);
     ck_assert_ptr_null(s);
     ck_assert_msg(strstr(err.msg, want), "open says: %s (want %s)", err.msg, want);
 }
@@ -1480,20 +1481,20 @@ START_TEST(test_seal_swapped)
     open_refused(dir, 3, &test_ix, want);
     swap_paths(p2, p3);
 
-    cs_seg *s = open_ok(dir, 2);
-    cs_err err = {{0}};
-    ck_assert_int_eq(cs_seg_verify(s, &err), 0);
+    cs__seg *s = open_ok(dir, 2);
+    cs__error err = {{0}};
+    ck_assert_int_eq(cs__seg_verify(s, &err), 0);
     size_t n2, n3;
     unsigned char *b2 = slurp(p2, &n2), *b3 = slurp(p3, &n3);
     ck_assert_uint_eq(n2, n3);
     ck_assert(memcmp(b2, b3, n2 - CS_TRAILER_BYTES) == 0);     /* the twins' bodies */
     spit(p2, b3, n3);
-    ck_assert_int_eq(cs_seg_verify(s, &err), CS_ECORRUPT);
+    ck_assert_int_eq(cs__seg_verify(s, &err), CS_ECORRUPT);
     snprintf(want, sizeof want, "s00000002.%s: belongs to segment 00000003", exts[_i]);
     ck_assert_msg(strstr(err.msg, want), "verify says: %s", err.msg);
     spit(p2, b2, n2);
-    ck_assert_int_eq(cs_seg_verify(s, &err), 0);
-    cs_seg_close(s);
+    ck_assert_int_eq(cs__seg_verify(s, &err), 0);
+    cs__seg_close(s);
     free(b2);
     free(b3);
     cs_test_tmpdir_free(dir);
@@ -1508,11 +1509,11 @@ START_TEST(test_seal_other_index)
     model m;
     char *dir, *other = cs_test_tmpdir("segtest"), path[512], want[128];
     damage_setup(&m, &dir);
-    cs_ixid ix2 = test_ix;
+    cs__ixid ix2 = test_ix;
     ix2.b[0] ^= 1;
     write_segment_as(&m, other, 3, &ix2, NULL);
     open_refused(other, 3, &test_ix, "s00000003.dict: belongs to another index");
-    cs_seg_close(open_as_ok(other, 3, &ix2));
+    cs__seg_close(open_as_ok(other, 3, &ix2));
 
     snprintf(path, sizeof path, "%s/s00000003.%s", other, exts[_i]);
     size_t n;
@@ -1524,7 +1525,7 @@ START_TEST(test_seal_other_index)
     snprintf(want, sizeof want, "s00000003.%s: belongs to another index", exts[_i]);
     open_refused(dir, 3, &test_ix, want);
     spit(path, orig, on);
-    cs_seg_close(open_ok(dir, 3));
+    cs__seg_close(open_ok(dir, 3));
     free(b);
     free(orig);
     cs_test_tmpdir_free(other);
@@ -1535,17 +1536,17 @@ END_TEST
 
 /* ---- the token table of the .docs fields (format 6) ------------------------------------- */
 
-static void fields_with_toks(cs_buf *b, const unsigned char *toks, size_t n) {
-    cs_buf_reset(b);
+static void fields_with_toks(cs__buf *b, const unsigned char *toks, size_t n) {
+    cs__buf_reset(b);
     cs__fields_put(b, "text", NULL, NULL, NULL, NULL, NULL, 0);
-    cs_buf_put(b, toks, n);
+    cs__buf_put(b, toks, n);
 }
 
 /* What the writer puts, the reader gets back; no table (format 5) is 1;
  * every damaged table is -1 (the snippet then analyses the whole text)
  * while the fields before it still parse. */
 START_TEST(toks_round_trip_and_damage) {
-    cs_buf b = {0};
+    cs__buf b = {0};
     uint32_t skip[] = {3, 4, 70}, ckpos[] = {64, 130, 200};
     uint64_t ckbyte[] = {400, 800, 1300};
     cs__fields_put(&b, "pdf", "UTF-8", "T", NULL, NULL, NULL, 0);
@@ -1597,7 +1598,7 @@ START_TEST(toks_round_trip_and_damage) {
     }
     cs__toks_free(&t);
     /* format 5: no table */
-    cs_buf_reset(&b);
+    cs__buf_reset(&b);
     cs__fields_put(&b, "text", NULL, NULL, NULL, NULL, NULL, 0);
     ck_assert_int_eq(cs__fields_get(&f, b.data, b.len), 0);
     ck_assert_int_eq(cs__toks_get(&t, &f, 100), 1);
@@ -1634,7 +1635,7 @@ START_TEST(toks_round_trip_and_damage) {
                       bad[i].why);
         cs__toks_free(&t);
     }
-    cs_buf_free(&b);
+    cs__buf_free(&b);
 }
 END_TEST
 

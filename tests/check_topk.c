@@ -178,12 +178,12 @@ END_TEST
  * side (merge mode: every variant) and materialised (a variant mask with
  * every bit set takes that path) must give the same documents, scores and
  * positions, and every block bound must hold the scores in its range. */
-static uint32_t same_leaf(const cs_segref *ref, const char *t1, const char *t2) {
-    cs_err err;
+static uint32_t same_leaf(const cs__segref *ref, const char *t1, const char *t2) {
+    cs__error err;
     qmember m[2], v[2];
     memset(m, 0, sizeof m);
-    if (cs_seg_term(ref->seg, t1, strlen(t1), &m[0].ti, &err) ||
-        cs_seg_term(ref->seg, t2, strlen(t2), &m[1].ti, &err))
+    if (cs__seg_term(ref->seg, t1, strlen(t1), &m[0].ti, &err) ||
+        cs__seg_term(ref->seg, t2, strlen(t2), &m[1].ti, &err))
         return 0;
     m[0].all = m[1].all = 1;
     memcpy(v, m, sizeof m);

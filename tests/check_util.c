@@ -32,15 +32,15 @@ void cs_test_tmpdir_free(char *dir) {
 }
 
 void cs_test_seal(const char *path, const void *body, size_t n, unsigned kind,
-                  const cs_ixid *ixid) {
-    cs_buf b = {0};
-    cs_buf_put(&b, body, n);
-    cs_trailer t = {n, cs_crc32c(0, body, n), 1, *ixid};
-    cs_trailer_put(&b, &t, kind);
+                  const cs__ixid *ixid) {
+    cs__buf b = {0};
+    cs__buf_put(&b, body, n);
+    cs__trailer t = {n, cs__crc32c(0, body, n), 1, *ixid};
+    cs__trailer_put(&b, &t, kind);
     ck_assert_int_eq(b.rc, 0);
     FILE *f = fopen(path, "wb");
     ck_assert_ptr_nonnull(f);
     ck_assert_uint_eq(fwrite(b.data, 1, b.len, f), b.len);
     fclose(f);
-    cs_buf_free(&b);
+    cs__buf_free(&b);
 }

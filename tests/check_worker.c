@@ -34,7 +34,7 @@
 #endif
 
 static char *dir;
-static cs_err err;
+static cs__error err;
 
 static void setup(void) {
     dir = cs_test_tmpdir("worker");
@@ -289,18 +289,18 @@ static int parse(const char *body, size_t n) {
 START_TEST(wire_hostile) {
     cs__doc d;
     cs__doc_init(&d);
-    cs_buf_put(&d.text, "page one page two", 17);
+    cs__buf_put(&d.text, "page one page two", 17);
     uint32_t pages[] = {0, 9};
     d.pages = pages;
     d.npages = 2;
     d.title = "T";
-    cs_buf b = {0};
+    cs__buf b = {0};
     cs__wire_doc(&b, &d);
     d.pages = NULL;
     d.title = NULL;
     cs__doc_free(&d);
     ck_assert_int_eq(b.rc, 0);
-    ck_assert_uint_eq(cs_rd_u32le(b.data), b.len - 4);
+    ck_assert_uint_eq(cs__rd_u32le(b.data), b.len - 4);
     const char *body = (const char *)b.data + 5;
     size_t n = b.len - 5;
     ck_assert_int_eq(parse(body, n), 0);
@@ -316,7 +316,7 @@ START_TEST(wire_hostile) {
     memcpy(bad, body, n);
     bad[n - 1] = (char)0xff;                   /* invalid UTF-8 in the text */
     ck_assert_int_eq(parse(bad, n), CS__WIRE_BAD);
-    cs_buf_free(&b);
+    cs__buf_free(&b);
 }
 END_TEST
 

@@ -23,9 +23,9 @@ static inline uint32_t cs_test_randn(uint64_t *state, uint32_t n) {
 /* Writes body[0..n) followed by a valid trailer of the given kind (segment
  * 1 of the index ixid) to path: a sealed file as the segment
  * writer makes them, for tests that forge a file body. */
-struct cs_ixid;
+struct cs__ixid;
 void cs_test_seal(const char *path, const void *body, size_t n, unsigned kind,
-                  const struct cs_ixid *ixid);
+                  const struct cs__ixid *ixid);
 
 /* A new empty directory /tmp/cs_<tag>.XXXXXX; free with cs_test_tmpdir_free(). */
 char *cs_test_tmpdir(const char *tag);

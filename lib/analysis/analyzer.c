@@ -47,7 +47,7 @@ _Static_assert(sizeof(cache_slot) == 64, "a cache slot is one cache line");
 
 struct cs_analyzer {
     struct sb_stemmer *en, *ru;
-    cs_err err;
+    cs__error err;
     cache_slot *cache;          /* CACHE_SLOTS slots, 64-byte aligned in cache_mem */
     void *cache_mem;
 
@@ -95,7 +95,7 @@ static void version_init(void) {
         struct sb_stemmer *s = (unsigned char)probe[i][0] < 0x80 ? en : ru;
         const sb_symbol *out = sb_stemmer_stem(s, (const sb_symbol *)probe[i], (int)strlen(probe[i]));
         int n = sb_stemmer_length(s);
-        h ^= cs_hash(out, (size_t)n) + (uint64_t)i;
+        h ^= cs__hash(out, (size_t)n) + (uint64_t)i;
         h *= 1099511628211ull;
     }
     if (en) sb_stemmer_delete(en);
@@ -163,7 +163,7 @@ static const char *stem_word(cs_analyzer *a, int which, const char *word, size_t
     }
     cache_slot *slot = NULL;
     if (len <= CACHE_WORD) {
-        slot = &a->cache[cs_hash(word, len) & (CACHE_SLOTS - 1)];
+        slot = &a->cache[cs__hash(word, len) & (CACHE_SLOTS - 1)];
         if (slot->wlen == len && memcmp(slot->word, word, len) == 0) {
             *out_len = slot->slen;
             return slot->stem;

@@ -22,7 +22,7 @@ void cs__doc_init(cs__doc *d) {
 
 void cs__doc_free(cs__doc *d) {
     if (!d) return;
-    cs_buf_free(&d->text);
+    cs__buf_free(&d->text);
     cs__free(d->encoding);
     cs__free(d->title);
     cs__free(d->author);
@@ -39,7 +39,7 @@ int cs__doc_put(cs__doc *out, const cs__extract_limits *lim, const void *s, size
         /* never cut inside a UTF-8 sequence */
         while (n && (((const unsigned char *)s)[n] & 0xC0) == 0x80) n--;
     }
-    cs_buf_put(&out->text, s, n);
+    cs__buf_put(&out->text, s, n);
     if (out->text.rc) return CS_ENOMEM;
     if (cut && !out->warning[0])
         snprintf(out->warning, sizeof out->warning, "only the first %zu MB of text indexed",
@@ -113,7 +113,7 @@ static int looks_html(const unsigned char *b, size_t n, int by_name) {
     return 0;
 }
 
-typedef int (*extractor)(cs__doc *, const cs__src *, const cs__extract_limits *, cs_err *);
+typedef int (*extractor)(cs__doc *, const cs__src *, const cs__extract_limits *, cs__error *);
 
 /* What the content says; NULL: text. */
 static const char *sniff(const unsigned char *b, size_t n, const char *ext, extractor *fn) {
@@ -150,7 +150,7 @@ int cs__extract_plain(const char *name, const unsigned char *buf, size_t len) {
 }
 
 int cs__extract_fd(cs__doc *out, const char *name, int fd, const unsigned char *buf, size_t len,
-                   const cs__extract_limits *lim, cs_err *err) {
+                   const cs__extract_limits *lim, cs__error *err) {
     char ext[8];
     extension(ext, name);
     extractor fn;
@@ -168,6 +168,6 @@ int cs__extract_fd(cs__doc *out, const char *name, int fd, const unsigned char *
 }
 
 int cs__extract(cs__doc *out, const char *name, const unsigned char *buf, size_t len,
-                const cs__extract_limits *lim, cs_err *err) {
+                const cs__extract_limits *lim, cs__error *err) {
     return cs__extract_fd(out, name, -1, buf, len, lim, err);
 }

@@ -30,7 +30,7 @@
 /* One extracted document.  Every pointer is owned by the cs__doc and freed
  * by cs__doc_free; NULL when unknown. */
 typedef struct cs__doc {
-    cs_buf text;          /* UTF-8, valid, no NUL bytes; words of different
+    cs__buf text;          /* UTF-8, valid, no NUL bytes; words of different
                              blocks (paragraphs, cells, pages) separated by
                              at least one space or newline */
     const char *format;   /* one of CS_FMT_* (static) */
@@ -64,11 +64,11 @@ void cs__extract_limits_default(cs__extract_limits *l);
  * uncompressed, limit 256 MB").  A file whose content contradicts its name
  * is extracted as what it is, with a warning saying so. */
 int cs__extract(cs__doc *out, const char *name, const unsigned char *buf, size_t len,
-                const cs__extract_limits *lim, cs_err *err);
+                const cs__extract_limits *lim, cs__error *err);
 /* The same, with the descriptor buf was read from (the worker's), which the
  * extractors that run a program (PDF, .doc) hand to it; -1 when none. */
 int cs__extract_fd(cs__doc *out, const char *name, int fd, const unsigned char *buf,
-                   size_t len, const cs__extract_limits *lim, cs_err *err);
+                   size_t len, const cs__extract_limits *lim, cs__error *err);
 
 /* Normalises a date as documents write it -- ISO 8601 ("2024-03-15T10:00Z",
  * "2024-03", "2024"), PDF ("D:20240315103000+01'00'"), compact "20240315"

@@ -12,14 +12,14 @@
 typedef struct doc_impl {
     cs_document pub;      /* first: the caller's pointer */
     cs__doc d;
-    cs_err err;
+    cs__error err;
     char sandbox[256];
 } doc_impl;
 
 static void publish(doc_impl *x) {
     cs_document *p = &x->pub;
     cs__doc *d = &x->d;
-    cs_buf_byte(&d->text, 0);   /* NUL-terminated for C callers */
+    cs__buf_byte(&d->text, 0);   /* NUL-terminated for C callers */
     if (!d->text.rc && d->text.len) d->text.len--;
     p->text = d->text.data && !d->text.rc ? (const char *)d->text.data : "";
     p->len = d->text.rc ? 0 : d->text.len;

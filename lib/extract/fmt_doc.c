@@ -17,7 +17,7 @@
 #include "spawn.h"
 
 int cs__extract_doc(cs__doc *out, const cs__src *src, const cs__extract_limits *lim,
-                    cs_err *err) {
+                    cs__error *err) {
     if (src->fd < 0)
         return cs__err(err, CS_EINVAL, ".doc extraction runs catdoc on the file's descriptor; "
                                        "there is none here");

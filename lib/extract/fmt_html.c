@@ -228,7 +228,7 @@ xmlDoc *cs__html_parse(cs__doc *out, const unsigned char *b, size_t n, const cha
 }
 
 int cs__extract_html(cs__doc *out, const cs__src *src, const cs__extract_limits *lim,
-                     cs_err *err) {
+                     cs__error *err) {
     if (src->len > INT_MAX) return cs__err(err, CS_ELIMIT, "HTML file larger than 2 GB");
     const char *enc = NULL;
     cs__xml_saved saved;

@@ -133,7 +133,7 @@ static int split_head(cs__doc *out) {
 }
 
 /* pdftotext's failure as a code and a message. */
-static int text_failed(const cs__spawn_result *r, cs_err *err) {
+static int text_failed(const cs__spawn_result *r, cs__error *err) {
     char how[64];
     const char *line = r->errline[0] ? r->errline : "pdftotext could not read it";
     if (WIFEXITED(r->status) && WEXITSTATUS(r->status) == 1) {
@@ -148,7 +148,7 @@ static int text_failed(const cs__spawn_result *r, cs_err *err) {
 }
 
 int cs__extract_pdf(cs__doc *out, const cs__src *src, const cs__extract_limits *lim,
-                    cs_err *err) {
+                    cs__error *err) {
     if (src->fd < 0)
         return cs__err(err, CS_EINVAL, "PDF extraction runs pdftotext on the file's descriptor; "
                                        "there is none here");

@@ -66,7 +66,7 @@ typedef struct rtf {
     unsigned skip;            /* fallback characters still to skip */
     uint32_t hi;              /* a high surrogate waiting for its pair */
     int yr, mo, dy;           /* \creatim */
-    cs_buf title, author;
+    cs__buf title, author;
     cs__sink k;
 } rtf;
 
@@ -172,7 +172,7 @@ static int cur_cp(const rtf *r) { return r->g.cp >= 0 ? r->g.cp : r->doc_cp; }
 /* A character of the current destination: the text, a field being
  * collected, or nowhere. */
 static void put(rtf *r, uint32_t c) {
-    cs_buf *f = NULL;
+    cs__buf *f = NULL;
     switch (r->g.dest) {
     case D_TEXT: cs__sink_cp(&r->k, c); return;
     case D_TITLE: f = &r->title; break;
@@ -181,7 +181,7 @@ static void put(rtf *r, uint32_t c) {
     }
     unsigned char u[4];
     size_t n = cs__utf8_put(u, c < 0x20 ? ' ' : c);
-    if (f->len + n <= MAX_FIELD) cs_buf_put(f, u, n);
+    if (f->len + n <= MAX_FIELD) cs__buf_put(f, u, n);
 }
 
 /* A character after surrogate pairing: a high surrogate waits for the low
@@ -351,7 +351,7 @@ static void control(rtf *r) {
 }
 
 /* The parse proper; 0, or CS_ECORRUPT for nesting past the limit. */
-static int parse(rtf *r, cs_err *err) {
+static int parse(rtf *r, cs__error *err) {
     while (r->p < r->end && r->k.rc == 0) {
         unsigned c = *r->p++;
         switch (c) {
@@ -393,7 +393,7 @@ static int set_date(rtf *r, cs__doc *out) {
 }
 
 int cs__extract_rtf(cs__doc *out, const cs__src *src, const cs__extract_limits *lim,
-                    cs_err *err) {
+                    cs__error *err) {
     int rc = 0;
     rtf *r = cs__calloc(1, sizeof *r);
     unsigned max = lim->max_depth ? lim->max_depth : 1;
@@ -429,8 +429,8 @@ int cs__extract_rtf(cs__doc *out, const cs__src *src, const cs__extract_limits *
 fail:
     if (r) {
         cs__free(r->stack);
-        cs_buf_free(&r->title);
-        cs_buf_free(&r->author);
+        cs__buf_free(&r->title);
+        cs__buf_free(&r->author);
     }
     cs__free(r);
     return rc;

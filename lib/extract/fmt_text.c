@@ -154,21 +154,21 @@ static void put_legacy(cs__sink *k, const unsigned char *b, size_t n, int cp) {
     for (size_t i = 0; i < n && !k->rc; i++) cs__sink_cp(k, cs__cp_char(cp, b[i]));
 }
 
-static int set_encoding(cs__doc *out, const char *name, cs_err *err) {
+static int set_encoding(cs__doc *out, const char *name, cs__error *err) {
     if (out->encoding) return 0;
     out->encoding = cs__strndup(name, strlen(name));
     return out->encoding ? 0 : cs__err(err, CS_ENOMEM, "out of memory");
 }
 
 /* Ends a decoding: flushes, maps the sink's state to a return code. */
-static int finish(cs__sink *k, cs_err *err) {
+static int finish(cs__sink *k, cs__error *err) {
     cs__sink_flush(k);
     if (k->rc < 0) return cs__err(err, CS_ENOMEM, "out of memory");
     return 0;
 }
 
 int cs__extract_text(cs__doc *out, const cs__src *src, const cs__extract_limits *lim,
-                     cs_err *err) {
+                     cs__error *err) {
     const unsigned char *b = src->buf;
     size_t n = src->len;
     int bom8 = 0, be = -1;

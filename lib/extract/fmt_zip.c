@@ -39,7 +39,7 @@ typedef struct zctx {
     zip_t *z;
     const cs__src *src;
     const cs__extract_limits *lim;
-    cs_err *err;
+    cs__error *err;
     uint64_t total, total_cap; /* uncompressed bytes read from every member, cap */
 } zctx;
 
@@ -54,7 +54,7 @@ static const char *size_str(char s[32], uint64_t v) {
 
 /* Reads member name into b (NUL-terminated after b->len) reading at most
  * cap bytes (0: lim->max_member).  CS_ENOTFOUND (no message) when absent. */
-static int member(zctx *c, const char *name, cs_buf *b, uint64_t cap) {
+static int member(zctx *c, const char *name, cs__buf *b, uint64_t cap) {
     char s1[32], s2[32];
     zip_int64_t i = zip_name_locate(c->z, name, 0);
     if (i < 0) return CS_ENOTFOUND;
@@ -78,9 +78,12 @@ static int member(zctx *c, const char *name, cs_buf *b, uint64_t cap) {
         return cs__err(c->err, CS_ECORRUPT, "zip member %s: %s", name, zip_strerror(c->z));
     }
     int rc = 0;
-    cs_buf_reset(b);
+    cs__buf_reset(b);
     for (;;) {
-        if (cs_buf_reserve(b, CHUNK + 1)) { rc = cs__err(c->err, CS_ENOMEM, "out of memory"); break; }
+        if (cs__buf_reserve(b, CHUNK + 1)) {
+            rc = cs__err(c->err, CS_ENOMEM, "out of memory");
+            break;
+        }
         zip_int64_t r = zip_fread(f, b->data + b->len, CHUNK);
         if (r < 0) {
             rc = cs__err(c->err, CS_ECORRUPT, "zip member %s: %s", name, zip_file_strerror(f));
@@ -119,7 +122,7 @@ static int member(zctx *c, const char *name, cs_buf *b, uint64_t cap) {
 
 /* b as XML (NULL: empty, not XML at all, or out of memory); a parse that
  * stopped early is said in out->warning, naming the member. */
-static xmlDoc *xml_parse(cs__doc *out, const cs_buf *b, const char *member) {
+static xmlDoc *xml_parse(cs__doc *out, const cs__buf *b, const char *member) {
     if (!b->len) return NULL;
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt) return NULL;
@@ -131,7 +134,7 @@ static xmlDoc *xml_parse(cs__doc *out, const cs_buf *b, const char *member) {
 }
 
 /* Parses b (member name) and walks its text into w after a break. */
-static int xml_text(zctx *c, cs__walk *w, const cs_buf *b, const cs__walk_rules *r,
+static int xml_text(zctx *c, cs__walk *w, const cs__buf *b, const cs__walk_rules *r,
                     const char *name) {
     xmlDoc *d = xml_parse(w->out, b, name);
     if (!d) return cs__err(c->err, CS_ECORRUPT, "zip member %s is not XML", name);
@@ -161,7 +164,7 @@ static int el_date(cs__doc *out, xmlNode *root, const char *ns, const char *name
 /* An optional member of metadata (docProps/core.xml, meta.xml): parsed
  * when present and XML; 0 and NULL otherwise (a document without its
  * metadata is still a document). */
-static int meta_doc(zctx *c, cs__doc *out, const char *name, cs_buf *b, xmlDoc **d) {
+static int meta_doc(zctx *c, cs__doc *out, const char *name, cs__buf *b, xmlDoc **d) {
     *d = NULL;
     int rc = member(c, name, b, 0);
     if (rc == CS_ENOTFOUND) return 0;
@@ -197,7 +200,7 @@ static int docx_text(const xmlNode *t) {
 
 static const cs__walk_rules docx_rules = {docx_enter, docx_leave, docx_text};
 
-static int docx(zctx *c, cs__doc *out, cs__walk *w, cs_buf *b) {
+static int docx(zctx *c, cs__doc *out, cs__walk *w, cs__buf *b) {
     int rc = member(c, "word/document.xml", b, 0);
     if (rc == CS_ENOTFOUND) return cs__err(c->err, CS_ECORRUPT, "DOCX without word/document.xml");
     if (rc || (rc = xml_text(c, w, b, &docx_rules, "word/document.xml"))) return rc;
@@ -243,7 +246,7 @@ static void odt_leave(cs__walk *w, xmlNode *el) {
 
 static const cs__walk_rules odt_rules = {odt_enter, odt_leave, NULL};
 
-static int odt(zctx *c, cs__doc *out, cs__walk *w, cs_buf *b) {
+static int odt(zctx *c, cs__doc *out, cs__walk *w, cs__buf *b) {
     int rc = member(c, "content.xml", b, 0);
     if (rc == CS_ENOTFOUND) return cs__err(c->err, CS_ECORRUPT, "ODT without content.xml");
     if (rc || (rc = xml_text(c, w, b, &odt_rules, "content.xml"))) return rc;
@@ -320,7 +323,7 @@ static int resolve(char out[1024], const char *opf, const char *href) {
 }
 
 /* The OPF package's path: META-INF/container.xml's first rootfile. */
-static int opf_path(zctx *c, cs__doc *out, cs_buf *b, char path[1024]) {
+static int opf_path(zctx *c, cs__doc *out, cs__buf *b, char path[1024]) {
     path[0] = '\0';
     int rc = member(c, "META-INF/container.xml", b, 0);
     if (rc && rc != CS_ENOTFOUND) return rc;
@@ -366,7 +369,7 @@ static item *manifest(xmlNode *root, size_t *n) {
 }
 
 /* One spine document: read, parsed as HTML, its text walked into w. */
-static int chapter(zctx *c, cs__walk *w, cs_buf *b, const char *path) {
+static int chapter(zctx *c, cs__walk *w, cs__buf *b, const char *path) {
     int rc = member(c, path, b, 0);
     if (rc == CS_ENOTFOUND) {
         if (!w->out->warning[0])
@@ -383,7 +386,7 @@ static int chapter(zctx *c, cs__walk *w, cs_buf *b, const char *path) {
     return w->rc < 0 ? cs__err(c->err, w->rc, "out of memory") : 0;
 }
 
-static int epub(zctx *c, cs__doc *out, cs__walk *w, cs_buf *b) {
+static int epub(zctx *c, cs__doc *out, cs__walk *w, cs__buf *b) {
     char opf[1024], path[1024];
     int rc = opf_path(c, out, b, opf);
     if (rc) return rc;
@@ -422,7 +425,7 @@ static int epub(zctx *c, cs__doc *out, cs__walk *w, cs_buf *b) {
 
 /* ---- the container ------------------------------------------------------ */
 
-static int is_mimetype(zctx *c, cs_buf *b, const char *want) {
+static int is_mimetype(zctx *c, cs__buf *b, const char *want) {
     if (member(c, "mimetype", b, 256)) return 0;
     size_t n = b->len;
     while (n && (b->data[n - 1] == '\n' || b->data[n - 1] == '\r' || b->data[n - 1] == ' ')) n--;
@@ -443,7 +446,7 @@ static int docx_like(zctx *c) {
 }
 
 int cs__extract_zip(cs__doc *out, const cs__src *src, const cs__extract_limits *lim,
-                    cs_err *err) {
+                    cs__error *err) {
     zip_error_t ze;
     zip_error_init(&ze);
     zip_source_t *zs = zip_source_buffer_create(src->buf, src->len, 0, &ze);
@@ -467,7 +470,7 @@ int cs__extract_zip(cs__doc *out, const cs__src *src, const cs__extract_limits *
     zctx c = {z, src, lim, err, 0, 0};
     c.total_cap = (uint64_t)src->len * lim->max_ratio;
     if (c.total_cap < (1u << 20)) c.total_cap = 1u << 20;
-    cs_buf b = {0};
+    cs__buf b = {0};
     cs__walk w;
     cs__walk_init(&w, out, lim);
     int rc;
@@ -485,7 +488,7 @@ int cs__extract_zip(cs__doc *out, const cs__src *src, const cs__extract_limits *
         rc = cs__err(err, CS_EBINARY, "zip archive");
     cs__walk_done(&w);
     cs__xml_restore(&saved);
-    cs_buf_free(&b);
+    cs__buf_free(&b);
     zip_discard(z);
     if (rc) out->format = CS_FMT_TEXT;
     return rc;

@@ -27,23 +27,23 @@ typedef struct cs__src {
 /* Plain text in any supported encoding (fmt_text.c): BOM, UTF-8 with
  * repair, UTF-16, legacy 8-bit code pages by detection. */
 int cs__extract_text(cs__doc *out, const cs__src *src, const cs__extract_limits *lim,
-                     cs_err *err);
+                     cs__error *err);
 /* HTML and XHTML (fmt_html.c). */
 int cs__extract_html(cs__doc *out, const cs__src *src, const cs__extract_limits *lim,
-                     cs_err *err);
+                     cs__error *err);
 /* A zip container: DOCX, ODT or EPUB by its members (fmt_zip.c); sets
  * out->format itself.  Any other zip: CS_EBINARY "zip archive". */
 int cs__extract_zip(cs__doc *out, const cs__src *src, const cs__extract_limits *lim,
-                    cs_err *err);
+                    cs__error *err);
 /* RTF (fmt_rtf.c). */
 int cs__extract_rtf(cs__doc *out, const cs__src *src, const cs__extract_limits *lim,
-                    cs_err *err);
+                    cs__error *err);
 /* PDF through poppler-utils run inside the worker (fmt_pdf.c). */
 int cs__extract_pdf(cs__doc *out, const cs__src *src, const cs__extract_limits *lim,
-                    cs_err *err);
+                    cs__error *err);
 /* Word 97-2003 through catdoc or antiword when installed (fmt_doc.c). */
 int cs__extract_doc(cs__doc *out, const cs__src *src, const cs__extract_limits *lim,
-                    cs_err *err);
+                    cs__error *err);
 
 /* Helpers shared by the extractors (extract.c). */
 /* Appends s[0..n) to out->text, cutting at lim->max_text (returns 1 once

@@ -91,7 +91,7 @@ void cs__walk_text(cs__walk *w, const char *s, size_t n) {
 }
 
 void cs__walk_break(cs__walk *w, char c) {
-    cs_buf *t = &w->out->text;
+    cs__buf *t = &w->out->text;
     if (w->ws) {
         /* a line break outranks the cell's tab or the space before it */
         if (c == '\n' && t->len && (t->data[t->len - 1] == '\t' || t->data[t->len - 1] == ' '))

@@ -47,7 +47,7 @@ static void close_fd(int *fd) {
     *fd = -1;
 }
 
-int cs__spawn(cs__child *c, char *const argv[], int fd, cs_err *err) {
+int cs__spawn(cs__child *c, char *const argv[], int fd, cs__error *err) {
     int o[2] = {-1, -1}, e[2] = {-1, -1}, s[2] = {-1, -1};
     c->pid = 0;
     c->out = c->err = -1;
@@ -113,7 +113,7 @@ static void pick_line(char *dst, size_t n, const char *s, size_t len) {
     dst[k] = '\0';
 }
 
-int cs__spawn_wait(cs__child *c, cs_buf *out, size_t cap, cs__spawn_result *r, cs_err *err) {
+int cs__spawn_wait(cs__child *c, cs__buf *out, size_t cap, cs__spawn_result *r, cs__error *err) {
     char eb[1024], junk[4096];
     size_t elen = 0, start = out->len;
     int rc = 0;
@@ -129,7 +129,7 @@ int cs__spawn_wait(cs__child *c, cs_buf *out, size_t cap, cs__spawn_result *r, c
             size_t got = out->len - start;
             size_t want = cap - got + 1;   /* one byte past the cap says "more" */
             if (want > 65536) want = 65536;
-            if (cs_buf_reserve(out, want)) { rc = CS_ENOMEM; break; }
+            if (cs__buf_reserve(out, want)) { rc = CS_ENOMEM; break; }
             ssize_t k = read(c->out, out->data + out->len, want);
             if (k < 0 && errno == EINTR) continue;
             if (k <= 0) close_fd(&c->out);
@@ -175,7 +175,7 @@ const char *cs__spawn_how(int status, char *buf, size_t n) {
 /* Makes the text valid for cs__doc: a NUL becomes a space, a byte that
  * breaks UTF-8 a '?' (in place: the length, so the page starts, stay).
  * Returns how many bytes were replaced. */
-size_t cs__spawn_fix_text(cs_buf *t) {
+size_t cs__spawn_fix_text(cs__buf *t) {
     size_t fixed = 0, off = 0, bad;
     for (size_t i = 0; i < t->len; i++)
         if (!t->data[i]) t->data[i] = ' ', fixed++;

@@ -38,13 +38,13 @@ typedef struct cs__spawn_result {
  * fd as its stdin.  Returns 0; CS_ENOTFOUND when the program cannot be
  * executed (not installed: no message, the caller names the package); or
  * CS_EIO with a message. */
-int cs__spawn(cs__child *c, char *const argv[], int fd, cs_err *err);
+int cs__spawn(cs__child *c, char *const argv[], int fd, cs__error *err);
 
 /* Reads the child's stdout into out (appended) until EOF or cap bytes
  * (beyond: the child is killed and r->cut set), and its stderr (first line
  * kept, the rest read and dropped), then reaps it.  Returns 0, or
  * CS_ENOMEM / CS_EIO (the child is killed and reaped then too). */
-int cs__spawn_wait(cs__child *c, cs_buf *out, size_t cap, cs__spawn_result *r, cs_err *err);
+int cs__spawn_wait(cs__child *c, cs__buf *out, size_t cap, cs__spawn_result *r, cs__error *err);
 
 /* Kills and reaps a child that was started and not waited for; no-op
  * otherwise. */
@@ -57,6 +57,6 @@ const char *cs__spawn_how(int status, char *buf, size_t n);
 /* Makes a program's output valid text for cs__doc, in place (the length,
  * so page starts, stay): a NUL becomes a space, a byte that breaks UTF-8 a
  * '?'.  Returns how many bytes were replaced. */
-size_t cs__spawn_fix_text(cs_buf *t);
+size_t cs__spawn_fix_text(cs__buf *t);
 
 #endif

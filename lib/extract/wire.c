@@ -11,24 +11,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-void cs__wire_str(cs_buf *b, const char *s) {
-    if (!s) { cs_buf_u32le(b, CS__WIRE_NULL); return; }
+void cs__wire_str(cs__buf *b, const char *s) {
+    if (!s) { cs__buf_u32le(b, CS__WIRE_NULL); return; }
     size_t n = strlen(s);
-    cs_buf_u32le(b, (uint32_t)n);
-    cs_buf_put(b, s, n);
+    cs__buf_u32le(b, (uint32_t)n);
+    cs__buf_put(b, s, n);
 }
 
-static void frame_begin(cs_buf *b, int type) {
-    cs_buf_reset(b);
-    cs_buf_u32le(b, 0);
-    cs_buf_byte(b, (unsigned)type);
+static void frame_begin(cs__buf *b, int type) {
+    cs__buf_reset(b);
+    cs__buf_u32le(b, 0);
+    cs__buf_byte(b, (unsigned)type);
 }
 
-static void frame_end(cs_buf *b) {
-    if (!b->rc) cs_wr_u32le(b->data, (uint32_t)(b->len - 4));
+static void frame_end(cs__buf *b) {
+    if (!b->rc) cs__wr_u32le(b->data, (uint32_t)(b->len - 4));
 }
 
-void cs__wire_doc(cs_buf *b, const cs__doc *d) {
+void cs__wire_doc(cs__buf *b, const cs__doc *d) {
     frame_begin(b, 'D');
     cs__wire_str(b, d->format);
     cs__wire_str(b, d->encoding);
@@ -36,16 +36,16 @@ void cs__wire_doc(cs_buf *b, const cs__doc *d) {
     cs__wire_str(b, d->author);
     cs__wire_str(b, d->date);
     cs__wire_str(b, d->warning);
-    cs_buf_u32le(b, d->npages);
-    for (uint32_t i = 0; i < d->npages; i++) cs_buf_u32le(b, d->pages[i]);
-    cs_buf_put(b, d->text.data, d->text.len);
+    cs__buf_u32le(b, d->npages);
+    for (uint32_t i = 0; i < d->npages; i++) cs__buf_u32le(b, d->pages[i]);
+    cs__buf_put(b, d->text.data, d->text.len);
     frame_end(b);
 }
 
-void cs__wire_error(cs_buf *b, int code, const char *msg) {
+void cs__wire_error(cs__buf *b, int code, const char *msg) {
     frame_begin(b, 'E');
-    cs_buf_u32le(b, (uint32_t)code);
-    cs_buf_put(b, msg, strnlen(msg, CS_ERRMSG_MAX - 1));
+    cs__buf_u32le(b, (uint32_t)code);
+    cs__buf_put(b, msg, strnlen(msg, CS_ERRMSG_MAX - 1));
     frame_end(b);
 }
 
@@ -56,7 +56,7 @@ typedef struct rd {
 
 static uint32_t rd_u32(rd *r) {
     if (r->end - r->p < 4) { r->bad = 1; return 0; }
-    uint32_t v = cs_rd_u32le(r->p);
+    uint32_t v = cs__rd_u32le(r->p);
     r->p += 4;
     return v;
 }
@@ -83,7 +83,7 @@ static const char *known_format(const char *s) {
     return NULL;
 }
 
-static int parse_error(rd *r, cs_err *err) {
+static int parse_error(rd *r, cs__error *err) {
     int code = (int)rd_u32(r);
     if (r->bad || code > CS_ERROR || code < CS_ELIMIT) return CS__WIRE_BAD;
     size_t n = CS_MIN((size_t)(r->end - r->p), CS_ERRMSG_MAX - 1);
@@ -110,7 +110,7 @@ static int parse_pages(rd *r, cs__doc *d) {
 }
 
 /* Parses a 'D' body; the caller frees body on failure. */
-static int parse_doc(rd *r, unsigned char *body, cs__doc *d, cs_err *err) {
+static int parse_doc(rd *r, unsigned char *body, cs__doc *d, cs__error *err) {
     int ok = 1;
     char *fmt = rd_str(r, &ok), *warn;
     d->format = known_format(fmt);
@@ -138,7 +138,7 @@ static int parse_doc(rd *r, unsigned char *body, cs__doc *d, cs_err *err) {
     return 0;
 }
 
-int cs__wire_parse(int type, unsigned char *body, size_t n, cs__doc *d, cs_err *err) {
+int cs__wire_parse(int type, unsigned char *body, size_t n, cs__doc *d, cs__error *err) {
     rd r = {body, body + n, 0};
     int rc = type == 'E' ? parse_error(&r, err) : parse_doc(&r, body, d, err);
     if (type == 'E' || rc) {

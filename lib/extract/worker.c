@@ -130,7 +130,7 @@ static int read_frame(int fd, size_t cap, long long deadline, int *type,
     unsigned char h[5];
     int r = read_full(fd, h, 5, deadline);
     if (r) return r;
-    size_t len = cs_rd_u32le(h);
+    size_t len = cs__rd_u32le(h);
     *type = h[4];
     *n = len ? len - 1 : 0;
     if (len == 0 || len - 1 > cap) return -3;
@@ -141,7 +141,7 @@ static int read_frame(int fd, size_t cap, long long deadline, int *type,
     return r;
 }
 
-static int spawn_helper(cs__worker *w, int child_fd, cs_err *err) {
+static int spawn_helper(cs__worker *w, int child_fd, cs__error *err) {
     char as[24], cpu[24];
     snprintf(as, sizeof as, "%u", w->o.as_mb);
     snprintf(cpu, sizeof cpu, "%u", w->o.cpu_s);
@@ -179,7 +179,7 @@ static int spawn_helper(cs__worker *w, int child_fd, cs_err *err) {
 }
 
 /* Starts a worker and reads its hello (what sandbox it got). */
-static int worker_start(cs__worker *w, cs_err *err) {
+static int worker_start(cs__worker *w, cs__error *err) {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
         return cs__err_sys(err, errno, "socketpair");
@@ -214,7 +214,7 @@ static int worker_start(cs__worker *w, cs_err *err) {
     return 0;
 }
 
-int cs__worker_new(cs__worker **out, const cs__worker_opts *o, cs_err *err) {
+int cs__worker_new(cs__worker **out, const cs__worker_opts *o, cs__error *err) {
     *out = NULL;
     cs__worker *w = cs__calloc(1, sizeof *w);
     if (!w) return cs__err(err, CS_ENOMEM, "out of memory");
@@ -245,7 +245,7 @@ static int send_request(cs__worker *w, int fd, const char *name) {
     size_t nl = strnlen(name, 4000);
     unsigned char h[4096];
     size_t len = 1 + 1 + 8 + 8 + nl;
-    cs_wr_u32le(h, (uint32_t)len);
+    cs__wr_u32le(h, (uint32_t)len);
     h[4] = 'R';
     h[5] = (unsigned char)w->test;
     w->test = 0;
@@ -289,7 +289,7 @@ static const char *sig_name(int sig) {
 
 /* The message for a worker that ended (or broke the protocol) mid-document;
  * st is its wait status. */
-static int died(cs__worker *w, int st, cs_err *err) {
+static int died(cs__worker *w, int st, cs__error *err) {
     if (WIFSIGNALED(st)) {
         int s = WTERMSIG(st);
         if (s == SIGXCPU)
@@ -310,7 +310,7 @@ static int died(cs__worker *w, int st, cs_err *err) {
 }
 
 /* Reads and checks the reply; on any failure the worker is stopped. */
-static int read_reply(cs__worker *w, cs__doc *out, cs_err *err) {
+static int read_reply(cs__worker *w, cs__doc *out, cs__error *err) {
     size_t cap = w->o.max_text + CS__REPLY_META_MAX, n = 0;
     unsigned char *body = NULL;
     int type = 0;
@@ -334,7 +334,7 @@ static int read_reply(cs__worker *w, cs__doc *out, cs_err *err) {
     return died(w, st, err);
 }
 
-int cs__worker_extract(cs__worker *w, int fd, const char *name, cs__doc *out, cs_err *err) {
+int cs__worker_extract(cs__worker *w, int fd, const char *name, cs__doc *out, cs__error *err) {
     cs__doc_init(out);
     if (!w->pid) {
         int rc = worker_start(w, err);

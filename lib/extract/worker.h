@@ -62,7 +62,7 @@ const char *cs__worker_helper_path(const cs__worker_opts *o);
 
 /* A handle; the worker process starts now (so a missing helper is said at
  * once).  Owned by the caller, free with cs__worker_free(). */
-int  cs__worker_new(cs__worker **out, const cs__worker_opts *o, cs_err *err);
+int  cs__worker_new(cs__worker **out, const cs__worker_opts *o, cs__error *err);
 /* Extracts the regular file open on fd (the caller's, left open; opened
  * with cs__open_regular) into *out (initialised here; free with
  * cs__doc_free, also on failure).  name is for the format hint only.
@@ -72,7 +72,7 @@ int  cs__worker_new(cs__worker **out, const cs__worker_opts *o, cs_err *err);
  * CS_ERROR ("extraction crashed (SIGSEGV)", "... stopped by the sandbox
  * ...", "malformed reply from the extraction worker"); the message never
  * names the file (the caller adds it). */
-int  cs__worker_extract(cs__worker *w, int fd, const char *name, cs__doc *out, cs_err *err);
+int  cs__worker_extract(cs__worker *w, int fd, const char *name, cs__doc *out, cs__error *err);
 void cs__worker_free(cs__worker *w);
 
 /* What the current worker's sandbox holds ("rlimits, no_new_privs, user+net
@@ -85,10 +85,10 @@ void cs__worker_test(cs__worker *w, int mode);
 
 /* The wire, shared with the helper. */
 #define CS__WIRE_NULL 0xffffffffu
-void cs__wire_str(cs_buf *b, const char *s);
+void cs__wire_str(cs__buf *b, const char *s);
 /* Frames a reply for doc (text last) or for an error, into b (reset). */
-void cs__wire_doc(cs_buf *b, const cs__doc *d);
-void cs__wire_error(cs_buf *b, int code, const char *msg);
+void cs__wire_doc(cs__buf *b, const cs__doc *d);
+void cs__wire_error(cs__buf *b, int code, const char *msg);
 /* Parses the body p[0..n) (after len and type) of a reply of type 'D' or
  * 'E': returns 0 (d filled), the worker's CS_E* code (err holds its
  * message), or CS__WIRE_BAD when the body breaks the grammar (a length past
@@ -96,6 +96,6 @@ void cs__wire_error(cs_buf *b, int code, const char *msg);
  * moved into d without a second copy: body is a cs__malloc'ed buffer whose
  * ownership passes here (kept by d or freed). */
 #define CS__WIRE_BAD 1
-int cs__wire_parse(int type, unsigned char *body, size_t n, cs__doc *d, cs_err *err);
+int cs__wire_parse(int type, unsigned char *body, size_t n, cs__doc *d, cs__error *err);
 
 #endif

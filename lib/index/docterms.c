@@ -1,7 +1,7 @@
 /*
  * docterms.c — one document's analysis, on the thread that read it: the
  * distinct words (each with its term, key forms and name stems) and the
- * token stream, which cs_mem_add() (memindex.c) then adds to the batch on
+ * token stream, which cs__mem_add() (memindex.c) then adds to the batch on
  * the writer's thread.  Reused across documents: no allocation per token
  * once the arrays have grown.
  */
@@ -11,8 +11,8 @@
 #include "../analysis/analysis.h"
 #include "../storage/docfields.h"
 
-void cs_docterms_free(cs_docterms *d) {
-    cs_buf_free(&d->strings);
+void cs__docterms_free(cs__docterms *d) {
+    cs__buf_free(&d->strings);
     cs__free(d->words);
     cs__free(d->heads);
     cs__free(d->toks);
@@ -23,7 +23,7 @@ void cs_docterms_free(cs_docterms *d) {
 }
 
 /* Adds token t; field: a field term (a plain word: no key form). */
-static int dt_add(cs_docterms *d, const cs_token *t, int field) {
+static int dt_add(cs__docterms *d, const cs_token *t, int field) {
     const char *key = t->word;
     size_t klen = t->word_len;
     int kind = DT_WORD;
@@ -37,7 +37,7 @@ static int dt_add(cs_docterms *d, const cs_token *t, int field) {
         if (kf) { key = kf; kind = DT_KEYFORM; }
         else klen = t->word_len;
     }
-    uint64_t h = cs_hash(key, klen);
+    uint64_t h = cs__hash(key, klen);
     uint32_t b = (uint32_t)h & (d->nheads - 1), w;
     for (w = d->heads[b]; w != UINT32_MAX; w = d->words[w].next) {
         struct dt_word *x = &d->words[w];
@@ -55,14 +55,14 @@ static int dt_add(cs_docterms *d, const cs_token *t, int field) {
         x->occ = x->cap = 0;
         x->word_off = (uint32_t)d->strings.len;
         x->word_len = (uint32_t)t->word_len;
-        cs_buf_put(&d->strings, t->word, t->word_len);
+        cs__buf_put(&d->strings, t->word, t->word_len);
         x->term_off = (uint32_t)d->strings.len;
         x->term_len = (uint32_t)t->term_len;
-        cs_buf_put(&d->strings, t->term, t->term_len);
+        cs__buf_put(&d->strings, t->term, t->term_len);
         x->key_off = kind == DT_WORD ? x->word_off : kind == DT_NAME ? x->term_off
                                                                      : (uint32_t)d->strings.len;
         x->key_len = (uint32_t)klen;
-        if (kind == DT_KEYFORM) cs_buf_put(&d->strings, key, klen);
+        if (kind == DT_KEYFORM) cs__buf_put(&d->strings, key, klen);
         if (d->strings.rc) return d->rc = CS_ENOMEM;
         x->next = d->heads[b];
         d->heads[b] = w;
@@ -94,7 +94,7 @@ static int dt_add(cs_docterms *d, const cs_token *t, int field) {
 
 /* The token table of the stored text: the positions no token was emitted
  * for (before t) and a checkpoint every CS_TOKS_EVERY positions. */
-static int dt_table(cs_docterms *d, const cs_token *t) {
+static int dt_table(cs__docterms *d, const cs_token *t) {
     for (int64_t p = d->tk_last + 1; p < (int64_t)t->pos && !d->tk_over; p++) {
         if (d->tk_nskip == CS_TOKS_MAX_SKIP) {
             d->tk_over = 1;
@@ -120,21 +120,21 @@ static int dt_table(cs_docterms *d, const cs_token *t) {
     return 0;
 }
 
-void cs_docterms_put_toks(const cs_docterms *d, cs_buf *fields) {
+void cs__docterms_put_toks(const cs__docterms *d, cs__buf *fields) {
     if (d->tk_over || d->rc) return;
     cs__fields_put_toks(fields, d->tk_ntok, d->tk_skip, d->tk_nskip, d->tk_ckpos, d->tk_ckbyte,
                         d->tk_nck);
 }
 
 static int dt_token(void *ud, const cs_token *t) {
-    cs_docterms *d = ud;
+    cs__docterms *d = ud;
     if (!(t->flags & CS_TOKEN_NAME) && t->start < d->stored && dt_table(d, t)) return d->rc;
     int rc = dt_add(d, t, 0);
     if (rc || (t->flags & CS_TOKEN_NAME) || t->word_len > CS_MAX_TERM_BYTES ||
         t->term_len > CS_MAX_TERM_BYTES)
         return rc;
     for (size_t i = 0; i < d->nfields; i++) {
-        const cs_dtfield *f = &d->fields[i];
+        const cs__dtfield *f = &d->fields[i];
         if (t->start < f->start || t->start >= f->end) continue;
         /* the field term: the same token behind the field's marker */
         char w[CS_MAX_TERM_BYTES + 2], tm[CS_MAX_TERM_BYTES + 2];
@@ -153,19 +153,19 @@ static int dt_token(void *ud, const cs_token *t) {
     return 0;
 }
 
-int cs_docterms_analyze(cs_docterms *d, cs_analyzer *a, const char *text, size_t len) {
-    return cs_docterms_analyze_fields(d, a, text, len, NULL, 0);
+int cs__docterms_analyze(cs__docterms *d, cs_analyzer *a, const char *text, size_t len) {
+    return cs__docterms_analyze_fields(d, a, text, len, NULL, 0);
 }
 
-int cs_docterms_analyze_fields(cs_docterms *d, cs_analyzer *a, const char *text, size_t len,
-                               const cs_dtfield *fields, size_t n) {
+int cs__docterms_analyze_fields(cs__docterms *d, cs_analyzer *a, const char *text, size_t len,
+                                const cs__dtfield *fields, size_t n) {
     if (!d->heads) {
         d->nheads = 256;
         d->heads = cs__malloc(d->nheads * sizeof *d->heads);
         if (!d->heads) return CS_ENOMEM;
     }
     memset(d->heads, 0xff, d->nheads * sizeof *d->heads);
-    cs_buf_reset(&d->strings);
+    cs__buf_reset(&d->strings);
     d->strings.rc = 0;
     d->nwords = d->ntoks = 0;
     d->rc = 0;

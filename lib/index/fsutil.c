@@ -19,12 +19,12 @@ void cs__path(char *buf, size_t cap, const char *dir, const char *fmt, ...) {
 
 /* Reads up to max bytes of fd (already fstat()ed as st) into out, plus one
  * more to tell whether there is more: *more says so. */
-static int read_upto(int fd, const char *path, const struct stat *st, cs_buf *out, size_t max,
-                     int *more, cs_err *err) {
-    cs_buf_reset(out);
+static int read_upto(int fd, const char *path, const struct stat *st, cs__buf *out, size_t max,
+                     int *more, cs__error *err) {
+    cs__buf_reset(out);
     out->rc = 0;    /* a reused buffer: an earlier failed allocation is not this file's */
     size_t want = (uint64_t)st->st_size < max ? (size_t)st->st_size + 1 : max + 1;
-    if (cs_buf_reserve(out, want))
+    if (cs__buf_reserve(out, want))
         return cs__err(err, CS_ENOMEM, "%s: out of memory for %zu bytes", path, want);
     *more = 0;
     for (;;) {
@@ -38,14 +38,14 @@ static int read_upto(int fd, const char *path, const struct stat *st, cs_buf *ou
             *more = 1;
             return 0;
         }
-        if (out->len == out->cap && cs_buf_reserve(out, 4096))  /* grew since fstat */
+        if (out->len == out->cap && cs__buf_reserve(out, 4096))  /* grew since fstat */
             return cs__err(err, CS_ENOMEM, "%s: out of memory", path);
     }
 }
 
 /* Reads a whole index file of at most max bytes (bigger means damaged; so
  * does a FIFO, a directory... in its place). */
-int cs__read_file(const char *path, cs_buf *out, size_t max, cs_err *err) {
+int cs__read_file(const char *path, cs__buf *out, size_t max, cs__error *err) {
     struct stat st;
     int fd = cs__open_regular(path, 0, CS_ECORRUPT, &st, err), more = 0, rc = 0;
     if (fd < 0) return fd;
@@ -63,8 +63,8 @@ static int same_file_state(const struct stat *a, const struct stat *b) {
            a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
-int cs__read_doc(const char *path, cs_buf *out, size_t cap, struct stat *st, unsigned *flags,
-                 cs_err *err) {
+int cs__read_doc(const char *path, cs__buf *out, size_t cap, struct stat *st, unsigned *flags,
+                 cs__error *err) {
     struct stat after;
     int more = 0;
     *flags = 0;
@@ -88,7 +88,7 @@ int cs__read_doc(const char *path, cs_buf *out, size_t cap, struct stat *st, uns
 /* Creates path (must not exist), writes data and fsyncs it.  Mode 0600, as
  * every index file (directories 0700): an index holds its documents' text,
  * so it must never be more readable than the most private of them. */
-int cs__write_file(const char *path, const void *data, size_t len, cs_err *err) {
+int cs__write_file(const char *path, const void *data, size_t len, cs__error *err) {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return cs__err_sys(err, errno, "%s", path);
     const char *p = data;
@@ -107,7 +107,7 @@ int cs__write_file(const char *path, const void *data, size_t len, cs_err *err) 
     return rc;
 }
 
-int cs__fsync_dir(const char *dir, cs_err *err) {
+int cs__fsync_dir(const char *dir, cs__error *err) {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return cs__err_sys(err, errno, "%s", dir);
     int rc = 0;

@@ -50,7 +50,7 @@ static int map_grow(cs_index *ix) {
 
 pentry *cs__ix_find(const cs_index *ix, const char *path, size_t len) {
     if (!ix->nslots) return NULL;
-    uint64_t h = cs_hash(path, len);
+    uint64_t h = cs__hash(path, len);
     for (uint32_t j = (uint32_t)h & (ix->nslots - 1);; j = (j + 1) & (ix->nslots - 1)) {
         uint32_t id = ix->slots[j];
         if (!id) return NULL;
@@ -69,11 +69,11 @@ static pentry *map_put(cs_index *ix, const char *path, size_t len) {
         return NULL;
     e = &ix->ents[ix->nents];
     memset(e, 0, sizeof *e);
-    e->hash = cs_hash(path, len);
+    e->hash = cs__hash(path, len);
     e->path_off = ix->paths.len;
     e->path_len = (uint32_t)len;
     e->seg = DEAD;
-    cs_buf_put(&ix->paths, path, len);
+    cs__buf_put(&ix->paths, path, len);
     if (ix->paths.rc) return NULL;
     uint32_t j = (uint32_t)e->hash & (ix->nslots - 1);
     while (ix->slots[j]) j = (j + 1) & (ix->nslots - 1);
@@ -84,14 +84,14 @@ static pentry *map_put(cs_index *ix, const char *path, size_t len) {
 /* Rebuilds the map from the live documents of every segment. */
 static int map_rebuild(cs_index *ix) {
     ix->nents = 0;
-    cs_buf_reset(&ix->paths);
+    cs__buf_reset(&ix->paths);
     if (ix->slots) memset(ix->slots, 0, ix->nslots * sizeof *ix->slots);
     for (uint32_t i = 0; i < ix->man.nsegs; i++) {
-        cs_segref *r = &ix->man.segs[i];
+        cs__segref *r = &ix->man.segs[i];
         for (uint32_t d = 0; d < r->ndocs; d++) {
-            if (cs_is_deleted(r, d)) continue;
-            cs_docmeta m;
-            int rc = cs_seg_doc(r->seg, d, &m, &ix->err);
+            if (cs__is_deleted(r, d)) continue;
+            cs__docmeta m;
+            int rc = cs__seg_doc(r->seg, d, &m, &ix->err);
             if (rc) return rc;
             pentry *e = map_put(ix, m.path, m.path_len);
             if (!e) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
@@ -105,7 +105,7 @@ static int map_rebuild(cs_index *ix) {
     return 0;
 }
 
-static cs_segref *seg_by_id(cs_index *ix, uint32_t id) {
+static cs__segref *seg_by_id(cs_index *ix, uint32_t id) {
     for (uint32_t i = 0; i < ix->man.nsegs; i++)
         if (ix->man.segs[i].id == id) return &ix->man.segs[i];
     return NULL;
@@ -117,13 +117,13 @@ static int delete_entry(cs_index *ix, pentry *e) {
     if (e->seg == PENDING) {
         ix->memdel[e->doc >> 3] |= (uint8_t)(1u << (e->doc & 7));
     } else {
-        cs_segref *r = seg_by_id(ix, e->seg);
+        cs__segref *r = seg_by_id(ix, e->seg);
         if (!r) return cs__err(&ix->err, CS_ERROR, "internal: segment %u not found", e->seg);
         if (!r->del) {
             r->del = cs__calloc((r->ndocs + 7) / 8 + 1, 1);
             if (!r->del) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
         }
-        if (!cs_is_deleted(r, e->doc)) {
+        if (!cs__is_deleted(r, e->doc)) {
             r->del[e->doc >> 3] |= (uint8_t)(1u << (e->doc & 7));
             r->ndeleted++;
             r->del_dirty = 1;
@@ -136,7 +136,7 @@ static int delete_entry(cs_index *ix, pentry *e) {
 
 /* ---- open / close --------------------------------------------------------- */
 
-static int mkdir_p(const char *dir, cs_err *err) {
+static int mkdir_p(const char *dir, cs__error *err) {
     char buf[4096];
     size_t n = strlen(dir);
     if (n >= sizeof buf) return cs__err(err, CS_EINVAL, "%s: path too long", dir);
@@ -200,7 +200,7 @@ static void jnl_load(cs_index *ix) {
     buf[n] = '\0';
     for (char *p = buf, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
         *nl = '\0';
-        cs_fname f;
+        cs__fname f;
         char name[40];
         snprintf(name, sizeof name, "%s.dict", p + (*p == 's' ? 0 : 1));
         if (*p == 's' && cs__fname_parse(&f, name) == CS_FN_SEG) jnl_remember(ix, f.id);
@@ -217,7 +217,7 @@ static void jnl_clear(cs_index *ix) {
 }
 
 /* Did a writer begin the file f?  (CURRENT.tmp: if it began any commit.) */
-static int jnl_has(const cs_index *ix, const cs_fname *f) {
+static int jnl_has(const cs_index *ix, const cs__fname *f) {
     for (uint32_t i = 0; i < ix->njnl; i++) {
         uint64_t v = ix->jnl[i];
         if (v & JNL_GEN ? ((f->kind == CS_FN_MANIFEST || f->kind == CS_FN_DEL) &&
@@ -240,14 +240,14 @@ static int jnl_has(const cs_index *ix, const cs_fname *f) {
 
 /* The manifests whose files stay. */
 typedef struct keepset {
-    cs_manifest *m;
+    cs__manifest *m;
     uint32_t n;
     int all;                    /* one could not be read: keep every segment */
 } keepset;
 
 static void keep_add(keepset *k, const char *dir, const char *name, uint64_t gen) {
-    cs_manifest *m = cs__realloc(k->m, (k->n + 1) * sizeof *m);
-    cs_err e = {{0}};
+    cs__manifest *m = cs__realloc(k->m, (k->n + 1) * sizeof *m);
+    cs__error e = {{0}};
     if (!m) {
         k->all = 1;
         return;
@@ -262,11 +262,11 @@ static void keep_add(keepset *k, const char *dir, const char *name, uint64_t gen
     k->n++;
 }
 
-static int keep_has(const keepset *k, const cs_fname *f) {
+static int keep_has(const keepset *k, const cs__fname *f) {
     if (k->all) return 1;
     for (uint32_t i = 0; i < k->n; i++)
         for (uint32_t j = 0; j < k->m[i].nsegs; j++) {
-            const cs_segref *r = &k->m[i].segs[j];
+            const cs__segref *r = &k->m[i].segs[j];
             if (r->id == f->id && (f->kind == CS_FN_SEG || r->del_gen == f->gen)) return 1;
         }
     return 0;
@@ -280,21 +280,21 @@ static void keep_free(keepset *k) {
 /* The generation CURRENT.tmp names, 0 if none. */
 static uint64_t current_tmp_gen(const char *dir) {
     char path[4096];
-    cs_buf b = {0};
-    cs_err e = {{0}};
-    cs_fname f = {0};
+    cs__buf b = {0};
+    cs__error e = {{0}};
+    cs__fname f = {0};
     cs__path(path, sizeof path, dir, "CURRENT.tmp");
     if (!cs__read_file(path, &b, 64, &e) && b.len > 1 && b.data[b.len - 1] == '\n') {
         b.data[b.len - 1] = '\0';
         if (cs__fname_parse(&f, (const char *)b.data) != CS_FN_MANIFEST) f.gen = 0;
     }
-    cs_buf_free(&b);
+    cs__buf_free(&b);
     return f.gen;
 }
 
 /* Is MANIFEST-<gen>, newer than CURRENT, an interrupted commit? */
 static int interrupted(const cs_index *ix, uint64_t gen, uint64_t tmp_gen) {
-    cs_fname f = {.kind = CS_FN_MANIFEST, .gen = gen};
+    cs__fname f = {.kind = CS_FN_MANIFEST, .gen = gen};
     return gen > ix->open_gen_max || gen == tmp_gen || jnl_has(ix, &f);
 }
 
@@ -311,7 +311,7 @@ static void keep_collect(cs_index *ix, uint64_t cur, keepset *k) {
     }
     struct dirent *de;
     while ((de = readdir(d))) {
-        cs_fname f;
+        cs__fname f;
         int kind = cs__fname_parse(&f, de->d_name);
         if (kind == CS_FN_ROLLED_BACK) keep_add(k, ix->dir, de->d_name, f.gen);
         if (kind != CS_FN_MANIFEST || f.gen <= cur || interrupted(ix, f.gen, tmp_gen)) continue;
@@ -327,11 +327,11 @@ static void keep_collect(cs_index *ix, uint64_t cur, keepset *k) {
         keep_add(k, ix->dir, name, f.gen);
     }
     closedir(d);
-    cs_err e = {{0}};
+    cs__error e = {{0}};
     if (renamed) cs__fsync_dir(ix->dir, &e);
 }
 
-static int is_stale(const cs_fname *f, uint64_t cur, const keepset *k) {
+static int is_stale(const cs__fname *f, uint64_t cur, const keepset *k) {
     switch (f->kind) {
     case CS_FN_CURRENT_TMP: return 1; /* no commit is between its steps 3 and 5 */
     case CS_FN_MANIFEST:
@@ -348,7 +348,7 @@ static int is_stale(const cs_fname *f, uint64_t cur, const keepset *k) {
  * own view may be of a commit that failed after its rename.  Nothing is
  * removed when CURRENT or its manifest cannot be read. */
 static void remove_stale(cs_index *ix) {
-    cs_err e = {{0}};
+    cs__error e = {{0}};
     uint64_t cur = 0;
     int rc = cs__current_read(ix->dir, &cur, &e);
     if (rc && rc != CS_ENOTFOUND) return;
@@ -367,7 +367,7 @@ static void remove_stale(cs_index *ix) {
     char path[4096];
     struct dirent *de;
     while (d && (de = readdir(d))) {
-        cs_fname f;
+        cs__fname f;
         cs__fname_parse(&f, de->d_name);
         if (!is_stale(&f, cur, &k) || !cs__fname_ours(ix->dir, de->d_name, &f, jnl_has(ix, &f)))
             continue;
@@ -383,14 +383,14 @@ static void remove_stale(cs_index *ix) {
  * no file present is ever overwritten by a new one. */
 static void scan_names(cs_index *ix, uint32_t *max_id) {
     uint64_t cur = 0;
-    cs_err e = {{0}};
+    cs__error e = {{0}};
     cs__current_read(ix->dir, &cur, &e);
     ix->open_gen_max = CS_MAX(cur, current_tmp_gen(ix->dir));
     *max_id = 0;
     DIR *d = opendir(ix->dir);
     struct dirent *de;
     while (d && (de = readdir(d))) {
-        cs_fname f;
+        cs__fname f;
         int kind = cs__fname_parse(&f, de->d_name);
         if (kind == CS_FN_MANIFEST || kind == CS_FN_ROLLED_BACK || kind == CS_FN_DEL)
             ix->open_gen_max = CS_MAX(ix->open_gen_max, f.gen);
@@ -470,7 +470,7 @@ static int index_open(cs_index *ix, const char *dir) {
     if (rc) return rc;
     ix->ncommitted = ix->man.nsegs;
     if (!ix->opts.rebuild || fresh) remove_stale(ix);
-    if ((rc = cs_mem_new(&ix->mem)) || (rc = cs_analyzer_new(&ix->an))) return rc;
+    if ((rc = cs__mem_new(&ix->mem)) || (rc = cs_analyzer_new(&ix->an))) return rc;
     rc = map_rebuild(ix);
     ix->opened = !rc;
     return rc;
@@ -506,14 +506,14 @@ void cs_index_close(cs_index *ix) {
         remove_stale(ix);
     cs__manifest_clear(&ix->man);
     if (ix->lockfd >= 0) close(ix->lockfd);
-    cs_mem_free(ix->mem);
+    cs__mem_free(ix->mem);
     cs__free(ix->memdel);
     cs_analyzer_free(ix->an);
-    cs_docterms_free(&ix->dt);
+    cs__docterms_free(&ix->dt);
     cs__worker_free(ix->wk);
-    cs_buf_free(&ix->fields);
+    cs__buf_free(&ix->fields);
     cs__free(ix->jnl);
-    cs_buf_free(&ix->paths);
+    cs__buf_free(&ix->paths);
     cs__free(ix->ents);
     cs__free(ix->slots);
     cs__free(ix->dir);
@@ -530,21 +530,21 @@ int cs__ix_jobs(const cs_index *ix) {
 
 /* Writes the batch as a new (uncommitted) segment. */
 static int flush_batch(cs_index *ix) {
-    uint32_t n = cs_mem_ndocs(ix->mem);
+    uint32_t n = cs__mem_ndocs(ix->mem);
     if (n == 0) return 0;
     uint32_t id = ix->man.next_seg++;
     jnl_add(ix, id);
-    int rc = cs_mem_flush(ix->mem, ix->dir, id, &ix->man.ixid, cs__ix_jobs(ix), &ix->err);
+    int rc = cs__mem_flush(ix->mem, ix->dir, id, &ix->man.ixid, cs__ix_jobs(ix), &ix->err);
     if (rc) return rc;
-    cs_segref r = {0};
+    cs__segref r = {0};
     r.id = id;
     r.ndocs = n;
-    rc = cs_seg_open(&r.seg, ix->dir, id, &ix->man.ixid, &ix->err);
+    rc = cs__seg_open(&r.seg, ix->dir, id, &ix->man.ixid, &ix->err);
     if (rc) return rc;
     for (uint32_t d = 0; d < n; d++) {
         if (!(ix->memdel[d >> 3] >> (d & 7) & 1)) continue;
         if (!r.del && !(r.del = cs__calloc((n + 7) / 8 + 1, 1))) {
-            cs_seg_close(r.seg);
+            cs__seg_close(r.seg);
             return CS_ENOMEM;
         }
         r.del[d >> 3] |= (uint8_t)(1u << (d & 7));
@@ -552,7 +552,7 @@ static int flush_batch(cs_index *ix) {
         r.del_dirty = 1;
     }
     if ((rc = cs__manifest_add(&ix->man, &r))) {
-        cs_seg_close(r.seg);
+        cs__seg_close(r.seg);
         cs__free(r.del);
         return rc;
     }
@@ -566,18 +566,18 @@ static int flush_batch(cs_index *ix) {
 /* ---- adding documents ------------------------------------------------------- */
 
 
-int cs__ix_add(cs_index *ix, const cs_docterms *dt, const docid *id, const char *text, size_t len,
-               cs_buf *take, int *status) {
+int cs__ix_add(cs_index *ix, const cs__docterms *dt, const docid *id, const char *text, size_t len,
+               cs__buf *take, int *status) {
     const char *path = id->path;
     size_t plen = id->plen;
-    uint32_t doc = cs_mem_ndocs(ix->mem);
+    uint32_t doc = cs__mem_ndocs(ix->mem);
     uint32_t had = ix->cap_memdel;
     if (cs__grow32((void **)&ix->memdel, &ix->cap_memdel, doc / 8 + 1, 1))
         return cs__err(&ix->err, CS_ENOMEM, "out of memory");
     memset(ix->memdel + had, 0, ix->cap_memdel - had);
-    cs_docmeta m = {path, plen, id->size, id->mtime_ns, id->chash, dt->ntokens,
+    cs__docmeta m = {path, plen, id->size, id->mtime_ns, id->chash, dt->ntokens,
                     (uint8_t)dt->lang, id->fields->data, id->fields->len};
-    int rc = cs_mem_add(ix->mem, &m, text, len, dt, take);
+    int rc = cs__mem_add(ix->mem, &m, text, len, dt, take);
     if (rc) return cs__err(&ix->err, rc, "out of memory while indexing %.*s", (int)plen, path);
     pentry *e = map_put(ix, path, plen);
     if (!e) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
@@ -589,7 +589,7 @@ int cs__ix_add(cs_index *ix, const cs_docterms *dt, const docid *id, const char 
     e->mtime_ns = id->mtime_ns;
     e->chash = id->chash;
     ix->dirty = 1;
-    if (cs_mem_bytes(ix->mem) >= ix->opts.memory_mb << 20) return flush_batch(ix);
+    if (cs__mem_bytes(ix->mem) >= ix->opts.memory_mb << 20) return flush_batch(ix);
     return 0;
 }
 
@@ -606,18 +606,18 @@ int cs_index_remove(cs_index *ix, const char *path) {
 
 int cs_index_foreach(cs_index *ix, int (*fn)(void *, const char *), void *ud) {
     if (!ix || !fn) return CS_EINVAL;
-    cs_buf b = {0};
+    cs__buf b = {0};
     int rc = 0;
     for (uint32_t i = 0; i < ix->nents && !rc; i++) {
         const pentry *e = &ix->ents[i];
         if (e->seg == DEAD) continue;
-        cs_buf_reset(&b);
-        cs_buf_put(&b, ix->paths.data + e->path_off, e->path_len);
-        cs_buf_byte(&b, 0);
+        cs__buf_reset(&b);
+        cs__buf_put(&b, ix->paths.data + e->path_off, e->path_len);
+        cs__buf_byte(&b, 0);
         if (b.rc) rc = CS_ENOMEM;
         else rc = fn(ud, (const char *)b.data);
     }
-    cs_buf_free(&b);
+    cs__buf_free(&b);
     return rc;
 }
 
@@ -648,14 +648,14 @@ static int commit(cs_index *ix) {
     jnl_add(ix, gen | JNL_GEN);
     if ((rc = cs__commit_step(2, &ix->err))) return rc;
     for (uint32_t i = 0; i < ix->man.nsegs; i++) {
-        cs_segref *r = &ix->man.segs[i];
+        cs__segref *r = &ix->man.segs[i];
         if (!r->del_dirty) continue;
         if ((rc = cs__del_write(r, gen, &ix->man.ixid, ix->dir, &ix->err))) return rc;
     }
     /* the new segments' files must be durable before the manifest names them */
     if ((rc = cs__fsync_dir(ix->dir, &ix->err))) return rc;
     forget_vanished(ix);
-    cs_manifest next = ix->man; /* shares segs: written, not changed */
+    cs__manifest next = ix->man; /* shares segs: written, not changed */
     next.gen = gen;
     if ((rc = cs__commit_step(3, &ix->err)) || (rc = cs__current_prepare(ix->dir, gen, &ix->err)) ||
         (rc = cs__commit_step(4, &ix->err)) || (rc = cs__manifest_write(&next, ix->dir, &ix->err)) ||
@@ -664,7 +664,7 @@ static int commit(cs_index *ix) {
     /* committed */
     ix->man.gen = gen;
     for (uint32_t i = 0; i < ix->man.nsegs; i++) {
-        cs_segref *r = &ix->man.segs[i];
+        cs__segref *r = &ix->man.segs[i];
         if (r->del_dirty) r->del_gen = gen;
         r->del_dirty = 0;
     }
@@ -677,13 +677,13 @@ static int commit(cs_index *ix) {
 
 /* Replaces segs[from..from+n) by one merged segment and commits. */
 static int merge_range(cs_index *ix, uint32_t from, uint32_t n) {
-    cs_segref merged;
+    cs__segref merged;
     uint32_t id = ix->man.next_seg++;
     jnl_add(ix, id);
     int rc = cs__merge(ix->man.segs + from, n, ix->dir, id, &ix->man.ixid, &merged, &ix->err);
     if (rc) return rc;
     for (uint32_t i = from; i < from + n; i++) {
-        cs_seg_close(ix->man.segs[i].seg);
+        cs__seg_close(ix->man.segs[i].seg);
         cs__free(ix->man.segs[i].del);
     }
     ix->man.segs[from] = merged;
@@ -694,7 +694,7 @@ static int merge_range(cs_index *ix, uint32_t from, uint32_t n) {
     return commit(ix);
 }
 
-static unsigned tier(const cs_segref *r) {
+static unsigned tier(const cs__segref *r) {
     uint64_t live = r->ndocs - r->ndeleted;
     unsigned t = 0;
     while (live >= MERGE_FACTOR) { live /= MERGE_FACTOR; t++; }
@@ -741,7 +741,7 @@ int cs_index_optimize(cs_index *ix) {
 /* The shard that keeps a path live in several (CS_ADD_PREFER_*): chosen[k]
  * for r->dups[k], first or last of the shards holding it. */
 static int dup_at(const cs_reader *r, const char *path, size_t len, size_t *k) {
-    uint64_t h = cs_hash(path, len);
+    uint64_t h = cs__hash(path, len);
     size_t lo = 0, hi = r->ndups;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -754,19 +754,19 @@ static int dup_at(const cs_reader *r, const char *path, size_t len, size_t *k) {
 
 /* src: copies of from's segrefs whose deletion bitmaps (new, owned) also
  * delete the copies of shared paths that lose. */
-static int drop_losers(cs_index *ix, const cs_reader *from, unsigned flags, cs_segref *src) {
+static int drop_losers(cs_index *ix, const cs_reader *from, unsigned flags, cs__segref *src) {
     uint32_t *chosen = cs__calloc(from->ndups + 1, sizeof *chosen);
     if (!chosen) return CS_ENOMEM;
     int last = (flags & CS_ADD_PREFER_LAST) != 0, rc = 0;
     for (size_t k = 0; k < from->ndups; k++) chosen[k] = last ? 0 : UINT32_MAX;
     for (int pass = 0; pass < 2 && !rc; pass++)
         for (uint32_t i = 0; i < from->man.nsegs && !rc; i++) {
-            cs_segref *s = &src[i];
+            cs__segref *s = &src[i];
             for (uint32_t d = 0; d < s->ndocs && !rc; d++) {
-                cs_docmeta m;
+                cs__docmeta m;
                 size_t k;
-                if (cs_is_deleted(s, d)) continue;
-                if ((rc = cs_seg_doc(s->seg, d, &m, &ix->err))) break;
+                if (cs__is_deleted(s, d)) continue;
+                if ((rc = cs__seg_doc(s->seg, d, &m, &ix->err))) break;
                 if (!dup_at(from, m.path, m.path_len, &k)) continue;
                 if (pass == 0) {
                     chosen[k] = last ? CS_MAX(chosen[k], s->shard) : CS_MIN(chosen[k], s->shard);
@@ -791,11 +791,11 @@ int cs_index_add_index(cs_index *ix, cs_reader *from, unsigned flags) {
     if (from->ndups && !(flags & (CS_ADD_PREFER_FIRST | CS_ADD_PREFER_LAST))) {
         /* name one of them, with its shards */
         for (uint32_t i = 0; i < from->man.nsegs; i++) {
-            const cs_segref *s = &from->man.segs[i];
+            const cs__segref *s = &from->man.segs[i];
             for (uint32_t d = 0; d < s->ndocs; d++) {
-                cs_docmeta m;
+                cs__docmeta m;
                 size_t k;
-                if (cs_is_deleted(s, d) || cs_seg_doc(s->seg, d, &m, &ix->err)) continue;
+                if (cs__is_deleted(s, d) || cs__seg_doc(s->seg, d, &m, &ix->err)) continue;
                 if (dup_at(from, m.path, m.path_len, &k))
                     return cs__err(&ix->err, CS_EINVAL,
                                    "%zu path%s in more than one shard, %.*s in %s among them: "
@@ -809,7 +809,7 @@ int cs_index_add_index(cs_index *ix, cs_reader *from, unsigned flags) {
     }
     uint32_t n = from->man.nsegs;
     if (n == 0) return 0;
-    cs_segref *src = cs__calloc(n, sizeof *src);
+    cs__segref *src = cs__calloc(n, sizeof *src);
     if (!src) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
     int rc = 0;
     for (uint32_t i = 0; i < n && !rc; i++) {
@@ -825,7 +825,7 @@ int cs_index_add_index(cs_index *ix, cs_reader *from, unsigned flags) {
     }
     if (!rc && from->ndups) rc = drop_losers(ix, from, flags, src);
     uint32_t id = ix->man.next_seg++;
-    cs_segref merged = {0};
+    cs__segref merged = {0};
     if (!rc) {
         jnl_add(ix, id);
         rc = cs__merge(src, n, ix->dir, id, &ix->man.ixid, &merged, &ix->err);
@@ -833,13 +833,13 @@ int cs_index_add_index(cs_index *ix, cs_reader *from, unsigned flags) {
     for (uint32_t i = 0; from->ndups && i < n; i++) cs__free(src[i].del);
     cs__free(src);
     if (!rc && (rc = cs__manifest_add(&ix->man, &merged))) {
-        cs_seg_close(merged.seg);
+        cs__seg_close(merged.seg);
         cs__free(merged.del);
     }
     if (!rc) rc = map_rebuild(ix);
     /* the shards' failed files, remembered as they were */
     for (uint32_t i = 0; !rc && i < from->man.nfailed; i++) {
-        const cs_failedrec *f = &from->man.failed[i];
+        const cs__failedrec *f = &from->man.failed[i];
         if (!cs__failed_find(&ix->man, f->path))
             rc = cs__failed_put(&ix->man, f->path, f->size, f->mtime_ns, f->reason);
     }

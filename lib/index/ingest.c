@@ -28,13 +28,13 @@ int cs_index_add_text(cs_index *ix, const char *path, const char *text, size_t l
                       int64_t mtime_ns) {
     if (!ix || !path || (!text && len)) return CS_EINVAL;
     cs__err_clear(&ix->err);
-    int rc = cs_docterms_analyze(&ix->dt, ix->an, text, len);
+    int rc = cs__docterms_analyze(&ix->dt, ix->an, text, len);
     if (rc) return cs__err(&ix->err, rc, "%s: %s", path, cs_analyzer_errmsg(ix->an));
-    cs_buf_reset(&ix->fields);
+    cs__buf_reset(&ix->fields);
     cs__fields_put(&ix->fields, CS_FMT_TEXT, NULL, NULL, NULL, NULL, NULL, 0);
-    cs_docterms_put_toks(&ix->dt, &ix->fields);
+    cs__docterms_put_toks(&ix->dt, &ix->fields);
     if (ix->fields.rc) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
-    docid id = {path, strlen(path), len, mtime_ns, cs_hash64(text, len), &ix->fields};
+    docid id = {path, strlen(path), len, mtime_ns, cs__hash64(text, len), &ix->fields};
     return cs__ix_add(ix, &ix->dt, &id, text, len, NULL, NULL);
 }
 
@@ -50,13 +50,13 @@ typedef struct job {
     size_t cap;                 /* bytes of text indexed at most (max_file_mb) */
     struct stat st;
     uint64_t hash;
-    cs_buf text;                /* the text, then (for the analyser only) the title
+    cs__buf text;                /* the text, then (for the analyser only) the title
                                    twice and the author */
     size_t text_len;            /* bytes of text in it: what is stored */
-    cs_dtfield fld[2];          /* the first title copy and the author in text */
+    cs__dtfield fld[2];          /* the first title copy and the author in text */
     size_t nfld;
-    cs_buf fields;              /* docfields.h */
-    cs_docterms dt;
+    cs__buf fields;              /* docfields.h */
+    cs__docterms dt;
 } job;
 
 /* Is path's indexed version the same size and mtime?  (Then it is not read.) */
@@ -79,7 +79,7 @@ static void worker_opts(const cs_index *ix, cs__worker_opts *wo) {
  * the text replaces what was read, the fields and the title come with it.
  * No parser of a document's format runs in this process. */
 static void extract_job(job *j, const char *path, cs__worker **wk, const cs__worker_opts *wo) {
-    cs_err e = {{0}};
+    cs__error e = {{0}};
     cs__doc d;
     cs__doc_init(&d);
     struct stat st;
@@ -95,7 +95,7 @@ static void extract_job(job *j, const char *path, cs__worker **wk, const cs__wor
         cs__doc_free(&d);
         return;
     }
-    cs_buf t = j->text;
+    cs__buf t = j->text;
     j->text = d.text;
     d.text = t;
     j->text_len = j->text.len;
@@ -109,16 +109,16 @@ static void extract_job(job *j, const char *path, cs__worker **wk, const cs__wor
      * The tokens of the first title copy and of the author also get field
      * terms (title:, author:; docterms.c). */
     for (int k = 0; d.title && k < 2; k++) {
-        cs_buf_put(&j->text, "\n\n", 2);
+        cs__buf_put(&j->text, "\n\n", 2);
         size_t at = j->text.len, n = strlen(d.title);
-        cs_buf_put(&j->text, d.title, n);
-        if (k == 0) j->fld[j->nfld++] = (cs_dtfield){at, at + n, CS_FIELD_TITLE};
+        cs__buf_put(&j->text, d.title, n);
+        if (k == 0) j->fld[j->nfld++] = (cs__dtfield){at, at + n, CS_FIELD_TITLE};
     }
     if (d.author) {
-        cs_buf_put(&j->text, "\n\n", 2);
+        cs__buf_put(&j->text, "\n\n", 2);
         size_t at = j->text.len, n = strlen(d.author);
-        cs_buf_put(&j->text, d.author, n);
-        j->fld[j->nfld++] = (cs_dtfield){at, at + n, CS_FIELD_AUTHOR};
+        cs__buf_put(&j->text, d.author, n);
+        j->fld[j->nfld++] = (cs__dtfield){at, at + n, CS_FIELD_AUTHOR};
     }
     if (j->text.rc || j->fields.rc) j->rc = CS_ENOMEM;
     cs__doc_free(&d);
@@ -145,14 +145,14 @@ static uint32_t title_tokens(const job *j, cs_analyzer *a) {
  * worker *wk).  A file that changes while read is read once more. */
 static void run_job(job *j, const char *path, const struct stat *st, cs_analyzer *a,
                     cs__worker **wk, const cs__worker_opts *wo) {
-    cs_err e = {{0}};
+    cs__error e = {{0}};
     unsigned flags = 0;
     j->st = *st;
     j->msg[0] = '\0';
     j->nfld = 0;
-    cs_buf_reset(&j->fields);
+    cs__buf_reset(&j->fields);
     j->fields.rc = 0;
-    if (!j->text.data) { /* the last one was taken: exact size, not cs_buf's doubling */
+    if (!j->text.data) { /* the last one was taken: exact size, not cs__buf's doubling */
         size_t n = (size_t)CS_MIN((uint64_t)st->st_size, j->cap) + 1;
         j->text.data = cs__malloc(n);
         j->text.cap = j->text.data ? n : 0;
@@ -177,11 +177,11 @@ static void run_job(job *j, const char *path, const struct stat *st, cs_analyzer
         if (j->rc) return;
     }
     const char *text = (const char *)j->text.data;
-    j->hash = cs_hash64(text, j->text_len);
-    j->rc = cs_docterms_analyze_fields(&j->dt, a, text, j->text.len, j->fld, j->nfld);
+    j->hash = cs__hash64(text, j->text_len);
+    j->rc = cs__docterms_analyze_fields(&j->dt, a, text, j->text.len, j->fld, j->nfld);
     if (!j->rc && j->text.len > j->text_len) j->dt.ntokens -= title_tokens(j, a);
     if (!j->rc) {
-        cs_docterms_put_toks(&j->dt, &j->fields);
+        cs__docterms_put_toks(&j->dt, &j->fields);
         if (j->fields.rc) j->rc = CS_ENOMEM;
     }
     if (j->rc == CS_EBINARY) snprintf(j->msg, sizeof j->msg, "%s: binary file (NUL byte)", path);
@@ -226,7 +226,7 @@ static int pre_check(cs_index *ix, const char *path, struct stat *st, int *statu
         return cs__err(&ix->err, CS_EIO, "%s: not a regular file (%s)", path,
                        cs__file_kind(st->st_mode));
     *status = unchanged_stat(ix, path, st) ? CS_ADD_UNCHANGED : CS_ADD_NEW;
-    const cs_failedrec *f = cs__failed_find(&ix->man, path);
+    const cs__failedrec *f = cs__failed_find(&ix->man, path);
     if (*status == CS_ADD_NEW && f && !ix->opts.retry_failed && f->size == (uint64_t)st->st_size &&
         f->mtime_ns == mtime_of(st)) {
         *status = CS_ADD_FAILED_BEFORE;
@@ -270,9 +270,9 @@ int cs_index_add_file(cs_index *ix, const char *path, int *status) {
         if (!rc && st_ == CS_ADD_SKIPPED) rc = j.rc;
     }
     if (status) *status = rc ? CS_ADD_SKIPPED : st_;
-    cs_buf_free(&j.text);
-    cs_buf_free(&j.fields);
-    cs_docterms_free(&j.dt);
+    cs__buf_free(&j.text);
+    cs__buf_free(&j.fields);
+    cs__docterms_free(&j.dt);
     return rc;
 }
 
@@ -404,9 +404,9 @@ static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const
         cs__worker_free(ws[i].wk);
     }
     for (size_t s = 0; p.slots && s < p.nslots; s++) {
-        cs_buf_free(&p.slots[s].text);
-        cs_buf_free(&p.slots[s].fields);
-        cs_docterms_free(&p.slots[s].dt);
+        cs__buf_free(&p.slots[s].text);
+        cs__buf_free(&p.slots[s].fields);
+        cs__docterms_free(&p.slots[s].dt);
     }
     pthread_mutex_destroy(&p.mu);
     pthread_cond_destroy(&p.cv);

@@ -33,15 +33,15 @@
 
 int (*cs__commit_fault)(int step);
 
-static int fault(int step, cs_err *err) {
+static int fault(int step, cs__error *err) {
     if (cs__commit_fault && cs__commit_fault(step))
         return cs__err(err, CS_EIO, "commit: injected fault before step %d", step);
     return 0;
 }
 
-void cs__manifest_clear(cs_manifest *m) {
+void cs__manifest_clear(cs__manifest *m) {
     for (uint32_t i = 0; i < m->nsegs; i++) {
-        cs_seg_close(m->segs[i].seg);
+        cs__seg_close(m->segs[i].seg);
         cs__free(m->segs[i].del);
     }
     cs__free(m->segs);
@@ -54,7 +54,7 @@ void cs__manifest_clear(cs_manifest *m) {
 }
 
 /* Index of the first record whose path is >= path. */
-static uint32_t failed_at(const cs_manifest *m, const char *path) {
+static uint32_t failed_at(const cs__manifest *m, const char *path) {
     uint32_t lo = 0, hi = m->nfailed;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
@@ -64,12 +64,12 @@ static uint32_t failed_at(const cs_manifest *m, const char *path) {
     return lo;
 }
 
-const cs_failedrec *cs__failed_find(const cs_manifest *m, const char *path) {
+const cs__failedrec *cs__failed_find(const cs__manifest *m, const char *path) {
     uint32_t i = failed_at(m, path);
     return i < m->nfailed && !strcmp(m->failed[i].path, path) ? &m->failed[i] : NULL;
 }
 
-int cs__failed_put(cs_manifest *m, const char *path, uint64_t size, int64_t mtime_ns,
+int cs__failed_put(cs__manifest *m, const char *path, uint64_t size, int64_t mtime_ns,
                    const char *reason) {
     uint32_t i = failed_at(m, path);
     char *why = cs__strndup(reason, strnlen(reason, 0xffff));
@@ -94,7 +94,7 @@ int cs__failed_put(cs_manifest *m, const char *path, uint64_t size, int64_t mtim
     return 0;
 }
 
-int cs__failed_drop(cs_manifest *m, const char *path) {
+int cs__failed_drop(cs__manifest *m, const char *path) {
     uint32_t i = failed_at(m, path);
     if (i >= m->nfailed || strcmp(m->failed[i].path, path)) return 0;
     cs__free(m->failed[i].path);
@@ -106,19 +106,19 @@ int cs__failed_drop(cs_manifest *m, const char *path) {
 
 /* The failed files' section of a manifest body, at p (strictly increasing
  * paths without a NUL: a damaged or forged list is refused whole). */
-static int parse_failed(cs_manifest *m, const unsigned char **pp, const unsigned char *end) {
+static int parse_failed(cs__manifest *m, const unsigned char **pp, const unsigned char *end) {
     const unsigned char *p = *pp;
     if (end - p < 4) return -1;
-    uint32_t n = cs_rd_u32le(p);
+    uint32_t n = cs__rd_u32le(p);
     p += 4;
     if (n > (size_t)(end - p) / 22) return -1;
     for (uint32_t i = 0; i < n; i++) {
         if (end - p < 4) return -1;
-        uint32_t plen = cs_rd_u32le(p);
+        uint32_t plen = cs__rd_u32le(p);
         p += 4;
         if (plen == 0 || plen > (size_t)(end - p) || (size_t)(end - p) - plen < 18) return -1;
         const unsigned char *path = p, *q = p + plen;
-        uint64_t size = cs_rd_u64le(q), mt = cs_rd_u64le(q + 8);
+        uint64_t size = cs__rd_u64le(q), mt = cs__rd_u64le(q + 8);
         uint32_t rlen = (uint32_t)q[16] | (uint32_t)q[17] << 8;
         q += 18;
         if (rlen > (size_t)(end - q) || memchr(path, 0, plen) || memchr(q, 0, rlen)) return -1;
@@ -131,14 +131,14 @@ static int parse_failed(cs_manifest *m, const unsigned char **pp, const unsigned
             cs__free(rs);
             return -1;
         }
-        m->failed[m->nfailed++] = (cs_failedrec){ps, rs, size, (int64_t)mt};
+        m->failed[m->nfailed++] = (cs__failedrec){ps, rs, size, (int64_t)mt};
         p = q + rlen;
     }
     *pp = p;
     return 0;
 }
 
-int cs__manifest_add(cs_manifest *m, const cs_segref *r) {
+int cs__manifest_add(cs__manifest *m, const cs__segref *r) {
     if (cs__grow32((void **)&m->segs, &m->cap, (uint64_t)m->nsegs + 1, sizeof *m->segs))
         return CS_ENOMEM;
     m->segs[m->nsegs++] = *r;
@@ -146,33 +146,33 @@ int cs__manifest_add(cs_manifest *m, const cs_segref *r) {
 }
 
 /* Parses CURRENT: "MANIFEST-<decimal gen>\n". */
-int cs__current_read(const char *dir, uint64_t *gen, cs_err *err) {
+int cs__current_read(const char *dir, uint64_t *gen, cs__error *err) {
     char path[4096];
-    cs_buf b = {0};
+    cs__buf b = {0};
     cs__path(path, sizeof path, dir, "CURRENT");
     int rc = cs__read_file(path, &b, 256, err);
     if (rc) {
-        cs_buf_free(&b);
+        cs__buf_free(&b);
         return rc;
     }
     unsigned long long g = 0;
     char tail = 0;
-    cs_buf_byte(&b, 0);
+    cs__buf_byte(&b, 0);
     if (b.rc || sscanf((const char *)b.data, CS_MANIFEST_PREFIX "%llu%c", &g, &tail) != 2 ||
         tail != '\n' || g == 0)
         rc = cs__err(err, CS_ECORRUPT, "%s: not a valid CURRENT file", path);
     *gen = g;
-    cs_buf_free(&b);
+    cs__buf_free(&b);
     return rc;
 }
 
-static int parse_manifest(cs_manifest *m, const unsigned char *p, size_t len, const char *path,
-                          cs_err *err) {
+static int parse_manifest(cs__manifest *m, const unsigned char *p, size_t len, const char *path,
+                          cs__error *err) {
     const unsigned char *end = p + len;
 #define NEED(n) do { if ((size_t)(end - p) < (n)) goto bad; } while (0)
     NEED(14);
-    m->gen = cs_rd_u64le(p);
-    m->next_seg = cs_rd_u32le(p + 8);
+    m->gen = cs__rd_u64le(p);
+    m->next_seg = cs__rd_u32le(p + 8);
     uint32_t alen = (uint32_t)p[12] | (uint32_t)p[13] << 8;
     p += 14;
     NEED(alen);
@@ -181,15 +181,15 @@ static int parse_manifest(cs_manifest *m, const unsigned char *p, size_t len, co
     m->analysis[alen] = '\0';
     p += alen;
     NEED(4);
-    uint32_t n = cs_rd_u32le(p);
+    uint32_t n = cs__rd_u32le(p);
     p += 4;
     if (n > (size_t)(end - p) / 20) goto bad;
     for (uint32_t i = 0; i < n; i++) {
-        cs_segref r = {0};
-        r.id = cs_rd_u32le(p);
-        r.ndocs = cs_rd_u32le(p + 4);
-        r.ndeleted = cs_rd_u32le(p + 8);
-        r.del_gen = cs_rd_u64le(p + 12);
+        cs__segref r = {0};
+        r.id = cs__rd_u32le(p);
+        r.ndocs = cs__rd_u32le(p + 4);
+        r.ndeleted = cs__rd_u32le(p + 8);
+        r.del_gen = cs__rd_u64le(p + 12);
         p += 20;
         if (r.ndeleted > r.ndocs || r.id >= m->next_seg || cs__manifest_add(m, &r)) goto bad;
     }
@@ -204,42 +204,42 @@ bad:
 }
 
 /* Checks and parses a whole manifest file image. */
-static int manifest_parse_file(cs_manifest *m, const cs_buf *b, uint64_t gen, const char *path,
-                               cs_err *err) {
-    cs_trailer t;
-    int rc = cs_trailer_check(b->data, b->len, CS_KIND_MANIFEST, path, &t, err);
+static int manifest_parse_file(cs__manifest *m, const cs__buf *b, uint64_t gen, const char *path,
+                               cs__error *err) {
+    cs__trailer t;
+    int rc = cs__trailer_check(b->data, b->len, CS_KIND_MANIFEST, path, &t, err);
     if (rc == CS_EVERSION) {    /* say what to do about it */
         char why[sizeof err->msg];
         snprintf(why, sizeof why, "%s", err->msg);
         rc = cs__err(err, CS_EVERSION, "%s; the index was written by another version of "
                      "libcivsearch and must be rebuilt", why);
     }
-    if (!rc && cs_crc32c(0, b->data, (size_t)t.body_len) != t.body_crc)
+    if (!rc && cs__crc32c(0, b->data, (size_t)t.body_len) != t.body_crc)
         rc = cs__err(err, CS_ECORRUPT, "%s: checksum mismatch", path);
     if (!rc) rc = parse_manifest(m, b->data, (size_t)t.body_len, path, err);
     if (!rc && m->gen != gen) rc = cs__err(err, CS_ECORRUPT, "%s: wrong generation", path);
-    if (!rc) rc = cs_trailer_owner(&t, 0, &m->ixid, path, err);
+    if (!rc) rc = cs__trailer_owner(&t, 0, &m->ixid, path, err);
     return rc;
 }
 
-int cs__manifest_read(cs_manifest *m, const char *dir, const char *name, uint64_t gen,
-                      cs_err *err) {
+int cs__manifest_read(cs__manifest *m, const char *dir, const char *name, uint64_t gen,
+                      cs__error *err) {
     char path[4096];
     cs__path(path, sizeof path, dir, "%s", name);
-    cs_buf b = {0};
+    cs__buf b = {0};
     int rc = cs__read_file(path, &b, MANIFEST_MAX, err);
     if (!rc) rc = manifest_parse_file(m, &b, gen, path, err);
-    cs_buf_free(&b);
+    cs__buf_free(&b);
     return rc;
 }
 
-int cs__manifest_load(cs_manifest *m, const char *dir, cs_err *err) {
+int cs__manifest_load(cs__manifest *m, const char *dir, cs__error *err) {
     uint64_t gen;
     int rc = cs__current_read(dir, &gen, err);
     if (rc) return rc;
     char path[4096];
     cs__path(path, sizeof path, dir, CS_MANIFEST_PREFIX "%llu", (unsigned long long)gen);
-    cs_buf b = {0};
+    cs__buf b = {0};
     rc = cs__read_file(path, &b, MANIFEST_MAX, err);
     /* A writer may have committed again and removed this manifest since we
      * read CURRENT (a reader takes no lock): follow CURRENT while it moves. */
@@ -252,80 +252,80 @@ int cs__manifest_load(cs_manifest *m, const char *dir, cs_err *err) {
     }
     if (rc == CS_ENOTFOUND) rc = cs__err(err, CS_ECORRUPT, "%s: named by CURRENT but missing", path);
     if (!rc) rc = manifest_parse_file(m, &b, gen, path, err);
-    cs_buf_free(&b);
+    cs__buf_free(&b);
     return rc;
 }
 
-static int del_load(cs_segref *r, const cs_ixid *ix, const char *dir, cs_err *err) {
+static int del_load(cs__segref *r, const cs__ixid *ix, const char *dir, cs__error *err) {
     char path[4096];
     cs__path(path, sizeof path, dir, "s%08x.%llu.del", r->id, (unsigned long long)r->del_gen);
-    cs_buf b = {0};
-    cs_trailer t;
+    cs__buf b = {0};
+    cs__trailer t;
     uint32_t nbytes = (r->ndocs + 7) / 8;
     int rc = cs__read_file(path, &b, (size_t)nbytes + 128, err);
     /* CS_ENOTFOUND passes up as is: a reader retries, a writer may have moved on */
-    if (!rc) rc = cs_trailer_check(b.data, b.len, CS_KIND_DEL, path, &t, err);
+    if (!rc) rc = cs__trailer_check(b.data, b.len, CS_KIND_DEL, path, &t, err);
     if (!rc && (t.body_len != DEL_HEAD + (uint64_t)nbytes ||
-                cs_crc32c(0, b.data, (size_t)t.body_len) != t.body_crc ||
-                cs_rd_u32le(b.data) != r->ndocs))
+                cs__crc32c(0, b.data, (size_t)t.body_len) != t.body_crc ||
+                cs__rd_u32le(b.data) != r->ndocs))
         rc = cs__err(err, CS_ECORRUPT, "%s: deletion bitmap is damaged", path);
-    if (!rc) rc = cs_trailer_owner(&t, r->id, ix, path, err);
-    if (!rc && cs_rd_u64le(b.data + 4) != r->del_gen)
+    if (!rc) rc = cs__trailer_owner(&t, r->id, ix, path, err);
+    if (!rc && cs__rd_u64le(b.data + 4) != r->del_gen)
         rc = cs__err(err, CS_ECORRUPT, "%s: written at commit %llu", path,
-                     (unsigned long long)cs_rd_u64le(b.data + 4));
+                     (unsigned long long)cs__rd_u64le(b.data + 4));
     if (!rc) {
         r->del = cs__malloc(nbytes ? nbytes : 1);
         if (!r->del) rc = CS_ENOMEM;
         else memcpy(r->del, b.data + DEL_HEAD, nbytes);
     }
-    cs_buf_free(&b);
+    cs__buf_free(&b);
     return rc;
 }
 
-int cs__manifest_open_segments(cs_manifest *m, const char *dir, cs_err *err) {
+int cs__manifest_open_segments(cs__manifest *m, const char *dir, cs__error *err) {
     for (uint32_t i = 0; i < m->nsegs; i++) {
-        cs_segref *r = &m->segs[i];
-        int rc = cs_seg_open(&r->seg, dir, r->id, &m->ixid, err);
-        if (!rc && cs_seg_ndocs(r->seg) != r->ndocs)
+        cs__segref *r = &m->segs[i];
+        int rc = cs__seg_open(&r->seg, dir, r->id, &m->ixid, err);
+        if (!rc && cs__seg_ndocs(r->seg) != r->ndocs)
             rc = cs__err(err, CS_ECORRUPT, "%s/s%08x.docs: holds %u documents, manifest says %u",
-                         dir, r->id, cs_seg_ndocs(r->seg), r->ndocs);
+                         dir, r->id, cs__seg_ndocs(r->seg), r->ndocs);
         if (!rc && r->del_gen) rc = del_load(r, &m->ixid, dir, err);
         if (rc) return rc;
     }
     return 0;
 }
 
-int cs__manifest_write(const cs_manifest *m, const char *dir, cs_err *err) {
-    cs_buf b = {0};
+int cs__manifest_write(const cs__manifest *m, const char *dir, cs__error *err) {
+    cs__buf b = {0};
     size_t alen = strlen(m->analysis);
-    cs_buf_u64le(&b, m->gen);
-    cs_buf_u32le(&b, m->next_seg);
-    cs_buf_byte(&b, alen & 0xff);
-    cs_buf_byte(&b, alen >> 8);
-    cs_buf_put(&b, m->analysis, alen);
-    cs_buf_u32le(&b, m->nsegs);
+    cs__buf_u64le(&b, m->gen);
+    cs__buf_u32le(&b, m->next_seg);
+    cs__buf_byte(&b, alen & 0xff);
+    cs__buf_byte(&b, alen >> 8);
+    cs__buf_put(&b, m->analysis, alen);
+    cs__buf_u32le(&b, m->nsegs);
     for (uint32_t i = 0; i < m->nsegs; i++) {
-        const cs_segref *r = &m->segs[i];
-        cs_buf_u32le(&b, r->id);
-        cs_buf_u32le(&b, r->ndocs);
-        cs_buf_u32le(&b, r->ndeleted);
-        cs_buf_u64le(&b, r->del_dirty ? m->gen : r->del_gen);
+        const cs__segref *r = &m->segs[i];
+        cs__buf_u32le(&b, r->id);
+        cs__buf_u32le(&b, r->ndocs);
+        cs__buf_u32le(&b, r->ndeleted);
+        cs__buf_u64le(&b, r->del_dirty ? m->gen : r->del_gen);
     }
-    cs_buf_put(&b, m->ixid.b, sizeof m->ixid.b);
-    cs_buf_u32le(&b, m->nfailed);
+    cs__buf_put(&b, m->ixid.b, sizeof m->ixid.b);
+    cs__buf_u32le(&b, m->nfailed);
     for (uint32_t i = 0; i < m->nfailed; i++) {
-        const cs_failedrec *f = &m->failed[i];
+        const cs__failedrec *f = &m->failed[i];
         size_t plen = strlen(f->path), rlen = strlen(f->reason);
-        cs_buf_u32le(&b, (uint32_t)plen);
-        cs_buf_put(&b, f->path, plen);
-        cs_buf_u64le(&b, f->size);
-        cs_buf_u64le(&b, (uint64_t)f->mtime_ns);
-        cs_buf_byte(&b, rlen & 0xff);
-        cs_buf_byte(&b, rlen >> 8);
-        cs_buf_put(&b, f->reason, rlen);
+        cs__buf_u32le(&b, (uint32_t)plen);
+        cs__buf_put(&b, f->path, plen);
+        cs__buf_u64le(&b, f->size);
+        cs__buf_u64le(&b, (uint64_t)f->mtime_ns);
+        cs__buf_byte(&b, rlen & 0xff);
+        cs__buf_byte(&b, rlen >> 8);
+        cs__buf_put(&b, f->reason, rlen);
     }
-    cs_trailer t = {b.len, cs_crc32c(0, b.data, b.len), 0, m->ixid};
-    cs_trailer_put(&b, &t, CS_KIND_MANIFEST);
+    cs__trailer t = {b.len, cs__crc32c(0, b.data, b.len), 0, m->ixid};
+    cs__trailer_put(&b, &t, CS_KIND_MANIFEST);
     int rc = b.rc;
     if (!rc) {
         char path[4096];
@@ -334,19 +334,19 @@ int cs__manifest_write(const cs_manifest *m, const char *dir, cs_err *err) {
         rc = cs__unlink_ours(dir, path + strlen(dir) + 1, err);
         if (!rc) rc = cs__write_file(path, b.data, b.len, err);
     }
-    cs_buf_free(&b);
+    cs__buf_free(&b);
     return rc;
 }
 
-int cs__del_write(const cs_segref *r, uint64_t gen, const cs_ixid *ix, const char *dir,
-                  cs_err *err) {
-    cs_buf b = {0};
+int cs__del_write(const cs__segref *r, uint64_t gen, const cs__ixid *ix, const char *dir,
+                  cs__error *err) {
+    cs__buf b = {0};
     uint32_t nbytes = (r->ndocs + 7) / 8;
-    cs_buf_u32le(&b, r->ndocs);
-    cs_buf_u64le(&b, gen);
-    cs_buf_put(&b, r->del, nbytes);
-    cs_trailer t = {b.len, cs_crc32c(0, b.data, b.len), r->id, *ix};
-    cs_trailer_put(&b, &t, CS_KIND_DEL);
+    cs__buf_u32le(&b, r->ndocs);
+    cs__buf_u64le(&b, gen);
+    cs__buf_put(&b, r->del, nbytes);
+    cs__trailer t = {b.len, cs__crc32c(0, b.data, b.len), r->id, *ix};
+    cs__trailer_put(&b, &t, CS_KIND_DEL);
     int rc = b.rc;
     if (!rc) {
         char path[4096];
@@ -355,11 +355,11 @@ int cs__del_write(const cs_segref *r, uint64_t gen, const cs_ixid *ix, const cha
         rc = cs__unlink_ours(dir, path + strlen(dir) + 1, err);
         if (!rc) rc = cs__write_file(path, b.data, b.len, err);
     }
-    cs_buf_free(&b);
+    cs__buf_free(&b);
     return rc;
 }
 
-int cs__current_prepare(const char *dir, uint64_t gen, cs_err *err) {
+int cs__current_prepare(const char *dir, uint64_t gen, cs__error *err) {
     char tmp[4096], text[64];
     int n = snprintf(text, sizeof text, CS_MANIFEST_PREFIX "%llu\n", (unsigned long long)gen);
     cs__path(tmp, sizeof tmp, dir, "CURRENT.tmp");
@@ -367,7 +367,7 @@ int cs__current_prepare(const char *dir, uint64_t gen, cs_err *err) {
     return rc ? rc : cs__write_file(tmp, text, (size_t)n, err);
 }
 
-int cs__current_switch(const char *dir, cs_err *err) {
+int cs__current_switch(const char *dir, cs__error *err) {
     char tmp[4096], cur[4096];
     cs__path(tmp, sizeof tmp, dir, "CURRENT.tmp");
     cs__path(cur, sizeof cur, dir, "CURRENT");
@@ -379,13 +379,13 @@ int cs__current_switch(const char *dir, cs_err *err) {
     return rc;
 }
 
-int cs__commit_step(int step, cs_err *err) { return fault(step, err); }
+int cs__commit_step(int step, cs__error *err) { return fault(step, err); }
 
-void (*cs__ixid_source)(cs_ixid *out);
+void (*cs__ixid_source)(cs__ixid *out);
 
 /* 16 bytes from getrandom(2); where the kernel lacks it (ENOSYS, or a
  * seccomp filter's EPERM), from /dev/urandom. */
-int cs__ixid_new(cs_ixid *out, cs_err *err) {
+int cs__ixid_new(cs__ixid *out, cs__error *err) {
     if (cs__ixid_source) {
         cs__ixid_source(out);
         return 0;

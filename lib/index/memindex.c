@@ -2,8 +2,8 @@
  * memindex.c — accumulate a batch of analysed documents in memory and write
  * it as one segment.
  *
- * Per document, the worker-side cs_docterms (docterms.c) holds the distinct
- * words (each with its term) and the token stream; cs_mem_add() maps each distinct word
+ * Per document, the worker-side cs__docterms (docterms.c) holds the distinct
+ * words (each with its term) and the token stream; cs__mem_add() maps each distinct word
  * to a global term id and variant once, then appends the document's postings
  * to each term's byte buffer:
  *
@@ -40,7 +40,7 @@ typedef struct mkey {
     uint32_t key_len;
 } mkey;
 
-/* A term's encoded postings.  Not a cs_buf: that starts at 256 bytes, and
+/* A term's encoded postings.  Not a cs__buf: that starts at 256 bytes, and
  * most terms of a batch occur in one or two documents (3-10 bytes), so the
  * 256 bytes per term were a third of the memory budget. */
 typedef struct pbuf {
@@ -53,13 +53,13 @@ typedef struct pbuf {
 typedef struct mterm {
     mkey k;
     uint32_t last_doc, df, nvar;
-    uint32_t cur_doc, cur_slot;  /* cs_mem_add: this term's slot in the document */
+    uint32_t cur_doc, cur_slot;  /* cs__mem_add: this term's slot in the document */
     uint64_t cf;
     pbuf post;
 } mterm;
 
 /* Counts of a word in one key form, for the name-key table.  A document
- * lists each form once, so every cs_mem_add() adds one document. */
+ * lists each form once, so every cs__mem_add() adds one document. */
 typedef struct mstat {
     uint64_t docs, occ, cap;
 } mstat;
@@ -86,8 +86,8 @@ typedef struct mdoc {
     uint8_t lang;
 } mdoc;
 
-struct cs_memindex {
-    cs_buf keys;                /* term and word keys, paths */
+struct cs__memindex {
+    cs__buf keys;                /* term and word keys, paths */
     size_t text_bytes;          /* allocated for the docs' texts */
     mterm *terms;
     uint32_t nterms, cap_terms;
@@ -99,13 +99,13 @@ struct cs_memindex {
     uint32_t ndocs, cap_docs;
     idtab term_tab, word_tab, kform_tab;
     size_t post_bytes;
-    /* scratch for cs_mem_add */
+    /* scratch for cs__mem_add */
     struct { uint32_t term, var, slot; } *map;
     uint32_t cap_map;
     struct mtok { uint32_t pos, var; } *toks;
     uint32_t cap_toks;
     uint32_t *slot_term, *slot_at, cap_slots, cap_at;
-    cs_docmeta doc_view;
+    cs__docmeta doc_view;
 };
 
 static int tab_grow(idtab *t, const void *items, size_t stride) {
@@ -127,7 +127,7 @@ static int tab_grow(idtab *t, const void *items, size_t stride) {
 }
 
 /* Finds key in t; returns the slot index (holding id+1 or 0 when absent). */
-static uint32_t tab_find(const idtab *t, const cs_buf *keys, const void *items, size_t stride,
+static uint32_t tab_find(const idtab *t, const cs__buf *keys, const void *items, size_t stride,
                          const char *key, uint32_t len, uint64_t hash) {
     uint32_t j = (uint32_t)hash & (t->cap - 1);
     uint64_t fp = hash & 0xffffffff00000000ull;
@@ -143,14 +143,14 @@ static uint32_t tab_find(const idtab *t, const cs_buf *keys, const void *items, 
 
 /* ---- memindex ------------------------------------------------------------ */
 
-int cs_mem_new(cs_memindex **out) {
+int cs__mem_new(cs__memindex **out) {
     *out = cs__calloc(1, sizeof **out);
     return *out ? 0 : CS_ENOMEM;
 }
 
-static void mem_reset(cs_memindex *m) {
+static void mem_reset(cs__memindex *m) {
     for (uint32_t i = 0; i < m->nterms; i++) cs__free(m->terms[i].post.data);
-    cs_buf_free(&m->keys);
+    cs__buf_free(&m->keys);
     for (uint32_t i = 0; i < m->ndocs; i++) cs__free(m->docs[i].text);
     m->text_bytes = 0;
     cs__free(m->term_tab.slots);
@@ -163,7 +163,7 @@ static void mem_reset(cs_memindex *m) {
     m->post_bytes = 0;
 }
 
-void cs_mem_free(cs_memindex *m) {
+void cs__mem_free(cs__memindex *m) {
     if (!m) return;
     mem_reset(m);
     cs__free(m->terms);
@@ -177,11 +177,11 @@ void cs_mem_free(cs_memindex *m) {
     cs__free(m);
 }
 
-uint32_t cs_mem_ndocs(const cs_memindex *m) { return m->ndocs; }
+uint32_t cs__mem_ndocs(const cs__memindex *m) { return m->ndocs; }
 
-const cs_docmeta *cs_mem_doc(const cs_memindex *m, uint32_t doc) {
+const cs__docmeta *cs__mem_doc(const cs__memindex *m, uint32_t doc) {
     const mdoc *d = &m->docs[doc];
-    cs_docmeta *v = (cs_docmeta *)&m->doc_view;
+    cs__docmeta *v = (cs__docmeta *)&m->doc_view;
     v->path = (const char *)m->keys.data + d->path_off;
     v->path_len = d->path_len;
     v->size = d->size;
@@ -195,7 +195,7 @@ const cs_docmeta *cs_mem_doc(const cs_memindex *m, uint32_t doc) {
 }
 
 /* Global term id of term bytes, created when new. */
-static int term_id(cs_memindex *m, const char *key, uint32_t len, uint64_t h, uint32_t *out) {
+static int term_id(cs__memindex *m, const char *key, uint32_t len, uint64_t h, uint32_t *out) {
     if (m->term_tab.n * 2 >= m->term_tab.cap && tab_grow(&m->term_tab, m->terms, sizeof(mterm)))
         return CS_ENOMEM;
     uint32_t j = tab_find(&m->term_tab, &m->keys, m->terms, sizeof(mterm), key, len, h);
@@ -211,7 +211,7 @@ static int term_id(cs_memindex *m, const char *key, uint32_t len, uint64_t h, ui
     t->k.hash = h;
     t->last_doc = UINT32_MAX;
     t->cur_doc = UINT32_MAX;
-    cs_buf_put(&m->keys, key, len);
+    cs__buf_put(&m->keys, key, len);
     if (m->keys.rc) return CS_ENOMEM;
     m->term_tab.slots[j] = SLOT_OF(++m->nterms, h);
     m->term_tab.n++;
@@ -220,7 +220,7 @@ static int term_id(cs_memindex *m, const char *key, uint32_t len, uint64_t h, ui
 }
 
 /* Global (term, variant) of a surface word (of hash h), created when new. */
-static int word_id(cs_memindex *m, const char *w, uint32_t wlen, uint64_t h, const char *t,
+static int word_id(cs__memindex *m, const char *w, uint32_t wlen, uint64_t h, const char *t,
                    uint32_t tlen, uint32_t *term, uint32_t *var, uint32_t *wid) {
     if (m->word_tab.n * 2 >= m->word_tab.cap && tab_grow(&m->word_tab, m->words, sizeof(mword)))
         return CS_ENOMEM;
@@ -231,7 +231,7 @@ static int word_id(cs_memindex *m, const char *w, uint32_t wlen, uint64_t h, con
         *var = m->words[*wid].var;
         return 0;
     }
-    int rc = term_id(m, t, tlen, cs_hash(t, tlen), term);
+    int rc = term_id(m, t, tlen, cs__hash(t, tlen), term);
     if (rc) return rc;
     if (cs__grow32((void **)&m->words, &m->cap_words, m->nwords + 1, sizeof(mword))) return CS_ENOMEM;
     mterm *tt = &m->terms[*term];
@@ -246,7 +246,7 @@ static int word_id(cs_memindex *m, const char *w, uint32_t wlen, uint64_t h, con
     x->term = *term;
     x->var = *var;
     *wid = m->nwords;
-    cs_buf_put(&m->keys, w, wlen);
+    cs__buf_put(&m->keys, w, wlen);
     if (m->keys.rc) return CS_ENOMEM;
     m->word_tab.slots[j] = SLOT_OF(++m->nwords, h);
     m->word_tab.n++;
@@ -260,7 +260,7 @@ static void stat_add(mstat *s, const struct dt_word *w) {
 }
 
 /* Counts a key form (of hash h) of word wid, creating its entry when new. */
-static int kform_add(cs_memindex *m, const char *f, uint32_t flen, uint64_t h, uint32_t wid,
+static int kform_add(cs__memindex *m, const char *f, uint32_t flen, uint64_t h, uint32_t wid,
                      const struct dt_word *w) {
     if (m->kform_tab.n * 2 >= m->kform_tab.cap &&
         tab_grow(&m->kform_tab, m->kforms, sizeof(mkform)))
@@ -273,7 +273,7 @@ static int kform_add(cs_memindex *m, const char *f, uint32_t flen, uint64_t h, u
         memset(x, 0, sizeof *x);
         x->k = (mkey){m->keys.len, h, flen};
         x->word = wid;
-        cs_buf_put(&m->keys, f, flen);
+        cs__buf_put(&m->keys, f, flen);
         if (m->keys.rc) return CS_ENOMEM;
         m->kform_tab.slots[j] = SLOT_OF(++m->nkforms, h);
         m->kform_tab.n++;
@@ -286,7 +286,7 @@ static int kform_add(cs_memindex *m, const char *f, uint32_t flen, uint64_t h, u
  * forms for the name-key table.  An entry's hash is that of its key (the
  * word, the name term or the key form): reused where the key is what we
  * look up, so a word is hashed once per document, not twice. */
-static int map_words(cs_memindex *m, const cs_docterms *d) {
+static int map_words(cs__memindex *m, const cs__docterms *d) {
     const char *s = (const char *)d->strings.data;
     for (uint32_t i = 0; i < d->nwords; i++) {
         const struct dt_word *w = &d->words[i];
@@ -296,7 +296,7 @@ static int map_words(cs_memindex *m, const cs_docterms *d) {
             rc = term_id(m, s + w->term_off, w->term_len, w->hash, &m->map[i].term);
         } else {
             uint32_t wid;
-            uint64_t wh = w->kind == DT_WORD ? w->hash : cs_hash(s + w->word_off, w->word_len);
+            uint64_t wh = w->kind == DT_WORD ? w->hash : cs__hash(s + w->word_off, w->word_len);
             rc = word_id(m, s + w->word_off, w->word_len, wh, s + w->term_off, w->term_len,
                          &m->map[i].term, &m->map[i].var, &wid);
             if (!rc && w->kind == DT_WORD) stat_add(&m->words[wid].st, w);
@@ -331,7 +331,7 @@ static int pbuf_reserve(pbuf *b, size_t extra) {
     return 0;
 }
 
-static int add_postings(cs_memindex *m, uint32_t doc, uint32_t nslots) {
+static int add_postings(cs__memindex *m, uint32_t doc, uint32_t nslots) {
     for (uint32_t k = 0; k < nslots; k++) {
         uint32_t i = m->slot_at[k], j = m->slot_at[k + 1];
         mterm *t = &m->terms[m->slot_term[k]];
@@ -359,7 +359,7 @@ static int add_postings(cs_memindex *m, uint32_t doc, uint32_t nslots) {
 /* Groups the document's tokens by term with a counting sort (tokens arrive
  * in position order, so each group stays sorted): linear, where a
  * comparison sort per document cost a tenth of the indexing time. */
-static int group_tokens(cs_memindex *m, const cs_docterms *d, uint32_t doc, uint32_t *nslots) {
+static int group_tokens(cs__memindex *m, const cs__docterms *d, uint32_t doc, uint32_t *nslots) {
     uint32_t n = 0;
     for (uint32_t i = 0; i < d->nwords; i++) {
         mterm *t = &m->terms[m->map[i].term];
@@ -388,13 +388,13 @@ static int group_tokens(cs_memindex *m, const cs_docterms *d, uint32_t doc, uint
     return 0;
 }
 
-static int mem_add(cs_memindex *m, const cs_docmeta *meta, size_t len, const cs_docterms *d);
+static int mem_add(cs__memindex *m, const cs__docmeta *meta, size_t len, const cs__docterms *d);
 
 /* The text is taken, not copied, when it is take's buffer: the reader's
  * buffer becomes the stored text, so the writer thread neither copies 90 MB
  * nor faults in pages for it (the reading worker did). */
-int cs_mem_add(cs_memindex *m, const cs_docmeta *meta, const char *text, size_t len,
-               const cs_docterms *d, cs_buf *take) {
+int cs__mem_add(cs__memindex *m, const cs__docmeta *meta, const char *text, size_t len,
+                const cs__docterms *d, cs__buf *take) {
     char *own = NULL;
     size_t own_bytes = len;
     if (take && take->data == (const unsigned char *)text && len) {
@@ -418,7 +418,7 @@ int cs_mem_add(cs_memindex *m, const cs_docmeta *meta, const char *text, size_t 
     return 0;
 }
 
-static int mem_add(cs_memindex *m, const cs_docmeta *meta, size_t len, const cs_docterms *d) {
+static int mem_add(cs__memindex *m, const cs__docmeta *meta, size_t len, const cs__docterms *d) {
     if (cs__grow32((void **)&m->docs, &m->cap_docs, m->ndocs + 1, sizeof *m->docs) ||
         cs__grow32((void **)&m->map, &m->cap_map, d->nwords + 1, sizeof *m->map) ||
         cs__grow32((void **)&m->toks, &m->cap_toks, d->ntoks + 1, sizeof *m->toks))
@@ -432,9 +432,9 @@ static int mem_add(cs_memindex *m, const cs_docmeta *meta, size_t len, const cs_
     mdoc *x = &m->docs[doc];
     x->path_off = m->keys.len;
     x->path_len = (uint32_t)meta->path_len;
-    cs_buf_put(&m->keys, meta->path, meta->path_len);
+    cs__buf_put(&m->keys, meta->path, meta->path_len);
     x->fields_len = (uint32_t)meta->fields_len;
-    cs_buf_put(&m->keys, meta->fields, meta->fields_len);
+    cs__buf_put(&m->keys, meta->fields, meta->fields_len);
     x->text = NULL;
     x->text_len = len;
     if (m->keys.rc) return CS_ENOMEM;
@@ -471,7 +471,7 @@ static int cmp_skey(const void *a, const void *b) {
 }
 
 /* Sorts the n keys (mkey first in items of stride bytes) into ids. */
-static int sort_ids(const cs_memindex *m, const void *items, size_t stride, uint32_t *ids,
+static int sort_ids(const cs__memindex *m, const void *items, size_t stride, uint32_t *ids,
                     uint32_t n) {
     skey *sk = cs__malloc(((size_t)n + 1) * sizeof *sk);
     if (!sk) return CS_ENOMEM;
@@ -487,14 +487,14 @@ static int sort_ids(const cs_memindex *m, const void *items, size_t stride, uint
 }
 
 /* Decodes one term's in-memory postings and hands them to the writer. */
-static int write_term(cs_segw *w, const mterm *t, uint32_t **pos, uint8_t **var, uint32_t *cap,
+static int write_term(cs__segw *w, const mterm *t, uint32_t **pos, uint8_t **var, uint32_t *cap,
                       uint32_t *vcap) {
     const unsigned char *p = t->post.data, *end = p + t->post.len;
     uint32_t doc = 0;
     int first = 1, rc = 0;
     while (p < end && !rc) {
         uint64_t delta, tf, v;
-        if (cs_varint(&p, end, &delta) || cs_varint(&p, end, &tf)) return CS_ERROR;
+        if (cs__varint(&p, end, &delta) || cs__varint(&p, end, &tf)) return CS_ERROR;
         doc = first ? (uint32_t)delta : doc + (uint32_t)delta;
         first = 0;
         if (tf > UINT32_MAX / 2 || cs__grow32((void **)pos, cap, (uint32_t)tf, sizeof **pos) ||
@@ -502,12 +502,12 @@ static int write_term(cs_segw *w, const mterm *t, uint32_t **pos, uint8_t **var,
             return CS_ENOMEM;
         uint32_t at = 0;
         for (uint64_t k = 0; k < tf; k++) {
-            if (cs_varint(&p, end, &v)) return CS_ERROR;
+            if (cs__varint(&p, end, &v)) return CS_ERROR;
             at += (uint32_t)(v >> 8);
             (*pos)[k] = at;
             (*var)[k] = (uint8_t)v;
         }
-        rc = cs_segw_posting(w, doc, (uint32_t)tf, *pos, *var);
+        rc = cs__segw_posting(w, doc, (uint32_t)tf, *pos, *var);
     }
     return rc;
 }
@@ -522,7 +522,7 @@ typedef struct kent {
 } kent;
 
 typedef struct kents {
-    cs_buf b;
+    cs__buf b;
     kent *e;
     uint32_t n, cap;
 } kents;
@@ -540,7 +540,7 @@ static int kent_add(kents *ks, const char *form, size_t flen, size_t wlen, uint3
     ks->e[ks->n++] =
         (kent){key_prefix((const unsigned char *)k, (uint32_t)kl), (uint32_t)ks->b.len,
                (uint32_t)kl, word, *st};
-    cs_buf_put(&ks->b, k, kl);
+    cs__buf_put(&ks->b, k, kl);
     return ks->b.rc ? CS_ENOMEM : 0;
 }
 
@@ -559,7 +559,7 @@ static int cmp_kent(const void *a, const void *b, void *ks) {
 
 /* Builds the name-key entries, sorted.  word_ord: each word's ordinal in
  * the segment's word list. */
-static int build_keys(const cs_memindex *m, const uint32_t *word_ord, kents *ks) {
+static int build_keys(const cs__memindex *m, const uint32_t *word_ord, kents *ks) {
     const char *keys = (const char *)m->keys.data;
     int rc = 0;
     for (uint32_t i = 0; i < m->nwords && !rc; i++) {
@@ -584,7 +584,7 @@ static int build_keys(const cs_memindex *m, const uint32_t *word_ord, kents *ks)
  * document holding both then counts twice, so docs is capped at the
  * segment's documents (the reader's check demands docs <= ndocs), as a
  * merge caps its sums. */
-static int write_keys(const kents *ks, uint32_t ndocs, cs_segw *w) {
+static int write_keys(const kents *ks, uint32_t ndocs, cs__segw *w) {
     int rc = 0;
     for (uint32_t i = 0; i < ks->n && !rc;) {
         mstat st = ks->e[i].st;
@@ -594,9 +594,9 @@ static int write_keys(const kents *ks, uint32_t ndocs, cs_segw *w) {
             st.occ += ks->e[j].st.occ;
             st.cap += ks->e[j].st.cap;
         }
-        cs_keystat ks1 = {CS_MIN(st.docs, (uint64_t)ndocs), st.occ, st.cap};
-        rc = cs_segw_key(w, (const char *)ks->b.data + ks->e[i].off, ks->e[i].len, ks->e[i].word,
-                         &ks1);
+        cs__keystat ks1 = {CS_MIN(st.docs, (uint64_t)ndocs), st.occ, st.cap};
+        rc = cs__segw_key(w, (const char *)ks->b.data + ks->e[i].off, ks->e[i].len, ks->e[i].word,
+                          &ks1);
         i = j;
     }
     return rc;
@@ -608,7 +608,7 @@ static int write_keys(const kents *ks, uint32_t ndocs, cs_segw *w) {
  * the flush at commit, which no reading or analysis overlaps, then takes
  * less wall time. */
 typedef struct wside {
-    const cs_memindex *m;
+    const cs__memindex *m;
     uint32_t *ids;
     kents ks;
     int rc;
@@ -616,7 +616,7 @@ typedef struct wside {
 
 static void *word_side(void *arg) {
     wside *s = arg;
-    const cs_memindex *m = s->m;
+    const cs__memindex *m = s->m;
     uint32_t *ord = cs__malloc(((size_t)m->nwords + 1) * sizeof *ord);
     s->rc = ord ? sort_ids(m, m->words, sizeof(mword), s->ids, m->nwords) : CS_ENOMEM;
     for (uint32_t i = 0; i < m->nwords && !s->rc; i++) ord[s->ids[i]] = i;
@@ -625,7 +625,7 @@ static void *word_side(void *arg) {
     return NULL;
 }
 
-size_t cs_mem_bytes(const cs_memindex *m) {
+size_t cs__mem_bytes(const cs__memindex *m) {
     /* what flushing will allocate on top (sort keys, ordinals, name-key
      * entries with their keys) and malloc's header of every term's
      * postings and every text: counted so that the peak, which is at
@@ -639,49 +639,49 @@ size_t cs_mem_bytes(const cs_memindex *m) {
            ((size_t)m->term_tab.cap + m->word_tab.cap + m->kform_tab.cap) * sizeof(uint64_t);
 }
 
-int cs_mem_flush(cs_memindex *m, const char *dir, uint32_t id, const cs_ixid *ix, int threads,
-                 cs_err *err) {
+int cs__mem_flush(cs__memindex *m, const char *dir, uint32_t id, const cs__ixid *ix, int threads,
+                  cs__error *err) {
     uint32_t *ids = cs__malloc(((size_t)m->nterms + 1) * sizeof *ids);
     uint32_t *ord = cs__malloc(((size_t)m->nterms + 1) * sizeof *ord);
     uint32_t *pos = NULL, cap = 0, vcap = 0;
     uint8_t *var = NULL;
-    cs_segw *w = NULL;
+    cs__segw *w = NULL;
     wside ws = {m, cs__malloc(((size_t)m->nwords + 1) * sizeof(uint32_t)), {{0}, NULL, 0, 0}, 0};
     pthread_t thr;
     int rc = CS_ENOMEM, started = 0;
     if (!ids || !ord || !ws.ids) goto done;
     started = threads > 1 && pthread_create(&thr, NULL, word_side, &ws) == 0;
-    if ((rc = cs_segw_new(&w, dir, id, ix, err))) goto done;
+    if ((rc = cs__segw_new(&w, dir, id, ix, err))) goto done;
     for (uint32_t i = 0; i < m->ndocs && !rc; i++) {
         const mdoc *d = &m->docs[i];
-        rc = cs_segw_add_doc(w, cs_mem_doc(m, i), d->text ? d->text : "", d->text_len);
+        rc = cs__segw_add_doc(w, cs__mem_doc(m, i), d->text ? d->text : "", d->text_len);
     }
     if (!rc) rc = sort_ids(m, m->terms, sizeof(mterm), ids, m->nterms);
     for (uint32_t i = 0; i < m->nterms && !rc; i++) {
         const mterm *t = &m->terms[ids[i]];
         ord[ids[i]] = i;
-        rc = cs_segw_term_begin(w, (const char *)m->keys.data + t->k.key_off, t->k.key_len, 0,
-                                t->nvar);
+        rc = cs__segw_term_begin(w, (const char *)m->keys.data + t->k.key_off, t->k.key_len, 0,
+                                 t->nvar);
         if (!rc) rc = write_term(w, t, &pos, &var, &cap, &vcap);
-        if (!rc) rc = cs_segw_term_end(w);
+        if (!rc) rc = cs__segw_term_end(w);
     }
     if (started) pthread_join(thr, NULL), started = 0;
     else if (!rc) word_side(&ws);
     if (!rc) rc = ws.rc;
     for (uint32_t i = 0; i < m->nwords && !rc; i++) {
         const mword *x = &m->words[ws.ids[i]];
-        rc = cs_segw_word(w, (const char *)m->keys.data + x->k.key_off, x->k.key_len,
-                          ord[x->term], x->var);
+        rc = cs__segw_word(w, (const char *)m->keys.data + x->k.key_off, x->k.key_len,
+                           ord[x->term], x->var);
     }
     if (!rc) rc = write_keys(&ws.ks, m->ndocs, w);
-    if (!rc) rc = cs_segw_finish(w, NULL);
+    if (!rc) rc = cs__segw_finish(w, NULL);
     if (rc == CS_ERROR && !err->msg[0]) cs__err(err, rc, "in-memory postings are inconsistent");
     if (!rc) mem_reset(m);
 done:
     if (started) pthread_join(thr, NULL);
     if (rc == CS_ENOMEM && !err->msg[0]) cs__err(err, rc, "out of memory while writing a segment");
-    cs_segw_free(w);
-    cs_buf_free(&ws.ks.b);
+    cs__segw_free(w);
+    cs__buf_free(&ws.ks.b);
     cs__free(ws.ks.e);
     cs__free(ws.ids);
     cs__free(ids);

@@ -24,32 +24,32 @@
 typedef struct vmap_ent { uint64_t src_ord; uint32_t src_var, var; } vmap_ent;
 
 typedef struct msrc {
-    const cs_segref *ref;
+    const cs__segref *ref;
     uint32_t *docmap;           /* old doc -> new doc, UINT32_MAX deleted */
     uint32_t *termmap;          /* old term ordinal -> merged, UINT32_MAX dead */
     uint64_t nterms;
     vmap_ent *vm;               /* sorted by (src_ord, src_var) */
     size_t nvm, cap_vm, vm_at;
-    cs_seg_iter it;
+    cs__seg_iter it;
     const char *key;            /* current key of the iterator, NULL at end */
     size_t klen;
-    cs_terminfo ti;
+    cs__terminfo ti;
     uint64_t word_term;
     uint32_t word_var;
     uint32_t *wmap;             /* old word ordinal -> merged, UINT32_MAX dropped */
     uint64_t nwords;
-    cs_keystat kst;             /* pass 4: the current entry's counts, */
+    cs__keystat kst;             /* pass 4: the current entry's counts, */
     char tkey[CS_MAX_KEY];      /* and its key with the merged word ordinal */
 } msrc;
 
 typedef struct merger {
     msrc *src;
     uint32_t n;
-    cs_err *err;
-    cs_segw *w;
+    cs__error *err;
+    cs__segw *w;
     uint32_t *nvar;             /* merged term ordinal -> variants so far */
     uint64_t nterms;
-    cs_buf words;               /* merged words: u8 len, bytes, u64 ord, u8 var */
+    cs__buf words;               /* merged words: u8 len, bytes, u64 ord, u8 var */
     uint32_t nwords;            /* merged words so far */
     uint32_t ndocs;
     uint32_t *pos;
@@ -72,8 +72,8 @@ static int min_src(const merger *m) {
 static int terms_start(merger *m) {
     for (uint32_t i = 0; i < m->n; i++) {
         msrc *s = &m->src[i];
-        int rc = cs_seg_terms_seek(s->ref->seg, "", 0, &s->it, m->err);
-        if (!rc) rc = cs_seg_terms_next(&s->it, &s->key, &s->klen, &s->ti);
+        int rc = cs__seg_terms_seek(s->ref->seg, "", 0, &s->it, m->err);
+        if (!rc) rc = cs__seg_terms_next(&s->it, &s->key, &s->klen, &s->ti);
         if (rc < 0) return rc;
         if (rc == 0) s->key = NULL;
     }
@@ -81,20 +81,20 @@ static int terms_start(merger *m) {
 }
 
 static int term_step(msrc *s) {
-    int rc = cs_seg_terms_next(&s->it, &s->key, &s->klen, &s->ti);
+    int rc = cs__seg_terms_next(&s->it, &s->key, &s->klen, &s->ti);
     if (rc == 0) s->key = NULL;
     return rc < 0 ? rc : 0;
 }
 
 /* Does the term have a posting in a live document? */
-static int has_live(const msrc *s, cs_err *err, int *live) {
-    cs_postings p;
-    cs_post_init(&p, s->ref->seg, &s->ti, err);
+static int has_live(const msrc *s, cs__error *err, int *live) {
+    cs__postings p;
+    cs__post_init(&p, s->ref->seg, &s->ti, err);
     *live = 0;
-    for (uint32_t d; (d = cs_post_next(&p)) != CS_DOC_END;)
+    for (uint32_t d; (d = cs__post_next(&p)) != CS_DOC_END;)
         if (s->docmap[d] != UINT32_MAX) { *live = 1; break; }
     int rc = p.rc;
-    cs_post_free(&p);
+    cs__post_free(&p);
     return rc;
 }
 
@@ -138,7 +138,7 @@ static int cmp_vm(const void *a, const void *b) {
 }
 
 static int word_step(msrc *s) {
-    int rc = cs_seg_words_next(&s->it, &s->key, &s->klen, &s->word_term, &s->word_var);
+    int rc = cs__seg_words_next(&s->it, &s->key, &s->klen, &s->word_term, &s->word_var);
     if (rc == 0) s->key = NULL;
     return rc < 0 ? rc : 0;
 }
@@ -148,9 +148,9 @@ static int pass_words(merger *m) {
     int rc = 0;
     for (uint32_t i = 0; i < m->n && !rc; i++) {
         msrc *s = &m->src[i];
-        s->nwords = cs_seg_nwords(s->ref->seg);
+        s->nwords = cs__seg_nwords(s->ref->seg);
         if (!(s->wmap = cs__malloc((s->nwords + 1) * sizeof *s->wmap))) return CS_ENOMEM;
-        rc = cs_seg_words_seek(s->ref->seg, "", 0, &s->it, m->err);
+        rc = cs__seg_words_seek(s->ref->seg, "", 0, &s->it, m->err);
         if (!rc) rc = word_step(s);
     }
     for (int i; !rc && (i = min_src(m)) >= 0;) {
@@ -180,10 +180,10 @@ static int pass_words(merger *m) {
             if (!rc) rc = word_step(s);
         }
         if (!rc && ord != UINT32_MAX) {
-            cs_buf_byte(&m->words, (unsigned)klen);
-            cs_buf_put(&m->words, key, klen);
-            cs_buf_u64le(&m->words, ord);
-            cs_buf_byte(&m->words, var);
+            cs__buf_byte(&m->words, (unsigned)klen);
+            cs__buf_put(&m->words, key, klen);
+            cs__buf_u64le(&m->words, ord);
+            cs__buf_byte(&m->words, var);
             if (m->words.rc) rc = CS_ENOMEM;
             m->nwords++;
         }
@@ -200,24 +200,24 @@ static int copy_postings(merger *m, msrc *s) {
     while (s->vm_at < s->nvm && s->vm[s->vm_at].src_ord < ord) s->vm_at++;
     for (uint64_t k = s->vm_at; k < s->nvm && s->vm[k].src_ord == ord; k++)
         if (s->vm[k].src_var < CS_MAX_VARIANTS) vmap[s->vm[k].src_var] = (uint8_t)s->vm[k].var;
-    cs_postings p;
-    cs_post_init(&p, s->ref->seg, &s->ti, m->err);
+    cs__postings p;
+    cs__post_init(&p, s->ref->seg, &s->ti, m->err);
     int rc = 0;
-    for (uint32_t d; !rc && (d = cs_post_next(&p)) != CS_DOC_END;) {
+    for (uint32_t d; !rc && (d = cs__post_next(&p)) != CS_DOC_END;) {
         if (s->docmap[d] == UINT32_MAX) continue;
         const uint32_t *pos = NULL;
         const uint8_t *var = NULL;
         int n = 0;
         if (!(s->ti.flags & CS_TERM_NOPOS)) {
-            n = cs_post_positions(&p, &pos, &var);
+            n = cs__post_positions(&p, &pos, &var);
             if (n < 0) { rc = n; break; }
             if (cs__grow32((void **)&m->var, &m->cap, (uint64_t)n, 1)) { rc = CS_ENOMEM; break; }
             for (int k = 0; k < n; k++) m->var[k] = var ? vmap[var[k]] : vmap[0];
         }
-        rc = cs_segw_posting(m->w, s->docmap[d], p.tf, pos, m->var);
+        rc = cs__segw_posting(m->w, s->docmap[d], p.tf, pos, m->var);
     }
     if (!rc) rc = p.rc;
-    cs_post_free(&p);
+    cs__post_free(&p);
     return rc;
 }
 
@@ -237,14 +237,14 @@ static int pass_write(merger *m) {
                 flags = s->ti.flags;
             }
         }
-        if (ord != UINT32_MAX) rc = cs_segw_term_begin(m->w, key, klen, flags, m->nvar[ord]);
+        if (ord != UINT32_MAX) rc = cs__segw_term_begin(m->w, key, klen, flags, m->nvar[ord]);
         for (uint32_t j = 0; j < m->n && !rc; j++) {
             msrc *s = &m->src[j];
             if (!matches(s, key, klen)) continue;
             if (ord != UINT32_MAX) rc = copy_postings(m, s);
             if (!rc) rc = term_step(s);
         }
-        if (!rc && ord != UINT32_MAX) rc = cs_segw_term_end(m->w);
+        if (!rc && ord != UINT32_MAX) rc = cs__segw_term_end(m->w);
     }
     return rc;
 }
@@ -256,10 +256,10 @@ static int write_words(merger *m) {
         size_t len = *p++;
         const char *w = (const char *)p;
         p += len;
-        uint64_t ord = cs_rd_u64le(p);
+        uint64_t ord = cs__rd_u64le(p);
         uint32_t var = p[8];
         p += 9;
-        rc = cs_segw_word(m->w, w, len, ord, var);
+        rc = cs__segw_word(m->w, w, len, ord, var);
     }
     return rc;
 }
@@ -272,7 +272,7 @@ static int key_step(msrc *s) {
         const char *k1;
         size_t n;
         uint64_t w;
-        int rc = cs_seg_keys_next(&s->it, &k1, &n, &w, &s->kst);
+        int rc = cs__seg_keys_next(&s->it, &k1, &n, &w, &s->kst);
         if (rc <= 0) {
             s->key = NULL;
             return rc;
@@ -292,14 +292,14 @@ static int pass_keys(merger *m) {
     int rc = 0;
     for (uint32_t i = 0; i < m->n && !rc; i++) {
         msrc *s = &m->src[i];
-        rc = cs_seg_keys_seek(s->ref->seg, "", 0, &s->it, m->err);
+        rc = cs__seg_keys_seek(s->ref->seg, "", 0, &s->it, m->err);
         if (!rc) rc = key_step(s);
     }
     for (int i; !rc && (i = min_src(m)) >= 0;) {
         char key[CS_MAX_KEY];
         size_t klen = m->src[i].klen;
         memcpy(key, m->src[i].key, klen);
-        cs_keystat st = {0, 0, 0};
+        cs__keystat st = {0, 0, 0};
         for (uint32_t j = 0; j < m->n && !rc; j++) {
             msrc *s = &m->src[j];
             if (!matches(s, key, klen)) continue;
@@ -312,7 +312,7 @@ static int pass_keys(merger *m) {
         uint64_t word = 0;
         for (size_t b = k1len + 1; b < klen; b++) word = word << 8 | (unsigned char)key[b];
         st.docs = CS_MIN(st.docs, (uint64_t)m->ndocs);
-        if (!rc && st.docs) rc = cs_segw_key(m->w, key, k1len, word, &st);
+        if (!rc && st.docs) rc = cs__segw_key(m->w, key, k1len, word, &st);
     }
     return rc;
 }
@@ -322,22 +322,22 @@ static int copy_docs(merger *m, uint32_t *ndocs) {
     uint32_t next = 0;
     for (uint32_t i = 0; i < m->n; i++) {
         msrc *s = &m->src[i];
-        const cs_segref *r = s->ref;
+        const cs__segref *r = s->ref;
         s->docmap = cs__malloc(((size_t)r->ndocs + 1) * sizeof *s->docmap);
-        s->nterms = cs_seg_nterms(r->seg);
+        s->nterms = cs__seg_nterms(r->seg);
         s->termmap = cs__malloc((s->nterms + 1) * sizeof *s->termmap);
         if (!s->docmap || !s->termmap) return CS_ENOMEM;
         for (uint32_t d = 0; d < r->ndocs; d++) {
-            if (cs_is_deleted(r, d)) {
+            if (cs__is_deleted(r, d)) {
                 s->docmap[d] = UINT32_MAX;
                 continue;
             }
-            cs_docmeta meta;
+            cs__docmeta meta;
             const char *text;
             size_t len;
-            int rc = cs_seg_doc(r->seg, d, &meta, m->err);
-            if (!rc) rc = cs_seg_text(r->seg, d, &text, &len, m->err);
-            if (!rc) rc = cs_segw_add_doc(m->w, &meta, text, len);
+            int rc = cs__seg_doc(r->seg, d, &meta, m->err);
+            if (!rc) rc = cs__seg_text(r->seg, d, &text, &len, m->err);
+            if (!rc) rc = cs__segw_add_doc(m->w, &meta, text, len);
             if (rc) return rc;
             s->docmap[d] = next++;
         }
@@ -346,8 +346,8 @@ static int copy_docs(merger *m, uint32_t *ndocs) {
     return 0;
 }
 
-int cs__merge(const cs_segref *src, uint32_t n, const char *dir, uint32_t id,
-              const cs_ixid *ix, cs_segref *out, cs_err *err) {
+int cs__merge(const cs__segref *src, uint32_t n, const char *dir, uint32_t id,
+              const cs__ixid *ix, cs__segref *out, cs__error *err) {
     merger m = {0};
     uint32_t ndocs = 0;
     m.n = n;
@@ -355,7 +355,7 @@ int cs__merge(const cs_segref *src, uint32_t n, const char *dir, uint32_t id,
     m.src = cs__calloc(n, sizeof *m.src);
     int rc = m.src ? 0 : CS_ENOMEM;
     for (uint32_t i = 0; i < n && !rc; i++) m.src[i].ref = &src[i];
-    if (!rc) rc = cs_segw_new(&m.w, dir, id, ix, err);
+    if (!rc) rc = cs__segw_new(&m.w, dir, id, ix, err);
     if (!rc) rc = copy_docs(&m, &ndocs);
     m.ndocs = ndocs;
     uint64_t maxterms = 0;
@@ -366,15 +366,15 @@ int cs__merge(const cs_segref *src, uint32_t n, const char *dir, uint32_t id,
     if (!rc) rc = pass_write(&m);
     if (!rc) rc = write_words(&m);
     if (!rc) rc = pass_keys(&m);
-    if (!rc) rc = cs_segw_finish(m.w, NULL);
+    if (!rc) rc = cs__segw_finish(m.w, NULL);
     if (!rc) {
         memset(out, 0, sizeof *out);
         out->id = id;
         out->ndocs = ndocs;
-        rc = cs_seg_open(&out->seg, dir, id, ix, err);
+        rc = cs__seg_open(&out->seg, dir, id, ix, err);
     }
     if (rc == CS_ENOMEM && !err->msg[0]) cs__err(err, rc, "out of memory while merging");
-    cs_segw_free(m.w);
+    cs__segw_free(m.w);
     for (uint32_t i = 0; m.src && i < n; i++) {
         cs__free(m.src[i].docmap);
         cs__free(m.src[i].termmap);
@@ -383,7 +383,7 @@ int cs__merge(const cs_segref *src, uint32_t n, const char *dir, uint32_t id,
     }
     cs__free(m.src);
     cs__free(m.nvar);
-    cs_buf_free(&m.words);
+    cs__buf_free(&m.words);
     cs__free(m.pos);
     cs__free(m.var);
     return rc;

@@ -58,7 +58,7 @@ static int parse_id(const char *s, uint32_t *id) {
     return 1;
 }
 
-int cs__fname_parse(cs_fname *out, const char *name) {
+int cs__fname_parse(cs__fname *out, const char *name) {
     memset(out, 0, sizeof *out);
     out->kind = CS_FN_OTHER;
     size_t plen = strlen(CS_MANIFEST_PREFIX), n;
@@ -97,7 +97,7 @@ static int current_line(const char *t, size_t n, int partial) {
 
 /* Is dir/name a regular file whose content is ours (see the top)?  Opened
  * without following a symlink and without blocking on a FIFO. */
-int cs__fname_ours(const char *dir, const char *name, const cs_fname *f, int begun) {
+int cs__fname_ours(const char *dir, const char *name, const cs__fname *f, int begun) {
     char path[4096];
     cs__path(path, sizeof path, dir, "%s", name);
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -125,14 +125,14 @@ int cs__fname_ours(const char *dir, const char *name, const cs_fname *f, int beg
 /* What the directory holds, for cs__dir_claim. */
 enum { DIR_EMPTY, DIR_MARKED, DIR_LEGACY, DIR_FOREIGN };
 
-static int dir_kind(const char *dir, char *foreign, size_t cap, cs_err *err) {
+static int dir_kind(const char *dir, char *foreign, size_t cap, cs__error *err) {
     DIR *d = opendir(dir);
     if (!d) return cs__err_sys(err, errno, "%s", dir);
     int marked = 0, core = 0, ours = 0, other = 0;
     struct dirent *de;
     while ((de = readdir(d))) {
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
-        cs_fname f;
+        cs__fname f;
         int k = cs__fname_parse(&f, de->d_name);
         if (k == CS_FN_MARKER) marked = 1;
         else if (k == CS_FN_CURRENT || k == CS_FN_LOCK) core = 1;
@@ -150,14 +150,14 @@ static int dir_kind(const char *dir, char *foreign, size_t cap, cs_err *err) {
 
 /* Writes the marker (O_EXCL: of two writers creating one index, the second
  * finds the first's marker, which is as good as its own). */
-static int marker_ok(const char *path, cs_err *err) {
+static int marker_ok(const char *path, cs__error *err) {
     struct stat st;
     if (lstat(path, &st) < 0) return cs__err_sys(err, errno, "%s", path);
     if (!S_ISREG(st.st_mode)) return cs__err(err, CS_EINVAL, "%s: not a regular file", path);
     return 0;
 }
 
-static int write_marker(const char *dir, cs_err *err) {
+static int write_marker(const char *dir, cs__error *err) {
     static const char text[] = "libcivsearch index: csearch writes and removes files here.\n";
     char path[4096];
     cs__path(path, sizeof path, dir, CS_MARKER_NAME);
@@ -169,7 +169,7 @@ static int write_marker(const char *dir, cs_err *err) {
     return rc ? rc : cs__fsync_dir(dir, err);
 }
 
-int cs__dir_claim(const char *dir, cs_err *err) {
+int cs__dir_claim(const char *dir, cs__error *err) {
     char foreign[256] = "";
     int k = dir_kind(dir, foreign, sizeof foreign, err);
     if (k < 0) return k;
@@ -186,10 +186,10 @@ int cs__dir_claim(const char *dir, cs_err *err) {
     return write_marker(dir, err);
 }
 
-int cs__unlink_ours(const char *dir, const char *name, cs_err *err) {
+int cs__unlink_ours(const char *dir, const char *name, cs__error *err) {
     char path[4096];
     struct stat st;
-    cs_fname f;
+    cs__fname f;
     cs__path(path, sizeof path, dir, "%s", name);
     if (lstat(path, &st) < 0) return 0;
     cs__fname_parse(&f, name);

@@ -58,14 +58,14 @@ static int reader_totals(cs_reader *r) {
     if (!r->base) return CS_ENOMEM;
     uint64_t next = 0;
     for (uint32_t i = 0; i < r->man.nsegs; i++) {
-        const cs_segref *s = &r->man.segs[i];
+        const cs__segref *s = &r->man.segs[i];
         if (next + s->ndocs > UINT32_MAX - 1)
             return cs__err(&r->err, CS_ELIMIT, "%s: more than 4 billion documents", r->dir);
         r->base[i] = (uint32_t)next;
         next += s->ndocs;
         r->live_docs += s->ndocs - s->ndeleted;
         for (uint32_t d = 0; d < s->ndocs; d++)
-            if (!cs_is_deleted(s, d)) r->live_tokens += cs_seg_doclen(s->seg, d);
+            if (!cs__is_deleted(s, d)) r->live_tokens += cs__seg_doclen(s->seg, d);
     }
     return 0;
 }
@@ -95,16 +95,16 @@ typedef struct pathkey {
 static const cs_reader *dup_reader; /* for the qsort below, under dup_lock */
 static pthread_mutex_t dup_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static int doc_path(const cs_reader *r, const pathkey *k, cs_docmeta *m) {
-    cs_err e;
-    return cs_seg_doc(r->man.segs[k->seg].seg, k->doc, m, &e);
+static int doc_path(const cs_reader *r, const pathkey *k, cs__docmeta *m) {
+    cs__error e;
+    return cs__seg_doc(r->man.segs[k->seg].seg, k->doc, m, &e);
 }
 
 static int pathkey_cmp(const void *a, const void *b) {
     const pathkey *x = a, *y = b;
     if (x->hash != y->hash) return x->hash < y->hash ? -1 : 1;
     /* equal hashes: by path, then by shard, so that equal paths sit together */
-    cs_docmeta p, q;
+    cs__docmeta p, q;
     if (doc_path(dup_reader, x, &p) || doc_path(dup_reader, y, &q)) return 0;
     int k = memcmp(p.path, q.path, CS_MIN(p.path_len, q.path_len));
     if (!k) k = (p.path_len > q.path_len) - (p.path_len < q.path_len);
@@ -114,7 +114,7 @@ static int pathkey_cmp(const void *a, const void *b) {
 }
 
 static int same_path(const cs_reader *r, const pathkey *a, const pathkey *b) {
-    cs_docmeta p, q;
+    cs__docmeta p, q;
     if (a->hash != b->hash || doc_path(r, a, &p) || doc_path(r, b, &q)) return 0;
     return p.path_len == q.path_len && !memcmp(p.path, q.path, p.path_len);
 }
@@ -126,16 +126,16 @@ static int reader_dups(cs_reader *r) {
     if (!v) return CS_ENOMEM;
     size_t n = 0;
     for (uint32_t i = 0; i < r->man.nsegs; i++) {
-        const cs_segref *s = &r->man.segs[i];
+        const cs__segref *s = &r->man.segs[i];
         for (uint32_t d = 0; d < s->ndocs && n < r->live_docs; d++) {
-            cs_docmeta m;
-            if (cs_is_deleted(s, d)) continue;
-            int rc = cs_seg_doc(s->seg, d, &m, &r->err);
+            cs__docmeta m;
+            if (cs__is_deleted(s, d)) continue;
+            int rc = cs__seg_doc(s->seg, d, &m, &r->err);
             if (rc) {
                 cs__free(v);
                 return rc;
             }
-            v[n++] = (pathkey){cs_hash(m.path, m.path_len), i, d};
+            v[n++] = (pathkey){cs__hash(m.path, m.path_len), i, d};
         }
     }
     pthread_mutex_lock(&dup_lock);
@@ -161,7 +161,7 @@ static int reader_dups(cs_reader *r) {
 
 int cs__reader_shared_path(const cs_reader *r, const char *path, size_t len) {
     if (!r->ndups) return 0;
-    uint64_t h = cs_hash(path, len);
+    uint64_t h = cs__hash(path, len);
     size_t lo = 0, hi = r->ndups;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -172,14 +172,14 @@ int cs__reader_shared_path(const cs_reader *r, const char *path, size_t len) {
 }
 
 static int failed_cmp(const void *a, const void *b) {
-    const cs_failedrec *x = a, *y = b;
+    const cs__failedrec *x = a, *y = b;
     return strcmp(x->path, y->path);
 }
 
 /* Opens dirs[i] as t and moves its segments (as shard i) and its failed
  * files into r; ids[i] gets its index id (the same index twice is refused:
  * its documents would count twice). */
-static int reader_add_shard(cs_reader *r, const char *dir, uint32_t i, cs_ixid *ids) {
+static int reader_add_shard(cs_reader *r, const char *dir, uint32_t i, cs__ixid *ids) {
     cs_reader t;
     memset(&t, 0, sizeof t);
     t.dir = (char *)dir;
@@ -216,8 +216,8 @@ static int reader_add_shard(cs_reader *r, const char *dir, uint32_t i, cs_ixid *
         t.man.segs[s].del = NULL;
     }
     if (t.man.nfailed) {
-        cs_failedrec *f = cs__realloc(r->man.failed,
-                                      (r->man.nfailed + t.man.nfailed) * sizeof *f);
+        cs__failedrec *f = cs__realloc(r->man.failed,
+                                       (r->man.nfailed + t.man.nfailed) * sizeof *f);
         if (!f) {
             rc = CS_ENOMEM;
             goto out;
@@ -252,7 +252,7 @@ int cs_reader_open_many(cs_reader **out, const char *const *dirs, size_t n) {
         r->ndirs++;
     }
     r->dir = r->dirs[0];
-    cs_ixid *ids = cs__calloc(n, sizeof *ids);
+    cs__ixid *ids = cs__calloc(n, sizeof *ids);
     if (!ids) return cs__err(&r->err, CS_ENOMEM, "out of memory");
     int rc = 0;
     for (uint32_t i = 0; !rc && i < n; i++) rc = reader_add_shard(r, r->dirs[i], i, ids);
@@ -290,18 +290,18 @@ int cs_reader_stats(cs_reader *r, cs_stats *st) {
     st->generation = r->man.gen;
     st->segments = r->man.nsegs;
     for (uint32_t i = 0; i < r->man.nsegs; i++) {
-        const cs_segref *s = &r->man.segs[i];
+        const cs__segref *s = &r->man.segs[i];
         st->docs += s->ndocs - s->ndeleted;
         st->deleted += s->ndeleted;
-        st->terms += cs_seg_nterms(s->seg);
-        st->words += cs_seg_nwords(s->seg);
-        st->tokens += cs_seg_ntokens(s->seg);
-        st->bytes += cs_seg_bytes(s->seg);
-        st->text_bytes += cs_seg_text_bytes(s->seg);
+        st->terms += cs__seg_nterms(s->seg);
+        st->words += cs__seg_nwords(s->seg);
+        st->tokens += cs__seg_ntokens(s->seg);
+        st->bytes += cs__seg_bytes(s->seg);
+        st->text_bytes += cs__seg_text_bytes(s->seg);
         for (uint32_t d = 0; d < s->ndocs; d++) {
-            cs_docmeta m;
-            if (cs_is_deleted(s, d)) continue;
-            int rc = cs_seg_doc(s->seg, d, &m, &r->err);
+            cs__docmeta m;
+            if (cs__is_deleted(s, d)) continue;
+            int rc = cs__seg_doc(s->seg, d, &m, &r->err);
             if (rc) return rc;
             st->docs_by_lang[m.lang < 3 ? m.lang : CS_LANG_OTHER]++;
         }
@@ -313,7 +313,7 @@ int cs_reader_check(cs_reader *r) {
     if (!r) return CS_EINVAL;
     cs__err_clear(&r->err);
     for (uint32_t i = 0; i < r->man.nsegs; i++) {
-        int rc = cs_seg_verify(r->man.segs[i].seg, &r->err);
+        int rc = cs__seg_verify(r->man.segs[i].seg, &r->err);
         if (rc) return rc;
     }
     return 0;
@@ -323,7 +323,7 @@ size_t cs_reader_failed_count(const cs_reader *r) { return r ? r->man.nfailed : 
 
 int cs_reader_failed(const cs_reader *r, size_t i, cs_failed *out) {
     if (!r || !out || i >= r->man.nfailed) return CS_EINVAL;
-    const cs_failedrec *f = &r->man.failed[i];
+    const cs__failedrec *f = &r->man.failed[i];
     out->path = f->path;
     out->reason = f->reason;
     out->size = f->size;

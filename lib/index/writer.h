@@ -20,11 +20,11 @@ typedef struct pentry {
 } pentry;
 
 struct cs_index {
-    cs_err err;
+    cs__error err;
     char *dir;
     int lockfd;
     cs_index_options opts;
-    cs_manifest man;            /* last commit + flushed, uncommitted segments */
+    cs__manifest man;            /* last commit + flushed, uncommitted segments */
     uint32_t ncommitted;        /* man.segs[0..ncommitted) are in the manifest on disk */
     uint64_t tried_gen;         /* highest generation a commit attempt used */
     uint64_t open_gen_max;      /* highest generation in the directory at open */
@@ -36,18 +36,18 @@ struct cs_index {
     int opened;                 /* index_open succeeded: close may clean up */
     int dirty;
     /* path map */
-    cs_buf paths;
+    cs__buf paths;
     pentry *ents;
     uint32_t nents, cap_ents;
     uint32_t *slots, nslots;    /* open addressing over ents, id + 1 */
     /* the batch */
-    cs_memindex *mem;
+    cs__memindex *mem;
     uint8_t *memdel;            /* deletions among the batch's documents */
     uint32_t cap_memdel;
     cs_analyzer *an;
-    cs_docterms dt;
+    cs__docterms dt;
     cs__worker *wk;             /* extraction worker of the one-job path */
-    cs_buf fields;              /* scratch: cs_index_add_text's fields */
+    cs__buf fields;              /* scratch: cs_index_add_text's fields */
 };
 
 /* A document: its path, the source's size and mtime (the unchanged test),
@@ -58,7 +58,7 @@ typedef struct docid {
     uint64_t size;
     int64_t mtime_ns;
     uint64_t chash;
-    const cs_buf *fields;
+    const cs__buf *fields;
 } docid;
 
 /* The map entry of path, or NULL (index.c). */
@@ -66,8 +66,8 @@ pentry *cs__ix_find(const cs_index *ix, const char *path, size_t len);
 /* Adds the analysed document to the batch, replacing an older version of
  * its path (flushes when the batch outgrows the budget).  text is taken
  * when it is take's buffer.  *status (may be NULL): CS_ADD_NEW/CHANGED. */
-int cs__ix_add(cs_index *ix, const cs_docterms *dt, const docid *id, const char *text, size_t len,
-               cs_buf *take, int *status);
+int cs__ix_add(cs_index *ix, const cs__docterms *dt, const docid *id, const char *text, size_t len,
+               cs__buf *take, int *status);
 /* Analysis threads (and extraction workers) of ix: opts.jobs, else the
  * cores, 1..64. */
 int cs__ix_jobs(const cs_index *ix);

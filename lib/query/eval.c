@@ -31,7 +31,7 @@ static double tfn(const qseg *qs, double dl, double tf) {
 }
 
 static double tfnorm(const qseg *qs, uint32_t doc, double tf) {
-    return tfn(qs, cs_seg_doclen(qs->ref->seg, doc), tf);
+    return tfn(qs, cs__seg_doclen(qs->ref->seg, doc), tf);
 }
 
 /* bound() of an iterator with no document left. */
@@ -100,11 +100,11 @@ typedef struct leaf {
     int merge;                  /* a few members, every variant (a word's Snowball
                                    and name stems): their cursors walked side by
                                    side, tfs summed at each document */
-    cs_postings p;              /* direct mode */
-    cs_postings *mc;            /* merge mode: one cursor per member */
+    cs__postings p;              /* direct mode */
+    cs__postings *mc;            /* merge mode: one cursor per member */
     uint32_t *tf;               /* materialised mode: tf per document */
     uint64_t *bits;             /* materialised mode: documents with tf > 0 */
-    cs_postings *pc;            /* materialised mode: position cursors */
+    cs__postings *pc;            /* materialised mode: position cursors */
     uint32_t *sp, spcap;        /* leaf_spans: (start, end) pairs */
     uint32_t *pp, ppcap;        /* leaf_positions of a union */
     double gbound;              /* materialised mode: bound of every document */
@@ -113,14 +113,14 @@ typedef struct leaf {
 static int has_var(const qmember *m, uint8_t v) { return m->all || (m->vmask[v >> 3] >> (v & 7) & 1); }
 
 /* Occurrences of the member's variants in p's current document. */
-static int member_tf(const qmember *m, cs_postings *p, uint32_t *tf) {
+static int member_tf(const qmember *m, cs__postings *p, uint32_t *tf) {
     if (m->all) {
         *tf = p->tf;
         return 0;
     }
     const uint32_t *pos;
     const uint8_t *var;
-    int n = cs_post_positions(p, &pos, &var);
+    int n = cs__post_positions(p, &pos, &var);
     if (n < 0) return n;
     uint32_t c = 0;
     for (int i = 0; i < n; i++) c += has_var(m, var ? var[i] : 0);
@@ -142,9 +142,9 @@ static int materialise(leaf *l) {
     uint64_t cost = 0;
     uint32_t maxtf = 0;
     for (uint32_t i = 0; i < l->n; i++) {
-        cs_postings p;
-        cs_post_init(&p, qs->ref->seg, &l->m[i].ti, qs->err);
-        for (uint32_t d; !rc && (d = cs_post_next(&p)) != CS_DOC_END;) {
+        cs__postings p;
+        cs__post_init(&p, qs->ref->seg, &l->m[i].ti, qs->err);
+        for (uint32_t d; !rc && (d = cs__post_next(&p)) != CS_DOC_END;) {
             uint32_t tf;
             if (d >= qs->ndocs) { rc = CS_ECORRUPT; break; }
             if ((rc = member_tf(&l->m[i], &p, &tf)) || !tf) continue;
@@ -154,7 +154,7 @@ static int materialise(leaf *l) {
             l->bits[d >> 6] |= 1ull << (d & 63);
         }
         if (!rc) rc = p.rc;
-        cs_post_free(&p);
+        cs__post_free(&p);
         if (rc) return rc;
     }
     l->base.cost = cost;
@@ -170,10 +170,10 @@ static uint32_t merge_advance(qit *it, uint32_t t) {
     if (it->doc != CS_DOC_END && it->doc >= t) return it->doc;
     uint32_t best = CS_DOC_END;
     for (uint32_t i = 0; i < l->n; i++) {
-        cs_postings *p = &l->mc[i];
+        cs__postings *p = &l->mc[i];
         uint32_t d = p->doc;
         if (d == CS_DOC_END || d < t) { /* not started, ended, or behind: no call when past t */
-            d = cs_post_advance(p, t);
+            d = cs__post_advance(p, t);
             if (p->rc) set_err(l->base.qs, p->rc);
         }
         best = CS_MIN(best, d);
@@ -186,7 +186,7 @@ static uint32_t leaf_advance(qit *it, uint32_t t) {
     if (it->done) return CS_DOC_END;
     if (it->doc != CS_DOC_END && it->doc >= t) return it->doc;
     if (l->direct) {
-        uint32_t d = cs_post_advance(&l->p, t);
+        uint32_t d = cs__post_advance(&l->p, t);
         if (l->p.rc) set_err(it->qs, l->p.rc);
         if (d == CS_DOC_END) return finish(it);
         return it->doc = d;
@@ -208,7 +208,7 @@ static uint32_t leaf_next(qit *it) {
     leaf *l = (leaf *)it;
     if (!l->direct) return gen_next(it);
     if (it->done) return CS_DOC_END;
-    uint32_t d = cs_post_next(&l->p);
+    uint32_t d = cs__post_next(&l->p);
     if (l->p.rc) set_err(it->qs, l->p.rc);
     return d == CS_DOC_END ? finish(it) : (it->doc = d);
 }
@@ -245,7 +245,7 @@ static double merge_bound(leaf *l, uint32_t t, uint32_t *upto) {
     uint32_t mtf = 0, mlen = UINT32_MAX, last = CS_DOC_END;
     for (uint32_t i = 0; i < l->n; i++) {
         uint32_t tf = 0, len = 0;
-        uint32_t e = cs_post_block_bound(&l->mc[i], t, &tf, &len);
+        uint32_t e = cs__post_block_bound(&l->mc[i], t, &tf, &len);
         if (l->mc[i].rc) set_err(l->base.qs, l->mc[i].rc);
         if (e == CS_DOC_END) continue;
         mtf += tf;
@@ -269,7 +269,7 @@ static double leaf_bound(qit *it, uint32_t t, uint32_t *upto) {
         return l->gbound;
     }
     uint32_t mtf = 0, mlen = 0;
-    uint32_t last = cs_post_block_bound(&l->p, t, &mtf, &mlen);
+    uint32_t last = cs__post_block_bound(&l->p, t, &mtf, &mlen);
     if (l->p.rc) set_err(it->qs, l->p.rc);
     if (last == CS_DOC_END) return no_docs(upto);
     *upto = CS_MAX(last, t);
@@ -292,14 +292,14 @@ static int merge_positions(leaf *l, const uint32_t **out) {
             k++;
             only = i;
         }
-    if (k == 1) return cs_post_positions(&l->mc[only], out, NULL);
+    if (k == 1) return cs__post_positions(&l->mc[only], out, NULL);
     int rc = grow_u32(l->base.qs->budget, &l->pp, &l->ppcap, n);
     if (rc) return rc;
     n = 0;
     for (uint32_t i = 0; i < l->n; i++) {
         if (l->mc[i].doc != l->base.doc) continue;
         const uint32_t *pos;
-        int c = cs_post_positions(&l->mc[i], &pos, NULL);
+        int c = cs__post_positions(&l->mc[i], &pos, NULL);
         if (c < 0) return c;
         /* merge pos[0..c) into pp[0..n) from the back */
         uint32_t a = n, b = (uint32_t)c, w = n + (uint32_t)c;
@@ -314,7 +314,7 @@ static int merge_positions(leaf *l, const uint32_t **out) {
  * term with every variant, the postings' own array (no copy). */
 static int leaf_positions(qit *it, const uint32_t **out) {
     leaf *l = (leaf *)it;
-    if (l->direct) return cs_post_positions(&l->p, out, NULL);
+    if (l->direct) return cs__post_positions(&l->p, out, NULL);
     if (l->merge) return merge_positions(l, out);
     uint32_t n = 0;
     if (!l->pc) { /* built without positions: a prefix too big to read them */
@@ -322,14 +322,14 @@ static int leaf_positions(qit *it, const uint32_t **out) {
         return 0;
     }
     for (uint32_t i = 0; i < l->n; i++) {
-        cs_postings *p = &l->pc[i];
-        if (cs_post_advance(p, it->doc) != it->doc) {
+        cs__postings *p = &l->pc[i];
+        if (cs__post_advance(p, it->doc) != it->doc) {
             if (p->rc) return p->rc;
             continue;
         }
         const uint32_t *pos;
         const uint8_t *var;
-        int k = cs_post_positions(p, &pos, &var);
+        int k = cs__post_positions(p, &pos, &var);
         if (k < 0) return k;
         int rc = grow_u32(it->qs->budget, &l->pp, &l->ppcap, n + (uint32_t)k);
         if (rc) return rc;
@@ -355,10 +355,10 @@ static int leaf_spans(qit *it, const uint32_t **out) {
 
 static void leaf_free(qit *it) {
     leaf *l = (leaf *)it;
-    cs_post_free(&l->p);
-    for (uint32_t i = 0; l->mc && i < l->n; i++) cs_post_free(&l->mc[i]);
+    cs__post_free(&l->p);
+    for (uint32_t i = 0; l->mc && i < l->n; i++) cs__post_free(&l->mc[i]);
     cs__free(l->mc);
-    for (uint32_t i = 0; l->pc && i < l->n; i++) cs_post_free(&l->pc[i]);
+    for (uint32_t i = 0; l->pc && i < l->n; i++) cs__post_free(&l->pc[i]);
     cs__free(l->pc);
     cs__budget_give(it->qs->budget, l->charged + ((size_t)l->spcap + l->ppcap) * sizeof *l->sp);
     cs__free(l->tf);
@@ -389,11 +389,11 @@ static int merge_fits(const qmember *m, uint32_t n) {
 
 /* From p's skip entries (no block decoded): the largest block bound of
  * tfn(), and the running sum of max tfs and minimum of min lengths. */
-static double term_max(const qseg *qs, cs_postings *p, uint32_t *tf_sum, uint32_t *min_len) {
+static double term_max(const qseg *qs, cs__postings *p, uint32_t *tf_sum, uint32_t *min_len) {
     double best = 0;
     uint32_t mtf = 0;
     for (uint32_t t = 0;;) {
-        uint32_t tf = 0, len = 0, last = cs_post_block_bound(p, t, &tf, &len);
+        uint32_t tf = 0, len = 0, last = cs__post_block_bound(p, t, &tf, &len);
         if (last == CS_DOC_END) break;
         best = CS_MAX(best, tfn(qs, len, tf));
         mtf = CS_MAX(mtf, tf);
@@ -421,7 +421,7 @@ static qit *merge_init(leaf *l, const qmember *m, uint32_t n) {
                                    a sum of tfs is at most the sum of their tfns */
     uint32_t mtf = 0, mlen = UINT32_MAX;
     for (uint32_t i = 0; i < n; i++) {
-        cs_post_init(&l->mc[i], qs->ref->seg, &m[i].ti, qs->err);
+        cs__post_init(&l->mc[i], qs->ref->seg, &m[i].ti, qs->err);
         l->base.cost += m[i].ti.df;
         sum += term_max(qs, &l->mc[i], &mtf, &mlen);
     }
@@ -443,7 +443,7 @@ qit *cs__qit_leaf(qseg *qs, const qmember *m, uint32_t n, double idf, int want_s
         return &l->base;
     }
     if (l->direct) {
-        cs_post_init(&l->p, qs->ref->seg, &m[0].ti, qs->err);
+        cs__post_init(&l->p, qs->ref->seg, &m[0].ti, qs->err);
         l->base.cost = m[0].ti.df;
         l->base.maxs = idf * (CS_BM25_K1 + 1); /* tfn() < k1 + 1 */
         return &l->base;
@@ -455,7 +455,8 @@ qit *cs__qit_leaf(qseg *qs, const qmember *m, uint32_t n, double idf, int want_s
         l->charged += n * sizeof *l->pc;
         l->pc = cs__calloc(n, sizeof *l->pc);
         if (!l->pc) rc = CS_ENOMEM;
-        for (uint32_t i = 0; !rc && i < n; i++) cs_post_init(&l->pc[i], qs->ref->seg, &m[i].ti, qs->err);
+        for (uint32_t i = 0; !rc && i < n; i++)
+            cs__post_init(&l->pc[i], qs->ref->seg, &m[i].ti, qs->err);
     }
     if (rc) {
         set_err(qs, rc);
@@ -480,7 +481,7 @@ enum { QK_NONE, QK_LANG, QK_DATE, QK_MTIME, QK_TYPE, QK_PATH_ABS, QK_PATH_REL, Q
 #define CS_PATH_PAT_MAX 4096    /* a glob's pattern and a path, NUL included */
 
 typedef struct qcheck {
-    const cs_segcols *c;
+    const cs__segcols *c;
     uint32_t nd;                /* documents with columns: none from nd on matches */
     int kind;                   /* QK_* */
     int neg;                    /* an exclusion: the test inverted */
@@ -503,7 +504,7 @@ static int has_components(const char *path, size_t n, const char *rel, size_t rn
 /* path: with * ? or [: a glob (fnmatch) over the whole path, a relative one
  * after any "/". */
 static int glob_match(const qcheck *k, uint32_t d) {
-    const cs_segcols *c = k->c;
+    const cs__segcols *c = k->c;
     char pat[CS_PATH_PAT_MAX], path[CS_PATH_PAT_MAX];
     if (c->path_len[d] >= sizeof path) return 0;
     int n = snprintf(pat, sizeof pat, "%s%.*s", k->v[0] == '/' ? "" : "*/", (int)k->vn, k->v);
@@ -516,7 +517,7 @@ static int glob_match(const qcheck *k, uint32_t d) {
 /* path: "/a/b" is the folder /a/b (or the file itself); a relative "a/b",
  * components anywhere; a glob. */
 __attribute__((noinline)) static int path_match(const qcheck *k, uint32_t d) {
-    const cs_segcols *c = k->c;
+    const cs__segcols *c = k->c;
     switch (k->kind) {
     case QK_PATH_ABS:
         return c->path_len[d] >= k->vn && memcmp(c->path[d], k->v, k->vn) == 0 &&
@@ -529,7 +530,7 @@ __attribute__((noinline)) static int path_match(const qcheck *k, uint32_t d) {
 
 /* Does document d pass the test? */
 static inline int check_doc(const qcheck *k, uint32_t d) {
-    const cs_segcols *c = k->c;
+    const cs__segcols *c = k->c;
     int m = 0;
     if (d < k->nd) switch (k->kind) {
     case QK_LANG: m = c->lang[d] == k->lo; break;
@@ -562,7 +563,7 @@ static const qit_ops filt_ops;
 
 static uint32_t check_skip(const qcheck *k, uint32_t d) {
     uint32_t end = d < CS_DOC_END - CS_CHECK_SCAN ? d + CS_CHECK_SCAN : CS_DOC_END - 1;
-    const cs_segcols *c = k->c;
+    const cs__segcols *c = k->c;
     if (!k->neg && (k->kind == QK_DATE || k->kind == QK_MTIME)) { /* the common case, lean */
         const uint32_t *lo = k->kind == QK_DATE ? c->date_lo : c->mday;
         const uint32_t *hi = k->kind == QK_DATE ? c->date_hi : c->mday;
@@ -1340,7 +1341,7 @@ int cs__qit_occurrences(qit *it, uint32_t **out) {
 /* ---- filters (lang:, date:, mtime:, type:, path:) and the empty iterator ------ */
 
 /* A filter iterator: the filter's test (a qcheck) and a bound of its
- * matches, from the segment's columns (cs_seg_cols: arrays decoded once
+ * matches, from the segment's columns (cs__seg_cols: arrays decoded once
  * per open segment, never the records) in O(log n), with no pass over the
  * documents.  Inside an AND beside other children it is never advanced:
  * the AND tests it on each candidate (check_doc, O(1)) and gives it to
@@ -1362,7 +1363,7 @@ static uint32_t lower(const uint32_t *by, const uint32_t *v, uint32_t n, uint32_
 }
 
 /* The range [*a, *b) of c->by_path whose paths start with v. */
-static void path_range(const cs_segcols *c, const char *v, size_t vn, uint32_t *a, uint32_t *b) {
+static void path_range(const cs__segcols *c, const char *v, size_t vn, uint32_t *a, uint32_t *b) {
     uint32_t lo = 0, hi = c->ndocs;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2, d = c->by_path[mid];
@@ -1384,7 +1385,7 @@ static void path_range(const cs_segcols *c, const char *v, size_t vn, uint32_t *
 static int filt_build(filtit *f) {
     qseg *qs = f->base.qs;
     const qcheck *k = &f->k;
-    const cs_segcols *c = k->c;
+    const cs__segcols *c = k->c;
     size_t nbytes = (((size_t)qs->ndocs + 63) >> 6) * 8 + 8;
     int rc = cs__budget_take(qs->budget, nbytes);
     if (rc) return rc;
@@ -1470,7 +1471,7 @@ int cs__qit_filter_none(const qit *it) {
 
 /* The test of node n on the columns c, the bound of its matches and
  * whether every document matches. */
-static void filt_init(filtit *f, const cs_segcols *c, const cs_qnode *n) {
+static void filt_init(filtit *f, const cs__segcols *c, const cs__qnode *n) {
     uint32_t nd = CS_MIN(f->base.qs->ndocs, c->ndocs);
     int whole = nd == f->base.qs->ndocs; /* counts over c are over the segment */
     qcheck *k = &f->k;
@@ -1529,9 +1530,9 @@ static void filt_init(filtit *f, const cs_segcols *c, const cs_qnode *n) {
     if (nd == 0) f->all = whole;
 }
 
-qit *cs__qit_filter(qseg *qs, const cs_qnode *n) {
-    const cs_segcols *c;
-    int rc = cs_seg_cols(qs->ref->seg, &c, qs->err);
+qit *cs__qit_filter(qseg *qs, const cs__qnode *n) {
+    const cs__segcols *c;
+    int rc = cs__seg_cols(qs->ref->seg, &c, qs->err);
     if (rc) {
         set_err(qs, rc);
         return NULL;
@@ -1582,17 +1583,17 @@ static int leaf_title_tf(leaf *l, uint32_t dl, uint32_t *out) {
     int rc = 0;
     *out = 0;
     for (uint32_t i = 0; i < l->n && !rc; i++) {
-        cs_postings tmp, *p;
+        cs__postings tmp, *p;
         if (l->direct) p = &l->p;
         else if (l->merge) p = &l->mc[i];
         else {
             p = &tmp;
-            cs_post_init(p, qs->ref->seg, &l->m[i].ti, qs->err);
+            cs__post_init(p, qs->ref->seg, &l->m[i].ti, qs->err);
         }
-        if (p == &tmp ? cs_post_advance(p, doc) == doc : p->doc == doc) {
+        if (p == &tmp ? cs__post_advance(p, doc) == doc : p->doc == doc) {
             const uint32_t *pos;
             const uint8_t *var;
-            int n = cs_post_positions(p, &pos, &var);
+            int n = cs__post_positions(p, &pos, &var);
             if (n == CS_EINVAL) n = 0; /* no positions stored */
             if (n < 0) rc = n;
             for (int j = 0; j < n; j++)
@@ -1600,14 +1601,14 @@ static int leaf_title_tf(leaf *l, uint32_t dl, uint32_t *out) {
         }
         if (p == &tmp) {
             if (!rc) rc = tmp.rc;
-            cs_post_free(&tmp);
+            cs__post_free(&tmp);
         }
     }
     *out = k;
     return rc;
 }
 
-static void put_term(qexplain *x, const qxterm *t) { cs_buf_put(&x->terms, t, sizeof *t); }
+static void put_term(qexplain *x, const qxterm *t) { cs__buf_put(&x->terms, t, sizeof *t); }
 
 static double explain_leaf(qit *it, qexplain *x, double norm, uint32_t dl) {
     leaf *l = (leaf *)it;
@@ -1639,7 +1640,7 @@ static double explain(qit *it, qexplain *x, double norm, uint32_t dl) {
         if (!a->boost) return s;
         qxboost b = {0, 0, 0, 0};
         double v = and_boost(a, &b);
-        if (b.words) cs_buf_put(&x->boosts, &b, sizeof b);
+        if (b.words) cs__buf_put(&x->boosts, &b, sizeof b);
         return s + v;
     }
     if (it->ops == &or_ops) { /* or_score */
@@ -1659,7 +1660,7 @@ static double explain(qit *it, qexplain *x, double norm, uint32_t dl) {
 
 double cs__qit_explain(qit *it, qexplain *x) {
     const qseg *qs = it->qs;
-    uint32_t dl = cs_seg_doclen(qs->ref->seg, it->doc);
+    uint32_t dl = cs__seg_doclen(qs->ref->seg, it->doc);
     double avg = qs->avgdl > 0 ? qs->avgdl : 1;
     double norm = 1 - CS_BM25_B + CS_BM25_B * dl / avg;
     double s = explain(it, x, norm, dl);

@@ -22,7 +22,7 @@
  * so never shared between threads. */
 typedef struct qbudget {
     size_t used, max;           /* bytes; max 0 = no bound */
-    cs_err *err;
+    cs__error *err;
 } qbudget;
 
 /* Takes bytes from b (NULL: no budget): 0, or CS_ELIMIT with the message
@@ -33,10 +33,10 @@ void cs__budget_give(qbudget *b, size_t bytes);
 
 /* Per-segment evaluation context. */
 typedef struct qseg {
-    const cs_segref *ref;
+    const cs__segref *ref;
     uint32_t ndocs;
     double avgdl;               /* over the live documents of the whole index */
-    cs_err *err;
+    cs__error *err;
     int rc;                     /* first error met (sticky) */
     int pruned;                 /* a document range or candidate was skipped
                                    without knowing whether it matches: the
@@ -49,7 +49,7 @@ typedef struct qseg {
 /* One term of a leaf in one segment, with the variants (surface words) it
  * stands for: vmask NULL = all of them. */
 typedef struct qmember {
-    cs_terminfo ti;
+    cs__terminfo ti;
     uint8_t vmask[CS_MAX_VARIANTS / 8];
     int all;                    /* every variant: vmask unused */
 } qmember;
@@ -117,7 +117,7 @@ qit *cs__qit_or(qseg *qs, qit **kids, uint32_t n);
 qit *cs__qit_phrase(qseg *qs, qit **elems, const uint32_t *offs, uint32_t n);
 qit *cs__qit_near(qseg *qs, qit *a, qit *b, uint32_t dist);
 /* A filter node (CS_Q_LANG or CS_Q_FILTER) from the segment's columns. */
-qit *cs__qit_filter(qseg *qs, const cs_qnode *n);
+qit *cs__qit_filter(qseg *qs, const cs__qnode *n);
 /* A filter iterator matching every document of its segment (deleted ones
  * too) / none: an AND drops it from its positive / negative children. */
 int cs__qit_filter_all(const qit *it);
@@ -156,8 +156,8 @@ typedef struct qxboost {
 } qxboost;
 
 typedef struct qexplain {
-    cs_buf terms;               /* qxterm records */
-    cs_buf boosts;              /* qxboost records */
+    cs__buf terms;               /* qxterm records */
+    cs__buf boosts;              /* qxboost records */
     int rc;                     /* first error (reading positions) */
 } qexplain;
 

@@ -1,13 +1,13 @@
 /*
  * query.h — the query module (lib/query/): a query string becomes a tree of
- * cs_qnode (this header), which the evaluator turns into posting iterators.
+ * cs__qnode (this header), which the evaluator turns into posting iterators.
  * The language, its precedence, errors and limits: docs/query-language.md.
  *
  * Called by the search API (and, through it, by the CLI); calls the analyser
  * (cs_analyze) so that query words get exactly the terms documents get.
  *
  * Reading top to bottom:
- *   1. the tree (cs_qnode) and its limits;
+ *   1. the tree (cs__qnode) and its limits;
  *   2. interface to code in query_parse.c (parse, free, describe);
  *   3. interface to code in query_lex.c (the lexer the parser runs on).
  */
@@ -32,14 +32,14 @@
 #define CS_QUERY_MAX_NEAR  1000u  /* largest N of NEAR/N */
 #define CS_QUERY_NEAR_DEFAULT 10u /* N of a bare NEAR */
 
-/* cs_query_parse() flags. */
+/* cs__query_parse() flags. */
 #define CS_QUERY_LITERAL  0x1u /* -F: no operators, every word AND-ed, no ~ */
 #define CS_QUERY_TRANSLIT 0x2u /* --translit: every bare word is a ~word */
 
 /* Most indexed words one ~ item stands for (the most frequent are kept). */
 #define CS_TILDE_MAX_WORDS 64
 
-typedef enum cs_qkind {
+typedef enum cs__qkind {
     CS_Q_TERM = 1, /* one analysed word: terms[0] */
     CS_Q_PHRASE,   /* terms[0..nterms) at their relative positions, nterms >= 2 */
     CS_Q_PREFIX,   /* terms[0].word is the normalised, unstemmed prefix */
@@ -51,10 +51,10 @@ typedef enum cs_qkind {
     CS_Q_FILTER,   /* documents whose field (CS_QF_*) matches: date ranges
                       [lo, hi], a format, a path (value) */
     CS_Q__EMPTY    /* parser-internal: an item without a token; never in a tree */
-} cs_qkind;
+} cs__qkind;
 
 /* One analysed token of the query: a TERM, a PREFIX or a phrase element. */
-typedef struct cs_qterm {
+typedef struct cs__qterm {
     char    *term;      /* stemmed term as indexed, NUL-terminated (owned by the node) */
     size_t   term_len;
     char    *word;      /* normalised, unstemmed form, NUL-terminated (owned by the node) */
@@ -78,27 +78,27 @@ typedef struct cs_qterm {
     int      col;       /* 1-based column (code points) of the token in the query */
     size_t   start;     /* byte range [start, end) of the token in the query */
     size_t   end;
-} cs_qterm;
+} cs__qterm;
 
-typedef struct cs_qnode {
-    cs_qkind          kind;
-    int               col;    /* 1-based column (code points) where the item starts */
-    size_t            start;  /* byte range [start, end) of the item in the query;  */
-    size_t            end;    /*   for AND/OR/NOT/NEAR: from first to last operand */
-    cs_qterm         *terms;  /* TERM, PREFIX: 1; PHRASE: nterms (owned) */
-    size_t            nterms;
-    struct cs_qnode **kids;   /* AND, OR: nkids; NOT: 1; NEAR: 2 (owned) */
-    size_t            nkids;
-    uint32_t          near_n; /* NEAR: the N of NEAR/N */
-    int               lang;   /* LANG: CS_LANG_EN, CS_LANG_RU or CS_LANG_OTHER */
-    int               why;    /* CS_Q__EMPTY only (parser-internal): CS_QE_* */
-    int               field;  /* FILTER: CS_QF_* */
-    uint32_t          lo, hi; /* FILTER date/mtime: inclusive yyyymmdd range
-                                 (0 / 99991231 for an open end); type: lo is
-                                 the index in cs__formats */
-    char             *value;  /* FILTER path: the value, NUL-terminated (owned) */
-    size_t            value_len;
-} cs_qnode;
+typedef struct cs__qnode {
+    cs__qkind          kind;
+    int                col;    /* 1-based column (code points) where the item starts */
+    size_t             start;  /* byte range [start, end) of the item in the query;  */
+    size_t             end;    /*   for AND/OR/NOT/NEAR: from first to last operand */
+    cs__qterm         *terms;  /* TERM, PREFIX: 1; PHRASE: nterms (owned) */
+    size_t             nterms;
+    struct cs__qnode **kids;   /* AND, OR: nkids; NOT: 1; NEAR: 2 (owned) */
+    size_t             nkids;
+    uint32_t           near_n; /* NEAR: the N of NEAR/N */
+    int                lang;   /* LANG: CS_LANG_EN, CS_LANG_RU or CS_LANG_OTHER */
+    int                why;    /* CS_Q__EMPTY only (parser-internal): CS_QE_* */
+    int                field;  /* FILTER: CS_QF_* */
+    uint32_t           lo, hi; /* FILTER date/mtime: inclusive yyyymmdd range
+                                  (0 / 99991231 for an open end); type: lo is
+                                  the index in cs__formats */
+    char              *value;  /* FILTER path: the value, NUL-terminated (owned) */
+    size_t             value_len;
+} cs__qnode;
 
 /* The fields a filter item tests (docs/query-language.md, "Filters"). */
 enum {
@@ -122,7 +122,7 @@ enum { CS_QE_NONE = 0, CS_QE_WORD, CS_QE_PREFIX, CS_QE_GROUP };
  * (one analyser per thread).  flags: 0 or CS_QUERY_LITERAL.
  *
  * On success returns 0 and *out is owned by the caller, free with
- * cs_qnode_free().  The tree is simplified: an AND or OR never has a single
+ * cs__qnode_free().  The tree is simplified: an AND or OR never has a single
  * child nor a child of its own kind, NOT never holds a NOT.
  *
  * On failure returns CS_EQUERY (malformed query), CS_ELIMIT (a limit above),
@@ -131,11 +131,11 @@ enum { CS_QE_NONE = 0, CS_QE_WORD, CS_QE_PREFIX, CS_QE_GROUP };
  * is never closed") and *err_column (may be NULL) the 1-based column in code
  * points where it is, so that a caller can print
  * "query error at column C: <message>".  *err_column is 0 on success. */
-int cs_query_parse(cs_qnode **out, cs_analyzer *a, const char *q, size_t len, unsigned flags,
-                   cs_err *err, int *err_column);
+int cs__query_parse(cs__qnode **out, cs_analyzer *a, const char *q, size_t len, unsigned flags,
+                    cs__error *err, int *err_column);
 
 /* Frees a tree.  Accepts NULL. */
-void cs_qnode_free(cs_qnode *n);
+void cs__qnode_free(cs__qnode *n);
 
 /* Appends a canonical s-expression of the tree to out, e.g.
  *   (and (term "civic") (not (term "space")))
@@ -145,11 +145,11 @@ void cs_qnode_free(cs_qnode *n);
  *   (or (lang ru) (term "x"))
  * Terms are the stemmed terms; a prefix shows its unstemmed word.  out stays
  * NUL-terminated after its len.  Returns out->rc (0 or CS_ENOMEM). */
-int cs_qnode_describe(const cs_qnode *n, cs_buf *out);
+int cs__qnode_describe(const cs__qnode *n, cs__buf *out);
 
 /* Static name of a kind: "term", "phrase", "prefix", "near", "and", "or",
  * "not", "lang". */
-const char *cs_qkind_name(cs_qkind kind);
+const char *cs__qkind_name(cs__qkind kind);
 
 /* ---------------------------------------------------------------------------
  * Interface to code in query_lex.c
@@ -161,7 +161,7 @@ const char *cs_qkind_name(cs_qkind kind);
  * the start of an item marks it as a cross-script name search (tilde).
  * ------------------------------------------------------------------------- */
 
-typedef enum cs_qtkind {
+typedef enum cs__qtkind {
     CS_QT_END = 0,
     CS_QT_WORD,     /* text [start, end); prefix: it ended in '*' (not in [start, end));
                        title:word author:word set qfield (never a keyword) */
@@ -175,12 +175,12 @@ typedef enum cs_qtkind {
     CS_QT_NEAR,     /* the word NEAR or NEAR/N */
     CS_QT_LANG,     /* lang:en, lang:ru, lang:other */
     CS_QT_FILTER    /* date:R mtime:R type:T path:P (path:"P" too) */
-} cs_qtkind;
+} cs__qtkind;
 /* `~` and `~~` at the start of an item are not tokens of their own: they
  * set `tilde` on the WORD or PHRASE they stand before. */
 
-typedef struct cs_qtok {
-    cs_qtkind kind;
+typedef struct cs__qtok {
+    cs__qtkind kind;
     int       col;      /* 1-based column of the token's first character */
     size_t    start;    /* text of a WORD (without a final '*') or inside a PHRASE */
     size_t    end;
@@ -192,11 +192,11 @@ typedef struct cs_qtok {
     int       tilde;    /* WORD, PHRASE: written ~item (1) or ~~item (2) */
     size_t    src_start;/* start of the whole token (its '~' or '"') */
     int       field;    /* FILTER: CS_QF_*; its value is [start, end) */
-    uint32_t  lo, hi;   /* FILTER: as in cs_qnode */
+    uint32_t  lo, hi;   /* FILTER: as in cs__qnode */
     char      qfield;   /* WORD, PHRASE: written title:item (CS_FIELD_TITLE) or
                            author:item (CS_FIELD_AUTHOR); src_start is at the
                            field name */
-} cs_qtok;
+} cs__qtok;
 
 /* Cuts q[0..len) (valid UTF-8, at most CS_QUERY_MAX_BYTES) into tokens,
  * ending with one CS_QT_END.  Literal mode gives only WORD tokens (split on
@@ -204,8 +204,8 @@ typedef struct cs_qtok {
  * cs__free()) with *ntoks entries, or CS_EQUERY (unbalanced quote or
  * parenthesis, unknown lang: or type:, a bad date), CS_ELIMIT (NEAR/N over CS_QUERY_MAX_NEAR) or
  * CS_ENOMEM, with err and *err_col set. */
-int cs__qlex(const char *q, size_t len, unsigned flags, cs_qtok **toks, size_t *ntoks,
-             cs_err *err, int *err_col);
+int cs__qlex(const char *q, size_t len, unsigned flags, cs__qtok **toks, size_t *ntoks,
+             cs__error *err, int *err_col);
 
 /* The column (1-based, code points) of byte offset off of the query, given
  * that byte from_off is at column from_col (from_off <= off). */

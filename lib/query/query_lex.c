@@ -71,9 +71,9 @@ int cs__qcol(const char *q, size_t from_off, int from_col, size_t off) {
 typedef struct lexer {
     const char *q;
     size_t      len;
-    cs_qtok    *t;
+    cs__qtok    *t;
     size_t      n, cap;
-    cs_err     *err;
+    cs__error     *err;
     int        *err_col;
     int         rc;
     int         tilde;          /* '~'s before the next word or phrase */
@@ -81,12 +81,12 @@ typedef struct lexer {
     size_t      tilde_start;
 } lexer;
 
-static cs_qtok *push(lexer *lx, cs_qtkind kind, int col, size_t start, size_t end) {
+static cs__qtok *push(lexer *lx, cs__qtkind kind, int col, size_t start, size_t end) {
     if (cs__grow((void **)&lx->t, &lx->cap, lx->n + 1, sizeof *lx->t)) {
         lx->rc = cs__err(lx->err, CS_ENOMEM, "out of memory");
         return NULL;
     }
-    cs_qtok *t = &lx->t[lx->n++];
+    cs__qtok *t = &lx->t[lx->n++];
     memset(t, 0, sizeof *t);
     t->kind = kind;
     t->col = col;
@@ -196,7 +196,7 @@ static int push_filter(lexer *lx, int field, size_t start, size_t plen, size_t e
         }
         lo = hi = k;
     }
-    cs_qtok *t = push(lx, CS_QT_FILTER, col, v, end);
+    cs__qtok *t = push(lx, CS_QT_FILTER, col, v, end);
     if (!t) return lx->rc;
     t->src_start = start;
     t->field = field;
@@ -210,7 +210,7 @@ static int push_filter(lexer *lx, int field, size_t start, size_t plen, size_t e
 static int push_word(lexer *lx, size_t start, size_t end, int col) {
     const char *w = lx->q + start;
     size_t n = end - start;
-    cs_qtkind kind = CS_QT_WORD;
+    cs__qtkind kind = CS_QT_WORD;
     if (lx->tilde) ; /* ~AND is the word AND */
     else if (eq(w, n, "AND")) kind = CS_QT_AND;
     else if (eq(w, n, "OR")) kind = CS_QT_OR;
@@ -255,7 +255,7 @@ static int push_word(lexer *lx, size_t start, size_t end, int col) {
         kind = CS_QT_LANG;
     }
     int prefix = kind == CS_QT_WORD && w[n - 1] == '*';
-    cs_qtok *t = push(lx, kind, col, start, end - (size_t)prefix);
+    cs__qtok *t = push(lx, kind, col, start, end - (size_t)prefix);
     if (!t) return lx->rc;
     t->src_end = end;
     t->prefix = prefix;
@@ -289,7 +289,7 @@ static int push_field_item(lexer *lx, char field, size_t start, size_t plen, siz
             cs__err(lx->err, CS_EQUERY, "unbalanced quote: this '\"' is never closed");
             return fail(lx, CS_EQUERY, vcol);
         }
-        cs_qtok *t = push(lx, CS_QT_PHRASE, wcol, *i + 1, e - 1);
+        cs__qtok *t = push(lx, CS_QT_PHRASE, wcol, *i + 1, e - 1);
         if (!t) return lx->rc;
         t->src_start = start;
         t->src_end = e;
@@ -308,7 +308,7 @@ static int push_field_item(lexer *lx, char field, size_t start, size_t plen, siz
         return fail(lx, CS_EQUERY, vcol);
     }
     int prefix = lx->q[*i - 1] == '*';
-    cs_qtok *t = push(lx, CS_QT_WORD, wcol, v, *i - (size_t)prefix);
+    cs__qtok *t = push(lx, CS_QT_WORD, wcol, v, *i - (size_t)prefix);
     if (!t) return lx->rc;
     t->src_start = start;
     t->src_end = *i;
@@ -335,7 +335,7 @@ static int lex_literal(lexer *lx) {
             i += n;
             col++;
         }
-        cs_qtok *t = push(lx, CS_QT_WORD, wcol, start, i);
+        cs__qtok *t = push(lx, CS_QT_WORD, wcol, start, i);
         if (!t) return lx->rc;
     }
     return 0;
@@ -392,7 +392,7 @@ static int lex_query(lexer *lx) {
                 cs__err(lx->err, CS_EQUERY, "unbalanced quote: this '\"' is never closed");
                 return fail(lx, CS_EQUERY, col);
             }
-            cs_qtok *t = push(lx, CS_QT_PHRASE, col, i + 1, e - 1);
+            cs__qtok *t = push(lx, CS_QT_PHRASE, col, i + 1, e - 1);
             if (t) t->src_end = e;
             col = cs__qcol(lx->q, i, col, e);
             i = e;
@@ -419,7 +419,7 @@ static int lex_query(lexer *lx) {
             if (!lx->tilde && i - start == 5 && memcmp(lx->q + start, "path:", 5) == 0 &&
                 i < lx->len && lx->q[i] == '"' && (e = closing_quote(lx, i)) > i + 2) {
                 /* path:"a folder/with spaces" */
-                cs_qtok *t = push(lx, CS_QT_FILTER, wcol, i + 1, e - 1);
+                cs__qtok *t = push(lx, CS_QT_FILTER, wcol, i + 1, e - 1);
                 if (t) {
                     t->src_start = start;
                     t->src_end = e;
@@ -447,8 +447,8 @@ static int lex_query(lexer *lx) {
     return lx->rc;
 }
 
-int cs__qlex(const char *q, size_t len, unsigned flags, cs_qtok **toks, size_t *ntoks,
-             cs_err *err, int *err_col) {
+int cs__qlex(const char *q, size_t len, unsigned flags, cs__qtok **toks, size_t *ntoks,
+             cs__error *err, int *err_col) {
     int dummy_col;
     lexer lx = {.q = q, .len = len, .err = err, .err_col = err_col ? err_col : &dummy_col};
     *toks = NULL;

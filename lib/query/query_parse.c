@@ -1,6 +1,6 @@
 /*
  * query_parse.c — the query parser: tokens (query_lex.c) to a simplified
- * tree of cs_qnode, plus freeing and describing trees.
+ * tree of cs__qnode, plus freeing and describing trees.
  *
  * Grammar (docs/query-language.md gives it with examples), lowest
  * precedence first:
@@ -37,21 +37,21 @@ typedef struct parser {
     cs_analyzer   *a;
     const char    *q;
     size_t         len;
-    const cs_qtok *t;       /* tokens, ending with CS_QT_END */
+    const cs__qtok *t;       /* tokens, ending with CS_QT_END */
     size_t         i;       /* current token */
     int            depth;   /* open parentheses */
     size_t         nterms;  /* terms made so far (CS_QUERY_MAX_TERMS) */
     int            rc;      /* first error */
     int            col;     /* its column */
-    cs_err         e;
+    cs__error         e;
     unsigned       flags;   /* CS_QUERY_* */
 } parser;
 
-static cs_qnode *fail(parser *p, int rc, int col, const char *fmt, ...)
+static cs__qnode *fail(parser *p, int rc, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Records the first error; returns NULL so that callers can return it. */
-static cs_qnode *fail(parser *p, int rc, int col, const char *fmt, ...) {
+static cs__qnode *fail(parser *p, int rc, int col, const char *fmt, ...) {
     if (p->rc) return NULL;
     va_list ap;
     va_start(ap, fmt);
@@ -62,11 +62,11 @@ static cs_qnode *fail(parser *p, int rc, int col, const char *fmt, ...) {
     return NULL;
 }
 
-static cs_qnode *nomem(parser *p, int col) { return fail(p, CS_ENOMEM, col, "out of memory"); }
+static cs__qnode *nomem(parser *p, int col) { return fail(p, CS_ENOMEM, col, "out of memory"); }
 
 /* ---- nodes ---------------------------------------------------------------- */
 
-const char *cs_qkind_name(cs_qkind kind) {
+const char *cs__qkind_name(cs__qkind kind) {
     switch (kind) {
     case CS_Q_TERM:   return "term";
     case CS_Q_PHRASE: return "phrase";
@@ -81,7 +81,7 @@ const char *cs_qkind_name(cs_qkind kind) {
     }
 }
 
-static void free_terms(cs_qterm *v, size_t n) {
+static void free_terms(cs__qterm *v, size_t n) {
     for (size_t i = 0; i < n; i++) {
         cs__free(v[i].term);
         cs__free(v[i].word);
@@ -91,17 +91,17 @@ static void free_terms(cs_qterm *v, size_t n) {
     cs__free(v);
 }
 
-void cs_qnode_free(cs_qnode *n) {
+void cs__qnode_free(cs__qnode *n) {
     if (!n) return;
     free_terms(n->terms, n->nterms);
-    for (size_t i = 0; i < n->nkids; i++) cs_qnode_free(n->kids[i]);
+    for (size_t i = 0; i < n->nkids; i++) cs__qnode_free(n->kids[i]);
     cs__free(n->kids);
     cs__free(n->value);
     cs__free(n);
 }
 
-static cs_qnode *new_node(parser *p, cs_qkind kind, int col, size_t start, size_t end) {
-    cs_qnode *n = cs__calloc(1, sizeof *n);
+static cs__qnode *new_node(parser *p, cs__qkind kind, int col, size_t start, size_t end) {
+    cs__qnode *n = cs__calloc(1, sizeof *n);
     if (!n) return nomem(p, col);
     n->kind = kind;
     n->col = col;
@@ -110,19 +110,19 @@ static cs_qnode *new_node(parser *p, cs_qkind kind, int col, size_t start, size_
     return n;
 }
 
-static cs_qnode *new_empty(parser *p, int why, int col, size_t start, size_t end) {
-    cs_qnode *n = new_node(p, CS_Q__EMPTY, col, start, end);
+static cs__qnode *new_empty(parser *p, int why, int col, size_t start, size_t end) {
+    cs__qnode *n = new_node(p, CS_Q__EMPTY, col, start, end);
     if (n) n->why = why;
     return n;
 }
 
 /* Appends kid to an AND or OR, splicing in the children of a kid of the
  * same kind (flattening).  Takes kid in every case. */
-static int add_kid(parser *p, cs_qnode *n, cs_qnode *kid) {
+static int add_kid(parser *p, cs__qnode *n, cs__qnode *kid) {
     size_t add = kid->kind == n->kind ? kid->nkids : 1;
-    cs_qnode **k = cs__realloc(n->kids, (n->nkids + add) * sizeof *k);
+    cs__qnode **k = cs__realloc(n->kids, (n->nkids + add) * sizeof *k);
     if (!k) {
-        cs_qnode_free(kid);
+        cs__qnode_free(kid);
         nomem(p, n->col);
         return -1;
     }
@@ -130,7 +130,7 @@ static int add_kid(parser *p, cs_qnode *n, cs_qnode *kid) {
     if (kid->kind == n->kind) {
         memcpy(k + n->nkids, kid->kids, add * sizeof *k);
         kid->nkids = 0;
-        cs_qnode_free(kid);
+        cs__qnode_free(kid);
     } else {
         k[n->nkids] = kid;
     }
@@ -145,16 +145,16 @@ static int add_kid(parser *p, cs_qnode *n, cs_qnode *kid) {
 
 /* ---- tokens --------------------------------------------------------------- */
 
-static const cs_qtok *tok(const parser *p) { return &p->t[p->i]; }
+static const cs__qtok *tok(const parser *p) { return &p->t[p->i]; }
 
 /* Whether an item can start at token t (so an operator before it acts). */
-static int item_follows(const cs_qtok *t) {
+static int item_follows(const cs__qtok *t) {
     return t->kind != CS_QT_END && t->kind != CS_QT_RPAREN;
 }
 
 /* The current token is AND, OR or NEAR used as an operator: an item follows.
  * (That an item precedes it is the caller's knowledge.) */
-static int binary_here(const parser *p, cs_qtkind kind) {
+static int binary_here(const parser *p, cs__qtkind kind) {
     return tok(p)->kind == kind && item_follows(tok(p) + 1);
 }
 
@@ -162,7 +162,7 @@ static int binary_here(const parser *p, cs_qtkind kind) {
 
 typedef struct collect {
     parser   *p;
-    cs_qterm *v;
+    cs__qterm *v;
     size_t    n, cap;
     size_t    base;     /* byte offset of the analysed text in the query */
     int       base_col; /* its column */
@@ -180,7 +180,7 @@ static int ends_with(const char *w, size_t n, const char *s) {
 /* Rule 6 on the query side: a Cyrillic word searches its Snowball stem OR
  * its name stem; written capitalised with a surname suffix it searches the
  * name stem only (Иванов must not find Иван).  ё is е by now. */
-static int add_name(cs_qterm *e, const cs_token *t) {
+static int add_name(cs__qterm *e, const cs_token *t) {
     if ((t->flags & (CS_TOKEN_CYRILLIC | CS_TOKEN_LATIN)) != CS_TOKEN_CYRILLIC) return 0;
     size_t n = cs__name_stem(t->word, t->word_len);
     if (!(e->name = cs__malloc(n + 2))) return CS_ENOMEM;
@@ -195,7 +195,7 @@ static int add_name(cs_qterm *e, const cs_token *t) {
 }
 
 /* A ~ item's key form: the word with its Latin marks (Žaparov). */
-static int add_keyform(collect *c, cs_qterm *e, const cs_token *t) {
+static int add_keyform(collect *c, cs__qterm *e, const cs_token *t) {
     size_t n = t->word_len;
     const char *kf = cs__analyzer_keyform(c->p->a, &n);
     e->tilde = c->tilde;
@@ -219,7 +219,7 @@ static int collect_tok(void *ud, const cs_token *t) {
         return CS_ELIMIT;
     }
     if (cs__grow((void **)&c->v, &c->cap, c->n + 1, sizeof *c->v)) goto oom;
-    cs_qterm *e = &c->v[c->n];
+    cs__qterm *e = &c->v[c->n];
     memset(e, 0, sizeof *e);
     e->term = cs__strndup(t->term, t->term_len);
     e->word = cs__strndup(t->word, t->word_len);
@@ -246,7 +246,7 @@ oom:
  * EMPTY one when it holds no token.  prefix: the item ended in '*'. */
 /* Makes e a field term: CS_FIELD_MARK, field, then its term and word
  * (analysis.h); the name stem goes (field terms have none). */
-static int to_field(cs_qterm *e, char field) {
+static int to_field(cs__qterm *e, char field) {
     char *t = cs__malloc(e->term_len + 3), *w = cs__malloc(e->word_len + 3);
     if (!t || !w) {
         cs__free(t);
@@ -271,8 +271,8 @@ static int to_field(cs_qterm *e, char field) {
     return 0;
 }
 
-static cs_qnode *analyse(parser *p, size_t start, size_t end, int col, size_t src_start,
-                         size_t src_end, int prefix, int tilde, char field) {
+static cs__qnode *analyse(parser *p, size_t start, size_t end, int col, size_t src_start,
+                          size_t src_end, int prefix, int tilde, char field) {
     if (tilde && prefix)
         return fail(p, CS_EQUERY, col, "a ~ name search cannot end in '*'");
     collect c = {p, NULL, 0, 0, start, cs__qcol(p->q, src_start, col, start), col, 0, 0, tilde};
@@ -286,8 +286,8 @@ static cs_qnode *analyse(parser *p, size_t start, size_t end, int col, size_t sr
      * what is left is searched as a plain word. */
     if (prefix && c.n && c.last_pos + 1 != cs__analyzer_npos(p->a)) prefix = 0;
     if (c.n == 0) return new_empty(p, prefix ? CS_QE_PREFIX : CS_QE_WORD, col, src_start, src_end);
-    cs_qkind kind = c.n > 1 ? CS_Q_PHRASE : prefix ? CS_Q_PREFIX : CS_Q_TERM;
-    cs_qnode *n = new_node(p, kind, col, src_start, src_end);
+    cs__qkind kind = c.n > 1 ? CS_Q_PHRASE : prefix ? CS_Q_PREFIX : CS_Q_TERM;
+    cs__qnode *n = new_node(p, kind, col, src_start, src_end);
     if (!n) {
         free_terms(c.v, c.n);
         return NULL;
@@ -305,7 +305,7 @@ static cs_qnode *analyse(parser *p, size_t start, size_t end, int col, size_t sr
 }
 
 /* A token that is read as a word (a keyword where it cannot act). */
-static cs_qnode *word(parser *p, const cs_qtok *t) {
+static cs__qnode *word(parser *p, const cs__qtok *t) {
     size_t src_start = t->tilde || t->qfield ? t->src_start   /* the '~', the field name */
                        : t->kind == CS_QT_PHRASE ? t->start - 1 /* the '"' */
                                                  : t->start;
@@ -319,18 +319,18 @@ static cs_qnode *word(parser *p, const cs_qtok *t) {
 
 /* ---- the grammar ---------------------------------------------------------- */
 
-static cs_qnode *parse_or(parser *p);
+static cs__qnode *parse_or(parser *p);
 
-static cs_qnode *parse_group(parser *p) {
-    const cs_qtok *open = tok(p);
+static cs__qnode *parse_group(parser *p) {
+    const cs__qtok *open = tok(p);
     if (++p->depth > CS_QUERY_MAX_DEPTH)
         return fail(p, CS_ELIMIT, open->col, "parentheses nested deeper than %d",
                     CS_QUERY_MAX_DEPTH);
     p->i++;
-    cs_qnode *n = parse_or(p);
+    cs__qnode *n = parse_or(p);
     if (!n) return NULL;
     if (tok(p)->kind != CS_QT_RPAREN) { /* the lexer balanced them; be safe */
-        cs_qnode_free(n);
+        cs__qnode_free(n);
         return fail(p, CS_EQUERY, open->col, "unbalanced parenthesis: this '(' is never closed");
     }
     size_t end = tok(p)->end;
@@ -338,7 +338,7 @@ static cs_qnode *parse_group(parser *p) {
     p->depth--;
     if (n->kind == CS_Q__EMPTY) {
         int why = n->why;
-        cs_qnode_free(n);
+        cs__qnode_free(n);
         if (why != CS_QE_NONE && why != CS_QE_GROUP)
             return fail(p, CS_EQUERY, open->col,
                         "nothing to search for inside these parentheses");
@@ -352,19 +352,19 @@ static cs_qnode *parse_group(parser *p) {
     return n;
 }
 
-static cs_qnode *parse_primary(parser *p) {
-    const cs_qtok *t = tok(p);
+static cs__qnode *parse_primary(parser *p) {
+    const cs__qtok *t = tok(p);
     switch (t->kind) {
     case CS_QT_LPAREN:
         return parse_group(p);
     case CS_QT_LANG: {
-        cs_qnode *n = new_node(p, CS_Q_LANG, t->col, t->start, t->src_end);
+        cs__qnode *n = new_node(p, CS_Q_LANG, t->col, t->start, t->src_end);
         if (n) n->lang = t->lang;
         p->i++;
         return n;
     }
     case CS_QT_FILTER: {
-        cs_qnode *n = new_node(p, CS_Q_FILTER, t->col, t->src_start, t->src_end);
+        cs__qnode *n = new_node(p, CS_Q_FILTER, t->col, t->src_start, t->src_end);
         if (!n) return NULL;
         n->field = t->field;
         n->lo = t->lo;
@@ -373,7 +373,7 @@ static cs_qnode *parse_primary(parser *p) {
             n->value_len = t->end - t->start;
             n->value = cs__malloc(n->value_len + 1);
             if (!n->value) {
-                cs_qnode_free(n);
+                cs__qnode_free(n);
                 return nomem(p, t->col);
             }
             memcpy(n->value, p->q + t->start, n->value_len);
@@ -401,7 +401,7 @@ static cs_qnode *parse_primary(parser *p) {
 }
 
 /* Checks that n may be an operand of NEAR (which starts at column near_col). */
-static int near_operand(parser *p, const cs_qnode *n) {
+static int near_operand(parser *p, const cs__qnode *n) {
     if (n->kind == CS_Q_TERM || n->kind == CS_Q_PHRASE || n->kind == CS_Q_PREFIX) return 0;
     if (n->kind == CS_Q__EMPTY)
         fail(p, CS_EQUERY, n->col, "operand of NEAR holds no word to search for");
@@ -412,24 +412,24 @@ static int near_operand(parser *p, const cs_qnode *n) {
     return -1;
 }
 
-static cs_qnode *parse_near(parser *p) {
-    cs_qnode *left = parse_primary(p);
+static cs__qnode *parse_near(parser *p) {
+    cs__qnode *left = parse_primary(p);
     if (!left || !binary_here(p, CS_QT_NEAR)) return left;
-    const cs_qtok *op = tok(p);
+    const cs__qtok *op = tok(p);
     if (near_operand(p, left)) goto fail;
     p->i++;
-    cs_qnode *right = parse_primary(p);
+    cs__qnode *right = parse_primary(p);
     if (!right) goto fail;
     if (near_operand(p, right)) {
-        cs_qnode_free(right);
+        cs__qnode_free(right);
         goto fail;
     }
-    cs_qnode *n = new_node(p, CS_Q_NEAR, left->col, left->start, right->end);
-    cs_qnode **kids = cs__malloc(2 * sizeof *kids);
+    cs__qnode *n = new_node(p, CS_Q_NEAR, left->col, left->start, right->end);
+    cs__qnode **kids = cs__malloc(2 * sizeof *kids);
     if (!n || !kids) {
         cs__free(n);
         cs__free(kids);
-        cs_qnode_free(right);
+        cs__qnode_free(right);
         if (!p->rc) nomem(p, op->col);
         goto fail;
     }
@@ -439,22 +439,22 @@ static cs_qnode *parse_near(parser *p) {
     n->nkids = 2;
     n->near_n = op->near_n;
     if (binary_here(p, CS_QT_NEAR)) {
-        cs_qnode_free(n);
+        cs__qnode_free(n);
         return fail(p, CS_EQUERY, tok(p)->col,
                     "NEAR cannot be chained: join pairs with AND (a NEAR b AND b NEAR c)");
     }
     return n;
 fail:
-    cs_qnode_free(left);
+    cs__qnode_free(left);
     return NULL;
 }
 
 /* NOT and '-' in a loop (not recursion): an even number cancels out. */
-static cs_qnode *parse_unary(parser *p) {
+static cs__qnode *parse_unary(parser *p) {
     int neg = 0, col = 0;
     size_t start = 0;
     for (;;) {
-        const cs_qtok *t = tok(p);
+        const cs__qtok *t = tok(p);
         int is_not = t->kind == CS_QT_MINUS || (t->kind == CS_QT_NOT && item_follows(t + 1));
         if (!is_not) break;
         if (neg++ == 0) {
@@ -463,26 +463,26 @@ static cs_qnode *parse_unary(parser *p) {
         }
         p->i++;
     }
-    cs_qnode *x = parse_near(p);
+    cs__qnode *x = parse_near(p);
     if (!x || neg == 0) return x;
     if (x->kind == CS_Q__EMPTY) {
         int c = x->col;
-        cs_qnode_free(x);
+        cs__qnode_free(x);
         return fail(p, CS_EQUERY, c, "operand of NOT or '-' holds no word to search for");
     }
     if (x->kind == CS_Q_NOT) { /* -(-a): the NOT of a group */
         neg++;
-        cs_qnode *inner = x->kids[0];
+        cs__qnode *inner = x->kids[0];
         x->nkids = 0;
-        cs_qnode_free(x);
+        cs__qnode_free(x);
         x = inner;
     }
     if (neg % 2 == 0) return x;
-    cs_qnode *n = new_node(p, CS_Q_NOT, col, start, x->end);
-    cs_qnode **kids = n ? cs__malloc(sizeof *kids) : NULL;
+    cs__qnode *n = new_node(p, CS_Q_NOT, col, start, x->end);
+    cs__qnode **kids = n ? cs__malloc(sizeof *kids) : NULL;
     if (!kids) {
         cs__free(n);
-        cs_qnode_free(x);
+        cs__qnode_free(x);
         return p->rc ? NULL : nomem(p, col);
     }
     kids[0] = x;
@@ -494,23 +494,23 @@ static cs_qnode *parse_unary(parser *p) {
 /* Items side by side (or joined by AND) until OR, ')' or the end.  Items
  * without a token are dropped; if nothing else is left, the first of them
  * is returned (or a NONE one for an empty group or query). */
-static cs_qnode *parse_and(parser *p) {
-    cs_qnode *and = NULL, *empty = NULL;
+static cs__qnode *parse_and(parser *p) {
+    cs__qnode *and = NULL, *empty = NULL;
     size_t items = 0;
     for (;;) {
-        const cs_qtok *t = tok(p);
+        const cs__qtok *t = tok(p);
         if (!item_follows(t)) break;
         if (items && binary_here(p, CS_QT_OR)) break;
         if (items && binary_here(p, CS_QT_AND)) p->i++;
-        cs_qnode *x = parse_unary(p);
+        cs__qnode *x = parse_unary(p);
         if (!x) goto fail;
         items++;
         if (x->kind == CS_Q__EMPTY) {
             if (!empty || (empty->why == CS_QE_GROUP && x->why != CS_QE_GROUP)) {
-                cs_qnode_free(empty);
+                cs__qnode_free(empty);
                 empty = x;
             } else {
-                cs_qnode_free(x);
+                cs__qnode_free(x);
             }
             continue;
         }
@@ -519,15 +519,15 @@ static cs_qnode *parse_and(parser *p) {
             continue;
         }
         if (and->kind != CS_Q_AND || and->nkids == 0) { /* second real item: make the AND */
-            cs_qnode *n = new_node(p, CS_Q_AND, and->col, and->start, and->end);
+            cs__qnode *n = new_node(p, CS_Q_AND, and->col, and->start, and->end);
             if (!n) {
-                cs_qnode_free(x);
+                cs__qnode_free(x);
                 goto fail;
             }
             if (add_kid(p, n, and)) {
                 and = NULL;
-                cs_qnode_free(n);
-                cs_qnode_free(x);
+                cs__qnode_free(n);
+                cs__qnode_free(x);
                 goto fail;
             }
             and = n;
@@ -535,30 +535,30 @@ static cs_qnode *parse_and(parser *p) {
         if (add_kid(p, and, x)) goto fail;
     }
     if (and) {
-        cs_qnode_free(empty);
+        cs__qnode_free(empty);
         return and;
     }
     if (empty) return empty;
     return new_empty(p, CS_QE_NONE, tok(p)->col, tok(p)->start, tok(p)->start);
 fail:
-    cs_qnode_free(and);
-    cs_qnode_free(empty);
+    cs__qnode_free(and);
+    cs__qnode_free(empty);
     return NULL;
 }
 
-static cs_qnode *parse_or(parser *p) {
-    cs_qnode *x = parse_and(p);
+static cs__qnode *parse_or(parser *p) {
+    cs__qnode *x = parse_and(p);
     if (!x || !binary_here(p, CS_QT_OR)) return x;
-    cs_qnode *n = NULL;
+    cs__qnode *n = NULL;
     for (;;) {
         if (x->kind == CS_Q__EMPTY) {
             int c = x->col;
-            cs_qnode_free(x);
+            cs__qnode_free(x);
             fail(p, CS_EQUERY, c, "operand of OR holds no word to search for");
             goto fail;
         }
         if (!n && !(n = new_node(p, CS_Q_OR, x->col, x->start, x->end))) {
-            cs_qnode_free(x);
+            cs__qnode_free(x);
             goto fail;
         }
         if (add_kid(p, n, x)) goto fail;
@@ -568,14 +568,14 @@ static cs_qnode *parse_or(parser *p) {
     }
     return n;
 fail:
-    cs_qnode_free(n);
+    cs__qnode_free(n);
     return NULL;
 }
 
 /* ---- checks after parsing ------------------------------------------------- */
 
 /* True for a NOT, or an AND of nothing but NOTs: matches only by absence. */
-static int negative(const cs_qnode *n) {
+static int negative(const cs__qnode *n) {
     if (n->kind == CS_Q_NOT) return 1;
     if (n->kind != CS_Q_AND) return 0;
     for (size_t i = 0; i < n->nkids; i++)
@@ -584,21 +584,21 @@ static int negative(const cs_qnode *n) {
 }
 
 /* The column of the first NOT of a negative node. */
-static int first_not_col(const cs_qnode *n) {
+static int first_not_col(const cs__qnode *n) {
     return n->kind == CS_Q_AND ? n->kids[0]->col : n->col;
 }
 
 /* Rejects purely negative parts where they cannot be evaluated: the whole
  * query, a side of an OR, the inside of a NOT.  (Inside an AND a negative
  * group was flattened into the AND and is fine: `a (-b -c)`.) */
-static int check(parser *p, const cs_qnode *n, int root) {
+static int check(parser *p, const cs__qnode *n, int root) {
     if (root && negative(n)) {
         fail(p, CS_EQUERY, first_not_col(n),
              "only negative items (NOT, -): add a word to search for");
         return -1;
     }
     for (size_t i = 0; i < n->nkids; i++) {
-        const cs_qnode *k = n->kids[i];
+        const cs__qnode *k = n->kids[i];
         if (n->kind == CS_Q_OR && negative(k)) {
             fail(p, CS_EQUERY, first_not_col(k), "a side of OR is only negative (NOT, -)");
             return -1;
@@ -613,7 +613,7 @@ static int check(parser *p, const cs_qnode *n, int root) {
     return 0;
 }
 
-static void empty_query(parser *p, const cs_qnode *n) {
+static void empty_query(parser *p, const cs__qnode *n) {
     switch (n->why) {
     case CS_QE_PREFIX:
         fail(p, CS_EQUERY, n->col, "empty prefix: '*' needs a letter or digit before it");
@@ -628,12 +628,12 @@ static void empty_query(parser *p, const cs_qnode *n) {
 
 /* ---- entry points --------------------------------------------------------- */
 
-int cs_query_parse(cs_qnode **out, cs_analyzer *a, const char *q, size_t len, unsigned flags,
-                   cs_err *err, int *err_column) {
+int cs__query_parse(cs__qnode **out, cs_analyzer *a, const char *q, size_t len, unsigned flags,
+                    cs__error *err, int *err_column) {
     parser p;
     memset(&p, 0, sizeof p);
-    cs_qnode *root = NULL;
-    cs_qtok *toks = NULL;
+    cs__qnode *root = NULL;
+    cs__qtok *toks = NULL;
     size_t ntoks = 0;
     if (out) *out = NULL;
     if (!out || !a || (!q && len)) {
@@ -671,7 +671,7 @@ int cs_query_parse(cs_qnode **out, cs_analyzer *a, const char *q, size_t len, un
 done:
     cs__free(toks);
     if (p.rc) {
-        cs_qnode_free(root);
+        cs__qnode_free(root);
         if (err) cs__err(err, p.rc, "%s", p.e.msg);
         if (err_column) *err_column = p.col > 0 ? p.col : 1;
         return p.rc;
@@ -684,28 +684,28 @@ done:
 
 /* ---- describe ------------------------------------------------------------- */
 
-static void put_str(cs_buf *b, const char *s) { cs_buf_put(b, s, strlen(s)); }
+static void put_str(cs__buf *b, const char *s) { cs__buf_put(b, s, strlen(s)); }
 
-static void put_quoted(cs_buf *b, const char *s, size_t n) {
-    cs_buf_byte(b, '"');
+static void put_quoted(cs__buf *b, const char *s, size_t n) {
+    cs__buf_byte(b, '"');
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c == '"' || c == '\\') {
-            cs_buf_byte(b, '\\');
-            cs_buf_byte(b, c);
+            cs__buf_byte(b, '\\');
+            cs__buf_byte(b, c);
         } else if (c < 0x20 || c == 0x7F) {
             char hex[8];
             snprintf(hex, sizeof hex, "\\x%02x", c);
             put_str(b, hex);
         } else {
-            cs_buf_byte(b, c);
+            cs__buf_byte(b, c);
         }
     }
-    cs_buf_byte(b, '"');
+    cs__buf_byte(b, '"');
 }
 
 /* A term or word, a field term as title:"stem" / author:"stem". */
-static void put_qstr(cs_buf *b, const char *s, size_t n) {
+static void put_qstr(cs__buf *b, const char *s, size_t n) {
     if (n >= 2 && s[0] == CS_FIELD_MARK) {
         put_str(b, s[1] == CS_FIELD_TITLE ? "title:" : "author:");
         s += 2;
@@ -715,7 +715,7 @@ static void put_qstr(cs_buf *b, const char *s, size_t n) {
 }
 
 /* A term as searched: "stem", a name-only "#stem", or ~"word" / ~~"word". */
-static void put_term(cs_buf *b, const cs_qterm *t) {
+static void put_term(cs__buf *b, const cs__qterm *t) {
     if (t->field) {
         put_qstr(b, t->term, t->term_len);
     } else if (t->tilde) {
@@ -728,9 +728,9 @@ static void put_term(cs_buf *b, const cs_qterm *t) {
     }
 }
 
-static void describe(const cs_qnode *n, cs_buf *b) {
+static void describe(const cs__qnode *n, cs__buf *b) {
     char tmp[32];
-    cs_buf_byte(b, '(');
+    cs__buf_byte(b, '(');
     switch (n->kind) {
     case CS_Q_TERM:
         put_str(b, "term ");
@@ -743,11 +743,11 @@ static void describe(const cs_qnode *n, cs_buf *b) {
     case CS_Q_PHRASE:
         put_str(b, "phrase");
         for (size_t i = 0; i < n->nterms; i++) {
-            const cs_qterm *t = &n->terms[i];
-            cs_buf_byte(b, ' ');
+            const cs__qterm *t = &n->terms[i];
+            cs__buf_byte(b, ' ');
             if (t->prefix) put_qstr(b, t->word, t->word_len);
             else put_term(b, t);
-            if (t->prefix) cs_buf_byte(b, '*');
+            if (t->prefix) cs__buf_byte(b, '*');
             if (t->rel_pos != i) {
                 snprintf(tmp, sizeof tmp, "@%u", (unsigned)t->rel_pos);
                 put_str(b, tmp);
@@ -776,18 +776,18 @@ static void describe(const cs_qnode *n, cs_buf *b) {
         put_str(b, tmp);
         break;
     default:
-        put_str(b, cs_qkind_name(n->kind));
+        put_str(b, cs__qkind_name(n->kind));
     }
     for (size_t i = 0; i < n->nkids; i++) {
-        cs_buf_byte(b, ' ');
+        cs__buf_byte(b, ' ');
         describe(n->kids[i], b);
     }
-    cs_buf_byte(b, ')');
+    cs__buf_byte(b, ')');
 }
 
-int cs_qnode_describe(const cs_qnode *n, cs_buf *out) {
+int cs__qnode_describe(const cs__qnode *n, cs__buf *out) {
     if (n) describe(n, out);
     else put_str(out, "(null)");
-    if (cs_buf_reserve(out, 1) == 0) out->data[out->len] = '\0';
+    if (cs__buf_reserve(out, 1) == 0) out->data[out->len] = '\0';
     return out->rc;
 }

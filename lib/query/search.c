@@ -55,35 +55,35 @@ typedef struct rgroup {       /* a group of cs_search_options.group_by */
 
 typedef struct rexp {           /* a ~ item's expansion, for the caller */
     char *item;                 /* as written, "~Japarov" */
-    cs_texp e;
+    cs__texp e;
 } rexp;
 
 struct cs_results {
-    cs_err err;
+    cs__error err;
     size_t errcol;
     size_t total;
     int inexact;                /* total is a lower bound: pruning skipped documents */
     rhit *hits;
     size_t n;
-    cs_buf strings;             /* paths and snippets, NUL-terminated */
-    cs_buf hl;                  /* size_t pairs */
+    cs__buf strings;             /* paths and snippets, NUL-terminated */
+    cs__buf hl;                  /* size_t pairs */
     rexp *exp;
     size_t nexp;
     rgroup *groups;             /* group_by: sorted by name once the search ends */
     size_t ngroups, cap_groups; /* cap: slots of the open-addressing table */
-    cs_buf gnames;              /* the groups' names, NUL-terminated */
+    cs__buf gnames;              /* the groups' names, NUL-terminated */
     int explained;              /* CS_SEARCH_EXPLAIN: the fields below are set */
     cs_explain_term *xterms;    /* the hits' parts; strings in xstr */
     cs_explain_boost *xboosts;
-    cs_buf xstr;
+    cs__buf xstr;
     uint64_t xdocs;
     double xavgdl;
 };
 
 /* A leaf of the tree and what it resolved to in each segment. */
 typedef struct rleaf {
-    const cs_qterm *qt;
-    const cs_qnode *node;       /* the item holding it (a TERM, PREFIX or PHRASE) */
+    const cs__qterm *qt;
+    const cs__qnode *node;       /* the item holding it (a TERM, PREFIX or PHRASE) */
     qmember **m;                /* per segment */
     uint32_t *nm;
     double idf;
@@ -105,7 +105,7 @@ typedef struct sctx {
     cs_reader *r;
     cs_results *res;
     const char *query;
-    cs_err *err;
+    cs__error *err;
     rleaf *leaves;
     uint32_t nleaves, cap_leaves;
     hitref *heap;
@@ -147,13 +147,13 @@ void cs_results_free(cs_results *res) {
     }
     cs__free(res->exp);
     cs__free(res->groups);
-    cs_buf_free(&res->gnames);
+    cs__buf_free(&res->gnames);
     cs__free(res->hits);
     cs__free(res->xterms);
     cs__free(res->xboosts);
-    cs_buf_free(&res->xstr);
-    cs_buf_free(&res->strings);
-    cs_buf_free(&res->hl);
+    cs__buf_free(&res->xstr);
+    cs__buf_free(&res->strings);
+    cs__buf_free(&res->hl);
     cs__free(res);
 }
 
@@ -239,14 +239,14 @@ static int group_add(cs_results *res, const char *name, size_t n) {
     g->name_off = res->gnames.len;
     g->name_len = n;
     g->count = 1;
-    cs_buf_put(&res->gnames, name, n);
-    cs_buf_byte(&res->gnames, 0);
+    cs__buf_put(&res->gnames, name, n);
+    cs__buf_byte(&res->gnames, 0);
     res->ngroups++;
     return res->gnames.rc ? CS_ENOMEM : 0;
 }
 
 /* The group of document d (columns c) for group_by. */
-static int group_doc(cs_results *res, int by, const cs_segcols *c, uint32_t d) {
+static int group_doc(cs_results *res, int by, const cs__segcols *c, uint32_t d) {
     char buf[16];
     int n;
     switch (by) {
@@ -373,8 +373,8 @@ static int wref_add(wrefs *w, uint64_t ord, uint32_t var) {
  * term, with the variants it stands for.  Takes wr's array (and gives its
  * bytes back to the budget); the members' are taken from it for the
  * whole search. */
-static int wrefs_members(const cs_segref *ref, wrefs *wr, int rc, qmember **out, uint32_t *nout,
-                         cs_err *err) {
+static int wrefs_members(const cs__segref *ref, wrefs *wr, int rc, qmember **out, uint32_t *nout,
+                         cs__error *err) {
     wref *w = wr->v;
     size_t nw = wr->n;
     qmember *m = NULL;
@@ -388,7 +388,7 @@ static int wrefs_members(const cs_segref *ref, wrefs *wr, int rc, qmember **out,
             qmember *x = &m[nm++];
             char buf[CS_MAX_KEY];
             size_t blen;
-            rc = cs_seg_term_at(ref->seg, w[i].ord, buf, &blen, &x->ti, err);
+            rc = cs__seg_term_at(ref->seg, w[i].ord, buf, &blen, &x->ti, err);
             size_t j = i;
             for (; j < nw && w[j].ord == w[i].ord; j++)
                 if (w[j].var < CS_MAX_VARIANTS) x->vmask[w[j].var >> 3] |= (uint8_t)(1u << (w[j].var & 7));
@@ -410,18 +410,18 @@ static int wrefs_members(const cs_segref *ref, wrefs *wr, int rc, qmember **out,
 /* The terms (with variants) of the words of seg that start with prefix;
  * *nwords gets the number of words.  Stops with CS_ELIMIT (no message) past
  * max words. */
-static int resolve_prefix(const cs_segref *ref, const char *prefix, size_t plen, qmember **out,
-                          uint32_t *nout, size_t *nwords, size_t max, qbudget *b, cs_err *err) {
-    cs_seg_iter it;
+static int resolve_prefix(const cs__segref *ref, const char *prefix, size_t plen, qmember **out,
+                          uint32_t *nout, size_t *nwords, size_t max, qbudget *b, cs__error *err) {
+    cs__seg_iter it;
     wrefs w = {0};
     w.b = b;
-    int rc = cs_seg_words_seek(ref->seg, prefix, plen, &it, err);
+    int rc = cs__seg_words_seek(ref->seg, prefix, plen, &it, err);
     while (!rc) {
         const char *word;
         size_t len;
         uint64_t ord;
         uint32_t var;
-        int k = cs_seg_words_next(&it, &word, &len, &ord, &var);
+        int k = cs__seg_words_next(&it, &word, &len, &ord, &var);
         if (k <= 0) { rc = k; break; }
         if (len < plen || memcmp(word, prefix, plen) != 0) break;
         if (w.n >= max) { rc = CS_ELIMIT; break; }
@@ -432,26 +432,26 @@ static int resolve_prefix(const cs_segref *ref, const char *prefix, size_t plen,
 }
 
 /* A query word for messages: a field term's word as "title:word". */
-static const char *qword(const cs_qterm *t) {
+static const char *qword(const cs__qterm *t) {
     return t->field == CS_FIELD_TITLE ? "title:" : t->field == CS_FIELD_AUTHOR ? "author:" : "";
 }
-static size_t qwskip(const cs_qterm *t) { return t->field ? 2 : 0; }
+static size_t qwskip(const cs__qterm *t) { return t->field ? 2 : 0; }
 
 /* The terms (with variants) of the words of a ~ item's expansion that seg
  * holds. */
-static int resolve_words(const cs_segref *ref, const cs_texp *e, qmember **out, uint32_t *nout,
-                         size_t *nwords, qbudget *b, cs_err *err) {
+static int resolve_words(const cs__segref *ref, const cs__texp *e, qmember **out, uint32_t *nout,
+                         size_t *nwords, qbudget *b, cs__error *err) {
     wrefs w = {0};
     w.b = b;
     int rc = 0;
     for (size_t i = 0; i < e->n && !rc; i++) {
-        cs_seg_iter it;
+        cs__seg_iter it;
         const char *word;
         size_t len, n = strlen(e->words[i]);
         uint64_t ord;
         uint32_t var;
-        rc = cs_seg_words_seek(ref->seg, e->words[i], n, &it, err);
-        int k = rc ? rc : cs_seg_words_next(&it, &word, &len, &ord, &var);
+        rc = cs__seg_words_seek(ref->seg, e->words[i], n, &it, err);
+        int k = rc ? rc : cs__seg_words_next(&it, &word, &len, &ord, &var);
         if (k < 0) rc = k;
         else if (k == 1 && len == n && memcmp(word, e->words[i], n) == 0) rc = wref_add(&w, ord, var);
     }
@@ -462,7 +462,7 @@ static int resolve_words(const cs_segref *ref, const cs_texp *e, qmember **out, 
 /* The deleted documents of segment s in increasing order, listed once per
  * search (NULL and 0 when it has none). */
 static int dead_list(sctx *c, uint32_t s, const uint32_t **out, uint32_t *n) {
-    const cs_segref *ref = &c->r->man.segs[s];
+    const cs__segref *ref = &c->r->man.segs[s];
     *out = NULL;
     *n = 0;
     if (!ref->ndeleted || !ref->del) return 0;
@@ -477,7 +477,7 @@ static int dead_list(sctx *c, uint32_t s, const uint32_t **out, uint32_t *n) {
         for (uint32_t byte = 0; byte < (ref->ndocs + 7) / 8 && k < ref->ndeleted; byte++) {
             if (!ref->del[byte]) continue;
             for (uint32_t d = byte * 8; d < byte * 8 + 8 && d < ref->ndocs; d++)
-                if (cs_is_deleted(ref, d) && k < ref->ndeleted) v[k++] = d;
+                if (cs__is_deleted(ref, d) && k < ref->ndeleted) v[k++] = d;
         }
         c->dead[s] = v;
         c->ndead[s] = k;
@@ -491,29 +491,29 @@ static int dead_list(sctx *c, uint32_t s, const uint32_t **out, uint32_t *n) {
  * BM25's idf counts live documents only, so that results do not change when
  * a merge drops the deleted ones (optimize).  Walks the deleted documents,
  * usually few, with advance() over the skip entries, not the postings. */
-static int deleted_df(sctx *c, uint32_t s, const cs_terminfo *ti, uint64_t *out) {
+static int deleted_df(sctx *c, uint32_t s, const cs__terminfo *ti, uint64_t *out) {
     const uint32_t *dead;
     uint32_t ndead;
     int rc = dead_list(c, s, &dead, &ndead);
     *out = 0;
     if (rc || !ndead) return rc;
-    cs_postings p;
-    cs_post_init(&p, c->r->man.segs[s].seg, ti, c->err);
+    cs__postings p;
+    cs__post_init(&p, c->r->man.segs[s].seg, ti, c->err);
     for (uint32_t i = 0; i < ndead; i++) {
-        uint32_t d = cs_post_advance(&p, dead[i]);
+        uint32_t d = cs__post_advance(&p, dead[i]);
         if (d == CS_DOC_END) break;
         if (d == dead[i]) (*out)++;
     }
     rc = p.rc;
-    cs_post_free(&p);
+    cs__post_free(&p);
     return rc;
 }
 
 /* Adds term t (every variant) to the members m[0..*n) when seg holds it. */
-static int add_term(const cs_segref *ref, const char *t, size_t len, qmember *m, uint32_t *n,
-                    cs_err *err) {
-    cs_terminfo ti;
-    int rc = cs_seg_term(ref->seg, t, len, &ti, err);
+static int add_term(const cs__segref *ref, const char *t, size_t len, qmember *m, uint32_t *n,
+                    cs__error *err) {
+    cs__terminfo ti;
+    int rc = cs__seg_term(ref->seg, t, len, &ti, err);
     if (rc == CS_ENOTFOUND) {
         cs__err_clear(err);
         return 0;
@@ -527,8 +527,8 @@ static int add_term(const cs_segref *ref, const char *t, size_t len, qmember *m,
 }
 
 /* A word: its term; a Cyrillic word also (or only) its name stem. */
-static int resolve_word(const cs_segref *ref, const cs_qterm *qt, qmember **out, uint32_t *nout,
-                        cs_err *err) {
+static int resolve_word(const cs__segref *ref, const cs__qterm *qt, qmember **out, uint32_t *nout,
+                        cs__error *err) {
     qmember *m = cs__calloc(2, sizeof *m);
     uint32_t n = 0;
     if (!m) return CS_ENOMEM;
@@ -549,12 +549,12 @@ static int resolve_word(const cs_segref *ref, const cs_qterm *qt, qmember **out,
  * document holding several counts once), as BM25 wants the df of a leaf
  * that stands for several terms.  Variants are not looked at. */
 static int union_df(sctx *c, uint32_t s, const qmember *m, uint32_t nm, uint64_t *out) {
-    const cs_segref *ref = &c->r->man.segs[s];
-    cs_postings *p = cs__calloc(nm, sizeof *p);
+    const cs__segref *ref = &c->r->man.segs[s];
+    cs__postings *p = cs__calloc(nm, sizeof *p);
     if (!p) return CS_ENOMEM;
     for (uint32_t i = 0; i < nm; i++) {
-        cs_post_init(&p[i], ref->seg, &m[i].ti, c->err);
-        cs_post_next(&p[i]);
+        cs__post_init(&p[i], ref->seg, &m[i].ti, c->err);
+        cs__post_next(&p[i]);
     }
     uint64_t n = 0;
     int rc = 0;
@@ -562,13 +562,13 @@ static int union_df(sctx *c, uint32_t s, const qmember *m, uint32_t nm, uint64_t
         uint32_t d = CS_DOC_END;
         for (uint32_t i = 0; i < nm; i++) d = CS_MIN(d, p[i].doc);
         if (d == CS_DOC_END) break;
-        if (!cs_is_deleted(ref, d)) n++;
+        if (!cs__is_deleted(ref, d)) n++;
         for (uint32_t i = 0; i < nm; i++)
-            if (p[i].doc == d) cs_post_next(&p[i]);
+            if (p[i].doc == d) cs__post_next(&p[i]);
     }
     for (uint32_t i = 0; i < nm; i++) {
         if (!rc) rc = p[i].rc;
-        cs_post_free(&p[i]);
+        cs__post_free(&p[i]);
     }
     cs__free(p);
     *out = n;
@@ -589,24 +589,24 @@ static int live_df(sctx *c, uint32_t s, const qmember *m, uint64_t *out) {
  * rarer than its word's stem, so this reads a fraction of what walking the
  * union would (Russian term queries 2-3x faster than with union_df). */
 static int pair_union_df(sctx *c, uint32_t s, const qmember *m, uint64_t *out) {
-    const cs_segref *ref = &c->r->man.segs[s];
+    const cs__segref *ref = &c->r->man.segs[s];
     uint64_t la, lb, both = 0;
     int rc = live_df(c, s, &m[0], &la);
     if (!rc) rc = live_df(c, s, &m[1], &lb);
     if (rc) return rc;
     const qmember *small = m[0].ti.df <= m[1].ti.df ? &m[0] : &m[1];
     const qmember *big = small == &m[0] ? &m[1] : &m[0];
-    cs_postings ps, pb;
-    cs_post_init(&ps, ref->seg, &small->ti, c->err);
-    cs_post_init(&pb, ref->seg, &big->ti, c->err);
-    for (uint32_t d; (d = cs_post_next(&ps)) != CS_DOC_END;) {
-        uint32_t e = cs_post_advance(&pb, d);
+    cs__postings ps, pb;
+    cs__post_init(&ps, ref->seg, &small->ti, c->err);
+    cs__post_init(&pb, ref->seg, &big->ti, c->err);
+    for (uint32_t d; (d = cs__post_next(&ps)) != CS_DOC_END;) {
+        uint32_t e = cs__post_advance(&pb, d);
         if (e == CS_DOC_END) break;
-        if (e == d && !cs_is_deleted(ref, d)) both++;
+        if (e == d && !cs__is_deleted(ref, d)) both++;
     }
     rc = ps.rc ? ps.rc : pb.rc;
-    cs_post_free(&ps);
-    cs_post_free(&pb);
+    cs__post_free(&ps);
+    cs__post_free(&pb);
     *out = la + lb - CS_MIN(both, la + lb);
     return rc;
 }
@@ -638,7 +638,7 @@ static int expand_tilde(sctx *c, rleaf *l) {
     res->exp = x;
     x = &res->exp[res->nexp];
     memset(x, 0, sizeof *x);
-    const cs_qterm *qt = l->qt;
+    const cs__qterm *qt = l->qt;
     size_t from = qt->start >= (size_t)qt->tilde ? qt->start - (size_t)qt->tilde : 0;
     int rc = cs__tilde_expand(c->r, qt, &x->e, c->err);
     if (rc) return rc;
@@ -661,15 +661,15 @@ static int expand_tilde(sctx *c, rleaf *l) {
 }
 
 static int resolve_leaf(sctx *c, rleaf *l) {
-    const cs_manifest *man = &c->r->man;
-    const cs_qterm *qt = l->qt;
+    const cs__manifest *man = &c->r->man;
+    const cs__qterm *qt = l->qt;
     uint64_t df = 0;
     l->m = cs__calloc(man->nsegs + 1, sizeof *l->m);
     l->nm = cs__calloc(man->nsegs + 1, sizeof *l->nm);
     if (!l->m || !l->nm) return CS_ENOMEM;
     int rc = qt->tilde ? expand_tilde(c, l) : 0;
     for (uint32_t s = 0; !rc && s < man->nsegs; s++) {
-        const cs_segref *ref = &man->segs[s];
+        const cs__segref *ref = &man->segs[s];
         size_t nw = 0;
         if (qt->tilde)
             rc = resolve_words(ref, &c->res->exp[l->exp].e, &l->m[s], &l->nm[s], &nw, &c->budget,
@@ -698,7 +698,7 @@ static int resolve_leaf(sctx *c, rleaf *l) {
     return 0;
 }
 
-static int add_leaf(sctx *c, const cs_qterm *qt, const cs_qnode *node, int neg) {
+static int add_leaf(sctx *c, const cs__qterm *qt, const cs__qnode *node, int neg) {
     if (c->nleaves == c->cap_leaves) {
         uint32_t cap = c->cap_leaves ? c->cap_leaves * 2 : 16;
         rleaf *n = cs__realloc(c->leaves, cap * sizeof *n);
@@ -716,7 +716,7 @@ static int add_leaf(sctx *c, const cs_qterm *qt, const cs_qnode *node, int neg) 
 }
 
 /* Resolves the tree's leaves in tree order (build() visits them the same). */
-static int collect(sctx *c, const cs_qnode *n, int neg) {
+static int collect(sctx *c, const cs__qnode *n, int neg) {
     int rc = 0;
     neg |= n->kind == CS_Q_NOT;
     for (size_t i = 0; i < n->nterms && !rc; i++) rc = add_leaf(c, &n->terms[i], n, neg);
@@ -738,7 +738,7 @@ static void free_leaves(sctx *c) {
 
 /* ---- building the iterator tree of one segment ------------------------------------------ */
 
-static qit *build(sctx *c, qseg *qs, uint32_t s, const cs_qnode *n, uint32_t *next_leaf,
+static qit *build(sctx *c, qseg *qs, uint32_t s, const cs__qnode *n, uint32_t *next_leaf,
                   int spans);
 
 /* spans: 0 none, 1 wanted (an AND's proximity boost), 2 needed (NEAR, a
@@ -770,14 +770,14 @@ static qit *leaf_it(sctx *c, qseg *qs, uint32_t s, uint32_t *next_leaf, int span
  * The arrays are on the heap, sized by the node: a node may have more
  * children than CS_QUERY_MAX_TERMS (lang: items hold no term), and 100
  * nested groups must not put 100 big frames on the stack. */
-static qit *build_kids(sctx *c, qseg *qs, uint32_t s, const cs_qnode *n, uint32_t *next_leaf) {
+static qit *build_kids(sctx *c, qseg *qs, uint32_t s, const cs__qnode *n, uint32_t *next_leaf) {
     qit **pos = cs__malloc((n->nkids + 1) * sizeof *pos);
     qit **neg = cs__malloc((n->nkids + 1) * sizeof *neg);
     uint32_t np = 0, nn = 0;
     int ok = pos && neg;
     if (!ok) qs->rc = qs->rc ? qs->rc : CS_ENOMEM;
     for (size_t i = 0; ok && i < n->nkids; i++) {
-        const cs_qnode *k = n->kids[i];
+        const cs__qnode *k = n->kids[i];
         int is_not = n->kind == CS_Q_AND && k->kind == CS_Q_NOT;
         qit *it = build(c, qs, s, is_not ? k->kids[0] : k, next_leaf,
                         n->kind == CS_Q_AND ? SPANS_WANT : SPANS_NO);
@@ -818,7 +818,7 @@ static qit *build_kids(sctx *c, qseg *qs, uint32_t s, const cs_qnode *n, uint32_
     return it;
 }
 
-static qit *build(sctx *c, qseg *qs, uint32_t s, const cs_qnode *n, uint32_t *next_leaf,
+static qit *build(sctx *c, qseg *qs, uint32_t s, const cs__qnode *n, uint32_t *next_leaf,
                   int spans) {
     switch (n->kind) {
     case CS_Q_TERM:
@@ -868,19 +868,19 @@ static qit *build(sctx *c, qseg *qs, uint32_t s, const cs_qnode *n, uint32_t *ne
 /* ---- ranking ------------------------------------------------------------------------------ */
 
 static int path_cmp(const cs_reader *r, const hitref *a, const hitref *b) {
-    cs_docmeta x, y;
-    cs_err e;
-    const cs_segcols *ca, *cb;
+    cs__docmeta x, y;
+    cs__error e;
+    const cs__segcols *ca, *cb;
     /* the columns hold every path: no record is read (nor its CRC checked) */
-    if (!cs_seg_cols(r->man.segs[a->seg].seg, &ca, &e) &&
-        !cs_seg_cols(r->man.segs[b->seg].seg, &cb, &e) && a->doc < ca->ndocs &&
+    if (!cs__seg_cols(r->man.segs[a->seg].seg, &ca, &e) &&
+        !cs__seg_cols(r->man.segs[b->seg].seg, &cb, &e) && a->doc < ca->ndocs &&
         b->doc < cb->ndocs) {
         size_t la = ca->path_len[a->doc], lb = cb->path_len[b->doc];
         int k = memcmp(ca->path[a->doc], cb->path[b->doc], CS_MIN(la, lb));
         return k ? k : (la > lb) - (la < lb);
     }
-    if (cs_seg_doc(r->man.segs[a->seg].seg, a->doc, &x, &e) ||
-        cs_seg_doc(r->man.segs[b->seg].seg, b->doc, &y, &e))
+    if (cs__seg_doc(r->man.segs[a->seg].seg, a->doc, &x, &e) ||
+        cs__seg_doc(r->man.segs[b->seg].seg, b->doc, &y, &e))
         return 0;
     int k = memcmp(x.path, y.path, CS_MIN(x.path_len, y.path_len));
     return k ? k : (x.path_len > y.path_len) - (x.path_len < y.path_len);
@@ -991,9 +991,9 @@ static uint32_t skip_blocks(qit *it, uint32_t t, double floor, bcache *bc) {
  * whose bound is below its floor are skipped, and a costly score (the
  * proximity boost: positions) is computed only when its cheap bound
  * reaches the floor. */
-static int run_segment(sctx *c, const cs_qnode *tree, uint32_t s, unsigned flags, int prune,
+static int run_segment(sctx *c, const cs__qnode *tree, uint32_t s, unsigned flags, int prune,
                        size_t *total, int *inexact) {
-    const cs_segref *ref = &c->r->man.segs[s];
+    const cs__segref *ref = &c->r->man.segs[s];
     qseg qs = {ref, ref->ndocs, avg_doclen(c->r), c->err, 0, 0, (flags & CS_SEARCH_COUNT) != 0,
                &c->budget};
     uint32_t next_leaf = 0;
@@ -1002,9 +1002,9 @@ static int run_segment(sctx *c, const cs_qnode *tree, uint32_t s, unsigned flags
     if (!it) return rc ? rc : CS_ENOMEM;
     bcache bc = {0, 0, 0};
     uint32_t t = 0, d;
-    const cs_segcols *cols = NULL;
+    const cs__segcols *cols = NULL;
     if ((c->group_by || c->sort == CS_SORT_DATE || c->sort == CS_SORT_DATE_DESC) &&
-        (rc = cs_seg_cols(ref->seg, &cols, c->err))) {
+        (rc = cs__seg_cols(ref->seg, &cols, c->err))) {
         qit_free(it);
         return rc;
     }
@@ -1026,7 +1026,7 @@ static int run_segment(sctx *c, const cs_qnode *tree, uint32_t s, unsigned flags
             rc = cs__err(c->err, CS_ECORRUPT, "segment s%08x: document id out of range", ref->id);
             break;
         }
-        if (cs_is_deleted(ref, d)) continue;
+        if (cs__is_deleted(ref, d)) continue;
         (*total)++;
         if (c->group_by && d < cols->ndocs && (rc = group_doc(c->res, c->group_by, cols, d)))
             break;
@@ -1049,11 +1049,11 @@ static int run_segment(sctx *c, const cs_qnode *tree, uint32_t s, unsigned flags
 /* A phrase or NEAR of the query (not under a NOT, not inside a NEAR):
  * the snippet shows and highlights its occurrences, not its words. */
 typedef struct snode {
-    const cs_qnode *n;
+    const cs__qnode *n;
     uint32_t leaf;              /* its first leaf (build() takes them in order) */
 } snode;
 
-static uint32_t count_leaves(const cs_qnode *n) {
+static uint32_t count_leaves(const cs__qnode *n) {
     uint32_t k = (uint32_t)n->nterms;
     for (size_t i = 0; i < n->nkids; i++) k += count_leaves(n->kids[i]);
     return k;
@@ -1061,7 +1061,7 @@ static uint32_t count_leaves(const cs_qnode *n) {
 
 /* Finds the phrase and NEAR nodes in tree order (collect()'s), marking
  * their leaves in_span.  *v has room for every leaf. */
-static void snip_nodes(sctx *c, const cs_qnode *n, int neg, uint32_t *leaf, snode *v,
+static void snip_nodes(sctx *c, const cs__qnode *n, int neg, uint32_t *leaf, snode *v,
                        size_t *nv) {
     neg |= n->kind == CS_Q_NOT;
     if (!neg && (n->kind == CS_Q_PHRASE || n->kind == CS_Q_NEAR)) {
@@ -1079,10 +1079,10 @@ static void snip_nodes(sctx *c, const cs_qnode *n, int neg, uint32_t *leaf, snod
  * segment's iterators, built again for that one document) into q->occ,
  * group first_group + the node's index.  Only for the hits shown. */
 static int snip_occ(sctx *c, const hitref *h, const snode *v, size_t nv, size_t first_group,
-                    cs_buf *buf, cs_snipq *q) {
-    const cs_segref *ref = &c->r->man.segs[h->seg];
+                    cs__buf *buf, cs__snipq *q) {
+    const cs__segref *ref = &c->r->man.segs[h->seg];
     qseg qs = {ref, ref->ndocs, 1, c->err, 0, 0, 0, &c->budget};
-    cs_buf_reset(buf);
+    cs__buf_reset(buf);
     for (size_t j = 0; j < nv; j++) {
         uint32_t leaf = v[j].leaf, *o = NULL;
         qit *it = build(c, &qs, h->seg, v[j].n, &leaf, SPANS_NEED);
@@ -1090,45 +1090,45 @@ static int snip_occ(sctx *c, const hitref *h, const snode *v, size_t nv, size_t 
         int k = qit_advance(it, h->doc) == h->doc ? cs__qit_occurrences(it, &o) : 0;
         if (k > 0 && qs.rc == 0)
             for (int i = 0; i < k; i++) {
-                cs_snipocc x = {o[4 * i], o[4 * i + 1], o[4 * i + 2], o[4 * i + 3],
+                cs__snipocc x = {o[4 * i], o[4 * i + 1], o[4 * i + 2], o[4 * i + 3],
                                 (int)(first_group + j)};
-                cs_buf_put(buf, &x, sizeof x);
+                cs__buf_put(buf, &x, sizeof x);
             }
         cs__free(o);
         qit_free(it);
         if (k < 0) return k;
         if (qs.rc) return qs.rc;
     }
-    q->occ = (const cs_snipocc *)(void *)buf->data;
-    q->nocc = buf->len / sizeof(cs_snipocc);
+    q->occ = (const cs__snipocc *)(void *)buf->data;
+    q->nocc = buf->len / sizeof(cs__snipocc);
     return buf->rc;
 }
 
 /* What to highlight: every positive leaf outside a phrase or NEAR, one
  * group per leaf (the phrase and NEAR nodes: a group each, after them). */
-static int snip_items(const sctx *c, cs_snipq *q) {
+static int snip_items(const sctx *c, cs__snipq *q) {
     size_t n = 0, g = 0;
     for (uint32_t i = 0; i < c->nleaves; i++)
         n += c->leaves[i].exp >= 0 ? c->res->exp[c->leaves[i].exp].e.n : 2;
-    cs_snipitem *v = cs__calloc(n + 1, sizeof *v);
+    cs__snipitem *v = cs__calloc(n + 1, sizeof *v);
     if (!v) return CS_ENOMEM;
     n = 0;
     for (uint32_t i = 0; i < c->nleaves; i++) {
         const rleaf *l = &c->leaves[i];
-        const cs_qterm *t = l->qt;
+        const cs__qterm *t = l->qt;
         if (l->neg || l->in_span) continue;
         if (l->exp >= 0) {
-            const cs_texp *e = &c->res->exp[l->exp].e;
+            const cs__texp *e = &c->res->exp[l->exp].e;
             for (size_t k = 0; k < e->n; k++)
-                v[n++] = (cs_snipitem){e->words[k], strlen(e->words[k]), 0, 1, (int)g};
+                v[n++] = (cs__snipitem){e->words[k], strlen(e->words[k]), 0, 1, (int)g};
         } else if (t->field) { /* title:, author: highlight the word in the text too */
-            if (t->prefix) v[n++] = (cs_snipitem){t->word + 2, t->word_len - 2, 1, 0, (int)g};
-            else v[n++] = (cs_snipitem){t->term + 2, t->term_len - 2, 0, 0, (int)g};
+            if (t->prefix) v[n++] = (cs__snipitem){t->word + 2, t->word_len - 2, 1, 0, (int)g};
+            else v[n++] = (cs__snipitem){t->term + 2, t->term_len - 2, 0, 0, (int)g};
         } else if (t->prefix) {
-            v[n++] = (cs_snipitem){t->word, t->word_len, 1, 0, (int)g};
+            v[n++] = (cs__snipitem){t->word, t->word_len, 1, 0, (int)g};
         } else {
-            if (!t->name_only) v[n++] = (cs_snipitem){t->term, t->term_len, 0, 0, (int)g};
-            if (t->name) v[n++] = (cs_snipitem){t->name, t->name_len, 0, 0, (int)g};
+            if (!t->name_only) v[n++] = (cs__snipitem){t->term, t->term_len, 0, 0, (int)g};
+            if (t->name) v[n++] = (cs__snipitem){t->name, t->name_len, 0, 0, (int)g};
         }
         g++;
     }
@@ -1146,51 +1146,51 @@ static int snip_items(const sctx *c, cs_snipq *q) {
 /* Adds the positions of term ti's variants m in document doc (a match of
  * group g) to buf.  1 when they cannot say where it matched: no
  * positions, or variant 255 (shared by a term's 256th and later words). */
-static int snip_term_pos(const cs_seg *seg, const qmember *m, uint32_t doc, int g, int secondary,
-                         cs_buf *buf, cs_err *err) {
+static int snip_term_pos(const cs__seg *seg, const qmember *m, uint32_t doc, int g, int secondary,
+                         cs__buf *buf, cs__error *err) {
     if (m->ti.flags & CS_TERM_NOPOS) return 1;
     if (!m->all && (m->vmask[(CS_MAX_VARIANTS - 1) >> 3] >> ((CS_MAX_VARIANTS - 1) & 7) & 1))
         return 1;
-    cs_postings p;
-    cs_post_init(&p, seg, &m->ti, err);
+    cs__postings p;
+    cs__post_init(&p, seg, &m->ti, err);
     int rc = 0;
-    if (cs_post_advance(&p, doc) == doc) {
+    if (cs__post_advance(&p, doc) == doc) {
         const uint32_t *pos;
         const uint8_t *var = NULL;
-        int k = cs_post_positions(&p, &pos, m->all ? NULL : &var); /* all: no variant read */
+        int k = cs__post_positions(&p, &pos, m->all ? NULL : &var); /* all: no variant read */
         if (k < 0) rc = k;
         /* merged into the sorted matches from the back (cs__snippet_window
          * then need not sort them) */
-        size_t n = buf->len / sizeof(cs_snipmatch), add = 0;
+        size_t n = buf->len / sizeof(cs__snipmatch), add = 0;
         for (int j = 0; j < k; j++) {
             uint8_t v = var ? var[j] : 0;
             add += m->all || (m->vmask[v >> 3] >> (v & 7) & 1);
         }
-        if (add && !cs_buf_reserve(buf, add * sizeof(cs_snipmatch))) {
-            cs_snipmatch *x = (cs_snipmatch *)(void *)buf->data;
+        if (add && !cs__buf_reserve(buf, add * sizeof(cs__snipmatch))) {
+            cs__snipmatch *x = (cs__snipmatch *)(void *)buf->data;
             size_t a = n, w = n + add;
             for (int j = k - 1; j >= 0; j--) {
                 uint8_t v = var ? var[j] : 0;
                 if (!m->all && !(m->vmask[v >> 3] >> (v & 7) & 1)) continue;
-                cs_snipmatch y = {pos[j], g, secondary};
+                cs__snipmatch y = {pos[j], g, secondary};
                 while (a && cs__snipmatch_cmp(&x[a - 1], &y) > 0) x[--w] = x[--a];
                 x[--w] = y;
             }
-            buf->len += add * sizeof(cs_snipmatch);
+            buf->len += add * sizeof(cs__snipmatch);
         }
     }
     if (!rc) rc = p.rc;
-    cs_post_free(&p);
+    cs__post_free(&p);
     return rc;
 }
 
 /* A word's term (or name stem) in segment ref as a member: 0, 1 when the
  * segment has none (nothing to add). */
-static int snip_word_term(const cs_segref *ref, const char *t, size_t len, qmember *m,
-                          cs_err *err) {
+static int snip_word_term(const cs__segref *ref, const char *t, size_t len, qmember *m,
+                          cs__error *err) {
     memset(m, 0, sizeof *m);
     m->all = 1;
-    int rc = cs_seg_term(ref->seg, t, len, &m->ti, err);
+    int rc = cs__seg_term(ref->seg, t, len, &m->ti, err);
     if (rc == CS_ENOTFOUND) {
         cs__err_clear(err);
         return 1;
@@ -1199,17 +1199,17 @@ static int snip_word_term(const cs_segref *ref, const char *t, size_t len, qmemb
 }
 
 /* Where the highlighted items of the query (snip_items' groups) match in
- * document h: into buf as cs_snipmatch.  0; 1 when the postings cannot
+ * document h: into buf as cs__snipmatch.  0; 1 when the postings cannot
  * tell (a title: or author: item, whose text words the leaf does not
  * hold; a prefix of many terms; a variant shared by several words): the
  * snippet then analyses the whole text; or an error. */
-static int snip_matches(const sctx *c, const hitref *h, cs_buf *buf) {
-    const cs_segref *ref = &c->r->man.segs[h->seg];
-    cs_buf_reset(buf);
+static int snip_matches(const sctx *c, const hitref *h, cs__buf *buf) {
+    const cs__segref *ref = &c->r->man.segs[h->seg];
+    cs__buf_reset(buf);
     int rc = 0, g = 0;
     for (uint32_t i = 0; i < c->nleaves && !rc; i++) {
         const rleaf *l = &c->leaves[i];
-        const cs_qterm *t = l->qt;
+        const cs__qterm *t = l->qt;
         if (l->neg || l->in_span) continue;
         if (t->field) return 1;
         if (l->exp >= 0 || t->prefix) {
@@ -1248,15 +1248,15 @@ typedef struct snip_ud {
     sctx *c;
     snode *v;
     size_t nv, first_group;
-    cs_buf buf;
-    cs_buf mbuf;                /* snip_matches */
-    cs_snipq *q;
+    cs__buf buf;
+    cs__buf mbuf;                /* snip_matches */
+    cs__snipq *q;
 } snip_ud;
 
 /* The snippet of hit h: through its token table and the postings when it
  * has one (docfields.h), else by analysing the whole text. */
 static int hit_snippet(const hitref *h, snip_ud *u, cs_analyzer *a, const cs__fields *f,
-                       const char *text, size_t len, size_t window, cs_snippet *sn) {
+                       const char *text, size_t len, size_t window, cs__snip *sn) {
     cs__toks k;
     int rc = cs__snippet_full > 0 ? 1 : cs__toks_open(&k, f, len);
     if (rc == CS_ENOMEM) return rc;
@@ -1264,8 +1264,8 @@ static int hit_snippet(const hitref *h, snip_ud *u, cs_analyzer *a, const cs__fi
         rc = snip_matches(u->c, h, &u->mbuf);
         if (rc == 0)
             rc = cs__snippet_window(a, text, len, u->q, window, &k,
-                                    (cs_snipmatch *)(void *)u->mbuf.data,
-                                    u->mbuf.len / sizeof(cs_snipmatch), sn);
+                                    (cs__snipmatch *)(void *)u->mbuf.data,
+                                    u->mbuf.len / sizeof(cs__snipmatch), sn);
         cs__toks_free(&k);
     }
     if (rc == 1 && cs__snippet_full < 0) cs__snippet_fallbacks++;
@@ -1279,10 +1279,10 @@ static int hit_occ(const hitref *h, snip_ud *u) {
 }
 
 static int fill_hit(cs_results *res, cs_reader *r, const hitref *h, cs_analyzer *a,
-                    const cs_search_options *o, cs_snippet *sn, snip_ud *u) {
-    const cs_segref *ref = &r->man.segs[h->seg];
-    cs_docmeta m;
-    int rc = cs_seg_doc(ref->seg, h->doc, &m, &res->err);
+                    const cs_search_options *o, cs__snip *sn, snip_ud *u) {
+    const cs__segref *ref = &r->man.segs[h->seg];
+    cs__docmeta m;
+    int rc = cs__seg_doc(ref->seg, h->doc, &m, &res->err);
     if (rc) return rc;
     rhit *x = &res->hits[res->n];
     x->score = h->score;
@@ -1290,8 +1290,8 @@ static int fill_hit(cs_results *res, cs_reader *r, const hitref *h, cs_analyzer 
     x->shard = ref->shard;
     x->shared = cs__reader_shared_path(r, m.path, m.path_len);
     x->path_off = res->strings.len;
-    cs_buf_put(&res->strings, m.path, m.path_len);
-    cs_buf_byte(&res->strings, 0);
+    cs__buf_put(&res->strings, m.path, m.path_len);
+    cs__buf_byte(&res->strings, 0);
     cs__fields f;
     if (cs__fields_get(&f, m.fields, m.fields_len))
         return cs__err(&res->err, CS_ECORRUPT, "%s/s%08x.docs: bad fields in the record of "
@@ -1300,8 +1300,8 @@ static int fill_hit(cs_results *res, cs_reader *r, const hitref *h, cs_analyzer 
     for (int k = 0; k < 4; k++) {
         x->fld_off[k] = fs[k]->len ? res->strings.len : SIZE_MAX;
         if (!fs[k]->len) continue;
-        cs_buf_put(&res->strings, fs[k]->s, fs[k]->len);
-        cs_buf_byte(&res->strings, 0);
+        cs__buf_put(&res->strings, fs[k]->s, fs[k]->len);
+        cs__buf_byte(&res->strings, 0);
     }
     x->format = f.format;
     x->mtime_ns = m.mtime_ns;
@@ -1314,21 +1314,21 @@ static int fill_hit(cs_results *res, cs_reader *r, const hitref *h, cs_analyzer 
     if (!(o->flags & CS_SEARCH_NOSNIPPET)) {
         const char *text;
         size_t len;
-        rc = cs_seg_text(ref->seg, h->doc, &text, &len, &res->err);
+        rc = cs__seg_text(ref->seg, h->doc, &text, &len, &res->err);
         if (!rc) rc = hit_occ(h, u);
         if (!rc) rc = hit_snippet(h, u, a, &f, text, len, o->snippet_tokens, sn);
         if (rc == CS_EUTF8 || rc == CS_EBINARY) /* stored only after validation: damage */
             rc = cs__err(&res->err, CS_ECORRUPT, "%s/s%08x.text: stored text of document %u is "
                          "damaged (%s)", r->dirs[ref->shard], ref->id, h->doc, cs_analyzer_errmsg(a));
         if (rc) return rc;
-        cs_buf_put(&res->strings, sn->text.data, sn->text.len);
+        cs__buf_put(&res->strings, sn->text.data, sn->text.len);
         x->snip_len = sn->text.len;
         x->page = cs__fields_page(&f, sn->at);
         x->line = 1 + count_lines(text, CS_MIN(sn->at, len));
-        cs_buf_put(&res->hl, sn->hl.data, sn->hl.len);
+        cs__buf_put(&res->hl, sn->hl.data, sn->hl.len);
         x->nhl = sn->hl.len / (2 * sizeof(size_t));
     }
-    cs_buf_byte(&res->strings, 0);
+    cs__buf_byte(&res->strings, 0);
     res->n++;
     return res->strings.rc || res->hl.rc ? CS_ENOMEM : 0;
 }
@@ -1351,7 +1351,7 @@ static int cmp_xhit(const void *a, const void *b) {
  * spans), moved to each hit's document in increasing order and walked by
  * cs__qit_explain(), which scores it as the search did.  Only for the hits
  * returned: a tree per segment that holds one, none for the others. */
-static int explain_hits(sctx *c, const cs_qnode *tree, const hitref *hs, size_t n, qexplain *x) {
+static int explain_hits(sctx *c, const cs__qnode *tree, const hitref *hs, size_t n, qexplain *x) {
     xhit *v = cs__malloc((n + 1) * sizeof *v);
     if (!v) return CS_ENOMEM;
     for (size_t i = 0; i < n; i++) v[i] = (xhit){hs[i].seg, hs[i].doc, i};
@@ -1359,7 +1359,7 @@ static int explain_hits(sctx *c, const cs_qnode *tree, const hitref *hs, size_t 
     int rc = 0;
     for (size_t i = 0; i < n && !rc;) {
         uint32_t s = v[i].seg, next_leaf = 0;
-        const cs_segref *ref = &c->r->man.segs[s];
+        const cs__segref *ref = &c->r->man.segs[s];
         qseg qs = {ref, ref->ndocs, avg_doclen(c->r), c->err, 0, 0, 0, &c->budget};
         qit *it = build(c, &qs, s, tree, &next_leaf, SPANS_NO);
         if (!it) {
@@ -1376,7 +1376,7 @@ static int explain_hits(sctx *c, const cs_qnode *tree, const hitref *hs, size_t 
                 break;
             }
             h->xtotal = cs__qit_explain(it, x);
-            h->dl = cs_seg_doclen(ref->seg, v[i].doc);
+            h->dl = cs__seg_doclen(ref->seg, v[i].doc);
             h->nxt = x->terms.len / sizeof(qxterm) - h->xt_off;
             h->nxb = x->boosts.len / sizeof(qxboost) - h->xb_off;
             rc = x->rc ? x->rc : qs.rc;
@@ -1388,23 +1388,23 @@ static int explain_hits(sctx *c, const cs_qnode *tree, const hitref *hs, size_t 
 }
 
 /* s[0..n) without a field term's mark (CS_FIELD_MARK and the field). */
-static void put_unmarked(cs_buf *b, const char *s, size_t n) {
+static void put_unmarked(cs__buf *b, const char *s, size_t n) {
     if (n >= 2 && s[0] == CS_FIELD_MARK) s += 2, n -= 2;
-    cs_buf_put(b, s, n);
+    cs__buf_put(b, s, n);
 }
 
 /* What leaf l searched: its term (and name stem), prefix* or ~ key. */
-static void put_leaf_term(const sctx *c, const rleaf *l, cs_buf *b) {
-    const cs_qterm *t = l->qt;
+static void put_leaf_term(const sctx *c, const rleaf *l, cs__buf *b) {
+    const cs__qterm *t = l->qt;
     if (l->exp >= 0) {
         const char *k = c->res->exp[l->exp].e.key;
-        cs_buf_put(b, k, strlen(k));
+        cs__buf_put(b, k, strlen(k));
     } else if (t->prefix) {
         put_unmarked(b, t->word, t->word_len);
-        cs_buf_byte(b, '*');
+        cs__buf_byte(b, '*');
     } else {
         if (!t->name_only) put_unmarked(b, t->term, t->term_len);
-        if (t->name && !t->name_only) cs_buf_byte(b, ' ');
+        if (t->name && !t->name_only) cs__buf_byte(b, ' ');
         if (t->name) put_unmarked(b, t->name, t->name_len);
     }
 }
@@ -1413,25 +1413,25 @@ static void put_leaf_term(const sctx *c, const rleaf *l, cs_buf *b) {
  * their offsets (cached per leaf in off: item, term, phrase item, phrase
  * term; SIZE_MAX until made). */
 static void part_strings(sctx *c, const qxterm *t, size_t *off, size_t *item, size_t *term) {
-    cs_buf *b = &c->res->xstr;
+    cs__buf *b = &c->res->xstr;
     size_t *o = &off[4 * (size_t)t->tag + (t->phrase ? 2 : 0)];
     const rleaf *l = &c->leaves[t->tag];
     if (o[0] == SIZE_MAX) {
         o[0] = b->len;
         if (l->exp >= 0 && !t->phrase) {
             const char *w = c->res->exp[l->exp].item;
-            cs_buf_put(b, w, strlen(w));
+            cs__buf_put(b, w, strlen(w));
         } else {
-            cs_buf_put(b, c->query + l->node->start, l->node->end - l->node->start);
+            cs__buf_put(b, c->query + l->node->start, l->node->end - l->node->start);
         }
-        cs_buf_byte(b, 0);
+        cs__buf_byte(b, 0);
         o[1] = b->len;
         size_t k = t->phrase ? l->node->nterms : 1;
         for (size_t j = 0; j < k && t->tag + j < c->nleaves; j++) {
-            if (j) cs_buf_byte(b, ' ');
+            if (j) cs__buf_byte(b, ' ');
             put_leaf_term(c, &c->leaves[t->tag + j], b);
         }
-        cs_buf_byte(b, 0);
+        cs__buf_byte(b, 0);
     }
     *item = o[0];
     *term = o[1];
@@ -1470,12 +1470,12 @@ static int explain_finish(sctx *c, const qexplain *x) {
     return rc;
 }
 
-static int explain_all(sctx *c, const cs_qnode *tree, const hitref *hs, size_t n) {
+static int explain_all(sctx *c, const cs__qnode *tree, const hitref *hs, size_t n) {
     qexplain x = {{0}, {0}, 0};
     int rc = explain_hits(c, tree, hs, n, &x);
     if (!rc) rc = explain_finish(c, &x);
-    cs_buf_free(&x.terms);
-    cs_buf_free(&x.boosts);
+    cs__buf_free(&x.terms);
+    cs__buf_free(&x.boosts);
     return rc;
 }
 
@@ -1497,7 +1497,7 @@ int cs_results_hit_explain(const cs_results *res, size_t i, cs_explain *out) {
     return 0;
 }
 
-static int make_hits(cs_results *res, sctx *c, cs_analyzer *a, const cs_qnode *tree,
+static int make_hits(cs_results *res, sctx *c, cs_analyzer *a, const cs__qnode *tree,
                      const cs_search_options *o) {
     pthread_mutex_lock(&sort_lock);
     sort_reader = c->r;
@@ -1508,8 +1508,8 @@ static int make_hits(cs_results *res, sctx *c, cs_analyzer *a, const cs_qnode *t
     if (o->limit && n > o->limit) n = o->limit;
     res->hits = cs__calloc(n + 1, sizeof *res->hits);
     if (!res->hits) return CS_ENOMEM;
-    cs_snipq q = {NULL, 0, 0, NULL, 0};
-    cs_snippet sn = {{0}, {0}, 0};
+    cs__snipq q = {NULL, 0, 0, NULL, 0};
+    cs__snip sn = {{0}, {0}, 0};
     snip_ud u = {c, cs__malloc((c->nleaves + 1) * sizeof *u.v), 0, 0, {0}, {0}, &q};
     int rc = u.v ? 0 : CS_ENOMEM;
     uint32_t leaf = 0;
@@ -1522,10 +1522,10 @@ static int make_hits(cs_results *res, sctx *c, cs_analyzer *a, const cs_qnode *t
     if (!rc && (o->flags & CS_SEARCH_EXPLAIN)) rc = explain_all(c, tree, c->heap + from, n);
     cs__free((void *)q.items);
     cs__free(u.v);
-    cs_buf_free(&u.buf);
-    cs_buf_free(&u.mbuf);
-    cs_buf_free(&sn.text);
-    cs_buf_free(&sn.hl);
+    cs__buf_free(&u.buf);
+    cs__buf_free(&u.mbuf);
+    cs__buf_free(&sn.text);
+    cs__buf_free(&sn.hl);
     return rc;
 }
 
@@ -1533,11 +1533,11 @@ static int make_hits(cs_results *res, sctx *c, cs_analyzer *a, const cs_qnode *t
 
 static int search(cs_results *res, cs_reader *r, const char *query, size_t len,
                   const cs_search_options *o, cs_analyzer *a) {
-    cs_qnode *tree = NULL;
+    cs__qnode *tree = NULL;
     int col = 0;
     unsigned qf = (o->flags & CS_SEARCH_LITERAL ? CS_QUERY_LITERAL : 0) |
                   (o->flags & CS_SEARCH_TRANSLIT ? CS_QUERY_TRANSLIT : 0);
-    int rc = cs_query_parse(&tree, a, query, len, qf, &res->err, &col);
+    int rc = cs__query_parse(&tree, a, query, len, qf, &res->err, &col);
     if (rc) {
         res->errcol = col > 0 ? (size_t)col : 0;
         return rc == CS_ELIMIT || rc == CS_EUTF8 || rc == CS_EBINARY ? CS_EQUERY : rc;
@@ -1566,7 +1566,7 @@ static int search(cs_results *res, cs_reader *r, const char *query, size_t len,
     if (!rc && !(o->flags & CS_SEARCH_COUNT)) rc = make_hits(res, &c, a, tree, o);
     free_leaves(&c);
     cs__free(c.heap);
-    cs_qnode_free(tree);
+    cs__qnode_free(tree);
     return rc;
 }
 

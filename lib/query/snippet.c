@@ -45,7 +45,7 @@ typedef struct socc {           /* an occurrence in token indexes [s, e] */
 } socc;
 
 typedef struct sctx {
-    const cs_snipq *q;
+    const cs__snipq *q;
     stok *t;
     size_t n, cap;
     int rc;
@@ -56,9 +56,9 @@ typedef struct sctx {
 
 #define SNIP_STOP 1             /* on_token's return: the window is read */
 
-static int match_item(const cs_snipq *q, const cs_token *t) {
+static int match_item(const cs__snipq *q, const cs_token *t) {
     for (size_t i = 0; i < q->n; i++) {
-        const cs_snipitem *it = &q->items[i];
+        const cs__snipitem *it = &q->items[i];
         if (it->prefix) {
             if (t->word_len >= it->len && memcmp(t->word, it->text, it->len) == 0)
                 return it->group;
@@ -141,7 +141,7 @@ static int cmp_occ(const void *x, const void *y) {
 /* The occurrences in the text, sorted: each matched word, each phrase or
  * NEAR occurrence (its tokens marked).  NULL with *n 0 when none (or out
  * of memory: the snippet then starts at the beginning). */
-static socc *occurrences(stok *t, size_t n, const cs_snipq *q, size_t *nocc) {
+static socc *occurrences(stok *t, size_t n, const cs__snipq *q, size_t *nocc) {
     size_t k = 0;
     for (size_t i = 0; i < n; i++) k += t[i].item >= 0;
     socc *v = cs__malloc((k + q->nocc + 1) * sizeof *v);
@@ -151,7 +151,7 @@ static socc *occurrences(stok *t, size_t n, const cs_snipq *q, size_t *nocc) {
     for (size_t i = 0; i < n; i++)
         if (t[i].item >= 0) v[k++] = (socc){i, i, t[i].item};
     for (size_t j = 0; j < q->nocc; j++) {
-        const cs_snipocc *o = &q->occ[j];
+        const cs__snipocc *o = &q->occ[j];
         socc x = {(size_t)-1, (size_t)-1, o->group};
         int a = mark_piece(t, n, o->s1, o->e1, &x);
         int b = (o->s2 != o->s1 || o->e2 != o->e1) && mark_piece(t, n, o->s2, o->e2, &x);
@@ -214,13 +214,13 @@ static size_t best_window(const stok *t, size_t n, size_t w, const socc *v, size
     return start <= first && start + w > last ? start : best_at;
 }
 
-static void put_hl(cs_snippet *s, size_t a, size_t b) {
+static void put_hl(cs__snip *s, size_t a, size_t b) {
     size_t pair[2] = {a, b};
-    cs_buf_put(&s->hl, pair, sizeof pair);
+    cs__buf_put(&s->hl, pair, sizeof pair);
 }
 
 /* Copies text[a..b) collapsing white space and control characters. */
-static void put_gap(cs_buf *o, const char *text, size_t a, size_t b) {
+static void put_gap(cs__buf *o, const char *text, size_t a, size_t b) {
     int space = 0;
     for (size_t i = a; i < b; i++) {
         unsigned char c = (unsigned char)text[i];
@@ -228,26 +228,26 @@ static void put_gap(cs_buf *o, const char *text, size_t a, size_t b) {
             space = 1;
             continue;
         }
-        if (space && o->len && o->data[o->len - 1] != ' ') cs_buf_byte(o, ' ');
+        if (space && o->len && o->data[o->len - 1] != ' ') cs__buf_byte(o, ' ');
         space = 0;
-        cs_buf_byte(o, c);
+        cs__buf_byte(o, c);
     }
-    if (space && o->len && o->data[o->len - 1] != ' ') cs_buf_byte(o, ' ');
+    if (space && o->len && o->data[o->len - 1] != ' ') cs__buf_byte(o, ' ');
 }
 
 /* Writes the window t[0..k) (k >= 1) of text into out: "…" before it
  * when cut_before, after it when cut_after. */
-static int render(cs_snippet *out, const char *text, const stok *t, size_t k, int cut_before,
+static int render(cs__snip *out, const char *text, const stok *t, size_t k, int cut_before,
                   int cut_after) {
     static const char ell[] = "\xe2\x80\xa6"; /* … */
-    if (cut_before) cs_buf_put(&out->text, ell, 3);
+    if (cut_before) cs__buf_put(&out->text, ell, 3);
     size_t prev = t[0].start;
     out->at = SIZE_MAX;
     for (size_t i = 0; i < k; i++) {
         if ((t[i].item >= 0 || t[i].hl) && out->at == SIZE_MAX) out->at = t[i].start;
         put_gap(&out->text, text, prev, t[i].start);
         size_t at = out->text.len;
-        cs_buf_put(&out->text, text + t[i].start, t[i].end - t[i].start);
+        cs__buf_put(&out->text, text + t[i].start, t[i].end - t[i].start);
         if (t[i].hl && t[i].join && i > 0 && out->hl.len) /* the phrase goes on */
             memcpy(out->hl.data + out->hl.len - sizeof(size_t), &out->text.len, sizeof(size_t));
         else if (t[i].item >= 0 || t[i].hl) put_hl(out, at, out->text.len);
@@ -255,30 +255,31 @@ static int render(cs_snippet *out, const char *text, const stok *t, size_t k, in
     }
     if (out->at == SIZE_MAX) out->at = t[0].start;
     if (cut_after) {
-        if (out->text.len && out->text.data[out->text.len - 1] != ' ') cs_buf_byte(&out->text, ' ');
-        cs_buf_put(&out->text, ell, 3);
+        if (out->text.len && out->text.data[out->text.len - 1] != ' ')
+            cs__buf_byte(&out->text, ' ');
+        cs__buf_put(&out->text, ell, 3);
     }
     size_t tlen = out->text.len;
-    cs_buf_byte(&out->text, 0);
+    cs__buf_byte(&out->text, 0);
     out->text.len = tlen;
     return out->text.rc || out->hl.rc ? CS_ENOMEM : 0;
 }
 
-static void snippet_reset(cs_snippet *out) {
-    cs_buf_reset(&out->text);
-    cs_buf_reset(&out->hl);
+static void snippet_reset(cs__snip *out) {
+    cs__buf_reset(&out->text);
+    cs__buf_reset(&out->hl);
     out->at = 0;
 }
 
-int cs__snippet(cs_analyzer *a, const char *text, size_t len, const cs_snipq *q, size_t window,
-                cs_snippet *out) {
+int cs__snippet(cs_analyzer *a, const char *text, size_t len, const cs__snipq *q, size_t window,
+                cs__snip *out) {
     sctx c = {q, NULL, 0, 0, 0, 0, 0, UINT64_MAX};
     snippet_reset(out);
     int rc = cs_analyze(a, text, len, on_token, &c, NULL);
     if (!rc) rc = c.rc;
     if (rc || c.n == 0) {
         cs__free(c.t);
-        cs_buf_byte(&out->text, 0);
+        cs__buf_byte(&out->text, 0);
         out->text.len = 0;
         return rc;
     }
@@ -317,7 +318,7 @@ static uint32_t pos_of(const cs__toks *k, size_t i) {
     return (uint32_t)p;
 }
 
-int cs__snipmatch_cmp(const cs_snipmatch *a, const cs_snipmatch *b) {
+int cs__snipmatch_cmp(const cs__snipmatch *a, const cs__snipmatch *b) {
     if (a->pos != b->pos) return a->pos < b->pos ? -1 : 1;
     if (a->secondary != b->secondary) return a->secondary - b->secondary;
     return (a->group > b->group) - (a->group < b->group);
@@ -329,7 +330,7 @@ static int cmp_match(const void *x, const void *y) { return cs__snipmatch_cmp(x,
  * it matches (groups are numbered in item order), its own term or word
  * before its name stem (on_token); a phrase or NEAR piece covers the
  * tokens at its positions (mark_piece). */
-static socc *occ_from_positions(const cs__toks *k, cs_snipmatch *m, size_t nm, const cs_snipq *q,
+static socc *occ_from_positions(const cs__toks *k, cs__snipmatch *m, size_t nm, const cs__snipq *q,
                                 size_t *nocc) {
     socc *v = cs__malloc((nm + q->nocc + 1) * sizeof *v);
     *nocc = 0;
@@ -347,7 +348,7 @@ static socc *occ_from_positions(const cs__toks *k, cs_snipmatch *m, size_t nm, c
         v[n++] = (socc){t, t, m[i].group};
     }
     for (size_t j = 0; j < q->nocc; j++) {
-        const cs_snipocc *o = &q->occ[j];
+        const cs__snipocc *o = &q->occ[j];
         socc x = {(size_t)-1, (size_t)-1, o->group};
         uint32_t pa[2] = {o->s1, o->s2}, pb[2] = {o->e1, o->e2};
         int any = 0;
@@ -366,9 +367,9 @@ static socc *occ_from_positions(const cs__toks *k, cs_snipmatch *m, size_t nm, c
     return v;
 }
 
-int cs__snippet_window(cs_analyzer *a, const char *text, size_t len, const cs_snipq *q,
-                       size_t window, const cs__toks *k, cs_snipmatch *m, size_t nm,
-                       cs_snippet *out) {
+int cs__snippet_window(cs_analyzer *a, const char *text, size_t len, const cs__snipq *q,
+                       size_t window, const cs__toks *k, cs__snipmatch *m, size_t nm,
+                       cs__snip *out) {
     if (!k || k->ntok == 0) return 1;
     if (window == 0) window = 30;
     size_t nocc;
@@ -403,7 +404,7 @@ int cs__snippet_window(cs_analyzer *a, const char *text, size_t len, const cs_sn
         if (j < nm && m[j].pos == c.t[i].pos) c.t[i].item = m[j].group;
     }
     for (size_t j = 0; j < q->nocc; j++) { /* the pieces' highlights (occurrences()) */
-        const cs_snipocc *o = &q->occ[j];
+        const cs__snipocc *o = &q->occ[j];
         socc x = {(size_t)-1, (size_t)-1, o->group};
         mark_piece(c.t, c.n, o->s1, o->e1, &x);
         if (o->s2 != o->s1 || o->e2 != o->e1) mark_piece(c.t, c.n, o->s2, o->e2, &x);

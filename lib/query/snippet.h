@@ -13,55 +13,55 @@
  * (matched against the start of a token's surface form).  Items of one
  * query word (a stem and a name stem; the words of a ~ item) share a group:
  * the window with the most distinct GROUPS wins. */
-typedef struct cs_snipitem {
+typedef struct cs__snipitem {
     const char *text;
     size_t len;
     int prefix;
     int word;
     int group;                  /* 0 .. ngroups-1 */
-} cs_snipitem;
+} cs__snipitem;
 
 /* One occurrence of a phrase or NEAR item in the document, from the
  * evaluator (cs__qit_occurrences): the pieces [s1, e1] and [s2, e2]
  * (inclusive token positions; the same twice for a phrase) are
  * highlighted, the whole of it is what a window should hold. */
-typedef struct cs_snipocc {
+typedef struct cs__snipocc {
     uint32_t s1, e1, s2, e2;
     int group;
-} cs_snipocc;
+} cs__snipocc;
 
-typedef struct cs_snipq {
-    const cs_snipitem *items;   /* the words not inside a phrase or NEAR */
+typedef struct cs__snipq {
+    const cs__snipitem *items;   /* the words not inside a phrase or NEAR */
     size_t n;
     size_t ngroups;             /* of the items and the occurrences */
-    const cs_snipocc *occ;      /* this document's phrase and NEAR occurrences */
+    const cs__snipocc *occ;      /* this document's phrase and NEAR occurrences */
     size_t nocc;
-} cs_snipq;
+} cs__snipq;
 
-typedef struct cs_snippet {
-    cs_buf text;                /* NUL-terminated snippet (len excludes the NUL) */
-    cs_buf hl;                  /* size_t pairs: [start, end) byte offsets into text */
+typedef struct cs__snip {
+    cs__buf text;                /* NUL-terminated snippet (len excludes the NUL) */
+    cs__buf hl;                  /* size_t pairs: [start, end) byte offsets into text */
     size_t at;                  /* byte offset in the document of the first
                                    highlighted word (else of the window) */
-} cs_snippet;
+} cs__snip;
 
 /* Builds the snippet of text for the items of q in out (buffers reused),
  * analysing the whole text.  The reference the window path is tested
  * against, and its fallback. */
-int cs__snippet(cs_analyzer *a, const char *text, size_t len, const cs_snipq *q, size_t window,
-                cs_snippet *out);
+int cs__snippet(cs_analyzer *a, const char *text, size_t len, const cs__snipq *q, size_t window,
+                cs__snip *out);
 
 /* A position of the document where an item of group matched, read from
  * the postings (search.c): secondary when through a name stem (a token's
  * own term or word wins over its name stem). */
-typedef struct cs_snipmatch {
+typedef struct cs__snipmatch {
     uint32_t pos;
     int group;
     int secondary;
-} cs_snipmatch;
+} cs__snipmatch;
 
 /* Their order: by position, own term before name stem, by group. */
-int cs__snipmatch_cmp(const cs_snipmatch *a, const cs_snipmatch *b);
+int cs__snipmatch_cmp(const cs__snipmatch *a, const cs__snipmatch *b);
 
 /* The same snippet as cs__snippet's, without analysing the whole text:
  * the window is chosen from the positions m[0..nm) (every token where an
@@ -77,8 +77,8 @@ int cs__snipmatch_cmp(const cs_snipmatch *a, const cs_snipmatch *b);
 extern int cs__snippet_full;
 extern size_t cs__snippet_fallbacks;
 
-int cs__snippet_window(cs_analyzer *a, const char *text, size_t len, const cs_snipq *q,
-                       size_t window, const cs__toks *k, cs_snipmatch *m, size_t nm,
-                       cs_snippet *out);
+int cs__snippet_window(cs_analyzer *a, const char *text, size_t len, const cs__snipq *q,
+                       size_t window, const cs__toks *k, cs__snipmatch *m, size_t nm,
+                       cs__snip *out);
 
 #endif

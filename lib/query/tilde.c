@@ -69,11 +69,11 @@ typedef struct keyset {
 } keyset;
 
 /* Adds the word with ordinal ord in seg. */
-static int cand_add(cands *c, const cs_seg *seg, uint64_t ord, const cs_keystat *st, int exact,
-                    cs_err *err) {
+static int cand_add(cands *c, const cs__seg *seg, uint64_t ord, const cs__keystat *st, int exact,
+                    cs__error *err) {
     char w[CS_MAX_KEY];
     size_t len;
-    int rc = cs_seg_word_at(seg, ord, w, &len, err);
+    int rc = cs__seg_word_at(seg, ord, w, &len, err);
     if (rc) return rc == CS_ENOTFOUND ? cs__err(err, CS_ECORRUPT, "name key of a missing word") : rc;
     if (cs__grow((void **)&c->v, &c->cap, c->n + 1, sizeof *c->v)) return CS_ENOMEM;
     char *s = cs__strndup(w, len);
@@ -153,20 +153,20 @@ static int item_keys(const char *form, size_t flen, keyset *ks) {
 }
 
 /* Every entry of seg whose key is exactly one of ks. */
-static int scan_exact(const cs_seg *seg, const keyset *ks, cands *c, cs_err *err) {
+static int scan_exact(const cs__seg *seg, const keyset *ks, cands *c, cs__error *err) {
     for (size_t i = 0; i < ks->n; i++) {
         char probe[KEYSZ];
         size_t kl = ks->len[i];
         memcpy(probe, ks->k[i], kl);
         probe[kl] = CS_KEY_SEP;
-        cs_seg_iter it;
-        int rc = cs_seg_keys_seek(seg, probe, kl + 1, &it, err);
+        cs__seg_iter it;
+        int rc = cs__seg_keys_seek(seg, probe, kl + 1, &it, err);
         for (;;) {
             const char *k;
             size_t n;
             uint64_t word;
-            cs_keystat st;
-            if (rc || (rc = cs_seg_keys_next(&it, &k, &n, &word, &st)) <= 0) break;
+            cs__keystat st;
+            if (rc || (rc = cs__seg_keys_next(&it, &k, &n, &word, &st)) <= 0) break;
             if (n != kl || memcmp(k, probe, kl) != 0) break;
             rc = cand_add(c, seg, word, &st, 1, err);
         }
@@ -189,16 +189,16 @@ static int in_keyset(const keyset *ks, const char *k, size_t n) {
 
 /* The entries of seg starting with letter ch whose loose key is in loose
  * (but whose key is not in exact: scan_exact counted those). */
-static int scan_loose_letter(const cs_seg *seg, char ch, const keyset *exact,
-                             const keyset *loose, cands *c, cs_err *err) {
-    cs_seg_iter it;
-    int rc = cs_seg_keys_seek(seg, &ch, 1, &it, err);
+static int scan_loose_letter(const cs__seg *seg, char ch, const keyset *exact,
+                             const keyset *loose, cands *c, cs__error *err) {
+    cs__seg_iter it;
+    int rc = cs__seg_keys_seek(seg, &ch, 1, &it, err);
     for (;;) {
         const char *k;
         size_t n;
         uint64_t word;
-        cs_keystat st;
-        if (rc || (rc = cs_seg_keys_next(&it, &k, &n, &word, &st)) <= 0) break;
+        cs__keystat st;
+        if (rc || (rc = cs__seg_keys_next(&it, &k, &n, &word, &st)) <= 0) break;
         if (k[0] != ch) break;
         char lk[KEYSZ];
         size_t ll = cs__name_key_loose(k, n, lk, sizeof lk);
@@ -208,8 +208,8 @@ static int scan_loose_letter(const cs_seg *seg, char ch, const keyset *exact,
     return rc < 0 ? rc : 0;
 }
 
-static int scan_loose(const cs_seg *seg, const keyset *exact, const keyset *loose, cands *c,
-                      cs_err *err) {
+static int scan_loose(const cs__seg *seg, const keyset *exact, const keyset *loose, cands *c,
+                      cs__error *err) {
     int done[128] = {0}, rc = 0;
     for (size_t i = 0; i < loose->n && !rc; i++) {
         char f = loose->k[i][0];
@@ -246,7 +246,7 @@ static size_t merge_cands(cands *c, int tilde) {
     return o;
 }
 
-void cs__texp_free(cs_texp *e) {
+void cs__texp_free(cs__texp *e) {
     if (!e) return;
     for (size_t i = 0; i < e->n; i++) cs__free(e->words[i]);
     cs__free(e->words);
@@ -254,7 +254,7 @@ void cs__texp_free(cs_texp *e) {
     memset(e, 0, sizeof *e);
 }
 
-static int take(cs_texp *out, cands *c) {
+static int take(cs__texp *out, cands *c) {
     size_t n = CS_MIN(c->n, (size_t)CS_TILDE_MAX_WORDS);
     out->capped = c->n > n;
     out->words = cs__calloc(n + 1, sizeof *out->words);
@@ -273,7 +273,7 @@ static int take(cs_texp *out, cands *c) {
     return 0;
 }
 
-int cs__tilde_expand(const cs_reader *r, const cs_qterm *qt, cs_texp *out, cs_err *err) {
+int cs__tilde_expand(const cs_reader *r, const cs__qterm *qt, cs__texp *out, cs__error *err) {
     memset(out, 0, sizeof *out);
     keyset ks = {0}, loose = {0};
     cands c = {0};
@@ -289,7 +289,7 @@ int cs__tilde_expand(const cs_reader *r, const cs_qterm *qt, cs_texp *out, cs_er
         keys_unique(&loose);
     }
     for (uint32_t s = 0; !rc && s < r->man.nsegs; s++) {
-        const cs_seg *seg = r->man.segs[s].seg;
+        const cs__seg *seg = r->man.segs[s].seg;
         rc = scan_exact(seg, &ks, &c, err);
         if (!rc && qt->tilde == 2) rc = scan_loose(seg, &ks, &loose, &c, err);
     }

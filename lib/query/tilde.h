@@ -12,17 +12,17 @@
 #include "../index/index.h"
 
 /* The expansion of one ~ item. */
-typedef struct cs_texp {
+typedef struct cs__texp {
     char      key[CS_NAME_KEY_MAX + 1]; /* K1 (~) or the loose key (~~), NUL-terminated */
     char    **words;       /* NUL-terminated, most documents first (owned) */
     uint64_t *docs;        /* documents of each word over all segments */
     size_t    n;
     int       capped;      /* more than CS_TILDE_MAX_WORDS matched */
-} cs_texp;
+} cs__texp;
 
 /* Expands qt (tilde 1 or 2) over r's segments into *out (reset first;
  * free with cs__texp_free()).  0, CS_ENOMEM, or CS_ECORRUPT with err set. */
-int  cs__tilde_expand(const cs_reader *r, const cs_qterm *qt, cs_texp *out, cs_err *err);
-void cs__texp_free(cs_texp *e);
+int  cs__tilde_expand(const cs_reader *r, const cs__qterm *qt, cs__texp *out, cs__error *err);
+void cs__texp_free(cs__texp *e);
 
 #endif

@@ -71,11 +71,11 @@ typedef struct cs__toks {
 /* Appends the fields to b (format: a name of cs__formats, unknown ones
  * stored as "text"; strings NULL when unknown; pages[npages] increasing
  * byte offsets, pages[0] == 0). */
-void cs__fields_put(cs_buf *b, const char *format, const char *encoding, const char *title,
+void cs__fields_put(cs__buf *b, const char *format, const char *encoding, const char *title,
                     const char *author, const char *date, const uint32_t *pages,
                     uint32_t npages);
 /* Appends a token table to fields just put (grammar above). */
-void cs__fields_put_toks(cs_buf *b, uint32_t ntok, const uint32_t *skip, uint32_t nskip,
+void cs__fields_put_toks(cs__buf *b, uint32_t ntok, const uint32_t *skip, uint32_t nskip,
                          const uint32_t *ckpos, const uint64_t *ckbyte, uint32_t nck);
 /* Decodes f's token table for a stored text of text_len bytes into t
  * (arrays from cs__malloc: cs__toks_free): 0; 1 when there is none; -1
@@ -85,7 +85,7 @@ int cs__toks_get(cs__toks *t, const cs__fields *f, size_t text_len);
 /* The same, decoding only the counts and the skips (what a snippet needs
  * to map positions to tokens): ckpos and ckbyte stay NULL, the
  * checkpoints are read by cs__toks_span.  The checkpoints a snippet does
- * not read are not checked (cs__toks_get, which cs_seg_verify calls,
+ * not read are not checked (cs__toks_get, which cs__seg_verify calls,
  * checks them all). */
 int cs__toks_open(cs__toks *t, const cs__fields *f, size_t text_len);
 /* Reads t's checkpoints (t from cs__toks_open or cs__toks_get) up to the

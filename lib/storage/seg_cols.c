@@ -1,6 +1,6 @@
 /*
  * seg_cols.c — per-document columns of an open segment (segment.h,
- * cs_segcols): decoded from the document table once, on first use, under
+ * cs__segcols): decoded from the document table once, on first use, under
  * the segment's lock, then shared read-only by every search and thread.
  *
  * A filter of the query language (date:, mtime:, type:, lang:, path:) is
@@ -51,7 +51,7 @@ uint32_t cs__mtime_day(int64_t mtime_ns) {
     return (uint32_t)((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday);
 }
 
-void cs__segcols_free(cs_segcols *c) {
+void cs__segcols_free(cs__segcols *c) {
     if (!c) return;
     cs__free(c->date_lo);
     cs__free(c->date_hi);
@@ -69,7 +69,7 @@ void cs__segcols_free(cs_segcols *c) {
 
 static int cmp_path(const void *a, const void *b, void *arg) {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    const cs_segcols *c = arg;
+    const cs__segcols *c = arg;
     size_t n = CS_MIN(c->path_len[x], c->path_len[y]);
     int k = memcmp(c->path[x], c->path[y], n);
     if (k) return k;
@@ -85,10 +85,10 @@ static int cmp_col(const void *a, const void *b, void *arg) {
     return (x > y) - (x < y);
 }
 
-static int build(const cs_seg *s, cs_segcols **out, cs_err *err) {
+static int build(const cs__seg *s, cs__segcols **out, cs__error *err) {
     uint32_t n = s->ndocs;
     size_t k = (size_t)n + 1;
-    cs_segcols *c = cs__calloc(1, sizeof *c);
+    cs__segcols *c = cs__calloc(1, sizeof *c);
     if (!c) return cs__err(err, CS_ENOMEM, "out of memory");
     c->ndocs = n;
     c->date_lo = cs__malloc(k * sizeof *c->date_lo);
@@ -153,13 +153,13 @@ static int build(const cs_seg *s, cs_segcols **out, cs_err *err) {
     return 0;
 }
 
-int cs_seg_cols(const cs_seg *cs, const cs_segcols **out, cs_err *err) {
-    cs_seg *s = (cs_seg *)cs; /* the cache is the only thing that changes */
+int cs__seg_cols(const cs__seg *cs, const cs__segcols **out, cs__error *err) {
+    cs__seg *s = (cs__seg *)cs; /* the cache is the only thing that changes */
     /* built once: later calls read the pointer without the lock */
     if ((*out = __atomic_load_n(&s->cols, __ATOMIC_ACQUIRE))) return 0;
     int rc = 0;
     pthread_mutex_lock(&s->cols_lock);
-    cs_segcols *c = s->cols;
+    cs__segcols *c = s->cols;
     if (!c && !(rc = build(s, &c, err))) __atomic_store_n(&s->cols, c, __ATOMIC_RELEASE);
     *out = c;
     pthread_mutex_unlock(&s->cols_lock);

@@ -9,8 +9,8 @@
  * runs to compare) so that there is no lazy initialisation and no global
  * state to race on.
  *
- * Convention: cs_crc32c(0, p, n) is the CRC of p[0..n), and
- * cs_crc32c(cs_crc32c(0, a, na), b, nb) == cs_crc32c(0, a||b, na + nb), so
+ * Convention: cs__crc32c(0, p, n) is the CRC of p[0..n), and
+ * cs__crc32c(cs__crc32c(0, a, na), b, nb) == cs__crc32c(0, a||b, na + nb), so
  * writers can checksum a file as they stream it.
  */
 #include "storage_int.h"
@@ -391,8 +391,8 @@ uint32_t cs__crc32c_sw(uint32_t crc, const void *buf, size_t n) {
     const unsigned char *p = buf;
     crc = ~crc;
     while (n >= 8) {
-        uint32_t lo = crc ^ cs_rd_u32le(p);
-        uint32_t hi = cs_rd_u32le(p + 4);
+        uint32_t lo = crc ^ cs__rd_u32le(p);
+        uint32_t hi = cs__rd_u32le(p + 4);
         crc = crc_tab[7][lo & 0xff] ^ crc_tab[6][(lo >> 8) & 0xff] ^
               crc_tab[5][(lo >> 16) & 0xff] ^ crc_tab[4][lo >> 24] ^
               crc_tab[3][hi & 0xff] ^ crc_tab[2][(hi >> 8) & 0xff] ^
@@ -497,7 +497,7 @@ int cs__crc32c_hw_available(void) {
 #endif
 }
 
-uint32_t cs_crc32c(uint32_t crc, const void *p, size_t n) {
+uint32_t cs__crc32c(uint32_t crc, const void *p, size_t n) {
 #ifdef CS_HAVE_SSE42_PATH
     /* __builtin_cpu_supports reads a word filled in by libgcc's constructor:
      * cheap enough to ask on every call, and no state of our own. */

@@ -26,9 +26,9 @@
  */
 #include "storage_int.h"
 
-static int keys_ready(const cs__keys *k, cs_err *err);
+static int keys_ready(const cs__keys *k, cs__error *err);
 
-static const cs__keys *keys_of(const cs_seg *s, int kind) {
+static const cs__keys *keys_of(const cs__seg *s, int kind) {
     return kind == CS_F_WORDS ? &s->words : kind == CS_F_KEYS ? &s->names : &s->dict;
 }
 
@@ -36,16 +36,16 @@ static const cs__keys *keys_of(const cs_seg *s, int kind) {
  * at open for .dict (every query needs it) and at first use for .words
  * and .keys (only prefixes, ~ items and merges need them): 0.5 MB of the
  * benchmark index that a plain query never reads. */
-int cs__keys_open(cs__keys *k, const cs__file *f, int nvals, int lazy, cs_err *err) {
+int cs__keys_open(cs__keys *k, const cs__file *f, int nvals, int lazy, cs__error *err) {
     k->f = f;
     k->nvals = nvals;
     if (f->body_len < CS_KEYS_FOOTER)
         return cs__err(err, CS_ECORRUPT, "%s: body too short", f->path);
     uint64_t foot = f->body_len - CS_KEYS_FOOTER;
     const unsigned char *ft = cs__file_at(f, foot);
-    uint64_t nkeys = cs_rd_u64le(ft), index_off = cs_rd_u64le(ft + 8);
-    uint64_t keys_off = cs_rd_u64le(ft + 16), nblocks = cs_rd_u32le(ft + 24);
-    if (cs_rd_u32le(ft + 28) != CS_KEY_BLOCK || nblocks != nkeys / CS_KEY_BLOCK +
+    uint64_t nkeys = cs__rd_u64le(ft), index_off = cs__rd_u64le(ft + 8);
+    uint64_t keys_off = cs__rd_u64le(ft + 16), nblocks = cs__rd_u32le(ft + 24);
+    if (cs__rd_u32le(ft + 28) != CS_KEY_BLOCK || nblocks != nkeys / CS_KEY_BLOCK +
             (nkeys % CS_KEY_BLOCK != 0) || index_off > keys_off || keys_off > foot ||
             keys_off - index_off != nblocks * CS_KEYS_IDX_ENTRY ||
             (nblocks == 0 && index_off != 0))
@@ -62,17 +62,17 @@ int cs__keys_open(cs__keys *k, const cs__file *f, int nvals, int lazy, cs_err *e
 /* The index's CRC, then makes it self-consistent once, so that lookups need
  * no checks on it: blocks tile [0, index_off), each holds at least an entry
  * and a CRC, first keys lie inside the key area. */
-static int keys_check(const cs__keys *k, cs_err *err) {
+static int keys_check(const cs__keys *k, cs__error *err) {
     const cs__file *f = k->f;
     uint64_t foot = f->body_len - CS_KEYS_FOOTER;
-    if (cs_crc32c(0, k->index, (size_t)(f->body_len - 4 - k->index_off)) !=
-        cs_rd_u32le(cs__file_at(f, foot + 32)))
+    if (cs__crc32c(0, k->index, (size_t)(f->body_len - 4 - k->index_off)) !=
+        cs__rd_u32le(cs__file_at(f, foot + 32)))
         return cs__err(err, CS_ECORRUPT, "%s: index checksum mismatch", f->path);
     uint64_t key_room = foot - (uint64_t)(k->keys - f->map);
     for (uint64_t b = 0; b < k->nblocks; b++) {
         const unsigned char *e = k->index + b * CS_KEYS_IDX_ENTRY;
-        uint64_t off = cs_rd_u64le(e), ko = cs_rd_u32le(e + 8), kl = cs_rd_u32le(e + 12);
-        uint64_t end = b + 1 < k->nblocks ? cs_rd_u64le(e + CS_KEYS_IDX_ENTRY) : k->index_off;
+        uint64_t off = cs__rd_u64le(e), ko = cs__rd_u32le(e + 8), kl = cs__rd_u32le(e + 12);
+        uint64_t end = b + 1 < k->nblocks ? cs__rd_u64le(e + CS_KEYS_IDX_ENTRY) : k->index_off;
         if ((b == 0 && off != 0) || end <= off || end - off < 4 + 2 + (uint64_t)k->nvals - 1 ||
             kl > CS_MAX_KEY || ko > key_room || kl > key_room - ko)
             return cs__err(err, CS_ECORRUPT, "%s: bad index entry for block %llu", f->path,
@@ -84,7 +84,7 @@ static int keys_check(const cs__keys *k, cs_err *err) {
 /* 0 once the index is checked.  Threads sharing a segment may both run the
  * check the first time: it only reads, and both reach the same answer.  A
  * damaged index is checked (and reported) again on every use. */
-static int keys_ready(const cs__keys *k, cs_err *err) {
+static int keys_ready(const cs__keys *k, cs__error *err) {
     cs__keys *m = (cs__keys *)k;     /* the flag is the only mutable field */
     if (atomic_load_explicit(&m->ready, memory_order_acquire)) return 0;
     int rc = keys_check(k, err);
@@ -94,18 +94,18 @@ static int keys_ready(const cs__keys *k, cs_err *err) {
 
 void cs__keys_first(const cs__keys *k, uint64_t b, const unsigned char **key, size_t *len) {
     const unsigned char *e = k->index + b * CS_KEYS_IDX_ENTRY;
-    *key = k->keys + cs_rd_u32le(e + 8);
-    *len = cs_rd_u32le(e + 12);
+    *key = k->keys + cs__rd_u32le(e + 8);
+    *len = cs__rd_u32le(e + 12);
 }
 
 /* Checks block b's CRC and returns its entries [*p, *end). */
 static int block_load(const cs__keys *k, uint64_t b, const unsigned char **p,
-                      const unsigned char **end, cs_err *err) {
+                      const unsigned char **end, cs__error *err) {
     const unsigned char *e = k->index + b * CS_KEYS_IDX_ENTRY;
-    uint64_t off = cs_rd_u64le(e);
-    uint64_t stop = b + 1 < k->nblocks ? cs_rd_u64le(e + CS_KEYS_IDX_ENTRY) : k->index_off;
+    uint64_t off = cs__rd_u64le(e);
+    uint64_t stop = b + 1 < k->nblocks ? cs__rd_u64le(e + CS_KEYS_IDX_ENTRY) : k->index_off;
     const unsigned char *q = k->f->map + off, *crc = k->f->map + stop - 4;
-    if (cs_crc32c(0, q, (size_t)(crc - q)) != cs_rd_u32le(crc))
+    if (cs__crc32c(0, q, (size_t)(crc - q)) != cs__rd_u32le(crc))
         return cs__err(err, CS_ECORRUPT, "%s: block %llu checksum mismatch", k->f->path,
                        (unsigned long long)b);
     *p = q;
@@ -134,14 +134,14 @@ static int entry_read(const cs__keys *k, const unsigned char **pp, const unsigne
                       char *key, size_t *len, uint64_t *v, uint64_t pv[2]) {
     const unsigned char *p = *pp;
     uint64_t shared, suf;
-    if (cs_varint(&p, end, &shared) || cs_varint(&p, end, &suf) || shared > *len ||
+    if (cs__varint(&p, end, &shared) || cs__varint(&p, end, &suf) || shared > *len ||
         suf > (uint64_t)(end - p) || suf > CS_MAX_KEY - shared)
         return -1;
     memcpy(key + shared, p, (size_t)suf);
     *len = (size_t)(shared + suf);
     p += suf;
     for (int i = 0; i < k->nvals; i++) {
-        if (cs_varint(&p, end, &v[i])) return -1;
+        if (cs__varint(&p, end, &v[i])) return -1;
         if (k->nvals == CS_TERM_VALS && i == 2) {   /* vbits | flags << 4 */
             v[3] = v[2] >> 4;
             v[2] &= 15;
@@ -163,7 +163,7 @@ static int entry_read(const cs__keys *k, const unsigned char **pp, const unsigne
 static int entry_cmp(const char *key, size_t len, const unsigned char *p,
                      const unsigned char *end, const char *t, size_t n) {
     uint64_t shared, suf;
-    if (cs_varint(&p, end, &shared) || cs_varint(&p, end, &suf) || shared > len ||
+    if (cs__varint(&p, end, &shared) || cs__varint(&p, end, &suf) || shared > len ||
         suf > (uint64_t)(end - p) || suf > CS_MAX_KEY - shared)
         return -2;
     size_t klen = (size_t)(shared + suf);
@@ -175,8 +175,8 @@ static int entry_cmp(const char *key, size_t len, const unsigned char *p,
     return (klen > n) - (klen < n);
 }
 
-static void iter_init(const cs_seg *s, int kind, cs_seg_iter *it, cs_err *err) {
-    memset(it, 0, offsetof(cs_seg_iter, key));
+static void iter_init(const cs__seg *s, int kind, cs__seg_iter *it, cs__error *err) {
+    memset(it, 0, offsetof(cs__seg_iter, key));
     it->seg = s;
     it->kind = kind;
     it->err = err;
@@ -185,12 +185,12 @@ static void iter_init(const cs_seg *s, int kind, cs_seg_iter *it, cs_err *err) {
     it->pv[0] = it->pv[1] = 0;
 }
 
-static int bad_entry(const cs__keys *k, uint64_t b, cs_err *err) {
+static int bad_entry(const cs__keys *k, uint64_t b, cs__error *err) {
     return cs__err(err, CS_ECORRUPT, "%s: bad entry in block %llu", k->f->path,
                    (unsigned long long)b);
 }
 
-int cs__iter_step(cs_seg_iter *it, uint64_t v[CS_TERM_VALS]) {
+int cs__iter_step(cs__seg_iter *it, uint64_t v[CS_TERM_VALS]) {
     if (it->ord >= it->end_ord) return 0;
     const cs__keys *k = keys_of(it->seg, it->kind);
     uint64_t b = it->ord / CS_KEY_BLOCK;
@@ -212,8 +212,8 @@ int cs__iter_step(cs_seg_iter *it, uint64_t v[CS_TERM_VALS]) {
 }
 
 /* Loads the block that may hold t, then steps over its entries < t. */
-static int iter_seek(const cs_seg *s, int kind, const char *t, size_t n, cs_seg_iter *it,
-                     cs_err *err) {
+static int iter_seek(const cs__seg *s, int kind, const char *t, size_t n, cs__seg_iter *it,
+                     cs__error *err) {
     iter_init(s, kind, it, err);
     const cs__keys *k = keys_of(s, kind);
     if (k->nkeys == 0) return 0;
@@ -234,8 +234,8 @@ static int iter_seek(const cs_seg *s, int kind, const char *t, size_t n, cs_seg_
     return 0;
 }
 
-int cs__terminfo(const cs_seg *s, const uint64_t v[CS_TERM_VALS], uint64_t ord,
-                 cs_terminfo *ti, cs_err *err) {
+int cs__terminfo_decode(const cs__seg *s, const uint64_t v[CS_TERM_VALS], uint64_t ord,
+                        cs__terminfo *ti, cs__error *err) {
     uint64_t df = v[0];
     if (df == 0 || df > s->ndocs || v[1] > UINT64_MAX - df || v[2] > 8 ||
         (v[3] & ~(uint64_t)CS_TERM_NOPOS) || ((v[3] & CS_TERM_NOPOS) && v[2]) ||
@@ -252,27 +252,29 @@ int cs__terminfo(const cs_seg *s, const uint64_t v[CS_TERM_VALS], uint64_t ord,
     return 0;
 }
 
-int cs_seg_terms_seek(const cs_seg *s, const char *t, size_t n, cs_seg_iter *it, cs_err *err) {
+int cs__seg_terms_seek(const cs__seg *s, const char *t, size_t n, cs__seg_iter *it,
+                       cs__error *err) {
     return iter_seek(s, CS_F_DICT, t, n, it, err);
 }
 
-int cs_seg_words_seek(const cs_seg *s, const char *w, size_t n, cs_seg_iter *it, cs_err *err) {
+int cs__seg_words_seek(const cs__seg *s, const char *w, size_t n, cs__seg_iter *it,
+                       cs__error *err) {
     return iter_seek(s, CS_F_WORDS, w, n, it, err);
 }
 
-int cs_seg_terms_next(cs_seg_iter *it, const char **t, size_t *n, cs_terminfo *ti) {
+int cs__seg_terms_next(cs__seg_iter *it, const char **t, size_t *n, cs__terminfo *ti) {
     uint64_t v[CS_TERM_VALS];
     int rc = cs__iter_step(it, v);
     if (rc <= 0) return rc;
-    rc = cs__terminfo(it->seg, v, it->ord - 1, ti, it->err);
+    rc = cs__terminfo_decode(it->seg, v, it->ord - 1, ti, it->err);
     if (rc) return rc;
     *t = it->key;
     *n = it->len;
     return 1;
 }
 
-int cs_seg_words_next(cs_seg_iter *it, const char **w, size_t *n, uint64_t *term_ord,
-                      uint32_t *variant) {
+int cs__seg_words_next(cs__seg_iter *it, const char **w, size_t *n, uint64_t *term_ord,
+                       uint32_t *variant) {
     uint64_t v[CS_TERM_VALS];
     int rc = cs__iter_step(it, v);
     if (rc <= 0) return rc;
@@ -286,42 +288,42 @@ int cs_seg_words_next(cs_seg_iter *it, const char **w, size_t *n, uint64_t *term
     return 1;
 }
 
-int cs_seg_term(const cs_seg *s, const char *t, size_t n, cs_terminfo *ti, cs_err *err) {
+int cs__seg_term(const cs__seg *s, const char *t, size_t n, cs__terminfo *ti, cs__error *err) {
     if (n > CS_MAX_KEY) return CS_ENOTFOUND;
-    cs_seg_iter it;
+    cs__seg_iter it;
     const char *key = NULL;
     size_t len = 0;
     int rc = iter_seek(s, CS_F_DICT, t, n, &it, err);
-    if (!rc) rc = cs_seg_terms_next(&it, &key, &len, ti);
+    if (!rc) rc = cs__seg_terms_next(&it, &key, &len, ti);
     if (rc < 0) return rc;
     if (rc == 0 || len != n || memcmp(key, t, n) != 0) return CS_ENOTFOUND;
     return 0;
 }
 
-int cs_seg_term_at(const cs_seg *s, uint64_t ord, char *buf, size_t *n, cs_terminfo *ti,
-                   cs_err *err) {
+int cs__seg_term_at(const cs__seg *s, uint64_t ord, char *buf, size_t *n, cs__terminfo *ti,
+                    cs__error *err) {
     if (ord >= s->dict.nkeys)
         return cs__err(err, CS_ENOTFOUND, "term ordinal %llu out of range",
                        (unsigned long long)ord);
-    cs_seg_iter it;
+    cs__seg_iter it;
     iter_init(s, CS_F_DICT, &it, err);
     it.ord = ord - ord % CS_KEY_BLOCK;
     const char *key;
     int rc;
     do {
-        rc = cs_seg_terms_next(&it, &key, n, ti);
+        rc = cs__seg_terms_next(&it, &key, n, ti);
         if (rc < 0) return rc;
     } while (rc && it.ord <= ord);
     memcpy(buf, key, *n);
     return 0;
 }
 
-int cs_seg_keys_seek(const cs_seg *s, const char *k, size_t n, cs_seg_iter *it, cs_err *err) {
+int cs__seg_keys_seek(const cs__seg *s, const char *k, size_t n, cs__seg_iter *it, cs__error *err) {
     return iter_seek(s, CS_F_KEYS, k, n, it, err);
 }
 
-int cs_seg_keys_next(cs_seg_iter *it, const char **k1, size_t *k1len, uint64_t *word_ord,
-                     cs_keystat *st) {
+int cs__seg_keys_next(cs__seg_iter *it, const char **k1, size_t *k1len, uint64_t *word_ord,
+                      cs__keystat *st) {
     uint64_t v[CS_TERM_VALS];
     int rc = cs__iter_step(it, v);
     if (rc <= 0) return rc;
@@ -344,12 +346,12 @@ int cs_seg_keys_next(cs_seg_iter *it, const char **k1, size_t *k1len, uint64_t *
     return 1;
 }
 
-uint64_t cs_seg_nkeys(const cs_seg *s) { return s->names.nkeys; }
+uint64_t cs__seg_nkeys(const cs__seg *s) { return s->names.nkeys; }
 
-int cs_seg_word_at(const cs_seg *s, uint64_t ord, char *buf, size_t *n, cs_err *err) {
+int cs__seg_word_at(const cs__seg *s, uint64_t ord, char *buf, size_t *n, cs__error *err) {
     if (ord >= s->words.nkeys)
         return cs__err(err, CS_ENOTFOUND, "word ordinal %llu out of range", (unsigned long long)ord);
-    cs_seg_iter it;
+    cs__seg_iter it;
     iter_init(s, CS_F_WORDS, &it, err);
     it.ord = ord - ord % CS_KEY_BLOCK;
     const char *w;
@@ -357,7 +359,7 @@ int cs_seg_word_at(const cs_seg *s, uint64_t ord, char *buf, size_t *n, cs_err *
     uint32_t var;
     int rc;
     do {
-        rc = cs_seg_words_next(&it, &w, n, &term, &var);
+        rc = cs__seg_words_next(&it, &w, n, &term, &var);
         if (rc < 0) return rc;
     } while (rc && it.ord <= ord);
     memcpy(buf, w, *n);

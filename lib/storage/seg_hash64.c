@@ -1,5 +1,5 @@
 /*
- * seg_hash64.c — cs_hash64, the 64-bit content hash stored per document
+ * seg_hash64.c — cs__hash64, the 64-bit content hash stored per document
  * (the index layer compares it to decide whether a file whose mtime changed
  * really changed).
  *
@@ -32,17 +32,17 @@ static inline uint64_t merge64(uint64_t acc, uint64_t v) {
     return acc * P1 + P4;
 }
 
-uint64_t cs_hash64(const void *buf, size_t n) {
+uint64_t cs__hash64(const void *buf, size_t n) {
     const unsigned char *p = buf, *end = p + n;
     uint64_t h;
     if (n >= 32) {
         uint64_t v1 = P1 + P2, v2 = P2, v3 = 0, v4 = 0 - P1;
         const unsigned char *limit = end - 32;
         do {
-            v1 = round64(v1, cs_rd_u64le(p));
-            v2 = round64(v2, cs_rd_u64le(p + 8));
-            v3 = round64(v3, cs_rd_u64le(p + 16));
-            v4 = round64(v4, cs_rd_u64le(p + 24));
+            v1 = round64(v1, cs__rd_u64le(p));
+            v2 = round64(v2, cs__rd_u64le(p + 8));
+            v3 = round64(v3, cs__rd_u64le(p + 16));
+            v4 = round64(v4, cs__rd_u64le(p + 24));
             p += 32;
         } while (p <= limit);
         h = rotl64(v1, 1) + rotl64(v2, 7) + rotl64(v3, 12) + rotl64(v4, 18);
@@ -55,12 +55,12 @@ uint64_t cs_hash64(const void *buf, size_t n) {
     }
     h += (uint64_t)n;
     while (end - p >= 8) {
-        h ^= round64(0, cs_rd_u64le(p));
+        h ^= round64(0, cs__rd_u64le(p));
         h = rotl64(h, 27) * P1 + P4;
         p += 8;
     }
     if (end - p >= 4) {
-        h ^= cs_rd_u32le(p) * P1;
+        h ^= cs__rd_u32le(p) * P1;
         h = rotl64(h, 23) * P2 + P3;
         p += 4;
     }

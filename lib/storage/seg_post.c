@@ -1,5 +1,5 @@
 /*
- * seg_post.c — cs_post_*: the document-at-a-time cursor over one term's
+ * seg_post.c — cs__post_*: the document-at-a-time cursor over one term's
  * postings (.post) and, on demand, its positions (.pos).
  *
  * A term's bytes in .post (written by seg_write.c):
@@ -28,7 +28,7 @@
  * (gap << vbits | variant) with gap = pos - previous pos - 1 (previous of
  * the first = -1).
  *
- * What is checked when: cs_post_init() the header and the skip entries
+ * What is checked when: cs__post_init() the header and the skip entries
  * (CRC; for a one-block term also its block, under the same CRC); the first decode of a block its CRC, its decoded last doc and max
  * tf against the skip entry; the first positions read in a block the CRC of
  * the block's positions.  A failure makes rc CS_ECORRUPT for good and doc
@@ -42,10 +42,10 @@
  */
 #include "storage_int.h"
 
-static const cs__file *post_file(const cs_postings *p) { return &p->seg->f[CS_F_POST]; }
+static const cs__file *post_file(const cs__postings *p) { return &p->seg->f[CS_F_POST]; }
 
 /* Makes the cursor fail for good: rc sticky, doc at the end. */
-static uint32_t fail(cs_postings *p, int file, const char *what, uint32_t block) {
+static uint32_t fail(cs__postings *p, int file, const char *what, uint32_t block) {
     if (!p->rc)
         p->rc = cs__err(p->err, CS_ECORRUPT, "%s: %s for term %llu (block %u)",
                         p->seg->f[file].path, what, (unsigned long long)p->ti.ord, block);
@@ -56,29 +56,29 @@ static uint32_t fail(cs_postings *p, int file, const char *what, uint32_t block)
 /* The compact header of a one-block term, from [q, end) after blocks_len:
  * one CRC over the block and the header, then the skip values (read from
  * the block itself when it holds a single posting). */
-static int compact_read(cs_postings *p, const unsigned char *q, const unsigned char *end,
+static int compact_read(cs__postings *p, const unsigned char *q, const unsigned char *end,
                         const unsigned char *blocks, uint64_t blocks_len) {
     uint64_t v[4] = {0, 0, 0, 0};
     uint32_t crc;
     if (p->ti.df > 1) {
         for (int i = 0; i < 4; i++)
-            if (cs_varint(&q, end, &v[i]) || (i != 0 && v[i] > UINT32_MAX)) return -1;
+            if (cs__varint(&q, end, &v[i]) || (i != 0 && v[i] > UINT32_MAX)) return -1;
         if (cs__rd32(&q, end, &p->pos_crc1)) return -1;
     }
     if (end - q < 4) return -1;
-    crc = cs_rd_u32le(q);
-    if (cs_crc32c(0, blocks, (size_t)(q - blocks)) != crc) return -1;
+    crc = cs__rd_u32le(q);
+    if (cs__crc32c(0, blocks, (size_t)(q - blocks)) != crc) return -1;
     p->inl_pos = NULL;
     if (p->ti.df == 1) {        /* (doc << 1 | tf == 1):varint [tf:varint] positions */
         const unsigned char *b = blocks, *be = blocks + blocks_len;
         uint64_t x, tf = 1;
-        if (cs_varint(&b, be, &x) || (x >> 1) >= p->seg->ndocs) return -1;
-        if (!(x & 1) && (cs_varint(&b, be, &tf) || tf < 2 || tf > UINT32_MAX)) return -1;
+        if (cs__varint(&b, be, &x) || (x >> 1) >= p->seg->ndocs) return -1;
+        if (!(x & 1) && (cs__varint(&b, be, &tf) || tf < 2 || tf > UINT32_MAX)) return -1;
         if ((p->ti.flags & CS_TERM_NOPOS) && b != be) return -1;
         v[0] = (uint64_t)(be - b);
         v[1] = x >> 1;
         v[2] = tf;
-        v[3] = cs_seg_doclen(p->seg, (uint32_t)v[1]);
+        v[3] = cs__seg_doclen(p->seg, (uint32_t)v[1]);
         p->inl_pos = b;
         p->pos_crc1 = 0;
     }
@@ -92,8 +92,8 @@ static int compact_read(cs_postings *p, const unsigned char *q, const unsigned c
 
 /* Checks the header and the skip entries of the term (one CRC), so that the
  * block offsets can be trusted to lie inside the term's blocks. */
-static void head_read(cs_postings *p) {
-    const cs_seg *s = p->seg;
+static void head_read(cs__postings *p) {
+    const cs__seg *s = p->seg;
     const cs__file *f = post_file(p);
     const unsigned char *e = f->map + f->body_len, *q;
     uint64_t blocks_len;
@@ -104,7 +104,7 @@ static void head_read(cs_postings *p) {
         return;
     }
     q = f->map + p->ti.post_off;
-    if (cs_varint(&q, e, &blocks_len) || blocks_len > p->ti.post_off) {
+    if (cs__varint(&q, e, &blocks_len) || blocks_len > p->ti.post_off) {
         fail(p, CS_F_POST, "bad postings header", 0);
         return;
     }
@@ -120,7 +120,7 @@ static void head_read(cs_postings *p) {
     }
     const unsigned char *table = q;
     q += (size_t)p->nblocks * CS_SKIP_ENTRY;
-    if (cs_crc32c(0, table, (size_t)(q - table)) != crc) {
+    if (cs__crc32c(0, table, (size_t)(q - table)) != crc) {
         fail(p, CS_F_POST, "skip entries checksum mismatch", 0);
         return;
     }
@@ -128,7 +128,7 @@ static void head_read(cs_postings *p) {
     p->skip_end = (uint64_t)(q - f->map);
 }
 
-void cs_post_init(cs_postings *p, const cs_seg *s, const cs_terminfo *ti, cs_err *err) {
+void cs__post_init(cs__postings *p, const cs__seg *s, const cs__terminfo *ti, cs__error *err) {
     p->seg = s;
     p->ti = *ti;
     p->err = err;
@@ -156,7 +156,7 @@ void cs_post_init(cs_postings *p, const cs_seg *s, const cs_terminfo *ti, cs_err
     head_read(p);
 }
 
-void cs_post_free(cs_postings *p) {
+void cs__post_free(cs__postings *p) {
     cs__free(p->pos);
     cs__free(p->var);
     cs__free(p->exc_idx);
@@ -167,13 +167,13 @@ void cs_post_free(cs_postings *p) {
     p->pos_cap = p->exc_cap = 0;
 }
 
-static inline uint32_t last_of(const cs_postings *p, uint32_t b) {
+static inline uint32_t last_of(const cs__postings *p, uint32_t b) {
     if (p->nblocks == 1) return p->last1;
-    return cs_rd_u32le(post_file(p)->map + p->skip_off + (size_t)b * CS_SKIP_ENTRY);
+    return cs__rd_u32le(post_file(p)->map + p->skip_off + (size_t)b * CS_SKIP_ENTRY);
 }
 
 /* Skip entry b, with its byte ranges checked against the term's extent. */
-int cs__post_skip(cs_postings *p, uint32_t b, cs__skip *sk) {
+int cs__post_skip(cs__postings *p, uint32_t b, cs__skip *sk) {
     const cs__file *f = post_file(p);
     uint64_t blocks_len = p->ti.post_off - p->block_off;
     if (p->nblocks == 1) {      /* checked by compact_read() */
@@ -188,15 +188,15 @@ int cs__post_skip(cs_postings *p, uint32_t b, cs__skip *sk) {
         sk->pos_end = p->inl_pos ? 0 : p->pos_len1;
     } else {
         const unsigned char *e = f->map + p->skip_off + (size_t)b * CS_SKIP_ENTRY;
-        sk->last = cs_rd_u32le(e);
-        sk->max_tf = cs_rd_u32le(e + 4);
-        sk->min_len = cs_rd_u32le(e + 8);
-        sk->post_crc = cs_rd_u32le(e + 12);
-        sk->pos_crc = cs_rd_u32le(e + 16);
-        sk->post_end = cs_rd_u32le(e + 20);
-        sk->pos_end = cs_rd_u64le(e + 24);
-        sk->post_start = b ? cs_rd_u32le(e - CS_SKIP_ENTRY + 20) : 0;
-        sk->pos_start = b ? cs_rd_u64le(e - CS_SKIP_ENTRY + 24) : 0;
+        sk->last = cs__rd_u32le(e);
+        sk->max_tf = cs__rd_u32le(e + 4);
+        sk->min_len = cs__rd_u32le(e + 8);
+        sk->post_crc = cs__rd_u32le(e + 12);
+        sk->pos_crc = cs__rd_u32le(e + 16);
+        sk->post_end = cs__rd_u32le(e + 20);
+        sk->pos_end = cs__rd_u64le(e + 24);
+        sk->post_start = b ? cs__rd_u32le(e - CS_SKIP_ENTRY + 20) : 0;
+        sk->pos_start = b ? cs__rd_u64le(e - CS_SKIP_ENTRY + 24) : 0;
     }
     uint64_t pos_room = p->seg->f[CS_F_POS].body_len - p->ti.pos_off;
     if (sk->post_start > sk->post_end || sk->post_end > blocks_len ||
@@ -215,13 +215,13 @@ static void unpack128(const unsigned char *q, unsigned b, uint32_t *out) {
     const uint64_t mask = (1ull << b) - 1;
     for (unsigned i = 0; i < CS_BLOCK_DOCS; i++) {
         unsigned bit = i * b;
-        out[i] = (uint32_t)((cs_rd_u64le(q + (bit >> 3)) >> (bit & 7)) & mask);
+        out[i] = (uint32_t)((cs__rd_u64le(q + (bit >> 3)) >> (bit & 7)) & mask);
     }
 }
 
 /* Full block: packed deltas and tf-1.  Returns the last doc + 1 and the max
  * tf through *acc_out / *max_out; -1 if the sizes do not match. */
-static int decode_full(cs_postings *p, const unsigned char *q, uint64_t len, uint64_t acc,
+static int decode_full(cs__postings *p, const unsigned char *q, uint64_t len, uint64_t acc,
                        uint64_t *acc_out, uint64_t *max_out) {
     if (len < 2) return -1;
     unsigned db = q[0], tb = q[1];
@@ -242,14 +242,14 @@ static int decode_full(cs_postings *p, const unsigned char *q, uint64_t len, uin
 }
 
 /* Partial block: n varint pairs that must fill it exactly. */
-static int decode_tail(cs_postings *p, const unsigned char *q, uint64_t len, uint32_t n,
+static int decode_tail(cs__postings *p, const unsigned char *q, uint64_t len, uint32_t n,
                        uint64_t acc, uint64_t *acc_out, uint64_t *max_out) {
     const unsigned char *e = q + len;
     uint64_t mx = 0;
     for (uint32_t i = 0; i < n; i++) {
         uint64_t x, tf = 1;
-        if (cs_varint(&q, e, &x) || (x >> 1) > UINT32_MAX) return -1;
-        if (!(x & 1) && (cs_varint(&q, e, &tf) || tf < 2 || tf > UINT32_MAX)) return -1;
+        if (cs__varint(&q, e, &x) || (x >> 1) > UINT32_MAX) return -1;
+        if (!(x & 1) && (cs__varint(&q, e, &tf) || tf < 2 || tf > UINT32_MAX)) return -1;
         acc += x >> 1;
         p->docs[i] = (uint32_t)acc++;
         p->tfs[i] = (uint32_t)tf;
@@ -260,13 +260,13 @@ static int decode_tail(cs_postings *p, const unsigned char *q, uint64_t len, uin
     return q == e ? 0 : -1;
 }
 
-int cs__post_load(cs_postings *p, uint32_t b) {
+int cs__post_load(cs__postings *p, uint32_t b) {
     cs__skip sk;
     if (cs__post_skip(p, b, &sk)) return fail(p, CS_F_POST, "bad skip entry", b), p->rc;
     const unsigned char *q = post_file(p)->map + p->block_off + sk.post_start;
     uint64_t len = sk.post_end - sk.post_start;
     /* a one-block term's block was checked with its header */
-    if (p->nblocks > 1 && cs_crc32c(0, q, (size_t)len) != sk.post_crc)
+    if (p->nblocks > 1 && cs__crc32c(0, q, (size_t)len) != sk.post_crc)
         return fail(p, CS_F_POST, "block CRC mismatch", b), p->rc;
     uint32_t n = b + 1 < p->nblocks ? CS_BLOCK_DOCS : p->ti.df - b * CS_BLOCK_DOCS;
     uint64_t acc = b ? (uint64_t)last_of(p, b - 1) + 1 : 0, mx;
@@ -286,12 +286,12 @@ int cs__post_load(cs_postings *p, uint32_t b) {
     return 0;
 }
 
-static inline uint32_t settle(cs_postings *p) {
+static inline uint32_t settle(cs__postings *p) {
     p->tf = p->tfs[p->idx];
     return p->doc = p->docs[p->idx];
 }
 
-uint32_t cs_post_next(cs_postings *p) {
+uint32_t cs__post_next(cs__postings *p) {
     if (p->rc) return CS_DOC_END;
     if (!p->started) {
         p->started = 1;
@@ -308,7 +308,7 @@ uint32_t cs_post_next(cs_postings *p) {
 
 /* First block >= from whose last doc is >= target, or nblocks: gallop, then
  * binary search, over the fixed-width skip entries. */
-static uint32_t block_find(const cs_postings *p, uint32_t from, uint32_t target) {
+static uint32_t block_find(const cs__postings *p, uint32_t from, uint32_t target) {
     if (from >= p->nblocks || last_of(p, from) >= target) return from;
     uint32_t lo = from, hi, step = 1;
     for (;;) {
@@ -326,7 +326,7 @@ static uint32_t block_find(const cs_postings *p, uint32_t from, uint32_t target)
     return hi;
 }
 
-uint32_t cs_post_advance(cs_postings *p, uint32_t target) {
+uint32_t cs__post_advance(cs__postings *p, uint32_t target) {
     if (p->rc) return CS_DOC_END;
     uint32_t b;
     if (p->started) {
@@ -347,8 +347,8 @@ uint32_t cs_post_advance(cs_postings *p, uint32_t target) {
     return settle(p);
 }
 
-uint32_t cs_post_block_bound(cs_postings *p, uint32_t target, uint32_t *max_tf,
-                             uint32_t *min_len) {
+uint32_t cs__post_block_bound(cs__postings *p, uint32_t target, uint32_t *max_tf,
+                              uint32_t *min_len) {
     if (p->rc) return CS_DOC_END;
     uint32_t from = !p->started ? 0 : p->doc == CS_DOC_END ? p->nblocks : p->block;
     uint32_t b = block_find(p, from, target);
@@ -366,7 +366,7 @@ uint32_t cs_post_block_bound(cs_postings *p, uint32_t target, uint32_t *max_tf,
  * indexes below pos_n, high bits that are not zero and keep the gap below
  * 2^32.  The arrays are bounded
  * by the bytes (an exception takes two at least). */
-static int exc_read(cs_postings *p, const unsigned char *q, const unsigned char *e,
+static int exc_read(cs__postings *p, const unsigned char *q, const unsigned char *e,
                     uint64_t nexc) {
     if (nexc > (uint64_t)(e - q) / 2) return -1;
     if (nexc > p->exc_cap) {
@@ -382,7 +382,7 @@ static int exc_read(cs_postings *p, const unsigned char *q, const unsigned char 
     for (uint64_t i = 0; i < nexc; i++) {
         uint64_t d, hi;
         /* the whole gap, hi << gbits | low, must fit 32 bits */
-        if (cs_varint(&q, e, &d) || cs_varint(&q, e, &hi) || hi == 0 ||
+        if (cs__varint(&q, e, &d) || cs__varint(&q, e, &hi) || hi == 0 ||
             hi > (uint64_t)UINT32_MAX >> p->pos_gbits || d >= p->pos_n - idx)
             return -1;
         idx += d;
@@ -396,9 +396,9 @@ static int exc_read(cs_postings *p, const unsigned char *q, const unsigned char 
 
 /* A packed block: head, then bits that must fit, then the exceptions up
  * to the end of the block. */
-static int pos_packed_open(cs_postings *p, const unsigned char *q, const unsigned char *e) {
+static int pos_packed_open(cs__postings *p, const unsigned char *q, const unsigned char *e) {
     uint64_t head;
-    if (cs_varint(&q, e, &head)) return -1;
+    if (cs__varint(&q, e, &head)) return -1;
     unsigned gb = head & 63, vb = (head >> 6) & 15;
     /* gb + vb >= 1 bounds the positions, and so every tf, by the bytes */
     if (gb > 32 || vb > p->ti.vbits || gb + vb == 0 || p->pos_n > UINT32_MAX) return -1;
@@ -415,12 +415,12 @@ static int pos_packed_open(cs_postings *p, const unsigned char *q, const unsigne
 }
 
 /* The file that holds the positions: .post for a one-posting term. */
-static int pos_file(const cs_postings *p) { return p->inl_pos ? CS_F_POST : CS_F_POS; }
+static int pos_file(const cs__postings *p) { return p->inl_pos ? CS_F_POST : CS_F_POS; }
 
 /* First touch of the current block's positions: bounds and CRC, and the
  * coding: bit-packed when the block holds CS_POS_PACK_MIN positions or
  * more (the sum of its tfs), else varints. */
-static int pos_block_open(cs_postings *p) {
+static int pos_block_open(cs__postings *p) {
     cs__skip sk;
     if (cs__post_skip(p, p->block, &sk)) return fail(p, CS_F_POST, "bad skip entry", p->block), p->rc;
     const unsigned char *q = p->seg->f[CS_F_POS].map + p->pos_block_off;
@@ -428,7 +428,7 @@ static int pos_block_open(cs_postings *p) {
     if (p->inl_pos) {           /* in the .post block, checked with it */
         q = p->inl_pos;
         len = (size_t)p->pos_len1;
-    } else if (cs_crc32c(0, q, len) != sk.pos_crc) {
+    } else if (cs__crc32c(0, q, len) != sk.pos_crc) {
         return fail(p, CS_F_POS, "positions CRC mismatch", p->block), p->rc;
     }
     p->pos_idx = 0;
@@ -450,7 +450,7 @@ static int pos_block_open(cs_postings *p) {
  * takes, eight bytes at a time while more terminators are wanted than a
  * word holds (its trailing continuation bytes then belong to a varint that
  * is skipped too). */
-static int pos_skip_to(cs_postings *p) {
+static int pos_skip_to(cs__postings *p) {
     const unsigned char *q = p->pos_p, *e = p->pos_end;
     uint64_t k = 0;
     for (; p->pos_idx < p->idx; p->pos_idx++) k += p->tfs[p->pos_idx];
@@ -471,7 +471,7 @@ static int pos_skip_to(cs_postings *p) {
     return 0;
 }
 
-static int pos_grow(cs_postings *p, uint32_t tf) {
+static int pos_grow(cs__postings *p, uint32_t tf) {
     uint32_t cap = CS_MAX(tf, CS_MAX(p->pos_cap * 2, 16u));
     if (cap < tf) cap = tf;
     uint32_t *np = cs__realloc(p->pos, (size_t)cap * sizeof *np);
@@ -486,13 +486,13 @@ static int pos_grow(cs_postings *p, uint32_t tf) {
 /* b-bit values (b <= 32) from bit offset bit on: one unaligned 8-byte load
  * each (see the note on over-reading at the top).  b = 0 gives zeros. */
 static inline uint32_t bits_at(const unsigned char *q, uint64_t bit, uint64_t mask) {
-    return (uint32_t)((cs_rd_u64le(q + (bit >> 3)) >> (bit & 7)) & mask);
+    return (uint32_t)((cs__rd_u64le(q + (bit >> 3)) >> (bit & 7)) & mask);
 }
 
 /* Positions of the current doc from a packed block: the doc's first
  * position is the sum of the tfs before it, so earlier docs cost an
  * addition each and no bytes are scanned. */
-static int pos_packed_decode(cs_postings *p, uint32_t tf) {
+static int pos_packed_decode(cs__postings *p, uint32_t tf) {
     for (; p->pos_idx < p->idx; p->pos_idx++) p->pos_first += p->tfs[p->pos_idx];
     uint64_t s = p->pos_first;
     if (s + tf > p->pos_n) return fail(p, pos_file(p), "bad positions", p->block), p->rc;
@@ -521,7 +521,7 @@ static int pos_packed_decode(cs_postings *p, uint32_t tf) {
 /* Variants of the current doc from a packed block, which keeps them apart
  * from the gaps: decoded only for a caller that asks (phrases and NEAR of
  * whole terms do not; a count then saves a third of its decoding). */
-static void var_packed_decode(cs_postings *p, uint32_t tf) {
+static void var_packed_decode(cs__postings *p, uint32_t tf) {
     unsigned gb = p->pos_gbits, vb = p->pos_vbits;
     if (vb == 0) {
         memset(p->var, 0, tf);
@@ -532,7 +532,7 @@ static void var_packed_decode(cs_postings *p, uint32_t tf) {
 }
 
 /* Positions of the current doc from a varint block. */
-static int pos_varint_decode(cs_postings *p, uint32_t tf) {
+static int pos_varint_decode(cs__postings *p, uint32_t tf) {
     if (pos_skip_to(p)) return p->rc;
     const unsigned char *q = p->pos_p, *e = p->pos_end;
     if (tf > (uint64_t)(e - q))      /* a varint takes a byte at least */
@@ -542,7 +542,8 @@ static int pos_varint_decode(cs_postings *p, uint32_t tf) {
     for (uint32_t i = 0; i < tf; i++) {
         uint64_t v;
         if (q < e && *q < 0x80) v = *q++; /* most gaps take one byte */
-        else if (cs_varint(&q, e, &v)) return fail(p, pos_file(p), "bad positions", p->block), p->rc;
+        else if (cs__varint(&q, e, &v))
+            return fail(p, pos_file(p), "bad positions", p->block), p->rc;
         next += CS_MIN(v >> vb, (uint64_t)UINT32_MAX + 1); /* no wrap: next <= 2^33 */
         if (next > UINT32_MAX) return fail(p, pos_file(p), "bad positions", p->block), p->rc;
         p->pos[i] = (uint32_t)next++;
@@ -552,7 +553,7 @@ static int pos_varint_decode(cs_postings *p, uint32_t tf) {
     return 0;
 }
 
-int cs_post_positions(cs_postings *p, const uint32_t **pos, const uint8_t **var) {
+int cs__post_positions(cs__postings *p, const uint32_t **pos, const uint8_t **var) {
     if (p->rc) return p->rc;
     if (p->ti.flags & CS_TERM_NOPOS)
         return cs__err(p->err, CS_EINVAL, "term %llu has no positions",
@@ -579,7 +580,7 @@ int cs_post_positions(cs_postings *p, const uint32_t **pos, const uint8_t **var)
     return (int)tf;
 }
 
-uint64_t cs__post_extent(const cs_postings *p, uint64_t *start) {
+uint64_t cs__post_extent(const cs__postings *p, uint64_t *start) {
     *start = p->block_off;
     return p->skip_end - p->block_off;
 }

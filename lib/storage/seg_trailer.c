@@ -18,11 +18,11 @@
  * (0 for a manifest) and the random id of its index.  A file renamed to
  * another segment's name, or copied in from another index, has an intact
  * trailer and a matching body CRC; only these fields tell it apart
- * (cs_trailer_owner).
+ * (cs__trailer_owner).
  *
  * The body CRC is not recomputed here: checking the body is the caller's
  * choice (small files on open, big ones block by block and in
- * cs_seg_verify()).
+ * cs__seg_verify()).
  */
 #include <stdio.h>
 
@@ -43,34 +43,34 @@ char *cs__seg_path(const char *dir, uint32_t id, int file) {
     return p;
 }
 
-void cs_trailer_put(cs_buf *b, const cs_trailer *tr, unsigned kind) {
+void cs__trailer_put(cs__buf *b, const cs__trailer *tr, unsigned kind) {
     unsigned char t[CS_TRAILER_BYTES];
-    cs_wr_u32le(t, tr->seg);
+    cs__wr_u32le(t, tr->seg);
     memcpy(t + 4, tr->ix.b, sizeof tr->ix.b);
-    cs_wr_u32le(t + 20, (uint32_t)tr->body_len);
-    cs_wr_u32le(t + 24, (uint32_t)(tr->body_len >> 32));
-    cs_wr_u32le(t + 28, CS_MAGIC);
-    cs_wr_u32le(t + 32, (uint32_t)CS_FORMAT_VERSION | (uint32_t)(kind & 0xffff) << 16);
-    cs_wr_u32le(t + 36, tr->body_crc);
-    cs_wr_u32le(t + 40, cs_crc32c(0, t, 40));
-    cs_buf_put(b, t, sizeof t);
+    cs__wr_u32le(t + 20, (uint32_t)tr->body_len);
+    cs__wr_u32le(t + 24, (uint32_t)(tr->body_len >> 32));
+    cs__wr_u32le(t + 28, CS_MAGIC);
+    cs__wr_u32le(t + 32, (uint32_t)CS_FORMAT_VERSION | (uint32_t)(kind & 0xffff) << 16);
+    cs__wr_u32le(t + 36, tr->body_crc);
+    cs__wr_u32le(t + 40, cs__crc32c(0, t, 40));
+    cs__buf_put(b, t, sizeof t);
 }
 
-int cs_trailer_check(const unsigned char *file, size_t size, unsigned kind, const char *path,
-                     cs_trailer *out, cs_err *err) {
+int cs__trailer_check(const unsigned char *file, size_t size, unsigned kind, const char *path,
+                      cs__trailer *out, cs__error *err) {
     return cs__trailer_parse(file + size, size, kind, path, out, err);
 }
 
 int cs__trailer_parse(const unsigned char *end, size_t size, unsigned kind, const char *path,
-                      cs_trailer *out, cs_err *err) {
+                      cs__trailer *out, cs__error *err) {
     if (size < CS_TRAILER_TAIL)
         return cs__err(err, CS_ECORRUPT, "%s: file too short (%zu bytes)", path, size);
     const unsigned char *t = end - CS_TRAILER_TAIL;    /* the part every version has */
-    uint32_t crc = cs_rd_u32le(t + 20);
-    int whole = size >= CS_TRAILER_BYTES && crc == cs_crc32c(0, end - CS_TRAILER_BYTES, 40);
-    if (!whole && crc != cs_crc32c(0, t, 20))   /* nor a trailer of formats 1-3 */
+    uint32_t crc = cs__rd_u32le(t + 20);
+    int whole = size >= CS_TRAILER_BYTES && crc == cs__crc32c(0, end - CS_TRAILER_BYTES, 40);
+    if (!whole && crc != cs__crc32c(0, t, 20))   /* nor a trailer of formats 1-3 */
         return cs__err(err, CS_ECORRUPT, "%s: trailer checksum mismatch", path);
-    if (cs_rd_u32le(t + 8) != CS_MAGIC)
+    if (cs__rd_u32le(t + 8) != CS_MAGIC)
         return cs__err(err, CS_ECORRUPT, "%s: not a civsearch index file (bad magic)", path);
     unsigned version = t[12] | (unsigned)t[13] << 8, k = t[14] | (unsigned)t[15] << 8;
     if (version < CS_FORMAT_OLDEST || version > CS_FORMAT_VERSION)
@@ -80,20 +80,20 @@ int cs__trailer_parse(const unsigned char *end, size_t size, unsigned kind, cons
         return cs__err(err, CS_ECORRUPT, "%s: trailer checksum mismatch", path);
     if (k != kind)
         return cs__err(err, CS_ECORRUPT, "%s: file kind %u, expected %u", path, k, kind);
-    uint64_t len = cs_rd_u64le(t);
+    uint64_t len = cs__rd_u64le(t);
     if (len != size - CS_TRAILER_BYTES)
         return cs__err(err, CS_ECORRUPT, "%s: body length %llu in trailer, file has %zu",
                        path, (unsigned long long)len, size - CS_TRAILER_BYTES);
     const unsigned char *o = end - CS_TRAILER_BYTES;
     out->body_len = len;
-    out->body_crc = cs_rd_u32le(t + 16);
-    out->seg = cs_rd_u32le(o);
+    out->body_crc = cs__rd_u32le(t + 16);
+    out->seg = cs__rd_u32le(o);
     memcpy(out->ix.b, o + 4, sizeof out->ix.b);
     return 0;
 }
 
-int cs_trailer_owner(const cs_trailer *t, uint32_t seg, const cs_ixid *ix, const char *path,
-                     cs_err *err) {
+int cs__trailer_owner(const cs__trailer *t, uint32_t seg, const cs__ixid *ix, const char *path,
+                      cs__error *err) {
     if (memcmp(t->ix.b, ix->b, sizeof ix->b) != 0)
         return cs__err(err, CS_ECORRUPT, "%s: belongs to another index", path);
     if (t->seg != seg)
@@ -105,9 +105,9 @@ int cs_trailer_owner(const cs_trailer *t, uint32_t seg, const cs_ixid *ix, const
 int cs__trailer_ours(const unsigned char *end, size_t n) {
     if (n < CS_TRAILER_TAIL) return 0;
     const unsigned char *t = end - CS_TRAILER_TAIL;
-    uint32_t crc = cs_rd_u32le(t + 20);
-    int whole = n >= CS_TRAILER_BYTES && crc == cs_crc32c(0, end - CS_TRAILER_BYTES, 40);
-    return (whole || crc == cs_crc32c(0, t, 20)) && cs_rd_u32le(t + 8) == CS_MAGIC;
+    uint32_t crc = cs__rd_u32le(t + 20);
+    int whole = n >= CS_TRAILER_BYTES && crc == cs__crc32c(0, end - CS_TRAILER_BYTES, 40);
+    return (whole || crc == cs__crc32c(0, t, 20)) && cs__rd_u32le(t + 8) == CS_MAGIC;
 }
 
 int cs__seg_ext_find(const char *ext) {

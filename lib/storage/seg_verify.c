@@ -1,5 +1,5 @@
 /*
- * seg_verify.c — cs_seg_verify(): the full check behind `csearch check`.
+ * seg_verify.c — cs__seg_verify(): the full check behind `csearch check`.
  *
  * Reading a segment checks only what it touches; this checks everything,
  * in one pass per file, so that damage anywhere is found without a query
@@ -22,16 +22,16 @@
 #include "docfields.h"
 #include "storage_int.h"
 
-static int verify_crcs(const cs_seg *s, cs_err *err) {
+static int verify_crcs(const cs__seg *s, cs__error *err) {
     for (int i = 0; i < CS_F_COUNT; i++) {
         const cs__file *f = &s->f[i];
-        cs_trailer t;
+        cs__trailer t;
         int rc = cs__trailer_parse(f->map + f->size, f->size, cs__seg_kind[i], f->path, &t, err);
-        if (!rc) rc = cs_trailer_owner(&t, s->id, &s->ix, f->path, err);
+        if (!rc) rc = cs__trailer_owner(&t, s->id, &s->ix, f->path, err);
         if (rc) return rc;
         if (t.body_len != f->body_len || t.body_crc != f->body_crc)
             return cs__err(err, CS_ECORRUPT, "%s: trailer changed since open", f->path);
-        if (cs_crc32c(0, f->map, (size_t)f->body_len) != f->body_crc)
+        if (cs__crc32c(0, f->map, (size_t)f->body_len) != f->body_crc)
             return cs__err(err, CS_ECORRUPT, "%s: checksum mismatch", f->path);
     }
     return 0;
@@ -45,21 +45,21 @@ static int fields_ok(const cs__fields *f, size_t text_len) {
     const unsigned char *p = f->pages;
     uint64_t at = 0, gap;
     for (uint32_t i = 0; i < f->npages; i++) {
-        if (cs_varint(&p, f->pages_end, &gap) || (!i && gap)) return 0;
+        if (cs__varint(&p, f->pages_end, &gap) || (!i && gap)) return 0;
         at += gap;
         if (at > text_len) return 0;
     }
     return 1;
 }
 
-static int verify_docs(const cs_seg *s, cs_err *err) {
+static int verify_docs(const cs__seg *s, cs__error *err) {
     uint64_t text = 0;
     for (uint32_t d = 0; d < s->ndocs; d++) {
         cs__docrec r;
         const char *t;
         size_t n;
         int rc = cs__seg_docrec(s, d, &r, err);
-        if (!rc) rc = cs_seg_text(s, d, &t, &n, err);
+        if (!rc) rc = cs__seg_text(s, d, &t, &n, err);
         if (rc) return rc;
         /* only valid UTF-8 is ever stored: anything else is damage that a
          * matching CRC cannot excuse (snippets re-analyse the text) */
@@ -92,24 +92,24 @@ static int verify_docs(const cs_seg *s, cs_err *err) {
     return 0;
 }
 
-static int term_bad(const cs_seg *s, int file, uint64_t ord, const char *what, cs_err *err) {
+static int term_bad(const cs__seg *s, int file, uint64_t ord, const char *what, cs__error *err) {
     return cs__err(err, CS_ECORRUPT, "%s: %s (term %llu)", s->f[file].path, what,
                    (unsigned long long)ord);
 }
 
 /* One block of a term: its min doc length, its tfs, and its positions
  * (decoded to the last byte). */
-static int verify_block(cs_postings *p, const cs__skip *sk, uint64_t *cf) {
+static int verify_block(cs__postings *p, const cs__skip *sk, uint64_t *cf) {
     uint32_t min_len = UINT32_MAX;
     for (uint32_t i = 0; i < p->n; i++) {
-        min_len = CS_MIN(min_len, cs_seg_doclen(p->seg, p->docs[i]));
+        min_len = CS_MIN(min_len, cs__seg_doclen(p->seg, p->docs[i]));
         *cf += p->tfs[i];
         if (p->ti.flags & CS_TERM_NOPOS) continue;
         const uint32_t *pos;
         p->idx = i;
         p->doc = p->docs[i];
         p->tf = p->tfs[i];
-        int rc = cs_post_positions(p, &pos, NULL);
+        int rc = cs__post_positions(p, &pos, NULL);
         if (rc < 0) return rc;
     }
     if (min_len != sk->min_len)
@@ -123,12 +123,12 @@ static int verify_block(cs_postings *p, const cs__skip *sk, uint64_t *cf) {
 /* Every block of one term, and where the term lies: its bytes must start
  * where the previous term's ended (*post, *pos), so that the terms tile
  * .post and .pos. */
-static int verify_term(const cs_seg *s, const cs_terminfo *ti, uint64_t *post, uint64_t *pos,
-                       cs_err *err) {
-    cs_postings p;
+static int verify_term(const cs__seg *s, const cs__terminfo *ti, uint64_t *post, uint64_t *pos,
+                       cs__error *err) {
+    cs__postings p;
     uint64_t cf = 0, start, len;
     cs__skip sk = {0};
-    cs_post_init(&p, s, ti, err);
+    cs__post_init(&p, s, ti, err);
     int rc = p.rc;
     if (!rc && (len = cs__post_extent(&p, &start), start != *post))
         rc = term_bad(s, CS_F_POST, ti->ord, "postings not where the previous term ended", err);
@@ -147,13 +147,13 @@ static int verify_term(const cs_seg *s, const cs_terminfo *ti, uint64_t *post, u
         *post = start + len;
         *pos += sk.pos_end;
     }
-    cs_post_free(&p);
+    cs__post_free(&p);
     return rc;
 }
 
 /* Keys strictly increasing, and each block's first key equal to the index. */
-static int verify_key(const cs__keys *k, const cs_seg_iter *it, char *prev,
-                      size_t *prevlen, cs_err *err) {
+static int verify_key(const cs__keys *k, const cs__seg_iter *it, char *prev,
+                      size_t *prevlen, cs__error *err) {
     uint64_t ord = it->ord - 1;
     if (ord > 0 && cs__key_cmp(prev, *prevlen, it->key, it->len) >= 0)
         return cs__err(err, CS_ECORRUPT, "%s: key %llu out of order", k->f->path,
@@ -171,15 +171,15 @@ static int verify_key(const cs__keys *k, const cs_seg_iter *it, char *prev,
     return 0;
 }
 
-static int verify_dict(const cs_seg *s, uint8_t *vbits, cs_err *err) {
-    cs_seg_iter it;
+static int verify_dict(const cs__seg *s, uint8_t *vbits, cs__error *err) {
+    cs__seg_iter it;
     char prev[CS_MAX_KEY];
     size_t prevlen = 0, n;
     uint64_t post = 0, pos = 0;
     const char *t;
-    cs_terminfo ti;
-    int rc = cs_seg_terms_seek(s, "", 0, &it, err);
-    while (!rc && (rc = cs_seg_terms_next(&it, &t, &n, &ti)) == 1) {
+    cs__terminfo ti;
+    int rc = cs__seg_terms_seek(s, "", 0, &it, err);
+    while (!rc && (rc = cs__seg_terms_next(&it, &t, &n, &ti)) == 1) {
         rc = verify_key(&s->dict, &it, prev, &prevlen, err);
         if (!rc) rc = verify_term(s, &ti, &post, &pos, err);
         vbits[ti.ord] = (uint8_t)ti.vbits;
@@ -192,15 +192,15 @@ static int verify_dict(const cs_seg *s, uint8_t *vbits, cs_err *err) {
     return 0;
 }
 
-static int verify_words(const cs_seg *s, const uint8_t *vbits, cs_err *err) {
-    cs_seg_iter it;
+static int verify_words(const cs__seg *s, const uint8_t *vbits, cs__error *err) {
+    cs__seg_iter it;
     char prev[CS_MAX_KEY];
     size_t prevlen = 0, n;
     const char *w;
     uint64_t ord;
     uint32_t var;
-    int rc = cs_seg_words_seek(s, "", 0, &it, err);
-    while (!rc && (rc = cs_seg_words_next(&it, &w, &n, &ord, &var)) == 1) {
+    int rc = cs__seg_words_seek(s, "", 0, &it, err);
+    while (!rc && (rc = cs__seg_words_next(&it, &w, &n, &ord, &var)) == 1) {
         rc = verify_key(&s->words, &it, prev, &prevlen, err);
         if (!rc && (var >> vbits[ord]) != 0)
             rc = cs__err(err, CS_ECORRUPT, "%s: variant %u of word %llu does not fit its term",
@@ -209,20 +209,20 @@ static int verify_words(const cs_seg *s, const uint8_t *vbits, cs_err *err) {
     return rc;
 }
 
-static int verify_names(const cs_seg *s, cs_err *err) {
-    cs_seg_iter it;
+static int verify_names(const cs__seg *s, cs__error *err) {
+    cs__seg_iter it;
     char prev[CS_MAX_KEY];
     size_t prevlen = 0, n;
     const char *k;
     uint64_t word;
-    cs_keystat st;
-    int rc = cs_seg_keys_seek(s, "", 0, &it, err);
-    while (!rc && (rc = cs_seg_keys_next(&it, &k, &n, &word, &st)) == 1)
+    cs__keystat st;
+    int rc = cs__seg_keys_seek(s, "", 0, &it, err);
+    while (!rc && (rc = cs__seg_keys_next(&it, &k, &n, &word, &st)) == 1)
         rc = verify_key(&s->names, &it, prev, &prevlen, err);
     return rc;
 }
 
-int cs_seg_verify(const cs_seg *s, cs_err *err) {
+int cs__seg_verify(const cs__seg *s, cs__error *err) {
     int rc = verify_crcs(s, err);
     if (!rc) rc = verify_docs(s, err);
     if (rc) return rc;

@@ -1,5 +1,5 @@
 /*
- * seg_write.c — cs_segw_*: writes the seven files of one segment.
+ * seg_write.c — cs__segw_*: writes the seven files of one segment.
  *
  * Every file is written front to back through its own 64 KiB buffer and
  * checksummed as it goes, so the writer never seeks and never holds more
@@ -27,7 +27,7 @@
  * they fill; the dictionary's post_off points at the header.
  *
  * Errors are sticky (w->rc): the first one wins, every later call returns
- * it, and cs_segw_free() unlinks the partial files.
+ * it, and cs__segw_free() unlinks the partial files.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,8 +53,8 @@ typedef struct outf {
 typedef struct keyw {           /* builder of a .dict, .words or .keys body */
     int file;                   /* CS_F_DICT, CS_F_WORDS or CS_F_KEYS */
     int nvals;
-    cs_buf blk;                 /* block being built */
-    cs_buf index, keys;         /* sparse index and first keys so far */
+    cs__buf blk;                 /* block being built */
+    cs__buf index, keys;         /* sparse index and first keys so far */
     uint32_t nin;               /* entries in blk */
     uint64_t nkeys;
     uint64_t pv[2];             /* previous offsets in the block (dict) */
@@ -62,13 +62,13 @@ typedef struct keyw {           /* builder of a .dict, .words or .keys body */
     size_t prevlen;
 } keyw;
 
-struct cs_segw {
-    cs_err *err;
+struct cs__segw {
+    cs__error *err;
     int rc;
     int phase;
     int finished;
     uint32_t id;                /* segment and index every trailer names */
-    cs_ixid ix;
+    cs__ixid ix;
     outf f[CS_F_COUNT];
     keyw dict, words, keys;
     /* document table */
@@ -88,16 +88,16 @@ struct cs_segw {
     uint64_t blocks_start;      /* .post offset of the term's first block */
     uint64_t pos_start;         /* .pos offset of the term's first position */
     uint32_t bdocs[CS_BLOCK_DOCS], btfs[CS_BLOCK_DOCS], bn;
-    cs_buf bgap, bvar;          /* the current block's position gaps (u32) and variants */
-    cs_buf skip;                /* fixed skip entries of the term so far */
-    cs_buf tvbits;              /* vbits of every term so far (checks words) */
-    cs_buf tmp;                 /* scratch: one block, one doc's positions */
+    cs__buf bgap, bvar;          /* the current block's position gaps (u32) and variants */
+    cs__buf skip;                /* fixed skip entries of the term so far */
+    cs__buf tvbits;              /* vbits of every term so far (checks words) */
+    cs__buf tmp;                 /* scratch: one block, one doc's positions */
 };
 
 /* ---- buffered output -------------------------------------------------------- */
 
 /* write(2) until done: retries EINTR and short writes. */
-static void out_write(cs_segw *w, outf *o, const unsigned char *p, size_t n) {
+static void out_write(cs__segw *w, outf *o, const unsigned char *p, size_t n) {
     while (n > 0 && !w->rc) {
         int e = cs__io_fault(CS_IO_WRITE, o->path);
         ssize_t k = e ? (errno = e, -1) : write(o->fd, p, n);
@@ -111,14 +111,14 @@ static void out_write(cs_segw *w, outf *o, const unsigned char *p, size_t n) {
     }
 }
 
-static void out_flush(cs_segw *w, outf *o) {
+static void out_flush(cs__segw *w, outf *o) {
     if (w->rc || o->len == 0) return;
-    o->crc = cs_crc32c(o->crc, o->buf, o->len);
+    o->crc = cs__crc32c(o->crc, o->buf, o->len);
     out_write(w, o, o->buf, o->len);
     o->len = 0;
 }
 
-static void out_put(cs_segw *w, outf *o, const void *p, size_t n) {
+static void out_put(cs__segw *w, outf *o, const void *p, size_t n) {
     if (w->rc) return;
     o->off += n;
     if (o->len + n <= OUT_BUF) {
@@ -128,7 +128,7 @@ static void out_put(cs_segw *w, outf *o, const void *p, size_t n) {
     }
     out_flush(w, o);
     if (n >= OUT_BUF) {         /* a big text: straight through */
-        o->crc = cs_crc32c(o->crc, p, n);
+        o->crc = cs__crc32c(o->crc, p, n);
         out_write(w, o, p, n);
     } else {
         memcpy(o->buf, p, n);
@@ -136,19 +136,19 @@ static void out_put(cs_segw *w, outf *o, const void *p, size_t n) {
     }
 }
 
-static void out_buf(cs_segw *w, outf *o, cs_buf *b) {
+static void out_buf(cs__segw *w, outf *o, cs__buf *b) {
     if (!w->rc && b->rc) w->rc = cs__err(w->err, b->rc, "%s: out of memory", o->path);
     out_put(w, o, b->data, b->len);
 }
 
 /* Flushes, appends the trailer, fsyncs and closes one file. */
-static void out_finish(cs_segw *w, int file) {
+static void out_finish(cs__segw *w, int file) {
     outf *o = &w->f[file];
     unsigned char t[CS_TRAILER_BYTES];
-    cs_buf b = {t, 0, sizeof t, 0};     /* fixed-size: never reallocated */
+    cs__buf b = {t, 0, sizeof t, 0};     /* fixed-size: never reallocated */
     out_flush(w, o);
-    cs_trailer tr = {o->off, o->crc, w->id, w->ix};
-    cs_trailer_put(&b, &tr, cs__seg_kind[file]);
+    cs__trailer tr = {o->off, o->crc, w->id, w->ix};
+    cs__trailer_put(&b, &tr, cs__seg_kind[file]);
     out_write(w, o, t, b.len);
     if (w->rc) return;
     int e = cs__io_fault(CS_IO_FSYNC, o->path);
@@ -164,11 +164,11 @@ static void out_finish(cs_segw *w, int file) {
 /* ---- keyed files (.dict, .words) ---------------------------------------------- */
 
 /* Ends the current block: its CRC32C follows its entries. */
-static void keyw_flush(cs_segw *w, keyw *k) {
+static void keyw_flush(cs__segw *w, keyw *k) {
     if (k->nin == 0) return;
-    cs_buf_u32le(&k->blk, cs_crc32c(0, k->blk.data, k->blk.len));
+    cs__buf_u32le(&k->blk, cs__crc32c(0, k->blk.data, k->blk.len));
     out_buf(w, &w->f[k->file], &k->blk);
-    cs_buf_reset(&k->blk);
+    cs__buf_reset(&k->blk);
     k->nin = 0;
 }
 
@@ -177,7 +177,7 @@ static void keyw_flush(cs_segw *w, keyw *k) {
  * For the dictionary, values 2 and 3 (vbits, flags) share one varint and
  * values 4 and 5 (offsets) are deltas within the block;
  * for the words, value 0 (the term ordinal) a zigzag delta within the block. */
-static void keyw_add(cs_segw *w, keyw *k, const char *key, size_t len, const uint64_t *v) {
+static void keyw_add(cs__segw *w, keyw *k, const char *key, size_t len, const uint64_t *v) {
     if (k->nin == CS_KEY_BLOCK) keyw_flush(w, k);
     if (w->rc) return;
     size_t shared = 0;
@@ -186,31 +186,31 @@ static void keyw_add(cs_segw *w, keyw *k, const char *key, size_t len, const uin
             w->rc = cs__err(w->err, CS_ELIMIT, "%s: too many keys", w->f[k->file].path);
             return;
         }
-        cs_buf_u64le(&k->index, w->f[k->file].off);
-        cs_buf_u32le(&k->index, (uint32_t)k->keys.len);
-        cs_buf_u32le(&k->index, (uint32_t)len);
-        cs_buf_put(&k->keys, key, len);
+        cs__buf_u64le(&k->index, w->f[k->file].off);
+        cs__buf_u32le(&k->index, (uint32_t)k->keys.len);
+        cs__buf_u32le(&k->index, (uint32_t)len);
+        cs__buf_put(&k->keys, key, len);
         k->pv[0] = k->pv[1] = 0;
     } else {
         size_t m = CS_MIN(len, k->prevlen);
         while (shared < m && key[shared] == k->prev[shared]) shared++;
     }
-    cs_buf_varint(&k->blk, shared);
-    cs_buf_varint(&k->blk, len - shared);
-    cs_buf_put(&k->blk, key + shared, len - shared);
+    cs__buf_varint(&k->blk, shared);
+    cs__buf_varint(&k->blk, len - shared);
+    cs__buf_put(&k->blk, key + shared, len - shared);
     for (int i = 0; i < k->nvals; i++) {
         if (k->nvals == CS_TERM_VALS && i == 2) {
-            cs_buf_varint(&k->blk, v[2] | v[3] << 4);   /* vbits (0..8) and flags: one byte */
+            cs__buf_varint(&k->blk, v[2] | v[3] << 4);   /* vbits (0..8) and flags: one byte */
             i++;
         } else if (k->nvals == CS_TERM_VALS && i >= 4) {
-            cs_buf_varint(&k->blk, v[i] - k->pv[i - 4]);
+            cs__buf_varint(&k->blk, v[i] - k->pv[i - 4]);
             k->pv[i - 4] = v[i];
         } else if (k->file == CS_F_WORDS && i == 0) {
             /* words sort nearly like their stems: term ordinals as zigzag deltas */
-            cs_buf_varint(&k->blk, cs__zigzag(v[0] - k->pv[0]));
+            cs__buf_varint(&k->blk, cs__zigzag(v[0] - k->pv[0]));
             k->pv[0] = v[0];
         } else {
-            cs_buf_varint(&k->blk, v[i]);
+            cs__buf_varint(&k->blk, v[i]);
         }
     }
     memcpy(k->prev, key, len);
@@ -224,7 +224,7 @@ static void keyw_add(cs_segw *w, keyw *k, const char *key, size_t len, const uin
 /* Last block, then the sparse index, the first keys and the footer:
  *   nkeys:u64 index_off:u64 keys_off:u64 nblocks:u32 block_keys:u32 crc:u32
  * where crc covers the index, the keys and the footer before it. */
-static void keyw_finish(cs_segw *w, keyw *k) {
+static void keyw_finish(cs__segw *w, keyw *k) {
     keyw_flush(w, k);
     outf *o = &w->f[k->file];
     uint64_t index_off = o->off;
@@ -232,26 +232,26 @@ static void keyw_finish(cs_segw *w, keyw *k) {
     uint64_t keys_off = o->off;
     out_buf(w, o, &k->keys);
     unsigned char ft[CS_KEYS_FOOTER];
-    cs_wr_u32le(ft, (uint32_t)k->nkeys);
-    cs_wr_u32le(ft + 4, (uint32_t)(k->nkeys >> 32));
-    cs_wr_u32le(ft + 8, (uint32_t)index_off);
-    cs_wr_u32le(ft + 12, (uint32_t)(index_off >> 32));
-    cs_wr_u32le(ft + 16, (uint32_t)keys_off);
-    cs_wr_u32le(ft + 20, (uint32_t)(keys_off >> 32));
-    cs_wr_u32le(ft + 24, (uint32_t)(k->index.len / CS_KEYS_IDX_ENTRY));
-    cs_wr_u32le(ft + 28, CS_KEY_BLOCK);
-    uint32_t crc = cs_crc32c(0, k->index.data, k->index.len);
-    crc = cs_crc32c(crc, k->keys.data, k->keys.len);
-    cs_wr_u32le(ft + 32, cs_crc32c(crc, ft, 32));
+    cs__wr_u32le(ft, (uint32_t)k->nkeys);
+    cs__wr_u32le(ft + 4, (uint32_t)(k->nkeys >> 32));
+    cs__wr_u32le(ft + 8, (uint32_t)index_off);
+    cs__wr_u32le(ft + 12, (uint32_t)(index_off >> 32));
+    cs__wr_u32le(ft + 16, (uint32_t)keys_off);
+    cs__wr_u32le(ft + 20, (uint32_t)(keys_off >> 32));
+    cs__wr_u32le(ft + 24, (uint32_t)(k->index.len / CS_KEYS_IDX_ENTRY));
+    cs__wr_u32le(ft + 28, CS_KEY_BLOCK);
+    uint32_t crc = cs__crc32c(0, k->index.data, k->index.len);
+    crc = cs__crc32c(crc, k->keys.data, k->keys.len);
+    cs__wr_u32le(ft + 32, cs__crc32c(crc, ft, 32));
     out_put(w, o, ft, sizeof ft);
 }
 
 /* ---- creation and teardown ------------------------------------------------------ */
 
-int cs_segw_new(cs_segw **out_w, const char *dir, uint32_t id, const cs_ixid *ix,
-                cs_err *err) {
+int cs__segw_new(cs__segw **out_w, const char *dir, uint32_t id, const cs__ixid *ix,
+                 cs__error *err) {
     *out_w = NULL;
-    cs_segw *w = cs__calloc(1, sizeof *w);
+    cs__segw *w = cs__calloc(1, sizeof *w);
     if (!w) return cs__err(err, CS_ENOMEM, "out of memory");
     w->err = err;
     w->id = id;
@@ -278,14 +278,14 @@ int cs_segw_new(cs_segw **out_w, const char *dir, uint32_t id, const cs_ixid *ix
     }
     if (w->rc) {
         int rc = w->rc;
-        cs_segw_free(w);
+        cs__segw_free(w);
         return rc;
     }
     *out_w = w;
     return 0;
 }
 
-void cs_segw_free(cs_segw *w) {
+void cs__segw_free(cs__segw *w) {
     if (!w) return;
     for (int i = 0; i < CS_F_COUNT; i++) {
         outf *o = &w->f[i];
@@ -296,28 +296,28 @@ void cs_segw_free(cs_segw *w) {
     }
     keyw *ks[3] = {&w->dict, &w->words, &w->keys};
     for (int i = 0; i < 3; i++) {
-        cs_buf_free(&ks[i]->blk);
-        cs_buf_free(&ks[i]->index);
-        cs_buf_free(&ks[i]->keys);
+        cs__buf_free(&ks[i]->blk);
+        cs__buf_free(&ks[i]->index);
+        cs__buf_free(&ks[i]->keys);
     }
-    cs_buf_free(&w->skip);
-    cs_buf_free(&w->tvbits);
-    cs_buf_free(&w->tmp);
-    cs_buf_free(&w->bgap);
-    cs_buf_free(&w->bvar);
+    cs__buf_free(&w->skip);
+    cs__buf_free(&w->tvbits);
+    cs__buf_free(&w->tmp);
+    cs__buf_free(&w->bgap);
+    cs__buf_free(&w->bvar);
     cs__free(w->doc_off);
     cs__free(w->doclen);
     cs__free(w);
 }
 
 /* Sticky argument errors: the index layer broke the call contract. */
-static int bad_call(cs_segw *w, const char *what) {
+static int bad_call(cs__segw *w, const char *what) {
     return w->rc = cs__err(w->err, CS_EINVAL, "%s: %s", w->f[CS_F_DICT].path, what);
 }
 
 /* ---- documents ------------------------------------------------------------------ */
 
-static int doc_grow(cs_segw *w) {
+static int doc_grow(cs__segw *w) {
     uint32_t cap = w->doc_cap ? w->doc_cap * 2 : 1024;
     if (cap < w->doc_cap) cap = UINT32_MAX;
     uint64_t *o = cs__realloc(w->doc_off, (size_t)cap * sizeof *o);
@@ -334,28 +334,28 @@ static int doc_grow(cs_segw *w) {
  *           text_crc:u32 rec_crc:u32
  * (fields: docfields.h).  rec_crc covers the record's bytes before it, so that a reader checks the
  * few records it shows instead of the whole table at open. */
-int cs_segw_add_doc(cs_segw *w, const cs_docmeta *d, const char *text, size_t len) {
+int cs__segw_add_doc(cs__segw *w, const cs__docmeta *d, const char *text, size_t len) {
     if (w->rc) return w->rc;
     if (w->phase != PH_DOCS) return bad_call(w, "add_doc after the first term");
     if (w->ndocs >= UINT32_MAX - 1)
         return w->rc = cs__err(w->err, CS_ELIMIT, "%s: too many documents",
                                w->f[CS_F_DOCS].path);
     if (w->ndocs == w->doc_cap && doc_grow(w)) return w->rc;
-    cs_buf *b = &w->tmp;
-    cs_buf_reset(b);
+    cs__buf *b = &w->tmp;
+    cs__buf_reset(b);
     uint64_t zz = ((uint64_t)d->mtime_ns << 1) ^ (uint64_t)(d->mtime_ns >> 63);
-    cs_buf_varint(b, d->path_len);
-    cs_buf_put(b, d->path, d->path_len);
-    cs_buf_varint(b, d->size);
-    cs_buf_varint(b, zz);
-    cs_buf_u64le(b, d->hash);
-    cs_buf_byte(b, d->lang);
-    cs_buf_varint(b, d->fields_len);
-    cs_buf_put(b, d->fields, d->fields_len);
-    cs_buf_varint(b, w->f[CS_F_TEXT].off);
-    cs_buf_varint(b, len);
-    cs_buf_u32le(b, cs_crc32c(0, text, len));
-    cs_buf_u32le(b, cs_crc32c(0, b->data, b->len));
+    cs__buf_varint(b, d->path_len);
+    cs__buf_put(b, d->path, d->path_len);
+    cs__buf_varint(b, d->size);
+    cs__buf_varint(b, zz);
+    cs__buf_u64le(b, d->hash);
+    cs__buf_byte(b, d->lang);
+    cs__buf_varint(b, d->fields_len);
+    cs__buf_put(b, d->fields, d->fields_len);
+    cs__buf_varint(b, w->f[CS_F_TEXT].off);
+    cs__buf_varint(b, len);
+    cs__buf_u32le(b, cs__crc32c(0, text, len));
+    cs__buf_u32le(b, cs__crc32c(0, b->data, b->len));
     w->doc_off[w->ndocs] = w->f[CS_F_DOCS].off;
     w->doclen[w->ndocs] = d->ntokens;
     out_buf(w, &w->f[CS_F_DOCS], b);
@@ -368,8 +368,8 @@ int cs_segw_add_doc(cs_segw *w, const cs_docmeta *d, const char *text, size_t le
 /* ---- postings ---------------------------------------------------------------------- */
 
 /* Packs 128 values of b bits each, least significant bit first: 16*b bytes. */
-static void pack128(cs_buf *out, const uint32_t *v, unsigned b) {
-    if (b == 0 || cs_buf_reserve(out, 16 * b)) return;
+static void pack128(cs__buf *out, const uint32_t *v, unsigned b) {
+    if (b == 0 || cs__buf_reserve(out, 16 * b)) return;
     unsigned char *p = out->data + out->len;
     uint64_t acc = 0;
     unsigned have = 0;
@@ -386,12 +386,12 @@ static void pack128(cs_buf *out, const uint32_t *v, unsigned b) {
 /* Appends the low b bits of n values to a bit stream that starts on a byte
  * boundary, least significant bit first; *acc / *have carry the bits not
  * yet written.  b <= 32. */
-static void bits_put(cs_buf *out, const void *v, int wide, size_t n, unsigned b,
+static void bits_put(cs__buf *out, const void *v, int wide, size_t n, unsigned b,
                      uint64_t *acc, unsigned *have) {
     /* Bytes are stored straight into room reserved for all of them: this
      * runs for every position of the index (5.7 % of indexing with a
      * bounds-checked append per byte). */
-    if (b == 0 || cs_buf_reserve(out, (n * b + 7) / 8 + 1)) return;
+    if (b == 0 || cs__buf_reserve(out, (n * b + 7) / 8 + 1)) return;
     const uint32_t *v32 = v;
     const uint8_t *v8 = v;
     const uint64_t mask = (1ull << b) - 1;
@@ -438,12 +438,12 @@ static unsigned pos_width(const uint64_t cnt[33], uint64_t n, int min) {
  * A gap wider than gbits is an exception: its high bits follow the packed
  * ones (patched frame of reference), so that one long gap (a document's first
  * position far in) does not widen every slot of the block. */
-static void pos_encode(cs_segw *w, cs_buf *b) {
+static void pos_encode(cs__segw *w, cs__buf *b) {
     size_t n = w->bgap.len / sizeof(uint32_t);
     const uint32_t *gap = (const uint32_t *)(void *)w->bgap.data;
     const uint8_t *var = w->bvar.data;
     if (n < CS_POS_PACK_MIN) {
-        for (size_t i = 0; i < n; i++) cs_buf_varint(b, (uint64_t)gap[i] << w->vbits | var[i]);
+        for (size_t i = 0; i < n; i++) cs__buf_varint(b, (uint64_t)gap[i] << w->vbits | var[i]);
         return;
     }
     uint64_t cnt[33] = {0};
@@ -457,40 +457,40 @@ static void pos_encode(cs_segw *w, cs_buf *b) {
     unsigned vb = cs__bits(vor), gb = pos_width(cnt, n, vb == 0);
     uint64_t nexc = 0;
     for (unsigned l = gb + 1; l <= 32; l++) nexc += cnt[l];
-    cs_buf_varint(b, gb | vb << 6 | nexc << 10);
+    cs__buf_varint(b, gb | vb << 6 | nexc << 10);
     uint64_t acc = 0;
     unsigned have = 0;
     bits_put(b, gap, 1, n, gb, &acc, &have);
     bits_put(b, var, 0, n, vb, &acc, &have);    /* variants: one byte each in the buffer */
-    if (have) cs_buf_byte(b, (unsigned)acc);
+    if (have) cs__buf_byte(b, (unsigned)acc);
     int64_t prev = -1;
     for (size_t i = 0; i < n && gb < 32; i++) {
         if (gap[i] >> gb == 0) continue;
-        cs_buf_varint(b, (uint64_t)((int64_t)i - prev - 1));
-        cs_buf_varint(b, gap[i] >> gb);
+        cs__buf_varint(b, (uint64_t)((int64_t)i - prev - 1));
+        cs__buf_varint(b, gap[i] >> gb);
         prev = (int64_t)i;
     }
 }
 
 /* Appends the buffered block's positions to b and empties the buffers. */
-static void pos_take(cs_segw *w, cs_buf *b) {
+static void pos_take(cs__segw *w, cs__buf *b) {
     if (w->bgap.rc || w->bvar.rc) {
         if (!w->rc) w->rc = cs__err(w->err, CS_ENOMEM, "out of memory");
         return;
     }
     pos_encode(w, b);
-    cs_buf_reset(&w->bgap);
-    cs_buf_reset(&w->bvar);
+    cs__buf_reset(&w->bgap);
+    cs__buf_reset(&w->bvar);
 }
 
 /* Writes the buffered block's positions to .pos; their CRC for the skip
  * entry. */
-static uint32_t pos_flush(cs_segw *w) {
+static uint32_t pos_flush(cs__segw *w) {
     if (w->flags & CS_TERM_NOPOS) return 0;
-    cs_buf *b = &w->tmp;
-    cs_buf_reset(b);
+    cs__buf *b = &w->tmp;
+    cs__buf_reset(b);
     pos_take(w, b);
-    uint32_t crc = cs_crc32c(0, b->data, b->len);
+    uint32_t crc = cs__crc32c(0, b->data, b->len);
     out_buf(w, &w->f[CS_F_POS], b);
     return crc;
 }
@@ -501,7 +501,7 @@ static uint32_t pos_flush(cs_segw *w) {
  *   tail := (delta << 1 | tf == 1):varint [tf:varint if tf != 1]  {n}
  * with delta = doc - previous doc - 1 (previous = last doc of the previous
  * block, or -1). */
-static void flush_block(cs_segw *w) {
+static void flush_block(cs__segw *w) {
     uint32_t d[CS_BLOCK_DOCS], t[CS_BLOCK_DOCS], dor = 0, tor = 0, max_tf = 0;
     uint32_t min_len = UINT32_MAX;
     int64_t prev = w->prev_last;
@@ -514,17 +514,17 @@ static void flush_block(cs_segw *w) {
         max_tf = CS_MAX(max_tf, w->btfs[i]);
         min_len = CS_MIN(min_len, w->doclen[w->bdocs[i]]);
     }
-    cs_buf *b = &w->tmp;
-    cs_buf_reset(b);
+    cs__buf *b = &w->tmp;
+    cs__buf_reset(b);
     if (w->bn == CS_BLOCK_DOCS) {
-        cs_buf_byte(b, cs__bits(dor));
-        cs_buf_byte(b, cs__bits(tor));
+        cs__buf_byte(b, cs__bits(dor));
+        cs__buf_byte(b, cs__bits(tor));
         pack128(b, d, cs__bits(dor));
         pack128(b, t, cs__bits(tor));
     } else {
         for (uint32_t i = 0; i < w->bn; i++) {
-            cs_buf_varint(b, (uint64_t)d[i] << 1 | (w->btfs[i] == 1));
-            if (w->btfs[i] != 1) cs_buf_varint(b, w->btfs[i]);
+            cs__buf_varint(b, (uint64_t)d[i] << 1 | (w->btfs[i] == 1));
+            if (w->btfs[i] != 1) cs__buf_varint(b, w->btfs[i]);
         }
     }
     /* A term with one posting (flushed by term_end) keeps its positions
@@ -532,7 +532,7 @@ static void flush_block(cs_segw *w) {
      * CRC of their own. */
     int inline_pos = w->df == 1;
     if (inline_pos && !(w->flags & CS_TERM_NOPOS)) pos_take(w, b);
-    uint32_t post_crc = cs_crc32c(0, b->data, b->len);
+    uint32_t post_crc = cs__crc32c(0, b->data, b->len);
     out_buf(w, &w->f[CS_F_POST], b);
     uint32_t pos_crc = inline_pos ? 0 : pos_flush(w);
     uint64_t post_end = w->f[CS_F_POST].off - w->blocks_start;
@@ -541,21 +541,21 @@ static void flush_block(cs_segw *w) {
                         w->f[CS_F_POST].path);
     /* entry := last:u32 max_tf:u32 min_len:u32 post_crc:u32 pos_crc:u32
      *          post_end:u32 pos_end:u64 */
-    cs_buf *s = &w->skip;
-    cs_buf_u32le(s, w->bdocs[w->bn - 1]);
-    cs_buf_u32le(s, max_tf);
-    cs_buf_u32le(s, min_len);
-    cs_buf_u32le(s, post_crc);
-    cs_buf_u32le(s, pos_crc);
-    cs_buf_u32le(s, (uint32_t)post_end);
-    cs_buf_u64le(s, w->f[CS_F_POS].off - w->pos_start);
+    cs__buf *s = &w->skip;
+    cs__buf_u32le(s, w->bdocs[w->bn - 1]);
+    cs__buf_u32le(s, max_tf);
+    cs__buf_u32le(s, min_len);
+    cs__buf_u32le(s, post_crc);
+    cs__buf_u32le(s, pos_crc);
+    cs__buf_u32le(s, (uint32_t)post_end);
+    cs__buf_u64le(s, w->f[CS_F_POS].off - w->pos_start);
     if (s->rc && !w->rc) w->rc = cs__err(w->err, CS_ENOMEM, "out of memory");
     w->prev_last = w->bdocs[w->bn - 1];
     w->bn = 0;
 }
 
-int cs_segw_term_begin(cs_segw *w, const char *term, size_t len, unsigned flags,
-                       uint32_t nvariants) {
+int cs__segw_term_begin(cs__segw *w, const char *term, size_t len, unsigned flags,
+                        uint32_t nvariants) {
     if (w->rc) return w->rc;
     if (w->in_term || w->phase > PH_TERMS) return bad_call(w, "term_begin out of order");
     if (len > CS_MAX_KEY) return bad_call(w, "term too long");
@@ -572,20 +572,20 @@ int cs_segw_term_begin(cs_segw *w, const char *term, size_t len, unsigned flags,
     w->cf = 0;
     w->last_doc = w->prev_last = -1;
     w->bn = 0;
-    cs_buf_reset(&w->bgap);
-    cs_buf_reset(&w->bvar);
+    cs__buf_reset(&w->bgap);
+    cs__buf_reset(&w->bvar);
     w->blocks_start = w->f[CS_F_POST].off;
     w->pos_start = w->f[CS_F_POS].off;
-    cs_buf_reset(&w->skip);
+    cs__buf_reset(&w->skip);
     return 0;
 }
 
 /* Buffers the positions of one doc for its block (pos_encode() writes them
  * when the block is full): gap = pos - previous pos - 1 (previous = -1 for
  * the first), and the variant. */
-static int put_positions(cs_segw *w, uint32_t tf, const uint32_t *pos, const uint8_t *var) {
+static int put_positions(cs__segw *w, uint32_t tf, const uint32_t *pos, const uint8_t *var) {
     int64_t prev = -1;
-    if (cs_buf_reserve(&w->bgap, (size_t)tf * sizeof(uint32_t)) || cs_buf_reserve(&w->bvar, tf))
+    if (cs__buf_reserve(&w->bgap, (size_t)tf * sizeof(uint32_t)) || cs__buf_reserve(&w->bvar, tf))
         return w->rc = cs__err(w->err, CS_ENOMEM, "out of memory");
     for (uint32_t i = 0; i < tf; i++) {
         uint32_t v = var ? var[i] : 0, g;
@@ -600,8 +600,8 @@ static int put_positions(cs_segw *w, uint32_t tf, const uint32_t *pos, const uin
     return w->rc;
 }
 
-int cs_segw_posting(cs_segw *w, uint32_t doc, uint32_t tf, const uint32_t *pos,
-                    const uint8_t *var) {
+int cs__segw_posting(cs__segw *w, uint32_t doc, uint32_t tf, const uint32_t *pos,
+                     const uint8_t *var) {
     if (w->rc) return w->rc;
     if (!w->in_term) return bad_call(w, "posting outside a term");
     if (doc >= w->ndocs || (int64_t)doc <= w->last_doc)
@@ -628,45 +628,45 @@ int cs_segw_posting(cs_segw *w, uint32_t doc, uint32_t tf, const uint32_t *pos,
  * them (its doc, its tf, the doc's length) and holds its positions.  crc
  * covers the block and the header up to it: one CRC instead of a skip CRC
  * and a block CRC. */
-static void compact_put(cs_segw *w, cs_buf *b) {
+static void compact_put(cs__segw *w, cs__buf *b) {
     const unsigned char *s = w->skip.data;
     if (w->df > 1) {
-        cs_buf_varint(b, cs_rd_u64le(s + 24));
-        cs_buf_varint(b, cs_rd_u32le(s));
-        cs_buf_varint(b, cs_rd_u32le(s + 4));
-        cs_buf_varint(b, cs_rd_u32le(s + 8));
-        cs_buf_put(b, s + 16, 4);
+        cs__buf_varint(b, cs__rd_u64le(s + 24));
+        cs__buf_varint(b, cs__rd_u32le(s));
+        cs__buf_varint(b, cs__rd_u32le(s + 4));
+        cs__buf_varint(b, cs__rd_u32le(s + 8));
+        cs__buf_put(b, s + 16, 4);
     }
-    if (!b->rc) cs_buf_u32le(b, cs_crc32c(cs_rd_u32le(s + 12), b->data, b->len));
+    if (!b->rc) cs__buf_u32le(b, cs__crc32c(cs__rd_u32le(s + 12), b->data, b->len));
 }
 
 /* Writes the term header after its blocks, then its dictionary entry:
  *   header  := blocks_len:varint compact                 (one block)
  *            | blocks_len:varint skip_crc:u32 entry{nblocks}
  *   dict values := df cf-df vbits flags post_off(delta) pos_off(delta) */
-int cs_segw_term_end(cs_segw *w) {
+int cs__segw_term_end(cs__segw *w) {
     if (w->rc) return w->rc;
     if (!w->in_term) return bad_call(w, "term_end without term_begin");
     if (w->df == 0) return bad_call(w, "term with no postings");
     if (w->bn) flush_block(w);
     if (w->rc) return w->rc;
     uint64_t post_off = w->f[CS_F_POST].off;
-    cs_buf *b = &w->tmp;
-    cs_buf_reset(b);
-    cs_buf_varint(b, post_off - w->blocks_start);
+    cs__buf *b = &w->tmp;
+    cs__buf_reset(b);
+    cs__buf_varint(b, post_off - w->blocks_start);
     if (w->skip.len == CS_SKIP_ENTRY) {
         compact_put(w, b);
     } else {
         size_t crc_at = b->len;
-        cs_buf_u32le(b, 0);
-        cs_buf_put(b, w->skip.data, w->skip.len);
-        if (!b->rc) cs_wr_u32le(b->data + crc_at, cs_crc32c(0, w->skip.data, w->skip.len));
+        cs__buf_u32le(b, 0);
+        cs__buf_put(b, w->skip.data, w->skip.len);
+        if (!b->rc) cs__wr_u32le(b->data + crc_at, cs__crc32c(0, w->skip.data, w->skip.len));
     }
     out_buf(w, &w->f[CS_F_POST], b);
     uint64_t v[CS_TERM_VALS] = {w->df, w->cf - w->df, w->vbits, w->flags, post_off,
                                 w->pos_start};
     keyw_add(w, &w->dict, w->key, w->keylen, v);
-    cs_buf_byte(&w->tvbits, w->vbits);
+    cs__buf_byte(&w->tvbits, w->vbits);
     if (w->tvbits.rc && !w->rc) w->rc = cs__err(w->err, CS_ENOMEM, "out of memory");
     w->in_term = 0;
     return w->rc;
@@ -674,8 +674,8 @@ int cs_segw_term_end(cs_segw *w) {
 
 /* ---- words ----------------------------------------------------------------------------- */
 
-int cs_segw_word(cs_segw *w, const char *word, size_t len, uint64_t term_ord,
-                 uint32_t variant) {
+int cs__segw_word(cs__segw *w, const char *word, size_t len, uint64_t term_ord,
+                  uint32_t variant) {
     if (w->rc) return w->rc;
     if (w->in_term || w->phase > PH_WORDS) return bad_call(w, "word out of order");
     if (len > CS_MAX_KEY) return bad_call(w, "word too long");
@@ -691,8 +691,8 @@ int cs_segw_word(cs_segw *w, const char *word, size_t len, uint64_t term_ord,
 
 /* ---- name keys ------------------------------------------------------------------------- */
 
-int cs_segw_key(cs_segw *w, const char *k1, size_t k1len, uint64_t word_ord,
-                const cs_keystat *st) {
+int cs__segw_key(cs__segw *w, const char *k1, size_t k1len, uint64_t word_ord,
+                 const cs__keystat *st) {
     if (w->rc) return w->rc;
     if (w->in_term || w->phase > PH_KEYS) return bad_call(w, "name key out of order");
     if (k1len == 0 || k1len + 1 + CS_KEY_ORD_BYTES > CS_MAX_KEY || memchr(k1, CS_KEY_SEP, k1len) ||
@@ -715,35 +715,35 @@ int cs_segw_key(cs_segw *w, const char *k1, size_t k1len, uint64_t word_ord,
 
 /* offsets:u64{ndocs} doclens:u32{ndocs}
  * footer := ndocs:u32 arrays_crc:u32 recs_len:u64 ntokens:u64 text_len:u64
- * arrays_crc covers offsets and doclens: what cs_seg_open reads. */
-static void docs_finish(cs_segw *w) {
+ * arrays_crc covers offsets and doclens: what cs__seg_open reads. */
+static void docs_finish(cs__segw *w) {
     outf *o = &w->f[CS_F_DOCS];
     uint64_t recs_len = o->off;
     unsigned char tmp[8];
     uint32_t crc = 0;
     for (uint32_t i = 0; i < w->ndocs && !w->rc; i++) {
-        cs_wr_u32le(tmp, (uint32_t)w->doc_off[i]);
-        cs_wr_u32le(tmp + 4, (uint32_t)(w->doc_off[i] >> 32));
-        crc = cs_crc32c(crc, tmp, 8);
+        cs__wr_u32le(tmp, (uint32_t)w->doc_off[i]);
+        cs__wr_u32le(tmp + 4, (uint32_t)(w->doc_off[i] >> 32));
+        crc = cs__crc32c(crc, tmp, 8);
         out_put(w, o, tmp, 8);
     }
     for (uint32_t i = 0; i < w->ndocs && !w->rc; i++) {
-        cs_wr_u32le(tmp, w->doclen[i]);
-        crc = cs_crc32c(crc, tmp, 4);
+        cs__wr_u32le(tmp, w->doclen[i]);
+        crc = cs__crc32c(crc, tmp, 4);
         out_put(w, o, tmp, 4);
     }
     unsigned char ft[CS_DOCS_FOOTER];
     uint64_t vals[3] = {recs_len, w->ntokens, w->f[CS_F_TEXT].off};
-    cs_wr_u32le(ft, w->ndocs);
-    cs_wr_u32le(ft + 4, crc);
+    cs__wr_u32le(ft, w->ndocs);
+    cs__wr_u32le(ft + 4, crc);
     for (int i = 0; i < 3; i++) {
-        cs_wr_u32le(ft + 8 + 8 * i, (uint32_t)vals[i]);
-        cs_wr_u32le(ft + 12 + 8 * i, (uint32_t)(vals[i] >> 32));
+        cs__wr_u32le(ft + 8 + 8 * i, (uint32_t)vals[i]);
+        cs__wr_u32le(ft + 12 + 8 * i, (uint32_t)(vals[i] >> 32));
     }
     out_put(w, o, ft, sizeof ft);
 }
 
-int cs_segw_finish(cs_segw *w, uint64_t *bytes) {
+int cs__segw_finish(cs__segw *w, uint64_t *bytes) {
     if (w->rc) return w->rc;
     if (w->in_term || w->phase == PH_DONE) return bad_call(w, "finish out of order");
     w->phase = PH_DONE;

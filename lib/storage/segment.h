@@ -26,7 +26,7 @@
  *                capitalised occurrences of the word in that key form
  *                (docs/names.md)
  *
- * Every file ends with the same 44-byte trailer (cs_trailer below), which
+ * Every file ends with the same 44-byte trailer (cs__trailer below), which
  * names the segment and the index the file belongs to.  The
  * exact byte layout is written in docs/format.md (and as grammars at the top
  * of seg_write.c, seg_dict.c and seg_post.c).
@@ -71,24 +71,24 @@
 #define CS_MAX_KEY (CS_MAX_TERM_BYTES + 16)
 
 /* What the index layer knows about a document. */
-typedef struct cs_docmeta {
+typedef struct cs__docmeta {
     const char *path;           /* borrowed; not NUL-terminated in a reader */
     size_t      path_len;
     uint64_t    size;           /* bytes of the source file / text */
     int64_t     mtime_ns;       /* source mtime, ns since the epoch; 0 unknown */
-    uint64_t    hash;           /* 64-bit content hash (cs_hash64) */
+    uint64_t    hash;           /* 64-bit content hash (cs__hash64) */
     uint32_t    ntokens;        /* token positions used (the BM25 length) */
     uint8_t     lang;           /* CS_LANG_* */
     const unsigned char *fields; /* the document's fields (docfields.h), */
     size_t      fields_len;     /* borrowed; 0: a text with nothing known */
-} cs_docmeta;
+} cs__docmeta;
 
 /* A .keys entry's counts: documents holding the word (in this key form),
  * its occurrences, and those written with a capital first letter.  The
  * counts of a segment include documents deleted since it was written. */
-typedef struct cs_keystat {
+typedef struct cs__keystat {
     uint64_t docs, occ, cap;
-} cs_keystat;
+} cs__keystat;
 
 /* A .keys entry's key is K1, CS_KEY_SEP, then the word's ordinal as 4
  * big-endian bytes: the separator sorts below every key letter, so the
@@ -100,13 +100,13 @@ typedef struct cs_keystat {
 /* An index's identity: 16 random bytes drawn when the index is created
  * and kept in its manifest.  Every file's trailer carries it, so that a
  * file of another index is not taken for one of this one. */
-typedef struct cs_ixid {
+typedef struct cs__ixid {
     unsigned char b[16];
-} cs_ixid;
+} cs__ixid;
 
 /* ---- writer ------------------------------------------------------------- */
 
-typedef struct cs_segw cs_segw;
+typedef struct cs__segw cs__segw;
 
 /* Starts writing segment id of index ix in dir (files created with O_EXCL;
  * every trailer names id and ix).  Call order:
@@ -114,71 +114,71 @@ typedef struct cs_segw cs_segw;
  *   increasing memcmp order: term_begin, posting* (docs strictly increasing),
  *   term_end; then word* in strictly increasing order; then finish.
  * Errors are sticky: after a failure every call returns the same code and
- * cs_segw_free() removes the partial files. */
-int  cs_segw_new(cs_segw **out, const char *dir, uint32_t id, const cs_ixid *ix,
-                 cs_err *err);
-int  cs_segw_add_doc(cs_segw *w, const cs_docmeta *d, const char *text, size_t len);
+ * cs__segw_free() removes the partial files. */
+int  cs__segw_new(cs__segw **out, const char *dir, uint32_t id, const cs__ixid *ix,
+                  cs__error *err);
+int  cs__segw_add_doc(cs__segw *w, const cs__docmeta *d, const char *text, size_t len);
 /* nvariants: how many surface words (variants) the term has in this
  * segment (1 for most; 0 or 1 means no variant bits). */
-int  cs_segw_term_begin(cs_segw *w, const char *term, size_t len, unsigned flags,
-                        uint32_t nvariants);
+int  cs__segw_term_begin(cs__segw *w, const char *term, size_t len, unsigned flags,
+                         uint32_t nvariants);
 /* pos[0..tf) strictly increasing token positions; var[0..tf) their variants
  * (NULL = all 0).  pos is ignored (may be NULL) for CS_TERM_NOPOS terms. */
-int  cs_segw_posting(cs_segw *w, uint32_t doc, uint32_t tf, const uint32_t *pos,
-                     const uint8_t *var);
-int  cs_segw_term_end(cs_segw *w);
+int  cs__segw_posting(cs__segw *w, uint32_t doc, uint32_t tf, const uint32_t *pos,
+                      const uint8_t *var);
+int  cs__segw_term_end(cs__segw *w);
 /* term_ord: 0-based ordinal of the word's term in this segment's dictionary;
  * variant must fit the term's variant bits (< nvariants rounded up to a
  * power of two, at most 255; 0 for a CS_TERM_NOPOS term), else CS_EINVAL. */
-int  cs_segw_word(cs_segw *w, const char *word, size_t len, uint64_t term_ord,
-                  uint32_t variant);
+int  cs__segw_word(cs__segw *w, const char *word, size_t len, uint64_t term_ord,
+                   uint32_t variant);
 /* One name-key entry, after the words, in strictly increasing (k1,
  * word_ord) order: k1 (a-z, 0-9; at most CS_MAX_KEY - 5 bytes) of the word
  * with ordinal word_ord in the word list. */
-int  cs_segw_key(cs_segw *w, const char *k1, size_t k1len, uint64_t word_ord,
-                 const cs_keystat *st);
+int  cs__segw_key(cs__segw *w, const char *k1, size_t k1len, uint64_t word_ord,
+                  const cs__keystat *st);
 /* Writes the trailers and fsyncs every file (not the directory: the commit
  * protocol does that once).  *bytes (may be NULL) receives the total size. */
-int  cs_segw_finish(cs_segw *w, uint64_t *bytes);
-/* Frees the writer; if cs_segw_finish() did not succeed, unlinks its files. */
-void cs_segw_free(cs_segw *w);
+int  cs__segw_finish(cs__segw *w, uint64_t *bytes);
+/* Frees the writer; if cs__segw_finish() did not succeed, unlinks its files. */
+void cs__segw_free(cs__segw *w);
 
 /* ---- reader ------------------------------------------------------------- */
 
-typedef struct cs_seg cs_seg;
-typedef struct cs_segcols cs_segcols;
+typedef struct cs__seg cs__seg;
+typedef struct cs__segcols cs__segcols;
 
 /* Opens (mmaps) segment id of index ix in dir.  Verifies every file's
  * trailer (magic, kind, version, length, and that it names segment id of
  * index ix) and the CRC32C of the small parts (.docs, the
  * dictionary's sparse index); big parts are verified block by block as they
- * are read, and wholly by cs_seg_verify().  An open segment is read-only and
+ * are read, and wholly by cs__seg_verify().  An open segment is read-only and
  * may be used from many threads at once.  Owned by the caller, free with
- * cs_seg_close(). */
-int  cs_seg_open(cs_seg **out, const char *dir, uint32_t id, const cs_ixid *ix, cs_err *err);
-void cs_seg_close(cs_seg *s);
+ * cs__seg_close(). */
+int  cs__seg_open(cs__seg **out, const char *dir, uint32_t id, const cs__ixid *ix, cs__error *err);
+void cs__seg_close(cs__seg *s);
 /* Checks every byte of every file (CRC32C), that every trailer names the
  * segment and index it was opened as, and walks every structure.
  * Returns 0 or CS_ECORRUPT with err naming the file and what is wrong. */
-int  cs_seg_verify(const cs_seg *s, cs_err *err);
+int  cs__seg_verify(const cs__seg *s, cs__error *err);
 
-uint32_t cs_seg_ndocs(const cs_seg *s);
-uint64_t cs_seg_nterms(const cs_seg *s);
-uint64_t cs_seg_nwords(const cs_seg *s);
-uint64_t cs_seg_ntokens(const cs_seg *s);   /* sum of documents' ntokens */
-uint64_t cs_seg_bytes(const cs_seg *s);     /* all files */
-uint64_t cs_seg_text_bytes(const cs_seg *s);/* the .text file */
+uint32_t cs__seg_ndocs(const cs__seg *s);
+uint64_t cs__seg_nterms(const cs__seg *s);
+uint64_t cs__seg_nwords(const cs__seg *s);
+uint64_t cs__seg_ntokens(const cs__seg *s);   /* sum of documents' ntokens */
+uint64_t cs__seg_bytes(const cs__seg *s);     /* all files */
+uint64_t cs__seg_text_bytes(const cs__seg *s);/* the .text file */
 
 /* Document doc's table entry; strings borrowed from the mapping until
- * cs_seg_close().  CS_EINVAL for doc >= ndocs. */
-int  cs_seg_doc(const cs_seg *s, uint32_t doc, cs_docmeta *out, cs_err *err);
+ * cs__seg_close().  CS_EINVAL for doc >= ndocs. */
+int  cs__seg_doc(const cs__seg *s, uint32_t doc, cs__docmeta *out, cs__error *err);
 /* Per-document columns (like Lucene's doc values), decoded from the
  * document table once per open segment, on first use, so that filters
  * (date:, mtime:, type:, lang:, path:) and groups read arrays instead of
  * every record on every query.  Dates are yyyymmdd numbers; a date known
  * only to the year or month is the interval [lo, hi] it stands for; the
  * mtime's day is taken in UTC (as the CLI prints mtimes). */
-typedef struct cs_segcols {
+typedef struct cs__segcols {
     uint32_t  ndocs;
     uint32_t *date_lo, *date_hi; /* the document's own date, else its mtime's
                                     day; 0 when neither is known */
@@ -201,11 +201,11 @@ typedef struct cs_segcols {
     uint32_t  mday_min, mday_max, mday_none; /* the same for mday */
     uint32_t  format_count[256]; /* documents per format index */
     uint32_t  lang_count[256];  /* documents per CS_LANG_* */
-} cs_segcols;
-/* The columns of s: 0 and *out (borrowed until cs_seg_close(); read-only,
+} cs__segcols;
+/* The columns of s: 0 and *out (borrowed until cs__seg_close(); read-only,
  * shared by every thread), CS_ENOMEM or CS_ECORRUPT (a bad record).
  * Thread-safe: the first caller builds them under a lock. */
-int  cs_seg_cols(const cs_seg *s, const cs_segcols **out, cs_err *err);
+int  cs__seg_cols(const cs__seg *s, const cs__segcols **out, cs__error *err);
 /* yyyymmdd of a date string "YYYY", "YYYY-MM" or "YYYY-MM-DD" (n bytes)
  * as the interval it stands for: 0, or -1 when it is not such a date. */
 int  cs__date_range(const char *s, size_t n, uint32_t *lo, uint32_t *hi);
@@ -213,12 +213,12 @@ int  cs__date_range(const char *s, size_t n, uint32_t *lo, uint32_t *hi);
 uint32_t cs__mtime_day(int64_t mtime_ns);
 
 /* Token count of doc (0 for doc >= ndocs); O(1), used by scoring. */
-uint32_t cs_seg_doclen(const cs_seg *s, uint32_t doc);
+uint32_t cs__seg_doclen(const cs__seg *s, uint32_t doc);
 /* Stored text of doc (CRC-checked on every call).  *text is borrowed from
- * the mapping until cs_seg_close(). */
-int  cs_seg_text(const cs_seg *s, uint32_t doc, const char **text, size_t *len, cs_err *err);
+ * the mapping until cs__seg_close(). */
+int  cs__seg_text(const cs__seg *s, uint32_t doc, const char **text, size_t *len, cs__error *err);
 
-typedef struct cs_terminfo {
+typedef struct cs__terminfo {
     uint64_t ord;               /* ordinal in the dictionary */
     uint32_t df;                /* documents */
     uint64_t cf;                /* total occurrences */
@@ -226,57 +226,57 @@ typedef struct cs_terminfo {
     unsigned flags;             /* CS_TERM_* */
     uint64_t post_off;          /* offsets into .post and .pos */
     uint64_t pos_off;
-} cs_terminfo;
+} cs__terminfo;
 
 /* Looks a term up: 0 and *ti filled, CS_ENOTFOUND, or CS_ECORRUPT. */
-int  cs_seg_term(const cs_seg *s, const char *t, size_t n, cs_terminfo *ti, cs_err *err);
+int  cs__seg_term(const cs__seg *s, const char *t, size_t n, cs__terminfo *ti, cs__error *err);
 /* The term with ordinal ord, copied into buf (room for CS_MAX_KEY bytes),
  * its length in *n, its entry in *ti. */
-int  cs_seg_term_at(const cs_seg *s, uint64_t ord, char *buf, size_t *n, cs_terminfo *ti,
-                    cs_err *err);
+int  cs__seg_term_at(const cs__seg *s, uint64_t ord, char *buf, size_t *n, cs__terminfo *ti,
+                     cs__error *err);
 
 /* Cursor over the dictionary or the word list in memcmp order. */
-typedef struct cs_seg_iter {
-    const cs_seg *seg;
+typedef struct cs__seg_iter {
+    const cs__seg *seg;
     int kind;                   /* dictionary or words */
     uint64_t block, ord, end_ord;
     const unsigned char *p, *end;
     size_t len;
     char key[CS_MAX_KEY];
-    cs_err *err;
+    cs__error *err;
     uint64_t pv[2];             /* private: previous offsets (delta coding) */
-} cs_seg_iter;
+} cs__seg_iter;
 
 /* Positions it before the first term >= t (t may be "", n 0: the start). */
-int  cs_seg_terms_seek(const cs_seg *s, const char *t, size_t n, cs_seg_iter *it, cs_err *err);
+int cs__seg_terms_seek(const cs__seg *s, const char *t, size_t n, cs__seg_iter *it, cs__error *err);
 /* Next term: 1 and *t, *n (borrowed from it->key until the next call) and *ti,
  * 0 at the end, or CS_ECORRUPT. */
-int  cs_seg_terms_next(cs_seg_iter *it, const char **t, size_t *n, cs_terminfo *ti);
+int  cs__seg_terms_next(cs__seg_iter *it, const char **t, size_t *n, cs__terminfo *ti);
 /* Same over the surface words: each with its term ordinal and variant. */
-int  cs_seg_words_seek(const cs_seg *s, const char *w, size_t n, cs_seg_iter *it, cs_err *err);
-int  cs_seg_words_next(cs_seg_iter *it, const char **w, size_t *n, uint64_t *term_ord,
-                       uint32_t *variant);
+int cs__seg_words_seek(const cs__seg *s, const char *w, size_t n, cs__seg_iter *it, cs__error *err);
+int  cs__seg_words_next(cs__seg_iter *it, const char **w, size_t *n, uint64_t *term_ord,
+                        uint32_t *variant);
 /* The word with ordinal ord, copied into buf (room for CS_MAX_KEY bytes),
  * its length in *n. */
-int  cs_seg_word_at(const cs_seg *s, uint64_t ord, char *buf, size_t *n, cs_err *err);
+int  cs__seg_word_at(const cs__seg *s, uint64_t ord, char *buf, size_t *n, cs__error *err);
 /* Over the name-key table: seek before the first entry whose K1 starts
  * with k (k + CS_KEY_SEP for K1 = k exactly); next gives the entry's K1
  * (borrowed like a term), its word's ordinal and its counts. */
-int  cs_seg_keys_seek(const cs_seg *s, const char *k, size_t n, cs_seg_iter *it, cs_err *err);
-int  cs_seg_keys_next(cs_seg_iter *it, const char **k1, size_t *k1len, uint64_t *word_ord,
-                      cs_keystat *st);
-uint64_t cs_seg_nkeys(const cs_seg *s);
+int  cs__seg_keys_seek(const cs__seg *s, const char *k, size_t n, cs__seg_iter *it, cs__error *err);
+int  cs__seg_keys_next(cs__seg_iter *it, const char **k1, size_t *k1len, uint64_t *word_ord,
+                       cs__keystat *st);
+uint64_t cs__seg_nkeys(const cs__seg *s);
 
 /* ---- postings ------------------------------------------------------------ */
 
 /* A document-at-a-time cursor over one term's postings.  Plain struct so it
  * can live on the stack or in an iterator tree; no allocation except the
- * positions buffer (freed by cs_post_free()).  doc is CS_DOC_END before the
+ * positions buffer (freed by cs__post_free()).  doc is CS_DOC_END before the
  * first next() and after the end; rc is sticky (CS_ECORRUPT, err set). */
-typedef struct cs_postings {
-    const cs_seg *seg;
-    cs_terminfo ti;
-    cs_err *err;
+typedef struct cs__postings {
+    const cs__seg *seg;
+    cs__terminfo ti;
+    cs__error *err;
     int rc;
     uint32_t doc;               /* current document or CS_DOC_END */
     uint32_t tf;                /* its term frequency */
@@ -308,31 +308,31 @@ typedef struct cs_postings {
     uint32_t *pos;
     uint8_t *var;
     uint32_t pos_cap;
-} cs_postings;
+} cs__postings;
 
-void     cs_post_init(cs_postings *p, const cs_seg *s, const cs_terminfo *ti, cs_err *err);
-void     cs_post_free(cs_postings *p);
+void     cs__post_init(cs__postings *p, const cs__seg *s, const cs__terminfo *ti, cs__error *err);
+void     cs__post_free(cs__postings *p);
 /* Next document, or CS_DOC_END (at the end or on error: check p->rc). */
-uint32_t cs_post_next(cs_postings *p);
+uint32_t cs__post_next(cs__postings *p);
 /* First document >= target (stays put if already there), or CS_DOC_END.
  * Uses the skip entries: blocks wholly below target are not decoded. */
-uint32_t cs_post_advance(cs_postings *p, uint32_t target);
+uint32_t cs__post_advance(cs__postings *p, uint32_t target);
 /* Positions of the current document: returns tf and points *pos (and *var,
  * may be NULL) at arrays borrowed until the next call on p; <0 on error.
  * CS_EINVAL for a CS_TERM_NOPOS term. */
-int      cs_post_positions(cs_postings *p, const uint32_t **pos, const uint8_t **var);
+int      cs__post_positions(cs__postings *p, const uint32_t **pos, const uint8_t **var);
 /* For block-max WAND/MaxScore: without decoding, the last doc id of the
  * block that holds the first doc >= target, and that block's max tf and
  * min doc length.  CS_DOC_END when no block does. */
-uint32_t cs_post_block_bound(cs_postings *p, uint32_t target, uint32_t *max_tf,
-                             uint32_t *min_len);
+uint32_t cs__post_block_bound(cs__postings *p, uint32_t target, uint32_t *max_tf,
+                              uint32_t *min_len);
 
 /* ---- helpers shared with the rest of the storage layer --------------------- */
 
 /* CRC32C (Castagnoli), hardware-accelerated where the CPU has it. */
-uint32_t cs_crc32c(uint32_t crc, const void *p, size_t n);
+uint32_t cs__crc32c(uint32_t crc, const void *p, size_t n);
 /* 64-bit content hash of a document's bytes. */
-uint64_t cs_hash64(const void *p, size_t n);
+uint64_t cs__hash64(const void *p, size_t n);
 
 /* The trailer every index file ends with (44 bytes, little-endian):
  *   u32 segment id | 16 bytes index id |
@@ -343,28 +343,28 @@ uint64_t cs_hash64(const void *p, size_t n);
  * older file gives CS_EVERSION, not CS_ECORRUPT. */
 #define CS_TRAILER_BYTES 44
 #define CS_TRAILER_TAIL  24
-enum cs_file_kind {
+enum cs__segfile {
     CS_KIND_DICT = 1, CS_KIND_POST, CS_KIND_POS, CS_KIND_DOCS, CS_KIND_TEXT,
     CS_KIND_WORDS, CS_KIND_DEL, CS_KIND_MANIFEST, CS_KIND_KEYS
 };
 /* What a trailer says beyond the version and kind. */
-typedef struct cs_trailer {
+typedef struct cs__trailer {
     uint64_t body_len;
     uint32_t body_crc;          /* the stored CRC, not recomputed */
     uint32_t seg;               /* segment the file belongs to; 0 for a manifest */
-    cs_ixid  ix;                /* index it belongs to */
-} cs_trailer;
+    cs__ixid  ix;                /* index it belongs to */
+} cs__trailer;
 /* Appends a trailer for a body of t->body_len bytes to b. */
-void cs_trailer_put(cs_buf *b, const cs_trailer *t, unsigned kind);
+void cs__trailer_put(cs__buf *b, const cs__trailer *t, unsigned kind);
 /* Checks the trailer of a whole file image and fills *out.  CS_ECORRUPT or
  * CS_EVERSION with err naming path.  Does not check whose file it is. */
-int  cs_trailer_check(const unsigned char *file, size_t size, unsigned kind, const char *path,
-                      cs_trailer *out, cs_err *err);
+int  cs__trailer_check(const unsigned char *file, size_t size, unsigned kind, const char *path,
+                       cs__trailer *out, cs__error *err);
 /* 0 if t names segment seg of index ix, else CS_ECORRUPT: "<path>: belongs
  * to another index" or "<path>: belongs to segment <id>, not <seg>" (a
  * file swapped with another segment's or copied from another index). */
-int  cs_trailer_owner(const cs_trailer *t, uint32_t seg, const cs_ixid *ix, const char *path,
-                      cs_err *err);
+int  cs__trailer_owner(const cs__trailer *t, uint32_t seg, const cs__ixid *ix, const char *path,
+                       cs__error *err);
 /* Do the n bytes before end (the end of a file; n is up to
  * CS_TRAILER_BYTES, fewer only when the file is shorter) end with an intact
  * trailer of ours, of this format or an older one, of any kind?  The writer

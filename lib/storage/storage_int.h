@@ -5,14 +5,14 @@
  * byte layout is docs/format.md.
  *
  *   seg_crc32c.c   CRC32C, hardware and table
- *   seg_hash64.c   cs_hash64 (XXH64)
+ *   seg_hash64.c   cs__hash64 (XXH64)
  *   seg_trailer.c  the 44-byte trailer of every file
- *   seg_write.c    cs_segw_*: streams the seven files of a segment
- *   seg_read.c     cs_seg_open/close, the document table and stored text
- *   seg_cols.c     cs_seg_cols: per-document columns (dates, format, paths)
+ *   seg_write.c    cs__segw_*: streams the seven files of a segment
+ *   seg_read.c     cs__seg_open/close, the document table and stored text
+ *   seg_cols.c     cs__seg_cols: per-document columns (dates, format, paths)
  *   seg_dict.c     .dict, .words and .keys: block lookup, iteration, term_at
- *   seg_post.c     cs_post_*: postings and positions cursor
- *   seg_verify.c   cs_seg_verify: every byte, every structure
+ *   seg_post.c     cs__post_*: postings and positions cursor
+ *   seg_verify.c   cs__seg_verify: every byte, every structure
  */
 #ifndef CS_STORAGE_INT_H
 #define CS_STORAGE_INT_H
@@ -37,7 +37,7 @@
  * the varints' continuation bits. */
 #define CS_POS_PACK_MIN   8
 
-/* The seven files of a segment, in the order of cs_seg.f[] and cs_segw.f[]. */
+/* The seven files of a segment, in the order of cs__seg.f[] and cs__segw.f[]. */
 enum { CS_F_DICT, CS_F_POST, CS_F_POS, CS_F_DOCS, CS_F_TEXT, CS_F_WORDS, CS_F_KEYS, CS_F_COUNT };
 extern const char *const cs__seg_ext[CS_F_COUNT];
 extern const unsigned cs__seg_kind[CS_F_COUNT];
@@ -74,42 +74,42 @@ typedef struct cs__keys {
     atomic_int ready;           /* 1 once the index is checked (seg_dict.c) */
 } cs__keys;
 
-struct cs_seg {
+struct cs__seg {
     cs__file f[CS_F_COUNT];
     cs__keys dict, words, names;    /* names: the .keys file */
     uint32_t ndocs;
     uint64_t ntokens;           /* sum of doclens, recomputed on open */
     uint64_t bytes;             /* all seven files */
     uint32_t id;                /* the segment and index it was opened as */
-    cs_ixid  ix;
+    cs__ixid  ix;
     uint64_t recs_len;          /* bytes of doc records at the start of .docs */
     const unsigned char *doc_offs;  /* ndocs u64le: record offsets */
     const unsigned char *doc_lens;  /* ndocs u32le: ntokens */
     pthread_mutex_t cols_lock;  /* guards the lazy build of cols (seg_cols.c) */
     int cols_lock_ok;
-    cs_segcols *cols;           /* built on first use, then read-only */
+    cs__segcols *cols;           /* built on first use, then read-only */
 };
 
 /* ---- Interface to code in seg_cols.c -------------------------------------- */
 
-void cs__segcols_free(cs_segcols *c);
+void cs__segcols_free(cs__segcols *c);
 
 /* ---- Interface to code in seg_read.c -------------------------------------- */
 
 /* A parsed .docs record plus where its text is. */
 typedef struct cs__docrec {
-    cs_docmeta m;
+    cs__docmeta m;
     uint64_t text_off, text_len;
     uint32_t text_crc;
 } cs__docrec;
-int cs__seg_docrec(const cs_seg *s, uint32_t doc, cs__docrec *r, cs_err *err);
+int cs__seg_docrec(const cs__seg *s, uint32_t doc, cs__docrec *r, cs__error *err);
 
 /* ---- Interface to code in seg_trailer.c and seg_read.c -------------------- */
 
-/* cs_trailer_check on a file of size bytes whose last bytes (at least
+/* cs__trailer_check on a file of size bytes whose last bytes (at least
  * CS_TRAILER_BYTES of them, or all) end just before end. */
 int cs__trailer_parse(const unsigned char *end, size_t size, unsigned kind, const char *path,
-                      cs_trailer *out, cs_err *err);
+                      cs__trailer *out, cs__error *err);
 /* The bytes at offset off of f: from its tail when off lies there (no page
  * fault; the tail runs to the end of the file), else from the mapping. */
 const unsigned char *cs__file_at(const cs__file *f, uint64_t off);
@@ -118,15 +118,15 @@ const unsigned char *cs__file_at(const cs__file *f, uint64_t off);
 
 /* Reads a keyed file's footer and, unless lazy, checks its sparse index
  * (a lazy one is checked on first use, once). */
-int  cs__keys_open(cs__keys *k, const cs__file *f, int nvals, int lazy, cs_err *err);
+int  cs__keys_open(cs__keys *k, const cs__file *f, int nvals, int lazy, cs__error *err);
 /* Converts the values of a .dict entry to a terminfo, checking them against
  * the segment (df <= ndocs, offsets inside .post/.pos...). */
-int  cs__terminfo(const cs_seg *s, const uint64_t v[CS_TERM_VALS], uint64_t ord,
-                  cs_terminfo *ti, cs_err *err);
+int  cs__terminfo_decode(const cs__seg *s, const uint64_t v[CS_TERM_VALS], uint64_t ord,
+                         cs__terminfo *ti, cs__error *err);
 /* Index key of block b (borrowed from the mapping). */
 void cs__keys_first(const cs__keys *k, uint64_t b, const unsigned char **key, size_t *len);
 /* Next entry of an iterator with its raw values: 1, 0 at the end, <0. */
-int  cs__iter_step(cs_seg_iter *it, uint64_t v[CS_TERM_VALS]);
+int  cs__iter_step(cs__seg_iter *it, uint64_t v[CS_TERM_VALS]);
 
 /* ---- Interface to code in seg_post.c -------------------------------------- */
 
@@ -136,11 +136,11 @@ typedef struct cs__skip {
     uint64_t post_start, post_end;  /* relative to the term's first block */
     uint64_t pos_start, pos_end;    /* relative to ti.pos_off */
 } cs__skip;
-int cs__post_skip(cs_postings *p, uint32_t b, cs__skip *sk);
+int cs__post_skip(cs__postings *p, uint32_t b, cs__skip *sk);
 /* Decodes block b into p->docs/p->tfs (CRC checked); 0 or sets p->rc. */
-int cs__post_load(cs_postings *p, uint32_t b);
+int cs__post_load(cs__postings *p, uint32_t b);
 /* Bytes of .post the term occupies: blocks, header and skip entries. */
-uint64_t cs__post_extent(const cs_postings *p, uint64_t *start);
+uint64_t cs__post_extent(const cs__postings *p, uint64_t *start);
 
 /* ---- Interface to code in seg_crc32c.c ------------------------------------ */
 
@@ -166,7 +166,7 @@ static inline unsigned cs__vbits(uint32_t nvariants) {
 /* Bounds-checked little-endian u32 from [*p, end). */
 static inline int cs__rd32(const unsigned char **p, const unsigned char *end, uint32_t *v) {
     if (end - *p < 4) return -1;
-    *v = cs_rd_u32le(*p);
+    *v = cs__rd_u32le(*p);
     *p += 4;
     return 0;
 }

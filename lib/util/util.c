@@ -57,7 +57,7 @@ const char *cs_strerror(int code) {
     }
 }
 
-int cs__err(cs_err *e, int code, const char *fmt, ...) {
+int cs__err(cs__error *e, int code, const char *fmt, ...) {
     if (e) {
         va_list ap;
         va_start(ap, fmt);
@@ -67,7 +67,7 @@ int cs__err(cs_err *e, int code, const char *fmt, ...) {
     return code;
 }
 
-int cs__err_sys(cs_err *e, int errnum, const char *fmt, ...) {
+int cs__err_sys(cs__error *e, int errnum, const char *fmt, ...) {
     int code = errnum == ENOMEM ? CS_ENOMEM : errnum == ENOENT ? CS_ENOTFOUND : CS_EIO;
     if (e) {
         va_list ap;
@@ -82,13 +82,13 @@ int cs__err_sys(cs_err *e, int errnum, const char *fmt, ...) {
 
 /* ---- buffers ----------------------------------------------------------- */
 
-void cs_buf_free(cs_buf *b) {
+void cs__buf_free(cs__buf *b) {
     cs__free(b->data);
     b->data = NULL;
     b->len = b->cap = 0;
 }
 
-int cs_buf_reserve(cs_buf *b, size_t extra) {
+int cs__buf_reserve(cs__buf *b, size_t extra) {
     if (b->rc) return b->rc;
     if (b->len + extra <= b->cap) return 0;
     size_t cap = b->cap ? b->cap : 256;
@@ -103,32 +103,32 @@ int cs_buf_reserve(cs_buf *b, size_t extra) {
     return 0;
 }
 
-void cs_buf_put(cs_buf *b, const void *p, size_t n) {
-    if (n == 0 || cs_buf_reserve(b, n)) return;
+void cs__buf_put(cs__buf *b, const void *p, size_t n) {
+    if (n == 0 || cs__buf_reserve(b, n)) return;
     memcpy(b->data + b->len, p, n);
     b->len += n;
 }
 
-void cs_buf_u32le(cs_buf *b, uint32_t v) {
-    if (cs_buf_reserve(b, 4)) return;
-    cs_wr_u32le(b->data + b->len, v);
+void cs__buf_u32le(cs__buf *b, uint32_t v) {
+    if (cs__buf_reserve(b, 4)) return;
+    cs__wr_u32le(b->data + b->len, v);
     b->len += 4;
 }
 
-void cs_buf_u64le(cs_buf *b, uint64_t v) {
-    cs_buf_u32le(b, (uint32_t)v);
-    cs_buf_u32le(b, (uint32_t)(v >> 32));
+void cs__buf_u64le(cs__buf *b, uint64_t v) {
+    cs__buf_u32le(b, (uint32_t)v);
+    cs__buf_u32le(b, (uint32_t)(v >> 32));
 }
 
-void cs_buf_varint(cs_buf *b, uint64_t v) {
-    if (cs_buf_reserve(b, 10)) return;
+void cs__buf_varint(cs__buf *b, uint64_t v) {
+    if (cs__buf_reserve(b, 10)) return;
     unsigned char *p = b->data + b->len;
     while (v >= 0x80) { *p++ = (unsigned char)(v | 0x80); v >>= 7; }
     *p++ = (unsigned char)v;
     b->len = (size_t)(p - b->data);
 }
 
-uint64_t cs_hash(const void *p, size_t n) {
+uint64_t cs__hash(const void *p, size_t n) {
     const unsigned char *s = p;
     uint64_t h = 0xcbf29ce484222325ull;
     for (size_t i = 0; i < n; i++) h = (h ^ s[i]) * 0x100000001b3ull;
@@ -145,7 +145,7 @@ const char *cs__file_kind(unsigned mode) {
 
 /* The open must not block (a FIFO with no writer would block O_RDONLY for
  * ever), but reads must: O_NONBLOCK goes once the file is known regular. */
-static int regular_fd(int fd, const char *path, int notreg, struct stat *st, cs_err *err) {
+static int regular_fd(int fd, const char *path, int notreg, struct stat *st, cs__error *err) {
     int rc = 0, fl;
     if (fstat(fd, st) < 0) rc = cs__err_sys(err, errno, "%s: stat", path);
     else if (!S_ISREG(st->st_mode))
@@ -157,7 +157,7 @@ static int regular_fd(int fd, const char *path, int notreg, struct stat *st, cs_
     return rc;
 }
 
-int cs__open_regular(const char *path, int flags, int notreg, struct stat *st, cs_err *err) {
+int cs__open_regular(const char *path, int flags, int notreg, struct stat *st, cs__error *err) {
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | flags);
     int e = errno;
     /* a socket cannot be opened at all (ENXIO): say what it is */
@@ -168,7 +168,7 @@ int cs__open_regular(const char *path, int flags, int notreg, struct stat *st, c
     return regular_fd(fd, path, notreg, st, err);
 }
 
-int cs__open_lock(const char *path, cs_err *err) {
+int cs__open_lock(const char *path, cs__error *err) {
     struct stat st;
     int fd = open(path, O_RDWR | O_CREAT | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
     int e = errno;

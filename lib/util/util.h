@@ -52,45 +52,45 @@ static inline int cs__io_fault(int op, const char *path) {
 }
 
 /* A message buffer embedded in every handle. */
-typedef struct cs_err {
+typedef struct cs__error {
     char msg[CS_ERRMSG_MAX];
-} cs_err;
+} cs__error;
 
 /* Formats the message into e and returns code (so: return cs__err(...)). */
-int cs__err(cs_err *e, int code, const char *fmt, ...)
+int cs__err(cs__error *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Same for a failed system call: appends ": strerror(errno)" and maps errno
  * to CS_EIO (or CS_ENOMEM / CS_ENOTFOUND). */
-int cs__err_sys(cs_err *e, int errnum, const char *fmt, ...)
+int cs__err_sys(cs__error *e, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static inline void cs__err_clear(cs_err *e) { e->msg[0] = '\0'; }
+static inline void cs__err_clear(cs__error *e) { e->msg[0] = '\0'; }
 
 /* Growable byte buffer with a sticky error: after a failed allocation every
  * append is a no-op and rc stays CS_ENOMEM, so encoders read straight and
  * check once at the end. */
-typedef struct cs_buf {
+typedef struct cs__buf {
     unsigned char *data;
     size_t len, cap;
     int rc;
-} cs_buf;
+} cs__buf;
 
-void cs_buf_free(cs_buf *b);
-int  cs_buf_reserve(cs_buf *b, size_t extra);
-void cs_buf_put(cs_buf *b, const void *p, size_t n);
-static inline void cs_buf_reset(cs_buf *b) { b->len = 0; }
+void cs__buf_free(cs__buf *b);
+int  cs__buf_reserve(cs__buf *b, size_t extra);
+void cs__buf_put(cs__buf *b, const void *p, size_t n);
+static inline void cs__buf_reset(cs__buf *b) { b->len = 0; }
 
-static inline void cs_buf_byte(cs_buf *b, unsigned c) {
-    if (b->len < b->cap || cs_buf_reserve(b, 1) == 0) b->data[b->len++] = (unsigned char)c;
+static inline void cs__buf_byte(cs__buf *b, unsigned c) {
+    if (b->len < b->cap || cs__buf_reserve(b, 1) == 0) b->data[b->len++] = (unsigned char)c;
 }
-void cs_buf_u32le(cs_buf *b, uint32_t v);
-void cs_buf_u64le(cs_buf *b, uint64_t v);
-void cs_buf_varint(cs_buf *b, uint64_t v);
+void cs__buf_u32le(cs__buf *b, uint32_t v);
+void cs__buf_u64le(cs__buf *b, uint64_t v);
+void cs__buf_varint(cs__buf *b, uint64_t v);
 
 /* Little-endian loads, the byte order of every file of the format: one
  * unaligned load through memcpy (the compiler emits a single mov), swapped
  * on big-endian hosts.  These are the only loaders; the bit-packed
- * postings decoder reads its words through cs_rd_u64le too. */
-static inline uint32_t cs_rd_u32le(const unsigned char *p) {
+ * postings decoder reads its words through cs__rd_u64le too. */
+static inline uint32_t cs__rd_u32le(const unsigned char *p) {
     uint32_t v;
     memcpy(&v, p, 4);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
@@ -98,7 +98,7 @@ static inline uint32_t cs_rd_u32le(const unsigned char *p) {
 #endif
     return v;
 }
-static inline uint64_t cs_rd_u64le(const unsigned char *p) {
+static inline uint64_t cs__rd_u64le(const unsigned char *p) {
     uint64_t v;
     memcpy(&v, p, 8);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
@@ -115,14 +115,14 @@ static inline int cs__key_cmp(const void *a, size_t na, const void *b, size_t nb
     int c = memcmp(a, b, na < nb ? na : nb);
     return c ? c : (na > nb) - (na < nb);
 }
-static inline void cs_wr_u32le(unsigned char *p, uint32_t v) {
+static inline void cs__wr_u32le(unsigned char *p, uint32_t v) {
     p[0] = (unsigned char)v; p[1] = (unsigned char)(v >> 8);
     p[2] = (unsigned char)(v >> 16); p[3] = (unsigned char)(v >> 24);
 }
 
 /* Reads a varint from [*p, end).  Returns 0 and advances *p, or -1 when the
  * bytes run out or the value has more than 64 bits (damaged input). */
-static inline int cs_varint(const unsigned char **p, const unsigned char *end, uint64_t *out) {
+static inline int cs__varint(const unsigned char **p, const unsigned char *end, uint64_t *out) {
     uint64_t v = 0;
     const unsigned char *q = *p;
     for (unsigned shift = 0; shift < 64 && q < end; shift += 7) {
@@ -140,10 +140,10 @@ static inline int cs_varint(const unsigned char **p, const unsigned char *end, u
  * "PATH: not a regular file (a FIFO)" (socket, device, directory...), or
  * the mapped errno (cs__err_sys).  Every file the library reads is opened
  * through here; LOCK through cs__open_lock. */
-int cs__open_regular(const char *path, int flags, int notreg, struct stat *st, cs_err *err);
+int cs__open_regular(const char *path, int flags, int notreg, struct stat *st, cs__error *err);
 /* Opens (creating it) the writer's LOCK file the same way: read-write,
  * O_NOFOLLOW, never blocking, a regular file or CS_EIO with a message. */
-int cs__open_lock(const char *path, cs_err *err);
+int cs__open_lock(const char *path, cs__error *err);
 /* "a FIFO", "a socket", "a directory"... for a non-regular st_mode. */
 const char *cs__file_kind(unsigned mode);
 
@@ -153,7 +153,7 @@ const char *cs__file_kind(unsigned mode);
 size_t cs__utf8_prefix(const char *s, size_t len);
 
 /* 64-bit FNV-1a-like mixing hash for short keys. */
-uint64_t cs_hash(const void *p, size_t n);
+uint64_t cs__hash(const void *p, size_t n);
 
 #define CS_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define CS_MAX(a, b) ((a) > (b) ? (a) : (b))
