@@ -699,13 +699,9 @@ static int resolve_leaf(sctx *c, rleaf *l) {
 }
 
 static int add_leaf(sctx *c, const cs__qterm *qt, const cs__qnode *node, int neg) {
-    if (c->nleaves == c->cap_leaves) {
-        uint32_t cap = c->cap_leaves ? c->cap_leaves * 2 : 16;
-        rleaf *n = cs__realloc(c->leaves, cap * sizeof *n);
-        if (!n) return CS_ENOMEM;
-        c->leaves = n;
-        c->cap_leaves = cap;
-    }
+    if (cs__grow32((void **)&c->leaves, &c->cap_leaves, (uint64_t)c->nleaves + 1,
+                   sizeof *c->leaves))
+        return CS_ENOMEM;
     rleaf *l = &c->leaves[c->nleaves++];
     memset(l, 0, sizeof *l);
     l->qt = qt;
@@ -933,13 +929,7 @@ static int heap_push(sctx *c, const hitref *h) {
         set_floor(c);
         return 0;
     }
-    if (c->nheap == c->cap_heap) {
-        size_t cap = c->cap_heap ? c->cap_heap * 2 : 64;
-        hitref *n = cs__realloc(c->heap, cap * sizeof *n);
-        if (!n) return CS_ENOMEM;
-        c->heap = n;
-        c->cap_heap = cap;
-    }
+    if (cs__grow((void **)&c->heap, &c->cap_heap, c->nheap + 1, sizeof *c->heap)) return CS_ENOMEM;
     size_t i = c->nheap++;
     c->heap[i] = *h;
     while (i > 0) {

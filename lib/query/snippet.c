@@ -79,13 +79,7 @@ static int on_token(void *ud, const cs_token *t) {
         return 0;
     }
     if ((uint64_t)t->pos + c->base_pos > c->stop_past) return SNIP_STOP;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 1024;
-        stok *n = cs__realloc(c->t, cap * sizeof *n);
-        if (!n) return c->rc = CS_ENOMEM;
-        c->t = n;
-        c->cap = cap;
-    }
+    if (cs__grow((void **)&c->t, &c->cap, c->n + 1, sizeof *c->t)) return c->rc = CS_ENOMEM;
     c->t[c->n++] = (stok){t->start + c->base_byte, t->end + c->base_byte, t->pos + c->base_pos,
                           match_item(c->q, t), 0, 0};
     return 0;
@@ -96,13 +90,7 @@ static int on_token(void *ud, const cs_token *t) {
 static int on_bound(void *ud, const cs_token *t) {
     sctx *c = ud;
     if ((uint64_t)t->pos + c->base_pos > c->stop_past) return SNIP_STOP;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 256;
-        stok *n = cs__realloc(c->t, cap * sizeof *n);
-        if (!n) return c->rc = CS_ENOMEM;
-        c->t = n;
-        c->cap = cap;
-    }
+    if (cs__grow((void **)&c->t, &c->cap, c->n + 1, sizeof *c->t)) return c->rc = CS_ENOMEM;
     c->t[c->n++] = (stok){t->start + c->base_byte, t->end + c->base_byte, t->pos + c->base_pos,
                           -1, 0, 0};
     return 0;
