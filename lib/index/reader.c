@@ -92,24 +92,24 @@ typedef struct pathkey {
     uint32_t seg, doc;
 } pathkey;
 
-static const cs_reader *dup_reader; /* for the qsort below, under dup_lock */
-static pthread_mutex_t dup_lock = PTHREAD_MUTEX_INITIALIZER;
-
 static int doc_path(const cs_reader *r, const pathkey *k, cs__docmeta *m) {
     cs__error e;
     return cs__seg_doc(r->man.segs[k->seg].seg, k->doc, m, &e);
 }
 
-static int pathkey_cmp(const void *a, const void *b) {
+/* qsort_r's comparator, the reader in the context (no lock: readers opened
+ * in several threads at once sort side by side). */
+static int pathkey_cmp(const void *a, const void *b, void *rd) {
     const pathkey *x = a, *y = b;
+    const cs_reader *r = rd;
     if (x->hash != y->hash) return x->hash < y->hash ? -1 : 1;
     /* equal hashes: by path, then by shard, so that equal paths sit together */
     cs__docmeta p, q;
-    if (doc_path(dup_reader, x, &p) || doc_path(dup_reader, y, &q)) return 0;
+    if (doc_path(r, x, &p) || doc_path(r, y, &q)) return 0;
     int k = memcmp(p.path, q.path, CS_MIN(p.path_len, q.path_len));
     if (!k) k = (p.path_len > q.path_len) - (p.path_len < q.path_len);
     if (k) return k;
-    uint32_t s = dup_reader->man.segs[x->seg].shard, t = dup_reader->man.segs[y->seg].shard;
+    uint32_t s = r->man.segs[x->seg].shard, t = r->man.segs[y->seg].shard;
     return (s > t) - (s < t);
 }
 
@@ -138,10 +138,7 @@ static int reader_dups(cs_reader *r) {
             v[n++] = (pathkey){cs__hash(m.path, m.path_len), i, d};
         }
     }
-    pthread_mutex_lock(&dup_lock);
-    dup_reader = r;
-    qsort(v, n, sizeof *v, pathkey_cmp);
-    pthread_mutex_unlock(&dup_lock);
+    qsort_r(v, n, sizeof *v, pathkey_cmp, r);
     for (size_t i = 1; i < n; i++) {
         if (!same_path(r, &v[i - 1], &v[i])) continue;
         if (r->ndups && r->dups[r->ndups - 1] == v[i].hash) continue;

@@ -279,27 +279,22 @@ static int group_doc(cs_results *res, int by, const cs__segcols *c, uint32_t d) 
     }
 }
 
-static const cs_results *gsort_res;
-
-static int cmp_group(const void *a, const void *b) {
+/* qsort_r's comparator: the names ride in the context, so searches in
+ * several threads sort at once without a lock. */
+static int cmp_group(const void *a, const void *b, void *res) {
     const rgroup *x = a, *y = b;
-    const unsigned char *d = gsort_res->gnames.data;
+    const unsigned char *d = ((const cs_results *)res)->gnames.data;
     size_t n = CS_MIN(x->name_len, y->name_len);
     int k = memcmp(d + x->name_off, d + y->name_off, n);
     return k ? k : (x->name_len > y->name_len) - (x->name_len < y->name_len);
 }
-
-static pthread_mutex_t gsort_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* The table to a list sorted by name. */
 static void groups_finish(cs_results *res) {
     size_t k = 0;
     for (size_t i = 0; i < res->cap_groups; i++)
         if (res->groups[i].hash) res->groups[k++] = res->groups[i];
-    pthread_mutex_lock(&gsort_lock);
-    gsort_res = res;
-    if (k) qsort(res->groups, k, sizeof *res->groups, cmp_group);
-    pthread_mutex_unlock(&gsort_lock);
+    if (k) qsort_r(res->groups, k, sizeof *res->groups, cmp_group, res);
     res->ngroups = k;
 }
 
@@ -944,13 +939,12 @@ static int heap_push(sctx *c, const hitref *h) {
     return 0;
 }
 
-static const cs_reader *sort_reader;
-static int sort_mode;
-static pthread_mutex_t sort_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int cmp_hits(const void *a, const void *b) {
-    if (better(sort_reader, sort_mode, a, b)) return -1;
-    if (better(sort_reader, sort_mode, b, a)) return 1;
+/* qsort_r's comparator; the context is the search (reader and order), so
+ * no lock and no static state on the search path. */
+static int cmp_hits(const void *a, const void *b, void *sc) {
+    const sctx *c = sc;
+    if (better(c->r, c->sort, a, b)) return -1;
+    if (better(c->r, c->sort, b, a)) return 1;
     return 0;
 }
 
@@ -1489,11 +1483,7 @@ int cs_results_hit_explain(const cs_results *res, size_t i, cs_explain *out) {
 
 static int make_hits(cs_results *res, sctx *c, cs_analyzer *a, const cs__qnode *tree,
                      const cs_search_options *o) {
-    pthread_mutex_lock(&sort_lock);
-    sort_reader = c->r;
-    sort_mode = c->sort;
-    if (c->nheap) qsort(c->heap, c->nheap, sizeof *c->heap, cmp_hits); /* NULL when empty */
-    pthread_mutex_unlock(&sort_lock);
+    if (c->nheap) qsort_r(c->heap, c->nheap, sizeof *c->heap, cmp_hits, c); /* NULL when empty */
     size_t from = CS_MIN(o->offset, c->nheap), n = c->nheap - from;
     if (o->limit && n > o->limit) n = o->limit;
     res->hits = cs__calloc(n + 1, sizeof *res->hits);
