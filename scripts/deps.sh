@@ -11,6 +11,8 @@
 #          python3-dev python3-cffi python3-setuptools python3-pytest python3-venv
 #          python3-wheel
 #          poppler-utils catdoc qpdf
+#          liblzma-dev and the other -dev packages of libxml2's and libzip's
+#          private libraries that do not link (test_install: --static flags)
 #          (check: the unit suites; python3: the CLI tests read --json with it and
 #          writes the test PDFs; python3-dev, -cffi, -setuptools, -pytest: the
 #          Python binding's build and tests (make check-python), probed in
@@ -63,12 +65,35 @@ lacking() {
         { pdftotext -v && pdfinfo -v; } >/dev/null 2>&1 || out="$out poppler-utils"
         catdoc -V >/dev/null 2>&1 || out="$out catdoc"
         qpdf --version >/dev/null 2>&1 || out="$out qpdf"
+        [ -n "$pc" ] && out="$out$(static_lacking)"
     fi
     if [ "$1" = all ]; then
         command -v valgrind >/dev/null 2>&1 || out="$out valgrind"
         fuzz_ok || out="$out clang libclang-rt-dev"
     fi
     echo $out
+}
+
+# The -dev packages of the private libraries that `pkg-config --static`
+# names for libxml2 and libzip and that do not link (test_install builds the
+# example with the installed civsearch.pc's --static flags; a bare Debian 12
+# lacks liblzma-dev).  Prints " pkg..." or nothing.
+static_lacking() {
+    miss=
+    for l in $(pkg-config --static --libs-only-l libxml-2.0 libzip 2>/dev/null); do
+        printf 'int main(void){return 0;}\n' | $CC -x c -o /dev/null - "$l" >/dev/null 2>&1 &&
+            continue
+        case $l in
+        -llzma) p=liblzma-dev ;;
+        -lbz2) p=libbz2-dev ;;
+        -lssl | -lcrypto) p=libssl-dev ;;
+        -licu*) p=libicu-dev ;;
+        -lz) p=zlib1g-dev ;;
+        *) continue ;;
+        esac
+        case " $miss " in *" $p "*) ;; *) miss="$miss $p" ;; esac
+    done
+    printf '%s' "$miss"
 }
 
 # libseccomp's header and library link (the extraction helper's seccomp filter)
