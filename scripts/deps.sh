@@ -115,6 +115,20 @@ fuzz_ok() {
     return $r
 }
 
+apt_install() { # apt_install PKG... (as root or through $SUDO)
+    echo "deps.sh: ${SUDO:+$SUDO }apt-get install -y $*" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    # A fresh machine may have empty package lists: update once if the
+    # first attempt fails.
+    if ! $SUDO apt-get install -y -q --no-install-recommends "$@" </dev/null >&2; then
+        $SUDO apt-get update -q </dev/null >&2 &&
+            $SUDO apt-get install -y -q --no-install-recommends "$@" </dev/null >&2 || {
+            echo "deps.sh: apt-get failed; install by hand: apt-get install $*" >&2
+            return 1
+        }
+    fi
+}
+
 install_set() { # install_set SET
     pkgs=$(lacking "$1" install)
     [ -n "$pkgs" ] || return 0
@@ -129,17 +143,11 @@ install_set() { # install_set SET
         echo "    sudo apt-get install $pkgs" >&2
         return 1
     fi
-    echo "deps.sh: ${SUDO:+$SUDO }apt-get install -y $pkgs" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    # A fresh machine may have empty package lists: update once if the
-    # first attempt fails.
-    if ! $SUDO apt-get install -y -q --no-install-recommends $pkgs </dev/null >&2; then
-        $SUDO apt-get update -q </dev/null >&2 &&
-            $SUDO apt-get install -y -q --no-install-recommends $pkgs </dev/null >&2 || {
-            echo "deps.sh: apt-get failed; install by hand: apt-get install $pkgs" >&2
-            return 1
-        }
-    fi
+    apt_install $pkgs || return 1
+    # Some probes need what the first round installs (pkg-config and the
+    # .pc files name the static private libraries): one more round.
+    more=$(lacking "$1" install)
+    if [ -n "$more" ] && [ "$more" != "$pkgs" ]; then apt_install $more || return 1; fi
     still=$(lacking "$1")
     if [ -n "$still" ]; then
         echo "deps.sh: still missing after apt-get: $still" >&2
