@@ -25,8 +25,8 @@
  *
  * "reseal all" ("++") recomputes, for the segment of the file, the CRCs of
  * the .dict/.words blocks and sparse index, the .post skip entries, blocks
- * and positions (from the .dict as it now is), the stored texts' CRCs in
- * .docs, and every trailer (naming the segment and index the pristine
+ * and positions (from the .dict as it now is), the .text blocks' and
+ * block index's CRCs, the stored texts' CRCs in .docs, and every trailer (naming the segment and index the pristine
  * file named): so the fuzzer gets past the checksums to the structure
  * parsers and decoders behind them.  The index id is fixed
  * (cs__ixid_source), so that the index and the seeds made of it are the
@@ -60,6 +60,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "civsearch.h"
 #include "index/index.h"
@@ -300,14 +301,64 @@ static void reseal_post(ifile *post, const ifile *pos, const dterm *t, size_t nt
     }
 }
 
-/* .docs: the text CRC at the end of every record, against .text. */
+/* .text (format 7, seg_text.c): every block's CRC and the index's CRC,
+ * as far as the footer and entries make sense. */
+static void reseal_text(ifile *text) {
+    unsigned char *m = text->cur;
+    uint64_t body = body_of(text);
+    if (body < 28) return;
+    unsigned char *ft = m + body - 28;
+    uint64_t nb = rd64(ft + 8);
+    if (nb > (body - 28) / 24) return;
+    unsigned char *ix = ft - 24 * nb;
+    for (uint64_t b = 0; b < nb; b++) {
+        unsigned char *e = ix + 24 * b;
+        uint64_t zoff = rd64(e), zlen = rd32(e + 8);
+        if (zoff <= (uint64_t)(ix - m) && zlen <= (uint64_t)(ix - m) - zoff)
+            wr32(e + 12, cs__crc32c(0, m + zoff, (size_t)zlen));
+    }
+    wr32(ft + 24, cs__crc32c(cs__crc32c(0, ix, (size_t)(24 * nb)), ft, 24));
+}
+
+/* The stream of texts a .text holds (malloc'd), or NULL when its blocks do
+ * not all decompress (then the records' text CRCs are left as they are). */
+static unsigned char *text_stream(const ifile *text, uint64_t *len) {
+    const unsigned char *m = text->cur;
+    uint64_t body = body_of(text);
+    if (body < 28) return NULL;
+    const unsigned char *ft = m + body - 28, *ix;
+    uint64_t raw = rd64(ft), nb = rd64(ft + 8), bs = rd32(ft + 16);
+    if (nb > (body - 28) / 24 || raw > (1u << 24) || bs == 0 || nb != (raw + bs - 1) / bs)
+        return NULL;
+    ix = ft - 24 * nb;
+    unsigned char *out = malloc(raw + 1);
+    if (!out) FAIL("out of memory\n");
+    for (uint64_t b = 0; b < nb; b++) {
+        const unsigned char *e = ix + 24 * b;
+        uint64_t zoff = rd64(e), zlen = rd32(e + 8), want = b + 1 < nb ? bs : raw - b * bs;
+        size_t got = zoff <= (uint64_t)(ix - m) && zlen <= (uint64_t)(ix - m) - zoff
+                         ? ZSTD_decompress(out + b * bs, want, m + zoff, zlen)
+                         : (size_t)-1;
+        if (ZSTD_isError(got) || got != want) {
+            free(out);
+            return NULL;
+        }
+    }
+    *len = raw;
+    return out;
+}
+
+/* .docs: the text CRC at the end of every record, against the texts, and
+ * the record's own CRC after it. */
 static void reseal_docs(ifile *docs, const ifile *text) {
     unsigned char *m = docs->cur;
-    uint64_t body = body_of(docs), tbody = body_of(text);
+    uint64_t body = body_of(docs), tbody;
     if (body < 32) return;
+    unsigned char *stream = text_stream(text, &tbody);
+    if (!stream) return;
     const unsigned char *ft = m + body - 32;
     uint64_t ndocs = rd32(ft), recs = rd64(ft + 8);
-    if (recs > body - 32 || body - 32 - recs != ndocs * 12) return;
+    if (recs > body - 32 || body - 32 - recs != ndocs * 12) goto out;
     const unsigned char *offs = m + recs;
     for (uint64_t d = 0; d < ndocs; d++) {
         uint64_t off = rd64(offs + 8 * d), end = d + 1 < ndocs ? rd64(offs + 8 * d + 8) : recs;
@@ -318,10 +369,15 @@ static void reseal_docs(ifile *docs, const ifile *text) {
         p += plen;
         if (cs__varint(&p, e, &x) || cs__varint(&p, e, &x) || e - p < 9) continue;
         p += 9;
-        if (cs__varint(&p, e, &toff) || cs__varint(&p, e, &tlen) || e - p != 4) continue;
-        if (toff <= tbody && tlen <= tbody - toff)
-            wr32((unsigned char *)p, cs__crc32c(0, text->cur + toff, (size_t)tlen));
+        if (cs__varint(&p, e, &x) || x > (uint64_t)(e - p)) continue; /* fields */
+        p += x;
+        if (cs__varint(&p, e, &toff) || cs__varint(&p, e, &tlen) || e - p != 8) continue;
+        if (toff > tbody || tlen > tbody - toff) continue;
+        wr32((unsigned char *)p, cs__crc32c(0, stream + toff, (size_t)tlen));
+        wr32((unsigned char *)p + 4, cs__crc32c(0, m + off, (size_t)(p + 4 - (m + off))));
     }
+out:
+    free(stream);
 }
 
 /* Every inner checksum of segment s, then every trailer (the files not yet
@@ -337,6 +393,7 @@ static void reseal_segment(int s) {
     size_t nt = dict_terms(f[F_DICT], &t);
     reseal_post(f[F_POST], f[F_POS], t, nt);
     free(t);
+    reseal_text(f[F_TEXT]);
     reseal_docs(f[F_DOCS], f[F_TEXT]);
     for (int i = 0; i < F_NSEG; i++) seal(f[i]);
 }
@@ -488,16 +545,23 @@ static void walk_postings(const cs__seg *s, const cs__terminfo *ti, cs__error *e
 static void walk_segment(const cs__seg *s, cs__error *err, int verified) {
     int rc;
     uint32_t ndocs = cs__seg_ndocs(s);
+    cs__text tr = {0};
     for (uint32_t d = 0; d < ndocs; d++) {
         cs__docmeta m;
         const char *text;
         size_t len;
+        uint64_t nl;
         rc = cs__seg_doc(s, d, &m, err);
         WALK_ERR(rc, "cs__seg_doc");
-        rc = cs__seg_text(s, d, &text, &len, err);
-        WALK_ERR(rc, "cs__seg_text");
+        rc = cs__text_read(&tr, s, d, 0, SIZE_MAX, &text, &len, err);
+        WALK_ERR(rc, "cs__text_read");
+        rc = cs__text_read(&tr, s, d, len / 3, len / 2 + 1, &text, &len, err);
+        WALK_ERR(rc, "cs__text_read (a slice)");
+        rc = cs__text_lines(&tr, s, d, SIZE_MAX, &nl, err);
+        WALK_ERR(rc, "cs__text_lines");
         (void)cs__seg_doclen(s, d);
     }
+    cs__text_free(&tr);
     cs__seg_iter it;
     const char *t;
     size_t n;

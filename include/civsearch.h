@@ -346,7 +346,7 @@ typedef struct cs_stats {
     uint64_t tokens;            /* positions of live and deleted documents */
     uint32_t segments;
     uint64_t bytes;             /* all index files */
-    uint64_t text_bytes;        /* stored text */
+    uint64_t text_bytes;        /* stored text, compressed (the .text files) */
     uint64_t docs_by_lang[3];   /* indexed by CS_LANG_* */
     uint64_t generation;        /* commit number */
 } cs_stats;

@@ -5,6 +5,7 @@
 #
 #   build  libutf8proc-dev libstemmer-dev pkg-config   make, make all, make install
 #          libxml2-dev libzip-dev (HTML, DOCX, ODT, EPUB: lib/extract/)
+#          libzstd-dev (stored text compressed in blocks: lib/storage/seg_text.c)
 #          libseccomp-dev (installed with the set, but optional: without it the
 #          extraction worker runs with rlimits only, docs/sandbox.md)
 #   test   build + check python3                       make deps, make demo, make check
@@ -46,6 +47,7 @@ lacking() {
     { [ -n "$pc" ] && pkg-config --exists libutf8proc; } || out="$out libutf8proc-dev"
     { [ -n "$pc" ] && pkg-config --exists libxml-2.0; } || out="$out libxml2-dev"
     { [ -n "$pc" ] && pkg-config --exists libzip; } || out="$out libzip-dev"
+    { [ -n "$pc" ] && pkg-config --exists libzstd; } || out="$out libzstd-dev"
     printf '#include <libstemmer.h>\nint main(void){return 0;}\n' |
         $CC -x c -o /dev/null - -lstemmer >/dev/null 2>&1 || out="$out libstemmer-dev"
     [ "${2:-}" = install ] && ! seccomp_ok && out="$out libseccomp-dev"
@@ -80,7 +82,7 @@ lacking() {
 # lacks liblzma-dev).  Prints " pkg..." or nothing.
 static_lacking() {
     miss=
-    for l in $(pkg-config --static --libs-only-l libxml-2.0 libzip 2>/dev/null); do
+    for l in $(pkg-config --static --libs-only-l libxml-2.0 libzip libzstd 2>/dev/null); do
         printf 'int main(void){return 0;}\n' | $CC -x c -o /dev/null - "$l" >/dev/null 2>&1 &&
             continue
         case $l in
@@ -169,8 +171,8 @@ if [ -n "$pkgs" ]; then
     echo "deps.sh: run 'make deps' (installs them), or: sudo apt-get install $pkgs" >&2
     exit 1
 fi
-echo "DEPS_CFLAGS := $(pkg-config --cflags libutf8proc libxml-2.0 libzip)"
-echo "DEPS_LIBS := $(pkg-config --libs libutf8proc libxml-2.0 libzip) -lstemmer -lpthread -lm"
+echo "DEPS_CFLAGS := $(pkg-config --cflags libutf8proc libxml-2.0 libzip libzstd)"
+echo "DEPS_LIBS := $(pkg-config --libs libutf8proc libxml-2.0 libzip libzstd) -lstemmer -lpthread -lm"
 if seccomp_ok; then
     echo "SECCOMP_CFLAGS := -DCS_HAVE_SECCOMP"
     echo "SECCOMP_LIBS := -lseccomp"

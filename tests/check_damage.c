@@ -316,9 +316,37 @@ static void set_format(const char *dir, unsigned version, int new_layout) {
     cs_reader_close(r);
 }
 
+/* The hits of query on r, every one's path, line, page and snippet, one
+ * per line (malloc'd). */
+static char *search_lines(cs_reader *r, const char *query) {
+    cs_search_options o = CS_SEARCH_OPTIONS_INIT;
+    o.limit = 0;
+    cs_results *res = NULL;
+    int rc = cs_search(&res, r, query, strlen(query), &o);
+    ck_assert_msg(rc == 0, "%s: %s", query, cs_results_errmsg(res));
+    cs__buf b = {0};
+    for (size_t i = 0; i < cs_results_count(res); i++) {
+        cs_hit h;
+        ck_assert_int_eq(cs_results_hit(res, i, &h), 0);
+        char head[600];
+        snprintf(head, sizeof head, "%s:%zu p%u ", h.path, h.line, (unsigned)h.page);
+        cs__buf_put(&b, head, strlen(head));
+        cs__buf_put(&b, h.snippet, h.snippet_len);
+        cs__buf_byte(&b, '\n');
+    }
+    ck_assert_uint_gt(cs_results_count(res), 3);
+    cs__buf_byte(&b, 0);
+    ck_assert_int_eq(b.rc, 0);
+    cs_results_free(res);
+    return (char *)b.data;
+}
+
 /* An index of format 5 (this one's, every file's trailer set back to 5:
- * format 6 only added the token table to .docs fields) is read and
- * checked, and a writer adds format 6 segments to it. */
+ * format 6 only added the token table to .docs fields; and its .text
+ * rewritten as the stream of texts that formats 5 and 6 stored, where 7
+ * compresses it in blocks) is read and checked, its snippets and line
+ * numbers are those of the format 7 index, and a writer adds format 7
+ * segments to it. */
 START_TEST(format_5_is_read) {
     char *dir = cs_test_tmpdir("ixtest");
     model m = {0};
@@ -328,6 +356,22 @@ START_TEST(format_5_is_read) {
     cs_reader *r = reader_open(dir);
     char path[512];
     static const char *const ext[] = {"dict", "post", "pos", "docs", "text", "words", "keys"};
+    char *before = search_lines(r, "space OR freedom OR права");
+    ck_assert_msg(strstr(before, ":2 p") || strstr(before, ":3 p"), "%s", before);
+    const cs__seg *seg = r->man.segs[0].seg;
+    ck_assert_uint_eq(r->man.segs[0].id, 1);        /* cs_test_seal's */
+    cs__buf stream = {0};
+    for (uint32_t d = 0; d < cs__seg_ndocs(seg); d++) {
+        const char *t;
+        size_t n;
+        cs__error err;
+        ck_assert_int_eq(cs_test_text(seg, d, &t, &n, &err), 0);
+        cs__buf_put(&stream, t, n);
+    }
+    ck_assert_int_eq(stream.rc, 0);
+    snprintf(path, sizeof path, "%s/s%08x.text", dir, r->man.segs[0].id);
+    cs_test_seal(path, stream.data, stream.len, CS_KIND_TEXT, &r->man.ixid);
+    cs__buf_free(&stream);
     for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
         snprintf(path, sizeof path, "%s/s%08x.%s", dir, r->man.segs[0].id, ext[i]);
         set_file_format(path, 5, 1);
@@ -337,6 +381,10 @@ START_TEST(format_5_is_read) {
     cs_reader_close(r);
     r = reader_open(dir);
     ck_assert_int_eq(cs_reader_check(r), 0);
+    char *after = search_lines(r, "space OR freedom OR права");
+    ck_assert_str_eq(after, before);
+    free(before);
+    free(after);
     cs_reader_close(r);
     ix = writer_open(dir);
     put_n(ix, &m, 20, 20), commit_ok(ix);
@@ -352,12 +400,12 @@ END_TEST
 
 /* An index that another format version wrote: its manifest's trailer says
  * version 2 or 3 (whose trailer had no segment or index id), 4 (whose
- * records had no fields), or 7 (a later one).  (Format 5, whose records
+ * records had no fields), or 8 (a later one).  (Format 5, whose records
  * have no token table, is read: format_5_is_read.)  Readers and writers refuse it with the
  * rebuild hint; a rebuild numbers its segments after the old ones, which
  * stay until its commit and are gone after it, and draws a new index id. */
 START_TEST(format_version_rebuild) {
-    static const struct { unsigned version; int new_layout; } cases[] = {{2, 0}, {3, 0}, {4, 1}, {7, 1}};
+    static const struct { unsigned version; int new_layout; } cases[] = {{2, 0}, {3, 0}, {4, 1}, {8, 1}};
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
         rng_state = 18;
         char *dir = cs_test_tmpdir("ixtest");

@@ -386,7 +386,7 @@ void check_reader(cs_reader *r, const model *m) {
                               memcmp(meta.path, want_doc->path, meta.path_len) == 0,
                           "live doc %u is %.*s, want %s", k, (int)meta.path_len, meta.path,
                           want_doc->path);
-            ck_assert_int_eq(cs__seg_text(s->seg, d, &text, &len, &err), 0);
+            ck_assert_int_eq(cs_test_text(s->seg, d, &text, &len, &err), 0);
             ck_assert_uint_eq(len, want_doc->len);
             ck_assert(memcmp(text, want_doc->text, len) == 0);
             ck_assert_uint_eq(meta.size, want_doc->size ? want_doc->size : want_doc->len);

@@ -403,7 +403,7 @@ START_TEST(test_trailer)
 {
     cs__buf b = {0};
     cs__error err = {{0}};
-    cs__trailer t = {4, cs__crc32c(0, "body", 4), 7, test_ix}, got;
+    cs__trailer t = {4, cs__crc32c(0, "body", 4), 7, test_ix, CS_FORMAT_VERSION}, got;
     cs__buf_put(&b, "body", 4);
     cs__trailer_put(&b, &t, CS_KIND_POST);
     ck_assert_uint_eq(b.len, 4 + CS_TRAILER_BYTES);
@@ -471,7 +471,8 @@ START_TEST(test_roundtrip_docs)
     QEQ(cs__seg_nterms(s), big.nterms);
     QEQ(cs__seg_nwords(s), big.nwords);
     QEQ(cs__seg_ntokens(s), big.ntokens);
-    QEQ(cs__seg_text_bytes(s), big.text_bytes);
+    QEQ(cs__seg_text_raw(s), big.text_bytes);
+    QOK(cs__seg_text_bytes(s) < big.text_bytes); /* compressed: the model's texts repeat words */
     QEQ(cs__seg_bytes(s), big_bytes);
     for (uint32_t d = 0; d < big.ndocs; d++) {
         const mdoc *x = &big.docs[d];
@@ -487,7 +488,7 @@ START_TEST(test_roundtrip_docs)
         QEQ(dm.ntokens, x->ntokens);
         QEQ(dm.lang, x->lang);
         QEQ(cs__seg_doclen(s, d), x->ntokens);
-        QEQ(cs__seg_text(s, d, &text, &len, &err), 0);
+        QEQ(cs_test_text(s, d, &text, &len, &err), 0);
         QEQ(len, x->tlen);
         QOK(len == 0 || memcmp(text, x->text, len) == 0);
     }
@@ -919,7 +920,7 @@ static int read_all(const cs__seg *s) {
         const char *t;
         size_t n;
         int rc = cs__seg_doc(s, d, &dm, &err);
-        if (!rc) rc = cs__seg_text(s, d, &t, &n, &err);
+        if (!rc) rc = cs_test_text(s, d, &t, &n, &err);
         if (rc) { QEQ(rc, CS_ECORRUPT); bad++; }
         (void)cs__seg_doclen(s, d);
     }
@@ -1380,7 +1381,7 @@ START_TEST(test_damage_docs_lazy)
     ck_assert_ptr_nonnull(strstr(err.msg, "record of document 7"));
     const char *t;
     size_t tn;
-    ck_assert_int_eq(cs__seg_text(s, 7, &t, &tn, &err), CS_ECORRUPT);
+    ck_assert_int_eq(cs_test_text(s, 7, &t, &tn, &err), CS_ECORRUPT);
     ck_assert_int_eq(cs__seg_verify(s, &err), CS_ECORRUPT);
     cs__seg_close(s);
     /* the last document's length: in the arrays, 36 bytes before the end of
@@ -1534,6 +1535,108 @@ START_TEST(test_seal_other_index)
 }
 END_TEST
 
+/* ---- stored text in zstd blocks (seg_text.c, format 7) ----------------------------------- */
+
+/* 60 texts of letters and newlines: most shorter than a block, every
+ * tenth 20-70 KB (several blocks), one empty. */
+static void text_model(model *m) {
+    memset(m, 0, sizeof *m);
+    rng_state = 91;
+    m->ndocs = 60;
+    m->docs = calloc(m->ndocs, sizeof *m->docs);
+    for (uint32_t d = 0; d < m->ndocs; d++) {
+        mdoc *x = &m->docs[d];
+        x->plen = (size_t)snprintf(x->path, sizeof x->path, "t/%02u.txt", d);
+        x->tlen = d == 5 ? 0 : d % 10 == 3 ? 20000 + cs_test_randn(&rng_state, 50000)
+                                           : cs_test_randn(&rng_state, 3000);
+        x->text = malloc(x->tlen + 1);
+        for (size_t i = 0; i < x->tlen; i++)
+            x->text[i] = cs_test_randn(&rng_state, 30) ? (char)('a' + cs_test_randn(&rng_state, 26))
+                                                       : '\n';
+        x->size = x->tlen;
+        x->hash = cs__hash64(x->text, x->tlen);
+        x->ntokens = 1;
+        m->ntokens += 1;
+        m->text_bytes += x->tlen;
+    }
+}
+
+static uint64_t nl_in(const char *p, size_t n) {
+    uint64_t k = 0;
+    for (size_t i = 0; i < n; i++) k += p[i] == '\n';
+    return k;
+}
+
+/* Any range of any text, and the newlines before any byte, as written;
+ * then a block damaged: the texts outside it still read, those inside it
+ * give CS_ECORRUPT naming the block, and verify fails. */
+START_TEST(text_blocks)
+{
+    model m;
+    text_model(&m);
+    char *dir = cs_test_tmpdir("segtest"), path[512];
+    write_segment(&m, dir, 3, NULL);
+    cs__seg *s = open_ok(dir, 3);
+    cs__error err = {{0}};
+    ck_assert_uint_eq(cs__seg_text_raw(s), m.text_bytes);
+    ck_assert_uint_lt(cs__seg_text_bytes(s), m.text_bytes);
+    ck_assert_msg(cs__seg_verify(s, &err) == 0, "%s", err.msg);
+    cs__text t = {0};
+    for (int k = 0; k < 3000; k++) {
+        const mdoc *x = &m.docs[cs_test_randn(&rng_state, m.ndocs)];
+        uint32_t d = (uint32_t)(x - m.docs);
+        size_t a = cs_test_randn(&rng_state, (uint32_t)x->tlen + 1);
+        size_t b = a + cs_test_randn(&rng_state, (uint32_t)(x->tlen - a) + 2), n, len;
+        const char *p;
+        ck_assert_int_eq(cs__text_read(&t, s, d, a, b, &p, &n, &err), 0);
+        ck_assert_uint_eq(n, CS_MIN(b, x->tlen) - a);
+        ck_assert(n == 0 || memcmp(p, x->text + a, n) == 0);
+        uint64_t nl;
+        ck_assert_int_eq(cs__text_lines(&t, s, d, b, &nl, &err), 0);
+        ck_assert_uint_eq(nl, nl_in(x->text, CS_MIN(b, x->tlen)));
+        ck_assert_int_eq(cs__text_len(s, d, &len, &err), 0);
+        ck_assert_uint_eq(len, x->tlen);
+    }
+    cs__seg_close(s);
+
+    /* a byte of a block in the middle flipped */
+    snprintf(path, sizeof path, "%s/s00000003.text", dir);
+    size_t fn;
+    unsigned char *f = slurp(path, &fn);
+    size_t body = fn - CS_TRAILER_BYTES, ft = body - 28;
+    uint64_t nb = cs__rd_u64le(f + ft + 8), blk = nb / 2, bs = cs__rd_u32le(f + ft + 16);
+    const unsigned char *e = f + ft - 24 * nb + 24 * blk;
+    f[cs__rd_u64le(e) + cs__rd_u32le(e + 8) / 2] ^= 0x10;
+    spit(path, f, fn);
+    free(f);
+    s = open_ok(dir, 3);       /* the index is intact: the damage is found on reading */
+    uint64_t at = 0, lo = blk * bs, hi = lo + bs;
+    int hit = 0, missed = 0;
+    for (uint32_t d = 0; d < m.ndocs; d++) {
+        const mdoc *x = &m.docs[d];
+        const char *p;
+        size_t n;
+        int rc = cs__text_read(&t, s, d, 0, SIZE_MAX, &p, &n, &err);
+        if (x->tlen && at < hi && at + x->tlen > lo) {
+            ck_assert_int_eq(rc, CS_ECORRUPT);
+            ck_assert_msg(strstr(err.msg, "s00000003.text") && strstr(err.msg, "text block"), "%s",
+                          err.msg);
+            hit++;
+        } else {
+            ck_assert_msg(rc == 0 && n == x->tlen && (!n || !memcmp(p, x->text, n)), "doc %u", d);
+            missed++;
+        }
+        at += x->tlen;
+    }
+    ck_assert(hit > 0 && missed > 0);
+    ck_assert_int_eq(cs__seg_verify(s, &err), CS_ECORRUPT);
+    cs__text_free(&t);
+    cs__seg_close(s);
+    cs_test_tmpdir_free(dir);
+    model_free(&m);
+}
+END_TEST
+
 /* ---- the token table of the .docs fields (format 6) ------------------------------------- */
 
 static void fields_with_toks(cs__buf *b, const unsigned char *toks, size_t n) {
@@ -1678,6 +1781,7 @@ Suite *segment_suite(void) {
     tcase_add_loop_test(tc, test_damage_truncate, 0, 7);
     tcase_add_test(tc, test_damage_docs_lazy);
     tcase_add_test(tc, test_damage_words_index_lazy);
+    tcase_add_test(tc, text_blocks);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("seal");

@@ -35,7 +35,7 @@ void cs_test_seal(const char *path, const void *body, size_t n, unsigned kind,
                   const cs__ixid *ixid) {
     cs__buf b = {0};
     cs__buf_put(&b, body, n);
-    cs__trailer t = {n, cs__crc32c(0, body, n), 1, *ixid};
+    cs__trailer t = {n, cs__crc32c(0, body, n), 1, *ixid, CS_FORMAT_VERSION};
     cs__trailer_put(&b, &t, kind);
     ck_assert_int_eq(b.rc, 0);
     FILE *f = fopen(path, "wb");

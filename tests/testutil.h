@@ -32,4 +32,17 @@ char *cs_test_tmpdir(const char *tag);
 /* Removes dir and everything below it, then frees the string.  NULL is fine. */
 void cs_test_tmpdir_free(char *dir);
 
+#ifdef CS_SEGMENT_H
+/* Doc's whole stored text (include storage/segment.h first).  The reader
+ * is static (reachable: not a leak) and forgets its block on every call,
+ * so that a segment opened at a closed one's address is read afresh. */
+static inline int cs_test_text(const cs__seg *s, uint32_t doc, const char **t, size_t *n,
+                               cs__error *err) {
+    static cs__text tr;
+    tr.seg = NULL;
+    tr.blk = 0;
+    return cs__text_read(&tr, s, doc, 0, SIZE_MAX, t, n, err);
+}
+#endif
+
 #endif

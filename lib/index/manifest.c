@@ -324,7 +324,7 @@ int cs__manifest_write(const cs__manifest *m, const char *dir, cs__error *err) {
         cs__buf_byte(&b, rlen >> 8);
         cs__buf_put(&b, f->reason, rlen);
     }
-    cs__trailer t = {b.len, cs__crc32c(0, b.data, b.len), 0, m->ixid};
+    cs__trailer t = {b.len, cs__crc32c(0, b.data, b.len), 0, m->ixid, CS_FORMAT_VERSION};
     cs__trailer_put(&b, &t, CS_KIND_MANIFEST);
     int rc = b.rc;
     if (!rc) {
@@ -345,7 +345,7 @@ int cs__del_write(const cs__segref *r, uint64_t gen, const cs__ixid *ix, const c
     cs__buf_u32le(&b, r->ndocs);
     cs__buf_u64le(&b, gen);
     cs__buf_put(&b, r->del, nbytes);
-    cs__trailer t = {b.len, cs__crc32c(0, b.data, b.len), r->id, *ix};
+    cs__trailer t = {b.len, cs__crc32c(0, b.data, b.len), r->id, *ix, CS_FORMAT_VERSION};
     cs__trailer_put(&b, &t, CS_KIND_DEL);
     int rc = b.rc;
     if (!rc) {

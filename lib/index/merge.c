@@ -47,6 +47,7 @@ typedef struct merger {
     uint32_t n;
     cs__error *err;
     cs__segw *w;
+    cs__text text;               /* reads the sources' texts, block by block */
     uint32_t *nvar;             /* merged term ordinal -> variants so far */
     uint64_t nterms;
     cs__buf words;               /* merged words: u8 len, bytes, u64 ord, u8 var */
@@ -336,7 +337,7 @@ static int copy_docs(merger *m, uint32_t *ndocs) {
             const char *text;
             size_t len;
             int rc = cs__seg_doc(r->seg, d, &meta, m->err);
-            if (!rc) rc = cs__seg_text(r->seg, d, &text, &len, m->err);
+            if (!rc) rc = cs__text_read(&m->text, r->seg, d, 0, SIZE_MAX, &text, &len, m->err);
             if (!rc) rc = cs__segw_add_doc(m->w, &meta, text, len);
             if (rc) return rc;
             s->docmap[d] = next++;
@@ -375,6 +376,7 @@ int cs__merge(const cs__segref *src, uint32_t n, const char *dir, uint32_t id,
     }
     if (rc == CS_ENOMEM && !err->msg[0]) cs__err(err, rc, "out of memory while merging");
     cs__segw_free(m.w);
+    cs__text_free(&m.text);
     for (uint32_t i = 0; m.src && i < n; i++) {
         cs__free(m.src[i].docmap);
         cs__free(m.src[i].termmap);

@@ -1221,13 +1221,6 @@ static int snip_matches(const sctx *c, const hitref *h, cs__buf *buf) {
     return rc ? rc : buf->rc;
 }
 
-/* Newlines in text[0..n) (memchr: a long document costs microseconds). */
-static size_t count_lines(const char *text, size_t n) {
-    size_t k = 0;
-    for (const char *p = text, *e = text + n; (p = memchr(p, '\n', (size_t)(e - p))); p++) k++;
-    return k;
-}
-
 typedef struct snip_ud {
     sctx *c;
     snode *v;
@@ -1235,25 +1228,41 @@ typedef struct snip_ud {
     cs__buf buf;
     cs__buf mbuf;                /* snip_matches */
     cs__snipq *q;
+    cs__text text;               /* the stored texts' blocks */
 } snip_ud;
 
 /* The snippet of hit h: through its token table and the postings when it
- * has one (docfields.h), else by analysing the whole text. */
+ * has one (docfields.h), reading only the slice of the stored text the
+ * window needs (one block of it, most often), else by analysing the whole
+ * text. */
 static int hit_snippet(const hitref *h, snip_ud *u, cs_analyzer *a, const cs__fields *f,
-                       const char *text, size_t len, size_t window, cs__snip *sn) {
+                       const cs__seg *seg, size_t window, cs__snip *sn, cs__error *err) {
+    const char *text;
+    size_t len, n;
+    int rc = cs__text_len(seg, h->doc, &len, err);
+    if (rc) return rc;
     cs__toks k;
-    int rc = cs__snippet_full > 0 ? 1 : cs__toks_open(&k, f, len);
+    rc = cs__snippet_full > 0 ? 1 : cs__toks_open(&k, f, len);
     if (rc == CS_ENOMEM) return rc;
     if (rc == 0) {
+        cs__snipplan pl;
+        cs__snipmatch *m = NULL;
+        size_t nm = 0;
         rc = snip_matches(u->c, h, &u->mbuf);
-        if (rc == 0)
-            rc = cs__snippet_window(a, text, len, u->q, window, &k,
-                                    (cs__snipmatch *)(void *)u->mbuf.data,
-                                    u->mbuf.len / sizeof(cs__snipmatch), sn);
+        if (rc == 0) {
+            m = (cs__snipmatch *)(void *)u->mbuf.data;
+            nm = u->mbuf.len / sizeof *m;
+            rc = cs__snippet_plan(&pl, u->q, window, &k, m, nm, len);
+        }
+        if (rc == 0) rc = cs__text_read(&u->text, seg, h->doc, pl.cb, pl.ce, &text, &n, err);
+        if (rc == 0) rc = cs__snippet_slice(a, text, u->q, &k, m, nm, &pl, sn);
         cs__toks_free(&k);
     }
     if (rc == 1 && cs__snippet_full < 0) cs__snippet_fallbacks++;
-    if (rc == 1) rc = cs__snippet(a, text, len, u->q, window, sn);
+    if (rc == 1) {
+        rc = cs__text_read(&u->text, seg, h->doc, 0, len, &text, &n, err);
+        if (!rc) rc = cs__snippet(a, text, n, u->q, window, sn);
+    }
     return rc;
 }
 
@@ -1296,11 +1305,10 @@ static int fill_hit(cs_results *res, cs_reader *r, const hitref *h, cs_analyzer 
     x->snip_len = x->nhl = 0;
     x->hl_off = res->hl.len;
     if (!(o->flags & CS_SEARCH_NOSNIPPET)) {
-        const char *text;
-        size_t len;
-        rc = cs__seg_text(ref->seg, h->doc, &text, &len, &res->err);
-        if (!rc) rc = hit_occ(h, u);
-        if (!rc) rc = hit_snippet(h, u, a, &f, text, len, o->snippet_tokens, sn);
+        uint64_t nl = 0;
+        rc = hit_occ(h, u);
+        if (!rc) rc = hit_snippet(h, u, a, &f, ref->seg, o->snippet_tokens, sn, &res->err);
+        if (!rc) rc = cs__text_lines(&u->text, ref->seg, h->doc, sn->at, &nl, &res->err);
         if (rc == CS_EUTF8 || rc == CS_EBINARY) /* stored only after validation: damage */
             rc = cs__err(&res->err, CS_ECORRUPT, "%s/s%08x.text: stored text of document %u is "
                          "damaged (%s)", r->dirs[ref->shard], ref->id, h->doc, cs_analyzer_errmsg(a));
@@ -1308,7 +1316,7 @@ static int fill_hit(cs_results *res, cs_reader *r, const hitref *h, cs_analyzer 
         cs__buf_put(&res->strings, sn->text.data, sn->text.len);
         x->snip_len = sn->text.len;
         x->page = cs__fields_page(&f, sn->at);
-        x->line = 1 + count_lines(text, CS_MIN(sn->at, len));
+        x->line = 1 + nl;
         cs__buf_put(&res->hl, sn->hl.data, sn->hl.len);
         x->nhl = sn->hl.len / (2 * sizeof(size_t));
     }
@@ -1490,7 +1498,7 @@ static int make_hits(cs_results *res, sctx *c, cs_analyzer *a, const cs__qnode *
     if (!res->hits) return CS_ENOMEM;
     cs__snipq q = {NULL, 0, 0, NULL, 0};
     cs__snip sn = {{0}, {0}, 0};
-    snip_ud u = {c, cs__malloc((c->nleaves + 1) * sizeof *u.v), 0, 0, {0}, {0}, &q};
+    snip_ud u = {c, cs__malloc((c->nleaves + 1) * sizeof *u.v), 0, 0, {0}, {0}, &q, {0}};
     int rc = u.v ? 0 : CS_ENOMEM;
     uint32_t leaf = 0;
     if (!rc && !(o->flags & CS_SEARCH_NOSNIPPET)) snip_nodes(c, tree, 0, &leaf, u.v, &u.nv);
@@ -1504,6 +1512,7 @@ static int make_hits(cs_results *res, sctx *c, cs_analyzer *a, const cs__qnode *
     cs__free(u.v);
     cs__buf_free(&u.buf);
     cs__buf_free(&u.mbuf);
+    cs__text_free(&u.text);
     cs__buf_free(&sn.text);
     cs__buf_free(&sn.hl);
     return rc;

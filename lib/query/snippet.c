@@ -223,19 +223,20 @@ static void put_gap(cs__buf *o, const char *text, size_t a, size_t b) {
     if (space && o->len && o->data[o->len - 1] != ' ') cs__buf_byte(o, ' ');
 }
 
-/* Writes the window t[0..k) (k >= 1) of text into out: "…" before it
- * when cut_before, after it when cut_after. */
-static int render(cs__snip *out, const char *text, const stok *t, size_t k, int cut_before,
-                  int cut_after) {
+/* Writes the window t[0..k) (k >= 1) of the text into out: "…" before
+ * it when cut_before, after it when cut_after.  text holds the document's
+ * bytes from offset base on (the tokens' offsets are the document's). */
+static int render(cs__snip *out, const char *text, size_t base, const stok *t, size_t k,
+                  int cut_before, int cut_after) {
     static const char ell[] = "\xe2\x80\xa6"; /* … */
     if (cut_before) cs__buf_put(&out->text, ell, 3);
     size_t prev = t[0].start;
     out->at = SIZE_MAX;
     for (size_t i = 0; i < k; i++) {
         if ((t[i].item >= 0 || t[i].hl) && out->at == SIZE_MAX) out->at = t[i].start;
-        put_gap(&out->text, text, prev, t[i].start);
+        put_gap(&out->text, text, prev - base, t[i].start - base);
         size_t at = out->text.len;
-        cs__buf_put(&out->text, text + t[i].start, t[i].end - t[i].start);
+        cs__buf_put(&out->text, text + (t[i].start - base), t[i].end - t[i].start);
         if (t[i].hl && t[i].join && i > 0 && out->hl.len) /* the phrase goes on */
             memcpy(out->hl.data + out->hl.len - sizeof(size_t), &out->text.len, sizeof(size_t));
         else if (t[i].item >= 0 || t[i].hl) put_hl(out, at, out->text.len);
@@ -277,7 +278,7 @@ int cs__snippet(cs_analyzer *a, const char *text, size_t len, const cs__snipq *q
     size_t w0 = best_window(c.t, c.n, window, occ, nocc, q->ngroups);
     size_t w1 = CS_MIN(c.n, w0 + window);
     cs__free(occ);
-    rc = render(out, text, c.t + w0, w1 - w0, w0 > 0, w1 < c.n);
+    rc = render(out, text, 0, c.t + w0, w1 - w0, w0 > 0, w1 < c.n);
     cs__free(c.t);
     return rc;
 }
@@ -355,38 +356,45 @@ static socc *occ_from_positions(const cs__toks *k, cs__snipmatch *m, size_t nm, 
     return v;
 }
 
-int cs__snippet_window(cs_analyzer *a, const char *text, size_t len, const cs__snipq *q,
-                       size_t window, const cs__toks *k, cs__snipmatch *m, size_t nm,
-                       cs__snip *out) {
+int cs__snippet_plan(cs__snipplan *pl, const cs__snipq *q, size_t window, const cs__toks *k,
+                     cs__snipmatch *m, size_t nm, size_t len) {
     if (!k || k->ntok == 0) return 1;
     if (window == 0) window = 30;
     size_t nocc;
     socc *occ = occ_from_positions(k, m, nm, q, &nocc);
     if (!occ) return CS_ENOMEM;
-    size_t w0 = best_window(NULL, k->ntok, window, occ, nocc, q->ngroups);
-    size_t w1 = CS_MIN(k->ntok, w0 + window);
+    pl->w0 = best_window(NULL, k->ntok, window, occ, nocc, q->ngroups);
+    pl->w1 = CS_MIN(k->ntok, pl->w0 + window);
     cs__free(occ);
     /* the slice: from the checkpoint at or before the window's first
      * token to the one past its last (a token boundary both) */
-    uint32_t p0 = pos_of(k, w0), p1 = pos_of(k, w1 - 1), cp;
-    size_t cb, ce;
-    if (cs__toks_span(k, len, p0, p1, &cp, &cb, &ce) || cb >= ce || ce > len) return 1;
-    size_t base = emitted_before(k, cp); /* the index of the slice's first token */
-    sctx c = {q, NULL, 0, 0, 0, cp, cb, p1};
+    pl->p0 = pos_of(k, pl->w0);
+    pl->p1 = pos_of(k, pl->w1 - 1);
+    if (cs__toks_span(k, len, pl->p0, pl->p1, &pl->cp, &pl->cb, &pl->ce) || pl->cb >= pl->ce ||
+        pl->ce > len)
+        return 1;
+    return 0;
+}
+
+int cs__snippet_slice(cs_analyzer *a, const char *slice, const cs__snipq *q, const cs__toks *k,
+                      const cs__snipmatch *m, size_t nm, const cs__snipplan *pl, cs__snip *out) {
+    size_t w0 = pl->w0, w1 = pl->w1;
+    size_t base = emitted_before(k, pl->cp); /* the index of the slice's first token */
+    sctx c = {q, NULL, 0, 0, 0, pl->cp, pl->cb, pl->p1};
     snippet_reset(out);
-    int rc = cs__analyze_bounds(a, text + cb, ce - cb, on_bound, &c);
+    int rc = cs__analyze_bounds(a, slice, pl->ce - pl->cb, on_bound, &c);
     if (rc == SNIP_STOP) rc = 0;
     if (!rc) rc = c.rc;
     /* the table must agree with what the slice gave, else the full path */
-    if (!rc && (c.n < w1 - base || c.t[0].pos != cp || c.t[w0 - base].pos != p0 ||
-                c.t[w1 - 1 - base].pos != p1))
+    if (!rc && (c.n < w1 - base || c.t[0].pos != pl->cp || c.t[w0 - base].pos != pl->p0 ||
+                c.t[w1 - 1 - base].pos != pl->p1))
         rc = 1;
     if (rc) {
         cs__free(c.t);
         return rc == CS_ENOMEM ? rc : 1;
     }
     /* each token's item: that of the first match at its position (m is
-     * sorted now: occ_from_positions), as on_token would have matched it */
+     * sorted: cs__snippet_plan), as on_token would have matched it */
     for (size_t i = 0, j = 0; i < c.n && j < nm; i++) {
         while (j < nm && m[j].pos < c.t[i].pos) j++;
         if (j < nm && m[j].pos == c.t[i].pos) c.t[i].item = m[j].group;
@@ -397,7 +405,7 @@ int cs__snippet_window(cs_analyzer *a, const char *text, size_t len, const cs__s
         mark_piece(c.t, c.n, o->s1, o->e1, &x);
         if (o->s2 != o->s1 || o->e2 != o->e1) mark_piece(c.t, c.n, o->s2, o->e2, &x);
     }
-    rc = render(out, text, c.t + (w0 - base), w1 - w0, w0 > 0, w1 < k->ntok);
+    rc = render(out, slice, pl->cb, c.t + (w0 - base), w1 - w0, w0 > 0, w1 < k->ntok);
     cs__free(c.t);
     return rc;
 }

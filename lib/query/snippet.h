@@ -63,22 +63,37 @@ typedef struct cs__snipmatch {
 /* Their order: by position, own term before name stem, by group. */
 int cs__snipmatch_cmp(const cs__snipmatch *a, const cs__snipmatch *b);
 
-/* The same snippet as cs__snippet's, without analysing the whole text:
- * the window is chosen from the positions m[0..nm) (every token where an
- * item matches: reordered here) and q's occurrences, mapped to tokens and
- * bytes by the document's token table k (docfields.h), and only the
- * stretch of text from the checkpoint before the window to the one after
- * it is analysed.  Returns 0, 1 when it cannot (no table, or one that
- * disagrees with the text: call cs__snippet), or CS_ENOMEM. */
+/* The same snippet as cs__snippet's, without analysing the whole text,
+ * in two steps, so that the caller reads only the slice of the stored text
+ * the second needs (a block of it, seg_text.c):
+ *
+ * cs__snippet_plan chooses the window from the positions m[0..nm) (every
+ * token where an item matches: sorted here) and q's occurrences, mapped to
+ * tokens and bytes by the document's token table k (docfields.h) of a
+ * text of len bytes, and says which bytes [cb, ce) to read: from the
+ * checkpoint at or before the window to the one past it.  Returns 0, 1
+ * when it cannot (no table, or one that disagrees with the text: call
+ * cs__snippet), or CS_ENOMEM.
+ *
+ * cs__snippet_slice analyses slice (the text's bytes [pl->cb, pl->ce))
+ * to cut and highlight exactly as the whole analysis would.  Returns 0, 1
+ * when the slice disagrees with the table (call cs__snippet), or an
+ * error. */
+typedef struct cs__snipplan {
+    size_t w0, w1;              /* the window, as token indexes [w0, w1) */
+    uint32_t p0, p1, cp;        /* positions: its first and last token, the checkpoint */
+    size_t cb, ce;              /* the slice of the text to read */
+} cs__snipplan;
+int cs__snippet_plan(cs__snipplan *pl, const cs__snipq *q, size_t window, const cs__toks *k,
+                     cs__snipmatch *m, size_t nm, size_t len);
+int cs__snippet_slice(cs_analyzer *a, const char *slice, const cs__snipq *q, const cs__toks *k,
+                      const cs__snipmatch *m, size_t nm, const cs__snipplan *pl, cs__snip *out);
+
 /* Tests and benchmarks: positive makes search.c take cs__snippet for every
  * hit (the whole text analysed), the reference; negative counts in
  * cs__snippet_fallbacks the hits that take it (no table, a title: item...)
  * rather than the window path (one thread: not atomic). */
 extern int cs__snippet_full;
 extern size_t cs__snippet_fallbacks;
-
-int cs__snippet_window(cs_analyzer *a, const char *text, size_t len, const cs__snipq *q,
-                       size_t window, const cs__toks *k, cs__snipmatch *m, size_t nm,
-                       cs__snip *out);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * seg_read.c — cs__seg_open/close: maps the seven files of a segment, checks
- * what is cheap to check, and serves the document table and stored text.
+ * what is cheap to check, and serves the document table (the stored
+ * texts: seg_text.c).
  *
  * Verified on open: every trailer (magic, version, kind, length, its own
  * CRC, and that it names this segment of this index: a file swapped with
@@ -60,6 +61,7 @@ static int map_file(cs__seg *s, const char *dir, uint32_t id, int i, cs__error *
     if (!rc) rc = cs__trailer_owner(&t, id, &s->ix, f->path, err);
     f->body_len = t.body_len;
     f->body_crc = t.body_crc;
+    f->version = t.version;
     return rc;
 }
 
@@ -83,10 +85,10 @@ static int docs_open(cs__seg *s, cs__error *err) {
         return cs__err(err, CS_ECORRUPT, "%s: footer does not match the file size", f->path);
     if (cs__crc32c(0, b + recs, (size_t)(room - recs)) != cs__rd_u32le(ft + 4))
         return cs__err(err, CS_ECORRUPT, "%s: checksum mismatch in the document table", f->path);
-    if (text_len != s->f[CS_F_TEXT].body_len)
+    if (text_len != s->text_raw)
         return cs__err(err, CS_ECORRUPT, "%s: text length %llu, %s has %llu", f->path,
                        (unsigned long long)text_len, s->f[CS_F_TEXT].path,
-                       (unsigned long long)s->f[CS_F_TEXT].body_len);
+                       (unsigned long long)s->text_raw);
     s->ndocs = (uint32_t)ndocs;
     s->recs_len = recs;
     s->doc_offs = b + recs;
@@ -117,6 +119,7 @@ int cs__seg_open(cs__seg **out, const char *dir, uint32_t id, const cs__ixid *ix
         rc = map_file(s, dir, id, i, err);
         s->bytes += s->f[i].size;
     }
+    if (!rc) rc = cs__text_open(s, err);
     if (!rc) rc = docs_open(s, err);
     if (!rc) rc = cs__keys_open(&s->dict, &s->f[CS_F_DICT], CS_TERM_VALS, 0, err);
     if (!rc) rc = cs__keys_open(&s->words, &s->f[CS_F_WORDS], CS_WORD_VALS, 1, err);
@@ -199,20 +202,4 @@ int cs__seg_doc(const cs__seg *s, uint32_t doc, cs__docmeta *out, cs__error *err
     int rc = cs__seg_docrec(s, doc, &r, err);
     if (!rc) *out = r.m;
     return rc;
-}
-
-int cs__seg_text(const cs__seg *s, uint32_t doc, const char **text, size_t *len, cs__error *err) {
-    cs__docrec r;
-    int rc = cs__seg_docrec(s, doc, &r, err);
-    if (rc) return rc;
-    const cs__file *f = &s->f[CS_F_TEXT];
-    if (r.text_off > f->body_len || r.text_len > f->body_len - r.text_off)
-        return cs__err(err, CS_ECORRUPT, "%s: text of document %u out of bounds", f->path, doc);
-    const unsigned char *p = f->map + r.text_off;
-    if (cs__crc32c(0, p, (size_t)r.text_len) != r.text_crc)
-        return cs__err(err, CS_ECORRUPT, "%s: checksum mismatch in the text of document %u",
-                       f->path, doc);
-    *text = (const char *)p;
-    *len = (size_t)r.text_len;
-    return 0;
 }

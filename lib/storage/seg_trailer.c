@@ -88,6 +88,7 @@ int cs__trailer_parse(const unsigned char *end, size_t size, unsigned kind, cons
     out->body_len = len;
     out->body_crc = cs__rd_u32le(t + 16);
     out->seg = cs__rd_u32le(o);
+    out->version = version;
     memcpy(out->ix.b, o + 4, sizeof out->ix.b);
     return 0;
 }

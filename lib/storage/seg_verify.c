@@ -52,15 +52,18 @@ static int fields_ok(const cs__fields *f, size_t text_len) {
     return 1;
 }
 
-static int verify_docs(const cs__seg *s, cs__error *err) {
+static int verify_docs(const cs__seg *s, cs__text *tr, cs__error *err) {
     uint64_t text = 0;
     for (uint32_t d = 0; d < s->ndocs; d++) {
         cs__docrec r;
         const char *t;
         size_t n;
         int rc = cs__seg_docrec(s, d, &r, err);
-        if (!rc) rc = cs__seg_text(s, d, &t, &n, err);
+        if (!rc) rc = cs__text_read(tr, s, d, 0, SIZE_MAX, &t, &n, err);
         if (rc) return rc;
+        if (cs__crc32c(0, t, n) != r.text_crc) /* format 7: its blocks' CRCs were checked */
+            return cs__err(err, CS_ECORRUPT, "%s: checksum mismatch in the text of document %u",
+                           s->f[CS_F_TEXT].path, d);
         /* only valid UTF-8 is ever stored: anything else is damage that a
          * matching CRC cannot excuse (snippets re-analyse the text) */
         size_t bad;
@@ -86,9 +89,9 @@ static int verify_docs(const cs__seg *s, cs__error *err) {
                            (unsigned long long)text);
         text += r.text_len;
     }
-    if (text != s->f[CS_F_TEXT].body_len)
+    if (text != cs__seg_text_raw(s))
         return cs__err(err, CS_ECORRUPT, "%s: %llu bytes not owned by any document",
-                       s->f[CS_F_TEXT].path, (unsigned long long)(s->f[CS_F_TEXT].body_len - text));
+                       s->f[CS_F_TEXT].path, (unsigned long long)(cs__seg_text_raw(s) - text));
     return 0;
 }
 
@@ -224,7 +227,12 @@ static int verify_names(const cs__seg *s, cs__error *err) {
 
 int cs__seg_verify(const cs__seg *s, cs__error *err) {
     int rc = verify_crcs(s, err);
-    if (!rc) rc = verify_docs(s, err);
+    if (!rc) rc = cs__text_verify(s, err);
+    if (!rc) {
+        cs__text tr = {0};
+        rc = verify_docs(s, &tr, err);
+        cs__text_free(&tr);
+    }
     if (rc) return rc;
     uint8_t *vbits = cs__malloc((size_t)s->dict.nkeys);
     if (!vbits) return cs__err(err, CS_ENOMEM, "out of memory");

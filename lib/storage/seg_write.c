@@ -21,7 +21,7 @@
  *   .words the same structure, other values
  *   .keys  the same structure: name key + word -> docs, occ, cap
  *   .docs  record{ndocs} offsets:u64{ndocs} doclens:u32{ndocs} footer
- *   .text  the texts, concatenated
+ *   .text  the texts, one stream cut in zstd blocks (seg_text.c)
  *
  * The term header comes after its blocks so that blocks are streamed as
  * they fill; the dictionary's post_off points at the header.
@@ -71,6 +71,7 @@ struct cs__segw {
     cs__ixid ix;
     outf f[CS_F_COUNT];
     keyw dict, words, keys;
+    cs__textw text;              /* the .text file's blocks */
     /* document table */
     uint64_t *doc_off;          /* record offsets in .docs */
     uint32_t *doclen;           /* ntokens per doc */
@@ -147,7 +148,7 @@ static void out_finish(cs__segw *w, int file) {
     unsigned char t[CS_TRAILER_BYTES];
     cs__buf b = {t, 0, sizeof t, 0};     /* fixed-size: never reallocated */
     out_flush(w, o);
-    cs__trailer tr = {o->off, o->crc, w->id, w->ix};
+    cs__trailer tr = {o->off, o->crc, w->id, w->ix, CS_FORMAT_VERSION};
     cs__trailer_put(&b, &tr, cs__seg_kind[file]);
     out_write(w, o, t, b.len);
     if (w->rc) return;
@@ -305,6 +306,7 @@ void cs__segw_free(cs__segw *w) {
     cs__buf_free(&w->tmp);
     cs__buf_free(&w->bgap);
     cs__buf_free(&w->bvar);
+    cs__textw_free(&w->text);
     cs__free(w->doc_off);
     cs__free(w->doclen);
     cs__free(w);
@@ -316,6 +318,12 @@ static int bad_call(cs__segw *w, const char *what) {
 }
 
 /* ---- documents ------------------------------------------------------------------ */
+
+/* seg_text.c's output: the .text file's buffer. */
+static void text_emit(void *ud, const void *p, size_t n) {
+    cs__segw *w = ud;
+    out_put(w, &w->f[CS_F_TEXT], p, n);
+}
 
 static int doc_grow(cs__segw *w) {
     uint32_t cap = w->doc_cap ? w->doc_cap * 2 : 1024;
@@ -352,14 +360,17 @@ int cs__segw_add_doc(cs__segw *w, const cs__docmeta *d, const char *text, size_t
     cs__buf_byte(b, d->lang);
     cs__buf_varint(b, d->fields_len);
     cs__buf_put(b, d->fields, d->fields_len);
-    cs__buf_varint(b, w->f[CS_F_TEXT].off);
+    cs__buf_varint(b, w->text.raw);
     cs__buf_varint(b, len);
     cs__buf_u32le(b, cs__crc32c(0, text, len));
     cs__buf_u32le(b, cs__crc32c(0, b->data, b->len));
     w->doc_off[w->ndocs] = w->f[CS_F_DOCS].off;
     w->doclen[w->ndocs] = d->ntokens;
     out_buf(w, &w->f[CS_F_DOCS], b);
-    out_put(w, &w->f[CS_F_TEXT], text, len);
+    if (!w->rc) {
+        int rc = cs__textw_put(&w->text, text, len, text_emit, w, w->err);
+        if (rc) w->rc = rc;
+    }
     w->ndocs++;
     w->ntokens += d->ntokens;
     return w->rc;
@@ -733,7 +744,7 @@ static void docs_finish(cs__segw *w) {
         out_put(w, o, tmp, 4);
     }
     unsigned char ft[CS_DOCS_FOOTER];
-    uint64_t vals[3] = {recs_len, w->ntokens, w->f[CS_F_TEXT].off};
+    uint64_t vals[3] = {recs_len, w->ntokens, w->text.raw};
     cs__wr_u32le(ft, w->ndocs);
     cs__wr_u32le(ft + 4, crc);
     for (int i = 0; i < 3; i++) {
@@ -751,6 +762,10 @@ int cs__segw_finish(cs__segw *w, uint64_t *bytes) {
     keyw_finish(w, &w->words);
     keyw_finish(w, &w->keys);
     docs_finish(w);
+    if (!w->rc) {
+        int rc = cs__textw_finish(&w->text, text_emit, w, w->err);
+        if (rc) w->rc = rc;
+    }
     uint64_t total = 0;
     for (int i = 0; i < CS_F_COUNT && !w->rc; i++) {
         out_finish(w, i);

@@ -17,7 +17,8 @@
  *                without phrases never touch them
  *   s<ID>.docs   document table (path, size, mtime, content hash, language,
  *                token count, offset of the stored text)
- *   s<ID>.text   stored text of every document (for snippets)
+ *   s<ID>.text   stored text of every document (for snippets), compressed
+ *                in blocks of 16 KiB (seg_text.c)
  *   s<ID>.words  surface words (normalised, unstemmed) in memcmp order, each
  *                with the ordinal of its term and its variant number
  *   s<ID>.keys   the name-key table: (K1, word) pairs in order — the
@@ -56,8 +57,10 @@
 /* Files are written in CS_FORMAT_VERSION and read back to
  * CS_FORMAT_OLDEST: format 6 only added the token table to the .docs
  * record's fields (docfields.h), so a format 5 segment is read as one
- * whose documents have none (their snippets analyse the whole text). */
-#define CS_FORMAT_VERSION 6
+ * whose documents have none (their snippets analyse the whole text);
+ * format 7 only compressed the .text file in blocks (seg_text.c), which
+ * reads the stream of formats 5 and 6 as well. */
+#define CS_FORMAT_VERSION 7
 #define CS_FORMAT_OLDEST  5
 #define CS_BLOCK_DOCS     128
 #define CS_DOC_END        UINT32_MAX
@@ -168,6 +171,7 @@ uint64_t cs__seg_nwords(const cs__seg *s);
 uint64_t cs__seg_ntokens(const cs__seg *s);   /* sum of documents' ntokens */
 uint64_t cs__seg_bytes(const cs__seg *s);     /* all files */
 uint64_t cs__seg_text_bytes(const cs__seg *s);/* the .text file */
+uint64_t cs__seg_text_raw(const cs__seg *s);  /* the texts it holds, uncompressed */
 
 /* Document doc's table entry; strings borrowed from the mapping until
  * cs__seg_close().  CS_EINVAL for doc >= ndocs. */
@@ -214,9 +218,30 @@ uint32_t cs__mtime_day(int64_t mtime_ns);
 
 /* Token count of doc (0 for doc >= ndocs); O(1), used by scoring. */
 uint32_t cs__seg_doclen(const cs__seg *s, uint32_t doc);
-/* Stored text of doc (CRC-checked on every call).  *text is borrowed from
- * the mapping until cs__seg_close(). */
-int  cs__seg_text(const cs__seg *s, uint32_t doc, const char **text, size_t *len, cs__error *err);
+/* Stored texts.  A cs__text holds the block it decompressed last (and
+ * a zstd context): one per thread, zero-initialised, freed with
+ * cs__text_free(); it may serve any segment.  Bytes come out checked: a
+ * block's CRC on every decompression (formats 5 and 6: the document's
+ * text CRC on every call). */
+typedef struct cs__text {
+    const cs__seg *seg;         /* whose block raw holds */
+    uint64_t blk;               /* that block + 1; 0: none */
+    cs__buf raw;                /* the block */
+    cs__buf span;               /* a read across blocks */
+    void *dctx;                 /* ZSTD_DCtx */
+} cs__text;
+void cs__text_free(cs__text *t);
+/* The length of doc's stored text. */
+int  cs__text_len(const cs__seg *s, uint32_t doc, size_t *len, cs__error *err);
+/* Bytes [a, b) of doc's text (b past its end: to the end) in *p, *n;
+ * borrowed until the next call on t or cs__seg_close(). */
+int  cs__text_read(cs__text *t, const cs__seg *s, uint32_t doc, size_t a, size_t b,
+                   const char **p, size_t *n, cs__error *err);
+/* The newlines in doc's text before byte a: reads the block holding byte
+ * a - 1 and the one where the text starts, not what lies between. */
+int  cs__text_lines(cs__text *t, const cs__seg *s, uint32_t doc, size_t a, uint64_t *nl,
+                    cs__error *err);
+
 
 typedef struct cs__terminfo {
     uint64_t ord;               /* ordinal in the dictionary */
@@ -353,6 +378,8 @@ typedef struct cs__trailer {
     uint32_t body_crc;          /* the stored CRC, not recomputed */
     uint32_t seg;               /* segment the file belongs to; 0 for a manifest */
     cs__ixid  ix;                /* index it belongs to */
+    unsigned version;           /* read: the file's format; cs__trailer_put
+                                   always writes CS_FORMAT_VERSION */
 } cs__trailer;
 /* Appends a trailer for a body of t->body_len bytes to b. */
 void cs__trailer_put(cs__buf *b, const cs__trailer *t, unsigned kind);

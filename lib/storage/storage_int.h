@@ -8,7 +8,8 @@
  *   seg_hash64.c   cs__hash64 (XXH64)
  *   seg_trailer.c  the 44-byte trailer of every file
  *   seg_write.c    cs__segw_*: streams the seven files of a segment
- *   seg_read.c     cs__seg_open/close, the document table and stored text
+ *   seg_read.c     cs__seg_open/close, the document table
+ *   seg_text.c     the .text file: stored texts in zstd blocks, written and read
  *   seg_cols.c     cs__seg_cols: per-document columns (dates, format, paths)
  *   seg_dict.c     .dict, .words and .keys: block lookup, iteration, term_at
  *   seg_post.c     cs__post_*: postings and positions cursor
@@ -59,6 +60,7 @@ typedef struct cs__file {
     size_t   ntail;
     uint64_t body_len;          /* size - CS_TRAILER_BYTES */
     uint32_t body_crc;          /* from the trailer; checked by verify */
+    unsigned version;           /* the format version its trailer names */
     char    *path;              /* for messages */
 } cs__file;
 
@@ -85,6 +87,10 @@ struct cs__seg {
     uint64_t recs_len;          /* bytes of doc records at the start of .docs */
     const unsigned char *doc_offs;  /* ndocs u64le: record offsets */
     const unsigned char *doc_lens;  /* ndocs u32le: ntokens */
+    uint64_t text_raw;          /* bytes of the texts' stream (seg_text.c) */
+    uint64_t text_nblocks;      /* format 7: its blocks, */
+    uint32_t text_bs;           /* their raw size */
+    const unsigned char *text_index;    /* and their entries, checked on open */
     pthread_mutex_t cols_lock;  /* guards the lazy build of cols (seg_cols.c) */
     int cols_lock_ok;
     cs__segcols *cols;           /* built on first use, then read-only */
@@ -103,6 +109,35 @@ typedef struct cs__docrec {
     uint32_t text_crc;
 } cs__docrec;
 int cs__seg_docrec(const cs__seg *s, uint32_t doc, cs__docrec *r, cs__error *err);
+
+/* ---- Interface to code in seg_text.c -------------------------------------- */
+
+#define CS_TEXT_BLOCK     16384         /* raw bytes of a .text block written */
+#define CS_TEXT_BLOCK_MAX (1u << 20)    /* the largest block a reader takes */
+
+/* The .text writer: texts in, zstd blocks out through emit (seg_write.c's
+ * buffered output), then the index and footer.  Zero-initialised. */
+typedef void (*cs__textw_emit)(void *ud, const void *p, size_t n);
+typedef struct cs__textw {
+    unsigned char *blk;         /* CS_TEXT_BLOCK raw bytes being filled */
+    size_t len;
+    uint64_t raw;               /* stream bytes so far: the next text's offset */
+    uint64_t nl;                /* newlines before the block being filled */
+    uint64_t zlen;              /* compressed bytes emitted */
+    uint64_t nblocks;
+    cs__buf z;                  /* one compressed block */
+    cs__buf index;              /* the entries so far */
+    void *cctx;                 /* ZSTD_CCtx */
+} cs__textw;
+int  cs__textw_put(cs__textw *t, const char *p, size_t n, cs__textw_emit emit, void *ud,
+                   cs__error *err);
+int  cs__textw_finish(cs__textw *t, cs__textw_emit emit, void *ud, cs__error *err);
+void cs__textw_free(cs__textw *t);
+/* Reads the .text footer and checks the block index (its CRC and every
+ * entry); sets s->text_*.  Formats 5 and 6: the body is the stream. */
+int  cs__text_open(cs__seg *s, cs__error *err);
+/* Decompresses every block (CRC, size) and checks its newline count. */
+int  cs__text_verify(const cs__seg *s, cs__error *err);
 
 /* ---- Interface to code in seg_trailer.c and seg_read.c -------------------- */
 

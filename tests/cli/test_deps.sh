@@ -32,7 +32,7 @@ mk() { # mk UID ARGS...: make in the copy, on the stubbed machine, no stdin
     env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u B -u SANITIZE CI=true FAKE_UID="$uid" PYTHON=python3 \
         PATH="$PWD/bin:$PATH" make -C proj CC="$PWD/bin/cc" "$@" < /dev/null
 }
-all="pkg-config libutf8proc-dev libxml2-dev libzip-dev libstemmer-dev"
+all="pkg-config libutf8proc-dev libxml2-dev libzip-dev libzstd-dev libstemmer-dev"
 
 # plain make, even as root: no apt-get, a message naming make deps and the packages
 expect_status 2 mk 0

@@ -1,0 +1,323 @@
+/*
+ * seg_text.c — the .text file: the stored text of every document of a
+ * segment, written (cs__textw_*, for seg_write.c) and read (cs__text_*)
+ * here, the only place that knows its layout.
+ *
+ * The texts of the documents are one stream, in document order; a
+ * document's .docs record gives its text as an offset and a length in
+ * that stream (text_off, text_len, and the CRC32C of the text).
+ *
+ * Format 7 cuts the stream into blocks of block_size raw bytes (the last
+ * one shorter), each compressed on its own with zstd, so that a snippet
+ * decompresses the one block its window lies in (16 KiB: ~10 µs), not the
+ * document, and a block's CRC is checked only when it is read:
+ *
+ *   body   := zblock{nblocks} entry{nblocks} footer
+ *   entry  := zoff:u64 zlen:u32 zcrc:u32 nl:u64        (24 bytes)
+ *   footer := raw_len:u64 nblocks:u64 block_size:u32 codec:u32 crc:u32  (28 bytes)
+ *
+ * zoff/zlen: where the block's zstd frame is in the body (the frames are
+ * contiguous, from 0); zcrc: CRC32C of the frame; nl: the newlines in the
+ * stream before the block, so that a hit's line number needs the block
+ * of its snippet and the block where its document starts, not the text
+ * before it; codec 1 is zstd; crc covers the entries and the footer's 24
+ * bytes before it, checked on open with every entry's consistency.
+ *
+ * Formats 5 and 6 stored the stream as it is (body := stream): read here
+ * too, every read checking the document's text CRC as before.
+ *
+ * Why zstd, level 1, 16 KiB (docs/performance.md has the table): on the
+ * scale-1 benchmark corpus (90 MB of English and Russian text) zstd -1
+ * keeps 0.38 of the text in 16 KiB blocks at 260 MB/s and decompresses a
+ * block in ~16 µs; lz4 keeps 0.55 (LZ4HC 0.47 at 80 MB/s), decompressing
+ * 3× faster.  Higher zstd levels gain 2-3 % of the text for 3-9× the
+ * compression time, which every flush and merge pays.
+ */
+#include <string.h>
+#include <zstd.h>
+
+#include "storage_int.h"
+
+#define TEXT_ENTRY  24
+#define TEXT_FOOTER 28
+#define TEXT_ZSTD   1u
+#define TEXT_LEVEL  1
+
+/* The newlines in p[0..n). */
+static uint64_t count_nl(const unsigned char *p, size_t n) {
+    uint64_t c = 0;
+    for (size_t i = 0; i < n; i++) c += p[i] == '\n';
+    return c;
+}
+
+/* ---- writer --------------------------------------------------------------------------- */
+
+static int textw_block(cs__textw *t, cs__textw_emit emit, void *ud, cs__error *err) {
+    if (!t->cctx && !(t->cctx = ZSTD_createCCtx()))
+        return cs__err(err, CS_ENOMEM, "out of memory");
+    size_t bound = ZSTD_compressBound(t->len);
+    cs__buf_reset(&t->z);
+    if (cs__buf_reserve(&t->z, bound)) return cs__err(err, CS_ENOMEM, "out of memory");
+    size_t zn = ZSTD_compressCCtx(t->cctx, t->z.data, bound, t->blk, t->len, TEXT_LEVEL);
+    if (ZSTD_isError(zn) || zn > UINT32_MAX)
+        return cs__err(err, CS_ERROR, "zstd: %s", ZSTD_getErrorName(zn));
+    cs__buf_u64le(&t->index, t->zlen);
+    cs__buf_u32le(&t->index, (uint32_t)zn);
+    cs__buf_u32le(&t->index, cs__crc32c(0, t->z.data, zn));
+    cs__buf_u64le(&t->index, t->nl);
+    if (t->index.rc) return cs__err(err, CS_ENOMEM, "out of memory");
+    emit(ud, t->z.data, zn);
+    t->zlen += zn;
+    t->nl += count_nl(t->blk, t->len);
+    t->nblocks++;
+    t->len = 0;
+    return 0;
+}
+
+int cs__textw_put(cs__textw *t, const char *p, size_t n, cs__textw_emit emit, void *ud,
+                  cs__error *err) {
+    if (!t->blk && !(t->blk = cs__malloc(CS_TEXT_BLOCK)))
+        return cs__err(err, CS_ENOMEM, "out of memory");
+    t->raw += n;
+    while (n > 0) {
+        size_t k = CS_MIN(n, CS_TEXT_BLOCK - t->len);
+        memcpy(t->blk + t->len, p, k);
+        t->len += k;
+        p += k;
+        n -= k;
+        if (t->len == CS_TEXT_BLOCK) {
+            int rc = textw_block(t, emit, ud, err);
+            if (rc) return rc;
+        }
+    }
+    return 0;
+}
+
+int cs__textw_finish(cs__textw *t, cs__textw_emit emit, void *ud, cs__error *err) {
+    if (t->len) {
+        int rc = textw_block(t, emit, ud, err);
+        if (rc) return rc;
+    }
+    unsigned char ft[TEXT_FOOTER];
+    cs__wr_u32le(ft, (uint32_t)t->raw);
+    cs__wr_u32le(ft + 4, (uint32_t)(t->raw >> 32));
+    cs__wr_u32le(ft + 8, (uint32_t)t->nblocks);
+    cs__wr_u32le(ft + 12, (uint32_t)(t->nblocks >> 32));
+    cs__wr_u32le(ft + 16, CS_TEXT_BLOCK);
+    cs__wr_u32le(ft + 20, TEXT_ZSTD);
+    uint32_t crc = cs__crc32c(0, t->index.data, t->index.len);
+    cs__wr_u32le(ft + 24, cs__crc32c(crc, ft, 24));
+    emit(ud, t->index.data, t->index.len);
+    emit(ud, ft, sizeof ft);
+    return 0;
+}
+
+void cs__textw_free(cs__textw *t) {
+    cs__free(t->blk);
+    cs__buf_free(&t->z);
+    cs__buf_free(&t->index);
+    ZSTD_freeCCtx(t->cctx);
+    memset(t, 0, sizeof *t);
+}
+
+/* ---- reader ------------------------------------------------------------------------------ */
+
+int cs__text_open(cs__seg *s, cs__error *err) {
+    const cs__file *f = &s->f[CS_F_TEXT];
+    if (f->version < 7) {           /* the stream as it is */
+        s->text_raw = f->body_len;
+        return 0;
+    }
+    if (f->body_len < TEXT_FOOTER) return cs__err(err, CS_ECORRUPT, "%s: body too short", f->path);
+    uint64_t room = f->body_len - TEXT_FOOTER;
+    const unsigned char *ft = cs__file_at(f, room);
+    uint64_t raw = cs__rd_u64le(ft), nb = cs__rd_u64le(ft + 8);
+    uint32_t bs = cs__rd_u32le(ft + 16), codec = cs__rd_u32le(ft + 20);
+    if (nb > room / TEXT_ENTRY)
+        return cs__err(err, CS_ECORRUPT, "%s: footer does not match the file size", f->path);
+    uint64_t ioff = room - nb * TEXT_ENTRY;
+    const unsigned char *ix = f->map + ioff;
+    uint32_t crc = cs__crc32c(0, ix, (size_t)(nb * TEXT_ENTRY));
+    if (cs__crc32c(crc, ft, 24) != cs__rd_u32le(ft + 24))
+        return cs__err(err, CS_ECORRUPT, "%s: checksum mismatch in the block index", f->path);
+    if (codec != TEXT_ZSTD)
+        return cs__err(err, CS_ECORRUPT, "%s: unknown compression %u", f->path, codec);
+    if (bs < 1024 || bs > CS_TEXT_BLOCK_MAX || nb != (raw + bs - 1) / bs)
+        return cs__err(err, CS_ECORRUPT, "%s: %llu blocks of %u bytes cannot hold %llu bytes",
+                       f->path, (unsigned long long)nb, bs, (unsigned long long)raw);
+    uint64_t zend = 0, nl = 0;
+    for (uint64_t b = 0; b < nb; b++) {
+        const unsigned char *e = ix + b * TEXT_ENTRY;
+        uint64_t zoff = cs__rd_u64le(e), bnl = cs__rd_u64le(e + 16);
+        if (zoff != zend || bnl < nl || bnl - nl > bs)
+            return cs__err(err, CS_ECORRUPT, "%s: bad entry of block %llu", f->path,
+                           (unsigned long long)b);
+        zend = zoff + cs__rd_u32le(e + 8);
+        nl = bnl;
+    }
+    if (zend != ioff)
+        return cs__err(err, CS_ECORRUPT, "%s: blocks end at %llu, the index starts at %llu",
+                       f->path, (unsigned long long)zend, (unsigned long long)ioff);
+    s->text_raw = raw;
+    s->text_nblocks = nb;
+    s->text_bs = bs;
+    s->text_index = ix;
+    return 0;
+}
+
+uint64_t cs__seg_text_raw(const cs__seg *s) { return s->text_raw; }
+
+void cs__text_free(cs__text *t) {
+    cs__buf_free(&t->raw);
+    cs__buf_free(&t->span);
+    ZSTD_freeDCtx(t->dctx);
+    memset(t, 0, sizeof *t);
+}
+
+/* Block b of s's .text decompressed into t->raw (kept: the next read of
+ * the same block costs nothing). */
+static int load_block(cs__text *t, const cs__seg *s, uint64_t b, cs__error *err) {
+    if (t->seg == s && t->blk == b + 1) return 0;
+    const cs__file *f = &s->f[CS_F_TEXT];
+    const unsigned char *e = s->text_index + b * TEXT_ENTRY;
+    uint64_t zoff = cs__rd_u64le(e);
+    uint32_t zlen = cs__rd_u32le(e + 8);
+    size_t want = b + 1 < s->text_nblocks ? s->text_bs : (size_t)(s->text_raw - b * s->text_bs);
+    t->seg = NULL;
+    if (cs__crc32c(0, f->map + zoff, zlen) != cs__rd_u32le(e + 12))
+        return cs__err(err, CS_ECORRUPT, "%s: checksum mismatch in text block %llu", f->path,
+                       (unsigned long long)b);
+    if (!t->dctx && !(t->dctx = ZSTD_createDCtx())) return cs__err(err, CS_ENOMEM, "out of memory");
+    cs__buf_reset(&t->raw);
+    if (cs__buf_reserve(&t->raw, want ? want : 1)) return cs__err(err, CS_ENOMEM, "out of memory");
+    size_t got = ZSTD_decompressDCtx(t->dctx, t->raw.data, want, f->map + zoff, zlen);
+    if (ZSTD_isError(got) || got != want)
+        return cs__err(err, CS_ECORRUPT, "%s: text block %llu does not decompress to %zu bytes "
+                       "(%s)", f->path, (unsigned long long)b, want,
+                       ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong size");
+    t->raw.len = want;
+    t->seg = s;
+    t->blk = b + 1;
+    return 0;
+}
+
+/* Where doc's text is in the stream, checked against it. */
+static int doc_range(const cs__seg *s, uint32_t doc, cs__docrec *r, cs__error *err) {
+    int rc = cs__seg_docrec(s, doc, r, err);
+    if (rc) return rc;
+    if (r->text_off > s->text_raw || r->text_len > s->text_raw - r->text_off ||
+        r->text_len > SIZE_MAX)
+        return cs__err(err, CS_ECORRUPT, "%s: text of document %u out of bounds",
+                       s->f[CS_F_TEXT].path, doc);
+    return 0;
+}
+
+/* Formats 5 and 6: the text in the mapping, its CRC checked. */
+static int raw_text(const cs__seg *s, uint32_t doc, const cs__docrec *r, const char **p,
+                    cs__error *err) {
+    const cs__file *f = &s->f[CS_F_TEXT];
+    const unsigned char *t = f->map + r->text_off;
+    if (cs__crc32c(0, t, (size_t)r->text_len) != r->text_crc)
+        return cs__err(err, CS_ECORRUPT, "%s: checksum mismatch in the text of document %u",
+                       f->path, doc);
+    *p = (const char *)t;
+    return 0;
+}
+
+int cs__text_len(const cs__seg *s, uint32_t doc, size_t *len, cs__error *err) {
+    cs__docrec r;
+    int rc = doc_range(s, doc, &r, err);
+    *len = rc ? 0 : (size_t)r.text_len;
+    return rc;
+}
+
+int cs__text_read(cs__text *t, const cs__seg *s, uint32_t doc, size_t a, size_t b,
+                  const char **p, size_t *n, cs__error *err) {
+    cs__docrec r;
+    int rc = doc_range(s, doc, &r, err);
+    *p = "";
+    *n = 0;
+    if (rc) return rc;
+    b = (size_t)CS_MIN((uint64_t)b, r.text_len);
+    if (a >= b) return 0;
+    if (s->f[CS_F_TEXT].version < 7) {
+        rc = raw_text(s, doc, &r, p, err);
+        *p += a;
+        *n = b - a;
+        return rc;
+    }
+    uint64_t x0 = r.text_off + a, x1 = r.text_off + b, bs = s->text_bs;
+    uint64_t b0 = x0 / bs, b1 = (x1 - 1) / bs;
+    if (b0 == b1) {
+        if ((rc = load_block(t, s, b0, err))) return rc;
+        *p = (const char *)t->raw.data + (x0 - b0 * bs);
+        *n = b - a;
+        return 0;
+    }
+    cs__buf_reset(&t->span);
+    if (cs__buf_reserve(&t->span, b - a + 1)) return cs__err(err, CS_ENOMEM, "out of memory");
+    for (uint64_t k = b0; k <= b1; k++) {
+        if ((rc = load_block(t, s, k, err))) return rc;
+        uint64_t lo = k == b0 ? x0 - k * bs : 0, hi = k == b1 ? x1 - k * bs : t->raw.len;
+        cs__buf_put(&t->span, t->raw.data + lo, (size_t)(hi - lo));
+    }
+    *p = (const char *)t->span.data;
+    *n = t->span.len;
+    return 0;
+}
+
+/* The newlines in the stream before byte x (x <= text_raw). */
+static int stream_nl(cs__text *t, const cs__seg *s, uint64_t x, uint64_t *nl, cs__error *err) {
+    if (x == 0) {
+        *nl = 0;
+        return 0;
+    }
+    uint64_t b = (x - 1) / s->text_bs;  /* the block holding byte x - 1 */
+    int rc = load_block(t, s, b, err);
+    if (rc) return rc;
+    *nl = cs__rd_u64le(s->text_index + b * TEXT_ENTRY + 16) +
+          count_nl(t->raw.data, (size_t)(x - b * s->text_bs));
+    return 0;
+}
+
+int cs__text_lines(cs__text *t, const cs__seg *s, uint32_t doc, size_t a, uint64_t *nl,
+                   cs__error *err) {
+    cs__docrec r;
+    int rc = doc_range(s, doc, &r, err);
+    *nl = 0;
+    if (rc) return rc;
+    a = (size_t)CS_MIN((uint64_t)a, r.text_len);
+    if (s->f[CS_F_TEXT].version < 7) {
+        const char *p = NULL;
+        if (!(rc = raw_text(s, doc, &r, &p, err))) *nl = count_nl((const unsigned char *)p, a);
+        return rc;
+    }
+    /* the end first: it is in the block the snippet was read from */
+    uint64_t at, start;
+    if ((rc = stream_nl(t, s, r.text_off + a, &at, err)) ||
+        (rc = stream_nl(t, s, r.text_off, &start, err)))
+        return rc;
+    if (start > at || at - start > a)
+        return cs__err(err, CS_ECORRUPT, "%s: newline counts of document %u disagree",
+                       s->f[CS_F_TEXT].path, doc);
+    *nl = at - start;
+    return 0;
+}
+
+int cs__text_verify(const cs__seg *s, cs__error *err) {
+    if (s->f[CS_F_TEXT].version < 7) return 0;
+    cs__text t = {0};
+    int rc = 0;
+    for (uint64_t b = 0; b < s->text_nblocks && !rc; b++) {
+        rc = load_block(&t, s, b, err);
+        uint64_t next = b + 1 < s->text_nblocks
+                            ? cs__rd_u64le(s->text_index + (b + 1) * TEXT_ENTRY + 16)
+                            : UINT64_MAX;
+        uint64_t nl = cs__rd_u64le(s->text_index + b * TEXT_ENTRY + 16);
+        if (!rc && next != UINT64_MAX && next - nl != count_nl(t.raw.data, t.raw.len))
+            rc = cs__err(err, CS_ECORRUPT, "%s: newline count of text block %llu is wrong",
+                         s->f[CS_F_TEXT].path, (unsigned long long)b);
+    }
+    cs__text_free(&t);
+    return rc;
+}
