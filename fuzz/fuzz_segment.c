@@ -301,36 +301,44 @@ static void reseal_post(ifile *post, const ifile *pos, const dterm *t, size_t nt
     }
 }
 
-/* .text (format 7, seg_text.c): every block's CRC and the index's CRC,
- * as far as the footer and entries make sense. */
-static void reseal_text(ifile *text) {
-    unsigned char *m = text->cur;
+/* .text (format 7, seg_text.c): every block's CRC and the CRC over the
+ * entries, the documents' newline counts and the footer, as far as the
+ * footer makes sense. */
+static int text_layout(const ifile *text, unsigned char **ix, uint64_t *nb, uint64_t *nd) {
     uint64_t body = body_of(text);
-    if (body < 28) return;
-    unsigned char *ft = m + body - 28;
-    uint64_t nb = rd64(ft + 8);
-    if (nb > (body - 28) / 24) return;
-    unsigned char *ix = ft - 24 * nb;
+    if (body < 44) return -1;
+    unsigned char *ft = text->cur + body - 44;
+    *nb = rd64(ft + 16);
+    *nd = rd64(ft + 24);
+    if (*nb > (body - 44) / 24 || *nd > (body - 44 - 24 * *nb) / 8) return -1;
+    *ix = ft - 8 * *nd - 24 * *nb;
+    return 0;
+}
+
+static void reseal_text(ifile *text) {
+    unsigned char *m = text->cur, *ix;
+    uint64_t nb, nd;
+    if (text_layout(text, &ix, &nb, &nd)) return;
+    unsigned char *ft = m + body_of(text) - 44;
     for (uint64_t b = 0; b < nb; b++) {
         unsigned char *e = ix + 24 * b;
         uint64_t zoff = rd64(e), zlen = rd32(e + 8);
         if (zoff <= (uint64_t)(ix - m) && zlen <= (uint64_t)(ix - m) - zoff)
             wr32(e + 12, cs__crc32c(0, m + zoff, (size_t)zlen));
     }
-    wr32(ft + 24, cs__crc32c(cs__crc32c(0, ix, (size_t)(24 * nb)), ft, 24));
+    wr32(ft + 40, cs__crc32c(cs__crc32c(0, ix, (size_t)(ft - ix)), ft, 40));
 }
 
 /* The stream of texts a .text holds (malloc'd), or NULL when its blocks do
  * not all decompress (then the records' text CRCs are left as they are). */
 static unsigned char *text_stream(const ifile *text, uint64_t *len) {
     const unsigned char *m = text->cur;
-    uint64_t body = body_of(text);
-    if (body < 28) return NULL;
-    const unsigned char *ft = m + body - 28, *ix;
-    uint64_t raw = rd64(ft), nb = rd64(ft + 8), bs = rd32(ft + 16);
-    if (nb > (body - 28) / 24 || raw > (1u << 24) || bs == 0 || nb != (raw + bs - 1) / bs)
-        return NULL;
-    ix = ft - 24 * nb;
+    unsigned char *ix;
+    uint64_t nb, nd;
+    if (text_layout(text, &ix, &nb, &nd)) return NULL;
+    const unsigned char *ft = m + body_of(text) - 44;
+    uint64_t raw = rd64(ft), bs = rd32(ft + 32);
+    if (raw > (1u << 24) || bs == 0 || nb != (raw + bs - 1) / bs) return NULL;
     unsigned char *out = malloc(raw + 1);
     if (!out) FAIL("out of memory\n");
     for (uint64_t b = 0; b < nb; b++) {

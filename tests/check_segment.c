@@ -1603,9 +1603,11 @@ START_TEST(text_blocks)
     snprintf(path, sizeof path, "%s/s00000003.text", dir);
     size_t fn;
     unsigned char *f = slurp(path, &fn);
-    size_t body = fn - CS_TRAILER_BYTES, ft = body - 28;
-    uint64_t nb = cs__rd_u64le(f + ft + 8), blk = nb / 2, bs = cs__rd_u32le(f + ft + 16);
-    const unsigned char *e = f + ft - 24 * nb + 24 * blk;
+    size_t body = fn - CS_TRAILER_BYTES, ft = body - 44; /* the grammar in seg_text.c */
+    uint64_t nb = cs__rd_u64le(f + ft + 16), nd = cs__rd_u64le(f + ft + 24), blk = nb / 2;
+    uint64_t bs = cs__rd_u32le(f + ft + 32);
+    ck_assert_uint_eq(nd, m.ndocs);
+    const unsigned char *e = f + ft - 8 * nd - 24 * nb + 24 * blk;
     f[cs__rd_u64le(e) + cs__rd_u32le(e + 8) / 2] ^= 0x10;
     spit(path, f, fn);
     free(f);

@@ -89,6 +89,10 @@ static int docs_open(cs__seg *s, cs__error *err) {
         return cs__err(err, CS_ECORRUPT, "%s: text length %llu, %s has %llu", f->path,
                        (unsigned long long)text_len, s->f[CS_F_TEXT].path,
                        (unsigned long long)s->text_raw);
+    if (s->f[CS_F_TEXT].version >= 7 && s->text_ndocs != ndocs)
+        return cs__err(err, CS_ECORRUPT, "%s: %llu documents, %s has %llu", f->path,
+                       (unsigned long long)ndocs, s->f[CS_F_TEXT].path,
+                       (unsigned long long)s->text_ndocs);
     s->ndocs = (uint32_t)ndocs;
     s->recs_len = recs;
     s->doc_offs = b + recs;

@@ -9,29 +9,33 @@
  *
  * Format 7 cuts the stream into blocks of block_size raw bytes (the last
  * one shorter), each compressed on its own with zstd, so that a snippet
- * decompresses the one block its window lies in (16 KiB: ~10 µs), not the
- * document, and a block's CRC is checked only when it is read:
+ * decompresses the one block its window lies in, not the document, and a
+ * block's CRC is checked only when it is read:
  *
- *   body   := zblock{nblocks} entry{nblocks} footer
- *   entry  := zoff:u64 zlen:u32 zcrc:u32 nl:u64        (24 bytes)
- *   footer := raw_len:u64 nblocks:u64 block_size:u32 codec:u32 crc:u32  (28 bytes)
+ *   body   := zblock{nblocks} entry{nblocks} docnl:u64{ndocs} footer
+ *   entry  := zoff:u64 zlen:u32 zcrc:u32 nl:u64                   (24 bytes)
+ *   footer := raw_len:u64 nl:u64 nblocks:u64 ndocs:u64 block_size:u32
+ *             codec:u32 crc:u32                                   (44 bytes)
  *
  * zoff/zlen: where the block's zstd frame is in the body (the frames are
- * contiguous, from 0); zcrc: CRC32C of the frame; nl: the newlines in the
- * stream before the block, so that a hit's line number needs the block
- * of its snippet and the block where its document starts, not the text
- * before it; codec 1 is zstd; crc covers the entries and the footer's 24
- * bytes before it, checked on open with every entry's consistency.
+ * contiguous, from 0); zcrc: CRC32C of the frame; an entry's nl: the
+ * newlines in the stream before the block; docnl: the newlines before each
+ * document's text; the footer's nl: all of them.  A hit's line number is
+ * then the entry's nl plus a count inside the block its snippet was read
+ * from, less the document's docnl: no other block is read.  codec 1 is
+ * zstd; crc covers the entries, docnl and the footer's 40 bytes before it,
+ * all checked on open.
  *
  * Formats 5 and 6 stored the stream as it is (body := stream): read here
  * too, every read checking the document's text CRC as before.
  *
- * Why zstd, level 1, 16 KiB (docs/performance.md has the table): on the
- * scale-1 benchmark corpus (90 MB of English and Russian text) zstd -1
- * keeps 0.38 of the text in 16 KiB blocks at 260 MB/s and decompresses a
- * block in ~16 µs; lz4 keeps 0.55 (LZ4HC 0.47 at 80 MB/s), decompressing
- * 3× faster.  Higher zstd levels gain 2-3 % of the text for 3-9× the
- * compression time, which every flush and merge pays.
+ * Why zstd level 1 in blocks of 4 KiB (docs/performance.md, "Stored text
+ * compressed", has the tables): on the benchmark corpus zstd -1 keeps
+ * 0.38-0.46 of the text from 16 down to 4 KiB blocks, lz4 0.55-0.67; a
+ * snippet pays one block's decompression, ~250,000 instructions for
+ * 16 KiB of zstd, 71,000 for 4 KiB (lz4: 80,000 and 17,000).  Higher zstd
+ * levels gain 1-4 % of the text for 1.3-50x the compression time, which
+ * every flush and merge pays.
  */
 #include <string.h>
 #include <zstd.h>
@@ -39,14 +43,23 @@
 #include "storage_int.h"
 
 #define TEXT_ENTRY  24
-#define TEXT_FOOTER 28
+#define TEXT_FOOTER 44
 #define TEXT_ZSTD   1u
 #define TEXT_LEVEL  1
 
-/* The newlines in p[0..n). */
+/* The newlines in p[0..n), eight bytes at a time: a byte of w ^ NL8 is
+ * zero where p has a newline, and (x & 0x7f..) + 0x7f.. | x sets a byte's
+ * high bit exactly when the byte is not zero (no carry crosses bytes). */
 static uint64_t count_nl(const unsigned char *p, size_t n) {
+    const uint64_t nl8 = 0x0a0a0a0a0a0a0a0aull, lo7 = 0x7f7f7f7f7f7f7f7full,
+                   hi = 0x8080808080808080ull;
     uint64_t c = 0;
-    for (size_t i = 0; i < n; i++) c += p[i] == '\n';
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x = cs__rd_u64le(p + i) ^ nl8;
+        c += (uint64_t)__builtin_popcountll(~(((x & lo7) + lo7) | x) & hi);
+    }
+    for (; i < n; i++) c += p[i] == '\n';
     return c;
 }
 
@@ -78,6 +91,10 @@ int cs__textw_put(cs__textw *t, const char *p, size_t n, cs__textw_emit emit, vo
                   cs__error *err) {
     if (!t->blk && !(t->blk = cs__malloc(CS_TEXT_BLOCK)))
         return cs__err(err, CS_ENOMEM, "out of memory");
+    cs__buf_u64le(&t->docnl, t->nl_all);
+    if (t->docnl.rc) return cs__err(err, CS_ENOMEM, "out of memory");
+    t->nl_all += count_nl((const unsigned char *)p, n);
+    t->ndocs++;
     t->raw += n;
     while (n > 0) {
         size_t k = CS_MIN(n, CS_TEXT_BLOCK - t->len);
@@ -99,15 +116,18 @@ int cs__textw_finish(cs__textw *t, cs__textw_emit emit, void *ud, cs__error *err
         if (rc) return rc;
     }
     unsigned char ft[TEXT_FOOTER];
-    cs__wr_u32le(ft, (uint32_t)t->raw);
-    cs__wr_u32le(ft + 4, (uint32_t)(t->raw >> 32));
-    cs__wr_u32le(ft + 8, (uint32_t)t->nblocks);
-    cs__wr_u32le(ft + 12, (uint32_t)(t->nblocks >> 32));
-    cs__wr_u32le(ft + 16, CS_TEXT_BLOCK);
-    cs__wr_u32le(ft + 20, TEXT_ZSTD);
+    const uint64_t v[4] = {t->raw, t->nl_all, t->nblocks, t->ndocs};
+    for (int i = 0; i < 4; i++) {
+        cs__wr_u32le(ft + 8 * i, (uint32_t)v[i]);
+        cs__wr_u32le(ft + 8 * i + 4, (uint32_t)(v[i] >> 32));
+    }
+    cs__wr_u32le(ft + 32, CS_TEXT_BLOCK);
+    cs__wr_u32le(ft + 36, TEXT_ZSTD);
     uint32_t crc = cs__crc32c(0, t->index.data, t->index.len);
-    cs__wr_u32le(ft + 24, cs__crc32c(crc, ft, 24));
+    crc = cs__crc32c(crc, t->docnl.data, t->docnl.len);
+    cs__wr_u32le(ft + 40, cs__crc32c(crc, ft, 40));
     emit(ud, t->index.data, t->index.len);
+    emit(ud, t->docnl.data, t->docnl.len);
     emit(ud, ft, sizeof ft);
     return 0;
 }
@@ -116,6 +136,7 @@ void cs__textw_free(cs__textw *t) {
     cs__free(t->blk);
     cs__buf_free(&t->z);
     cs__buf_free(&t->index);
+    cs__buf_free(&t->docnl);
     ZSTD_freeCCtx(t->cctx);
     memset(t, 0, sizeof *t);
 }
@@ -131,25 +152,26 @@ int cs__text_open(cs__seg *s, cs__error *err) {
     if (f->body_len < TEXT_FOOTER) return cs__err(err, CS_ECORRUPT, "%s: body too short", f->path);
     uint64_t room = f->body_len - TEXT_FOOTER;
     const unsigned char *ft = cs__file_at(f, room);
-    uint64_t raw = cs__rd_u64le(ft), nb = cs__rd_u64le(ft + 8);
-    uint32_t bs = cs__rd_u32le(ft + 16), codec = cs__rd_u32le(ft + 20);
-    if (nb > room / TEXT_ENTRY)
+    uint64_t raw = cs__rd_u64le(ft), nl_all = cs__rd_u64le(ft + 8), nb = cs__rd_u64le(ft + 16);
+    uint64_t nd = cs__rd_u64le(ft + 24);
+    uint32_t bs = cs__rd_u32le(ft + 32), codec = cs__rd_u32le(ft + 36);
+    if (nb > room / TEXT_ENTRY || nd > (room - nb * TEXT_ENTRY) / 8)
         return cs__err(err, CS_ECORRUPT, "%s: footer does not match the file size", f->path);
-    uint64_t ioff = room - nb * TEXT_ENTRY;
-    const unsigned char *ix = f->map + ioff;
-    uint32_t crc = cs__crc32c(0, ix, (size_t)(nb * TEXT_ENTRY));
-    if (cs__crc32c(crc, ft, 24) != cs__rd_u32le(ft + 24))
+    uint64_t ioff = room - nb * TEXT_ENTRY - nd * 8;
+    const unsigned char *ix = f->map + ioff, *dnl = ix + nb * TEXT_ENTRY;
+    uint32_t crc = cs__crc32c(0, ix, (size_t)(room - ioff));
+    if (cs__crc32c(crc, ft, 40) != cs__rd_u32le(ft + 40))
         return cs__err(err, CS_ECORRUPT, "%s: checksum mismatch in the block index", f->path);
     if (codec != TEXT_ZSTD)
         return cs__err(err, CS_ECORRUPT, "%s: unknown compression %u", f->path, codec);
-    if (bs < 1024 || bs > CS_TEXT_BLOCK_MAX || nb != (raw + bs - 1) / bs)
+    if (bs < 1024 || bs > CS_TEXT_BLOCK_MAX || nb != (raw + bs - 1) / bs || nl_all > raw)
         return cs__err(err, CS_ECORRUPT, "%s: %llu blocks of %u bytes cannot hold %llu bytes",
                        f->path, (unsigned long long)nb, bs, (unsigned long long)raw);
     uint64_t zend = 0, nl = 0;
     for (uint64_t b = 0; b < nb; b++) {
         const unsigned char *e = ix + b * TEXT_ENTRY;
         uint64_t zoff = cs__rd_u64le(e), bnl = cs__rd_u64le(e + 16);
-        if (zoff != zend || bnl < nl || bnl - nl > bs)
+        if (zoff != zend || bnl < nl || bnl - nl > bs || bnl > nl_all)
             return cs__err(err, CS_ECORRUPT, "%s: bad entry of block %llu", f->path,
                            (unsigned long long)b);
         zend = zoff + cs__rd_u32le(e + 8);
@@ -158,10 +180,21 @@ int cs__text_open(cs__seg *s, cs__error *err) {
     if (zend != ioff)
         return cs__err(err, CS_ECORRUPT, "%s: blocks end at %llu, the index starts at %llu",
                        f->path, (unsigned long long)zend, (unsigned long long)ioff);
+    nl = 0;
+    for (uint64_t d = 0; d < nd; d++) {
+        uint64_t v = cs__rd_u64le(dnl + 8 * d);
+        if (v < nl || v > nl_all || (d == 0 && v != 0))
+            return cs__err(err, CS_ECORRUPT, "%s: bad newline count of document %llu", f->path,
+                           (unsigned long long)d);
+        nl = v;
+    }
     s->text_raw = raw;
+    s->text_nl = nl_all;
     s->text_nblocks = nb;
+    s->text_ndocs = nd;
     s->text_bs = bs;
     s->text_index = ix;
+    s->text_docnl = dnl;
     return 0;
 }
 
@@ -266,13 +299,10 @@ int cs__text_read(cs__text *t, const cs__seg *s, uint32_t doc, size_t a, size_t 
     return 0;
 }
 
-/* The newlines in the stream before byte x (x <= text_raw). */
+/* The newlines in the stream before byte x (0 < x <= text_raw): the
+ * entry's count and a count inside the block holding byte x - 1. */
 static int stream_nl(cs__text *t, const cs__seg *s, uint64_t x, uint64_t *nl, cs__error *err) {
-    if (x == 0) {
-        *nl = 0;
-        return 0;
-    }
-    uint64_t b = (x - 1) / s->text_bs;  /* the block holding byte x - 1 */
+    uint64_t b = (x - 1) / s->text_bs;
     int rc = load_block(t, s, b, err);
     if (rc) return rc;
     *nl = cs__rd_u64le(s->text_index + b * TEXT_ENTRY + 16) +
@@ -292,15 +322,25 @@ int cs__text_lines(cs__text *t, const cs__seg *s, uint32_t doc, size_t a, uint64
         if (!(rc = raw_text(s, doc, &r, &p, err))) *nl = count_nl((const unsigned char *)p, a);
         return rc;
     }
-    /* the end first: it is in the block the snippet was read from */
-    uint64_t at, start;
-    if ((rc = stream_nl(t, s, r.text_off + a, &at, err)) ||
-        (rc = stream_nl(t, s, r.text_off, &start, err)))
-        return rc;
+    if (a == 0) return 0;
+    uint64_t at, start = cs__rd_u64le(s->text_docnl + 8 * (size_t)doc);
+    if ((rc = stream_nl(t, s, r.text_off + a, &at, err))) return rc;
     if (start > at || at - start > a)
         return cs__err(err, CS_ECORRUPT, "%s: newline counts of document %u disagree",
                        s->f[CS_F_TEXT].path, doc);
     *nl = at - start;
+    return 0;
+}
+
+int cs__text_check_doc(const cs__seg *s, uint32_t doc, const char *text, size_t len,
+                       cs__error *err) {
+    if (s->f[CS_F_TEXT].version < 7) return 0;
+    uint64_t v = cs__rd_u64le(s->text_docnl + 8 * (size_t)doc);
+    uint64_t next = doc + 1 < s->text_ndocs ? cs__rd_u64le(s->text_docnl + 8 * (size_t)doc + 8)
+                                            : s->text_nl;
+    if (next - v != count_nl((const unsigned char *)text, len))
+        return cs__err(err, CS_ECORRUPT, "%s: newline count of document %u is wrong",
+                       s->f[CS_F_TEXT].path, doc);
     return 0;
 }
 
@@ -312,9 +352,9 @@ int cs__text_verify(const cs__seg *s, cs__error *err) {
         rc = load_block(&t, s, b, err);
         uint64_t next = b + 1 < s->text_nblocks
                             ? cs__rd_u64le(s->text_index + (b + 1) * TEXT_ENTRY + 16)
-                            : UINT64_MAX;
+                            : s->text_nl;
         uint64_t nl = cs__rd_u64le(s->text_index + b * TEXT_ENTRY + 16);
-        if (!rc && next != UINT64_MAX && next - nl != count_nl(t.raw.data, t.raw.len))
+        if (!rc && next - nl != count_nl(t.raw.data, t.raw.len))
             rc = cs__err(err, CS_ECORRUPT, "%s: newline count of text block %llu is wrong",
                          s->f[CS_F_TEXT].path, (unsigned long long)b);
     }

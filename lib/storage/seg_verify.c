@@ -64,6 +64,7 @@ static int verify_docs(const cs__seg *s, cs__text *tr, cs__error *err) {
         if (cs__crc32c(0, t, n) != r.text_crc) /* format 7: its blocks' CRCs were checked */
             return cs__err(err, CS_ECORRUPT, "%s: checksum mismatch in the text of document %u",
                            s->f[CS_F_TEXT].path, d);
+        if ((rc = cs__text_check_doc(s, d, t, n, err))) return rc;
         /* only valid UTF-8 is ever stored: anything else is damage that a
          * matching CRC cannot excuse (snippets re-analyse the text) */
         size_t bad;

@@ -88,9 +88,12 @@ struct cs__seg {
     const unsigned char *doc_offs;  /* ndocs u64le: record offsets */
     const unsigned char *doc_lens;  /* ndocs u32le: ntokens */
     uint64_t text_raw;          /* bytes of the texts' stream (seg_text.c) */
-    uint64_t text_nblocks;      /* format 7: its blocks, */
-    uint32_t text_bs;           /* their raw size */
-    const unsigned char *text_index;    /* and their entries, checked on open */
+    uint64_t text_nl;           /* format 7: the newlines in it, */
+    uint64_t text_nblocks;      /* its blocks, */
+    uint64_t text_ndocs;        /* its documents (== ndocs), */
+    uint32_t text_bs;           /* the blocks' raw size, */
+    const unsigned char *text_index;    /* their entries */
+    const unsigned char *text_docnl;    /* and the documents' newline counts */
     pthread_mutex_t cols_lock;  /* guards the lazy build of cols (seg_cols.c) */
     int cols_lock_ok;
     cs__segcols *cols;           /* built on first use, then read-only */
@@ -112,7 +115,7 @@ int cs__seg_docrec(const cs__seg *s, uint32_t doc, cs__docrec *r, cs__error *err
 
 /* ---- Interface to code in seg_text.c -------------------------------------- */
 
-#define CS_TEXT_BLOCK     16384         /* raw bytes of a .text block written */
+#define CS_TEXT_BLOCK     4096          /* raw bytes of a .text block written */
 #define CS_TEXT_BLOCK_MAX (1u << 20)    /* the largest block a reader takes */
 
 /* The .text writer: texts in, zstd blocks out through emit (seg_write.c's
@@ -123,12 +126,15 @@ typedef struct cs__textw {
     size_t len;
     uint64_t raw;               /* stream bytes so far: the next text's offset */
     uint64_t nl;                /* newlines before the block being filled */
+    uint64_t nl_all;            /* newlines in the texts so far */
     uint64_t zlen;              /* compressed bytes emitted */
-    uint64_t nblocks;
+    uint64_t nblocks, ndocs;
     cs__buf z;                  /* one compressed block */
     cs__buf index;              /* the entries so far */
+    cs__buf docnl;              /* each text's nl_all before it */
     void *cctx;                 /* ZSTD_CCtx */
 } cs__textw;
+/* Appends one document's text (one call per document, in order). */
 int  cs__textw_put(cs__textw *t, const char *p, size_t n, cs__textw_emit emit, void *ud,
                    cs__error *err);
 int  cs__textw_finish(cs__textw *t, cs__textw_emit emit, void *ud, cs__error *err);
@@ -138,6 +144,9 @@ void cs__textw_free(cs__textw *t);
 int  cs__text_open(cs__seg *s, cs__error *err);
 /* Decompresses every block (CRC, size) and checks its newline count. */
 int  cs__text_verify(const cs__seg *s, cs__error *err);
+/* Checks doc's newline count against its text (cs__seg_verify). */
+int  cs__text_check_doc(const cs__seg *s, uint32_t doc, const char *text, size_t len,
+                        cs__error *err);
 
 /* ---- Interface to code in seg_trailer.c and seg_read.c -------------------- */
 
