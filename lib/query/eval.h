@@ -3,7 +3,9 @@
  * (lib/query/).  A query is compiled (search.c) into a tree of iterators,
  * one tree per segment; each iterator walks documents in increasing order
  * with next()/advance(target), scores the current document with BM25, and
- * (for phrases and NEAR) gives the spans where it matched.
+ * (for phrases and NEAR) gives the spans where it matched.  The iterators
+ * are in eval_*.c, one file per kind (listed in eval_int.h, their private
+ * header).
  */
 #ifndef CS_EVAL_H
 #define CS_EVAL_H

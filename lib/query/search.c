@@ -8,13 +8,13 @@
  *      through the word list, grouped by term with the matching variants; a
  *      ~ item: the words its name key expands to, tilde.c, the same way),
  *      and its document frequency over the whole index, so that BM25's idf
- *      is the same in every segment;
- *   3. per segment, build an iterator tree and walk it: deleted documents
- *      are skipped, matches counted, and (unless counting only) scored into
- *      a bounded heap of the best offset+limit hits.  Once the heap is full,
- *      documents that cannot beat its worst hit are skipped by their score
- *      bounds (block-max pruning, two-phase phrases): the total is then a
- *      lower bound (cs_results_total_is_exact);
+ *      is the same in every segment (resolve.c);
+ *   3. per segment, build an iterator tree (eval*.c) and walk it: deleted
+ *      documents are skipped, matches counted, and (unless counting only)
+ *      scored into a bounded heap of the best offset+limit hits.  Once the
+ *      heap is full, documents that cannot beat its worst hit are skipped
+ *      by their score bounds (block-max pruning, two-phase phrases): the
+ *      total is then a lower bound (cs_results_total_is_exact);
  *   4. the hits, best first (ties: by path), with their snippets.
  */
 #include <stddef.h>
@@ -27,6 +27,7 @@
 #include "civsearch.h"
 #include "eval.h"
 #include "query.h"
+#include "resolve.h"
 #include "snippet.h"
 #include "tilde.h"
 
@@ -53,11 +54,6 @@ typedef struct rgroup {       /* a group of cs_search_options.group_by */
     uint64_t hash;              /* 0: an empty slot of the table */
 } rgroup;
 
-typedef struct rexp {           /* a ~ item's expansion, for the caller */
-    char *item;                 /* as written, "~Japarov" */
-    cs__texp e;
-} rexp;
-
 struct cs_results {
     cs__error err;
     size_t errcol;
@@ -80,21 +76,6 @@ struct cs_results {
     double xavgdl;
 };
 
-/* A leaf of the tree and what it resolved to in each segment. */
-typedef struct rleaf {
-    const cs__qterm *qt;
-    const cs__qnode *node;       /* the item holding it (a TERM, PREFIX or PHRASE) */
-    qmember **m;                /* per segment */
-    uint32_t *nm;
-    double idf;
-    uint64_t df;                /* live documents, whole index (0 when counting) */
-    size_t maxwords;            /* most words it stands for in one segment */
-    int neg;                    /* under a NOT: not highlighted */
-    int in_span;                /* inside a phrase or NEAR: highlighted only
-                                   in its occurrences (snip_nodes) */
-    int exp;                    /* a ~ item: its words are res->exp[exp]; else -1 */
-} rleaf;
-
 typedef struct hitref {
     double score;
     uint32_t seg, doc;
@@ -106,20 +87,16 @@ typedef struct sctx {
     cs_results *res;
     const char *query;
     cs__error *err;
-    rleaf *leaves;
-    uint32_t nleaves, cap_leaves;
+    qres rs;                    /* the query's leaves (resolve.c) */
     hitref *heap;
     size_t nheap, k;            /* k = offset + limit; 0 = unbounded */
     size_t cap_heap;
-    uint32_t **dead, *ndead;    /* per segment: its deleted documents (dead_list) */
     double floor;               /* once the heap is full: what a hit must reach */
     int have_floor;
     int count_only;             /* CS_SEARCH_COUNT: no score, so no idf (and no df) */
     int sort;                   /* CS_SORT_* */
     int group_by;               /* CS_GROUP_* */
     qbudget budget;             /* cs_search_options.memory_mb */
-    size_t words, max_words;    /* words the prefixes stand for so far, and the
-                                   cap (cs_search_options.max_expansion) */
 } sctx;
 
 /* Defaults of the budget (cs_search_options, docs/query-language.md). */
@@ -331,402 +308,6 @@ static void pool_put(cs_reader *r, cs_analyzer *a) {
     cs_analyzer_free(a);
 }
 
-/* ---- leaf resolution ------------------------------------------------------------------ */
-
-typedef struct wref {
-    uint64_t ord;
-    uint32_t var;
-} wref;
-
-static int cmp_wref(const void *a, const void *b) {
-    const wref *x = a, *y = b;
-    if (x->ord != y->ord) return x->ord < y->ord ? -1 : 1;
-    return (x->var > y->var) - (x->var < y->var);
-}
-
-typedef struct wrefs {
-    wref *v;
-    size_t n, cap;
-    qbudget *b;                 /* the growth is taken from it */
-} wrefs;
-
-static int wref_add(wrefs *w, uint64_t ord, uint32_t var) {
-    if (w->n == w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 64;
-        int rc = cs__budget_take(w->b, (cap - w->cap) * sizeof *w->v);
-        if (rc) return rc;
-        wref *n = cs__realloc(w->v, cap * sizeof *n);
-        if (!n) return CS_ENOMEM;
-        w->v = n;
-        w->cap = cap;
-    }
-    w->v[w->n++] = (wref){ord, var};
-    return 0;
-}
-
-/* The members of a leaf from its words' (term, variant) pairs: one per
- * term, with the variants it stands for.  Takes wr's array (and gives its
- * bytes back to the budget); the members' are taken from it for the
- * whole search. */
-static int wrefs_members(const cs__segref *ref, wrefs *wr, int rc, qmember **out, uint32_t *nout,
-                         cs__error *err) {
-    wref *w = wr->v;
-    size_t nw = wr->n;
-    qmember *m = NULL;
-    uint32_t nm = 0;
-    if (!rc && nw) rc = cs__budget_take(wr->b, nw * sizeof *m);
-    if (!rc && nw) {
-        qsort(w, nw, sizeof *w, cmp_wref);
-        m = cs__calloc(nw, sizeof *m);
-        if (!m) rc = CS_ENOMEM;
-        for (size_t i = 0; !rc && i < nw;) {
-            qmember *x = &m[nm++];
-            char buf[CS_MAX_KEY];
-            size_t blen;
-            rc = cs__seg_term_at(ref->seg, w[i].ord, buf, &blen, &x->ti, err);
-            size_t j = i;
-            for (; j < nw && w[j].ord == w[i].ord; j++)
-                if (w[j].var < CS_MAX_VARIANTS) x->vmask[w[j].var >> 3] |= (uint8_t)(1u << (w[j].var & 7));
-            x->all = x->ti.vbits == 0;
-            i = j;
-        }
-    }
-    cs__free(w);
-    cs__budget_give(wr->b, wr->cap * sizeof *w);
-    if (rc) {
-        cs__free(m);
-        return rc;
-    }
-    *out = m;
-    *nout = nm;
-    return 0;
-}
-
-/* The terms (with variants) of the words of seg that start with prefix;
- * *nwords gets the number of words.  Stops with CS_ELIMIT (no message) past
- * max words. */
-static int resolve_prefix(const cs__segref *ref, const char *prefix, size_t plen, qmember **out,
-                          uint32_t *nout, size_t *nwords, size_t max, qbudget *b, cs__error *err) {
-    cs__seg_iter it;
-    wrefs w = {0};
-    w.b = b;
-    int rc = cs__seg_words_seek(ref->seg, prefix, plen, &it, err);
-    while (!rc) {
-        const char *word;
-        size_t len;
-        uint64_t ord;
-        uint32_t var;
-        int k = cs__seg_words_next(&it, &word, &len, &ord, &var);
-        if (k <= 0) { rc = k; break; }
-        if (len < plen || memcmp(word, prefix, plen) != 0) break;
-        if (w.n >= max) { rc = CS_ELIMIT; break; }
-        rc = wref_add(&w, ord, var);
-    }
-    *nwords = w.n;
-    return wrefs_members(ref, &w, rc, out, nout, err);
-}
-
-/* A query word for messages: a field term's word as "title:word". */
-static const char *qword(const cs__qterm *t) {
-    return t->field == CS_FIELD_TITLE ? "title:" : t->field == CS_FIELD_AUTHOR ? "author:" : "";
-}
-static size_t qwskip(const cs__qterm *t) { return t->field ? 2 : 0; }
-
-/* The terms (with variants) of the words of a ~ item's expansion that seg
- * holds. */
-static int resolve_words(const cs__segref *ref, const cs__texp *e, qmember **out, uint32_t *nout,
-                         size_t *nwords, qbudget *b, cs__error *err) {
-    wrefs w = {0};
-    w.b = b;
-    int rc = 0;
-    for (size_t i = 0; i < e->n && !rc; i++) {
-        cs__seg_iter it;
-        const char *word;
-        size_t len, n = strlen(e->words[i]);
-        uint64_t ord;
-        uint32_t var;
-        rc = cs__seg_words_seek(ref->seg, e->words[i], n, &it, err);
-        int k = rc ? rc : cs__seg_words_next(&it, &word, &len, &ord, &var);
-        if (k < 0) rc = k;
-        else if (k == 1 && len == n && memcmp(word, e->words[i], n) == 0) rc = wref_add(&w, ord, var);
-    }
-    *nwords = w.n;
-    return wrefs_members(ref, &w, rc, out, nout, err);
-}
-
-/* The deleted documents of segment s in increasing order, listed once per
- * search (NULL and 0 when it has none). */
-static int dead_list(sctx *c, uint32_t s, const uint32_t **out, uint32_t *n) {
-    const cs__segref *ref = &c->r->man.segs[s];
-    *out = NULL;
-    *n = 0;
-    if (!ref->ndeleted || !ref->del) return 0;
-    if (!c->dead) {
-        c->dead = cs__calloc(c->r->man.nsegs + 1, sizeof *c->dead);
-        c->ndead = cs__calloc(c->r->man.nsegs + 1, sizeof *c->ndead);
-        if (!c->dead || !c->ndead) return CS_ENOMEM;
-    }
-    if (!c->dead[s]) {
-        uint32_t *v = cs__malloc(((size_t)ref->ndeleted + 1) * sizeof *v), k = 0;
-        if (!v) return CS_ENOMEM;
-        for (uint32_t byte = 0; byte < (ref->ndocs + 7) / 8 && k < ref->ndeleted; byte++) {
-            if (!ref->del[byte]) continue;
-            for (uint32_t d = byte * 8; d < byte * 8 + 8 && d < ref->ndocs; d++)
-                if (cs__is_deleted(ref, d) && k < ref->ndeleted) v[k++] = d;
-        }
-        c->dead[s] = v;
-        c->ndead[s] = k;
-    }
-    *out = c->dead[s];
-    *n = c->ndead[s];
-    return 0;
-}
-
-/* How many of the documents in ti's postings are deleted in segment s.
- * BM25's idf counts live documents only, so that results do not change when
- * a merge drops the deleted ones (optimize).  Walks the deleted documents,
- * usually few, with advance() over the skip entries, not the postings. */
-static int deleted_df(sctx *c, uint32_t s, const cs__terminfo *ti, uint64_t *out) {
-    const uint32_t *dead;
-    uint32_t ndead;
-    int rc = dead_list(c, s, &dead, &ndead);
-    *out = 0;
-    if (rc || !ndead) return rc;
-    cs__postings p;
-    cs__post_init(&p, c->r->man.segs[s].seg, ti, c->err);
-    for (uint32_t i = 0; i < ndead; i++) {
-        uint32_t d = cs__post_advance(&p, dead[i]);
-        if (d == CS_DOC_END) break;
-        if (d == dead[i]) (*out)++;
-    }
-    rc = p.rc;
-    cs__post_free(&p);
-    return rc;
-}
-
-/* Adds term t (every variant) to the members m[0..*n) when seg holds it. */
-static int add_term(const cs__segref *ref, const char *t, size_t len, qmember *m, uint32_t *n,
-                    cs__error *err) {
-    cs__terminfo ti;
-    int rc = cs__seg_term(ref->seg, t, len, &ti, err);
-    if (rc == CS_ENOTFOUND) {
-        cs__err_clear(err);
-        return 0;
-    }
-    if (rc) return rc;
-    memset(&m[*n], 0, sizeof m[*n]);
-    m[*n].ti = ti;
-    m[*n].all = 1;
-    (*n)++;
-    return 0;
-}
-
-/* A word: its term; a Cyrillic word also (or only) its name stem. */
-static int resolve_word(const cs__segref *ref, const cs__qterm *qt, qmember **out, uint32_t *nout,
-                        cs__error *err) {
-    qmember *m = cs__calloc(2, sizeof *m);
-    uint32_t n = 0;
-    if (!m) return CS_ENOMEM;
-    int rc = 0;
-    if (!qt->name_only) rc = add_term(ref, qt->term, qt->term_len, m, &n, err);
-    if (!rc && qt->name) rc = add_term(ref, qt->name, qt->name_len, m, &n, err);
-    if (rc || n == 0) {
-        cs__free(m);
-        m = NULL;
-        n = 0;
-    }
-    *out = m;
-    *nout = n;
-    return rc;
-}
-
-/* Live documents in the union of the members' postings of segment s (a
- * document holding several counts once), as BM25 wants the df of a leaf
- * that stands for several terms.  Variants are not looked at. */
-static int union_df(sctx *c, uint32_t s, const qmember *m, uint32_t nm, uint64_t *out) {
-    const cs__segref *ref = &c->r->man.segs[s];
-    cs__postings *p = cs__calloc(nm, sizeof *p);
-    if (!p) return CS_ENOMEM;
-    for (uint32_t i = 0; i < nm; i++) {
-        cs__post_init(&p[i], ref->seg, &m[i].ti, c->err);
-        cs__post_next(&p[i]);
-    }
-    uint64_t n = 0;
-    int rc = 0;
-    for (;;) {
-        uint32_t d = CS_DOC_END;
-        for (uint32_t i = 0; i < nm; i++) d = CS_MIN(d, p[i].doc);
-        if (d == CS_DOC_END) break;
-        if (!cs__is_deleted(ref, d)) n++;
-        for (uint32_t i = 0; i < nm; i++)
-            if (p[i].doc == d) cs__post_next(&p[i]);
-    }
-    for (uint32_t i = 0; i < nm; i++) {
-        if (!rc) rc = p[i].rc;
-        cs__post_free(&p[i]);
-    }
-    cs__free(p);
-    *out = n;
-    return rc;
-}
-
-/* Live documents of m's postings in segment s. */
-static int live_df(sctx *c, uint32_t s, const qmember *m, uint64_t *out) {
-    uint64_t dead;
-    int rc = deleted_df(c, s, &m->ti, &dead);
-    *out = m->ti.df - CS_MIN(dead, m->ti.df);
-    return rc;
-}
-
-/* The union of two members (a word's Snowball stem and name stem) as
- * live(A) + live(B) - live(A and B), the intersection found by walking the
- * shorter list and skipping in the longer one: a name stem is usually far
- * rarer than its word's stem, so this reads a fraction of what walking the
- * union would (Russian term queries 2-3x faster than with union_df). */
-static int pair_union_df(sctx *c, uint32_t s, const qmember *m, uint64_t *out) {
-    const cs__segref *ref = &c->r->man.segs[s];
-    uint64_t la, lb, both = 0;
-    int rc = live_df(c, s, &m[0], &la);
-    if (!rc) rc = live_df(c, s, &m[1], &lb);
-    if (rc) return rc;
-    const qmember *small = m[0].ti.df <= m[1].ti.df ? &m[0] : &m[1];
-    const qmember *big = small == &m[0] ? &m[1] : &m[0];
-    cs__postings ps, pb;
-    cs__post_init(&ps, ref->seg, &small->ti, c->err);
-    cs__post_init(&pb, ref->seg, &big->ti, c->err);
-    for (uint32_t d; (d = cs__post_next(&ps)) != CS_DOC_END;) {
-        uint32_t e = cs__post_advance(&pb, d);
-        if (e == CS_DOC_END) break;
-        if (e == d && !cs__is_deleted(ref, d)) both++;
-    }
-    rc = ps.rc ? ps.rc : pb.rc;
-    cs__post_free(&ps);
-    cs__post_free(&pb);
-    *out = la + lb - CS_MIN(both, la + lb);
-    return rc;
-}
-
-/* The leaf's live df in segment s. */
-static int leaf_df(sctx *c, const rleaf *l, uint32_t s, uint64_t *df) {
-    const qmember *m = l->m[s];
-    uint32_t nm = l->nm[s];
-    *df = 0;
-    if (nm == 2 && !l->qt->prefix) return pair_union_df(c, s, m, df);
-    if (nm > 2 && !l->qt->prefix) return union_df(c, s, m, nm, df);
-    /* a prefix sums its terms' dfs: exact unions of thousands of terms
-     * would cost more than the search (docs/query-language.md) */
-    for (uint32_t i = 0; i < nm; i++) {
-        uint64_t dead;
-        int rc = deleted_df(c, s, &m[i].ti, &dead);
-        if (rc) return rc;
-        *df += m[i].ti.df - CS_MIN(dead, m[i].ti.df);
-    }
-    return 0;
-}
-
-/* Expands a ~ item once for the whole index, keeping the expansion in the
- * results for the caller. */
-static int expand_tilde(sctx *c, rleaf *l) {
-    cs_results *res = c->res;
-    rexp *x = cs__realloc(res->exp, (res->nexp + 1) * sizeof *x);
-    if (!x) return CS_ENOMEM;
-    res->exp = x;
-    x = &res->exp[res->nexp];
-    memset(x, 0, sizeof *x);
-    const cs__qterm *qt = l->qt;
-    size_t from = qt->start >= (size_t)qt->tilde ? qt->start - (size_t)qt->tilde : 0;
-    int rc = cs__tilde_expand(c->r, qt, &x->e, c->err);
-    if (rc) return rc;
-    x->item = cs__malloc(qt->end - qt->start + 3);
-    if (!x->item) {
-        cs__texp_free(&x->e);
-        return CS_ENOMEM;
-    }
-    /* as written when the '~' is there, else (--translit) with one added */
-    if (memcmp(c->query + from, "~~", (size_t)qt->tilde) == 0) {
-        memcpy(x->item, c->query + from, qt->end - from);
-        x->item[qt->end - from] = '\0';
-    } else {
-        memcpy(x->item, "~~", (size_t)qt->tilde);
-        memcpy(x->item + qt->tilde, c->query + qt->start, qt->end - qt->start);
-        x->item[(size_t)qt->tilde + qt->end - qt->start] = '\0';
-    }
-    l->exp = (int)res->nexp++;
-    return 0;
-}
-
-static int resolve_leaf(sctx *c, rleaf *l) {
-    const cs__manifest *man = &c->r->man;
-    const cs__qterm *qt = l->qt;
-    uint64_t df = 0;
-    l->m = cs__calloc(man->nsegs + 1, sizeof *l->m);
-    l->nm = cs__calloc(man->nsegs + 1, sizeof *l->nm);
-    if (!l->m || !l->nm) return CS_ENOMEM;
-    int rc = qt->tilde ? expand_tilde(c, l) : 0;
-    for (uint32_t s = 0; !rc && s < man->nsegs; s++) {
-        const cs__segref *ref = &man->segs[s];
-        size_t nw = 0;
-        if (qt->tilde)
-            rc = resolve_words(ref, &c->res->exp[l->exp].e, &l->m[s], &l->nm[s], &nw, &c->budget,
-                               c->err);
-        else if (qt->prefix)
-            rc = resolve_prefix(ref, qt->word, qt->word_len, &l->m[s], &l->nm[s], &nw,
-                                c->max_words - c->words, &c->budget, c->err);
-        else
-            rc = resolve_word(ref, qt, &l->m[s], &l->nm[s], c->err);
-        if (rc == CS_ELIMIT && !c->err->msg[0])
-            rc = cs__err(c->err, CS_ELIMIT, "the prefixes of the query stand for more than %zu "
-                         "words (cs_search_options.max_expansion), %s%s* passing it: use longer "
-                         "prefixes or fewer of them", c->max_words, qword(qt), qt->word + qwskip(qt));
-        if (rc == CS_ELIMIT) c->res->errcol = (size_t)qt->col;
-        c->words += qt->prefix ? nw : 0;
-        l->maxwords = CS_MAX(l->maxwords, nw);
-        uint64_t sdf = 0;
-        /* a count reads no score, nor a bound: the exact df of a union
-         * (pair_union_df) would be a fifth of a Russian count's work */
-        if (!rc && !c->count_only) rc = leaf_df(c, l, s, &sdf);
-        df += sdf;
-    }
-    if (rc) return rc;
-    l->df = CS_MIN(df, c->r->live_docs); /* as the idf takes it (a prefix's sum may pass it) */
-    l->idf = cs__bm25_idf(c->r->live_docs, df);
-    return 0;
-}
-
-static int add_leaf(sctx *c, const cs__qterm *qt, const cs__qnode *node, int neg) {
-    if (cs__grow32((void **)&c->leaves, &c->cap_leaves, (uint64_t)c->nleaves + 1,
-                   sizeof *c->leaves))
-        return CS_ENOMEM;
-    rleaf *l = &c->leaves[c->nleaves++];
-    memset(l, 0, sizeof *l);
-    l->qt = qt;
-    l->node = node;
-    l->neg = neg;
-    l->exp = -1;
-    return resolve_leaf(c, l);
-}
-
-/* Resolves the tree's leaves in tree order (build() visits them the same). */
-static int collect(sctx *c, const cs__qnode *n, int neg) {
-    int rc = 0;
-    neg |= n->kind == CS_Q_NOT;
-    for (size_t i = 0; i < n->nterms && !rc; i++) rc = add_leaf(c, &n->terms[i], n, neg);
-    for (size_t i = 0; i < n->nkids && !rc; i++) rc = collect(c, n->kids[i], neg);
-    return rc;
-}
-
-static void free_leaves(sctx *c) {
-    for (uint32_t s = 0; c->dead && s < c->r->man.nsegs; s++) cs__free(c->dead[s]);
-    cs__free(c->dead);
-    cs__free(c->ndead);
-    for (uint32_t i = 0; i < c->nleaves; i++) {
-        for (uint32_t s = 0; c->leaves[i].m && s < c->r->man.nsegs; s++) cs__free(c->leaves[i].m[s]);
-        cs__free(c->leaves[i].m);
-        cs__free(c->leaves[i].nm);
-    }
-    cs__free(c->leaves);
-}
-
 /* ---- building the iterator tree of one segment ------------------------------------------ */
 
 static qit *build(sctx *c, qseg *qs, uint32_t s, const cs__qnode *n, uint32_t *next_leaf,
@@ -739,7 +320,7 @@ enum { SPANS_NO, SPANS_WANT, SPANS_NEED };
 
 static qit *leaf_it(sctx *c, qseg *qs, uint32_t s, uint32_t *next_leaf, int spans) {
     uint32_t tag = (*next_leaf)++;
-    rleaf *l = &c->leaves[tag];
+    rleaf *l = &c->rs.leaves[tag];
     if (l->qt->prefix && l->maxwords > CS_PREFIX_SPAN_MAX) {
         if (spans == SPANS_NEED) {
             if (qs->rc) return NULL; /* an earlier item failed: keep its message */
@@ -1043,7 +624,7 @@ static uint32_t count_leaves(const cs__qnode *n) {
     return k;
 }
 
-/* Finds the phrase and NEAR nodes in tree order (collect()'s), marking
+/* Finds the phrase and NEAR nodes in tree order (cs__resolve()'s), marking
  * their leaves in_span.  *v has room for every leaf. */
 static void snip_nodes(sctx *c, const cs__qnode *n, int neg, uint32_t *leaf, snode *v,
                        size_t *nv) {
@@ -1051,7 +632,8 @@ static void snip_nodes(sctx *c, const cs__qnode *n, int neg, uint32_t *leaf, sno
     if (!neg && (n->kind == CS_Q_PHRASE || n->kind == CS_Q_NEAR)) {
         uint32_t k = count_leaves(n);
         v[(*nv)++] = (snode){n, *leaf};
-        for (uint32_t i = 0; i < k && *leaf + i < c->nleaves; i++) c->leaves[*leaf + i].in_span = 1;
+        for (uint32_t i = 0; i < k && *leaf + i < c->rs.nleaves; i++)
+            c->rs.leaves[*leaf + i].in_span = 1;
         *leaf += k;
         return;
     }
@@ -1092,13 +674,13 @@ static int snip_occ(sctx *c, const hitref *h, const snode *v, size_t nv, size_t 
  * group per leaf (the phrase and NEAR nodes: a group each, after them). */
 static int snip_items(const sctx *c, cs__snipq *q) {
     size_t n = 0, g = 0;
-    for (uint32_t i = 0; i < c->nleaves; i++)
-        n += c->leaves[i].exp >= 0 ? c->res->exp[c->leaves[i].exp].e.n : 2;
+    for (uint32_t i = 0; i < c->rs.nleaves; i++)
+        n += c->rs.leaves[i].exp >= 0 ? c->res->exp[c->rs.leaves[i].exp].e.n : 2;
     cs__snipitem *v = cs__calloc(n + 1, sizeof *v);
     if (!v) return CS_ENOMEM;
     n = 0;
-    for (uint32_t i = 0; i < c->nleaves; i++) {
-        const rleaf *l = &c->leaves[i];
+    for (uint32_t i = 0; i < c->rs.nleaves; i++) {
+        const rleaf *l = &c->rs.leaves[i];
         const cs__qterm *t = l->qt;
         if (l->neg || l->in_span) continue;
         if (l->exp >= 0) {
@@ -1191,8 +773,8 @@ static int snip_matches(const sctx *c, const hitref *h, cs__buf *buf) {
     const cs__segref *ref = &c->r->man.segs[h->seg];
     cs__buf_reset(buf);
     int rc = 0, g = 0;
-    for (uint32_t i = 0; i < c->nleaves && !rc; i++) {
-        const rleaf *l = &c->leaves[i];
+    for (uint32_t i = 0; i < c->rs.nleaves && !rc; i++) {
+        const rleaf *l = &c->rs.leaves[i];
         const cs__qterm *t = l->qt;
         if (l->neg || l->in_span) continue;
         if (t->field) return 1;
@@ -1201,7 +783,7 @@ static int snip_matches(const sctx *c, const hitref *h, cs__buf *buf) {
             for (uint32_t k = 0; k < l->nm[h->seg] && !rc; k++)
                 rc = snip_term_pos(ref->seg, &l->m[h->seg][k], h->doc, g, 0, buf, c->err);
         } else if (l->nm[h->seg] == (uint32_t)(!t->name_only + (t->name != NULL))) {
-            /* resolve_word found each: the term first, then the name stem */
+            /* resolve_word (resolve.c) found each: the term first, then the name stem */
             const qmember *lm = l->m[h->seg];
             for (uint32_t k = 0; k < l->nm[h->seg] && !rc; k++) {
                 int x = snip_term_pos(ref->seg, &lm[k], h->doc, g, t->name_only || k > 0, buf,
@@ -1407,7 +989,7 @@ static void put_leaf_term(const sctx *c, const rleaf *l, cs__buf *b) {
 static void part_strings(sctx *c, const qxterm *t, size_t *off, size_t *item, size_t *term) {
     cs__buf *b = &c->res->xstr;
     size_t *o = &off[4 * (size_t)t->tag + (t->phrase ? 2 : 0)];
-    const rleaf *l = &c->leaves[t->tag];
+    const rleaf *l = &c->rs.leaves[t->tag];
     if (o[0] == SIZE_MAX) {
         o[0] = b->len;
         if (l->exp >= 0 && !t->phrase) {
@@ -1419,9 +1001,9 @@ static void part_strings(sctx *c, const qxterm *t, size_t *off, size_t *item, si
         cs__buf_byte(b, 0);
         o[1] = b->len;
         size_t k = t->phrase ? l->node->nterms : 1;
-        for (size_t j = 0; j < k && t->tag + j < c->nleaves; j++) {
+        for (size_t j = 0; j < k && t->tag + j < c->rs.nleaves; j++) {
             if (j) cs__buf_byte(b, ' ');
-            put_leaf_term(c, &c->leaves[t->tag + j], b);
+            put_leaf_term(c, &c->rs.leaves[t->tag + j], b);
         }
         cs__buf_byte(b, 0);
     }
@@ -1436,20 +1018,20 @@ static int explain_finish(sctx *c, const qexplain *x) {
     size_t nt = x->terms.len / sizeof(qxterm), nb = x->boosts.len / sizeof(qxboost);
     const qxterm *t = (const qxterm *)(const void *)x->terms.data;
     const qxboost *bo = (const qxboost *)(const void *)x->boosts.data;
-    size_t *off = cs__malloc((4 * (size_t)c->nleaves + 1) * sizeof *off);
+    size_t *off = cs__malloc((4 * (size_t)c->rs.nleaves + 1) * sizeof *off);
     size_t *pos = cs__malloc((2 * nt + 1) * sizeof *pos);
     res->xterms = cs__calloc(nt + 1, sizeof *res->xterms);
     res->xboosts = cs__calloc(nb + 1, sizeof *res->xboosts);
     int rc = off && pos && res->xterms && res->xboosts ? 0 : CS_ENOMEM;
-    for (size_t i = 0; !rc && i < 4 * (size_t)c->nleaves; i++) off[i] = SIZE_MAX;
+    for (size_t i = 0; !rc && i < 4 * (size_t)c->rs.nleaves; i++) off[i] = SIZE_MAX;
     for (size_t i = 0; !rc && i < nt; i++) part_strings(c, &t[i], off, &pos[2 * i], &pos[2 * i + 1]);
     if (!rc && res->xstr.rc) rc = CS_ENOMEM;
     for (size_t i = 0; !rc && i < nt; i++) {
         const char *str = (const char *)res->xstr.data;
-        char f = c->leaves[t[i].tag].qt->field;
+        char f = c->rs.leaves[t[i].tag].qt->field;
         res->xterms[i] = (cs_explain_term){str + pos[2 * i], str + pos[2 * i + 1],
             f == CS_FIELD_TITLE ? "title" : f == CS_FIELD_AUTHOR ? "author" : "text",
-            t[i].phrase, t[i].tf, t[i].tf_title, t[i].phrase ? 0 : c->leaves[t[i].tag].df,
+            t[i].phrase, t[i].tf, t[i].tf_title, t[i].phrase ? 0 : c->rs.leaves[t[i].tag].df,
             t[i].idf, t[i].norm, t[i].score};
     }
     for (size_t i = 0; !rc && i < nb; i++)
@@ -1498,7 +1080,7 @@ static int make_hits(cs_results *res, sctx *c, cs_analyzer *a, const cs__qnode *
     if (!res->hits) return CS_ENOMEM;
     cs__snipq q = {NULL, 0, 0, NULL, 0};
     cs__snip sn = {{0}, {0}, 0};
-    snip_ud u = {c, cs__malloc((c->nleaves + 1) * sizeof *u.v), 0, 0, {0}, {0}, &q, {0}};
+    snip_ud u = {c, cs__malloc((c->rs.nleaves + 1) * sizeof *u.v), 0, 0, {0}, {0}, &q, {0}};
     int rc = u.v ? 0 : CS_ENOMEM;
     uint32_t leaf = 0;
     if (!rc && !(o->flags & CS_SEARCH_NOSNIPPET)) snip_nodes(c, tree, 0, &leaf, u.v, &u.nv);
@@ -1543,8 +1125,16 @@ static int search(cs_results *res, cs_reader *r, const char *query, size_t len,
     size_t mb = o->memory_mb ? o->memory_mb : CS_SEARCH_MEMORY_MB;
     c.budget.max = mb > SIZE_MAX >> 20 ? SIZE_MAX : mb << 20;
     c.budget.err = &res->err;
-    c.max_words = o->max_expansion ? o->max_expansion : CS_SEARCH_MAX_EXPANSION;
-    rc = collect(&c, tree, 0);
+    c.rs.r = r;
+    c.rs.query = query;
+    c.rs.err = &res->err;
+    c.rs.budget = &c.budget;
+    c.rs.count_only = c.count_only;
+    c.rs.max_words = o->max_expansion ? o->max_expansion : CS_SEARCH_MAX_EXPANSION;
+    c.rs.errcol = &res->errcol;
+    rc = cs__resolve(&c.rs, tree);
+    res->exp = c.rs.exp; /* the caller's, also on failure */
+    res->nexp = c.rs.nexp;
     /* pruning skips documents by their score bounds: only for the best
      * scores, and not when every match is counted into its group */
     int prune = c.k && !(o->flags & (CS_SEARCH_COUNT | CS_SEARCH_EXACT_TOTAL)) &&
@@ -1553,7 +1143,7 @@ static int search(cs_results *res, cs_reader *r, const char *query, size_t len,
         rc = run_segment(&c, tree, s, o->flags, prune, &res->total, &res->inexact);
     if (!rc && c.group_by) groups_finish(res);
     if (!rc && !(o->flags & CS_SEARCH_COUNT)) rc = make_hits(res, &c, a, tree, o);
-    free_leaves(&c);
+    cs__resolve_free(&c.rs);
     cs__free(c.heap);
     cs__qnode_free(tree);
     return rc;

@@ -1,7 +1,7 @@
 /*
  * tilde.h — cross-script name search (lib/query/tilde.c): what indexed
  * words a `~word` or `~~word` item stands for, read from the name-key
- * tables of every segment.  Called by search.c, which then resolves the
+ * tables of every segment.  Called by resolve.c, which then resolves the
  * words to postings like a prefix.  Rules and reasons: docs/names.md.
  */
 #ifndef CS_TILDE_H

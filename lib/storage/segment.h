@@ -193,7 +193,7 @@ typedef struct cs__segcols {
     const char **path;          /* borrowed from the mapping, not NUL-terminated */
     uint32_t *path_len;
     uint32_t *by_path;          /* doc ids in memcmp order of their paths */
-    /* For the filters of a query (lib/query/eval.c): the size of a filter's
+    /* For the filters of a query (lib/query/eval_filter.c): the size of a filter's
      * match set, or a bound of it, without a pass over the documents, and
      * its documents from a range of an index when it is rare enough to
      * lead an AND. */
