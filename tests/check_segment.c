@@ -1538,7 +1538,7 @@ END_TEST
 /* ---- stored text in zstd blocks (seg_text.c, format 7) ----------------------------------- */
 
 /* 60 texts of letters and newlines: most shorter than a block, every
- * tenth 20-70 KB (several blocks), one empty. */
+ * tenth 20-70 KB (several blocks), one empty, one of newlines only. */
 static void text_model(model *m) {
     memset(m, 0, sizeof *m);
     rng_state = 91;
@@ -1547,12 +1547,13 @@ static void text_model(model *m) {
     for (uint32_t d = 0; d < m->ndocs; d++) {
         mdoc *x = &m->docs[d];
         x->plen = (size_t)snprintf(x->path, sizeof x->path, "t/%02u.txt", d);
-        x->tlen = d == 5 ? 0 : d % 10 == 3 ? 20000 + cs_test_randn(&rng_state, 50000)
-                                           : cs_test_randn(&rng_state, 3000);
+        x->tlen = d == 5 ? 0 : d == 7 ? 9000 : d % 10 == 3 ? 20000 + cs_test_randn(&rng_state, 50000)
+                                                           : cs_test_randn(&rng_state, 3000);
         x->text = malloc(x->tlen + 1);
+        /* text 7: nothing but newlines (every byte lane of a counted word) */
         for (size_t i = 0; i < x->tlen; i++)
-            x->text[i] = cs_test_randn(&rng_state, 30) ? (char)('a' + cs_test_randn(&rng_state, 26))
-                                                       : '\n';
+            x->text[i] = d != 7 && cs_test_randn(&rng_state, 30)
+                             ? (char)('a' + cs_test_randn(&rng_state, 26)) : '\n';
         x->size = x->tlen;
         x->hash = cs__hash64(x->text, x->tlen);
         x->ntokens = 1;

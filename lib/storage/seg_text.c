@@ -49,15 +49,23 @@
 
 /* The newlines in p[0..n), eight bytes at a time: a byte of w ^ NL8 is
  * zero where p has a newline, and (x & 0x7f..) + 0x7f.. | x sets a byte's
- * high bit exactly when the byte is not zero (no carry crosses bytes). */
+ * high bit exactly when the byte is not zero (no carry crosses bytes).
+ * The matches are summed per byte lane, 31 words at most (8 lanes of at
+ * most 31 sum to at most 248: the multiply that adds the lanes up into
+ * the top byte cannot overflow it), so no popcount (a libgcc call without
+ * -mpopcnt) is needed. */
 static uint64_t count_nl(const unsigned char *p, size_t n) {
     const uint64_t nl8 = 0x0a0a0a0a0a0a0a0aull, lo7 = 0x7f7f7f7f7f7f7f7full,
-                   hi = 0x8080808080808080ull;
+                   hi = 0x8080808080808080ull, ones = 0x0101010101010101ull;
     uint64_t c = 0;
     size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t x = cs__rd_u64le(p + i) ^ nl8;
-        c += (uint64_t)__builtin_popcountll(~(((x & lo7) + lo7) | x) & hi);
+    while (i + 8 <= n) {
+        uint64_t lanes = 0;
+        for (int k = 0; k < 31 && i + 8 <= n; k++, i += 8) {
+            uint64_t x = cs__rd_u64le(p + i) ^ nl8;
+            lanes += (~(((x & lo7) + lo7) | x) & hi) >> 7;
+        }
+        c += (lanes * ones) >> 56;
     }
     for (; i < n; i++) c += p[i] == '\n';
     return c;
