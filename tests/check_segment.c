@@ -1608,8 +1608,9 @@ START_TEST(text_blocks)
     uint64_t nb = cs__rd_u64le(f + ft + 16), nd = cs__rd_u64le(f + ft + 24), blk = nb / 2;
     uint64_t bs = cs__rd_u32le(f + ft + 32);
     ck_assert_uint_eq(nd, m.ndocs);
-    const unsigned char *e = f + ft - 8 * nd - 24 * nb + 24 * blk;
-    f[cs__rd_u64le(e) + cs__rd_u32le(e + 8) / 2] ^= 0x10;
+    const unsigned char *e0 = f + ft - 8 * nd - 24 * nb + 24 * blk;
+    size_t at_byte = cs__rd_u64le(e0) + cs__rd_u32le(e0 + 8) / 2;
+    f[at_byte] ^= 0x10;
     spit(path, f, fn);
     free(f);
     s = open_ok(dir, 3);       /* the index is intact: the damage is found on reading */
@@ -1632,6 +1633,26 @@ START_TEST(text_blocks)
         at += x->tlen;
     }
     ck_assert(hit > 0 && missed > 0);
+    ck_assert_int_eq(cs__seg_verify(s, &err), CS_ECORRUPT);
+    cs__seg_close(s);
+
+    /* a newline count flipped (the block restored): the index is checked
+     * on the first read, not on open; the documents' records still read */
+    f = slurp(path, &fn);
+    f[at_byte] ^= 0x10;
+    f[ft - 8 * nd + 8 * 7] ^= 0x01;
+    spit(path, f, fn);
+    free(f);
+    s = open_ok(dir, 3);
+    cs__docmeta dm;
+    const char *p;
+    size_t n;
+    ck_assert_int_eq(cs__seg_doc(s, 7, &dm, &err), 0);
+    for (int k = 0; k < 2; k++) {   /* and again: a damaged index is not cached as good */
+        ck_assert_int_eq(cs__text_read(&t, s, 1, 0, SIZE_MAX, &p, &n, &err), CS_ECORRUPT);
+        ck_assert_msg(strstr(err.msg, "s00000003.text: checksum mismatch in the block index"),
+                      "%s", err.msg);
+    }
     ck_assert_int_eq(cs__seg_verify(s, &err), CS_ECORRUPT);
     cs__text_free(&t);
     cs__seg_close(s);

@@ -23,8 +23,8 @@
  * document's text; the footer's nl: all of them.  A hit's line number is
  * then the entry's nl plus a count inside the block its snippet was read
  * from, less the document's docnl: no other block is read.  codec 1 is
- * zstd; crc covers the entries, docnl and the footer's 40 bytes before it,
- * all checked on open.
+ * zstd; crc covers the entries, docnl and the footer's 40 bytes before it.
+ * The footer is checked on open, the rest on the first read of a text.
  *
  * Formats 5 and 6 stored the stream as it is (body := stream): read here
  * too, every read checking the document's text CRC as before.
@@ -151,8 +151,14 @@ void cs__textw_free(cs__textw *t) {
 
 /* ---- reader ------------------------------------------------------------------------------ */
 
+/* Reads the footer: cheap, from the file's tail (no page of the mapping).
+ * The block index and the newline counts are checked by text_check, on
+ * the first read of a text: a search without snippets (a count, --paths,
+ * the API without snippets) never touches them, 8 % of the instructions
+ * of `csearch --count` at scale 1 when they were checked on open. */
 int cs__text_open(cs__seg *s, cs__error *err) {
     const cs__file *f = &s->f[CS_F_TEXT];
+    atomic_init(&s->text_ready, f->version < 7);
     if (f->version < 7) {           /* the stream as it is */
         s->text_raw = f->body_len;
         return 0;
@@ -165,21 +171,36 @@ int cs__text_open(cs__seg *s, cs__error *err) {
     uint32_t bs = cs__rd_u32le(ft + 32), codec = cs__rd_u32le(ft + 36);
     if (nb > room / TEXT_ENTRY || nd > (room - nb * TEXT_ENTRY) / 8)
         return cs__err(err, CS_ECORRUPT, "%s: footer does not match the file size", f->path);
-    uint64_t ioff = room - nb * TEXT_ENTRY - nd * 8;
-    const unsigned char *ix = f->map + ioff, *dnl = ix + nb * TEXT_ENTRY;
-    uint32_t crc = cs__crc32c(0, ix, (size_t)(room - ioff));
-    if (cs__crc32c(crc, ft, 40) != cs__rd_u32le(ft + 40))
-        return cs__err(err, CS_ECORRUPT, "%s: checksum mismatch in the block index", f->path);
     if (codec != TEXT_ZSTD)
         return cs__err(err, CS_ECORRUPT, "%s: unknown compression %u", f->path, codec);
     if (bs < 1024 || bs > CS_TEXT_BLOCK_MAX || nb != (raw + bs - 1) / bs || nl_all > raw)
         return cs__err(err, CS_ECORRUPT, "%s: %llu blocks of %u bytes cannot hold %llu bytes",
                        f->path, (unsigned long long)nb, bs, (unsigned long long)raw);
+    s->text_raw = raw;
+    s->text_nl = nl_all;
+    s->text_nblocks = nb;
+    s->text_ndocs = nd;
+    s->text_bs = bs;
+    s->text_docnl = f->map + room - nd * 8;
+    s->text_index = s->text_docnl - nb * TEXT_ENTRY;
+    return 0;
+}
+
+/* The block index and the newline counts: their CRC (with the footer's)
+ * and every entry's consistency. */
+static int text_check(const cs__seg *s, cs__error *err) {
+    const cs__file *f = &s->f[CS_F_TEXT];
+    uint64_t room = f->body_len - TEXT_FOOTER, nb = s->text_nblocks, nd = s->text_ndocs;
+    const unsigned char *ft = cs__file_at(f, room), *ix = s->text_index, *dnl = s->text_docnl;
+    uint64_t ioff = (uint64_t)(ix - f->map);
+    uint32_t crc = cs__crc32c(0, ix, (size_t)(room - ioff));
+    if (cs__crc32c(crc, ft, 40) != cs__rd_u32le(ft + 40))
+        return cs__err(err, CS_ECORRUPT, "%s: checksum mismatch in the block index", f->path);
     uint64_t zend = 0, nl = 0;
     for (uint64_t b = 0; b < nb; b++) {
         const unsigned char *e = ix + b * TEXT_ENTRY;
         uint64_t zoff = cs__rd_u64le(e), bnl = cs__rd_u64le(e + 16);
-        if (zoff != zend || bnl < nl || bnl - nl > bs || bnl > nl_all)
+        if (zoff != zend || bnl < nl || bnl - nl > s->text_bs || bnl > s->text_nl)
             return cs__err(err, CS_ECORRUPT, "%s: bad entry of block %llu", f->path,
                            (unsigned long long)b);
         zend = zoff + cs__rd_u32le(e + 8);
@@ -191,19 +212,23 @@ int cs__text_open(cs__seg *s, cs__error *err) {
     nl = 0;
     for (uint64_t d = 0; d < nd; d++) {
         uint64_t v = cs__rd_u64le(dnl + 8 * d);
-        if (v < nl || v > nl_all || (d == 0 && v != 0))
+        if (v < nl || v > s->text_nl || (d == 0 && v != 0))
             return cs__err(err, CS_ECORRUPT, "%s: bad newline count of document %llu", f->path,
                            (unsigned long long)d);
         nl = v;
     }
-    s->text_raw = raw;
-    s->text_nl = nl_all;
-    s->text_nblocks = nb;
-    s->text_ndocs = nd;
-    s->text_bs = bs;
-    s->text_index = ix;
-    s->text_docnl = dnl;
     return 0;
+}
+
+/* 0 once text_check passed.  Threads sharing a segment may both run it
+ * the first time: it only reads, and both reach the same answer.  A
+ * damaged index is checked (and reported) again on every read. */
+static int text_ready(const cs__seg *s, cs__error *err) {
+    cs__seg *m = (cs__seg *)s;       /* the flag is the only mutable field */
+    if (atomic_load_explicit(&m->text_ready, memory_order_acquire)) return 0;
+    int rc = text_check(s, err);
+    if (!rc) atomic_store_explicit(&m->text_ready, 1, memory_order_release);
+    return rc;
 }
 
 uint64_t cs__seg_text_raw(const cs__seg *s) { return s->text_raw; }
@@ -244,7 +269,8 @@ static int load_block(cs__text *t, const cs__seg *s, uint64_t b, cs__error *err)
 
 /* Where doc's text is in the stream, checked against it. */
 static int doc_range(const cs__seg *s, uint32_t doc, cs__docrec *r, cs__error *err) {
-    int rc = cs__seg_docrec(s, doc, r, err);
+    int rc = text_ready(s, err);
+    if (!rc) rc = cs__seg_docrec(s, doc, r, err);
     if (rc) return rc;
     if (r->text_off > s->text_raw || r->text_len > s->text_raw - r->text_off ||
         r->text_len > SIZE_MAX)
@@ -355,7 +381,7 @@ int cs__text_check_doc(const cs__seg *s, uint32_t doc, const char *text, size_t 
 int cs__text_verify(const cs__seg *s, cs__error *err) {
     if (s->f[CS_F_TEXT].version < 7) return 0;
     cs__text t = {0};
-    int rc = 0;
+    int rc = text_ready(s, err);
     for (uint64_t b = 0; b < s->text_nblocks && !rc; b++) {
         rc = load_block(&t, s, b, err);
         uint64_t next = b + 1 < s->text_nblocks

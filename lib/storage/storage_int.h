@@ -93,7 +93,8 @@ struct cs__seg {
     uint64_t text_ndocs;        /* its documents (== ndocs), */
     uint32_t text_bs;           /* the blocks' raw size, */
     const unsigned char *text_index;    /* their entries */
-    const unsigned char *text_docnl;    /* and the documents' newline counts */
+    const unsigned char *text_docnl;    /* and the documents' newline counts, */
+    atomic_int text_ready;      /* checked (seg_text.c: on first use) */
     pthread_mutex_t cols_lock;  /* guards the lazy build of cols (seg_cols.c) */
     int cols_lock_ok;
     cs__segcols *cols;           /* built on first use, then read-only */
@@ -139,8 +140,9 @@ int  cs__textw_put(cs__textw *t, const char *p, size_t n, cs__textw_emit emit, v
                    cs__error *err);
 int  cs__textw_finish(cs__textw *t, cs__textw_emit emit, void *ud, cs__error *err);
 void cs__textw_free(cs__textw *t);
-/* Reads the .text footer and checks the block index (its CRC and every
- * entry); sets s->text_*.  Formats 5 and 6: the body is the stream. */
+/* Reads the .text footer; sets s->text_* (the block index and newline
+ * counts are checked on the first read of a text).  Formats 5 and 6: the
+ * body is the stream. */
 int  cs__text_open(cs__seg *s, cs__error *err);
 /* Decompresses every block (CRC, size) and checks its newline count. */
 int  cs__text_verify(const cs__seg *s, cs__error *err);
