@@ -28,6 +28,7 @@ static Suite *(*const suites[])(void) = {
     fmt_text_suite,
     fmt_markup_suite,
     shards_suite,
+    codec_suite,
 };
 
 int main(void) {

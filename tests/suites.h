@@ -25,5 +25,6 @@ Suite *fmt_pdf_suite(void);
 Suite *fmt_text_suite(void);
 Suite *fmt_markup_suite(void);
 Suite *shards_suite(void);
+Suite *codec_suite(void);
 
 #endif

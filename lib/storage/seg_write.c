@@ -9,14 +9,13 @@
  * postings, and the sparse indexes of .dict/.words (one entry per 32 keys).
  * Merges of big segments stream through it in that memory.
  *
- * What goes where (full grammar in docs/format.md):
+ * What goes where (full grammar in docs/format.md; that of .post and .pos
+ * blocks, and their encoders, in seg_codec.c):
  *
- *   .post  term*          term  := block{nblocks} header
- *          header        := blocks_len:varint compact            (nblocks == 1)
- *                         | blocks_len:varint skip_crc:u32 entry{nblocks} (fixed, 32 bytes)
- *          block         := full (128 docs: bit-packed) | tail (< 128: varints)
- *   .pos   term*          term  := block-positions{nblocks}: varints when the
- *                         block has few positions, else bit-packed with exceptions
+ *   .post  per term: its blocks (full: 128 docs bit-packed; tail: varints),
+ *          then its header (compact for one block, else skip entries)
+ *   .pos   per term: each block's positions (varints when few, else
+ *          bit-packed with exceptions)
  *   .dict  key blocks, sparse index, footer        (seg_dict.c reads it)
  *   .words the same structure, other values
  *   .keys  the same structure: name key + word -> docs, occ, cap
@@ -34,7 +33,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "storage_int.h"
+#include "seg_codec.h"
 
 #define OUT_BUF (64 * 1024)
 
@@ -378,118 +377,14 @@ int cs__segw_add_doc(cs__segw *w, const cs__docmeta *d, const char *text, size_t
 
 /* ---- postings ---------------------------------------------------------------------- */
 
-/* Packs 128 values of b bits each, least significant bit first: 16*b bytes. */
-static void pack128(cs__buf *out, const uint32_t *v, unsigned b) {
-    if (b == 0 || cs__buf_reserve(out, 16 * b)) return;
-    unsigned char *p = out->data + out->len;
-    uint64_t acc = 0;
-    unsigned have = 0;
-    for (int i = 0; i < CS_BLOCK_DOCS; i++) {
-        acc |= (uint64_t)v[i] << have;
-        have += b;
-        while (have >= 8) { *p++ = (unsigned char)acc; acc >>= 8; have -= 8; }
-    }
-    out->len += 16 * b;
-}
-
-/* ---- positions ---------------------------------------------------------------------- */
-
-/* Appends the low b bits of n values to a bit stream that starts on a byte
- * boundary, least significant bit first; *acc / *have carry the bits not
- * yet written.  b <= 32. */
-static void bits_put(cs__buf *out, const void *v, int wide, size_t n, unsigned b,
-                     uint64_t *acc, unsigned *have) {
-    /* Bytes are stored straight into room reserved for all of them: this
-     * runs for every position of the index (5.7 % of indexing with a
-     * bounds-checked append per byte). */
-    if (b == 0 || cs__buf_reserve(out, (n * b + 7) / 8 + 1)) return;
-    const uint32_t *v32 = v;
-    const uint8_t *v8 = v;
-    const uint64_t mask = (1ull << b) - 1;
-    unsigned char *p = out->data + out->len;
-    uint64_t a = *acc;
-    unsigned h = *have;
-    for (size_t i = 0; i < n; i++) {
-        a |= ((uint64_t)(wide ? v32[i] : v8[i]) & mask) << h;
-        h += b;
-        while (h >= 8) {
-            *p++ = (unsigned char)a;
-            a >>= 8;
-            h -= 8;
-        }
-    }
-    out->len = (size_t)(p - out->data);
-    *acc = a;
-    *have = h;
-}
-
-/* The slot width of a packed block: the b that minimises n·b bits plus
- * the exceptions (about one byte of index and ceil((L - b) / 7) bytes of
- * high bits for each gap of L > b bits).  cnt[L] = gaps of L bits.  Ties go
- * to the wider slot: fewer exceptions to apply when decoding.  b >= min. */
-static unsigned pos_width(const uint64_t cnt[33], uint64_t n, int min) {
-    unsigned best = 32;
-    uint64_t best_cost = UINT64_MAX;
-    for (int b = 32; b >= min; b--) {
-        uint64_t cost = n * (uint64_t)b;
-        for (unsigned l = (unsigned)b + 1; l <= 32; l++)
-            cost += cnt[l] * 8 * (1 + (l - (unsigned)b + 6) / 7);
-        if (cost < best_cost) best_cost = cost, best = (unsigned)b;
-    }
-    return best;
-}
-
-/* Encodes the positions of the buffered block (npos of them):
- *   npos < CS_POS_PACK_MIN:  (gap << vbits | variant):varint{npos}
- *   otherwise:  head:varint  bits  exception{nexc}
- *     head      = gbits | vb << 6 | nexc << 10
- *     bits      = low gbits bits of each gap, then vb bits of each variant,
- *                 LSB first, padded to a byte
- *     exception = (index - previous index - 1):varint  (gap >> gbits):varint
- * A gap wider than gbits is an exception: its high bits follow the packed
- * ones (patched frame of reference), so that one long gap (a document's first
- * position far in) does not widen every slot of the block. */
-static void pos_encode(cs__segw *w, cs__buf *b) {
-    size_t n = w->bgap.len / sizeof(uint32_t);
-    const uint32_t *gap = (const uint32_t *)(void *)w->bgap.data;
-    const uint8_t *var = w->bvar.data;
-    if (n < CS_POS_PACK_MIN) {
-        for (size_t i = 0; i < n; i++) cs__buf_varint(b, (uint64_t)gap[i] << w->vbits | var[i]);
-        return;
-    }
-    uint64_t cnt[33] = {0};
-    unsigned vor = 0;
-    for (size_t i = 0; i < n; i++) {
-        cnt[cs__bits(gap[i])]++;
-        vor |= var[i];
-    }
-    /* Every position takes one bit at least (gbits + vb >= 1), so that the
-     * reader can bound a tf, and the arrays it allocates, by the bytes. */
-    unsigned vb = cs__bits(vor), gb = pos_width(cnt, n, vb == 0);
-    uint64_t nexc = 0;
-    for (unsigned l = gb + 1; l <= 32; l++) nexc += cnt[l];
-    cs__buf_varint(b, gb | vb << 6 | nexc << 10);
-    uint64_t acc = 0;
-    unsigned have = 0;
-    bits_put(b, gap, 1, n, gb, &acc, &have);
-    bits_put(b, var, 0, n, vb, &acc, &have);    /* variants: one byte each in the buffer */
-    if (have) cs__buf_byte(b, (unsigned)acc);
-    int64_t prev = -1;
-    for (size_t i = 0; i < n && gb < 32; i++) {
-        if (gap[i] >> gb == 0) continue;
-        cs__buf_varint(b, (uint64_t)((int64_t)i - prev - 1));
-        cs__buf_varint(b, gap[i] >> gb);
-        prev = (int64_t)i;
-    }
-}
-
 /* Appends the buffered block's positions to b and empties the buffers. */
 static void pos_take(cs__segw *w, cs__buf *b) {
     if (w->bgap.rc || w->bvar.rc) {
         if (!w->rc) w->rc = cs__err(w->err, CS_ENOMEM, "out of memory");
         return;
     }
-    pos_encode(w, b);
+    cs__codec_pos_put(b, (const uint32_t *)(void *)w->bgap.data, w->bvar.data,
+                      w->bgap.len / sizeof(uint32_t), w->vbits);
     cs__buf_reset(&w->bgap);
     cs__buf_reset(&w->bvar);
 }
@@ -506,38 +401,22 @@ static uint32_t pos_flush(cs__segw *w) {
     return crc;
 }
 
-/* Encodes the bn buffered postings as one block, streams it to .post and
- * appends its skip entry.
- *   full := dbits:u8 tbits:u8 deltas:packed(dbits) tfs_minus_1:packed(tbits)
- *   tail := (delta << 1 | tf == 1):varint [tf:varint if tf != 1]  {n}
- * with delta = doc - previous doc - 1 (previous = last doc of the previous
- * block, or -1). */
+/* Encodes the bn buffered postings as one block (full or tail,
+ * seg_codec.c), streams it to .post and appends its skip entry. */
 static void flush_block(cs__segw *w) {
-    uint32_t d[CS_BLOCK_DOCS], t[CS_BLOCK_DOCS], dor = 0, tor = 0, max_tf = 0;
+    uint32_t d[CS_BLOCK_DOCS], max_tf = 0;
     uint32_t min_len = UINT32_MAX;
     int64_t prev = w->prev_last;
     for (uint32_t i = 0; i < w->bn; i++) {
         d[i] = (uint32_t)(w->bdocs[i] - prev - 1);
-        t[i] = w->btfs[i] - 1;
         prev = w->bdocs[i];
-        dor |= d[i];
-        tor |= t[i];
         max_tf = CS_MAX(max_tf, w->btfs[i]);
         min_len = CS_MIN(min_len, w->doclen[w->bdocs[i]]);
     }
     cs__buf *b = &w->tmp;
     cs__buf_reset(b);
-    if (w->bn == CS_BLOCK_DOCS) {
-        cs__buf_byte(b, cs__bits(dor));
-        cs__buf_byte(b, cs__bits(tor));
-        pack128(b, d, cs__bits(dor));
-        pack128(b, t, cs__bits(tor));
-    } else {
-        for (uint32_t i = 0; i < w->bn; i++) {
-            cs__buf_varint(b, (uint64_t)d[i] << 1 | (w->btfs[i] == 1));
-            if (w->btfs[i] != 1) cs__buf_varint(b, w->btfs[i]);
-        }
-    }
+    if (w->bn == CS_BLOCK_DOCS) cs__codec_full_put(b, d, w->btfs);
+    else cs__codec_tail_put(b, d, w->btfs, w->bn);
     /* A term with one posting (flushed by term_end) keeps its positions
      * in its .post block, under the block's CRC: no .pos bytes, length or
      * CRC of their own. */
@@ -550,8 +429,7 @@ static void flush_block(cs__segw *w) {
     if (post_end > UINT32_MAX && !w->rc)
         w->rc = cs__err(w->err, CS_ELIMIT, "%s: postings of one term exceed 4 GiB",
                         w->f[CS_F_POST].path);
-    /* entry := last:u32 max_tf:u32 min_len:u32 post_crc:u32 pos_crc:u32
-     *          post_end:u32 pos_end:u64 */
+    /* the skip entry (entry in seg_codec.c) */
     cs__buf *s = &w->skip;
     cs__buf_u32le(s, w->bdocs[w->bn - 1]);
     cs__buf_u32le(s, max_tf);
@@ -591,8 +469,8 @@ int cs__segw_term_begin(cs__segw *w, const char *term, size_t len, unsigned flag
     return 0;
 }
 
-/* Buffers the positions of one doc for its block (pos_encode() writes them
- * when the block is full): gap = pos - previous pos - 1 (previous = -1 for
+/* Buffers the positions of one doc for its block (cs__codec_pos_put()
+ * writes them when the block is full): gap = pos - previous pos - 1 (previous = -1 for
  * the first), and the variant. */
 static int put_positions(cs__segw *w, uint32_t tf, const uint32_t *pos, const uint8_t *var) {
     int64_t prev = -1;
@@ -631,29 +509,8 @@ int cs__segw_posting(cs__segw *w, uint32_t doc, uint32_t tf, const uint32_t *pos
     return w->rc;
 }
 
-/* The compact header of a one-block term (most terms), after
- * blocks_len:
- *   compact := [pos_len:varint last:varint max_tf:varint min_len:varint
- *               pos_crc:u32] crc:u32
- * The bracketed part only when df > 1: a single posting's block gives
- * them (its doc, its tf, the doc's length) and holds its positions.  crc
- * covers the block and the header up to it: one CRC instead of a skip CRC
- * and a block CRC. */
-static void compact_put(cs__segw *w, cs__buf *b) {
-    const unsigned char *s = w->skip.data;
-    if (w->df > 1) {
-        cs__buf_varint(b, cs__rd_u64le(s + 24));
-        cs__buf_varint(b, cs__rd_u32le(s));
-        cs__buf_varint(b, cs__rd_u32le(s + 4));
-        cs__buf_varint(b, cs__rd_u32le(s + 8));
-        cs__buf_put(b, s + 16, 4);
-    }
-    if (!b->rc) cs__buf_u32le(b, cs__crc32c(cs__rd_u32le(s + 12), b->data, b->len));
-}
-
-/* Writes the term header after its blocks, then its dictionary entry:
- *   header  := blocks_len:varint compact                 (one block)
- *            | blocks_len:varint skip_crc:u32 entry{nblocks}
+/* Writes the term header after its blocks (header in seg_codec.c), then
+ * its dictionary entry:
  *   dict values := df cf-df vbits flags post_off(delta) pos_off(delta) */
 int cs__segw_term_end(cs__segw *w) {
     if (w->rc) return w->rc;
@@ -666,7 +523,8 @@ int cs__segw_term_end(cs__segw *w) {
     cs__buf_reset(b);
     cs__buf_varint(b, post_off - w->blocks_start);
     if (w->skip.len == CS_SKIP_ENTRY) {
-        compact_put(w, b);
+        /* the compact header (seg_codec.c): one CRC over block and header */
+        cs__codec_compact_put(b, w->skip.data, w->df, cs__rd_u32le(w->skip.data + 12));
     } else {
         size_t crc_at = b->len;
         cs__buf_u32le(b, 0);

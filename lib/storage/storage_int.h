@@ -8,6 +8,8 @@
  *   seg_hash64.c   cs__hash64 (XXH64)
  *   seg_trailer.c  the 44-byte trailer of every file
  *   seg_write.c    cs__segw_*: streams the seven files of a segment
+ *   seg_codec.c    cs__codec_*: the postings and positions codec, encode and
+ *                  decode (seg_codec.h; the grammar of .post/.pos blocks)
  *   seg_read.c     cs__seg_open/close, the document table
  *   seg_text.c     the .text file: stored texts in zstd blocks, written and read
  *   seg_cols.c     cs__seg_cols: per-document columns (dates, format, paths)
