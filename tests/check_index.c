@@ -33,6 +33,7 @@
 #include "analysis/analysis.h"
 #include "civsearch.h"
 #include "index/index.h"
+#include "util/util.h"
 #include "suites.h"
 #include "testutil.h"
 #include "index_model.h"
@@ -92,7 +93,8 @@ END_TEST
  * few dozen files): the reader's buffer of each file becomes the stored
  * text (cs__mem_add takes it), so every text must come back intact and in
  * file order, also after a third of the files change and are added again.
- * With 2 jobs each flush sorts the words and name keys in a second thread. */
+ * With 2 jobs each analysis thread fills and writes batches of its own
+ * (the texts then come in the order of the segments). */
 static void write_src(const char *path, model *m, char **paths, unsigned i, size_t old_len) {
     size_t len;
     char *t = gen_text(&len);
@@ -130,6 +132,7 @@ START_TEST(add_files_texts_taken) {
                   cs_index_errmsg(ix));
     commit_ok(ix);
     cs_reader *r = reader_open(dir);
+    if (o.jobs > 1) model_order_as(&m, r);
     check_reader(r, &m);
     cs_reader_close(r);
     for (unsigned i = 0; i < N; i += 3) {
@@ -143,6 +146,7 @@ START_TEST(add_files_texts_taken) {
                   cs_index_errmsg(ix));
     commit_ok(ix);
     r = reader_open(dir);
+    if (o.jobs > 1) model_order_as(&m, r);
     check_reader(r, &m);
     check_counts(r, &m);
     ck_assert_int_eq(cs_reader_check(r), 0);
@@ -615,6 +619,141 @@ START_TEST(add_files_stop_value) {
 }
 END_TEST
 
+static int on_stop_150(void *ud, const char *path, int status, const char *msg,
+                       uint64_t bytes) {
+    int *n = ud;
+    (void)path, (void)status, (void)msg, (void)bytes;
+    return ++*n == 150 ? 9 : 0;
+}
+
+/* N files under src of 20 gen_text()s each (a few KB: with a 1 MB budget
+ * an analysis thread's batch is full after a few dozen), in the model too. */
+static void write_srcs(const char *src, model *m, char **paths, unsigned n) {
+    char path[300];
+    for (unsigned i = 0; i < n; i++) {
+        cs__buf b = {0};
+        for (int k = 0; k < 20; k++) {
+            size_t len;
+            char *t = gen_text(&len);
+            cs__buf_put(&b, t, len);
+            cs__buf_byte(&b, '\n');
+            free(t);
+        }
+        ck_assert_int_eq(b.rc, 0);
+        snprintf(path, sizeof path, "%s/%04u.txt", src, i);
+        put_bytes(path, (const char *)b.data, b.len);
+        model_put(m, path, (const char *)b.data, b.len);
+        paths[i] = strdup(path);
+        cs__buf_free(&b);
+    }
+}
+
+static void free_srcs(char **paths, unsigned n) {
+    for (unsigned i = 0; i < n; i++) unlink(paths[i]), free(paths[i]);
+}
+
+/* The reader of dir holds what m says (in its order with several jobs). */
+static void check_committed(const char *dir, model *m, int jobs) {
+    cs_reader *r = reader_open(dir);
+    if (jobs > 1) model_order_as(m, r);
+    check_reader(r, m);
+    check_counts(r, m);
+    ck_assert_int_eq(cs_reader_check(r), 0);
+    cs_reader_close(r);
+}
+
+static long fault_calls, fault_at;
+
+static int fault_hook(int op, const char *path) {
+    (void)op, (void)path;
+    return __atomic_add_fetch(&fault_calls, 1, __ATOMIC_RELAXED) == fault_at ? ENOSPC : 0;
+}
+
+/* Stopped in the middle with a 1 MB budget: the analysis threads have
+ * added files the writer never reached to their batches, and some batches
+ * were written as segments after such files.  Exactly the files before the
+ * stop are committed, each once; a second run adds the rest. */
+START_TEST(add_files_stop_mid_batch) {
+    enum { N = 300, STOP = 150 };
+    rng_state = 11;
+    char *dir = cs_test_tmpdir("ixmid"), *src = cs_test_tmpdir("ixmid"), *paths[N];
+    model all = {0}, m = {0};
+    write_srcs(src, &all, paths, N);
+    for (unsigned i = 0; i < STOP; i++)
+        model_put(&m, all.docs[i].path, all.docs[i].text, all.docs[i].len);
+    cs_index_options o = CS_INDEX_OPTIONS_INIT;
+    o.memory_mb = 1;
+    o.jobs = _i + 1;
+    cs_index *ix = NULL;
+    ck_assert_int_eq(cs_index_open(&ix, dir, &o), 0);
+    int n = 0;
+    fault_calls = 0, fault_at = 0;
+    cs__io_hook = fault_hook; /* counts the writes: fails none */
+    ck_assert_int_eq(cs_index_add_files(ix, (const char *const *)paths, N, on_stop_150, &n), 9);
+    cs__io_hook = NULL;
+    ck_assert_int_gt(fault_calls, 0); /* batches were written during the run */
+    commit_ok(ix);
+    check_committed(dir, &m, o.jobs);
+    ck_assert_msg(cs_index_add_files(ix, (const char *const *)paths, N, NULL, NULL) == 0, "%s",
+                  cs_index_errmsg(ix));
+    commit_ok(ix);
+    check_committed(dir, &all, o.jobs);
+    cs_index_close(ix);
+    free_srcs(paths, N);
+    model_free(&all);
+    model_free(&m);
+    cs_test_tmpdir_free(src);
+    cs_test_tmpdir_free(dir);
+}
+END_TEST
+
+static int on_mark_added(void *ud, const char *path, int status, const char *msg,
+                         uint64_t bytes) {
+    (void)msg, (void)bytes;
+    if (status == CS_ADD_NEW) ((char *)ud)[atoi(strrchr(path, '/') + 1)] = 1;
+    return 0;
+}
+
+/* A segment that cannot be written (ENOSPC at the Nth write or fsync)
+ * while analysis threads fill batches: cs_index_add_files fails saying
+ * why, the files it reported added stay in memory, and the next commit
+ * writes exactly them. */
+START_TEST(add_files_flush_fault) {
+    enum { N = 200 };
+    static const long at[] = {1, 9, 60};
+    rng_state = 12;
+    char *dir = cs_test_tmpdir("ixflt"), *src = cs_test_tmpdir("ixflt"), *paths[N], added[N];
+    model all = {0}, m = {0};
+    write_srcs(src, &all, paths, N);
+    cs_index_options o = CS_INDEX_OPTIONS_INIT;
+    o.memory_mb = 1;
+    o.jobs = 2;
+    cs_index *ix = NULL;
+    ck_assert_int_eq(cs_index_open(&ix, dir, &o), 0);
+    memset(added, 0, sizeof added);
+    fault_calls = 0, fault_at = at[_i];
+    cs__io_hook = fault_hook;
+    int rc = cs_index_add_files(ix, (const char *const *)paths, N, on_mark_added, added);
+    cs__io_hook = NULL;
+    ck_assert_int_ne(rc, 0);
+    ck_assert_msg(strstr(cs_index_errmsg(ix), strerror(ENOSPC)), "%s", cs_index_errmsg(ix));
+    ck_assert_int_ge(fault_calls, fault_at);
+    unsigned nadded = 0;
+    for (unsigned i = 0; i < N; i++)
+        if (added[i]) model_put(&m, all.docs[i].path, all.docs[i].text, all.docs[i].len), nadded++;
+    ck_assert_uint_gt(nadded, 0);
+    ck_assert_uint_lt(nadded, N);
+    commit_ok(ix);
+    check_committed(dir, &m, o.jobs);
+    cs_index_close(ix);
+    free_srcs(paths, N);
+    model_free(&all);
+    model_free(&m);
+    cs_test_tmpdir_free(src);
+    cs_test_tmpdir_free(dir);
+}
+END_TEST
+
 /* A FIFO or a directory in place of CURRENT, the manifest or a segment file:
  * readers and writers fail at once with CS_ECORRUPT naming it, and a
  * --rebuild writer starts afresh and commits a sound index. */
@@ -745,6 +884,8 @@ Suite *index_suite(void) {
     tcase_add_test(tc, read_doc_cap);
     tcase_add_loop_test(tc, add_files_cap_and_specials, 0, 2);
     tcase_add_loop_test(tc, add_files_stop_value, 0, 2);
+    tcase_add_loop_test(tc, add_files_stop_mid_batch, 0, 3);
+    tcase_add_loop_test(tc, add_files_flush_fault, 0, 3);
     tcase_add_loop_test(tc, special_index_files, 0, 8);
     tcase_add_test(tc, add_file_enomem_says_why);
     suite_add_tcase(s, tc);

@@ -353,6 +353,28 @@ static void reader_recs(cs_reader *r, uint32_t *const *ord, recs *out) {
 }
 
 /* The whole comparison of r with m (see the top of the file). */
+void model_order_as(model *m, cs_reader *r) {
+    cs__error err = {{0}};
+    size_t k = 0;
+    for (uint32_t i = 0; i < r->man.nsegs; i++) {
+        const cs__segref *s = &r->man.segs[i];
+        for (uint32_t d = 0; d < s->ndocs && k < m->n; d++) {
+            cs__docmeta meta;
+            if (cs__is_deleted(s, d)) continue;
+            ck_assert_int_eq(cs__seg_doc(s->seg, d, &meta, &err), 0);
+            for (size_t j = k; j < m->n; j++) {
+                if (strlen(m->docs[j].path) != meta.path_len ||
+                    memcmp(m->docs[j].path, meta.path, meta.path_len))
+                    continue;
+                mdoc t = m->docs[k];
+                m->docs[k++] = m->docs[j];
+                m->docs[j] = t;
+                break;
+            }
+        }
+    }
+}
+
 void check_reader(cs_reader *r, const model *m) {
     cs__error err = {{0}};
     uint32_t *ntokens = calloc(m->n + 1, sizeof *ntokens);

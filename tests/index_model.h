@@ -52,6 +52,10 @@ cs_reader *reader_open(const char *dir);
 /* The reader (or the index in dir) holds exactly what the model says:
  * documents, texts, every term's postings and positions. */
 void check_reader(cs_reader *r, const model *m);
+/* Puts m's documents in the order of r's live documents (with several jobs
+ * each analysis thread fills a segment of its own); a document r does not
+ * hold goes last, where check_reader finds it missing. */
+void model_order_as(model *m, cs_reader *r);
 void check_dir(const char *dir, const model *m);
 /* The files of the last commit; no file the manifest does not name. */
 int names_has(const names *s, const char *name);

@@ -111,11 +111,19 @@ static cs__segref *seg_by_id(cs_index *ix, uint32_t id) {
     return NULL;
 }
 
-/* Marks the live version of e deleted (in its segment or in the batch). */
+static cs__batch *batch_of(cs_index *ix, uint32_t serial) {
+    for (uint32_t i = 0; i < ix->nbat; i++)
+        if (ix->bat[i]->serial == serial) return ix->bat[i];
+    return NULL;
+}
+
+/* Marks the live version of e deleted (in its segment or in its batch). */
 static int delete_entry(cs_index *ix, pentry *e) {
     if (e->seg == DEAD) return 0;
     if (e->seg == PENDING) {
-        ix->memdel[e->doc >> 3] |= (uint8_t)(1u << (e->doc & 7));
+        cs__batch *b = batch_of(ix, e->batch);
+        if (!b) return cs__err(&ix->err, CS_ERROR, "internal: batch %u not found", e->batch);
+        b->del[e->doc >> 3] |= (uint8_t)(1u << (e->doc & 7));
     } else {
         cs__segref *r = seg_by_id(ix, e->seg);
         if (!r) return cs__err(&ix->err, CS_ERROR, "internal: segment %u not found", e->seg);
@@ -470,7 +478,7 @@ static int index_open(cs_index *ix, const char *dir) {
     if (rc) return rc;
     ix->ncommitted = ix->man.nsegs;
     if (!ix->opts.rebuild || fresh) remove_stale(ix);
-    if ((rc = cs__mem_new(&ix->mem)) || (rc = cs_analyzer_new(&ix->an))) return rc;
+    if ((rc = cs_analyzer_new(&ix->an))) return rc;
     rc = map_rebuild(ix);
     ix->opened = !rc;
     return rc;
@@ -482,6 +490,7 @@ int cs_index_open(cs_index **out, const char *dir, const cs_index_options *opts)
     *out = ix;
     if (!ix) return CS_ENOMEM;
     ix->lockfd = -1;
+    pthread_mutex_init(&ix->seg_mu, NULL);
     cs_index_options def = CS_INDEX_OPTIONS_INIT;
     ix->opts = opts && opts->version == CS_INDEX_OPTIONS_VERSION ? *opts : def;
     if (opts && opts->version == 1) /* before max_file_mb: its fields, the new ones' defaults */
@@ -506,8 +515,10 @@ void cs_index_close(cs_index *ix) {
         remove_stale(ix);
     cs__manifest_clear(&ix->man);
     if (ix->lockfd >= 0) close(ix->lockfd);
-    cs__mem_free(ix->mem);
-    cs__free(ix->memdel);
+    for (uint32_t i = 0; i < ix->nbat; i++)
+        if (ix->bat[i] != ix->own) cs__batch_free(ix->bat[i]);
+    cs__batch_free(ix->own);
+    cs__free(ix->bat);
     cs_analyzer_free(ix->an);
     cs__docterms_free(&ix->dt);
     cs__worker_free(ix->wk);
@@ -517,6 +528,7 @@ void cs_index_close(cs_index *ix) {
     cs__free(ix->ents);
     cs__free(ix->slots);
     cs__free(ix->dir);
+    pthread_mutex_destroy(&ix->seg_mu);
     cs__free(ix);
 }
 
@@ -525,72 +537,169 @@ int cs__ix_jobs(const cs_index *ix) {
     return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
 
-/* ---- flush ---------------------------------------------------------------- */
+/* ---- batches and flushes ------------------------------------------------------- */
 
+int cs__batch_new(cs_index *ix, cs__batch **out) {
+    cs__batch *b = cs__calloc(1, sizeof *b);
+    *out = b;
+    if (!b) return CS_ENOMEM;
+    if (cs__mem_new(&b->mem)) {
+        cs__free(b);
+        *out = NULL;
+        return CS_ENOMEM;
+    }
+    b->serial = __atomic_add_fetch(&ix->next_serial, 1, __ATOMIC_RELAXED);
+    return 0;
+}
 
-/* Writes the batch as a new (uncommitted) segment. */
-static int flush_batch(cs_index *ix) {
-    uint32_t n = cs__mem_ndocs(ix->mem);
-    if (n == 0) return 0;
+void cs__batch_free(cs__batch *b) {
+    if (!b) return;
+    cs__mem_free(b->mem);
+    cs__free(b->del);
+    cs__free(b);
+}
+
+/* Room in b's deletion bitmap for document doc. */
+static int del_room(cs__batch *b, uint32_t doc) {
+    uint32_t had = b->cap_del;
+    if (cs__grow32((void **)&b->del, &b->cap_del, doc / 8 + 1, 1)) return CS_ENOMEM;
+    memset(b->del + had, 0, b->cap_del - had);
+    return 0;
+}
+
+int cs__batch_del(cs_index *ix, cs__batch *b, uint32_t doc) {
+    if (del_room(b, doc)) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
+    b->del[doc >> 3] |= (uint8_t)(1u << (doc & 7));
+    return 0;
+}
+
+int cs__ix_keep(cs_index *ix, cs__batch *b) {
+    if (b->listed) return 0;
+    if (cs__grow32((void **)&ix->bat, &ix->cap_bat, (uint64_t)ix->nbat + 1, sizeof *ix->bat))
+        return cs__err(&ix->err, CS_ENOMEM, "out of memory");
+    ix->bat[ix->nbat++] = b;
+    b->listed = 1;
+    return 0;
+}
+
+static void unlist(cs_index *ix, cs__batch *b) {
+    for (uint32_t i = 0; b->listed && i < ix->nbat; i++) {
+        if (ix->bat[i] != b) continue;
+        memmove(ix->bat + i, ix->bat + i + 1, (ix->nbat - i - 1) * sizeof *ix->bat);
+        ix->nbat--;
+        b->listed = 0;
+    }
+    if (b == ix->own) ix->own = NULL;
+}
+
+uint32_t cs__ix_seg_reserve(cs_index *ix) {
+    pthread_mutex_lock(&ix->seg_mu);
     uint32_t id = ix->man.next_seg++;
     jnl_add(ix, id);
-    int rc = cs__mem_flush(ix->mem, ix->dir, id, &ix->man.ixid, cs__ix_jobs(ix), &ix->err);
-    if (rc) return rc;
+    pthread_mutex_unlock(&ix->seg_mu);
+    return id;
+}
+
+void cs__ix_drop(cs_index *ix, cs__batch *b) {
+    unlist(ix, b);
+    cs__batch_free(b);
+}
+
+int cs__ix_flushed(cs_index *ix, cs__batch *b, uint32_t id) {
+    uint32_t n = b->ndocs;
+    if (!b->applied) { /* its files are journaled: they go as stale */
+        cs__ix_drop(ix, b);
+        return 0;
+    }
     cs__segref r = {0};
     r.id = id;
     r.ndocs = n;
-    rc = cs__seg_open(&r.seg, ix->dir, id, &ix->man.ixid, &ix->err);
-    if (rc) return rc;
-    for (uint32_t d = 0; d < n; d++) {
-        if (!(ix->memdel[d >> 3] >> (d & 7) & 1)) continue;
-        if (!r.del && !(r.del = cs__calloc((n + 7) / 8 + 1, 1))) {
-            cs__seg_close(r.seg);
-            return CS_ENOMEM;
-        }
-        r.del[d >> 3] |= (uint8_t)(1u << (d & 7));
-        r.ndeleted++;
-        r.del_dirty = 1;
+    int rc = cs__seg_open(&r.seg, ix->dir, id, &ix->man.ixid, &ix->err);
+    for (uint32_t d = 0; !rc && d < n; d++) {
+        if (d / 8 >= b->cap_del || !(b->del[d >> 3] >> (d & 7) & 1)) continue;
+        if (!r.del && !(r.del = cs__calloc((n + 7) / 8 + 1, 1))) rc = CS_ENOMEM;
+        else r.del[d >> 3] |= (uint8_t)(1u << (d & 7)), r.ndeleted++, r.del_dirty = 1;
     }
-    if ((rc = cs__manifest_add(&ix->man, &r))) {
+    if (!rc) rc = cs__manifest_add(&ix->man, &r);
+    if (rc) { /* b stays listed: the map's entries still name it */
         cs__seg_close(r.seg);
         cs__free(r.del);
+        if (rc == CS_ENOMEM && !ix->err.msg[0]) cs__err(&ix->err, rc, "out of memory");
         return rc;
     }
-    memset(ix->memdel, 0, ix->cap_memdel);
     /* the batch's documents now live in segment id */
     for (uint32_t i = 0; i < ix->nents; i++)
-        if (ix->ents[i].seg == PENDING) ix->ents[i].seg = id;
+        if (ix->ents[i].seg == PENDING && ix->ents[i].batch == b->serial) ix->ents[i].seg = id;
+    cs__ix_drop(ix, b);
     return 0;
+}
+
+int cs__batch_flush(cs_index *ix, cs__batch *b, uint32_t id, int threads, cs__error *err) {
+    b->ndocs = cs__mem_ndocs(b->mem);
+    return cs__mem_flush(b->mem, ix->dir, id, &ix->man.ixid, threads, err);
+}
+
+/* Writes batch b as a new (uncommitted) segment. */
+static int flush_batch(cs_index *ix, cs__batch *b) {
+    if (cs__mem_ndocs(b->mem) == 0) return 0;
+    uint32_t id = cs__ix_seg_reserve(ix);
+    int rc = cs__batch_flush(ix, b, id, cs__ix_jobs(ix), &ix->err);
+    return rc ? rc : cs__ix_flushed(ix, b, id);
+}
+
+/* Writes every batch: at commit, and when they outgrow the budget while no
+ * analysis thread adds to one. */
+static int flush_all(cs_index *ix) {
+    int rc = 0;
+    while (!rc && ix->nbat) rc = flush_batch(ix, ix->bat[0]);
+    return rc;
 }
 
 /* ---- adding documents ------------------------------------------------------- */
 
+cs__docmeta cs__ix_meta(const cs__docterms *dt, const docid *id) {
+    return (cs__docmeta){id->path, id->plen, id->size, id->mtime_ns, id->chash, dt->ntokens,
+                         (uint8_t)dt->lang, id->fields->data, id->fields->len};
+}
 
-int cs__ix_add(cs_index *ix, const cs__docterms *dt, const docid *id, const char *text, size_t len,
-               cs__buf *take, int *status) {
-    const char *path = id->path;
-    size_t plen = id->plen;
-    uint32_t doc = cs__mem_ndocs(ix->mem);
-    uint32_t had = ix->cap_memdel;
-    if (cs__grow32((void **)&ix->memdel, &ix->cap_memdel, doc / 8 + 1, 1))
-        return cs__err(&ix->err, CS_ENOMEM, "out of memory");
-    memset(ix->memdel + had, 0, ix->cap_memdel - had);
-    cs__docmeta m = {path, plen, id->size, id->mtime_ns, id->chash, dt->ntokens,
-                    (uint8_t)dt->lang, id->fields->data, id->fields->len};
-    int rc = cs__mem_add(ix->mem, &m, text, len, dt, take);
-    if (rc) return cs__err(&ix->err, rc, "out of memory while indexing %.*s", (int)plen, path);
-    pentry *e = map_put(ix, path, plen);
+int cs__ix_place(cs_index *ix, cs__batch *b, uint32_t doc, const docid *id, int *status) {
+    if (del_room(b, doc) || cs__ix_keep(ix, b)) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
+    pentry *e = map_put(ix, id->path, id->plen);
     if (!e) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
     if (status) *status = e->seg == DEAD ? CS_ADD_NEW : CS_ADD_CHANGED;
-    if ((rc = delete_entry(ix, e))) return rc;
+    int rc = delete_entry(ix, e);
+    if (rc) return rc;
     e->seg = PENDING;
+    e->batch = b->serial;
     e->doc = doc;
     e->size = id->size;
     e->mtime_ns = id->mtime_ns;
     e->chash = id->chash;
+    b->applied++;
     ix->dirty = 1;
-    if (cs__mem_bytes(ix->mem) >= ix->opts.memory_mb << 20) return flush_batch(ix);
     return 0;
+}
+
+/* Bytes the batches hold: every batch, or while analysis threads fill
+ * theirs (ix->running), the writer's own. */
+static size_t batch_bytes(const cs_index *ix) {
+    size_t n = ix->own && !ix->own->listed ? cs__mem_bytes(ix->own->mem) : 0;
+    for (uint32_t i = 0; i < ix->nbat; i++)
+        if (!ix->running || ix->bat[i] == ix->own) n += cs__mem_bytes(ix->bat[i]->mem);
+    return n;
+}
+
+int cs__ix_add(cs_index *ix, const cs__docterms *dt, const docid *id, const char *text, size_t len,
+               cs__buf *take, int *status) {
+    if (!ix->own && cs__batch_new(ix, &ix->own)) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
+    cs__batch *b = ix->own;
+    uint32_t doc = cs__mem_ndocs(b->mem);
+    cs__docmeta m = cs__ix_meta(dt, id);
+    int rc = cs__mem_add(b->mem, &m, text, len, dt, take);
+    if (rc) return cs__err(&ix->err, rc, "out of memory while indexing %.*s", (int)id->plen, id->path);
+    if ((rc = cs__ix_place(ix, b, doc, id, status))) return rc;
+    if (batch_bytes(ix) < ix->opts.memory_mb << 20) return 0;
+    return ix->running ? flush_batch(ix, b) : flush_all(ix);
 }
 
 int cs_index_remove(cs_index *ix, const char *path) {
@@ -639,7 +748,7 @@ static void forget_vanished(cs_index *ix) {
  * cs_index_close. */
 static int commit(cs_index *ix) {
     int rc;
-    if ((rc = cs__commit_step(1, &ix->err)) || (rc = flush_batch(ix))) return rc;
+    if ((rc = cs__commit_step(1, &ix->err)) || (rc = flush_all(ix))) return rc;
     /* a fresh generation for every attempt: a failed one may have got past
      * the rename (a fault before step 6), and then CURRENT names its
      * manifest and .del files, which a retry must not rewrite */
@@ -678,8 +787,7 @@ static int commit(cs_index *ix) {
 /* Replaces segs[from..from+n) by one merged segment and commits. */
 static int merge_range(cs_index *ix, uint32_t from, uint32_t n) {
     cs__segref merged;
-    uint32_t id = ix->man.next_seg++;
-    jnl_add(ix, id);
+    uint32_t id = cs__ix_seg_reserve(ix);
     int rc = cs__merge(ix->man.segs + from, n, ix->dir, id, &ix->man.ixid, &merged, &ix->err);
     if (rc) return rc;
     for (uint32_t i = from; i < from + n; i++) {
@@ -824,10 +932,10 @@ int cs_index_add_index(cs_index *ix, cs_reader *from, unsigned flags) {
         else if (from->man.segs[i].del) memcpy(src[i].del, from->man.segs[i].del, bytes - 1);
     }
     if (!rc && from->ndups) rc = drop_losers(ix, from, flags, src);
-    uint32_t id = ix->man.next_seg++;
+    uint32_t id = 0;
     cs__segref merged = {0};
     if (!rc) {
-        jnl_add(ix, id);
+        id = cs__ix_seg_reserve(ix);
         rc = cs__merge(src, n, ix->dir, id, &ix->man.ixid, &merged, &ix->err);
     }
     for (uint32_t i = 0; from->ndups && i < n; i++) cs__free(src[i].del);

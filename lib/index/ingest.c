@@ -4,13 +4,14 @@
  *   stat (the unchanged and failed-before tests) -> read, bounded by
  *   max_file_mb -> plain UTF-8 text as it is, anything else through a
  *   sandboxed extraction worker (lib/extract/worker.c) -> analyse (title
- *   after the text) -> the writer adds it (cs__ix_add, index.c)
+ *   after the text) -> add it to a batch (cs__ix_add, or with several jobs
+ *   batch_job and cs__ix_place; index.c)
  *
- * cs_index_add_files runs the reading, extraction and analysis on jobs
- * threads, each with its analyser and its worker process, and hands the
- * results to the writer in the order given.  A file that cannot be indexed
- * costs that file: reported with its reason and remembered in the manifest
- * (cs__failed_put), never an index error.
+ * cs_index_add_files runs the reading, extraction, analysis and in-memory
+ * indexing on jobs threads, each with its analyser, its worker process and
+ * its batch, and hands the results to the writer in the order given.  A
+ * file that cannot be indexed costs that file: reported with its reason
+ * and remembered in the manifest (cs__failed_put), never an index error.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +43,17 @@ static int64_t mtime_of(const struct stat *st) {
     return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
 
+/* What the pre-check's stat said of a file: kept for every file of a
+ * cs_index_add_files call, so a struct stat (144 bytes) was too much. */
+typedef struct fstate {
+    uint64_t size;
+    int64_t mtime_ns;
+} fstate;
+
+static fstate fstate_of(const struct stat *st) {
+    return (fstate){(uint64_t)st->st_size, mtime_of(st)};
+}
+
 /* What reading, extracting and analysing one file gave (filled by an
  * analysis thread or inline). */
 typedef struct job {
@@ -57,6 +69,11 @@ typedef struct job {
     size_t nfld;
     cs__buf fields;              /* docfields.h */
     cs__docterms dt;
+    /* with several jobs: where the analysis thread added the document */
+    cs__batch *bat;             /* NULL: not added (the writer adds it) */
+    uint32_t doc;               /* its number in bat */
+    int placed;                 /* the path map points to it */
+    int seal;                   /* bat was full after it: handed to the flush thread */
 } job;
 
 /* Is path's indexed version the same size and mtime?  (Then it is not read.) */
@@ -143,17 +160,20 @@ static uint32_t title_tokens(const job *j, cs_analyzer *a) {
  * budget), extracts when it is not plain UTF-8 text, hashes and analyses
  * one file into j (thread-safe: touches only j, the analyser a and the
  * worker *wk).  A file that changes while read is read once more. */
-static void run_job(job *j, const char *path, const struct stat *st, cs_analyzer *a,
+static void run_job(job *j, const char *path, const fstate *f, cs_analyzer *a,
                     cs__worker **wk, const cs__worker_opts *wo) {
     cs__error e = {{0}};
     unsigned flags = 0;
-    j->st = *st;
+    memset(&j->st, 0, sizeof j->st); /* until the read's fstat */
+    j->st.st_size = (off_t)f->size;
+    j->st.st_mtim.tv_sec = f->mtime_ns / 1000000000;
+    j->st.st_mtim.tv_nsec = f->mtime_ns % 1000000000;
     j->msg[0] = '\0';
     j->nfld = 0;
     cs__buf_reset(&j->fields);
     j->fields.rc = 0;
     if (!j->text.data) { /* the last one was taken: exact size, not cs__buf's doubling */
-        size_t n = (size_t)CS_MIN((uint64_t)st->st_size, j->cap) + 1;
+        size_t n = (size_t)CS_MIN(f->size, j->cap) + 1;
         j->text.data = cs__malloc(n);
         j->text.cap = j->text.data ? n : 0;
     }
@@ -192,7 +212,8 @@ static void run_job(job *j, const char *path, const struct stat *st, cs_analyzer
 static int remember(cs_index *ix, const job *j, const char *path, int failed);
 
 /* The writer's side of a finished job: skip, unchanged (same content), or
- * add.  Returns an index error; a skipped file is only a status. */
+ * add (or only point the path map to the document an analysis thread
+ * added).  Returns an index error; a skipped file is only a status. */
 static int apply_job(cs_index *ix, job *j, const char *path, int *status) {
     *status = CS_ADD_SKIPPED;
     if (j->rc) {
@@ -209,8 +230,10 @@ static int apply_job(cs_index *ix, job *j, const char *path, int *status) {
         return 0;
     }
     docid id = {path, plen, size, mtime_of(&j->st), j->hash, &j->fields};
-    int rc = cs__ix_add(ix, &j->dt, &id, (const char *)j->text.data, j->text_len, &j->text,
-                          status);
+    int rc = j->bat ? cs__ix_place(ix, j->bat, j->doc, &id, status)
+                    : cs__ix_add(ix, &j->dt, &id, (const char *)j->text.data, j->text_len,
+                                 &j->text, status);
+    j->placed = j->bat && !rc;
     if (!rc && j->msg[0]) cs__err(&ix->err, 0, "%s", j->msg); /* indexed, with a warning */
     return rc;
 }
@@ -265,7 +288,8 @@ int cs_index_add_file(cs_index *ix, const char *path, int *status) {
     if (!rc && st_ == CS_ADD_NEW) {
         cs__worker_opts wo;
         worker_opts(ix, &wo);
-        run_job(&j, path, &j.st, ix->an, &ix->wk, &wo);
+        fstate f = fstate_of(&j.st);
+        run_job(&j, path, &f, ix->an, &ix->wk, &wo);
         rc = apply_job(ix, &j, path, &st_);
         if (!rc && st_ == CS_ADD_SKIPPED) rc = j.rc;
     }
@@ -281,14 +305,33 @@ int cs_index_add_file(cs_index *ix, const char *path, int *status) {
  * The writer first stats every file (no reading: unchanged files are known
  * at once).  Workers take the files that need reading in order, each into
  * slot k % nslots of a ring, and the writer consumes slot after slot in the
- * same order, so documents get the same ids whatever the number of jobs. */
+ * same order: files are reported, replaced and committed in the order
+ * given, whatever the number of jobs.
+ *
+ * Each analysis thread also adds its documents to a batch of its own (as
+ * Lucene's DocumentsWriterPerThread does): the in-memory index was the
+ * writer's, and the writer thread took half of the CPU of two jobs.  Which
+ * segment a document lands in then depends on the thread that read it;
+ * results do not (the statistics are global, ties break by path).  A full
+ * batch goes to a flush thread, and becomes a segment once written and once
+ * the writer has seen its last document.  What the writer has not seen
+ * when a run stops is deleted from its batch (settle_run). */
+
+/* A file to read, with what the path map said of it before the run. */
+typedef struct todo {
+    size_t i;                   /* into paths */
+    int live;                   /* indexed: */
+    uint64_t size, chash;       /* its size and content hash */
+} todo;
 
 typedef struct pool {
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    cs_index *ix;
+    size_t budget;              /* bytes of a worker's batch before it is written */
     const char *const *paths;
-    const struct stat *sts;
-    const size_t *todo;         /* indexes into paths of files to read */
+    const fstate *sts;
+    const todo *todo;
     size_t ntodo, next;         /* next todo item to claim */
     job *slots;
     size_t nslots;
@@ -296,14 +339,80 @@ typedef struct pool {
     int *ready;
     int stop;
     cs__worker_opts wo;
+    /* full batches: written by the flush thread, in the order handed over */
+    cs__batch *fq, **fq_tail;   /* to write */
+    int inflight;               /* handed over, not written yet */
+    int fstop;                  /* the flush thread ends when fq is empty */
+    /* the writer's: batches whose documents it has all seen (settle_job),
+     * added to the index once written (take_flushed) */
+    cs__batch **sealed;
+    uint32_t nsealed, cap_sealed;
 } pool;
 
 typedef struct worker {
     pool *p;
     cs_analyzer *a;
     cs__worker *wk;             /* its extraction worker process, on first use */
+    cs__batch *b;               /* the batch it fills: on first use, or adopted */
     pthread_t t;
 } worker;
+
+/* Writes full batches as segments, so that neither the analysis threads
+ * nor the writer (which takes documents in order, and would hold up every
+ * thread) wait for a flush. */
+static void *flusher_main(void *arg) {
+    pool *p = arg;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->fq && !p->fstop) pthread_cond_wait(&p->cv, &p->mu);
+        cs__batch *b = p->fq;
+        if (!b) break;
+        if (!(p->fq = b->next)) p->fq_tail = &p->fq;
+        pthread_mutex_unlock(&p->mu);
+        b->flush_rc = cs__batch_flush(p->ix, b, b->seg, 1, &b->flush_err);
+        pthread_mutex_lock(&p->mu);
+        b->flushed = 1;
+        p->inflight--;
+        pthread_cond_broadcast(&p->cv);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* The analysis thread's side of a job: adds the document to its batch,
+ * unless it failed or has the content indexed before the run (the writer
+ * then decides, as with one job), and hands the batch to the flush thread
+ * when it is full.  One batch is written at a time: a thread that fills
+ * another first waits, so the batches in memory stay within the budget.
+ * The writer points the path map to the document in order (apply_job) and
+ * adds the segment once it has seen the last document and the batch is
+ * written (settle_job, take_flushed). */
+static void batch_job(worker *w, job *j, const todo *t, const char *path) {
+    pool *p = w->p;
+    if (j->rc || (t->live && t->size == (uint64_t)j->st.st_size && t->chash == j->hash)) return;
+    if (!w->b && cs__batch_new(p->ix, &w->b)) return;
+    docid id = {path, strlen(path), (uint64_t)j->st.st_size, mtime_of(&j->st), j->hash,
+                &j->fields};
+    cs__docmeta m = cs__ix_meta(&j->dt, &id);
+    uint32_t doc = cs__mem_ndocs(w->b->mem);
+    if (cs__mem_add(w->b->mem, &m, (const char *)j->text.data, j->text_len, &j->dt, &j->text))
+        return; /* the writer tries, and reports it */
+    j->bat = w->b;
+    j->doc = doc;
+    if (cs__mem_bytes(w->b->mem) < p->budget) return;
+    cs__batch *b = w->b;
+    w->b = NULL;
+    j->seal = 1;
+    b->seg = cs__ix_seg_reserve(p->ix);
+    pthread_mutex_lock(&p->mu);
+    while (p->inflight && !p->stop) pthread_cond_wait(&p->cv, &p->mu);
+    p->inflight++;
+    b->next = NULL;
+    *p->fq_tail = b;
+    p->fq_tail = &b->next;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
 
 static void *worker_main(void *arg) {
     worker *w = arg;
@@ -315,8 +424,10 @@ static void *worker_main(void *arg) {
         while (!p->stop && p->slot_item[s] != k) pthread_cond_wait(&p->cv, &p->mu);
         if (p->stop) break;
         pthread_mutex_unlock(&p->mu);
-        size_t i = p->todo[k];
+        const todo *t = &p->todo[k];
+        size_t i = t->i;
         run_job(&p->slots[s], p->paths[i], &p->sts[i], w->a, &w->wk, &p->wo);
+        batch_job(w, &p->slots[s], t, p->paths[i]);
         pthread_mutex_lock(&p->mu);
         p->ready[s] = 1;
         pthread_cond_broadcast(&p->cv);
@@ -325,27 +436,104 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
+/* After the writer has seen job j (or not, when the run stopped before it):
+ * a document added by an analysis thread that the path map does not point
+ * to is deleted from its batch, and a batch full after it waits to be
+ * written.  Returns rc, or the first new error. */
+static int settle_job(cs_index *ix, pool *p, job *j, int rc) {
+    int e = 0;
+    if (j->bat && !j->placed) e = cs__batch_del(ix, j->bat, j->doc);
+    if (j->seal && cs__grow32((void **)&p->sealed, &p->cap_sealed, (uint64_t)p->nsealed + 1,
+                              sizeof *p->sealed))
+        e = CS_ENOMEM; /* not lost: cs_index_close frees it */
+    else if (j->seal)
+        p->sealed[p->nsealed++] = j->bat;
+    j->bat = NULL;
+    j->placed = j->seal = 0;
+    return rc ? rc : e;
+}
+
+/* Adds the batches written since (all, with wait, once the flush thread
+ * has ended) as segments; a batch that could not be written keeps its
+ * documents in memory for the commit to try again.  Returns rc, or the
+ * first new error. */
+static int take_flushed(cs_index *ix, pool *p, int wait, int rc) {
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < p->nsealed; i++) {
+        cs__batch *b = p->sealed[i];
+        pthread_mutex_lock(&p->mu);
+        int done = b->flushed || wait;
+        pthread_mutex_unlock(&p->mu);
+        if (!done) {
+            p->sealed[k++] = b;
+            continue;
+        }
+        int e;
+        if (!b->flush_rc) {
+            e = cs__ix_flushed(ix, b, b->seg); /* frees b */
+        } else {
+            e = cs__err(&ix->err, b->flush_rc, "%s", b->flush_err.msg);
+            if (!b->applied) cs__ix_drop(ix, b);
+        }
+        if (!rc) rc = e;
+    }
+    p->nsealed = k;
+    return rc;
+}
+
+/* Hands the analysis threads the batches the last run left, so that a
+ * series of runs (the CLI gives files in chunks) fills them up. */
+static void adopt_batches(cs_index *ix, worker *ws, int nw) {
+    int k = 0;
+    for (uint32_t i = 0; i < ix->nbat && k < nw; i++)
+        if (ix->bat[i]->worker) ws[k++].b = ix->bat[i];
+}
+
+/* After the threads are joined: jobs done but not applied lose their
+ * documents, the written batches become segments, and each thread's batch
+ * stays for the next run and the commit (or goes, with no document of the
+ * map in it). */
+static int settle_run(cs_index *ix, pool *p, worker *ws, int nw, int rc) {
+    for (size_t s = 0; s < p->nslots; s++)
+        if (p->ready[s]) rc = settle_job(ix, p, &p->slots[s], rc);
+    rc = take_flushed(ix, p, 1, rc);
+    for (int i = 0; ws && i < nw; i++) {
+        cs__batch *b = ws[i].b;
+        if (b && b->applied) b->worker = 1;
+        else if (b) cs__ix_drop(ix, b);
+    }
+    return rc;
+}
+
 /* Runs the pipeline over paths whose pre-check status is in status[]
  * (messages of files skipped by the pre-check in msgs[]).  With one job the
  * writer reads and analyses each file itself. */
 static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const int *status,
-                         const struct stat *sts, char *const *msgs, cs_add_fn fn, void *ud) {
+                         const fstate *sts, char *const *msgs, cs_add_fn fn, void *ud) {
     int nw = cs__ix_jobs(ix), rc = 0;
     if (nw == 1) nw = 0;
     pool p;
     memset(&p, 0, sizeof p);
-    size_t *todo = cs__malloc((n + 1) * sizeof *todo);
+    todo *td = cs__malloc((n + 1) * sizeof *td);
     worker *ws = cs__calloc((size_t)nw, sizeof *ws);
-    p.nslots = nw ? (size_t)nw * 2 : 1;
+    p.nslots = nw ? (size_t)nw * 16 : 1;
     p.slots = cs__calloc(p.nslots, sizeof *p.slots);
     p.slot_item = cs__calloc(p.nslots, sizeof *p.slot_item);
     p.ready = cs__calloc(p.nslots, sizeof *p.ready);
-    if (!todo || !ws || !p.slots || !p.slot_item || !p.ready) rc = CS_ENOMEM;
-    for (size_t i = 0; !rc && i < n; i++)
-        if (status[i] == CS_ADD_NEW) todo[p.ntodo++] = i;
+    if (!td || !ws || !p.slots || !p.slot_item || !p.ready) rc = CS_ENOMEM;
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (status[i] != CS_ADD_NEW) continue;
+        const pentry *e = cs__ix_find(ix, paths[i], strlen(paths[i]));
+        int live = e && e->seg != DEAD;
+        td[p.ntodo++] = (todo){i, live, live ? e->size : 0, live ? e->chash : 0};
+    }
+    p.ix = ix;
+    /* nw batches filling and one being written share the budget */
+    p.budget = (ix->opts.memory_mb << 20) / (size_t)(nw + 1);
+    p.fq_tail = &p.fq;
     p.paths = paths;
     p.sts = sts;
-    p.todo = todo;
+    p.todo = td;
     worker_opts(ix, &p.wo);
     for (size_t s = 0; !rc && s < p.nslots; s++) {
         p.slot_item[s] = s;
@@ -353,7 +541,12 @@ static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const
     }
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.cv, NULL);
-    int started = 0;
+    int started = 0, flusher = 0;
+    pthread_t ft;
+    if (!rc && nw) adopt_batches(ix, ws, nw);
+    ix->running = nw > 0;
+    if (!rc && nw && !(flusher = !pthread_create(&ft, NULL, flusher_main, &p)))
+        rc = cs__err(&ix->err, CS_ERROR, "cannot start a flush thread");
     for (int i = 0; !rc && i < nw; i++) {
         ws[i].p = &p;
         if ((rc = cs_analyzer_new(&ws[i].a))) break;
@@ -367,7 +560,7 @@ static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const
     for (size_t i = 0; !rc && i < n; i++) {
         int st = status[i];
         uint64_t bytes = st == CS_ADD_SKIPPED || st == CS_ADD_FAILED_BEFORE
-                             ? 0 : (uint64_t)sts[i].st_size;
+                             ? 0 : sts[i].size;
         const char *msg = "";
         if (st == CS_ADD_NEW) {
             size_t s = k % p.nslots;
@@ -379,7 +572,10 @@ static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const
             } else {
                 run_job(j, paths[i], &sts[i], ix->an, &ix->wk, &p.wo);
             }
-            rc = apply_job(ix, j, paths[i], &st);
+            /* a batch that could not be written stops the run before the
+             * next file: the files reported added are the ones kept */
+            if (p.nsealed && (rc = take_flushed(ix, &p, 0, 0))) break;
+            rc = settle_job(ix, &p, j, apply_job(ix, j, paths[i], &st));
             if (st == CS_ADD_SKIPPED || (!rc && j->msg[0])) msg = ix->err.msg;
             pthread_mutex_lock(&p.mu);
             p.ready[s] = 0;
@@ -399,6 +595,13 @@ static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const
     pthread_cond_broadcast(&p.cv);
     pthread_mutex_unlock(&p.mu);
     for (int i = 0; i < started; i++) pthread_join(ws[i].t, NULL);
+    pthread_mutex_lock(&p.mu);
+    p.fstop = 1;
+    pthread_cond_broadcast(&p.cv);
+    pthread_mutex_unlock(&p.mu);
+    if (flusher) pthread_join(ft, NULL);
+    ix->running = 0;
+    if (p.ready && p.slots) rc = settle_run(ix, &p, ws, nw, rc);
     for (int i = 0; ws && i < nw; i++) {
         cs_analyzer_free(ws[i].a);
         cs__worker_free(ws[i].wk);
@@ -413,7 +616,8 @@ static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const
     cs__free(p.slots);
     cs__free(p.slot_item);
     cs__free(p.ready);
-    cs__free(todo);
+    cs__free(p.sealed);
+    cs__free(td);
     cs__free(ws);
     if (rc == CS_ENOMEM && !ix->err.msg[0]) cs__err(&ix->err, rc, "out of memory");
     return rc;
@@ -423,7 +627,7 @@ int cs_index_add_files(cs_index *ix, const char *const *paths, size_t n, cs_add_
     if (!ix || (!paths && n)) return CS_EINVAL;
     cs__err_clear(&ix->err);
     int *status = cs__malloc((n + 1) * sizeof *status);
-    struct stat *sts = cs__calloc(n + 1, sizeof *sts);
+    fstate *sts = cs__calloc(n + 1, sizeof *sts);
     int rc = status && sts ? 0 : CS_ENOMEM;
     /* Pre-check every file; the messages of files that cannot be stat'ed
      * are reported in order by add_files_run. */
@@ -431,7 +635,10 @@ int cs_index_add_files(cs_index *ix, const char *const *paths, size_t n, cs_add_
     if (!rc && !msgs) rc = CS_ENOMEM;
     for (size_t i = 0; !rc && i < n; i++) {
         status[i] = CS_ADD_SKIPPED;
-        int e = pre_check(ix, paths[i], &sts[i], &status[i]);
+        struct stat st;
+        memset(&st, 0, sizeof st);
+        int e = pre_check(ix, paths[i], &st, &status[i]);
+        sts[i] = fstate_of(&st);
         if (e && !skippable(e)) rc = e;
         else if ((e || status[i] == CS_ADD_FAILED_BEFORE) &&
                  !(msgs[i] = cs__strndup(ix->err.msg, strlen(ix->err.msg))))
