@@ -647,10 +647,50 @@ static int flush_batch(cs_index *ix, cs__batch *b) {
     return rc ? rc : cs__ix_flushed(ix, b, id);
 }
 
+typedef struct flush_arg {
+    cs_index *ix;
+    cs__batch *b;
+    int rc;
+    cs__error err;
+} flush_arg;
+
+static void *flush_main(void *arg) {
+    flush_arg *a = arg;
+    a->rc = cs__batch_flush(a->ix, a->b, a->b->seg, 1, &a->err);
+    return NULL;
+}
+
+/* Writes batches bat[0..n) at once, one thread each (the analysis threads
+ * leave one batch each at the commit: written one after another they were
+ * the serial tail of indexing). */
+static int flush_parallel(cs_index *ix, uint32_t n) {
+    flush_arg *a = cs__calloc(n, sizeof *a);
+    pthread_t *t = cs__calloc(n, sizeof *t);
+    int rc = a && t ? 0 : CS_ENOMEM;
+    uint32_t started = 0;
+    for (uint32_t i = 0; !rc && i < n; i++) {
+        a[i] = (flush_arg){ix, ix->bat[i], 0, {{0}}};
+        a[i].b->seg = cs__ix_seg_reserve(ix);
+        if (pthread_create(&t[i], NULL, flush_main, &a[i])) break;
+        started++;
+    }
+    for (uint32_t i = 0; i < started; i++) pthread_join(t[i], NULL);
+    for (uint32_t i = 0; i < started; i++) { /* every one written joins, whatever failed */
+        int e = a[i].rc ? cs__err(&ix->err, a[i].rc, "%s", a[i].err.msg)
+                        : cs__ix_flushed(ix, a[i].b, a[i].b->seg);
+        if (!rc) rc = e;
+    }
+    /* what failed or was not started stays listed (for flush_batch) */
+    cs__free(a);
+    cs__free(t);
+    return rc;
+}
+
 /* Writes every batch: at commit, and when they outgrow the budget while no
  * analysis thread adds to one. */
 static int flush_all(cs_index *ix) {
-    int rc = 0;
+    uint32_t n = CS_MIN(ix->nbat, (uint32_t)cs__ix_jobs(ix));
+    int rc = n > 1 ? flush_parallel(ix, n) : 0;
     while (!rc && ix->nbat) rc = flush_batch(ix, ix->bat[0]);
     return rc;
 }
