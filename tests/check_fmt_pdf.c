@@ -7,12 +7,14 @@
  * pdftotext is missing every test fails saying so.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "civsearch.h"
+#include "extract/spawn.h"
 #include "extract/worker.h"
 #include "suites.h"
 #include "testutil.h"
@@ -257,6 +259,45 @@ START_TEST(programs_missing) {
 }
 END_TEST
 
+/* cs__spawn in this process: the program gets the document as stdin and
+ * no other descriptor of ours (fd 57 here has no O_CLOEXEC, as the
+ * helper's socket on fd 3), SIGPIPE back at its default although we ignore
+ * it, and a program not found is CS_ENOTFOUND. */
+START_TEST(spawn_what_the_child_gets) {
+    int fd = open_in("report.pdf");
+    ck_assert_int_eq(dup2(fd, 57), 57);
+    struct sigaction ign = {0}, old;
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ign, &old);
+    char *argv[] = {"sh", "-c",
+                    "head -c 5; echo; ls /proc/self/fd | tr '\\n' ' '; echo; "
+                    "grep SigIgn /proc/self/status",
+                    NULL};
+    cs__child c;
+    ck_assert_int_eq(cs__spawn(&c, argv, fd, &err), 0);
+    cs__buf out = {0};
+    cs__spawn_result r;
+    ck_assert_int_eq(cs__spawn_wait(&c, &out, 1 << 20, &r, &err), 0);
+    sigaction(SIGPIPE, &old, NULL);
+    close(57);
+    cs__buf_byte(&out, 0);
+    const char *o = (const char *)out.data;
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_msg(!strncmp(o, "%PDF-", 5), "%s", o);
+    /* ls's own descriptors: 0 1 2 and the one it reads the directory by */
+    ck_assert_msg(strstr(o, "\n0 1 2 3 \n"), "%s", o);
+    unsigned long long ignored = 0;
+    const char *sig = strstr(o, "SigIgn:");
+    ck_assert_ptr_nonnull(sig);
+    ck_assert_int_eq(sscanf(sig, "SigIgn: %llx", &ignored), 1);
+    ck_assert_msg(!(ignored & (1ull << (SIGPIPE - 1))), "%s", o);
+    cs__buf_free(&out);
+    char *none[] = {"csearch-no-such-program", NULL};
+    ck_assert_int_eq(cs__spawn(&c, none, fd, &err), CS_ENOTFOUND);
+    close(fd);
+}
+END_TEST
+
 Suite *fmt_pdf_suite(void) {
     Suite *s = suite_create("fmt_pdf");
     TCase *t = tcase_create("pdf");
@@ -270,6 +311,7 @@ Suite *fmt_pdf_suite(void) {
     tcase_add_test(t, escapes);
     tcase_add_test(t, no_descriptor);
     tcase_add_test(t, programs_missing);
+    tcase_add_test(t, spawn_what_the_child_gets);
     suite_add_tcase(s, t);
     return s;
 }

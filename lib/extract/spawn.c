@@ -1,11 +1,13 @@
 /*
  * spawn.c — run a format program on the document (spawn.h).
  *
- * Why fork and not posix_spawn: the child must close every descriptor but
- * its three (the helper's socket on fd 3 has no O_CLOEXEC, it was dup2'ed
- * there) and report a failed exec exactly; the helper is single-threaded,
- * so fork is safe and simple here.  The exec status travels back on an
- * O_CLOEXEC pipe: EOF means the exec succeeded, four bytes are its errno.
+ * Why posix_spawn: glibc's (clone(CLONE_VM|CLONE_VFORK)) does not copy the
+ * helper's page tables for a child that execs at once; with fork that copy
+ * was most of the helper's own cost per PDF (docs/performance.md).  It
+ * reports a failed exec as its result, and its file actions close every
+ * descriptor but the three (the helper's socket on fd 3 has no O_CLOEXEC:
+ * it was dup2'ed there).  The helper's seccomp filter answers clone3 with
+ * ENOSYS, and glibc falls back to clone.
  */
 #include "spawn.h"
 
@@ -13,67 +15,61 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Closes every descriptor from lo up, except keep. */
-static void close_from(int lo, int keep) {
-    if (keep >= lo) {
-        if (keep > lo && close_range((unsigned)lo, (unsigned)keep - 1, 0) < 0)
-            for (int i = lo; i < keep; i++) close(i);
-        lo = keep + 1;
-    }
-    if (close_range((unsigned)lo, ~0U, 0) < 0)
-        for (int i = lo; i < 1024; i++) close(i);
-}
-
-/* The child's side: never returns. */
-static void child(char *const argv[], int fd, int out, int err, int st) {
-    if (dup2(fd, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) goto fail;
-    close_from(3, st);
-    signal(SIGPIPE, SIG_DFL);   /* the helper ignores it; a program expects the default */
-    execvp(argv[0], argv);
-fail:;
-    int e = errno;
-    ssize_t k = write(st, &e, sizeof e);
-    (void)k;
-    _exit(127);
-}
+extern char **environ;
 
 static void close_fd(int *fd) {
     if (*fd >= 0) close(*fd);
     *fd = -1;
 }
 
+/* The child's descriptors (fd as stdin, the pipes' write ends as stdout
+ * and stderr, nothing else) and signals (SIGPIPE as default: the helper
+ * ignores it, a program expects the default). */
+static int spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *at, int fd, int out,
+                       int err) {
+    sigset_t def;
+    sigemptyset(&def);
+    sigaddset(&def, SIGPIPE);
+    int rc = posix_spawn_file_actions_adddup2(fa, fd, 0);
+    if (!rc) rc = posix_spawn_file_actions_adddup2(fa, out, 1);
+    if (!rc) rc = posix_spawn_file_actions_adddup2(fa, err, 2);
+    if (!rc) rc = posix_spawn_file_actions_addclosefrom_np(fa, 3);
+    if (!rc) rc = posix_spawnattr_setsigdefault(at, &def);
+    if (!rc) rc = posix_spawnattr_setflags(at, POSIX_SPAWN_SETSIGDEF);
+    return rc;
+}
+
 int cs__spawn(cs__child *c, char *const argv[], int fd, cs__error *err) {
-    int o[2] = {-1, -1}, e[2] = {-1, -1}, s[2] = {-1, -1};
+    int o[2] = {-1, -1}, e[2] = {-1, -1};
     c->pid = 0;
     c->out = c->err = -1;
-    if (pipe2(o, O_CLOEXEC) || pipe2(e, O_CLOEXEC) || pipe2(s, O_CLOEXEC)) {
+    if (pipe2(o, O_CLOEXEC) || pipe2(e, O_CLOEXEC)) {
         int en = errno;
-        close_fd(&o[0]); close_fd(&o[1]); close_fd(&e[0]); close_fd(&e[1]);
+        close_fd(&o[0]); close_fd(&o[1]);
         return cs__err_sys(err, en, "pipe");
     }
-    pid_t pid = fork();
-    if (pid == 0) child(argv, fd, o[1], e[1], s[1]);
-    int en = errno;
-    close_fd(&o[1]); close_fd(&e[1]); close_fd(&s[1]);
-    if (pid < 0) {
-        close_fd(&o[0]); close_fd(&e[0]); close_fd(&s[0]);
-        return cs__err_sys(err, en, "cannot start %s", argv[0]);
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    pid_t pid = 0;
+    int en = posix_spawn_file_actions_init(&fa);
+    if (!en && (en = posix_spawnattr_init(&at))) posix_spawn_file_actions_destroy(&fa);
+    if (!en) {
+        en = spawn_setup(&fa, &at, fd, o[1], e[1]);
+        if (!en) en = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&at);
     }
-    int xe = 0;
-    ssize_t k;
-    do k = read(s[0], &xe, sizeof xe);
-    while (k < 0 && errno == EINTR);
-    close_fd(&s[0]);
-    if (k == (ssize_t)sizeof xe) {   /* the exec failed */
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
+    close_fd(&o[1]); close_fd(&e[1]);
+    if (en) {
         close_fd(&o[0]); close_fd(&e[0]);
-        if (xe == ENOENT || xe == EACCES || xe == ENOTDIR) return CS_ENOTFOUND;
-        return cs__err_sys(err, xe, "cannot run %s", argv[0]);
+        if (en == ENOENT || en == EACCES || en == ENOTDIR) return CS_ENOTFOUND;
+        return cs__err_sys(err, en, "cannot run %s", argv[0]);
     }
     c->pid = pid;
     c->out = o[0];
