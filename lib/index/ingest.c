@@ -74,6 +74,7 @@ typedef struct job {
     uint32_t doc;               /* its number in bat */
     int placed;                 /* the path map points to it */
     int seal;                   /* bat was full after it: handed to the flush thread */
+    size_t held;                /* bytes it holds while it waits for the writer */
 } job;
 
 /* Is path's indexed version the same size and mtime?  (Then it is not read.) */
@@ -320,8 +321,18 @@ int cs_index_add_file(cs_index *ix, const char *path, int *status) {
 /* Slots of the ring per analysis thread.  With 2, a thread held up by a
  * big file held up the others a moment later (2 jobs, scale 1: 8 % of the
  * wall time).  A slot keeps the analysis arrays of the biggest file it saw
- * (trim_slot). */
+ * (trim_slot), and the files analysed ahead of the writer hold at most
+ * RING_BYTES (beyond, no thread starts another file): a thread stuck on a
+ * slow PDF must not let the others pile up analysed 64 MB files. */
 #define RING_PER_JOB 8
+#define RING_BYTES   ((size_t)64 << 20)
+
+/* The bytes job j holds: its analysis arrays and buffers. */
+static size_t job_bytes(const job *j) {
+    const cs__docterms *d = &j->dt;
+    return d->strings.cap + d->cap_words * sizeof *d->words + d->nheads * sizeof *d->heads +
+           d->cap_toks * sizeof *d->toks + j->text.cap + j->fields.cap;
+}
 
 /* After the writer took job j: the arrays a big file grew are freed, so
  * that the ring keeps little more than its small files' worth. */
@@ -358,6 +369,7 @@ typedef struct pool {
     size_t *slot_item;          /* item a slot is for; done when ready */
     int *ready;
     int stop;
+    size_t held;                /* job_bytes of the ready slots */
     cs__worker_opts wo;
     /* full batches: written by the flush thread, in the order handed over */
     cs__batch *fq, **fq_tail;   /* to write */
@@ -445,6 +457,11 @@ static void *worker_main(void *arg) {
     pool *p = w->p;
     pthread_mutex_lock(&p->mu);
     for (;;) {
+        while (!p->stop && p->held > RING_BYTES) { /* the writer frees some */
+            p->nwait_work++;
+            pthread_cond_wait(&p->cv_work, &p->mu);
+            p->nwait_work--;
+        }
         if (p->stop || p->next >= p->ntodo) break;
         size_t k = p->next++, s = k % p->nslots;
         while (!p->stop && p->slot_item[s] != k) {
@@ -458,7 +475,10 @@ static void *worker_main(void *arg) {
         size_t i = t->i;
         run_job(&p->slots[s], p->paths[i], &p->sts[i], w->a, &w->wk, &p->wo);
         batch_job(w, &p->slots[s], t, p->paths[i]);
+        size_t held = job_bytes(&p->slots[s]);
         pthread_mutex_lock(&p->mu);
+        p->slots[s].held = held;
+        p->held += held;
         p->ready[s] = 1;
         if (p->wwait == s + 1) pthread_cond_signal(&p->cv_writer);
     }
@@ -617,6 +637,7 @@ static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const
             if (nw) trim_slot(j);
             pthread_mutex_lock(&p.mu);
             p.ready[s] = 0;
+            p.held -= j->held;
             p.slot_item[s] = k + p.nslots;
             if (p.nwait_work) pthread_cond_broadcast(&p.cv_work);
             pthread_mutex_unlock(&p.mu);
