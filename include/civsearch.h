@@ -189,7 +189,10 @@ typedef struct cs_index cs_index;
 
 typedef struct cs_index_options {
     unsigned version;       /* CS_INDEX_OPTIONS_VERSION */
-    size_t   memory_mb;     /* in-memory budget before a segment is flushed; 0 = 256 */
+    size_t   memory_mb;     /* in-memory budget before a segment is flushed; 0 = 256.
+                               With jobs > 1 each analysis thread fills a batch of
+                               its own: each gets memory_mb / (jobs + 1), the rest
+                               is for the batch being written */
     int      jobs;          /* analysis threads; 0 = number of cores */
     int      wait;          /* nonzero: wait for another writer's lock */
     int      create;        /* nonzero: create the directory and index if absent */
@@ -257,8 +260,10 @@ typedef int (*cs_add_fn)(void *ud, const char *path, int status, const char *msg
 
 /* Adds regular files: a file whose size and mtime equal the indexed ones is
  * not read; one whose content hash is equal is not re-indexed.  Files are
- * read and analysed by opts.jobs threads; the result does not depend on the
- * number of jobs.  A skipped file is reported, not an error: the call fails
+ * read, analysed and indexed by opts.jobs threads; what is indexed and found
+ * does not depend on the number of jobs (with several, each thread writes
+ * segments of its own).  Files are reported to fn, replaced and committed in
+ * the order given.  A skipped file is reported, not an error: the call fails
  * only on an index error (I/O, memory).  A nonzero value from fn stops the
  * call and is returned (the files before it stay added, uncommitted). */
 CS_API int cs_index_add_files(cs_index *ix, const char *const *paths, size_t n, cs_add_fn fn,

@@ -45,6 +45,17 @@ int cs__extract_pdf(cs__doc *out, const cs__src *src, const cs__extract_limits *
 int cs__extract_doc(cs__doc *out, const cs__src *src, const cs__extract_limits *lim,
                     cs__error *err);
 
+/* What the bytes are (sniff.c): a PDF header in the first 1,024 bytes, a
+ * zip, RTF or OLE signature, HTML by its start (or by the name's
+ * extension ext and a '<'); else text.  Returns the format (CS_FMT_*, "zip"
+ * for any zip) or NULL for text, and the extractor's kind in *kind. */
+enum { CS__KIND_TEXT, CS__KIND_PDF, CS__KIND_ZIP, CS__KIND_RTF, CS__KIND_DOC, CS__KIND_HTML };
+const char *cs__sniff(const unsigned char *b, size_t n, const char *ext, int *kind);
+/* The name's extension, lower-cased into ext (without the dot), or "". */
+void cs__extension(char ext[8], const char *name);
+/* The format an extension promises, or NULL (no promise: .txt, .md, ...). */
+const char *cs__promised(const char *ext);
+
 /* Helpers shared by the extractors (extract.c). */
 /* Appends s[0..n) to out->text, cutting at lim->max_text (returns 1 once
  * cut: the caller stops); CS_ENOMEM on failure. */

@@ -573,7 +573,8 @@ int cs__batch_del(cs_index *ix, cs__batch *b, uint32_t doc) {
     return 0;
 }
 
-int cs__ix_keep(cs_index *ix, cs__batch *b) {
+/* Lists b among the batches the next commit writes (nothing if it is). */
+static int keep_batch(cs_index *ix, cs__batch *b) {
     if (b->listed) return 0;
     if (cs__grow32((void **)&ix->bat, &ix->cap_bat, (uint64_t)ix->nbat + 1, sizeof *ix->bat))
         return cs__err(&ix->err, CS_ENOMEM, "out of memory");
@@ -703,7 +704,7 @@ cs__docmeta cs__ix_meta(const cs__docterms *dt, const docid *id) {
 }
 
 int cs__ix_place(cs_index *ix, cs__batch *b, uint32_t doc, const docid *id, int *status) {
-    if (del_room(b, doc) || cs__ix_keep(ix, b)) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
+    if (del_room(b, doc) || keep_batch(ix, b)) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
     pentry *e = map_put(ix, id->path, id->plen);
     if (!e) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
     if (status) *status = e->seg == DEAD ? CS_ADD_NEW : CS_ADD_CHANGED;
@@ -731,12 +732,14 @@ static size_t batch_bytes(const cs_index *ix) {
 
 int cs__ix_add(cs_index *ix, const cs__docterms *dt, const docid *id, const char *text, size_t len,
                cs__buf *take, int *status) {
-    if (!ix->own && cs__batch_new(ix, &ix->own)) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
+    if (!ix->own && cs__batch_new(ix, &ix->own))
+        return cs__err(&ix->err, CS_ENOMEM, "out of memory");
     cs__batch *b = ix->own;
     uint32_t doc = cs__mem_ndocs(b->mem);
     cs__docmeta m = cs__ix_meta(dt, id);
     int rc = cs__mem_add(b->mem, &m, text, len, dt, take);
-    if (rc) return cs__err(&ix->err, rc, "out of memory while indexing %.*s", (int)id->plen, id->path);
+    if (rc)
+        return cs__err(&ix->err, rc, "out of memory while indexing %.*s", (int)id->plen, id->path);
     if ((rc = cs__ix_place(ix, b, doc, id, status))) return rc;
     if (batch_bytes(ix) < ix->opts.memory_mb << 20) return 0;
     return ix->running ? flush_batch(ix, b) : flush_all(ix);

@@ -124,7 +124,5 @@ int  cs__batch_flush(cs_index *ix, cs__batch *b, uint32_t id, int threads, cs__e
 int  cs__ix_flushed(cs_index *ix, cs__batch *b, uint32_t id);
 /* Unlists and frees b. */
 void cs__ix_drop(cs_index *ix, cs__batch *b);
-/* Lists b among the batches the next commit writes (nothing if it is). */
-int  cs__ix_keep(cs_index *ix, cs__batch *b);
 
 #endif
