@@ -21,6 +21,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,6 +344,20 @@ static int add_all(run *r, const pathlist *files) {
     return rc;
 }
 
+/* Each batch of the library grows to its share of the memory budget, is
+ * written, freed, and the next one grows again.  glibc hands its large
+ * blocks back to the kernel (mmap'd above 128 KB-32 MB, and the heap's top
+ * trimmed above 128 KB), so every batch faulted its pages in anew: a tenth
+ * of the CPU of `index --jobs 2`.  Freed memory up to the budget now stays
+ * in the process for the next batch (docs/performance.md, "Freed memory
+ * kept").  The process's business, not the library's: a program linking
+ * libcivsearch chooses its own allocator policy. */
+static void keep_freed_memory(size_t memory_mb) {
+    size_t mb = memory_mb ? memory_mb : 256;
+    mallopt(M_MMAP_THRESHOLD, 32 << 20); /* glibc's largest on 64-bit */
+    mallopt(M_TRIM_THRESHOLD, (int)((mb < 1024 ? mb : 1024) << 20));
+}
+
 int cmd_index(const cli_opts *o, int argc, char **argv) {
     cs_index_options opt = CS_INDEX_OPTIONS_INIT;
     int keep_missing = 0, rebuild = 0, retry_failed = 0;
@@ -385,6 +400,7 @@ int cmd_index(const cli_opts *o, int argc, char **argv) {
     }
     opt.rebuild = rebuild;
     opt.retry_failed = retry_failed;
+    keep_freed_memory(opt.memory_mb);
     run r = {0};
     r.tty = isatty(2);
     r.start = r.last_progress = r.last_commit = now();
