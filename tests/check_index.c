@@ -90,9 +90,9 @@ START_TEST(roundtrip_many_segments) {
 END_TEST
 
 /* cs_index_add_files with 1 and 2 jobs and a 1 MB budget (a flush every
- * few dozen files): the reader's buffer of each file becomes the stored
- * text (cs__mem_add takes it), so every text must come back intact and in
- * file order, also after a third of the files change and are added again.
+ * few dozen files): each file's text is compressed into its batch's .text
+ * blocks as it is added (cs__mem_add), so every text must come back intact
+ * and in file order, also after a third of the files change and are added again.
  * With 2 jobs each analysis thread fills and writes batches of its own
  * (the texts then come in the order of the segments). */
 static void write_src(const char *path, model *m, char **paths, unsigned i, size_t old_len) {

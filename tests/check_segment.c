@@ -1661,6 +1661,97 @@ START_TEST(text_blocks)
 }
 END_TEST
 
+/* Segment id of the first n documents of m, their texts from tb. */
+static void write_from(const model *m, uint32_t n, cs__textbuf *tb, const char *dir, uint32_t id) {
+    cs__error err = {{0}};
+    cs__segw *w;
+    ck_assert_msg(cs__segw_new(&w, dir, id, &test_ix, &err) == 0, "%s", err.msg);
+    cs__segw_text_from(w, tb);
+    for (uint32_t d = 0; d < n; d++) {
+        const mdoc *x = &m->docs[d];
+        cs__docmeta dm = {x->path, x->plen, x->size, x->mtime, x->hash, x->ntokens, x->lang,
+                         NULL, 0};
+        ck_assert_msg(cs__segw_add_doc(w, &dm, NULL, x->tlen) == 0, "%s", err.msg);
+    }
+    ck_assert_msg(cs__segw_finish(w, NULL) == 0, "%s", err.msg);
+    cs__segw_free(w);
+}
+
+static unsigned char *text_body(const char *dir, uint32_t id, size_t *n) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/s%08x.text", dir, id);
+    unsigned char *f = slurp(path, n);
+    *n -= CS_TRAILER_BYTES; /* the trailer names the segment */
+    return f;
+}
+
+/* A batch's texts compressed as they arrive (cs__textbuf, what a
+ * memindex does) make the same .text as texts given at the flush, byte for
+ * byte; written from half the texts, then again after the other half (a
+ * flush that failed and is retried on a batch that grew), both read back;
+ * a writer given texts both ways, or fewer documents than texts, refuses. */
+START_TEST(text_from_batch)
+{
+    model m;
+    text_model(&m);
+    char *dir = cs_test_tmpdir("segtest");
+    cs__error err = {{0}};
+    cs__textbuf *tb;
+    ck_assert_int_eq(cs__textbuf_new(&tb), 0);
+    uint32_t half = m.ndocs / 2;
+    for (uint32_t d = 0; d < m.ndocs; d++) {
+        if (d == half) write_from(&m, half, tb, dir, 4);
+        ck_assert_int_eq(cs__textbuf_add(tb, m.docs[d].text, m.docs[d].tlen, &err), 0);
+    }
+    ck_assert_uint_gt(cs__textbuf_bytes(tb), 0);
+    write_from(&m, m.ndocs, tb, dir, 5);
+    write_from(&m, m.ndocs, tb, dir, 6);        /* written again: the same */
+    write_segment(&m, dir, 7, NULL);
+    size_t n5, n6, n7;
+    unsigned char *b5 = text_body(dir, 5, &n5), *b6 = text_body(dir, 6, &n6),
+                  *b7 = text_body(dir, 7, &n7);
+    ck_assert_uint_eq(n5, n7);
+    ck_assert(memcmp(b5, b7, n7) == 0);
+    ck_assert_uint_eq(n6, n7);
+    ck_assert(memcmp(b6, b7, n7) == 0);
+    free(b5), free(b6), free(b7);
+    cs__text t = {0};
+    for (uint32_t id = 4; id <= 5; id++) {
+        cs__seg *s = open_ok(dir, id);
+        ck_assert_msg(cs__seg_verify(s, &err) == 0, "%s", err.msg);
+        uint32_t nd = id == 4 ? half : m.ndocs;
+        ck_assert_uint_eq(cs__seg_ndocs(s), nd);
+        for (uint32_t d = 0; d < nd; d++) {
+            const char *p;
+            size_t n;
+            ck_assert_int_eq(cs__text_read(&t, s, d, 0, SIZE_MAX, &p, &n, &err), 0);
+            ck_assert_uint_eq(n, m.docs[d].tlen);
+            ck_assert(n == 0 || memcmp(p, m.docs[d].text, n) == 0);
+        }
+        cs__seg_close(s);
+    }
+    cs__text_free(&t);
+
+    cs__segw *w;
+    cs__docmeta dm = {"x", 1, 0, 0, 0, 1, 0, NULL, 0};
+    ck_assert_int_eq(cs__segw_new(&w, dir, 8, &test_ix, &err), 0);
+    cs__segw_text_from(w, tb);
+    ck_assert_int_eq(cs__segw_add_doc(w, &dm, "a", 1), CS_EINVAL);
+    cs__segw_free(w);
+    ck_assert_int_eq(cs__segw_new(&w, dir, 8, &test_ix, &err), 0);
+    cs__segw_text_from(w, tb);
+    dm.ntokens = 1;
+    ck_assert_int_eq(cs__segw_add_doc(w, &dm, NULL, m.docs[0].tlen), 0);
+    ck_assert_int_eq(cs__segw_finish(w, NULL), CS_EINVAL);
+    ck_assert_msg(strstr(err.msg, "finish before every text"), "%s", err.msg);
+    cs__segw_free(w);
+    ck_assert_int_eq(dir_count(dir), 4 * 7);   /* segments 4-7 only: 8 removed */
+    cs__textbuf_free(tb);
+    cs_test_tmpdir_free(dir);
+    model_free(&m);
+}
+END_TEST
+
 /* ---- the token table of the .docs fields (format 6) ------------------------------------- */
 
 static void fields_with_toks(cs__buf *b, const unsigned char *toks, size_t n) {
@@ -1806,6 +1897,7 @@ Suite *segment_suite(void) {
     tcase_add_test(tc, test_damage_docs_lazy);
     tcase_add_test(tc, test_damage_words_index_lazy);
     tcase_add_test(tc, text_blocks);
+    tcase_add_test(tc, text_from_batch);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("seal");

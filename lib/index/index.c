@@ -731,13 +731,13 @@ static size_t batch_bytes(const cs_index *ix) {
 }
 
 int cs__ix_add(cs_index *ix, const cs__docterms *dt, const docid *id, const char *text, size_t len,
-               cs__buf *take, int *status) {
+               int *status) {
     if (!ix->own && cs__batch_new(ix, &ix->own))
         return cs__err(&ix->err, CS_ENOMEM, "out of memory");
     cs__batch *b = ix->own;
     uint32_t doc = cs__mem_ndocs(b->mem);
     cs__docmeta m = cs__ix_meta(dt, id);
-    int rc = cs__mem_add(b->mem, &m, text, len, dt, take);
+    int rc = cs__mem_add(b->mem, &m, text, len, dt);
     if (rc)
         return cs__err(&ix->err, rc, "out of memory while indexing %.*s", (int)id->plen, id->path);
     if ((rc = cs__ix_place(ix, b, doc, id, status))) return rc;

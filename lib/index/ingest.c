@@ -36,7 +36,7 @@ int cs_index_add_text(cs_index *ix, const char *path, const char *text, size_t l
     cs__docterms_put_toks(&ix->dt, &ix->fields);
     if (ix->fields.rc) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
     docid id = {path, strlen(path), len, mtime_ns, cs__hash64(text, len), &ix->fields};
-    return cs__ix_add(ix, &ix->dt, &id, text, len, NULL, NULL);
+    return cs__ix_add(ix, &ix->dt, &id, text, len, NULL);
 }
 
 static int64_t mtime_of(const struct stat *st) {
@@ -173,7 +173,7 @@ static void run_job(job *j, const char *path, const fstate *f, cs_analyzer *a,
     j->nfld = 0;
     cs__buf_reset(&j->fields);
     j->fields.rc = 0;
-    if (!j->text.data) { /* the last one was taken: exact size, not cs__buf's doubling */
+    if (!j->text.data) { /* the first file, or after trim_slot: exact size, not doubling */
         size_t n = (size_t)CS_MIN(f->size, j->cap) + 1;
         j->text.data = cs__malloc(n);
         j->text.cap = j->text.data ? n : 0;
@@ -233,7 +233,7 @@ static int apply_job(cs_index *ix, job *j, const char *path, int *status) {
     docid id = {path, plen, size, mtime_of(&j->st), j->hash, &j->fields};
     int rc = j->bat ? cs__ix_place(ix, j->bat, j->doc, &id, status)
                     : cs__ix_add(ix, &j->dt, &id, (const char *)j->text.data, j->text_len,
-                                 &j->text, status);
+                                 status);
     j->placed = j->bat && !rc;
     if (!rc && j->msg[0]) cs__err(&ix->err, 0, "%s", j->msg); /* indexed, with a warning */
     return rc;
@@ -428,7 +428,7 @@ static void batch_job(worker *w, job *j, const todo *t, const char *path) {
                 &j->fields};
     cs__docmeta m = cs__ix_meta(&j->dt, &id);
     uint32_t doc = cs__mem_ndocs(w->b->mem);
-    if (cs__mem_add(w->b->mem, &m, (const char *)j->text.data, j->text_len, &j->dt, &j->text))
+    if (cs__mem_add(w->b->mem, &m, (const char *)j->text.data, j->text_len, &j->dt))
         return; /* the writer tries, and reports it */
     j->bat = w->b;
     j->doc = doc;

@@ -79,7 +79,6 @@ typedef struct mkform {
 
 typedef struct mdoc {
     uint64_t path_off, text_len, size, hash;
-    char *text;                 /* owned: taken from the reader or copied */
     int64_t mtime_ns;
     uint32_t path_len, ntokens;
     uint32_t fields_len;        /* the fields follow the path in keys */
@@ -88,7 +87,7 @@ typedef struct mdoc {
 
 struct cs__memindex {
     cs__buf keys;                /* term and word keys, paths */
-    size_t text_bytes;          /* allocated for the docs' texts */
+    cs__textbuf *text;           /* the docs' texts, compressed as they come */
     mterm *terms;
     uint32_t nterms, cap_terms;
     mword *words;
@@ -151,8 +150,8 @@ int cs__mem_new(cs__memindex **out) {
 static void mem_reset(cs__memindex *m) {
     for (uint32_t i = 0; i < m->nterms; i++) cs__free(m->terms[i].post.data);
     cs__buf_free(&m->keys);
-    for (uint32_t i = 0; i < m->ndocs; i++) cs__free(m->docs[i].text);
-    m->text_bytes = 0;
+    cs__textbuf_free(m->text);
+    m->text = NULL;
     cs__free(m->term_tab.slots);
     cs__free(m->word_tab.slots);
     cs__free(m->kform_tab.slots);
@@ -389,33 +388,18 @@ static int group_tokens(cs__memindex *m, const cs__docterms *d, uint32_t doc, ui
 }
 
 static int mem_add(cs__memindex *m, const cs__docmeta *meta, size_t len, const cs__docterms *d);
-
-/* The text is taken, not copied, when it is take's buffer: the reader's
- * buffer becomes the stored text, so the writer thread neither copies 90 MB
- * nor faults in pages for it (the reading worker did). */
+/* The text is compressed into the batch's .text blocks here, on the
+ * analysis thread, not when the batch is written (segment.h,
+ * cs__textbuf).  Its room is taken first, so that once the postings are
+ * in, adding the text cannot fail. */
 int cs__mem_add(cs__memindex *m, const cs__docmeta *meta, const char *text, size_t len,
-                const cs__docterms *d, cs__buf *take) {
-    char *own = NULL;
-    size_t own_bytes = len;
-    if (take && take->data == (const unsigned char *)text && len) {
-        own_bytes = take->cap;
-    } else if (len) {
-        take = NULL;
-        if (!(own = cs__malloc(len))) return CS_ENOMEM;
-        memcpy(own, text, len);
-    }
-    int rc = mem_add(m, meta, len, d);
-    if (rc) {
-        cs__free(own);
-        return rc;
-    }
-    if (take) { /* only now: on failure the caller keeps its buffer */
-        own = (char *)take->data;
-        memset(take, 0, sizeof *take);
-    }
-    m->docs[m->ndocs - 1].text = own;
-    m->text_bytes += own_bytes;
-    return 0;
+                const cs__docterms *d) {
+    if (!m->text && cs__textbuf_new(&m->text)) return CS_ENOMEM;
+    int rc = cs__textbuf_reserve(m->text, len);
+    if (!rc) rc = mem_add(m, meta, len, d);
+    if (rc) return rc;
+    cs__error err;
+    return cs__textbuf_add(m->text, text, len, &err);
 }
 
 static int mem_add(cs__memindex *m, const cs__docmeta *meta, size_t len, const cs__docterms *d) {
@@ -435,7 +419,6 @@ static int mem_add(cs__memindex *m, const cs__docmeta *meta, size_t len, const c
     cs__buf_put(&m->keys, meta->path, meta->path_len);
     x->fields_len = (uint32_t)meta->fields_len;
     cs__buf_put(&m->keys, meta->fields, meta->fields_len);
-    x->text = NULL;
     x->text_len = len;
     if (m->keys.rc) return CS_ENOMEM;
     x->size = meta->size;
@@ -633,7 +616,8 @@ size_t cs__mem_bytes(const cs__memindex *m) {
     size_t at_flush = ((size_t)m->nterms + m->nwords) * (sizeof(skey) + 2 * sizeof(uint32_t)) +
                       ((size_t)m->nwords + m->nkforms) * (sizeof(kent) + 16);
     size_t headers = ((size_t)m->nterms + m->ndocs) * 16;
-    return at_flush + headers + m->keys.cap + m->text_bytes + m->post_bytes +
+    return at_flush + headers + m->keys.cap + (m->text ? cs__textbuf_bytes(m->text) : 0) +
+           m->post_bytes +
            (size_t)m->cap_terms * sizeof(mterm) + (size_t)m->cap_words * sizeof(mword) +
            (size_t)m->cap_kforms * sizeof(mkform) + (size_t)m->cap_docs * sizeof(mdoc) +
            ((size_t)m->term_tab.cap + m->word_tab.cap + m->kform_tab.cap) * sizeof(uint64_t);
@@ -652,10 +636,9 @@ int cs__mem_flush(cs__memindex *m, const char *dir, uint32_t id, const cs__ixid 
     if (!ids || !ord || !ws.ids) goto done;
     started = threads > 1 && pthread_create(&thr, NULL, word_side, &ws) == 0;
     if ((rc = cs__segw_new(&w, dir, id, ix, err))) goto done;
-    for (uint32_t i = 0; i < m->ndocs && !rc; i++) {
-        const mdoc *d = &m->docs[i];
-        rc = cs__segw_add_doc(w, cs__mem_doc(m, i), d->text ? d->text : "", d->text_len);
-    }
+    if (m->ndocs) cs__segw_text_from(w, m->text);
+    for (uint32_t i = 0; i < m->ndocs && !rc; i++)
+        rc = cs__segw_add_doc(w, cs__mem_doc(m, i), NULL, m->docs[i].text_len);
     if (!rc) rc = sort_ids(m, m->terms, sizeof(mterm), ids, m->nterms);
     for (uint32_t i = 0; i < m->nterms && !rc; i++) {
         const mterm *t = &m->terms[ids[i]];

@@ -77,12 +77,11 @@ typedef struct cs__memindex cs__memindex;
 
 int  cs__mem_new(cs__memindex **out);
 void cs__mem_free(cs__memindex *m);
-/* Adds document number cs__mem_ndocs() with its analysed terms.  The meta's
- * strings are copied; d may be reused after.  The text is copied, or, when
- * take is not NULL and text is take->data, taken: take is left empty (only
- * on success). */
+/* Adds document number cs__mem_ndocs() with its analysed terms and its
+ * stored text (compressed at once).  The meta's strings are copied; text
+ * and d may be reused after. */
 int  cs__mem_add(cs__memindex *m, const cs__docmeta *meta, const char *text, size_t len,
-                 const cs__docterms *d, cs__buf *take);
+                 const cs__docterms *d);
 uint32_t cs__mem_ndocs(const cs__memindex *m);
 /* Bytes held (postings, terms, texts, tables): compared with the budget. */
 size_t cs__mem_bytes(const cs__memindex *m);

@@ -93,10 +93,10 @@ typedef struct docid {
 /* The map entry of path, or NULL (index.c). */
 pentry *cs__ix_find(const cs_index *ix, const char *path, size_t len);
 /* Adds the analysed document to the batch, replacing an older version of
- * its path (flushes when the batch outgrows the budget).  text is taken
- * when it is take's buffer.  *status (may be NULL): CS_ADD_NEW/CHANGED. */
+ * its path (flushes when the batch outgrows the budget).  *status (may be
+ * NULL): CS_ADD_NEW/CHANGED. */
 int cs__ix_add(cs_index *ix, const cs__docterms *dt, const docid *id, const char *text, size_t len,
-               cs__buf *take, int *status);
+               int *status);
 /* Analysis threads (and extraction workers) of ix: opts.jobs, else the
  * cores, 1..64. */
 int cs__ix_jobs(const cs_index *ix);

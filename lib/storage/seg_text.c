@@ -73,19 +73,37 @@ static uint64_t count_nl(const unsigned char *p, size_t n) {
 
 /* ---- writer --------------------------------------------------------------------------- */
 
-static int textw_block(cs__textw *t, cs__textw_emit emit, void *ud, cs__error *err) {
+/* Compresses src[0..n) into t->z (scratch); its frame is t->z.data[0..*zn). */
+static int compress(cs__textw *t, const unsigned char *src, size_t n, size_t *zn,
+                    cs__error *err) {
     if (!t->cctx && !(t->cctx = ZSTD_createCCtx()))
         return cs__err(err, CS_ENOMEM, "out of memory");
-    size_t bound = ZSTD_compressBound(t->len);
+    size_t bound = ZSTD_compressBound(n);
     cs__buf_reset(&t->z);
     if (cs__buf_reserve(&t->z, bound)) return cs__err(err, CS_ENOMEM, "out of memory");
-    size_t zn = ZSTD_compressCCtx(t->cctx, t->z.data, bound, t->blk, t->len, TEXT_LEVEL);
-    if (ZSTD_isError(zn) || zn > UINT32_MAX)
-        return cs__err(err, CS_ERROR, "zstd: %s", ZSTD_getErrorName(zn));
-    cs__buf_u64le(&t->index, t->zlen);
-    cs__buf_u32le(&t->index, (uint32_t)zn);
-    cs__buf_u32le(&t->index, cs__crc32c(0, t->z.data, zn));
-    cs__buf_u64le(&t->index, t->nl);
+    *zn = ZSTD_compressCCtx(t->cctx, t->z.data, bound, src, n, TEXT_LEVEL);
+    if (ZSTD_isError(*zn) || *zn > UINT32_MAX)
+        return cs__err(err, CS_ERROR, "zstd: %s", ZSTD_getErrorName(*zn));
+    return 0;
+}
+
+/* entry := zoff:u64 zlen:u32 zcrc:u32 nl:u64 of the frame in t->z */
+static void entry(unsigned char e[TEXT_ENTRY], const cs__textw *t, size_t zn) {
+    cs__wr_u32le(e, (uint32_t)t->zlen);
+    cs__wr_u32le(e + 4, (uint32_t)(t->zlen >> 32));
+    cs__wr_u32le(e + 8, (uint32_t)zn);
+    cs__wr_u32le(e + 12, cs__crc32c(0, t->z.data, zn));
+    cs__wr_u32le(e + 16, (uint32_t)t->nl);
+    cs__wr_u32le(e + 20, (uint32_t)(t->nl >> 32));
+}
+
+static int textw_block(cs__textw *t, cs__textw_emit emit, void *ud, cs__error *err) {
+    size_t zn;
+    int rc = compress(t, t->blk, t->len, &zn, err);
+    if (rc) return rc;
+    unsigned char e[TEXT_ENTRY];
+    entry(e, t, zn);
+    cs__buf_put(&t->index, e, sizeof e);
     if (t->index.rc) return cs__err(err, CS_ENOMEM, "out of memory");
     emit(ud, t->z.data, zn);
     t->zlen += zn;
@@ -118,13 +136,23 @@ int cs__textw_put(cs__textw *t, const char *p, size_t n, cs__textw_emit emit, vo
     return 0;
 }
 
+/* The block being filled, the index, docnl and the footer.  The stream is
+ * left as it was (only the scratch t->z changes): more texts may follow,
+ * and a batch whose segment could not be written is written again. */
 int cs__textw_finish(cs__textw *t, cs__textw_emit emit, void *ud, cs__error *err) {
+    if (t->index.rc || t->docnl.rc) return cs__err(err, CS_ENOMEM, "out of memory");
+    unsigned char last[TEXT_ENTRY];
+    uint64_t nblocks = t->nblocks;
     if (t->len) {
-        int rc = textw_block(t, emit, ud, err);
+        size_t zn;
+        int rc = compress(t, t->blk, t->len, &zn, err);
         if (rc) return rc;
+        entry(last, t, zn);
+        emit(ud, t->z.data, zn);
+        nblocks++;
     }
     unsigned char ft[TEXT_FOOTER];
-    const uint64_t v[4] = {t->raw, t->nl_all, t->nblocks, t->ndocs};
+    const uint64_t v[4] = {t->raw, t->nl_all, nblocks, t->ndocs};
     for (int i = 0; i < 4; i++) {
         cs__wr_u32le(ft + 8 * i, (uint32_t)v[i]);
         cs__wr_u32le(ft + 8 * i + 4, (uint32_t)(v[i] >> 32));
@@ -132,9 +160,11 @@ int cs__textw_finish(cs__textw *t, cs__textw_emit emit, void *ud, cs__error *err
     cs__wr_u32le(ft + 32, CS_TEXT_BLOCK);
     cs__wr_u32le(ft + 36, TEXT_ZSTD);
     uint32_t crc = cs__crc32c(0, t->index.data, t->index.len);
+    if (t->len) crc = cs__crc32c(crc, last, sizeof last);
     crc = cs__crc32c(crc, t->docnl.data, t->docnl.len);
     cs__wr_u32le(ft + 40, cs__crc32c(crc, ft, 40));
     emit(ud, t->index.data, t->index.len);
+    if (t->len) emit(ud, last, sizeof last);
     emit(ud, t->docnl.data, t->docnl.len);
     emit(ud, ft, sizeof ft);
     return 0;
@@ -147,6 +177,65 @@ void cs__textw_free(cs__textw *t) {
     cs__buf_free(&t->docnl);
     ZSTD_freeCCtx(t->cctx);
     memset(t, 0, sizeof *t);
+}
+
+/* ---- a batch's texts, compressed as they arrive --------------------------------------- */
+
+static void frames_emit(void *ud, const void *p, size_t n) { cs__buf_put(ud, p, n); }
+
+int cs__textbuf_new(cs__textbuf **out) {
+    *out = cs__calloc(1, sizeof **out);
+    return *out ? 0 : CS_ENOMEM;
+}
+
+void cs__textbuf_free(cs__textbuf *tb) {
+    if (!tb) return;
+    cs__textw_free(&tb->t);
+    cs__buf_free(&tb->frames);
+    cs__free(tb->crc);
+    cs__free(tb);
+}
+
+/* Room in b for extra more bytes; a failure leaves b as it was, not failed. */
+static int room(cs__buf *b, size_t extra) {
+    if (!cs__buf_reserve(b, extra)) return 0;
+    b->rc = 0;
+    return CS_ENOMEM;
+}
+
+int cs__textbuf_reserve(cs__textbuf *tb, size_t len) {
+    cs__textw *t = &tb->t;
+    size_t zmax = ZSTD_compressBound(CS_TEXT_BLOCK), blocks = len / CS_TEXT_BLOCK + 2;
+    if (blocks > SIZE_MAX / zmax) return CS_ENOMEM;
+    if (!t->blk && !(t->blk = cs__malloc(CS_TEXT_BLOCK))) return CS_ENOMEM;
+    if (!t->cctx) { /* a first block sizes the context's tables: none later */
+        cs__error e;
+        size_t zn;
+        unsigned char *zero = cs__calloc(1, CS_TEXT_BLOCK);
+        int rc = zero ? compress(t, zero, CS_TEXT_BLOCK, &zn, &e) : CS_ENOMEM;
+        cs__free(zero);
+        if (rc) return CS_ENOMEM;
+    }
+    if (cs__grow((void **)&tb->crc, &tb->cap_crc, t->ndocs + 1, sizeof *tb->crc) ||
+        room(&t->docnl, 8) || room(&t->index, blocks * TEXT_ENTRY) ||
+        room(&tb->frames, blocks * zmax))
+        return CS_ENOMEM;
+    return 0;
+}
+
+int cs__textbuf_add(cs__textbuf *tb, const char *text, size_t len, cs__error *err) {
+    if (cs__textbuf_reserve(tb, len)) return cs__err(err, CS_ENOMEM, "out of memory");
+    tb->crc[tb->t.ndocs] = cs__crc32c(0, text, len);
+    int rc = cs__textw_put(&tb->t, text, len, frames_emit, &tb->frames, err);
+    if (!rc && tb->frames.rc) rc = cs__err(err, CS_ENOMEM, "out of memory");
+    return rc;
+}
+
+size_t cs__textbuf_bytes(const cs__textbuf *tb) {
+    const cs__textw *t = &tb->t;
+    return tb->frames.cap + t->index.cap + t->docnl.cap + t->z.cap +
+           tb->cap_crc * sizeof *tb->crc + (t->blk ? CS_TEXT_BLOCK : 0) +
+           (t->cctx ? ZSTD_sizeof_CCtx(t->cctx) : 0);
 }
 
 /* ---- reader ------------------------------------------------------------------------------ */

@@ -71,6 +71,8 @@ struct cs__segw {
     outf f[CS_F_COUNT];
     keyw dict, words, keys;
     cs__textw text;              /* the .text file's blocks */
+    cs__textbuf *from;           /* or a batch's, already compressed */
+    uint64_t from_off;           /* the next text's offset in from */
     /* document table */
     uint64_t *doc_off;          /* record offsets in .docs */
     uint32_t *doclen;           /* ntokens per doc */
@@ -341,9 +343,19 @@ static int doc_grow(cs__segw *w) {
  *           text_crc:u32 rec_crc:u32
  * (fields: docfields.h).  rec_crc covers the record's bytes before it, so that a reader checks the
  * few records it shows instead of the whole table at open. */
+void cs__segw_text_from(cs__segw *w, cs__textbuf *tb) {
+    if (w->ndocs || w->phase != PH_DOCS) bad_call(w, "text_from after the first document");
+    else w->from = tb;
+}
+
+/* Bytes of the .text stream: the next text's offset. */
+static uint64_t text_raw(const cs__segw *w) { return w->from ? w->from_off : w->text.raw; }
+
 int cs__segw_add_doc(cs__segw *w, const cs__docmeta *d, const char *text, size_t len) {
     if (w->rc) return w->rc;
     if (w->phase != PH_DOCS) return bad_call(w, "add_doc after the first term");
+    if (w->from && (text || w->ndocs >= w->from->t.ndocs || len > w->from->t.raw - w->from_off))
+        return bad_call(w, "add_doc beyond the texts given");
     if (w->ndocs >= UINT32_MAX - 1)
         return w->rc = cs__err(w->err, CS_ELIMIT, "%s: too many documents",
                                w->f[CS_F_DOCS].path);
@@ -359,14 +371,16 @@ int cs__segw_add_doc(cs__segw *w, const cs__docmeta *d, const char *text, size_t
     cs__buf_byte(b, d->lang);
     cs__buf_varint(b, d->fields_len);
     cs__buf_put(b, d->fields, d->fields_len);
-    cs__buf_varint(b, w->text.raw);
+    cs__buf_varint(b, text_raw(w));
     cs__buf_varint(b, len);
-    cs__buf_u32le(b, cs__crc32c(0, text, len));
+    cs__buf_u32le(b, w->from ? w->from->crc[w->ndocs] : cs__crc32c(0, text, len));
     cs__buf_u32le(b, cs__crc32c(0, b->data, b->len));
     w->doc_off[w->ndocs] = w->f[CS_F_DOCS].off;
     w->doclen[w->ndocs] = d->ntokens;
     out_buf(w, &w->f[CS_F_DOCS], b);
-    if (!w->rc) {
+    if (w->from) {
+        w->from_off += len;
+    } else if (!w->rc) {
         int rc = cs__textw_put(&w->text, text, len, text_emit, w, w->err);
         if (rc) w->rc = rc;
     }
@@ -602,7 +616,7 @@ static void docs_finish(cs__segw *w) {
         out_put(w, o, tmp, 4);
     }
     unsigned char ft[CS_DOCS_FOOTER];
-    uint64_t vals[3] = {recs_len, w->ntokens, w->text.raw};
+    uint64_t vals[3] = {recs_len, w->ntokens, text_raw(w)};
     cs__wr_u32le(ft, w->ndocs);
     cs__wr_u32le(ft + 4, crc);
     for (int i = 0; i < 3; i++) {
@@ -619,8 +633,14 @@ int cs__segw_finish(cs__segw *w, uint64_t *bytes) {
     keyw_finish(w, &w->dict);
     keyw_finish(w, &w->words);
     keyw_finish(w, &w->keys);
+    if (w->from && (w->ndocs != w->from->t.ndocs || w->from_off != w->from->t.raw))
+        return bad_call(w, "finish before every text given was added");
     docs_finish(w);
-    if (!w->rc) {
+    if (!w->rc && w->from) {
+        out_put(w, &w->f[CS_F_TEXT], w->from->frames.data, w->from->frames.len);
+        int rc = cs__textw_finish(&w->from->t, text_emit, w, w->err);
+        if (rc) w->rc = rc;
+    } else if (!w->rc) {
         int rc = cs__textw_finish(&w->text, text_emit, w, w->err);
         if (rc) w->rc = rc;
     }

@@ -121,6 +121,28 @@ typedef struct cs__segw cs__segw;
 int  cs__segw_new(cs__segw **out, const char *dir, uint32_t id, const cs__ixid *ix,
                   cs__error *err);
 int  cs__segw_add_doc(cs__segw *w, const cs__docmeta *d, const char *text, size_t len);
+
+/* The stored texts of a batch, compressed into .text blocks as the
+ * documents arrive (on the analysis thread that adds them) rather than when
+ * the batch is written: the flush that ends a run then has less to do, and
+ * a batch holds about half its texts' size instead of all of it.  Owned by
+ * its memindex (lib/index/memindex.c). */
+typedef struct cs__textbuf cs__textbuf;
+
+int    cs__textbuf_new(cs__textbuf **out);
+void   cs__textbuf_free(cs__textbuf *tb);
+/* Allocates all that adding a text of len bytes needs, so that the
+ * cs__textbuf_add() that follows cannot fail: CS_ENOMEM, tb unchanged. */
+int    cs__textbuf_reserve(cs__textbuf *tb, size_t len);
+/* Appends the next document's text. */
+int    cs__textbuf_add(cs__textbuf *tb, const char *text, size_t len, cs__error *err);
+/* Bytes held, for the memory budget. */
+size_t cs__textbuf_bytes(const cs__textbuf *tb);
+/* Makes w take its texts from tb, before the first cs__segw_add_doc(): each
+ * then passes text NULL and its text's length, in the order the texts were
+ * added to tb.  tb is read only (it outlives w, and a batch whose segment
+ * could not be written is written again from it). */
+void   cs__segw_text_from(cs__segw *w, cs__textbuf *tb);
 /* nvariants: how many surface words (variants) the term has in this
  * segment (1 for most; 0 or 1 means no variant bits). */
 int  cs__segw_term_begin(cs__segw *w, const char *term, size_t len, unsigned flags,

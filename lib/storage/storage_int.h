@@ -142,6 +142,15 @@ int  cs__textw_put(cs__textw *t, const char *p, size_t n, cs__textw_emit emit, v
                    cs__error *err);
 int  cs__textw_finish(cs__textw *t, cs__textw_emit emit, void *ud, cs__error *err);
 void cs__textw_free(cs__textw *t);
+
+/* A batch's texts (segment.h): a .text stream filled as documents arrive,
+ * with its full blocks' frames and each text's CRC for its .docs record. */
+struct cs__textbuf {
+    cs__textw t;
+    cs__buf frames;             /* the full blocks' zstd frames, as in the file */
+    uint32_t *crc;              /* crc[i]: CRC32C of text i */
+    size_t cap_crc;
+};
 /* Reads the .text footer; sets s->text_* (the block index and newline
  * counts are checked on the first read of a text).  Formats 5 and 6: the
  * body is the stream. */
