@@ -181,7 +181,14 @@ void cs__textw_free(cs__textw *t) {
 
 /* ---- a batch's texts, compressed as they arrive --------------------------------------- */
 
-static void frames_emit(void *ud, const void *p, size_t n) { cs__buf_put(ud, p, n); }
+/* A frame into the current chunk, or the next: cs__textbuf_reserve made room. */
+static void frames_emit(void *ud, const void *p, size_t n) {
+    cs__textbuf *tb = ud;
+    struct cs__tchunk *c = &tb->ch[tb->cur];
+    if (CS_FRAME_CHUNK - c->len < n) c = &tb->ch[++tb->cur];
+    memcpy(c->p + c->len, p, n);
+    c->len += n;
+}
 
 int cs__textbuf_new(cs__textbuf **out) {
     *out = cs__calloc(1, sizeof **out);
@@ -191,7 +198,8 @@ int cs__textbuf_new(cs__textbuf **out) {
 void cs__textbuf_free(cs__textbuf *tb) {
     if (!tb) return;
     cs__textw_free(&tb->t);
-    cs__buf_free(&tb->frames);
+    for (size_t i = 0; i < tb->nch; i++) cs__free(tb->ch[i].p);
+    cs__free(tb->ch);
     cs__free(tb->crc);
     cs__free(tb);
 }
@@ -217,23 +225,30 @@ int cs__textbuf_reserve(cs__textbuf *tb, size_t len) {
         if (rc) return CS_ENOMEM;
     }
     if (cs__grow((void **)&tb->crc, &tb->cap_crc, t->ndocs + 1, sizeof *tb->crc) ||
-        room(&t->docnl, 8) || room(&t->index, blocks * TEXT_ENTRY) ||
-        room(&tb->frames, blocks * zmax))
+        room(&t->docnl, 8) || room(&t->index, blocks * TEXT_ENTRY))
         return CS_ENOMEM;
+    /* frames_emit moves on when a frame does not fit: a chunk with f bytes
+     * free takes at least f / zmax more frames */
+    size_t slots = 0;
+    for (size_t i = tb->cur; i < tb->nch; i++) slots += (CS_FRAME_CHUNK - tb->ch[i].len) / zmax;
+    while (slots < blocks) {
+        if (cs__grow((void **)&tb->ch, &tb->cap_ch, tb->nch + 1, sizeof *tb->ch)) return CS_ENOMEM;
+        if (!(tb->ch[tb->nch].p = cs__malloc(CS_FRAME_CHUNK))) return CS_ENOMEM;
+        tb->ch[tb->nch++].len = 0;
+        slots += CS_FRAME_CHUNK / zmax;
+    }
     return 0;
 }
 
 int cs__textbuf_add(cs__textbuf *tb, const char *text, size_t len, cs__error *err) {
     if (cs__textbuf_reserve(tb, len)) return cs__err(err, CS_ENOMEM, "out of memory");
     tb->crc[tb->t.ndocs] = cs__crc32c(0, text, len);
-    int rc = cs__textw_put(&tb->t, text, len, frames_emit, &tb->frames, err);
-    if (!rc && tb->frames.rc) rc = cs__err(err, CS_ENOMEM, "out of memory");
-    return rc;
+    return cs__textw_put(&tb->t, text, len, frames_emit, tb, err);
 }
 
 size_t cs__textbuf_bytes(const cs__textbuf *tb) {
     const cs__textw *t = &tb->t;
-    return tb->frames.cap + t->index.cap + t->docnl.cap + t->z.cap +
+    return tb->nch * CS_FRAME_CHUNK + t->index.cap + t->docnl.cap + t->z.cap +
            tb->cap_crc * sizeof *tb->crc + (t->blk ? CS_TEXT_BLOCK : 0) +
            (t->cctx ? ZSTD_sizeof_CCtx(t->cctx) : 0);
 }

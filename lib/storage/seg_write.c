@@ -637,7 +637,8 @@ int cs__segw_finish(cs__segw *w, uint64_t *bytes) {
         return bad_call(w, "finish before every text given was added");
     docs_finish(w);
     if (!w->rc && w->from) {
-        out_put(w, &w->f[CS_F_TEXT], w->from->frames.data, w->from->frames.len);
+        for (size_t i = 0; i < w->from->nch; i++)
+            out_put(w, &w->f[CS_F_TEXT], w->from->ch[i].p, w->from->ch[i].len);
         int rc = cs__textw_finish(&w->from->t, text_emit, w, w->err);
         if (rc) w->rc = rc;
     } else if (!w->rc) {

@@ -145,9 +145,14 @@ void cs__textw_free(cs__textw *t);
 
 /* A batch's texts (segment.h): a .text stream filled as documents arrive,
  * with its full blocks' frames and each text's CRC for its .docs record. */
+#define CS_FRAME_CHUNK ((size_t)1 << 20)
 struct cs__textbuf {
     cs__textw t;
-    cs__buf frames;             /* the full blocks' zstd frames, as in the file */
+    /* the full blocks' zstd frames, as in the file, in chunks of
+     * CS_FRAME_CHUNK bytes (a buffer doubling and copying them cost 2 % of
+     * the indexing CPU); frames go to chunk cur */
+    struct cs__tchunk { unsigned char *p; size_t len; } *ch;
+    size_t nch, cap_ch, cur;
     uint32_t *crc;              /* crc[i]: CRC32C of text i */
     size_t cap_crc;
 };
