@@ -15,6 +15,7 @@
  * that differs from its word) with the word's counts (docs/names.md).
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "memindex.h"
@@ -440,6 +441,7 @@ typedef struct skey {
     const unsigned char *key;
     uint32_t len, id;
 } skey;
+_Static_assert(offsetof(skey, pfx) == 0, "sort_pfx: the prefix comes first");
 
 static uint64_t key_prefix(const unsigned char *k, uint32_t len) {
     uint64_t v = 0;
@@ -447,10 +449,71 @@ static uint64_t key_prefix(const unsigned char *k, uint32_t len) {
     return v;
 }
 
-static int cmp_skey(const void *a, const void *b) {
+static int cmp_skey(const void *a, const void *b, void *ctx) {
     const skey *x = a, *y = b;
+    (void)ctx;
     if (x->pfx != y->pfx) return x->pfx < y->pfx ? -1 : 1;
     return cs__key_cmp(x->key, x->len, y->key, y->len);
+}
+
+static inline __attribute__((always_inline)) uint64_t pfx_at(const unsigned char *p) {
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* Sorts n items of size bytes, each starting with a uint64_t prefix, by
+ * cmp, which must order by that prefix first: a radix sort on the prefix (a
+ * byte a pass, least significant first, skipping the passes where every
+ * item has the same byte), then each run of equal prefixes by cmp.
+ * glibc's qsort, a merge sort calling cmp through a pointer, was 4 % of
+ * the CPU of indexing with two jobs. */
+static inline __attribute__((always_inline)) int sort_pfx(void *v, size_t n, size_t size,
+                                                          int (*cmp)(const void *, const void *,
+                                                                     void *),
+                                                          void *ctx) {
+    if (n < 256) {
+        if (n > 1) qsort_r(v, n, size, cmp, ctx);
+        return 0;
+    }
+    unsigned char *a = v, *b = cs__malloc(n * size), *tmp = b;
+    size_t(*cnt)[256] = cs__calloc(8, sizeof *cnt);
+    if (!b || !cnt) {
+        cs__free(b);
+        cs__free(cnt);
+        return CS_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint64_t p = pfx_at(a + i * size);
+        for (int d = 0; d < 8; d++) cnt[d][(p >> (8 * d)) & 255]++;
+    }
+    uint64_t p0 = pfx_at(a);
+    for (int d = 0; d < 8; d++) {
+        size_t *c = cnt[d];
+        if (c[(p0 >> (8 * d)) & 255] == n) continue;
+        for (size_t k = 0, at = 0; k < 256; k++) {
+            size_t x = c[k];
+            c[k] = at;
+            at += x;
+        }
+        for (size_t i = 0; i < n; i++)
+            memcpy(b + c[(pfx_at(a + i * size) >> (8 * d)) & 255]++ * size, a + i * size, size);
+        unsigned char *t = a;
+        a = b;
+        b = t;
+    }
+    if (a != v) memcpy(v, a, n * size);
+    cs__free(tmp);
+    cs__free(cnt);
+    unsigned char *s = v;
+    for (size_t i = 0; i < n;) {
+        uint64_t p = pfx_at(s + i * size);
+        size_t j = i + 1;
+        while (j < n && pfx_at(s + j * size) == p) j++;
+        if (j - i > 1) qsort_r(s + i * size, j - i, size, cmp, ctx);
+        i = j;
+    }
+    return 0;
 }
 
 /* Sorts the n keys (mkey first in items of stride bytes) into ids. */
@@ -463,10 +526,10 @@ static int sort_ids(const cs__memindex *m, const void *items, size_t stride, uin
         const unsigned char *key = m->keys.data + k->key_off;
         sk[i] = (skey){key_prefix(key, k->key_len), key, k->key_len, i};
     }
-    qsort(sk, n, sizeof *sk, cmp_skey);
-    for (uint32_t i = 0; i < n; i++) ids[i] = sk[i].id;
+    int rc = sort_pfx(sk, n, sizeof *sk, cmp_skey, NULL);
+    for (uint32_t i = 0; i < n && !rc; i++) ids[i] = sk[i].id;
     cs__free(sk);
-    return 0;
+    return rc;
 }
 
 /* Decodes one term's in-memory postings and hands them to the writer. */
@@ -503,6 +566,7 @@ typedef struct kent {
     uint32_t word;              /* the word's ordinal in the segment */
     mstat st;
 } kent;
+_Static_assert(offsetof(kent, pfx) == 0, "sort_pfx: the prefix comes first");
 
 typedef struct kents {
     cs__buf b;
@@ -556,9 +620,7 @@ static int build_keys(const cs__memindex *m, const uint32_t *word_ord, kents *ks
         rc = kent_add(ks, keys + f->k.key_off, f->k.key_len, x->k.key_len, word_ord[f->word],
                       &f->st);
     }
-    if (!rc && ks->n) {
-        qsort_r(ks->e, ks->n, sizeof *ks->e, cmp_kent, (void *)ks);
-    }
+    if (!rc) rc = sort_pfx(ks->e, ks->n, sizeof *ks->e, cmp_kent, (void *)ks);
     return rc;
 }
 
