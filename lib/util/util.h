@@ -75,8 +75,17 @@ typedef struct cs__buf {
 } cs__buf;
 
 void cs__buf_free(cs__buf *b);
-int  cs__buf_reserve(cs__buf *b, size_t extra);
-void cs__buf_put(cs__buf *b, const void *p, size_t n);
+int  cs__buf_grow(cs__buf *b, size_t extra);
+/* Room for extra more bytes (0), or the sticky error.  The check inline:
+ * encoders call it per byte or varint. */
+static inline int cs__buf_reserve(cs__buf *b, size_t extra) {
+    return !b->rc && extra <= b->cap - b->len ? 0 : cs__buf_grow(b, extra);
+}
+static inline void cs__buf_put(cs__buf *b, const void *p, size_t n) {
+    if (n == 0 || cs__buf_reserve(b, n)) return;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
 static inline void cs__buf_reset(cs__buf *b) { b->len = 0; }
 
 static inline void cs__buf_byte(cs__buf *b, unsigned c) {
@@ -152,7 +161,7 @@ const char *cs__file_kind(unsigned mode);
  * (Cutting a text at a byte cap must not make it invalid UTF-8.) */
 size_t cs__utf8_prefix(const char *s, size_t len);
 
-/* 64-bit FNV-1a-like mixing hash for short keys. */
+/* A 64-bit hash of short keys, for tables in memory (nothing on disk). */
 uint64_t cs__hash(const void *p, size_t n);
 
 #define CS_MIN(a, b) ((a) < (b) ? (a) : (b))
