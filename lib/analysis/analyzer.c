@@ -257,6 +257,18 @@ static inline void append_utf8(cs_analyzer *a, int32_t c) {
     a->len += n;
 }
 
+/* append_utf8() of a code point of U+0080..U+07FF (two bytes). */
+static inline void append2(cs_analyzer *a, int32_t c) {
+    unsigned char t[2] = {(unsigned char)(0xC0 | (c >> 6)), (unsigned char)(0x80 | (c & 0x3F))};
+    if (a->kdiff) kbuf_put(a, t, 2);
+    if (a->len + 2 > CS_MAX_TERM_BYTES) {
+        a->overlong = 1;
+        return;
+    }
+    memcpy(a->buf + a->len, t, 2);
+    a->len += 2;
+}
+
 /* A Latin letter whose marks are stripped: buf gets the base letters, the
  * key form keeps the letter whole (ž must stay ž for the name key). */
 static void append_stripped(cs_analyzer *a, int32_t c, const utf8proc_int32_t *d,
@@ -527,6 +539,28 @@ static void run(cs_analyzer *a, const unsigned char *s, size_t len) {
     size_t i = 0;
     while (i < len && !a->rc) {
         unsigned c = s[i];
+        if ((c | 0x20) - 'a' < 26u && !a->apos && next_is_plain(s + i + 1, end)) {
+            /* A run of ASCII letters, each followed by a byte that cannot
+             * combine with it: feed()'s letter case without a call per
+             * byte (feed and this loop were a fifth of indexing). */
+            if (!a->open) open_token(a, i);
+            if (a->cap_pending) { /* CS_TOKEN_CAPITAL is about the first letter */
+                a->cap_pending = 0;
+                if (c < 'a') a->flags |= CS_TOKEN_CAPITAL;
+            }
+            size_t j = i;
+            do {
+                append_ascii(a, s[j] | 0x20);
+                j++;
+            } while (j < len && ((unsigned)s[j] | 0x20) - 'a' < 26u && next_is_plain(s + j + 1, end));
+            a->flags |= CS_TOKEN_LATIN;
+            a->latin += j - i;
+            a->last_base_latin = 1;
+            a->last_cl = CL_LETTER;
+            a->end = j;
+            i = j;
+            continue;
+        }
         if (c < 0x80) {
             if (!next_is_plain(s + i + 1, end)) {
                 i = feed_unit(a, s, len, i);
@@ -540,6 +574,33 @@ static void run(cs_analyzer *a, const unsigned char *s, size_t len) {
                 feed(a, (int32_t)c, c == '\'' || c == '`' ? CL_APOS : CL_SEP, i, i + 1, 0);
             i++;
             continue;
+        }
+        if ((c == 0xD0 || c == 0xD1) && !a->apos) {
+            /* A run of Russian letters (two bytes each), the same way */
+            size_t j = i;
+            while (j + 1 < len && (s[j] == 0xD0 || s[j] == 0xD1) && next_is_plain(s + j + 2, end)) {
+                int32_t cp = (int32_t)(((s[j] & 0x1F) << 6) | (s[j + 1] & 0x3F));
+                int cap = cp <= 0x042F || cp == 0x0401;
+                if (cp >= 0x0410 && cp <= 0x042F) cp += 0x20;          /* А..Я */
+                else if (cp == 0x0401 || cp == 0x0451) cp = 0x0435;   /* ё -> е */
+                else if (cp < 0x0430 || cp > 0x044F) break;
+                if (!a->open) open_token(a, j);
+                if (a->cap_pending) {
+                    a->cap_pending = 0;
+                    if (cap) a->flags |= CS_TOKEN_CAPITAL;
+                }
+                append2(a, cp);
+                a->cyr++;
+                j += 2;
+            }
+            if (j > i) {
+                a->flags |= CS_TOKEN_CYRILLIC;
+                a->last_base_latin = 0;
+                a->last_cl = CL_LETTER;
+                a->end = j;
+                i = j;
+                continue;
+            }
         }
         if ((c == 0xD0 || c == 0xD1) && i + 1 < len && next_is_plain(s + i + 2, end)) {
             int32_t cp = (int32_t)(((c & 0x1F) << 6) | (s[i + 1] & 0x3F));
