@@ -87,6 +87,20 @@ const char *cs__analyzer_keyform(const cs_analyzer *a, size_t *len);
  * them out moves none).  lang is not computed. */
 int cs__analyze_bounds(cs_analyzer *a, const char *text, size_t len, cs_token_fn fn, void *ud);
 
+/* cs_analyze() whose tokens come without their term (term NULL, term_len
+ * 0; the flags as ever, CS_TOKEN_STEMMED included): the callback asks for
+ * it with cs__analyzer_term() when it needs it.  The indexer's per-document
+ * word table needs the stem of a word's first occurrence only, and 60 % of
+ * a document's tokens repeat one of its words: the stem cache's lookups,
+ * a cache miss each, were a tenth of indexing.  Name-stem tokens
+ * (CS_TOKEN_NAME) carry their term. */
+int cs__analyze_lazy(cs_analyzer *a, const char *text, size_t len, cs_token_fn fn, void *ud,
+                     int *lang);
+/* During a callback of cs__analyze_lazy(), for a token without its term:
+ * the term, as cs_analyze() would have given it.  Borrowed until the
+ * callback returns. */
+const char *cs__analyzer_term(cs_analyzer *a, size_t *len);
+
 /* Positions used by the last cs_analyze() call (tokens, including ones too
  * long to emit): a document's length for ranking. */
 uint32_t cs__analyzer_npos(const cs_analyzer *a);

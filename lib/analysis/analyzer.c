@@ -56,6 +56,8 @@ struct cs_analyzer {
     void *ud;
     int rc;                     /* a callback's nonzero return stops us */
     int bounds;                 /* cs__analyze_bounds: no stems, no name stems */
+    int lazy;                   /* cs__analyze_lazy: stems on request */
+    int which;                  /* lazy: the current token's stemmer */
     uint32_t pos;               /* next token position */
     size_t latin, cyr, nonru;   /* letter counts for the language rule */
 
@@ -332,7 +334,13 @@ static void end_token(cs_analyzer *a, size_t end) {
         return;
     }
     int which = stemmer_for(a->flags, a->nonru_tok);
-    t.term = stem_word(a, which, a->buf, a->len, &t.term_len);
+    if (a->lazy) {
+        a->which = which;
+        t.term = NULL;
+        t.term_len = 0;
+    } else {
+        t.term = stem_word(a, which, a->buf, a->len, &t.term_len);
+    }
     t.flags = a->flags | (which != STEM_NONE ? CS_TOKEN_STEMMED : 0);
     a->rc = a->fn(a->ud, &t);
     if (!a->rc) emit_name(a, &t);
@@ -621,7 +629,7 @@ static void run(cs_analyzer *a, const unsigned char *s, size_t len) {
 }
 
 static int analyze(cs_analyzer *a, const char *text, size_t len, cs_token_fn fn, void *ud,
-                   int *lang, int bounds) {
+                   int *lang, int bounds, int lazy) {
     if (!a || (!text && len) || !fn) return CS_EINVAL;
     cs__err_clear(&a->err);
     size_t bad;
@@ -634,6 +642,7 @@ static int analyze(cs_analyzer *a, const char *text, size_t len, cs_token_fn fn,
     a->ud = ud;
     a->rc = 0;
     a->bounds = bounds;
+    a->lazy = lazy;
     a->pos = 0;
     a->latin = a->cyr = a->nonru = 0;
     a->open = a->apos = 0;
@@ -650,11 +659,20 @@ static int analyze(cs_analyzer *a, const char *text, size_t len, cs_token_fn fn,
 
 int cs_analyze(cs_analyzer *a, const char *text, size_t len, cs_token_fn fn, void *ud,
                int *lang) {
-    return analyze(a, text, len, fn, ud, lang, 0);
+    return analyze(a, text, len, fn, ud, lang, 0, 0);
 }
 
 int cs__analyze_bounds(cs_analyzer *a, const char *text, size_t len, cs_token_fn fn, void *ud) {
-    return analyze(a, text, len, fn, ud, NULL, 1);
+    return analyze(a, text, len, fn, ud, NULL, 1, 0);
+}
+
+int cs__analyze_lazy(cs_analyzer *a, const char *text, size_t len, cs_token_fn fn, void *ud,
+                     int *lang) {
+    return analyze(a, text, len, fn, ud, lang, 0, 1);
+}
+
+const char *cs__analyzer_term(cs_analyzer *a, size_t *len) {
+    return stem_word(a, a->which, a->buf, a->len, len);
 }
 
 uint32_t cs__analyzer_npos(const cs_analyzer *a) { return a->pos; }

@@ -56,9 +56,11 @@ static int dt_add(cs__docterms *d, const cs_token *t, int field) {
         x->word_off = (uint32_t)d->strings.len;
         x->word_len = (uint32_t)t->word_len;
         cs__buf_put(&d->strings, t->word, t->word_len);
+        size_t tlen = t->term_len;
+        const char *term = t->term ? t->term : cs__analyzer_term(d->a, &tlen);
         x->term_off = (uint32_t)d->strings.len;
-        x->term_len = (uint32_t)t->term_len;
-        cs__buf_put(&d->strings, t->term, t->term_len);
+        x->term_len = (uint32_t)tlen;
+        cs__buf_put(&d->strings, term, tlen);
         x->key_off = kind == DT_WORD ? x->word_off : kind == DT_NAME ? x->term_off
                                                                      : (uint32_t)d->strings.len;
         x->key_len = (uint32_t)klen;
@@ -130,23 +132,24 @@ static int dt_token(void *ud, const cs_token *t) {
     cs__docterms *d = ud;
     if (!(t->flags & CS_TOKEN_NAME) && t->start < d->stored && dt_table(d, t)) return d->rc;
     int rc = dt_add(d, t, 0);
-    if (rc || (t->flags & CS_TOKEN_NAME) || t->word_len > CS_MAX_TERM_BYTES ||
-        t->term_len > CS_MAX_TERM_BYTES)
-        return rc;
+    if (rc || (t->flags & CS_TOKEN_NAME) || t->word_len > CS_MAX_TERM_BYTES) return rc;
     for (size_t i = 0; i < d->nfields; i++) {
         const cs__dtfield *f = &d->fields[i];
         if (t->start < f->start || t->start >= f->end) continue;
+        size_t tlen = t->term_len;
+        const char *term = t->term ? t->term : cs__analyzer_term(d->a, &tlen);
+        if (tlen > CS_MAX_TERM_BYTES) return 0;
         /* the field term: the same token behind the field's marker */
         char w[CS_MAX_TERM_BYTES + 2], tm[CS_MAX_TERM_BYTES + 2];
         w[0] = tm[0] = CS_FIELD_MARK;
         w[1] = tm[1] = f->mark;
         memcpy(w + 2, t->word, t->word_len);
-        memcpy(tm + 2, t->term, t->term_len);
+        memcpy(tm + 2, term, tlen);
         cs_token ft = *t;
         ft.word = w;
         ft.word_len = t->word_len + 2;
         ft.term = tm;
-        ft.term_len = t->term_len + 2;
+        ft.term_len = tlen + 2;
         ft.flags &= ~(uint32_t)CS_TOKEN_CAPITAL;
         return dt_add(d, &ft, 1);
     }
@@ -178,7 +181,7 @@ int cs__docterms_analyze_fields(cs__docterms *d, cs_analyzer *a, const char *tex
     d->tk_last = -1;
     d->tk_next = CS_TOKS_EVERY;
     d->tk_over = 0;
-    int rc = cs_analyze(a, text, len, dt_token, d, &d->lang);
+    int rc = cs__analyze_lazy(a, text, len, dt_token, d, &d->lang);
     d->a = NULL;
     d->fields = NULL;
     d->nfields = 0;
