@@ -56,11 +56,12 @@ static int dt_add(cs__docterms *d, const cs_token *t, int field) {
         x->word_off = (uint32_t)d->strings.len;
         x->word_len = (uint32_t)t->word_len;
         cs__buf_put(&d->strings, t->word, t->word_len);
-        size_t tlen = t->term_len;
-        const char *term = t->term ? t->term : cs__analyzer_term(d->a, &tlen);
+        /* a plain word's stem waits for cs__mem_add(), which needs it only
+         * for a word new to the batch */
+        x->stem = !t->term;
         x->term_off = (uint32_t)d->strings.len;
-        x->term_len = (uint32_t)tlen;
-        cs__buf_put(&d->strings, term, tlen);
+        x->term_len = (uint32_t)t->term_len;
+        if (t->term) cs__buf_put(&d->strings, t->term, t->term_len);
         x->key_off = kind == DT_WORD ? x->word_off : kind == DT_NAME ? x->term_off
                                                                      : (uint32_t)d->strings.len;
         x->key_len = (uint32_t)klen;

@@ -737,7 +737,7 @@ int cs__ix_add(cs_index *ix, const cs__docterms *dt, const docid *id, const char
     cs__batch *b = ix->own;
     uint32_t doc = cs__mem_ndocs(b->mem);
     cs__docmeta m = cs__ix_meta(dt, id);
-    int rc = cs__mem_add(b->mem, &m, text, len, dt);
+    int rc = cs__mem_add(b->mem, &m, text, len, dt, ix->an);
     if (rc)
         return cs__err(&ix->err, rc, "out of memory while indexing %.*s", (int)id->plen, id->path);
     if ((rc = cs__ix_place(ix, b, doc, id, status))) return rc;

@@ -428,7 +428,7 @@ static void batch_job(worker *w, job *j, const todo *t, const char *path) {
                 &j->fields};
     cs__docmeta m = cs__ix_meta(&j->dt, &id);
     uint32_t doc = cs__mem_ndocs(w->b->mem);
-    if (cs__mem_add(w->b->mem, &m, (const char *)j->text.data, j->text_len, &j->dt))
+    if (cs__mem_add(w->b->mem, &m, (const char *)j->text.data, j->text_len, &j->dt, w->a))
         return; /* the writer tries, and reports it */
     j->bat = w->b;
     j->doc = doc;

@@ -221,7 +221,8 @@ static int term_id(cs__memindex *m, const char *key, uint32_t len, uint64_t h, u
 
 /* Global (term, variant) of a surface word (of hash h), created when new. */
 static int word_id(cs__memindex *m, const char *w, uint32_t wlen, uint64_t h, const char *t,
-                   uint32_t tlen, uint32_t *term, uint32_t *var, uint32_t *wid) {
+                   uint32_t tlen, cs_analyzer *a, uint32_t *term, uint32_t *var,
+                   uint32_t *wid) {
     if (m->word_tab.n * 2 >= m->word_tab.cap && tab_grow(&m->word_tab, m->words, sizeof(mword)))
         return CS_ENOMEM;
     uint32_t j = tab_find(&m->word_tab, &m->keys, m->words, sizeof(mword), w, wlen, h);
@@ -230,6 +231,11 @@ static int word_id(cs__memindex *m, const char *w, uint32_t wlen, uint64_t h, co
         *term = m->words[*wid].term;
         *var = m->words[*wid].var;
         return 0;
+    }
+    if (!t) { /* the stem, not made yet: the word is new to the batch */
+        size_t n;
+        t = cs__analyzer_stem(a, w, wlen, 0, &n, NULL);
+        tlen = (uint32_t)n;
     }
     int rc = term_id(m, t, tlen, cs__hash(t, tlen), term);
     if (rc) return rc;
@@ -286,7 +292,7 @@ static int kform_add(cs__memindex *m, const char *f, uint32_t flen, uint64_t h, 
  * forms for the name-key table.  An entry's hash is that of its key (the
  * word, the name term or the key form): reused where the key is what we
  * look up, so a word is hashed once per document, not twice. */
-static int map_words(cs__memindex *m, const cs__docterms *d) {
+static int map_words(cs__memindex *m, const cs__docterms *d, cs_analyzer *a) {
     const char *s = (const char *)d->strings.data;
     for (uint32_t i = 0; i < d->nwords; i++) {
         const struct dt_word *w = &d->words[i];
@@ -297,8 +303,8 @@ static int map_words(cs__memindex *m, const cs__docterms *d) {
         } else {
             uint32_t wid;
             uint64_t wh = w->kind == DT_WORD ? w->hash : cs__hash(s + w->word_off, w->word_len);
-            rc = word_id(m, s + w->word_off, w->word_len, wh, s + w->term_off, w->term_len,
-                         &m->map[i].term, &m->map[i].var, &wid);
+            rc = word_id(m, s + w->word_off, w->word_len, wh, w->stem ? NULL : s + w->term_off,
+                         w->term_len, a, &m->map[i].term, &m->map[i].var, &wid);
             if (!rc && w->kind == DT_WORD) stat_add(&m->words[wid].st, w);
             else if (!rc) rc = kform_add(m, s + w->key_off, w->key_len, w->hash, wid, w);
         }
@@ -388,27 +394,29 @@ static int group_tokens(cs__memindex *m, const cs__docterms *d, uint32_t doc, ui
     return 0;
 }
 
-static int mem_add(cs__memindex *m, const cs__docmeta *meta, size_t len, const cs__docterms *d);
+static int mem_add(cs__memindex *m, const cs__docmeta *meta, size_t len, const cs__docterms *d,
+                   cs_analyzer *a);
 /* The text is compressed into the batch's .text blocks here, on the
  * analysis thread, not when the batch is written (segment.h,
  * cs__textbuf).  Its room is taken first, so that once the postings are
  * in, adding the text cannot fail. */
 int cs__mem_add(cs__memindex *m, const cs__docmeta *meta, const char *text, size_t len,
-                const cs__docterms *d) {
+                const cs__docterms *d, cs_analyzer *a) {
     if (!m->text && cs__textbuf_new(&m->text)) return CS_ENOMEM;
     int rc = cs__textbuf_reserve(m->text, len);
-    if (!rc) rc = mem_add(m, meta, len, d);
+    if (!rc) rc = mem_add(m, meta, len, d, a);
     if (rc) return rc;
     cs__error err;
     return cs__textbuf_add(m->text, text, len, &err);
 }
 
-static int mem_add(cs__memindex *m, const cs__docmeta *meta, size_t len, const cs__docterms *d) {
+static int mem_add(cs__memindex *m, const cs__docmeta *meta, size_t len, const cs__docterms *d,
+                   cs_analyzer *a) {
     if (cs__grow32((void **)&m->docs, &m->cap_docs, m->ndocs + 1, sizeof *m->docs) ||
         cs__grow32((void **)&m->map, &m->cap_map, d->nwords + 1, sizeof *m->map) ||
         cs__grow32((void **)&m->toks, &m->cap_toks, d->ntoks + 1, sizeof *m->toks))
         return CS_ENOMEM;
-    int rc = map_words(m, d);
+    int rc = map_words(m, d, a);
     if (rc) return rc;
     uint32_t doc = m->ndocs, nslots;
     rc = group_tokens(m, d, doc, &nslots);

@@ -27,6 +27,8 @@ typedef struct cs__docterms {
         uint32_t next;          /* local hash chain */
         uint32_t occ, cap;      /* occurrences, capitalised ones */
         uint8_t kind;           /* DT_WORD, DT_KEYFORM or DT_NAME */
+        uint8_t stem;           /* term not made: the stem of the word, made by
+                                   cs__mem_add() for a word new to the batch */
     } *words;
     uint32_t nwords;
     size_t cap_words;
@@ -79,9 +81,10 @@ int  cs__mem_new(cs__memindex **out);
 void cs__mem_free(cs__memindex *m);
 /* Adds document number cs__mem_ndocs() with its analysed terms and its
  * stored text (compressed at once).  The meta's strings are copied; text
- * and d may be reused after. */
+ * and d may be reused after.  a (the calling thread's analyser) stems the
+ * words new to the batch whose entry has no term yet (stem). */
 int  cs__mem_add(cs__memindex *m, const cs__docmeta *meta, const char *text, size_t len,
-                 const cs__docterms *d);
+                 const cs__docterms *d, cs_analyzer *a);
 uint32_t cs__mem_ndocs(const cs__memindex *m);
 /* Bytes held (postings, terms, texts, tables): compared with the budget. */
 size_t cs__mem_bytes(const cs__memindex *m);
