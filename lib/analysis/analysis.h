@@ -89,11 +89,11 @@ int cs__analyze_bounds(cs_analyzer *a, const char *text, size_t len, cs_token_fn
 
 /* cs_analyze() whose tokens come without their term (term NULL, term_len
  * 0; the flags as ever, CS_TOKEN_STEMMED included): the callback asks for
- * it with cs__analyzer_term() when it needs it.  The indexer's per-document
- * word table needs the stem of a word's first occurrence only, and 60 % of
- * a document's tokens repeat one of its words: the stem cache's lookups,
- * a cache miss each, were a tenth of indexing.  Name-stem tokens
- * (CS_TOKEN_NAME) carry their term. */
+ * it with cs__analyzer_term() when it needs it.  The indexer needs a
+ * word's stem only when the word is new to its batch (lib/index/
+ * memindex.c stems it then, with cs__analyzer_stem()): a stem-cache lookup
+ * per token, a cache miss each, had been a tenth of indexing.  Name-stem
+ * tokens (CS_TOKEN_NAME) carry their term. */
 int cs__analyze_lazy(cs_analyzer *a, const char *text, size_t len, cs_token_fn fn, void *ud,
                      int *lang);
 /* During a callback of cs__analyze_lazy(), for a token without its term:
