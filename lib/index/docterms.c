@@ -1,9 +1,10 @@
 /*
  * docterms.c — one document's analysis, on the thread that read it: the
- * distinct words (each with its term, key forms and name stems) and the
- * token stream, which cs__mem_add() (memindex.c) then adds to the batch on
- * the writer's thread.  Reused across documents: no allocation per token
- * once the arrays have grown.
+ * distinct words (with key forms and name stems; a plain word's stem is
+ * left to cs__mem_add(), which needs it only for a word new to the batch)
+ * and the token stream, which cs__mem_add() (memindex.c) then adds to a
+ * batch.  Reused across documents: no allocation per token once the arrays
+ * have grown.
  */
 #include <stdlib.h>
 

@@ -11,7 +11,8 @@
 #include "../storage/segment.h"
 
 /* The analysis of one document: its distinct surface words, each with its
- * term, and its tokens (word index + position) in position order.  Built by
+ * term (a plain word's is made later, when the batch needs it: stem), and
+ * its tokens (word index + position) in position order.  Built by
  * cs__docterms_analyze(), reused across documents (no allocation per token
  * once warmed up).  One per thread.
  *

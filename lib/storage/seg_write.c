@@ -338,11 +338,6 @@ static int doc_grow(cs__segw *w) {
     return 0;
 }
 
-/* record := path_len:varint path size:varint mtime:varint(zigzag) hash:u64
- *           lang:u8 fields_len:varint fields text_off:varint text_len:varint
- *           text_crc:u32 rec_crc:u32
- * (fields: docfields.h).  rec_crc covers the record's bytes before it, so that a reader checks the
- * few records it shows instead of the whole table at open. */
 void cs__segw_text_from(cs__segw *w, cs__textbuf *tb) {
     if (w->ndocs || w->phase != PH_DOCS) bad_call(w, "text_from after the first document");
     else w->from = tb;
@@ -351,6 +346,11 @@ void cs__segw_text_from(cs__segw *w, cs__textbuf *tb) {
 /* Bytes of the .text stream: the next text's offset. */
 static uint64_t text_raw(const cs__segw *w) { return w->from ? w->from_off : w->text.raw; }
 
+/* record := path_len:varint path size:varint mtime:varint(zigzag) hash:u64
+ *           lang:u8 fields_len:varint fields text_off:varint text_len:varint
+ *           text_crc:u32 rec_crc:u32
+ * (fields: docfields.h).  rec_crc covers the record's bytes before it, so that a reader checks the
+ * few records it shows instead of the whole table at open. */
 int cs__segw_add_doc(cs__segw *w, const cs__docmeta *d, const char *text, size_t len) {
     if (w->rc) return w->rc;
     if (w->phase != PH_DOCS) return bad_call(w, "add_doc after the first term");
