@@ -60,6 +60,44 @@ START_TEST(roundtrip_one_segment) {
 }
 END_TEST
 
+/* Segment files in dir (each segment has one .text). */
+static unsigned text_files(const char *dir) {
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    unsigned n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t l = strlen(e->d_name);
+        n += l > 5 && strcmp(e->d_name + l - 5, ".text") == 0;
+    }
+    closedir(d);
+    return n;
+}
+
+/* A small budget still holds many small documents a batch: what a batch
+ * owns from its first document (its texts' first block chunk, the zstd
+ * context) must be a small part of 1 MB.  A first chunk of 1 MB made every
+ * document a segment of its own. */
+START_TEST(small_budget_batches) {
+    rng_state = 1;
+    char *dir = cs_test_tmpdir("ixtest");
+    model m = {0};
+    cs_index_options o = CS_INDEX_OPTIONS_INIT;
+    o.memory_mb = 1;
+    cs_index *ix = NULL;
+    ck_assert_int_eq(cs_index_open(&ix, dir, &o), 0);
+    put_n(ix, &m, 0, 60);
+    unsigned flushed = text_files(dir);
+    ck_assert_msg(flushed <= 6, "%u segments written for 60 small documents", flushed);
+    commit_ok(ix);
+    cs_index_close(ix);
+    cs_reader *r = reader_open(dir);
+    check_reader(r, &m);
+    cs_reader_close(r);
+    model_free(&m);
+    cs_test_tmpdir_free(dir);
+}
+END_TEST
+
 /* Commits every `every` documents: many segments, and tiered merges along
  * the way; then cs_index_optimize() to one segment.  Same model all along. */
 START_TEST(roundtrip_many_segments) {
@@ -856,6 +894,7 @@ Suite *index_suite(void) {
     TCase *tc = tcase_create("roundtrip");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, roundtrip_one_segment);
+    tcase_add_test(tc, small_budget_batches);
     tcase_add_loop_test(tc, roundtrip_many_segments, 0, 2);
     tcase_add_test(tc, roundtrip_empty_index);
     tcase_add_loop_test(tc, add_files_texts_taken, 0, 2);

@@ -185,7 +185,7 @@ void cs__textw_free(cs__textw *t) {
 static void frames_emit(void *ud, const void *p, size_t n) {
     cs__textbuf *tb = ud;
     struct cs__tchunk *c = &tb->ch[tb->cur];
-    if (CS_FRAME_CHUNK - c->len < n) c = &tb->ch[++tb->cur];
+    if (c->cap - c->len < n) c = &tb->ch[++tb->cur];
     memcpy(c->p + c->len, p, n);
     c->len += n;
 }
@@ -230,12 +230,16 @@ int cs__textbuf_reserve(cs__textbuf *tb, size_t len) {
     /* frames_emit moves on when a frame does not fit: a chunk with f bytes
      * free takes at least f / zmax more frames */
     size_t slots = 0;
-    for (size_t i = tb->cur; i < tb->nch; i++) slots += (CS_FRAME_CHUNK - tb->ch[i].len) / zmax;
+    for (size_t i = tb->cur; i < tb->nch; i++) slots += (tb->ch[i].cap - tb->ch[i].len) / zmax;
     while (slots < blocks) {
+        size_t cap = tb->nch ? CS_MIN(tb->ch[tb->nch - 1].cap * 2, CS_FRAME_CHUNK_MAX)
+                             : CS_FRAME_CHUNK_MIN;
         if (cs__grow((void **)&tb->ch, &tb->cap_ch, tb->nch + 1, sizeof *tb->ch)) return CS_ENOMEM;
-        if (!(tb->ch[tb->nch].p = cs__malloc(CS_FRAME_CHUNK))) return CS_ENOMEM;
-        tb->ch[tb->nch++].len = 0;
-        slots += CS_FRAME_CHUNK / zmax;
+        if (!(tb->ch[tb->nch].p = cs__malloc(cap))) return CS_ENOMEM;
+        tb->ch[tb->nch].len = 0;
+        tb->ch[tb->nch++].cap = cap;
+        tb->chunk_bytes += cap;
+        slots += cap / zmax;
     }
     return 0;
 }
@@ -248,7 +252,7 @@ int cs__textbuf_add(cs__textbuf *tb, const char *text, size_t len, cs__error *er
 
 size_t cs__textbuf_bytes(const cs__textbuf *tb) {
     const cs__textw *t = &tb->t;
-    return tb->nch * CS_FRAME_CHUNK + t->index.cap + t->docnl.cap + t->z.cap +
+    return tb->chunk_bytes + t->index.cap + t->docnl.cap + t->z.cap +
            tb->cap_crc * sizeof *tb->crc + (t->blk ? CS_TEXT_BLOCK : 0) +
            (t->cctx ? ZSTD_sizeof_CCtx(t->cctx) : 0);
 }

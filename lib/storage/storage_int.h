@@ -145,14 +145,17 @@ void cs__textw_free(cs__textw *t);
 
 /* A batch's texts (segment.h): a .text stream filled as documents arrive,
  * with its full blocks' frames and each text's CRC for its .docs record. */
-#define CS_FRAME_CHUNK ((size_t)1 << 20)
+#define CS_FRAME_CHUNK_MIN ((size_t)64 << 10)
+#define CS_FRAME_CHUNK_MAX ((size_t)1 << 20)
 struct cs__textbuf {
     cs__textw t;
-    /* the full blocks' zstd frames, as in the file, in chunks of
-     * CS_FRAME_CHUNK bytes (a buffer doubling and copying them cost 2 % of
-     * the indexing CPU); frames go to chunk cur */
-    struct cs__tchunk { unsigned char *p; size_t len; } *ch;
+    /* the full blocks' zstd frames, as in the file, in chunks from 64 KB
+     * doubling up to 1 MB (a buffer doubling and copying them cost 2 % of
+     * the indexing CPU; a first chunk of 1 MB filled a small budget at the
+     * first document); frames go to chunk cur */
+    struct cs__tchunk { unsigned char *p; size_t len, cap; } *ch;
     size_t nch, cap_ch, cur;
+    size_t chunk_bytes;         /* the chunks' capacities */
     uint32_t *crc;              /* crc[i]: CRC32C of text i */
     size_t cap_crc;
 };
