@@ -347,10 +347,10 @@ static int add_all(run *r, const pathlist *files) {
 /* Each batch of the library grows to its share of the memory budget, is
  * written, freed, and the next one grows again.  glibc hands its large
  * blocks back to the kernel (mmap'd above 128 KB-32 MB, and the heap's top
- * trimmed above 128 KB), so every batch faulted its pages in anew: a tenth
- * of the CPU of `index --jobs 2`.  Freed memory up to the budget now stays
- * in the process for the next batch (docs/performance.md, "Freed memory
- * kept").  The process's business, not the library's: a program linking
+ * trimmed above 128 KB), so every batch faulted its pages in anew: page
+ * faults were 5 % of the CPU of `index --jobs 2`.  Freed memory up to the
+ * budget now stays in the process for the next batch: 6 % less CPU
+ * (docs/performance.md, "Indexing CPU, round 5").  The process's business, not the library's: a program linking
  * libcivsearch chooses its own allocator policy. */
 static void keep_freed_memory(size_t memory_mb) {
     size_t mb = memory_mb ? memory_mb : 256;
