@@ -139,12 +139,13 @@ static inline int cs__codec_pos_unpack(const unsigned char *bits, unsigned gb, u
             g |= (uint64_t)hi[x++] << gb;
             nx = x < nexc ? idx[x] - s : UINT64_MAX;
         }
-        next += g;                  /* g < 2^32 (cs__codec_pos_exc): no wrap, next <= 2^33 */
-        if (next > UINT32_MAX) return -1;
+        next += g;
         pos[i] = (uint32_t)next++;
     }
     *xp = x;
-    return 0;
+    /* every g < 2^32 (cs__codec_pos_exc) and tf < 2^31: no wrap, and the
+     * positions increase, so the last one, next - 1, is the one to check */
+    return next > (uint64_t)UINT32_MAX + 1 ? -1 : 0;
 }
 
 /* Variants s .. s+tf-1 of a packed block of npos positions into var[]
