@@ -90,6 +90,32 @@ void cs__codec_tail_put(cs__buf *out, const uint32_t *delta, const uint32_t *tf,
     }
 }
 
+/* Eight values of B bits take B bytes, so with B a constant every shift
+ * and offset in a group of eight is one too: a load, shift, mask and store
+ * a value, where a width known only at run time costs twice that. */
+#define UNPACK_CASE(B)                                                                    \
+    case B:                                                                               \
+        for (unsigned k = 0; k < CS_BLOCK_DOCS / 8; k++, q += B, out += 8) {              \
+            _Pragma("GCC unroll 8") for (unsigned j = 0; j < 8; j++) out[j] =             \
+                (uint32_t)((cs__rd_u64le(q + (j * B >> 3)) >> (j * B & 7)) & ((1ull << B) - 1)); \
+        }                                                                                 \
+        return;
+
+void cs__codec_unpack128(const unsigned char *q, unsigned b, uint32_t *out) {
+    switch (b) {
+    case 0: memset(out, 0, CS_BLOCK_DOCS * sizeof *out); return;
+    UNPACK_CASE(1)  UNPACK_CASE(2)  UNPACK_CASE(3)  UNPACK_CASE(4)
+    UNPACK_CASE(5)  UNPACK_CASE(6)  UNPACK_CASE(7)  UNPACK_CASE(8)
+    UNPACK_CASE(9)  UNPACK_CASE(10) UNPACK_CASE(11) UNPACK_CASE(12)
+    UNPACK_CASE(13) UNPACK_CASE(14) UNPACK_CASE(15) UNPACK_CASE(16)
+    UNPACK_CASE(17) UNPACK_CASE(18) UNPACK_CASE(19) UNPACK_CASE(20)
+    UNPACK_CASE(21) UNPACK_CASE(22) UNPACK_CASE(23) UNPACK_CASE(24)
+    UNPACK_CASE(25) UNPACK_CASE(26) UNPACK_CASE(27) UNPACK_CASE(28)
+    UNPACK_CASE(29) UNPACK_CASE(30) UNPACK_CASE(31) UNPACK_CASE(32)
+    default: break; /* callers check b <= 32 */
+    }
+}
+
 int cs__codec_full_get(const unsigned char *q, uint64_t len, uint64_t acc, uint32_t *docs,
                        uint32_t *tfs, uint64_t *acc_out, uint64_t *max_out) {
     if (len < 2) return -1;

@@ -33,19 +33,9 @@ void cs__codec_full_put(cs__buf *out, const uint32_t *delta, const uint32_t *tf)
 /* Appends a tail block of n (< 128) postings, varints. */
 void cs__codec_tail_put(cs__buf *out, const uint32_t *delta, const uint32_t *tf, uint32_t n);
 
-/* 128 values of b bits (b <= 32) from q: one unaligned load, shift and mask
- * each, no branches; reads up to CS_CODEC_OVERREAD bytes past 16*b. */
-static inline void cs__codec_unpack128(const unsigned char *q, unsigned b, uint32_t *out) {
-    if (b == 0) {
-        memset(out, 0, CS_BLOCK_DOCS * sizeof *out);
-        return;
-    }
-    const uint64_t mask = (1ull << b) - 1;
-    for (unsigned i = 0; i < CS_BLOCK_DOCS; i++) {
-        unsigned bit = i * b;
-        out[i] = (uint32_t)((cs__rd_u64le(q + (bit >> 3)) >> (bit & 7)) & mask);
-    }
-}
+/* 128 values of b bits (b <= 32) from q: an unaligned load, shift and
+ * mask each, no branches; reads up to CS_CODEC_OVERREAD bytes past 16*b. */
+void cs__codec_unpack128(const unsigned char *q, unsigned b, uint32_t *out);
 
 /* Decodes a full block [q, q + len) into docs[128] and tfs[128]: acc is the
  * first doc's base (previous doc + 1); returns through *acc_out the last doc
