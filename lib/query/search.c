@@ -499,6 +499,9 @@ static void set_floor(sctx *c) {
 
 static int heap_push(sctx *c, const hitref *h) {
     if (c->k && c->nheap == c->k) {
+        /* most matches of a ranked search lose to the worst kept on the
+         * score alone: no call, no switch */
+        if (c->sort == CS_SORT_SCORE && h->score < c->heap[0].score) return 0;
         if (!better(c->r, c->sort, h, &c->heap[0])) return 0;
         c->heap[0] = *h;
         heap_sift_down(c, 0);
