@@ -889,12 +889,76 @@ START_TEST(add_file_enomem_says_why) {
 }
 END_TEST
 
+/* A text of the suites' vocabulary, then words new to the batch: Latin
+ * ones, Russian ones and names (terms, words, key forms and name stems to
+ * make, tables to grow), and new forms of the vocabulary's words
+ * (variants of terms the batch has).  malloc'ed. */
+static char *new_words_text(size_t *len) {
+    size_t n;
+    char *base = gen_text(&n);
+    static const char *const ru[] = {"Жапар", "Колпон", "Бишкек", "Садыр", "Нарын"};
+    static const char *const mid[] = {"а", "е", "и", "о", "у", "ы"};
+    static const char *const ends[] = {"ов", "ова", "у", "ом", "ым"};
+    size_t cap = n + 16384, at = n;
+    char *t = malloc(cap);
+    ck_assert_ptr_nonnull(t);
+    memcpy(t, base, n);
+    free(base);
+    for (unsigned i = 0; i < 120; i++)
+        at += (size_t)snprintf(t + at, cap - at, " zq%c%c%cs Čolp%c %s%sн%s", 'a' + i % 26,
+                               'a' + i / 26 % 26, 'a' + i / 7 % 26, 'a' + i % 26, ru[i % 5],
+                               mid[i / 5 % 6], ends[i / 30 % 5]);
+    *len = at;
+    return t;
+}
+
+/* An allocation that fails while a document is added leaves its batch as
+ * it was: the documents before and after it are found as they are, the
+ * failed one nowhere, and the batch is written.  Before, the postings of
+ * the words added before the failure stayed in the batch under the number
+ * the next document then took, and a new word's term, without postings,
+ * made the batch's flush fail.  Every allocation of the add up to 40, then
+ * every 7th. */
+START_TEST(add_enomem_keeps_the_batch) {
+    char *dir = cs_test_tmpdir("ixenomem");
+    long failed = 0;
+    for (long k = 1;; k += k < 40 ? 1 : 7) {
+        char sub[300];
+        snprintf(sub, sizeof sub, "%s/i%ld", dir, k);
+        rng_state = 7;
+        model m = {0};
+        cs_index *ix = writer_open(sub);
+        put_n(ix, &m, 0, 3);
+        size_t len;
+        char *t = new_words_text(&len);
+        cs__alloc_fail_after(k);
+        int rc = cs_index_add_text(ix, "docs/failed.txt", t, len, 0);
+        int missed = cs__alloc_fail_after(0) > 0;
+        if (rc == 0) model_put(&m, "docs/failed.txt", t, len);
+        else failed++;
+        free(t);
+        put_n(ix, &m, 3, 3);
+        commit_ok(ix);
+        cs_index_close(ix);
+        cs_reader *r = reader_open(sub);
+        check_reader(r, &m);
+        ck_assert_int_eq(cs_reader_check(r), 0);
+        cs_reader_close(r);
+        model_free(&m);
+        if (missed) break; /* the add made fewer than k allocations */
+    }
+    ck_assert_int_gt(failed, 0);
+    cs_test_tmpdir_free(dir);
+}
+END_TEST
+
 Suite *index_suite(void) {
     Suite *s = suite_create("index");
     TCase *tc = tcase_create("roundtrip");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, roundtrip_one_segment);
     tcase_add_test(tc, small_budget_batches);
+    tcase_add_test(tc, add_enomem_keeps_the_batch);
     tcase_add_loop_test(tc, roundtrip_many_segments, 0, 2);
     tcase_add_test(tc, roundtrip_empty_index);
     tcase_add_loop_test(tc, add_files_texts_taken, 0, 2);

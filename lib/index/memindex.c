@@ -54,7 +54,8 @@ typedef struct pbuf {
 typedef struct mterm {
     mkey k;
     uint32_t last_doc, df, nvar;
-    uint32_t cur_doc, cur_slot;  /* cs__mem_add: this term's slot in the document */
+    uint32_t cur_add, cur_slot;  /* cs__mem_add: this term's slot in the document
+                                    of the add numbered cur_add */
     uint64_t cf;
     pbuf post;
 } mterm;
@@ -100,7 +101,9 @@ struct cs__memindex {
     idtab term_tab, word_tab, kform_tab;
     size_t post_bytes;
     /* scratch for cs__mem_add */
-    struct { uint32_t term, var, slot; } *map;
+    uint32_t nadds;              /* calls, failed ones too (mterm.cur_add) */
+    struct { uint32_t term, var, slot, stat; } *map;   /* stat: the word or key
+                                   form whose counts the entry adds to */
     uint32_t cap_map;
     struct mtok { uint32_t pos, var; } *toks;
     uint32_t cap_toks;
@@ -210,7 +213,7 @@ static int term_id(cs__memindex *m, const char *key, uint32_t len, uint64_t h, u
     t->k.key_len = len;
     t->k.hash = h;
     t->last_doc = UINT32_MAX;
-    t->cur_doc = UINT32_MAX;
+    t->cur_add = UINT32_MAX;
     cs__buf_put(&m->keys, key, len);
     if (m->keys.rc) return CS_ENOMEM;
     m->term_tab.slots[j] = SLOT_OF(++m->nterms, h);
@@ -265,9 +268,9 @@ static void stat_add(mstat *s, const struct dt_word *w) {
     s->cap += w->cap;
 }
 
-/* Counts a key form (of hash h) of word wid, creating its entry when new. */
-static int kform_add(cs__memindex *m, const char *f, uint32_t flen, uint64_t h, uint32_t wid,
-                     const struct dt_word *w) {
+/* The id of a key form (of hash h) of word wid, created when new. */
+static int kform_id(cs__memindex *m, const char *f, uint32_t flen, uint64_t h, uint32_t wid,
+                    uint32_t *out) {
     if (m->kform_tab.n * 2 >= m->kform_tab.cap &&
         tab_grow(&m->kform_tab, m->kforms, sizeof(mkform)))
         return CS_ENOMEM;
@@ -284,19 +287,22 @@ static int kform_add(cs__memindex *m, const char *f, uint32_t flen, uint64_t h, 
         m->kform_tab.slots[j] = SLOT_OF(++m->nkforms, h);
         m->kform_tab.n++;
     }
-    stat_add(&m->kforms[SLOT_ID(m->kform_tab.slots[j]) - 1].st, w);
+    *out = SLOT_ID(m->kform_tab.slots[j]) - 1;
     return 0;
 }
 
-/* Maps the document's entries to (term, variant), counting words and key
- * forms for the name-key table.  An entry's hash is that of its key (the
- * word, the name term or the key form): reused where the key is what we
- * look up, so a word is hashed once per document, not twice. */
+/* Maps the document's entries to (term, variant), creating the terms,
+ * words and key forms new to the batch; the counts for the name-key table
+ * wait for count_words (nothing is counted for a document that fails).
+ * An entry's hash is that of its key (the word, the name term or the key
+ * form): reused where the key is what we look up, so a word is hashed once
+ * per document, not twice. */
 static int map_words(cs__memindex *m, const cs__docterms *d, cs_analyzer *a) {
     const char *s = (const char *)d->strings.data;
     for (uint32_t i = 0; i < d->nwords; i++) {
         const struct dt_word *w = &d->words[i];
         int rc;
+        m->map[i].stat = UINT32_MAX;
         if (w->kind == DT_NAME) { /* a name stem is a term without a word */
             m->map[i].var = 0;
             rc = term_id(m, s + w->term_off, w->term_len, w->hash, &m->map[i].term);
@@ -305,12 +311,72 @@ static int map_words(cs__memindex *m, const cs__docterms *d, cs_analyzer *a) {
             uint64_t wh = w->kind == DT_WORD ? w->hash : cs__hash(s + w->word_off, w->word_len);
             rc = word_id(m, s + w->word_off, w->word_len, wh, w->stem ? NULL : s + w->term_off,
                          w->term_len, a, &m->map[i].term, &m->map[i].var, &wid);
-            if (!rc && w->kind == DT_WORD) stat_add(&m->words[wid].st, w);
-            else if (!rc) rc = kform_add(m, s + w->key_off, w->key_len, w->hash, wid, w);
+            if (!rc && w->kind == DT_WORD) m->map[i].stat = wid;
+            else if (!rc) rc = kform_id(m, s + w->key_off, w->key_len, w->hash, wid, &m->map[i].stat);
         }
         if (rc) return rc;
     }
     return 0;
+}
+
+/* The document's counts for the name-key table: a plain word's go to the
+ * word, the others' to their key form. */
+static void count_words(cs__memindex *m, const cs__docterms *d) {
+    for (uint32_t i = 0; i < d->nwords; i++) {
+        const struct dt_word *w = &d->words[i];
+        if (w->kind == DT_WORD) stat_add(&m->words[m->map[i].stat].st, w);
+        else if (w->kind != DT_NAME) stat_add(&m->kforms[m->map[i].stat].st, w);
+    }
+}
+
+/* ---- undoing a document that could not be added ------------------------------ */
+
+/* What the batch held before a cs__mem_add (mem_undo goes back to it). */
+typedef struct mmark {
+    uint32_t nterms, nwords, nkforms;
+    size_t keys_len;
+} mmark;
+
+/* Puts ids 1..n of items back into t (of the same capacity): without an
+ * allocation, as the undo of a failed allocation must be. */
+static void tab_refill(idtab *t, const void *items, size_t stride, uint32_t n) {
+    memset(t->slots, 0, (size_t)t->cap * sizeof *t->slots);
+    for (uint32_t id = 1; id <= n; id++) {
+        const mkey *k = (const mkey *)((const char *)items + (size_t)(id - 1) * stride);
+        uint32_t j = (uint32_t)k->hash & (t->cap - 1);
+        while (t->slots[j]) j = (j + 1) & (t->cap - 1);
+        t->slots[j] = SLOT_OF(id, k->hash);
+    }
+    t->n = n;
+}
+
+#define NVAR_MARK 0x80000000u
+
+/* Drops the terms, words and key forms made since k, and the variant
+ * numbers the dropped words took from older terms: a term's nvar is the
+ * number of its words, capped (word_id), so it is counted again for the
+ * terms a dropped word belonged to. */
+static void mem_undo(cs__memindex *m, const mmark *k) {
+    for (uint32_t w = k->nwords; w < m->nwords; w++)
+        if (m->words[w].term < k->nterms) m->terms[m->words[w].term].nvar = NVAR_MARK;
+    for (uint32_t w = 0; w < k->nwords; w++) {
+        uint32_t *n = &m->terms[m->words[w].term].nvar;
+        if ((*n & NVAR_MARK) && (*n & ~NVAR_MARK) < CS_MAX_VARIANTS) ++*n;
+    }
+    for (uint32_t w = k->nwords; w < m->nwords; w++)
+        if (m->words[w].term < k->nterms) m->terms[m->words[w].term].nvar &= ~NVAR_MARK;
+    for (uint32_t t = k->nterms; t < m->nterms; t++) {
+        m->post_bytes -= m->terms[t].post.cap;
+        cs__free(m->terms[t].post.data);
+    }
+    m->nterms = k->nterms;
+    m->nwords = k->nwords;
+    m->nkforms = k->nkforms;
+    m->keys.len = k->keys_len;
+    m->keys.rc = 0;     /* a failed growth keeps the bytes it had */
+    if (m->term_tab.cap) tab_refill(&m->term_tab, m->terms, sizeof(mterm), m->nterms);
+    if (m->word_tab.cap) tab_refill(&m->word_tab, m->words, sizeof(mword), m->nwords);
+    if (m->kform_tab.cap) tab_refill(&m->kform_tab, m->kforms, sizeof(mkform), m->nkforms);
 }
 
 /* Appends the document's postings of every term: m->toks holds the
@@ -337,14 +403,26 @@ static int pbuf_reserve(pbuf *b, size_t extra) {
     return 0;
 }
 
-static int add_postings(cs__memindex *m, uint32_t doc, uint32_t nslots) {
+/* Room in every term's postings for the document's (nothing written: a
+ * failure leaves every term as it was). */
+static int reserve_postings(cs__memindex *m, uint32_t nslots) {
+    for (uint32_t k = 0; k < nslots; k++) {
+        mterm *t = &m->terms[m->slot_term[k]];
+        size_t before = t->post.cap;
+        /* every varint at once: 5 bytes for the doc delta and tf, 6 for a
+         * position (32 bits << 8 | variant) */
+        if (pbuf_reserve(&t->post, 10 + (size_t)(m->slot_at[k + 1] - m->slot_at[k]) * 6))
+            return CS_ENOMEM;
+        m->post_bytes += t->post.cap - before;
+    }
+    return 0;
+}
+
+/* Appends the document's postings to every term, in the room reserved. */
+static void add_postings(cs__memindex *m, uint32_t doc, uint32_t nslots) {
     for (uint32_t k = 0; k < nslots; k++) {
         uint32_t i = m->slot_at[k], j = m->slot_at[k + 1];
         mterm *t = &m->terms[m->slot_term[k]];
-        size_t before = t->post.cap;
-        /* room for every varint at once: 5 bytes for the doc delta and tf,
-         * 6 for a position (32 bits << 8 | variant) */
-        if (pbuf_reserve(&t->post, 10 + (size_t)(j - i) * 6)) return CS_ENOMEM;
         unsigned char *p = t->post.data + t->post.len;
         p = put_varint(p, t->last_doc == UINT32_MAX ? doc : doc - t->last_doc);
         p = put_varint(p, j - i);
@@ -354,31 +432,26 @@ static int add_postings(cs__memindex *m, uint32_t doc, uint32_t nslots) {
             prev = m->toks[x].pos;
         }
         t->post.len = (size_t)(p - t->post.data);
-        m->post_bytes += t->post.cap - before;
         t->last_doc = doc;
         t->df++;
         t->cf += j - i;
     }
-    return 0;
 }
 
 /* Groups the document's tokens by term with a counting sort (tokens arrive
  * in position order, so each group stays sorted): linear, where a
  * comparison sort per document cost a tenth of the indexing time. */
-static int group_tokens(cs__memindex *m, const cs__docterms *d, uint32_t doc, uint32_t *nslots) {
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < d->nwords; i++) {
+static uint32_t group_tokens(cs__memindex *m, const cs__docterms *d) {
+    uint32_t n = 0, add = m->nadds;
+    for (uint32_t i = 0; i < d->nwords; i++) { /* slot_term has room for nwords */
         mterm *t = &m->terms[m->map[i].term];
-        if (t->cur_doc != doc) {
-            if (cs__grow32((void **)&m->slot_term, &m->cap_slots, n + 2, sizeof *m->slot_term))
-                return CS_ENOMEM;
-            t->cur_doc = doc;
+        if (t->cur_add != add) {
+            t->cur_add = add;
             t->cur_slot = n;
             m->slot_term[n++] = m->map[i].term;
         }
         m->map[i].slot = t->cur_slot;
     }
-    if (cs__grow32((void **)&m->slot_at, &m->cap_at, n + 2, sizeof *m->slot_at)) return CS_ENOMEM;
     uint32_t *at = m->slot_at;
     memset(at, 0, ((size_t)n + 1) * sizeof *at);
     for (uint32_t i = 0; i < d->ntoks; i++) at[m->map[d->toks[i].word].slot + 1]++;
@@ -390,8 +463,7 @@ static int group_tokens(cs__memindex *m, const cs__docterms *d, uint32_t doc, ui
     /* at[k] now holds the end of slot k: shift back to starts */
     memmove(at + 1, at, (size_t)n * sizeof *at);
     at[0] = 0;
-    *nslots = n;
-    return 0;
+    return n;
 }
 
 static int mem_add(cs__memindex *m, const cs__docmeta *meta, size_t len, const cs__docterms *d,
@@ -414,14 +486,27 @@ static int mem_add(cs__memindex *m, const cs__docmeta *meta, size_t len, const c
                    cs_analyzer *a) {
     if (cs__grow32((void **)&m->docs, &m->cap_docs, m->ndocs + 1, sizeof *m->docs) ||
         cs__grow32((void **)&m->map, &m->cap_map, d->nwords + 1, sizeof *m->map) ||
-        cs__grow32((void **)&m->toks, &m->cap_toks, d->ntoks + 1, sizeof *m->toks))
+        cs__grow32((void **)&m->toks, &m->cap_toks, d->ntoks + 1, sizeof *m->toks) ||
+        cs__grow32((void **)&m->slot_term, &m->cap_slots, d->nwords + 2, sizeof *m->slot_term) ||
+        cs__grow32((void **)&m->slot_at, &m->cap_at, d->nwords + 2, sizeof *m->slot_at))
         return CS_ENOMEM;
+    mmark mark = {m->nterms, m->nwords, m->nkforms, m->keys.len};
+    m->nadds++;
     int rc = map_words(m, d, a);
-    if (rc) return rc;
-    uint32_t doc = m->ndocs, nslots;
-    rc = group_tokens(m, d, doc, &nslots);
-    if (!rc) rc = add_postings(m, doc, nslots);
-    if (rc) return rc;
+    if (!rc) rc = cs__buf_reserve(&m->keys, meta->path_len + meta->fields_len);
+    uint32_t nslots = 0;
+    if (!rc) {
+        nslots = group_tokens(m, d);
+        rc = reserve_postings(m, nslots);
+    }
+    if (rc) {
+        mem_undo(m, &mark);
+        return CS_ENOMEM;
+    }
+    /* nothing below can fail */
+    uint32_t doc = m->ndocs;
+    add_postings(m, doc, nslots);
+    count_words(m, d);
     mdoc *x = &m->docs[doc];
     x->path_off = m->keys.len;
     x->path_len = (uint32_t)meta->path_len;
@@ -429,7 +514,6 @@ static int mem_add(cs__memindex *m, const cs__docmeta *meta, size_t len, const c
     x->fields_len = (uint32_t)meta->fields_len;
     cs__buf_put(&m->keys, meta->fields, meta->fields_len);
     x->text_len = len;
-    if (m->keys.rc) return CS_ENOMEM;
     x->size = meta->size;
     x->mtime_ns = meta->mtime_ns;
     x->hash = meta->hash;

@@ -11,7 +11,11 @@
 
 static long alloc_countdown; /* test hook; 0 = off.  Not thread-safe by design. */
 
-void cs__alloc_fail_after(long n) { alloc_countdown = n; }
+long cs__alloc_fail_after(long n) {
+    long was = alloc_countdown;
+    alloc_countdown = n;
+    return was;
+}
 
 int (*cs__io_hook)(int op, const char *path);
 

@@ -39,8 +39,9 @@ static inline int cs__grow(void **p, size_t *cap, size_t need, size_t elem) {
 static inline int cs__grow32(void **p, uint32_t *cap, uint64_t need, size_t elem) {
     return need <= *cap ? 0 : cs__grow32_slow(p, cap, need, elem);
 }
-/* Test hook: the Nth allocation from now fails (0 = never). */
-void  cs__alloc_fail_after(long n);
+/* Test hook: the Nth allocation from now fails (0 = never).  Returns the
+ * countdown it replaces: above 0, the allocation it aimed at never came. */
+long  cs__alloc_fail_after(long n);
 
 /* I/O seam for fault tests: the writers call cs__io_fault() before each
  * write(2), fsync(2) and rename(2) of a commit or merge; a nonzero result
