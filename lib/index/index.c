@@ -67,6 +67,10 @@ static pentry *map_put(cs_index *ix, const char *path, size_t len) {
     if ((ix->nents + 1) * 2 > ix->nslots && map_grow(ix)) return NULL;
     if (cs__grow32((void **)&ix->ents, &ix->cap_ents, (uint64_t)ix->nents + 1, sizeof *ix->ents))
         return NULL;
+    if (cs__buf_reserve(&ix->paths, len)) {
+        ix->paths.rc = 0; /* the bytes it holds stay good: the next path may fit */
+        return NULL;
+    }
     e = &ix->ents[ix->nents];
     memset(e, 0, sizeof *e);
     e->hash = cs__hash(path, len);
@@ -74,7 +78,6 @@ static pentry *map_put(cs_index *ix, const char *path, size_t len) {
     e->path_len = (uint32_t)len;
     e->seg = DEAD;
     cs__buf_put(&ix->paths, path, len);
-    if (ix->paths.rc) return NULL;
     uint32_t j = (uint32_t)e->hash & (ix->nslots - 1);
     while (ix->slots[j]) j = (j + 1) & (ix->nslots - 1);
     ix->slots[j] = ++ix->nents;
@@ -111,20 +114,10 @@ static cs__segref *seg_by_id(cs_index *ix, uint32_t id) {
     return NULL;
 }
 
-static cs__batch *batch_of(cs_index *ix, uint32_t serial) {
-    for (uint32_t i = 0; i < ix->nbat; i++)
-        if (ix->bat[i]->serial == serial) return ix->bat[i];
-    return NULL;
-}
-
 /* Marks the live version of e deleted (in its segment or in its batch). */
 static int delete_entry(cs_index *ix, pentry *e) {
     if (e->seg == DEAD) return 0;
-    if (e->seg == PENDING) {
-        cs__batch *b = batch_of(ix, e->batch);
-        if (!b) return cs__err(&ix->err, CS_ERROR, "internal: batch %u not found", e->batch);
-        b->del[e->doc >> 3] |= (uint8_t)(1u << (e->doc & 7));
-    } else {
+    if (e->seg != PENDING) { /* a batch's document is live while the map points to it */
         cs__segref *r = seg_by_id(ix, e->seg);
         if (!r) return cs__err(&ix->err, CS_ERROR, "internal: segment %u not found", e->seg);
         if (!r->del) {
@@ -555,22 +548,7 @@ int cs__batch_new(cs_index *ix, cs__batch **out) {
 void cs__batch_free(cs__batch *b) {
     if (!b) return;
     cs__mem_free(b->mem);
-    cs__free(b->del);
     cs__free(b);
-}
-
-/* Room in b's deletion bitmap for document doc. */
-static int del_room(cs__batch *b, uint32_t doc) {
-    uint32_t had = b->cap_del;
-    if (cs__grow32((void **)&b->del, &b->cap_del, doc / 8 + 1, 1)) return CS_ENOMEM;
-    memset(b->del + had, 0, b->cap_del - had);
-    return 0;
-}
-
-int cs__batch_del(cs_index *ix, cs__batch *b, uint32_t doc) {
-    if (del_room(b, doc)) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
-    b->del[doc >> 3] |= (uint8_t)(1u << (doc & 7));
-    return 0;
 }
 
 /* Lists b among the batches the next commit writes (nothing if it is). */
@@ -606,6 +584,33 @@ void cs__ix_drop(cs_index *ix, cs__batch *b) {
     cs__batch_free(b);
 }
 
+/* The deletions of batch b written as segment r: its documents the path
+ * map does not point to.  Those are the ones replaced or removed since,
+ * those an analysis thread added but the writer never placed (a run that
+ * stopped), and those whose placing failed: the map is the one record,
+ * with no bitmap to keep in step whose growth could fail. */
+static int batch_deletions(const cs_index *ix, const cs__batch *b, cs__segref *r) {
+    uint32_t n = r->ndocs, live = 0;
+    uint8_t *del = cs__malloc(n / 8 + 1);
+    if (!del) return CS_ENOMEM;
+    memset(del, 0xff, n / 8);
+    del[n / 8] = (uint8_t)((1u << (n & 7)) - 1);
+    for (uint32_t i = 0; i < ix->nents; i++) {
+        const pentry *e = &ix->ents[i];
+        if (e->seg != PENDING || e->batch != b->serial || e->doc >= n) continue;
+        del[e->doc >> 3] &= (uint8_t)~(1u << (e->doc & 7));
+        live++;
+    }
+    if (live == n) {
+        cs__free(del);
+        return 0;
+    }
+    r->del = del;
+    r->ndeleted = n - live;
+    r->del_dirty = 1;
+    return 0;
+}
+
 int cs__ix_flushed(cs_index *ix, cs__batch *b, uint32_t id) {
     uint32_t n = b->ndocs;
     if (!b->applied) { /* its files are journaled: they go as stale */
@@ -616,11 +621,7 @@ int cs__ix_flushed(cs_index *ix, cs__batch *b, uint32_t id) {
     r.id = id;
     r.ndocs = n;
     int rc = cs__seg_open(&r.seg, ix->dir, id, &ix->man.ixid, &ix->err);
-    for (uint32_t d = 0; !rc && d < n; d++) {
-        if (d / 8 >= b->cap_del || !(b->del[d >> 3] >> (d & 7) & 1)) continue;
-        if (!r.del && !(r.del = cs__calloc((n + 7) / 8 + 1, 1))) rc = CS_ENOMEM;
-        else r.del[d >> 3] |= (uint8_t)(1u << (d & 7)), r.ndeleted++, r.del_dirty = 1;
-    }
+    if (!rc) rc = batch_deletions(ix, b, &r);
     if (!rc) rc = cs__manifest_add(&ix->man, &r);
     if (rc) { /* b stays listed: the map's entries still name it */
         cs__seg_close(r.seg);
@@ -704,7 +705,8 @@ cs__docmeta cs__ix_meta(const cs__docterms *dt, const docid *id) {
 }
 
 int cs__ix_place(cs_index *ix, cs__batch *b, uint32_t doc, const docid *id, int *status) {
-    if (del_room(b, doc) || keep_batch(ix, b)) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
+    /* a failure below leaves doc unplaced: the batch's flush deletes it */
+    if (keep_batch(ix, b)) return CS_ENOMEM;
     pentry *e = map_put(ix, id->path, id->plen);
     if (!e) return cs__err(&ix->err, CS_ENOMEM, "out of memory");
     if (status) *status = e->seg == DEAD ? CS_ADD_NEW : CS_ADD_CHANGED;

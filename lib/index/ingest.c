@@ -487,12 +487,12 @@ static void *worker_main(void *arg) {
 }
 
 /* After the writer has seen job j (or not, when the run stopped before it):
- * a document added by an analysis thread that the path map does not point
- * to is deleted from its batch, and a batch full after it waits to be
- * written.  Returns rc, or the first new error. */
+ * a batch full after it waits to be written (a document of it the path map
+ * does not point to is deleted when it is: cs__ix_flushed).  Returns rc, or
+ * the first new error. */
 static int settle_job(cs_index *ix, pool *p, job *j, int rc) {
     int e = 0;
-    if (j->bat && !j->placed) e = cs__batch_del(ix, j->bat, j->doc);
+    (void)ix;
     if (j->seal && cs__grow32((void **)&p->sealed, &p->cap_sealed, (uint64_t)p->nsealed + 1,
                               sizeof *p->sealed))
         e = CS_ENOMEM; /* not lost: cs_index_close frees it */

@@ -30,8 +30,6 @@ typedef struct pentry {
  * touches the rest. */
 typedef struct cs__batch {
     cs__memindex *mem;
-    uint8_t *del;               /* deletions among its documents */
-    uint32_t cap_del;
     uint32_t serial;            /* pentry.batch */
     uint32_t applied;           /* documents the path map points to */
     uint32_t ndocs;             /* documents when it was flushed */
@@ -106,8 +104,6 @@ cs__docmeta cs__ix_meta(const cs__docterms *dt, const docid *id);
 /* A new, empty batch (thread-safe); cs__batch_free frees one (NULL ok). */
 int  cs__batch_new(cs_index *ix, cs__batch **out);
 void cs__batch_free(cs__batch *b);
-/* Marks document doc of b deleted. */
-int  cs__batch_del(cs_index *ix, cs__batch *b, uint32_t doc);
 /* The writer's side of document doc, added to b by an analysis thread:
  * the path map points to it, an older version is deleted.  *status as
  * cs__ix_add. */

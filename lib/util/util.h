@@ -87,7 +87,11 @@ static inline void cs__buf_put(cs__buf *b, const void *p, size_t n) {
     memcpy(b->data + b->len, p, n);
     b->len += n;
 }
-static inline void cs__buf_reset(cs__buf *b) { b->len = 0; }
+/* Empties b; a failed growth before is forgotten with what it held. */
+static inline void cs__buf_reset(cs__buf *b) {
+    b->len = 0;
+    b->rc = 0;
+}
 
 static inline void cs__buf_byte(cs__buf *b, unsigned c) {
     if (b->len < b->cap || cs__buf_reserve(b, 1) == 0) b->data[b->len++] = (unsigned char)c;
