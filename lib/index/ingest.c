@@ -72,7 +72,6 @@ typedef struct job {
     /* with several jobs: where the analysis thread added the document */
     cs__batch *bat;             /* NULL: not added (the writer adds it) */
     uint32_t doc;               /* its number in bat */
-    int placed;                 /* the path map points to it */
     int seal;                   /* bat was full after it: handed to the flush thread */
     size_t held;                /* bytes it holds while it waits for the writer */
 } job;
@@ -234,7 +233,6 @@ static int apply_job(cs_index *ix, job *j, const char *path, int *status) {
     int rc = j->bat ? cs__ix_place(ix, j->bat, j->doc, &id, status)
                     : cs__ix_add(ix, &j->dt, &id, (const char *)j->text.data, j->text_len,
                                  status);
-    j->placed = j->bat && !rc;
     if (!rc && j->msg[0]) cs__err(&ix->err, 0, "%s", j->msg); /* indexed, with a warning */
     return rc;
 }
@@ -490,16 +488,15 @@ static void *worker_main(void *arg) {
  * a batch full after it waits to be written (a document of it the path map
  * does not point to is deleted when it is: cs__ix_flushed).  Returns rc, or
  * the first new error. */
-static int settle_job(cs_index *ix, pool *p, job *j, int rc) {
+static int settle_job(pool *p, job *j, int rc) {
     int e = 0;
-    (void)ix;
     if (j->seal && cs__grow32((void **)&p->sealed, &p->cap_sealed, (uint64_t)p->nsealed + 1,
                               sizeof *p->sealed))
         e = CS_ENOMEM; /* not lost: cs_index_close frees it */
     else if (j->seal)
         p->sealed[p->nsealed++] = j->bat;
     j->bat = NULL;
-    j->placed = j->seal = 0;
+    j->seal = 0;
     return rc ? rc : e;
 }
 
@@ -545,7 +542,7 @@ static void adopt_batches(cs_index *ix, worker *ws, int nw) {
  * map in it). */
 static int settle_run(cs_index *ix, pool *p, worker *ws, int nw, int rc) {
     for (size_t s = 0; s < p->nslots; s++)
-        if (p->ready[s]) rc = settle_job(ix, p, &p->slots[s], rc);
+        if (p->ready[s]) rc = settle_job(p, &p->slots[s], rc);
     rc = take_flushed(ix, p, 1, rc);
     for (int i = 0; ws && i < nw; i++) {
         cs__batch *b = ws[i].b;
@@ -632,7 +629,7 @@ static int add_files_run(cs_index *ix, const char *const *paths, size_t n, const
             /* a batch that could not be written stops the run before the
              * next file: the files reported added are the ones kept */
             if (p.nsealed && (rc = take_flushed(ix, &p, 0, 0))) break;
-            rc = settle_job(ix, &p, j, apply_job(ix, j, paths[i], &st));
+            rc = settle_job(&p, j, apply_job(ix, j, paths[i], &st));
             if (st == CS_ADD_SKIPPED || (!rc && j->msg[0])) msg = ix->err.msg;
             if (nw) trim_slot(j);
             pthread_mutex_lock(&p.mu);
