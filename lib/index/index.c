@@ -114,7 +114,8 @@ static cs__segref *seg_by_id(cs_index *ix, uint32_t id) {
     return NULL;
 }
 
-/* Marks the live version of e deleted (in its segment or in its batch). */
+/* Marks the live version of e deleted: in its segment; in a batch, the
+ * entry pointing elsewhere is enough (batch_deletions). */
 static int delete_entry(cs_index *ix, pentry *e) {
     if (e->seg == DEAD) return 0;
     if (e->seg != PENDING) { /* a batch's document is live while the map points to it */
